@@ -1,0 +1,3 @@
+from agentlint.cli import main
+
+main()

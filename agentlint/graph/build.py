@@ -1,0 +1,326 @@
+"""The dependency graph of a workflow, in index-based adjacency lists.
+
+Built by hand rather than with networkx: every command that runs on a commit
+needs it, networkx costs ~200 ms to import, and the graph here is only
+topological order, reachability and longest paths, all linear.
+
+Three relations are kept apart because rules ask different questions:
+- ``data_preds``: whose output a step reads (prompt references, ``context``);
+- ``dep_preds``: data plus ``needs``, the order the author asked for;
+- the execution DAG (``exec_preds``), which adds the order the execution mode
+  imposes (sequential groups, through one barrier node per group boundary so
+  the edge count stays linear).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+from agentlint.errors import SpecError
+from agentlint.spec.model import Step, Workflow
+
+BranchKey = tuple[int, int]  # (router index, route index)
+
+
+@dataclass(slots=True)
+class Graph:
+    wf: Workflow
+    data_preds: list[list[int]]
+    dep_preds: list[list[int]]
+    dep_succs: list[list[int]]
+    topo: list[int]
+    #: probability that a step runs in one run (routers split it)
+    weight: list[float] = field(default_factory=list)
+    branch: list[BranchKey | None] = field(default_factory=list)
+    #: branch key -> the branch it is nested in (None at top level)
+    branch_parent: dict[BranchKey, BranchKey | None] = field(default_factory=dict)
+    #: (expected, worst-case) iterations of the loop a step is in
+    iterations: list[tuple[float, float]] = field(default_factory=list)
+    groups: list[list[int]] = field(default_factory=list)
+    loop_of: list[int | None] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.wf.steps)
+
+    def step(self, index: int) -> Step:
+        return self.wf.steps[index]
+
+
+def _dep_lists(wf: Workflow) -> tuple[list[list[int]], list[list[int]]]:
+    index = wf.step_index
+    data: list[list[int]] = []
+    deps: list[list[int]] = []
+    for step in wf.steps:
+        d: dict[int, None] = {}
+        for ref in step.refs:
+            if ref.kind == "steps":
+                d.setdefault(index[ref.name], None)
+        data.append(list(d))
+        for name in step.needs:
+            d.setdefault(index[name], None)
+        deps.append(list(d))
+    return data, deps
+
+
+def check_cycles(wf: Workflow) -> None:
+    """Raise SpecError naming the cycle (or the backwards reference) if there is one."""
+    _, deps = _dep_lists(wf)
+    if wf.execution == "sequential":
+        for step, preds in zip(wf.steps, deps, strict=True):
+            for p in preds:
+                if p > step.index:
+                    later = wf.steps[p].id
+                    line, col = _ref_pos(wf, step, later)
+                    raise SpecError(wf.file, line, col, f"step '{step.id}' depends on "
+                                    f"'{later}', which is listed after it; in sequential "
+                                    f"mode list '{later}' first, or use execution: dag")
+    order = _topo(deps)
+    if len(order) == len(wf.steps):
+        return
+    cycle = _find_cycle(deps, set(range(len(wf.steps))) - set(order))
+    names = " -> ".join(wf.steps[i].id for i in cycle)
+    first = wf.steps[cycle[0]]
+    line, col = _ref_pos(wf, first, wf.steps[cycle[1]].id) if len(cycle) > 1 else first.at()
+    raise SpecError(wf.file, line, col, f"dependency cycle: {names}; a step cannot wait "
+                    "for its own output")
+
+
+def _ref_pos(wf: Workflow, step: Step, target: str) -> tuple[int, int]:
+    from agentlint.spec.textpos import locate_ref
+
+    for ref in step.refs:
+        if ref.kind == "steps" and ref.name == target:
+            return locate_ref(wf, step, ref)
+    raw = step.raw
+    if raw is not None and "needs" in raw:
+        for i, name in enumerate(raw["needs"]):
+            if name == target:
+                return raw["needs"].item_at(i)
+    return step.at()
+
+
+def _topo(preds: list[list[int]]) -> list[int]:
+    """Kahn's algorithm, ties broken by listing order, so output is stable."""
+    n = len(preds)
+    indeg = [len(p) for p in preds]
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for v, ps in enumerate(preds):
+        for u in ps:
+            succs[u].append(v)
+    heap = [v for v in range(n) if indeg[v] == 0]
+    heapq.heapify(heap)
+    order: list[int] = []
+    while heap:
+        u = heapq.heappop(heap)
+        order.append(u)
+        for v in succs[u]:
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                heapq.heappush(heap, v)
+    return order
+
+
+def _find_cycle(preds: list[list[int]], remaining: set[int]) -> list[int]:
+    """A cycle among ``remaining`` nodes, in dependency order, first node repeated."""
+    start = min(remaining)
+    # Every remaining node has a remaining predecessor: walk backwards until a repeat.
+    seen: dict[int, int] = {}
+    path: list[int] = []
+    node = start
+    while node not in seen:
+        seen[node] = len(path)
+        path.append(node)
+        node = next(p for p in preds[node] if p in remaining)
+    cycle = path[seen[node]:]
+    cycle.reverse()  # walked against the edges; present as "a needs ... needs a"
+    cycle = [cycle[-1], *cycle[:-1]] if len(cycle) > 1 else cycle
+    start_at = cycle.index(min(cycle))
+    cycle = cycle[start_at:] + cycle[:start_at]
+    return [*cycle, cycle[0]]
+
+
+def build_graph(wf: Workflow) -> Graph:
+    data, deps = _dep_lists(wf)
+    n = len(wf.steps)
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for v, ps in enumerate(deps):
+        for u in ps:
+            succs[u].append(v)
+    topo = list(range(n)) if wf.execution == "sequential" else _topo(deps)
+    g = Graph(wf, data, deps, succs, topo)
+    _groups(g)
+    _branches(g)
+    _loops(g)
+    return g
+
+
+def _groups(g: Graph) -> None:
+    """Sequential mode: consecutive steps with the same ``parallel`` label."""
+    groups: list[list[int]] = []
+    last_label: str | None = None
+    for step in g.wf.steps:
+        if step.parallel is not None and step.parallel == last_label and groups:
+            groups[-1].append(step.index)
+        else:
+            groups.append([step.index])
+        last_label = step.parallel
+    g.groups = groups
+
+
+def _branches(g: Graph) -> None:
+    wf = g.wf
+    n = g.n
+    target_of: dict[int, BranchKey] = {}
+    share: dict[BranchKey, float] = {}
+    for step in wf.steps:
+        for i, route in enumerate(step.routes):
+            t = wf.step_index[route.step]
+            target_of.setdefault(t, (step.index, i))
+            share[(step.index, i)] = route.share
+    weight = [1.0] * n
+    branch: list[BranchKey | None] = [None] * n
+    parent: dict[BranchKey, BranchKey | None] = {}
+    for v in g.topo:
+        if v in target_of:
+            key = target_of[v]
+            router = key[0]
+            parent[key] = branch[router]
+            branch[v] = key
+            weight[v] = weight[router] * share[key]
+            continue
+        preds = g.dep_preds[v]
+        if not preds:
+            continue
+        common = _common_branch([branch[p] for p in preds], parent)
+        if common is not None:
+            branch[v] = common
+            weight[v] = _branch_weight(common, weight, share)
+    g.weight = weight
+    g.branch = branch
+    g.branch_parent = parent
+
+
+def _branch_weight(key: BranchKey, weight: list[float], share: dict[BranchKey, float]) -> float:
+    return weight[key[0]] * share[key]
+
+
+def _common_branch(keys: list[BranchKey | None], parent: dict[BranchKey, BranchKey | None]
+                   ) -> BranchKey | None:
+    """The innermost branch that contains all ``keys`` (None: the main line)."""
+    if any(k is None for k in keys):
+        return None
+    chains: list[list[BranchKey]] = []
+    for key in dict.fromkeys(keys):
+        chain: list[BranchKey] = []
+        k: BranchKey | None = key
+        while k is not None:
+            chain.append(k)
+            k = parent.get(k)
+        chains.append(chain)
+    others = [set(c) for c in chains[1:]]
+    for k in chains[0]:  # innermost first
+        if all(k in o for o in others):
+            return k
+    return None
+
+
+def _loops(g: Graph) -> None:
+    its = [(1.0, 1.0)] * g.n
+    loop_of: list[int | None] = [None] * g.n
+    for li, loop in enumerate(g.wf.loops):
+        bound = float(loop.max_iterations) if loop.max_iterations is not None \
+            else loop.expected_iterations
+        for name in loop.steps:
+            i = g.wf.step_index[name]
+            its[i] = (loop.expected_iterations, bound)
+            loop_of[i] = li
+    g.iterations = its
+    g.loop_of = loop_of
+
+
+def exec_preds(g: Graph, *, expected: bool) -> list[list[int]]:
+    """Predecessors in the execution DAG; nodes >= n are group barriers.
+
+    ``expected=True`` places the alternatives of a router one after another so
+    the longest path adds their share-weighted times (the expectation);
+    ``expected=False`` lets them stand side by side so it takes the slowest.
+    """
+    wf = g.wf
+    n = g.n
+    preds: list[list[int]] = [list(p) for p in g.dep_preds]
+    if wf.execution == "sequential":
+        groups = g.groups if expected else _merge_alternatives(g)
+        for gi in range(1, len(groups)):
+            barrier = len(preds)
+            preds.append(list(groups[gi - 1]))
+            for v in groups[gi]:
+                preds[v].append(barrier)
+        return preds
+    if expected:
+        position = {v: i for i, v in enumerate(g.topo)}
+        members: dict[BranchKey, list[int]] = {}
+        for v in range(n):
+            k = g.branch[v]
+            while k is not None:
+                members.setdefault(k, []).append(v)
+                k = g.branch_parent.get(k)
+        for step in wf.steps:
+            targets = [wf.step_index[r.step] for r in step.routes]
+            for i in range(1, len(targets)):
+                nxt = targets[i]
+                for u in members.get((step.index, i - 1), ()):
+                    if position[u] < position[nxt]:
+                        preds[nxt].append(u)
+    return preds
+
+
+def _merge_alternatives(g: Graph) -> list[list[int]]:
+    """Sequential groups with consecutive alternatives of one router merged."""
+    merged: list[list[int]] = []
+    for group in g.groups:
+        if (merged and len(group) == 1 and g.branch[group[0]] is not None
+                and g.wf.steps[group[0]].index != 0):
+            prev = merged[-1]
+            key = g.branch[group[0]]
+            assert key is not None
+            if all(g.branch[u] is not None and g.branch[u][0] == key[0]  # type: ignore[index]
+                   and g.branch[u] != key for u in prev):
+                prev.append(group[0])
+                continue
+        merged.append(list(group))
+    return merged
+
+
+def longest_path(preds: list[list[int]], duration: list[float], n_steps: int
+                 ) -> tuple[float, list[int]]:
+    """Length of the longest path and the steps on it (barriers have no duration).
+
+    Node ids are topologically ordered by construction except in dag mode,
+    so an explicit order is computed.
+    """
+    total = len(preds)
+    order = _topo(preds)
+    finish = [0.0] * total
+    via = [-1] * total
+    for v in order:
+        best = 0.0
+        arg = -1
+        for u in preds[v]:
+            if arg < 0 or finish[u] > best:
+                best = finish[u]
+                arg = u
+        finish[v] = best + (duration[v] if v < n_steps else 0.0)
+        via[v] = arg
+    if not order:
+        return 0.0, []
+    end = max(range(total), key=lambda v: (finish[v], -v))
+    path: list[int] = []
+    v = end
+    while v >= 0:
+        if v < n_steps:
+            path.append(v)
+        v = via[v]
+    path.reverse()
+    return finish[end], path

@@ -1,0 +1,323 @@
+"""The cost model: expected and worst-case cost, latency and reliability of a run.
+
+The formulas are those of docs/cost-model.md, which follows the design of
+record exactly. The per-step part (:func:`step_figures`) is separate from the
+aggregation so the optimizer prices every (model, retries) option with the
+very same code the estimate uses: its plans re-estimate to the figures it
+reports.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
+from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
+from agentlint.spec.model import Model, Step, Workflow
+from agentlint.spec.tokens import count_tokens, stable_prefix, text_tokens
+
+#: Providers cache a prompt prefix only from this length on (OpenAI, Anthropic: 1024).
+CACHE_MIN_TOKENS = 1024
+#: A response-cache hit costs nothing, cannot fail and takes this long.
+CACHE_HIT_TIME_S = 0.01
+
+
+@dataclass(slots=True)
+class Tokens:
+    input: float
+    cached: float
+    output: float
+
+
+@dataclass(slots=True)
+class Figures:
+    """One step's figures for one run in which it runs once (no routing, no loop)."""
+
+    cost: float
+    time: float
+    success: float
+    cost_max: float
+    time_max: float
+    calls: float
+
+
+@dataclass(slots=True)
+class StepEstimate:
+    id: str
+    model: str | None
+    runs: float
+    input_tokens: float
+    cached_tokens: float
+    output_tokens: float
+    calls: float
+    cost_usd: float
+    latency_s: float
+    reliability: float
+    cost_usd_max: float
+    latency_s_max: float
+    critical: bool = False
+
+
+@dataclass(slots=True)
+class BudgetCheck:
+    name: str
+    limit: float
+    actual: float
+
+    @property
+    def ok(self) -> bool:
+        if self.name == "reliability":
+            return self.actual >= self.limit
+        return self.actual <= self.limit
+
+
+@dataclass(slots=True)
+class Estimate:
+    name: str
+    file: str
+    cost_usd: float
+    cost_usd_max: float
+    latency_s: float
+    latency_s_max: float
+    reliability: float
+    calls: float
+    critical_path: list[str]
+    steps: list[StepEstimate]
+    budgets: list[BudgetCheck] = field(default_factory=list)
+
+    @property
+    def over_budget(self) -> list[BudgetCheck]:
+        return [b for b in self.budgets if not b.ok]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "file": self.file,
+            "cost_usd": self.cost_usd,
+            "cost_usd_max": self.cost_usd_max,
+            "latency_s": self.latency_s,
+            "latency_s_max": self.latency_s_max,
+            "reliability": self.reliability,
+            "calls": self.calls,
+            "critical_path": list(self.critical_path),
+            "steps": [
+                {"id": s.id, "model": s.model, "cost_usd": s.cost_usd, "latency_s": s.latency_s,
+                 "reliability": s.reliability, "runs": s.runs, "calls": s.calls,
+                 "input_tokens": s.input_tokens, "cached_input_tokens": s.cached_tokens,
+                 "output_tokens": s.output_tokens, "cost_usd_max": s.cost_usd_max,
+                 "latency_s_max": s.latency_s_max, "critical": s.critical}
+                for s in self.steps
+            ],
+            "budgets": {b.name: {"limit": b.limit, "actual": b.actual, "ok": b.ok}
+                        for b in self.budgets},
+        }
+
+
+# -- per step --------------------------------------------------------------------------
+
+
+def step_tokens(wf: Workflow, step: Step) -> Tokens:
+    """Input, cacheable-prefix and output tokens of one call of ``step``."""
+    if step.input_tokens is not None:
+        static = step.input_tokens
+        cached = 0.0
+    else:
+        static = float(text_tokens(step.system) + text_tokens(step.prompt))
+        prefix = stable_prefix(step.system)
+        if len(prefix) == len(step.system):  # no placeholder: the prompt's prefix follows
+            prefix = prefix + "\n" + stable_prefix(step.prompt) if step.system \
+                else stable_prefix(step.prompt)
+        prefix_tokens = count_tokens(prefix)
+        cached = float(prefix_tokens) if prefix_tokens >= CACHE_MIN_TOKENS else 0.0
+    referenced = 0.0
+    seen_steps: set[str] = set()
+    for ref in step.refs:
+        if ref.kind == "inputs":
+            referenced += wf.inputs[ref.name].tokens
+        else:
+            if ref.field == "context" and ref.name in seen_steps:
+                continue
+            seen_steps.add(ref.name)
+            src = wf.steps[wf.step_index[ref.name]]
+            referenced += src.output_tokens * src.fan_out
+    return Tokens(static + referenced, min(cached, static), step.output_tokens)
+
+
+def call_figures(wf: Workflow, step: Step, model: Model | None, tokens: Tokens
+                 ) -> tuple[float, float, float]:
+    """Cost, time and success probability of one call of ``step`` on ``model``."""
+    if model is None:
+        tool = wf.tools.get(step.tool) if step.tool else None
+        cost = _first(step.per_call_usd, tool.per_call_usd if tool else None, 0.0)
+        if step.kind == "tool":
+            time = _first(step.per_call_s, tool.per_call_s if tool else None, DEFAULT_TOOL_TIME_S)
+            p_ok = _first(step.p_ok, tool.p_ok if tool else None, DEFAULT_TOOL_P_OK)
+        else:  # human or model-less aggregate: free and certain unless told otherwise
+            time = _first(step.per_call_s, 0.0)
+            p_ok = _first(step.p_ok, 1.0)
+        return cost, time, p_ok
+    if model.per_call_usd is not None:
+        cost = model.per_call_usd
+    else:
+        assert model.input_per_mtok is not None and model.output_per_mtok is not None
+        cached_price = model.cached_input_per_mtok
+        if cached_price is None:
+            cached_price = model.input_per_mtok
+        cost = ((tokens.input - tokens.cached) * model.input_per_mtok
+                + tokens.cached * cached_price
+                + tokens.output * model.output_per_mtok) / 1e6
+    if model.per_call_s is not None:
+        time = model.per_call_s
+    else:
+        assert model.ttft_s is not None and model.tokens_per_s is not None
+        time = model.ttft_s + tokens.output / model.tokens_per_s
+    p_ok = step.p_ok if step.p_ok is not None else model.p_ok
+    return cost, time, p_ok
+
+
+def _first(*values: float | None) -> float:
+    for v in values:
+        if v is not None:
+            return float(v)
+    return 0.0
+
+
+def attempt_figures(c: float, t: float, p_ok: float, n: int, k: int, h: float) -> Figures:
+    """The design-of-record formulas for ``calls`` n, ``retries`` k, cache hit rate h."""
+    q = p_ok ** n
+    fail = 1.0 - q
+    attempts = sum(fail ** i for i in range(k + 1))
+    success = 1.0 - fail ** (k + 1)
+    return Figures(
+        cost=(1.0 - h) * attempts * n * c,
+        time=h * CACHE_HIT_TIME_S + (1.0 - h) * attempts * n * t,
+        success=h + (1.0 - h) * success,
+        cost_max=(k + 1) * n * c,
+        time_max=(k + 1) * n * t,
+        calls=(1.0 - h) * attempts * n,
+    )
+
+
+def step_figures(wf: Workflow, step: Step, model_name: str | None = None,
+                 retries: int | None = None, tokens: Tokens | None = None) -> Figures:
+    """Figures of ``step``, optionally on another model or with other retries."""
+    name = step.model if model_name is None else model_name
+    model = wf.models.get(name) if name is not None else None
+    tokens = tokens or step_tokens(wf, step)
+    c, t, p = call_figures(wf, step, model, tokens)
+    k = step.retries if retries is None else retries
+    return attempt_figures(c, t, p, step.calls, k, step.cache_hit_rate)
+
+
+@dataclass(slots=True)
+class Multipliers:
+    """How routing, loops and fan-out scale a step's figures in one run."""
+
+    runs: float  # probability the step runs at all
+    it_expected: float
+    it_max: float
+    copies: int
+    waves: int  # ceil(copies / max_concurrency)
+
+    def cost(self, f: Figures) -> float:
+        return self.runs * self.it_expected * self.copies * f.cost
+
+    def time(self, f: Figures) -> float:
+        return self.runs * self.it_expected * self.waves * f.time
+
+    def success(self, f: Figures) -> float:
+        return 1.0 - self.runs * (1.0 - f.success ** (self.it_expected * self.copies))
+
+    def log_success(self, f: Figures) -> float:
+        s = self.success(f)
+        return math.log(s) if s > 0 else -math.inf
+
+    def cost_max(self, f: Figures) -> float:
+        return self.it_max * self.copies * f.cost_max
+
+    def time_max(self, f: Figures) -> float:
+        return self.it_max * self.waves * f.time_max
+
+    def calls(self, f: Figures) -> float:
+        return self.runs * self.it_expected * self.copies * f.calls
+
+
+def multipliers(g: Graph, i: int) -> Multipliers:
+    step = g.step(i)
+    exp_it, max_it = g.iterations[i]
+    copies = step.fan_out
+    limit = step.fan_out_concurrency or copies
+    return Multipliers(g.weight[i], exp_it, max_it, copies, -(-copies // limit))
+
+
+# -- the workflow ------------------------------------------------------------------------
+
+
+def estimate(wf: Workflow, graph: Graph | None = None) -> Estimate:
+    g = graph or build_graph(wf)
+    n = g.n
+    cost = [0.0] * n
+    time = [0.0] * n
+    succ = [1.0] * n
+    cmax = [0.0] * n
+    tmax = [0.0] * n
+    rows: list[StepEstimate] = []
+    total_calls = 0.0
+    for i, step in enumerate(wf.steps):
+        tokens = step_tokens(wf, step)
+        f = step_figures(wf, step, tokens=tokens)
+        m = multipliers(g, i)
+        cost[i], time[i], succ[i] = m.cost(f), m.time(f), m.success(f)
+        cmax[i], tmax[i] = m.cost_max(f), m.time_max(f)
+        calls = m.calls(f)
+        total_calls += calls
+        rows.append(StepEstimate(step.id, step.model, m.runs, tokens.input, tokens.cached,
+                                 tokens.output, calls, cost[i], time[i], succ[i], cmax[i],
+                                 tmax[i]))
+    latency, path = longest_path(exec_preds(g, expected=True), time, n)
+    latency_max, _ = longest_path(exec_preds(g, expected=False), tmax, n)
+    for i in path:
+        rows[i].critical = True
+    reliability = 1.0
+    for s in succ:
+        reliability *= s
+    result = Estimate(
+        name=wf.name, file=wf.file, cost_usd=math.fsum(cost),
+        cost_usd_max=worst_case_cost(g, cmax), latency_s=latency, latency_s_max=latency_max,
+        reliability=reliability, calls=total_calls,
+        critical_path=[wf.steps[i].id for i in path], steps=rows)
+    result.budgets = [BudgetCheck(name, limit, getattr(result, name))
+                      for name, limit in wf.budgets.items()]
+    return result
+
+
+def worst_case_cost(g: Graph, cmax: list[float]) -> float:
+    """Every step at its worst, but only the costliest branch of each router."""
+    totals: dict[BranchKey, float] = {}
+    main = 0.0
+    for v in range(g.n):
+        key = g.branch[v]
+        if key is None:
+            main += cmax[v]
+        else:
+            totals[key] = totals.get(key, 0.0) + cmax[v]
+    # Fold the branches innermost first: a router's worst branch joins the branch
+    # (or main line) the router itself belongs to.
+    routers = sorted({k[0] for k in g.branch_parent}, key=lambda r: -_depth(g, g.branch[r]))
+    for r in routers:
+        worst = max((t for k, t in totals.items() if k[0] == r), default=0.0)
+        outer = g.branch[r]
+        if outer is None:
+            main += worst
+        else:
+            totals[outer] = totals.get(outer, 0.0) + worst
+    return main
+
+
+def _depth(g: Graph, key: BranchKey | None) -> int:
+    depth = 0
+    while key is not None:
+        depth += 1
+        key = g.branch_parent.get(key)
+    return depth

@@ -1,0 +1,457 @@
+"""From a file to a checked :class:`Workflow`: read, parse, validate, resolve.
+
+Order matters for the user: the format version is checked first (a v2 file
+should not drown in schema errors), then the schema, then references and
+cycles, each stopping at the first problem with its ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+from agentlint.errors import SpecError
+from agentlint.spec import catalog
+from agentlint.spec.model import (
+    MODEL_KINDS,
+    Agent,
+    Budgets,
+    Input,
+    Loop,
+    Model,
+    Ref,
+    Route,
+    Step,
+    Tool,
+    Workflow,
+)
+from agentlint.spec.positions import YMap, YSeq, position_of
+from agentlint.spec.schema import validate
+from agentlint.spec.tokens import find_refs
+from agentlint.spec.yamlload import decode, load_text, read_text
+
+FORMAT_VERSION = 1
+MAX_PROMPT_FILE_BYTES = 1024 * 1024
+UNBOUNDED_LOOP_ITERATIONS = 10
+DEFAULT_OUTPUT_TOKENS = 256.0
+DEFAULT_TOOL_TIME_S = 0.5
+DEFAULT_TOOL_P_OK = 0.995
+
+
+def find_root(start: str) -> str:
+    """The repository root: the nearest folder with ``.git`` above ``start``.
+
+    Without one, the current directory when ``start`` lies under it, else
+    ``start`` itself: prompt files are never read from above that point.
+    """
+    start = os.path.realpath(start)
+    here = start
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            break
+        here = parent
+    cwd = os.path.realpath(os.getcwd())
+    if start == cwd or start.startswith(cwd + os.sep):
+        return cwd
+    return start
+
+
+def is_workflow_text(text: str) -> bool:
+    """Cheap test before parsing: does the text have a top-level ``agentlint:`` key?"""
+    if text.startswith("agentlint:") or text.startswith("agentlint :"):
+        return True
+    return "\nagentlint:" in text or "\nagentlint :" in text or "\n\"agentlint\":" in text
+
+
+def load_workflow(path: str, *, display: str | None = None, text: str | None = None,
+                  root: str | None = None) -> Workflow:
+    """Load, validate and resolve a native spec; raise SpecError when unusable."""
+    shown = display or path
+    if text is None:
+        text = read_text(path, shown)
+    doc = load_text(text, shown)
+    base_dir = os.path.dirname(os.path.abspath(path))
+    return build(doc, shown, text, base_dir, root or find_root(base_dir))
+
+
+def build(doc: Any, file: str, text: str, base_dir: str, root: str) -> Workflow:
+    if doc is None:
+        raise SpecError(file, 1, 1, "empty file: a spec needs at least 'agentlint: 1' "
+                        "and 'steps'")
+    if isinstance(doc, YMap) and "agentlint" in doc:
+        version = doc["agentlint"]
+        if version != FORMAT_VERSION or isinstance(version, bool):
+            raise SpecError(file, *doc.value_at("agentlint"),
+                            f"unsupported format version {doc.text('agentlint')!r}; this "
+                            f"agentlint reads version {FORMAT_VERSION} (agentlint: 1)")
+    validate(doc, file)
+    return _Builder(doc, file, text, base_dir, root).build()
+
+
+class _Builder:
+    def __init__(self, doc: YMap, file: str, text: str, base_dir: str, root: str) -> None:
+        self.doc = doc
+        self.file = file
+        self.base_dir = base_dir
+        self.root = root
+        self.wf = Workflow(
+            name=str(doc.get("name") or os.path.splitext(os.path.basename(file))[0]),
+            file=file, execution=doc.get("execution", "sequential"),
+            max_concurrency=doc.get("max_concurrency"), raw=doc, text=text)
+        self._file_cache: dict[str, str] = {}
+
+    def error(self, container: Any, key: Any, message: str) -> SpecError:
+        return SpecError(self.file, *position_of(container, key), message)
+
+    # -- sections -----------------------------------------------------------------------
+
+    def build(self) -> Workflow:
+        doc, wf = self.doc, self.wf
+        for name, raw in _entries(doc.get("tools")):
+            wf.tools[name] = self.tool(name, raw)
+        for name, raw in _entries(doc.get("inputs")):
+            wf.inputs[name] = Input(name, float(raw.get("tokens", 500)),
+                                    bool(raw.get("untrusted", False)), raw)
+        for name, raw in _entries(doc.get("models")):
+            wf.models[name] = self.model(name, raw)
+        for name, raw in _entries(doc.get("agents")):
+            wf.agents[name] = self.agent(name, raw)
+        steps = doc["steps"]
+        for index, raw in enumerate(steps):
+            step = self.step(index, raw)
+            if step.id in wf.step_index:
+                first = wf.steps[wf.step_index[step.id]]
+                raise self.error(raw, "id", f"duplicate step id '{step.id}' (first used at "
+                                 f"line {first.at('id')[0]}); step ids must be unique")
+            wf.step_index[step.id] = index
+            wf.steps.append(step)
+        self.check_references()
+        if "loops" in doc:
+            self.loops(doc["loops"])
+        if "budgets" in doc:
+            raw = doc["budgets"]
+            wf.budgets = Budgets(raw.get("cost_usd"), raw.get("latency_s"),
+                                 raw.get("reliability"), raw)
+        from agentlint.graph.build import check_cycles  # the graph layer owns cycles
+
+        check_cycles(wf)
+        return wf
+
+    def tool(self, name: str, raw: YMap) -> Tool:
+        effect = raw.get("effect", "read")
+        return Tool(name, effect, bool(raw.get("untrusted", False)),
+                    bool(raw.get("idempotent", effect == "read")), raw.get("per_call_usd"),
+                    raw.get("per_call_s"), raw.get("p_ok"), raw)
+
+    def model(self, name: str, raw: YMap) -> Model:
+        base = raw.get("model", name)
+        entry = catalog.entry(str(base))
+        if entry is None and "model" in raw:
+            raise self.error(raw, "model", f"model '{base}' is not in the built-in catalog; "
+                             "remove 'model:' and give the prices yourself, or pick a name "
+                             "from 'agentlint models'")
+        model = Model(name=name, base=catalog.resolve(str(base)), declared=True, raw=raw)
+        filled = []
+        for key in catalog.PRICE_FIELDS:
+            if key in raw:
+                setattr(model, key, raw[key])
+            elif entry is not None and key in entry:
+                setattr(model, key, entry[key])
+                filled.append(key)
+        if entry is not None:
+            model.provider = entry.get("provider")
+        model.from_catalog = tuple(filled)
+        self.check_model(model, raw)
+        return model
+
+    def check_model(self, model: Model, raw: YMap | None) -> None:
+        has_price = model.per_call_usd is not None or (
+            model.input_per_mtok is not None and model.output_per_mtok is not None)
+        has_time = model.per_call_s is not None or (
+            model.ttft_s is not None and model.tokens_per_s is not None)
+        where = raw if raw is not None else self.doc
+        if not has_price:
+            raise self.error(where, None, f"model '{model.name}' has no price: give "
+                             "input_per_mtok and output_per_mtok, or per_call_usd (or base "
+                             "it on a catalog model with 'model:')")
+        if not has_time:
+            raise self.error(where, None, f"model '{model.name}' has no speed: give ttft_s "
+                             "and tokens_per_s, or per_call_s")
+        if model.cached_input_per_mtok is None:
+            model.cached_input_per_mtok = model.input_per_mtok
+
+    def model_ref(self, name: str, container: Any, key: Any) -> str:
+        """Make sure ``name`` is a known model, adding catalog models on first use."""
+        if name in self.wf.models:
+            return name
+        entry = catalog.entry(name)
+        if entry is None:
+            raise self.error(container, key, f"unknown model '{name}'; declare it under "
+                             "'models:' with its prices, or use a name from the built-in "
+                             "catalog ('agentlint models' lists them)")
+        model = Model(name=name, base=catalog.resolve(name), provider=entry.get("provider"),
+                      from_catalog=tuple(k for k in catalog.PRICE_FIELDS if k in entry))
+        for key_ in catalog.PRICE_FIELDS:
+            if key_ in entry:
+                setattr(model, key_, entry[key_])
+        self.check_model(model, None)
+        self.wf.models[name] = model
+        return name
+
+    def agent(self, name: str, raw: YMap) -> Agent:
+        agent = Agent(name, raw=raw, tools=[str(t) for t in raw.get("tools", [])])
+        if "model" in raw:
+            agent.model = self.model_ref(raw["model"], raw, "model")
+        if "system" in raw and "system_file" in raw:
+            raise self.error(raw, "system_file", "give either 'system' or 'system_file', "
+                             "not both")
+        if "system_file" in raw:
+            agent.system_file = raw["system_file"]
+            agent.system = self.read_prompt_file(raw, "system_file")
+        else:
+            agent.system = raw.get("system", "")
+        for index, tool in enumerate(agent.tools):
+            if tool not in self.wf.tools:
+                self.wf.tools[tool] = Tool(tool)  # undeclared tools: read-only defaults
+                _ = index
+        return agent
+
+    def step(self, index: int, raw: Any) -> Step:
+        if not isinstance(raw, YMap):  # the schema makes this unreachable; keep it honest
+            raise self.error(self.doc["steps"], index, "a step must be a mapping")
+        kind = raw.get("kind", "llm")
+        step = Step(id=raw["id"], index=index, kind=kind, raw=raw)
+        wf = self.wf
+        agent = None
+        if "agent" in raw:
+            agent = wf.agents.get(raw["agent"])
+            if agent is None:
+                raise self.error(raw, "agent", f"unknown agent '{raw['agent']}'"
+                                 + _hint(raw["agent"], wf.agents))
+            step.agent = agent.name
+            step.tools = list(agent.tools)
+        if "model" in raw:
+            step.model = self.model_ref(raw["model"], raw, "model")
+        elif agent is not None and agent.model is not None:
+            step.model = agent.model
+        if step.model is None and kind in MODEL_KINDS:
+            raise self.error(raw, None, f"step '{step.id}' has no model: give it 'model:' or "
+                             "an 'agent:' with a model")
+        for text_key, file_key, attr in (("system", "system_file", "system"),
+                                         ("prompt", "prompt_file", "prompt")):
+            if text_key in raw and file_key in raw:
+                raise self.error(raw, file_key, f"give either '{text_key}' or '{file_key}', "
+                                 "not both")
+            if file_key in raw:
+                setattr(step, attr, self.read_prompt_file(raw, file_key))
+            elif text_key in raw:
+                setattr(step, attr, raw[text_key])
+        if step.system or "system" in raw or "system_file" in raw:
+            step.system_from = "step"
+        elif agent is not None and agent.system:
+            step.system = agent.system
+            step.system_from = "agent"
+        if "tool" in raw:
+            if kind != "tool":
+                raise self.error(raw, "tool", "'tool' is only for steps with kind: tool")
+            if raw["tool"] not in wf.tools:
+                raise self.error(raw, "tool", f"unknown tool '{raw['tool']}'; declare it "
+                                 "under 'tools:'" + _hint(raw["tool"], wf.tools))
+            step.tool = raw["tool"]
+        elif kind == "tool":
+            raise self.error(raw, None, f"tool step '{step.id}' needs 'tool:' naming the "
+                             "tool it calls")
+        default_out = DEFAULT_OUTPUT_TOKENS if step.model is not None else 0.0
+        step.output_tokens = float(raw.get("output_tokens", default_out))
+        if "input_tokens" in raw:
+            step.input_tokens = float(raw["input_tokens"])
+        step.context = list(raw.get("context", []))
+        step.needs = list(raw.get("needs", []))
+        step.parallel = raw.get("parallel")
+        step.retries = int(raw.get("retries", 0))
+        step.calls = int(raw.get("calls", 1))
+        step.cache_hit_rate = float(raw.get("cache_hit_rate", 0.0))
+        step.timeout_s = raw.get("timeout_s")
+        if "fan_out" in raw:
+            fan = raw["fan_out"]
+            step.fan_out = int(fan["count"])
+            step.fan_out_concurrency = fan.get("max_concurrency")
+        step.terminal = bool(raw.get("terminal", False))
+        step.optional = bool(raw.get("optional", False))
+        step.max_retries = int(raw.get("max_retries", 2))
+        if "candidates" in raw:
+            cands = raw["candidates"]
+            step.candidates = [self.model_ref(c, cands, i) for i, c in enumerate(cands)]
+        for key in ("per_call_usd", "per_call_s", "p_ok"):
+            if key in raw:
+                setattr(step, key, raw[key])
+        if "routes" in raw:
+            if kind != "router":
+                raise self.error(raw, "routes", "'routes' is only for steps with kind: router")
+            step.routes = self.routes(raw["routes"])
+        for field, text in (("prompt", step.prompt), ("system", step.system)):
+            for ns, name, offset in find_refs(text):
+                step.refs.append(Ref(ns, name, field, offset))
+        for name in step.context:
+            step.refs.append(Ref("steps", name, "context", -1))
+        return step
+
+    def routes(self, raw: YSeq) -> list[Route]:
+        routes: list[Route] = []
+        given = 0.0
+        for index, item in enumerate(raw):
+            pos = raw.item_at(index)
+            if isinstance(item, YMap):
+                share = item.get("share")
+                routes.append(Route(item["step"], float(share) if share is not None else 0.0,
+                                    share is not None, item.value_at("step")))
+                given += float(share or 0.0)
+            else:
+                routes.append(Route(str(item), 0.0, False, pos))
+        if given > 1.0 + 1e-9:
+            raise self.error(raw, None, f"route shares add up to {given:g}; they are "
+                             "probabilities and must add up to at most 1")
+        free = [r for r in routes if not r.given]
+        if free:
+            each = max(0.0, 1.0 - given) / len(free)
+            for route in free:
+                route.share = each
+        elif routes and abs(given - 1.0) > 1e-6:
+            raise self.error(raw, None, f"route shares add up to {given:g}, not 1; "
+                             "a router always takes one of its routes")
+        return routes
+
+    def read_prompt_file(self, raw: YMap, key: str) -> str:
+        rel = raw[key]
+        path = os.path.realpath(os.path.join(self.base_dir, rel))
+        root = os.path.realpath(self.root)
+        if path != root and not path.startswith(root.rstrip(os.sep) + os.sep):
+            raise self.error(raw, key, f"{key} '{rel}' points outside the repository; "
+                             "prompt files must live inside it")
+        if path in self._file_cache:
+            return self._file_cache[path]
+        try:
+            if os.path.getsize(path) > MAX_PROMPT_FILE_BYTES:
+                raise self.error(raw, key, f"{key} '{rel}' is larger than "
+                                 f"{MAX_PROMPT_FILE_BYTES} bytes")
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_PROMPT_FILE_BYTES + 1)
+        except FileNotFoundError:
+            raise self.error(raw, key, f"{key} '{rel}' not found (paths are relative to "
+                             "the spec's folder)") from None
+        except IsADirectoryError:
+            raise self.error(raw, key, f"{key} '{rel}' is a folder, not a file") from None
+        except OSError as exc:
+            raise self.error(raw, key, f"cannot read {key} '{rel}': "
+                             f"{exc.strerror or exc}") from None
+        try:
+            text = decode(data, rel)
+        except SpecError as exc:
+            raise self.error(raw, key, f"{key} '{rel}': {exc.message}") from None
+        self._file_cache[path] = text
+        return text
+
+    # -- references ---------------------------------------------------------------------
+
+    def check_references(self) -> None:
+        wf = self.wf
+        index = wf.step_index
+        for step in wf.steps:
+            raw = step.raw
+            for ref in step.refs:
+                if ref.kind == "inputs":
+                    if ref.name not in wf.inputs:
+                        raise self.ref_error(step, ref, f"unknown input '{ref.name}'; declare "
+                                             "it under 'inputs:'" + _hint(ref.name, wf.inputs))
+                elif ref.name not in index:
+                    raise self.ref_error(step, ref, f"unknown step '{ref.name}'"
+                                         + _hint(ref.name, index))
+                elif ref.name == step.id:
+                    raise self.ref_error(step, ref, f"step '{step.id}' reads its own output")
+            for i, name in enumerate(step.needs):
+                if name not in index:
+                    raise self.error(raw["needs"], i, f"unknown step '{name}' in needs"
+                                     + _hint(name, index))
+                if name == step.id:
+                    raise self.error(raw["needs"], i, f"step '{step.id}' needs itself")
+            for route in step.routes:
+                if route.step not in index:
+                    raise SpecError(self.file, *route.pos, f"unknown route target "
+                                    f"'{route.step}'" + _hint(route.step, index))
+                if index[route.step] <= step.index:
+                    raise SpecError(self.file, *route.pos, f"router '{step.id}' routes to "
+                                    f"'{route.step}', which is listed before it; list route "
+                                    "targets after their router")
+            if step.candidates is not None and step.model is not None \
+                    and step.model not in step.candidates:
+                step.candidates.insert(0, step.model)
+
+    def ref_error(self, step: Step, ref: Ref, message: str) -> SpecError:
+        from agentlint.spec.textpos import locate_ref
+
+        line, col = locate_ref(self.wf, step, ref)
+        return SpecError(self.file, line, col, message)
+
+    def loops(self, raw: YSeq) -> None:
+        wf = self.wf
+        owner: dict[int, str] = {}
+        ids: set[str] = set()
+        for item in raw:
+            loop_id = item["id"]
+            if loop_id in ids:
+                raise self.error(item, "id", f"duplicate loop id '{loop_id}'")
+            ids.add(loop_id)
+            body = item["steps"]
+            positions = []
+            for i, name in enumerate(body):
+                if name not in wf.step_index:
+                    raise self.error(body, i, f"unknown step '{name}' in loop '{loop_id}'"
+                                     + _hint(name, wf.step_index))
+                positions.append(wf.step_index[name])
+            ordered = sorted(positions)
+            if ordered != list(range(ordered[0], ordered[0] + len(ordered))):
+                raise self.error(body, None, f"loop '{loop_id}' must repeat a contiguous run "
+                                 "of listed steps; list its steps one after another")
+            for pos in ordered:
+                if pos in owner:
+                    raise self.error(body, None, f"step '{wf.steps[pos].id}' is in loops "
+                                     f"'{owner[pos]}' and '{loop_id}'; loops cannot overlap")
+                owner[pos] = loop_id
+            bound = item.get("max_iterations")
+            until = item.get("until")
+            if "expected_iterations" in item:
+                expected = float(item["expected_iterations"])
+                if bound is not None and expected > bound:
+                    raise self.error(item, "expected_iterations", "expected_iterations "
+                                     f"({expected:g}) exceeds max_iterations ({bound})")
+            elif bound is None:
+                expected = float(UNBOUNDED_LOOP_ITERATIONS)
+            elif until:
+                expected = float(math.ceil(bound / 2))
+            else:
+                expected = float(bound)
+            wf.loops.append(Loop(loop_id, [wf.steps[p].id for p in ordered], bound, expected,
+                                 until, item))
+
+
+def _entries(section: Any) -> list[tuple[str, Any]]:
+    if not section:
+        return []
+    return [(k, v) for k, v in section.items() if not k.startswith("x-")]
+
+
+def _hint(name: str, known: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.7)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def load_bytes(data: bytes, display: str, base_dir: str, root: str) -> Workflow:
+    """Load a spec given as bytes (stdin)."""
+    text = decode(data, display)
+    return build(load_text(text, display), display, text, base_dir, root)

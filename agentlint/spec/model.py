@@ -1,0 +1,234 @@
+"""The workflow as objects: what the graph, the rules and the optimizer read.
+
+Every object keeps ``raw``, the positioned mapping it was built from, so a
+rule can point at the exact key it is talking about (``step.at("model")``)
+without the model layer having to anticipate every question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentlint.spec.positions import YMap
+
+STEP_KINDS = ("llm", "router", "validator", "orchestrator", "aggregate", "tool", "human")
+MODEL_KINDS = frozenset({"llm", "router", "validator", "orchestrator"})
+
+
+def _at(raw: YMap | None, key: str | None) -> tuple[int, int]:
+    if raw is None:
+        return (1, 1)
+    if key is not None and key in raw:
+        return raw.value_at(key)
+    return raw.at()
+
+
+def _key_at(raw: YMap | None, key: str) -> tuple[int, int]:
+    if raw is None:
+        return (1, 1)
+    return raw.key_at(key) if key in raw else raw.at()
+
+
+@dataclass(slots=True)
+class Model:
+    """A priced model: the spec's own entry merged over the built-in catalog."""
+
+    name: str
+    base: str | None = None
+    provider: str | None = None
+    input_per_mtok: float | None = None
+    output_per_mtok: float | None = None
+    cached_input_per_mtok: float | None = None
+    ttft_s: float | None = None
+    tokens_per_s: float | None = None
+    per_call_usd: float | None = None
+    per_call_s: float | None = None
+    p_ok: float = 0.99
+    context_window: int | None = None
+    declared: bool = False
+    from_catalog: tuple[str, ...] = ()
+    raw: YMap | None = None
+
+    def at(self, key: str | None = None) -> tuple[int, int]:
+        return _at(self.raw, key)
+
+    @property
+    def output_price(self) -> float:
+        """USD per million output tokens, or a per-call equivalent for ranking."""
+        if self.output_per_mtok is not None:
+            return self.output_per_mtok
+        return (self.per_call_usd or 0.0) * 1000.0
+
+
+@dataclass(slots=True)
+class Tool:
+    name: str
+    effect: str = "read"
+    untrusted: bool = False
+    idempotent: bool = True
+    per_call_usd: float | None = None
+    per_call_s: float | None = None
+    p_ok: float | None = None
+    raw: YMap | None = None
+
+    def at(self, key: str | None = None) -> tuple[int, int]:
+        return _at(self.raw, key)
+
+
+@dataclass(slots=True)
+class Input:
+    name: str
+    tokens: float = 500.0
+    untrusted: bool = False
+    raw: YMap | None = None
+
+    def at(self, key: str | None = None) -> tuple[int, int]:
+        return _at(self.raw, key)
+
+
+@dataclass(slots=True)
+class Agent:
+    name: str
+    model: str | None = None
+    system: str = ""
+    system_file: str | None = None
+    tools: list[str] = field(default_factory=list)
+    raw: YMap | None = None
+
+    def at(self, key: str | None = None) -> tuple[int, int]:
+        return _at(self.raw, key)
+
+
+@dataclass(slots=True)
+class Route:
+    step: str
+    share: float
+    given: bool
+    pos: tuple[int, int]
+
+
+@dataclass(slots=True)
+class Ref:
+    """A reference from a step to a step output or a run input."""
+
+    kind: str  # "steps" or "inputs"
+    name: str
+    field: str  # "prompt", "system", "context"
+    offset: int  # character offset in the text (-1 for context entries)
+
+
+@dataclass(slots=True)
+class Step:
+    id: str
+    index: int
+    kind: str = "llm"
+    agent: str | None = None
+    model: str | None = None
+    system: str = ""
+    system_from: str | None = None  # "step", "agent" or None
+    prompt: str = ""
+    tool: str | None = None
+    tools: list[str] = field(default_factory=list)
+    output_tokens: float = 256.0
+    input_tokens: float | None = None
+    context: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    parallel: str | None = None
+    routes: list[Route] = field(default_factory=list)
+    retries: int = 0
+    calls: int = 1
+    cache_hit_rate: float = 0.0
+    timeout_s: float | None = None
+    fan_out: int = 1
+    fan_out_concurrency: int | None = None
+    terminal: bool = False
+    optional: bool = False
+    candidates: list[str] | None = None
+    max_retries: int = 2
+    per_call_usd: float | None = None
+    per_call_s: float | None = None
+    p_ok: float | None = None
+    refs: list[Ref] = field(default_factory=list)
+    raw: YMap | None = None
+
+    def at(self, key: str | None = None) -> tuple[int, int]:
+        return _at(self.raw, key)
+
+    def key_at(self, key: str) -> tuple[int, int]:
+        return _key_at(self.raw, key)
+
+    @property
+    def uses_model(self) -> bool:
+        return self.model is not None
+
+    def step_refs(self) -> list[str]:
+        """Ids whose output this step reads, each once, in order of appearance."""
+        seen: dict[str, None] = {}
+        for ref in self.refs:
+            if ref.kind == "steps":
+                seen.setdefault(ref.name, None)
+        return list(seen)
+
+    def input_refs(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for ref in self.refs:
+            if ref.kind == "inputs":
+                seen.setdefault(ref.name, None)
+        return list(seen)
+
+
+@dataclass(slots=True)
+class Loop:
+    id: str
+    steps: list[str]
+    max_iterations: int | None
+    expected_iterations: float
+    until: str | None
+    raw: YMap | None = None
+
+    def at(self, key: str | None = None) -> tuple[int, int]:
+        return _at(self.raw, key)
+
+
+@dataclass(slots=True)
+class Budgets:
+    cost_usd: float | None = None
+    latency_s: float | None = None
+    reliability: float | None = None
+    raw: YMap | None = None
+
+    def at(self, key: str | None = None) -> tuple[int, int]:
+        return _at(self.raw, key)
+
+    def items(self) -> list[tuple[str, float]]:
+        return [(k, v) for k, v in (("cost_usd", self.cost_usd), ("latency_s", self.latency_s),
+                                    ("reliability", self.reliability)) if v is not None]
+
+
+@dataclass(slots=True)
+class Workflow:
+    name: str
+    file: str
+    execution: str = "sequential"
+    max_concurrency: int | None = None
+    models: dict[str, Model] = field(default_factory=dict)
+    tools: dict[str, Tool] = field(default_factory=dict)
+    inputs: dict[str, Input] = field(default_factory=dict)
+    agents: dict[str, Agent] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    loops: list[Loop] = field(default_factory=list)
+    budgets: Budgets = field(default_factory=Budgets)
+    raw: YMap | None = None
+    text: str = ""
+    format: str = "agentlint"
+    #: facts the reader had to assume (adapters), reported as info findings
+    assumptions: list[tuple[str, tuple[int, int], str]] = field(default_factory=list)
+    step_index: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def step(self, step_id: str) -> Step:
+        return self.steps[self.step_index[step_id]]
+
+    def model_of(self, step: Step) -> Model | None:
+        return self.models.get(step.model) if step.model is not None else None
