@@ -150,6 +150,11 @@ class Step:
     per_call_s: float | None = None
     p_ok: float | None = None
     refs: list[Ref] = field(default_factory=list)
+    #: the format gave this step every earlier output without saying so (CrewAI
+    #: tasks without ``context``); a dependency and a cost worth a finding
+    implicit_context: bool = False
+    #: what the step stands for in the source format, e.g. "crewai task" (adapters)
+    origin: str | None = None
     raw: YMap | None = None
 
     def at(self, key: str | None = None) -> tuple[int, int]:
