@@ -6,7 +6,8 @@ topological order, reachability and longest paths, all linear.
 
 Three relations are kept apart because rules ask different questions:
 - ``data_preds``: whose output a step reads (prompt references, ``context``);
-- ``dep_preds``: data plus ``needs``, the order the author asked for;
+- ``dep_preds``: data plus ``needs`` plus router -> route target, the order
+  the author asked for;
 - the execution DAG (``exec_preds``), which adds the order the execution mode
   imposes (sequential groups, through one barrier node per group boundary so
   the edge count stays linear).
@@ -61,6 +62,12 @@ def _dep_lists(wf: Workflow) -> tuple[list[list[int]], list[list[int]]]:
         for name in step.needs:
             d.setdefault(index[name], None)
         deps.append(list(d))
+    # A route target runs after its router has chosen it, whatever it reads.
+    for step in wf.steps:
+        for route in step.routes:
+            target = deps[index[route.step]]
+            if step.index not in target:
+                target.append(step.index)
     return data, deps
 
 
@@ -82,9 +89,9 @@ def check_cycles(wf: Workflow) -> None:
     cycle = _find_cycle(deps, set(range(len(wf.steps))) - set(order))
     names = " -> ".join(wf.steps[i].id for i in cycle)
     first = wf.steps[cycle[0]]
-    line, col = _ref_pos(wf, first, wf.steps[cycle[1]].id) if len(cycle) > 1 else first.at()
-    raise SpecError(wf.file, line, col, f"dependency cycle: {names}; a step cannot wait "
-                    "for its own output")
+    line, col = _ref_pos(wf, first, wf.steps[cycle[-2]].id)
+    raise SpecError(wf.file, line, col, f"dependency cycle: {names} (each feeds or must "
+                    "precede the next); break one of these dependencies")
 
 
 def _ref_pos(wf: Workflow, step: Step, target: str) -> tuple[int, int]:

@@ -447,7 +447,7 @@ def _entries(section: Any) -> list[tuple[str, Any]]:
 def _hint(name: str, known: Any) -> str:
     import difflib
 
-    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.7)
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 

@@ -4,7 +4,8 @@ The rule (documented in docs/cost-model.md): one token per four ASCII
 characters, rounded up, plus one token per non-ASCII character. Four
 characters per token is the providers' own rule of thumb for English; real
 tokenizers need no download only if vendored, and the ones that fetch their
-tables on first use (tiktoken) fail offline, so they cannot be the default. Template placeholders (``{{ ... }}``) are not counted as text:
+tables on first use (tiktoken) fail offline, so they cannot be the default.
+Template placeholders (``{{ ... }}``) are not counted as text:
 what they insert is counted from the inputs and outputs they reference.
 """
 

@@ -191,7 +191,7 @@ class _Converter:
             out.kpos[k] = pack(kmark.line + 1, kmark.column + 1)
             vmark = vnode.start_mark
             out.vpos[k] = pack(vmark.line + 1, vmark.column + 1)
-            if (isinstance(vnode, ScalarNode) and vnode.tag != _STR and vnode.style is None
+            if (isinstance(vnode, ScalarNode) and vnode.tag != _STR and not vnode.style
                     and not isinstance(value, str)):
                 if out.raw is None:
                     out.raw = {}
@@ -223,7 +223,7 @@ class _Converter:
             out.append(value)
             imark = item.start_mark
             ipos.append(pack(imark.line + 1, imark.column + 1))
-            if (isinstance(item, ScalarNode) and item.tag != _STR and item.style is None
+            if (isinstance(item, ScalarNode) and item.tag != _STR and not item.style
                     and not isinstance(value, str)):
                 if out.raw is None:
                     out.raw = {}
