@@ -226,3 +226,9 @@ steps:
     retries: 0
 """)))
     assert [s.retries for s in wf.steps] == [1, 0]
+
+
+def test_exponent_without_dot_is_a_number(spec) -> None:
+    wf = load_workflow(str(spec(HEAD + "steps:\n  - id: a\n    model: m\n"
+                                "    cache_hit_rate: 1e-2\n")))
+    assert wf.steps[0].cache_hit_rate == 0.01

@@ -11,6 +11,7 @@ files end in a positioned error instead of exhausting memory.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import yaml
@@ -42,6 +43,8 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null": "construct_yaml_null",
 }
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_NUMBER_START = frozenset("0123456789+-.")
+_EXP_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 _constructor = SafeConstructor()
 
 
@@ -147,7 +150,13 @@ class _Converter:
     def scalar(self, node: ScalarNode) -> Any:
         tag = node.tag
         if tag == _STR:
-            return node.value
+            value = node.value
+            # YAML 1.1 wants a dot in a float: `1e-5` would stay text. Read it
+            # as the number everyone (JSON, YAML 1.2) means.
+            if (not node.style and value and value[0] in _NUMBER_START
+                    and ("e" in value or "E" in value) and _EXP_FLOAT.match(value)):
+                return float(value.replace("_", ""))
+            return value
         method = _SCALAR_TAGS.get(tag)
         if method is not None:
             try:
@@ -191,8 +200,8 @@ class _Converter:
             out.kpos[k] = pack(kmark.line + 1, kmark.column + 1)
             vmark = vnode.start_mark
             out.vpos[k] = pack(vmark.line + 1, vmark.column + 1)
-            if (isinstance(vnode, ScalarNode) and vnode.tag != _STR and not vnode.style
-                    and not isinstance(value, str)):
+            if (isinstance(vnode, ScalarNode) and not vnode.style
+                    and isinstance(value, (bool, int, float))):
                 if out.raw is None:
                     out.raw = {}
                 out.raw[k] = vnode.value
@@ -223,8 +232,8 @@ class _Converter:
             out.append(value)
             imark = item.start_mark
             ipos.append(pack(imark.line + 1, imark.column + 1))
-            if (isinstance(item, ScalarNode) and item.tag != _STR and not item.style
-                    and not isinstance(value, str)):
+            if (isinstance(item, ScalarNode) and not item.style
+                    and isinstance(value, (bool, int, float))):
                 if out.raw is None:
                     out.raw = {}
                 out.raw[index] = item.value

@@ -1,0 +1,104 @@
+"""Malformed and hostile files end in exit 2 with one positioned line, never a traceback."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_process
+
+BOMB = """agentlint: 1
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+steps: *i
+"""
+
+CASES: dict[str, tuple[bytes, str]] = {
+    "empty": (b"", "empty file"),
+    "only-comment": (b"# nothing here\n", "empty file"),
+    "binary": (b"agentlint: 1\n\x00\x01\x02\xff", "binary data"),
+    "latin1": ("agentlint: 1\nname: caf\xe9\n".encode("latin-1"), "not valid UTF-8"),
+    "alias-bomb": (BOMB.encode(), "alias"),
+    "deep-nesting": (b"agentlint: 1\nsteps: " + b"[" * 20000 + b"]" * 20000 + b"\n",
+                     "nesting deeper"),
+    "python-tag": (b"agentlint: 1\nsteps: !!python/object/apply:os.system ['touch PWNED']\n",
+                   "not allowed"),
+    "custom-tag": (b"agentlint: 1\nsteps: !Ref other\n", "not allowed"),
+    "not-a-mapping": (b"agentlint: 1\n- a\n", "invalid YAML"),
+    "list-top": (b"- agentlint: 1\n", "YAML mapping"),
+    "two-documents": (b"agentlint: 1\nsteps: []\n---\nx: 1\n", "more than one YAML document"),
+    "huge-number": (b"agentlint: 1\nsteps:\n  - id: a\n    model: gpt-4o\n"
+                    b"    output_tokens: 1.0e+400\n", "finite"),
+    "nan": (b"agentlint: 1\nsteps:\n  - id: a\n    model: gpt-4o\n    retries: .nan\n",
+            "whole number"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("command", ["estimate"])
+def test_hostile_file_exit_2_one_line(tmp_path: Path, case: str, command: str) -> None:
+    data, expected = CASES[case]
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / f"{case}.yaml"
+    path.write_bytes(data)
+    started = time.monotonic()
+    proc = run_process(command, str(path), cwd=tmp_path, timeout=60)
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    assert lines[0].startswith(f"{path}:"), lines[0]
+    line, col = lines[0][len(str(path)) + 1:].split(":")[:2]
+    assert line.isdigit() and col.isdigit()
+    assert expected in lines[0]
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    proc = run_process("estimate", str(tmp_path / "nope.yaml"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"{tmp_path / 'nope.yaml'}:1:1: no such file or folder"
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "locked.yaml"
+    path.write_text("agentlint: 1\n", encoding="utf-8")
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):  # root reads anything; the check is moot there
+            pytest.skip("running as a user who can read mode-000 files")
+        proc = run_process("estimate", str(path))
+        assert proc.returncode == 2
+        assert "cannot read file" in proc.stderr
+    finally:
+        path.chmod(0o644)
+
+
+def test_directory_symlink_loop_is_not_followed(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "flows"
+    sub.mkdir()
+    (sub / "loop").symlink_to(tmp_path)
+    (sub / "ok.yaml").write_text("agentlint: 1\nsteps:\n  - id: a\n    model: gpt-4o-mini\n",
+                                 encoding="utf-8")
+    proc = run_process("estimate", str(tmp_path), "--format", "json", cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count('"name"') == 1
+
+
+def test_bad_option_exit_2(tmp_path: Path) -> None:
+    proc = run_process("estimate", "--format", "xml", "x.yaml")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
