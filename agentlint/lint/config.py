@@ -1,0 +1,557 @@
+"""Lint configuration: which rules run, how severe they are, their options.
+
+Settings come from the nearest configuration file above each linted file
+(``.agentlint.yaml``, ``.agentlint.yml``, or ``pyproject.toml`` with a
+``[tool.agentlint]`` table), searched up to the repository root, then from the
+command line, which always has the last word. A file is a whole configuration:
+the nearest one wins outright, nothing is merged from files further up, so
+what applies to a spec can be read in one place.
+
+Rule selection works in layers (the file, then the command line). Each layer
+may replace the selection (``select``), add to it (``extend-select``) and take
+from it (``ignore``). A selector is ``ALL``, a code (``AL201``), a code prefix
+(``AL2``), a rule name or a family name. A typo in a selector is an error,
+not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentlint.errors import SpecError, UsageError
+from agentlint.lint.registry import FAMILIES, SEVERITIES, Rule, all_rules
+
+CONFIG_FILES = (".agentlint.yaml", ".agentlint.yml", "pyproject.toml")
+OFF = "off"
+KEYS = ("select", "ignore", "extend-select", "severity", "rules", "per-file-ignores",
+        "exclude", "strict")
+_CODE_PREFIX = re.compile(r"AL\d{0,3}")
+
+
+class ConfigError(SpecError):
+    """An unusable configuration file: ends the whole run with exit code 2."""
+
+
+@dataclass(slots=True)
+class Config:
+    """One configuration file as written (validated for shape, not yet resolved)."""
+
+    path: str | None = None  # shown in messages; None for the built-in defaults
+    base_dir: str = "."  # globs are relative to the file's folder
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    strict: bool = False
+    #: where each setting was written, for error messages: key path -> (line, col)
+    where: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)
+
+    def pos(self, *keys: str) -> tuple[int, int]:
+        while keys:
+            if keys in self.where:
+                return self.where[keys]
+            keys = keys[:-1]
+        return (1, 1)
+
+    def error(self, keys: tuple[str, ...], message: str) -> ConfigError:
+        return ConfigError(self.path or "configuration", *self.pos(*keys), message)
+
+
+@dataclass(slots=True)
+class Overrides:
+    """What the command line says; applied after the configuration file."""
+
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    config: str | None = None  # use this file for every spec instead of searching
+    strict: bool = False
+
+
+@dataclass(slots=True)
+class Settings:
+    """The effective settings for one configuration: ready for the engine."""
+
+    rules: list[Rule]  # enabled, in code order
+    severity: dict[str, str]  # code -> severity actually reported
+    options: dict[str, dict[str, Any]]  # rule name -> configured options
+    strict: bool
+    config: Config
+    #: (glob, codes) pairs from per-file-ignores
+    per_file: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    enabled: frozenset[str] = frozenset()
+
+    def for_file(self, path: str) -> Settings:
+        """These settings minus the rules ``per-file-ignores`` switches off for ``path``."""
+        if not self.per_file:
+            return self
+        rel = relative_to(path, self.config.base_dir)
+        off: set[str] = set()
+        for pattern, codes in self.per_file:
+            if path_matches(rel, pattern):
+                off |= codes
+        if not off:
+            return self
+        rules = [r for r in self.rules if r.code not in off]
+        return Settings(rules, self.severity, self.options, self.strict, self.config, [],
+                        frozenset(r.code for r in rules))
+
+    def excluded(self, path: str) -> bool:
+        if not self.config.exclude:
+            return False
+        rel = relative_to(path, self.config.base_dir)
+        return any(path_matches(rel, p) for p in self.config.exclude)
+
+
+# -- reading files ----------------------------------------------------------------------
+
+
+def read_config(path: str) -> Config | None:
+    """Read one configuration file; None for a pyproject.toml without our table."""
+    shown = _display(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(shown, 1, 1, "configuration file is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(shown, 1, 1, f"cannot read configuration file: "
+                          f"{exc.strerror or exc}") from None
+    base = os.path.dirname(os.path.abspath(path))
+    if path.endswith(".toml"):
+        return _from_toml(text, shown, base, os.path.basename(path) == "pyproject.toml")
+    return _from_yaml(text, shown, base)
+
+
+def _from_toml(text: str, shown: str, base: str, pyproject: bool) -> Config | None:
+    if pyproject and "agentlint" not in text:
+        return None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        if pyproject and "[tool.agentlint" not in text:
+            return None  # someone else's broken table is not our business
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError(shown, line, col, f"invalid TOML: {reason}") from None
+    table = doc.get("tool", {}).get("agentlint") if isinstance(doc.get("tool"), dict) else None
+    if table is None:
+        if pyproject:
+            return None
+        table = doc
+    config = Config(path=shown, base_dir=base)
+    header = _toml_header_line(text)
+    _fill(config, table, _TomlWhere(text, header))
+    return config
+
+
+def _from_yaml(text: str, shown: str, base: str) -> Config:
+    from agentlint.spec.yamlload import load_text
+
+    try:
+        doc = load_text(text, shown)
+    except SpecError as exc:
+        raise ConfigError(exc.file, exc.line, exc.col, exc.message) from None
+    config = Config(path=shown, base_dir=base)
+    if doc is None:
+        return config
+    _fill(config, doc, _YamlWhere(doc))
+    return config
+
+
+class _YamlWhere:
+    """Positions of keys in a loaded YAML configuration."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+
+    def __call__(self, keys: tuple[str, ...]) -> tuple[int, int]:
+        from agentlint.spec.positions import YMap
+
+        node = self.doc
+        pos = (1, 1)
+        for key in keys:
+            if isinstance(node, YMap) and key in node:
+                pos = node.key_at(key)
+                node = node[key]
+            else:
+                break
+        return pos
+
+    def text(self, container: Any, key: str) -> Any:
+        return container.text(key) if hasattr(container, "text") else container.get(key)
+
+
+class _TomlWhere:
+    """Approximate positions in TOML (tomllib keeps none): the key's first mention."""
+
+    def __init__(self, text: str, header: int) -> None:
+        self.lines = text.splitlines()
+        self.header = header
+
+    def __call__(self, keys: tuple[str, ...]) -> tuple[int, int]:
+        line, col = self.header, 1
+        start = max(0, self.header - 1)
+        for key in keys:
+            pattern = re.compile(r"(^|[\s.{,\[\"'])" + re.escape(key)
+                                 + r"(?=[\"']?\s*[=.\]])")
+            for i in range(start, len(self.lines)):
+                match = pattern.search(self.lines[i])
+                if match:
+                    line, col, start = i + 1, match.start() + len(match.group(1)) + 1, i
+                    break
+            else:
+                break
+        return (line, col)
+
+    def text(self, container: Any, key: str) -> Any:
+        return container.get(key)
+
+
+def _toml_header_line(text: str) -> int:
+    for i, line in enumerate(text.splitlines()):
+        if line.strip().startswith("[tool.agentlint"):
+            return i + 1
+    return 1
+
+
+def _fill(config: Config, table: Any, where: Any) -> None:
+    """Check the shape of every setting and copy it into ``config``."""
+    if not isinstance(table, dict):
+        raise ConfigError(config.path or "configuration", 1, 1,
+                          "the configuration must be a mapping of settings")
+    for raw_key in table:
+        key = str(raw_key).replace("_", "-")
+        pos = where((str(raw_key),))
+        config.where[(key,)] = pos
+        if key not in KEYS:
+            raise ConfigError(config.path or "configuration", *pos,
+                              f"unknown setting '{raw_key}'" + _key_hint(key)
+                              + "; see docs/configuration.md")
+        value = table[raw_key]
+        if key in ("select", "ignore", "extend-select", "exclude"):
+            items = _str_list(config, key, value, pos)
+            if key == "select":
+                config.select = items
+            elif key == "ignore":
+                config.ignore = items
+            elif key == "extend-select":
+                config.extend_select = items
+            else:
+                config.exclude = items
+        elif key == "strict":
+            if not isinstance(value, bool):
+                raise ConfigError(config.path or "configuration", *pos,
+                                  "'strict' must be true or false")
+            config.strict = value
+        elif key == "severity":
+            _mapping(config, key, value, pos)
+            for sel in value:
+                level = where.text(value, sel)
+                if level is False:  # YAML 1.1 reads a bare `off` as false
+                    level = OFF
+                level = str(level).lower() if isinstance(level, str) else level
+                spot = where((str(raw_key), str(sel)))
+                config.where[(key, str(sel))] = spot
+                if level not in (*SEVERITIES, OFF):
+                    raise ConfigError(config.path or "configuration", *spot,
+                                      f"severity of '{sel}' must be one of error, warning, "
+                                      f"info, off (not {level!r})")
+                config.severity[str(sel)] = level
+        elif key == "rules":
+            _mapping(config, key, value, pos)
+            for name, options in value.items():
+                spot = where((str(raw_key), str(name)))
+                config.where[(key, str(name))] = spot
+                if not isinstance(options, dict):
+                    raise ConfigError(config.path or "configuration", *spot,
+                                      f"options of rule '{name}' must be a mapping of "
+                                      "option = value")
+                for option in options:
+                    config.where[(key, str(name), str(option))] = where(
+                        (str(raw_key), str(name), str(option)))
+                config.rules[str(name)] = dict(options)
+        elif key == "per-file-ignores":
+            _mapping(config, key, value, pos)
+            for pattern, codes in value.items():
+                spot = where((str(raw_key), str(pattern)))
+                config.where[(key, str(pattern))] = spot
+                config.per_file_ignores[str(pattern)] = _str_list(
+                    config, f"per-file-ignores '{pattern}'", codes, spot)
+
+
+def _key_hint(key: str) -> str:
+    close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _str_list(config: Config, key: str, value: Any, pos: tuple[int, int]) -> list[str]:
+    if isinstance(value, str):  # forgive `select = "AL1"`: one selector
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(config.path or "configuration", *pos,
+                          f"'{key}' must be a list of strings")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _mapping(config: Config, key: str, value: Any, pos: tuple[int, int]) -> None:
+    if not isinstance(value, dict):
+        raise ConfigError(config.path or "configuration", *pos, f"'{key}' must be a mapping")
+
+
+def _display(path: str) -> str:
+    rel = os.path.relpath(os.path.abspath(path))
+    return path if rel.startswith("..") else rel
+
+
+# -- finding the file for a spec ---------------------------------------------------------
+
+
+class ConfigFinder:
+    """The settings for each linted file, read once per folder."""
+
+    def __init__(self, overrides: Overrides | None = None) -> None:
+        self.overrides = overrides or Overrides()
+        self._dirs: dict[str, Config | None] = {}
+        self._settings: dict[int, Settings] = {}
+        self._default = Config(base_dir=os.getcwd())
+        self._explicit: Config | None = None
+        if self.overrides.config is not None:
+            path = self.overrides.config
+            if not os.path.isfile(path):
+                raise UsageError(f"--config {path}: no such file")
+            self._explicit = read_config(path) or Config(path=_display(path),
+                                                         base_dir=os.path.dirname(
+                                                             os.path.abspath(path)))
+        self._check_cli()
+
+    def _check_cli(self) -> None:
+        rules = all_rules()
+        o = self.overrides
+        for option, values in (("--select", o.select or []), ("--ignore", o.ignore),
+                               ("--extend-select", o.extend_select)):
+            for sel in values:
+                if not match_selector(sel, rules):
+                    raise UsageError(f"unknown rule selector '{sel}' in {option}"
+                                     + selector_hint(sel, rules))
+
+    def config_for(self, path: str) -> Config:
+        if self._explicit is not None:
+            return self._explicit
+        from agentlint.spec.load import find_root
+
+        here = os.path.dirname(os.path.abspath(path))
+        root = find_root(here)
+        visited = []
+        found: Config | None = None
+        while True:
+            if here in self._dirs:
+                found = self._dirs[here]
+                break
+            visited.append(here)
+            found = self._read_dir(here)
+            if found is not None:
+                break
+            parent = os.path.dirname(here)
+            if here == root or parent == here or not _under(here, root):
+                break
+            here = parent
+        for d in visited:
+            self._dirs[d] = found
+        return found or self._default
+
+    def _read_dir(self, folder: str) -> Config | None:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                config = read_config(candidate)
+                if config is not None:
+                    return config
+        return None
+
+    def settings_for(self, path: str) -> Settings:
+        """Effective settings for ``path``, before per-file ignores."""
+        config = self.config_for(path)
+        key = id(config)
+        if key not in self._settings:
+            self._settings[key] = resolve(config, self.overrides)
+        return self._settings[key]
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+# -- resolving selectors -----------------------------------------------------------------
+
+
+def match_selector(selector: str, rules: Iterable[Rule]) -> list[Rule]:
+    """The rules a selector means: ALL, a code or code prefix, a rule or family name."""
+    sel = selector.strip()
+    upper, lower = sel.upper(), sel.lower()
+    rules = list(rules)
+    if upper == "ALL":
+        return rules
+    if _CODE_PREFIX.fullmatch(upper):
+        return [r for r in rules if r.code.startswith(upper)]
+    if lower in FAMILIES:
+        return [r for r in rules if r.family == lower]
+    return [r for r in rules if r.name == lower]
+
+
+def specificity(selector: str) -> int:
+    """How narrowly a selector names rules: the narrower one wins a conflict."""
+    upper = selector.strip().upper()
+    if upper == "ALL":
+        return 0
+    if selector.strip().lower() in FAMILIES:
+        return 1
+    if _CODE_PREFIX.fullmatch(upper):
+        return len(upper)  # AL = 2 ... AL201 = 5
+    return 10  # a rule name
+
+
+def selector_hint(selector: str, rules: Iterable[Rule]) -> str:
+    words = [r.code for r in rules]
+    words += [r.name for r in rules] + list(FAMILIES)
+    close = difflib.get_close_matches(selector, words, n=1, cutoff=0.6) or \
+        difflib.get_close_matches(selector.lower(), words, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return "; 'agentlint rules' lists codes and names"
+
+
+def resolve(config: Config, overrides: Overrides | None = None) -> Settings:
+    """Turn a configuration (and the command line) into the rules to run."""
+    rules = all_rules()
+    by_code = {r.code: r for r in rules}
+    o = overrides or Overrides()
+
+    def pick(selectors: list[str], setting: str) -> set[str]:
+        codes: set[str] = set()
+        for sel in selectors:
+            matched = match_selector(sel, rules)
+            if not matched:
+                raise config.error((setting,), f"unknown rule selector '{sel}' in "
+                                   f"'{setting}'" + selector_hint(sel, rules))
+            codes.update(r.code for r in matched)
+        return codes
+
+    # effective severities: the most specific selector wins
+    severity = {r.code: r.severity for r in rules}
+    ordered = sorted(config.severity.items(), key=lambda kv: specificity(kv[0]))
+    for sel, level in ordered:
+        matched = match_selector(sel, rules)
+        if not matched:
+            raise config.error(("severity", sel), f"unknown rule selector '{sel}' in "
+                               "'severity'" + selector_hint(sel, rules))
+        for r in matched:
+            severity[r.code] = level
+
+    enabled = {r.code for r in rules if r.default_enabled}
+    if config.select is not None:
+        enabled = pick(config.select, "select")
+    enabled |= pick(config.extend_select, "extend-select")
+    enabled -= pick(config.ignore, "ignore")
+    enabled -= {code for code, level in severity.items() if level == OFF}
+    if o.select is not None:
+        enabled = {r.code for sel in o.select for r in match_selector(sel, rules)}
+    enabled |= {r.code for sel in o.extend_select for r in match_selector(sel, rules)}
+    enabled -= {r.code for sel in o.ignore for r in match_selector(sel, rules)}
+    for code in enabled:  # selected on the command line although "off" in the file
+        if severity[code] == OFF:
+            severity[code] = by_code[code].severity
+
+    options: dict[str, dict[str, Any]] = {}
+    for name, values in config.rules.items():
+        r = by_code.get(name.upper()) or next((x for x in rules if x.name == name.lower()),
+                                              None)
+        if r is None:
+            raise config.error(("rules", name), f"unknown rule '{name}' in 'rules'"
+                               + selector_hint(name, rules))
+        for option, value in values.items():
+            if option not in r.options:
+                known = ", ".join(sorted(r.options)) or "none"
+                raise config.error(("rules", name, option), f"rule '{r.name}' has no option "
+                                   f"'{option}' (its options: {known})")
+            _check_type(config, r, option, value)
+        options.setdefault(r.name, {}).update(values)
+
+    per_file = [(pattern, frozenset(pick(codes, "per-file-ignores")))
+                for pattern, codes in config.per_file_ignores.items()]
+    chosen = [r for r in rules if r.code in enabled]
+    return Settings(chosen, severity, options, config.strict or o.strict, config, per_file,
+                    frozenset(enabled))
+
+
+def _check_type(config: Config, r: Rule, option: str, value: Any) -> None:
+    default = r.options[option]
+    if default is None:
+        return
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+        kind = "true or false"
+    elif isinstance(default, int | float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        kind = "a number"
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+        kind = "text"
+    elif isinstance(default, list | tuple):
+        ok = isinstance(value, list)
+        kind = "a list"
+    else:
+        return
+    if not ok:
+        raise config.error(("rules", r.name, option), f"option '{option}' of rule "
+                           f"'{r.name}' must be {kind} (default {default!r}), not {value!r}")
+
+
+# -- paths and globs ---------------------------------------------------------------------
+
+
+def relative_to(path: str, base: str) -> str:
+    """``path`` relative to ``base`` with forward slashes (absolute when outside it)."""
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full, base) if _under(full, os.path.abspath(base)) else full
+    return rel.replace(os.sep, "/")
+
+
+def path_matches(rel: str, pattern: str) -> bool:
+    """Does a glob from a configuration file match the relative path ``rel``?
+
+    A pattern without ``/`` matches any one component (``*.gen.yaml``,
+    ``vendor``); one with ``/`` matches the path from the configuration's
+    folder or any leading part of it (``examples/legacy`` covers the folder).
+    ``**/`` at the start also matches no folder at all.
+    """
+    pat = pattern.strip()
+    if pat.startswith("./"):
+        pat = pat[2:]
+    pat = pat.rstrip("/")
+    if not pat:
+        return False
+    parts = rel.split("/")
+    if "/" not in pat:
+        return any(fnmatch.fnmatchcase(p, pat) for p in parts)
+    candidates = [pat]
+    if pat.startswith("**/"):
+        candidates.append(pat[3:])
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        if any(fnmatch.fnmatchcase(prefix, c) for c in candidates):
+            return True
+    return False
