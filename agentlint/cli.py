@@ -153,5 +153,165 @@ def schema(show_path: bool) -> None:
         click.echo(json.dumps(load_schema(), indent=2))
 
 
+LINT_FORMATS = ["text", "concise", "json", "sarif", "github", "junit"]
+
+
+def _selectors(values: tuple[str, ...]) -> list[str]:
+    """``--select AL1,AL2 --select cost`` -> ["AL1", "AL2", "cost"]."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--select", multiple=True, metavar="RULES",
+              help="Run only these rules (codes, code prefixes, names or families).")
+@click.option("--extend-select", multiple=True, metavar="RULES",
+              help="Run these rules in addition to the selected ones.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Skip files and folders matching this pattern.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Use this configuration file instead of searching for one.")
+@click.option("--stdin-filename", metavar="PATH",
+              help="The name of the spec read from standard input ('-').")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
+              show_default=True, help="Format of the files (detected by default).")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option("--quiet", "-q", is_flag=True, help="Leave out info findings and the summary.")
+@click.option("--color/--no-color", default=None, help="Colour the text output.")
+@guarded
+def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tuple[str, ...],
+         extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
+         config_file: str | None, stdin_filename: str | None, input_format: str,
+         statistics: bool, exit_zero: bool, strict: bool, quiet: bool,
+         color: bool | None) -> None:
+    """Report anti-patterns in workflow specs (files, folders, or - for stdin).
+
+    YAML files that are not workflows are skipped silently. Exits 1 when a
+    finding is an error (or a warning with --strict), 2 when a spec or the
+    configuration cannot be read.
+    """
+    from agentlint.lint.config import Overrides
+    from agentlint.lint.engine import lint_paths
+
+    if statistics and fmt not in ("text", "concise", "json"):
+        raise UsageError("--statistics works with --format text, concise or json")
+    overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
+                          extend_select=_selectors(extend_select), exclude=list(exclude),
+                          config=config_file, strict=strict)
+    result = lint_paths(paths, overrides, input_format=input_format,
+                        stdin_filename=stdin_filename)
+    shown = [f for f in result.findings if not (quiet and f.severity == "info")]
+    if output_file is not None and color is None:
+        color = False
+    report = _lint_report(fmt, shown, result, statistics, _color(color), not quiet)
+    if output_file is not None:
+        try:
+            with open(output_file, "w", encoding="utf-8") as fh:
+                fh.write(report + "\n" if report else "")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None
+    elif report:
+        click.echo(report)
+    for err in result.errors:
+        click.echo(str(err), err=True)
+    sys.exit(result.exit_code(strict=strict, exit_zero=exit_zero))
+
+
+def _lint_report(fmt: str, findings: list[Any], result: Any, statistics: bool, color: bool,
+                 summary: bool) -> str:
+    if statistics:
+        if fmt == "json":
+            from agentlint.report import json_report
+
+            return json_report.render_statistics(findings)
+        from agentlint.report import text
+
+        return text.render_statistics(findings)
+    if fmt == "text":
+        from agentlint.report import text
+
+        return text.render(findings, result, color=color, summary=summary)
+    if fmt == "concise":
+        from agentlint.report import concise
+
+        return concise.render(findings, result)
+    if fmt == "json":
+        from agentlint.report import json_report
+
+        return json_report.render(findings)
+    if fmt == "sarif":
+        from agentlint.report import sarif
+
+        return sarif.render(findings, result)
+    if fmt == "github":
+        from agentlint.report import github
+
+        return github.render(findings)
+    from agentlint.report import junit
+
+    return junit.render(findings, result)
+
+
+def _rule_or_fail(name: str) -> Any:
+    from agentlint.lint.registry import BY_NAME, RULES, find_rule
+
+    found = find_rule(name)
+    if found is None:
+        import difflib
+
+        close = difflib.get_close_matches(name, [*RULES, *BY_NAME], n=1, cutoff=0.6) or \
+            difflib.get_close_matches(name.lower(), list(BY_NAME), n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else "; 'agentlint rules' lists them"
+        raise UsageError(f"unknown rule '{name}'{hint}")
+    return found
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@guarded
+def rules_command(fmt: str) -> None:
+    """List every lint rule: code, name, family, default severity, summary."""
+    from agentlint.lint.registry import all_rules
+
+    known = all_rules()
+    if fmt == "json":
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "family": r.family,
+                                "severity": r.severity, "summary": r.summary,
+                                "options": r.options, "default_enabled": r.default_enabled}
+                               for r in known], indent=2))
+        return
+    width = max([len(r.name) for r in known] + [4])
+    click.echo(f"{'code':6} {'name':{width}} {'family':11} {'severity':8} summary")
+    for r in known:
+        marker = "" if r.default_enabled else " (off by default)"
+        click.echo(f"{r.code:6} {r.name:{width}} {r.family:11} {r.severity:8} "
+                   f"{r.summary}{marker}")
+
+
+@main.command("rule")
+@click.argument("name")
+@guarded
+def rule_command(name: str) -> None:
+    """Print the documentation page of one rule (by code or name)."""
+    r = _rule_or_fail(name)
+    lines = [f"{r.code} {r.name}", "",
+             f"severity: {r.severity}    family: {r.family}"
+             + ("" if r.default_enabled else "    off by default (select it to run it)"),
+             f"summary:  {r.summary}"]
+    if r.options:
+        lines.append("options (set under [tool.agentlint.rules." + r.name + "]):")
+        lines += [f"  {k} = {json.dumps(v)}" for k, v in r.options.items()]
+    lines += ["", r.doc.strip() or "(no documentation yet)"]
+    click.echo("\n".join(lines))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

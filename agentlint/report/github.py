@@ -1,0 +1,32 @@
+"""GitHub Actions workflow commands: findings as annotations on the pull request.
+
+``::error file=F,line=L,col=C,title=CODE rule::message``, escaped the way the
+runner unescapes (actions/toolkit ``command.ts``): in the message ``%``,
+carriage return and newline; in property values also ``:`` and ``,``, which
+would otherwise end the value. Info findings become notices.
+"""
+
+from __future__ import annotations
+
+from agentlint.lint.registry import Finding
+from agentlint.report.location import relative_path
+
+LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(findings: list[Finding]) -> str:
+    lines = []
+    for f in findings:
+        props = ",".join(f"{k}={escape_property(str(v))}" for k, v in (
+            ("file", relative_path(f.file)), ("line", f.line), ("col", f.column),
+            ("title", f"{f.code} {f.rule}")))
+        lines.append(f"::{LEVELS.get(f.severity, 'warning')} {props}::{escape_data(f.message)}")
+    return "\n".join(lines)

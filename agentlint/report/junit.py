@@ -1,0 +1,57 @@
+"""JUnit XML, for CI systems that show test reports (GitLab, Jenkins, Azure).
+
+One ``testsuite`` per linted file; one failing ``testcase`` per finding, and
+a passing one for a clean file, so a clean file counts as a passed check
+instead of vanishing from the report. A file that could not be read is a
+testcase with an ``error``. ElementTree does the escaping.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from agentlint.lint.engine import LintResult
+from agentlint.lint.registry import Finding
+
+#: characters XML 1.0 cannot hold at all, even escaped
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _INVALID.sub("\ufffd", text)
+
+
+def render(findings: list[Finding], result: LintResult) -> str:
+    by_file: dict[str, list[Finding]] = {name: [] for name in result.files}
+    for f in findings:
+        by_file.setdefault(f.file, []).append(f)
+    root = ET.Element("testsuites", name="agentlint")
+    total = failures = errors = 0
+    for name, items in by_file.items():
+        suite = ET.SubElement(root, "testsuite", name=name, tests=str(max(1, len(items))),
+                              failures=str(len(items)), errors="0")
+        total += max(1, len(items))
+        failures += len(items)
+        if not items:
+            ET.SubElement(suite, "testcase", classname=name, name="agentlint")
+        for f in items:
+            case = ET.SubElement(suite, "testcase", classname=name,
+                                 name=f"{f.code} {f.rule} at {f.line}:{f.column}")
+            failure = ET.SubElement(case, "failure", message=_clean(f.message),
+                                    type=f.severity)
+            failure.text = _clean(f"{f.file}:{f.line}:{f.column}: {f.code} [{f.rule}] "
+                                  f"{f.message}")
+    for err in result.errors:
+        suite = ET.SubElement(root, "testsuite", name=err.file, tests="1", failures="0",
+                              errors="1")
+        case = ET.SubElement(suite, "testcase", classname=err.file, name="read spec")
+        error = ET.SubElement(case, "error", message=_clean(err.message), type="SpecError")
+        error.text = _clean(str(err))
+        total += 1
+        errors += 1
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    root.set("errors", str(errors))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

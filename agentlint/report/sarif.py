@@ -1,0 +1,124 @@
+"""SARIF 2.1.0, the format GitHub code scanning (and other tools) ingest.
+
+One run; ``tool.driver.rules`` lists every rule that ran, with its
+documentation page as help, so a code-scanning alert explains itself.
+Results point at paths relative to the working directory (the checkout in
+CI) under ``%SRCROOT%``. Columns are counted in Unicode code points, as
+agentlint counts them, and the run says so (``columnKind``). Files that could
+not be read are tool execution notifications, and make the invocation
+unsuccessful.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from agentlint import __version__
+from agentlint.errors import SpecError
+from agentlint.lint.engine import LintResult
+from agentlint.lint.registry import Finding, Rule, find_rule
+from agentlint.report.location import artifact_uri
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/agentlint/agentlint"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+SRCROOT = "%SRCROOT%"
+
+
+def render(findings: list[Finding], result: LintResult) -> str:
+    return json.dumps(build(findings, result), indent=2, ensure_ascii=False)
+
+
+def build(findings: list[Finding], result: LintResult) -> dict[str, Any]:
+    rules: dict[str, Rule] = {r.code: r for r in result.rules}
+    for f in findings:  # a rule that reported is always described
+        if f.code not in rules:
+            found = find_rule(f.code)
+            if found is not None:
+                rules[f.code] = found
+    ordered = sorted(rules.values(), key=lambda r: r.code)
+    index = {r.code: i for i, r in enumerate(ordered)}
+    results = [_result(f, index) for f in findings]
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "agentlint",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": INFORMATION_URI,
+            "rules": [_descriptor(r) for r in ordered],
+        }},
+        "invocations": [_invocation(result.errors)],
+        "originalUriBaseIds": {SRCROOT: {"uri": Path(os.getcwd()).as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _descriptor(r: Rule) -> dict[str, Any]:
+    doc = r.doc.strip() or r.summary
+    return {
+        "id": r.code,
+        "name": r.name,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": _first_paragraph(doc) or r.summary},
+        "help": {"text": doc, "markdown": f"**{r.code} {r.name}**: {r.summary}\n\n{doc}"},
+        "defaultConfiguration": {"level": LEVELS.get(r.severity, "warning")},
+        "properties": {"tags": [r.family]},
+    }
+
+
+def _first_paragraph(doc: str) -> str:
+    """The first paragraph of prose in a rule's doc page (headings skipped)."""
+    paragraph: list[str] = []
+    lines = doc.splitlines()
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        underline = i + 1 < len(lines) and set(lines[i + 1].strip()) <= {"-", "="} \
+            and lines[i + 1].strip() != ""
+        heading = stripped.startswith("#") or underline or (
+            stripped and set(stripped) <= {"-", "="})
+        if not stripped or heading:
+            if paragraph:
+                break
+            continue
+        paragraph.append(stripped)
+    return " ".join(paragraph)
+
+
+def _location(file: str, line: int, column: int) -> dict[str, Any]:
+    uri = artifact_uri(file)
+    artifact: dict[str, Any] = {"uri": uri}
+    if not uri.startswith("file:"):
+        artifact["uriBaseId"] = SRCROOT
+    return {"physicalLocation": {"artifactLocation": artifact,
+                                 "region": {"startLine": max(1, line),
+                                            "startColumn": max(1, column)}}}
+
+
+def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "ruleId": f.code,
+        "level": LEVELS.get(f.severity, "warning"),
+        "message": {"text": f.message},
+        "locations": [_location(f.file, f.line, f.column)],
+    }
+    if f.code in index:
+        out["ruleIndex"] = index[f.code]
+    if f.key:  # stable across reformatting, so an alert survives a moved line
+        digest = hashlib.sha256(f"{f.code}\0{f.file}\0{f.key}".encode()).hexdigest()[:32]
+        out["partialFingerprints"] = {"agentlintKey/v1": digest}
+    return out
+
+
+def _invocation(errors: list[SpecError]) -> dict[str, Any]:
+    invocation: dict[str, Any] = {"executionSuccessful": not errors}
+    if errors:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": str(err)},
+             "locations": [_location(err.file, err.line, err.col)]} for err in errors]
+    return invocation

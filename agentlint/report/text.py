@@ -1,0 +1,81 @@
+"""The default report: ``file:line:col: CODE [rule] message`` and the source line.
+
+Made for people at a terminal and for the pre-commit hook: nothing at all
+when the files are clean, colour only when writing to a terminal (and
+``NO_COLOR`` is unset), and a caret under the exact column so a finding in a
+long prompt can be found without counting.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from agentlint.lint.engine import LintResult
+from agentlint.lint.registry import Finding
+
+_COLORS = {"error": "31", "warning": "33", "info": "36"}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def render(findings: list[Finding], result: LintResult, *, color: bool = False,
+           summary: bool = True) -> str:
+    """All findings with their source lines; an empty string when there are none."""
+    if not findings:
+        return ""
+    lines_of: dict[str, list[str]] = {}
+    out: list[str] = []
+    for f in findings:
+        if f.file not in lines_of:
+            lines_of[f.file] = result.sources.get(f.file, "").splitlines()
+        tone = _COLORS.get(f.severity, "0")
+        where = _paint(f"{f.file}:{f.line}:{f.column}:", "1", color)
+        code = _paint(f.code, "1;" + tone, color)
+        out.append(f"{where} {code} [{f.rule}] {f.message}")
+        source = lines_of[f.file]
+        if 1 <= f.line <= len(source):
+            text = source[f.line - 1].replace("\t", " ").rstrip()
+            gutter = str(f.line).rjust(5)
+            caret_at = min(max(f.column, 1), len(text) + 1)
+            out.append(f"{gutter} | {text}")
+            out.append(f"{' ' * 5} | {' ' * (caret_at - 1)}{_paint('^', tone, color)}")
+        out.append("")
+    if summary:
+        out.append(summary_line(findings))
+    else:
+        out.pop()  # no trailing blank line
+    return "\n".join(out)
+
+
+def summary_line(findings: list[Finding]) -> str:
+    """"2 errors, 1 warning in 1 file" (infos are counted only when there are some)."""
+    counts = Counter(f.severity for f in findings)
+    parts = [_plural(counts["error"], "error"), _plural(counts["warning"], "warning")]
+    if counts["info"]:
+        parts.append(f"{counts['info']} info")
+    files = len({f.file for f in findings})
+    return f"{', '.join(parts)} in {_plural(files, 'file')}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def statistics(findings: list[Finding]) -> list[tuple[str, str, str, int]]:
+    """(code, rule, severity, count) per rule, most frequent first."""
+    counts: Counter[tuple[str, str, str]] = Counter((f.code, f.rule, f.severity)
+                                                    for f in findings)
+    return sorted(((c, r, s, n) for (c, r, s), n in counts.items()),
+                  key=lambda row: (-row[3], row[0]))
+
+
+def render_statistics(findings: list[Finding]) -> str:
+    """One line per rule: count, code, name, severity; nothing when clean."""
+    rows = statistics(findings)
+    if not rows:
+        return ""
+    width = max(len(str(n)) for *_, n in rows)
+    name_width = max(len(r) for _, r, _, _ in rows)
+    return "\n".join(f"{n:>{width}}  {c}  {r:<{name_width}}  {s}" for c, r, s, n in rows)
