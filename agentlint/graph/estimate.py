@@ -90,8 +90,11 @@ class Estimate:
     def over_budget(self) -> list[BudgetCheck]:
         return [b for b in self.budgets if not b.ok]
 
-    def to_json(self) -> dict[str, object]:
-        return {
+    def to_json(self, include_steps: bool = True) -> dict[str, object]:
+        """The contract object of ``agentlint estimate --format json``."""
+        from agentlint.report.estimate_json import step_json
+
+        data: dict[str, object] = {
             "name": self.name,
             "file": self.file,
             "cost_usd": self.cost_usd,
@@ -101,17 +104,12 @@ class Estimate:
             "reliability": self.reliability,
             "calls": self.calls,
             "critical_path": list(self.critical_path),
-            "steps": [
-                {"id": s.id, "model": s.model, "cost_usd": s.cost_usd, "latency_s": s.latency_s,
-                 "reliability": s.reliability, "runs": s.runs, "calls": s.calls,
-                 "input_tokens": s.input_tokens, "cached_input_tokens": s.cached_tokens,
-                 "output_tokens": s.output_tokens, "cost_usd_max": s.cost_usd_max,
-                 "latency_s_max": s.latency_s_max, "critical": s.critical}
-                for s in self.steps
-            ],
-            "budgets": {b.name: {"limit": b.limit, "actual": b.actual, "ok": b.ok}
-                        for b in self.budgets},
         }
+        if include_steps:
+            data["steps"] = [step_json(s) for s in self.steps]
+        data["budgets"] = {b.name: {"limit": b.limit, "actual": b.actual, "ok": b.ok}
+                           for b in self.budgets}
+        return data
 
 
 # -- per step --------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 """Safe YAML loading that keeps ``line:col`` for every node.
 
-The document is composed into a node tree (by libyaml's C parser when PyYAML
-was built with it, else the pure-Python one) and then converted here into
-:class:`YMap` / :class:`YSeq` / scalars. Composition never constructs Python
-objects, so no tag can execute anything; tags other than YAML's plain types
-are refused. The conversion bounds depth and alias expansion, so hostile
-files end in a positioned error instead of exhausting memory.
+The parser (libyaml's C parser when PyYAML was built with it, else the
+pure-Python one) produces events; they are built here straight into
+:class:`YMap` / :class:`YSeq` / scalars. No Python object is ever constructed
+from a tag, so nothing in a file can execute; tags other than YAML's plain
+types are refused. Depth and alias expansion are bounded, so hostile files end
+in a positioned error instead of exhausting memory.
 """
 
 from __future__ import annotations
@@ -16,7 +16,17 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
 
 from agentlint.errors import SpecError
 from agentlint.spec.positions import YMap, YSeq, pack
@@ -35,7 +45,6 @@ MAX_ALIAS_EXPANSION = 1_000_000
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
-_MERGE = "tag:yaml.org,2002:merge"
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:int": "construct_yaml_int",
     "tag:yaml.org,2002:float": "construct_yaml_float",
@@ -87,17 +96,242 @@ def _offset_to_pos(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
-def compose(text: str, display: str) -> Any:
-    """Parse ``text`` into a node tree (or ``None`` for an empty document)."""
+class _Frame:
+    """A mapping or sequence under construction."""
+
+    __slots__ = ("anchor", "before", "container", "key", "key_mark", "merges")
+
+    def __init__(self, container: Any, anchor: str | None, before: int) -> None:
+        self.container = container
+        self.anchor = anchor
+        self.before = before  # expanded-node count when the container started
+        self.key: Any = _NO_KEY
+        self.key_mark: Any = None
+        self.merges: list[tuple[Any, Any]] | None = None
+
+
+_NO_KEY = object()
+_MERGE_KEY = object()
+
+
+class _Builder:
+    """Builds positioned data straight from the parser's event stream.
+
+    No node tree is kept: for a 200,000-step file the tree alone would cost
+    gigabytes. Depth and alias expansion are bounded as events arrive, so a
+    hostile file stops at the first event past a limit.
+    """
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.distinct = 0
+        self.expanded = 0
+
+    def fail(self, mark: Any, message: str) -> SpecError:
+        return SpecError(self.display, mark.line + 1, mark.column + 1, message)
+
+    def build(self, loader: Any) -> Any:
+        get = loader.get_event
+        get()  # StreamStart
+        event = get()
+        if isinstance(event, StreamEndEvent):
+            return None
+        stack: list[_Frame] = []
+        root: Any = None
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is ScalarEvent:
+                value, plain = self.scalar(event)
+                self.distinct += 1
+                self.expanded += 1
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = (value, 1)
+                if not stack:
+                    root = value
+                else:
+                    self.add(stack[-1], value, event, plain)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if len(stack) >= MAX_DEPTH:
+                    raise self.fail(event.start_mark, f"nesting deeper than {MAX_DEPTH} "
+                                    "levels; a workflow spec never needs this")
+                mark = event.start_mark
+                pos = pack(mark.line + 1, mark.column + 1)
+                if kind is MappingStartEvent:
+                    self.check_tag(event, _MAP)
+                    container: Any = YMap(pos)
+                else:
+                    self.check_tag(event, _SEQ)
+                    container = YSeq(pos)
+                frame = _Frame(container, event.anchor, self.expanded)
+                if stack:
+                    parent = stack[-1]
+                    if isinstance(parent.container, YMap) and parent.key is _NO_KEY:
+                        raise self.fail(mark, "a mapping key must be a plain value, not a "
+                                        "mapping or a list")
+                    frame.key_mark = mark
+                stack.append(frame)
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                frame = stack.pop()
+                container = frame.container
+                if frame.merges:
+                    self.merge(container, frame.merges)
+                self.distinct += 1
+                self.expanded += 1
+                if frame.anchor is not None:
+                    self.anchors[frame.anchor] = (container, self.expanded - frame.before)
+                if not stack:
+                    root = container
+                else:
+                    self.add(stack[-1], container, frame, False)
+            elif kind is AliasEvent:
+                if event.anchor not in self.anchors:
+                    raise self.fail(event.start_mark, f"unknown alias *{event.anchor}")
+                value, size = self.anchors[event.anchor]
+                self.expanded += size
+                if self.expanded > self.distinct + MAX_ALIAS_EXPANSION:
+                    raise self.fail(event.start_mark, "aliases expand the document beyond "
+                                    f"{MAX_ALIAS_EXPANSION} extra nodes (an alias bomb?)")
+                if not stack:
+                    root = value
+                else:
+                    self.add(stack[-1], value, event, False)
+            elif kind is DocumentEndEvent:
+                following = get()
+                if not isinstance(following, StreamEndEvent):
+                    raise self.fail(following.start_mark, "invalid YAML: more than one YAML "
+                                    "document; a spec is a single document")
+                return root
+            else:  # pragma: no cover - nothing else can appear inside a document
+                raise self.fail(event.start_mark, f"unexpected YAML event {kind.__name__}")
+
+    def add(self, frame: _Frame, value: Any, source: Any, plain: bool) -> None:
+        container = frame.container
+        mark = source.start_mark if not isinstance(source, _Frame) else source.key_mark
+        if isinstance(container, YSeq):
+            container.append(value)
+            container.ipos.append(pack(mark.line + 1, mark.column + 1))
+            if plain and isinstance(value, (bool, int, float)):
+                if container.raw is None:
+                    container.raw = {}
+                container.raw[len(container) - 1] = source.value
+            return
+        if frame.key is _NO_KEY:  # this value is a key
+            if isinstance(source, _Frame):
+                raise self.fail(mark, "a mapping key must be a plain value")
+            if isinstance(source, AliasEvent):
+                raise self.fail(mark, "an alias cannot be a mapping key here")
+            if plain and source.value == "<<":
+                frame.key = _MERGE_KEY
+            else:
+                # Keys are read as written: `NO:` is the key "NO", `1.10:` is "1.10".
+                key = source.value if not isinstance(value, str) else value
+                if key in container:
+                    line, _ = container.key_at(key)
+                    raise self.fail(mark, f"duplicate key {key!r} (first defined at line "
+                                    f"{line}); YAML keeps only the last one, remove one of "
+                                    "them")
+                frame.key = key
+            frame.key_mark = mark
+            return
+        key = frame.key
+        frame.key = _NO_KEY
+        if key is _MERGE_KEY:
+            sources = value if isinstance(value, YSeq) else [value]
+            for src in sources:
+                if not isinstance(src, YMap):
+                    raise self.fail(mark, "a merge key (<<) must refer to a mapping")
+                if frame.merges is None:
+                    frame.merges = []
+                frame.merges.append((src, mark))
+            return
+        container[key] = value
+        kmark = frame.key_mark
+        container.kpos[key] = pack(kmark.line + 1, kmark.column + 1)
+        container.vpos[key] = pack(mark.line + 1, mark.column + 1)
+        if plain and isinstance(value, (bool, int, float)):
+            if container.raw is None:
+                container.raw = {}
+            container.raw[key] = source.value
+
+    @staticmethod
+    def merge(container: YMap, merges: list[tuple[Any, Any]]) -> None:
+        for src, _ in merges:
+            for k, v in src.items():
+                if k not in container:  # explicit keys win over merged ones, as in YAML
+                    container[k] = v
+                    container.kpos[k] = src.kpos[k]
+                    container.vpos[k] = src.vpos[k]
+                    if src.raw is not None and k in src.raw:
+                        if container.raw is None:
+                            container.raw = {}
+                        container.raw[k] = src.raw[k]
+
+    def check_tag(self, event: Any, expected: str) -> None:
+        tag = event.tag
+        if tag is not None and tag != "!" and tag != expected:
+            raise self.fail(event.start_mark, f"tag {tag!r} is not allowed; agentlint reads "
+                            "plain YAML only")
+
+    def scalar(self, event: Any) -> tuple[Any, bool]:
+        """The scalar's value, and whether it was written plain (unquoted, untagged)."""
+        value = event.value
+        tag = event.tag
+        if tag is None or tag == "!":
+            if not event.implicit[0]:  # quoted, or a literal/folded block
+                return value, False
+            tag = _resolve(value)
+            if tag == _STR:
+                # YAML 1.1 wants a dot in a float: `1e-5` would stay text. Read it as
+                # the number everyone (JSON, YAML 1.2) means.
+                if (value and value[0] in _NUMBER_START and ("e" in value or "E" in value)
+                        and _EXP_FLOAT.match(value)):
+                    return float(value.replace("_", "")), True
+                return value, True
+            plain = True
+        else:
+            plain = False
+        if tag == _STR or (tag == _MERGE and plain):
+            return value, plain
+        if tag == _TIMESTAMP:
+            return value, False  # dates are text in a spec; keep what was written
+        method = _SCALAR_TAGS.get(tag)
+        if method is None:
+            raise self.fail(event.start_mark, f"tag {tag!r} is not allowed; agentlint reads "
+                            "plain YAML only")
+        if tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):
+            return int(value), plain
+        try:
+            return getattr(_constructor, method)(ScalarNode(tag, value)), plain
+        except (ValueError, yaml.YAMLError):
+            raise self.fail(event.start_mark, f"cannot read {value!r} as "
+                            f"{tag.rsplit(':', 1)[-1]}") from None
+
+
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_MERGE = "tag:yaml.org,2002:merge"
+_INT = "tag:yaml.org,2002:int"
+
+
+def _resolve(value: str) -> str:
+    """YAML 1.1's implicit tag of a plain scalar, as PyYAML's safe loader resolves it."""
+    candidates = _IMPLICIT.get(value[0] if value else "", ())
+    for tag, regexp in candidates:
+        if regexp.match(value):
+            return tag
+    return _STR
+
+
+def load_text(text: str, display: str) -> Any:
+    """Parse YAML text into positioned data; ``None`` for an empty document."""
     loader = _Loader(text)
     try:
-        return loader.get_single_node()
+        return _Builder(display).build(loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        if "expected a single document" in str(exc):
-            problem = "more than one YAML document; a spec is a single document"
         raise SpecError(display, line, col, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise SpecError(display, 1, 1, f"invalid YAML: {exc}") from None
@@ -105,158 +339,3 @@ def compose(text: str, display: str) -> Any:
         raise SpecError(display, 1, 1, "invalid YAML: nesting too deep") from None
     finally:
         loader.dispose()
-
-
-class _Converter:
-    """Turns a node tree into positioned plain data, with bounds."""
-
-    def __init__(self, display: str) -> None:
-        self.display = display
-        self.seen: dict[int, Any] = {}
-        self.sizes: dict[int, int] = {}
-        self.distinct = 0
-        self.expanded = 0
-
-    def fail(self, node: Any, message: str) -> SpecError:
-        mark = node.start_mark
-        return SpecError(self.display, mark.line + 1, mark.column + 1, message)
-
-    def convert(self, node: Any, depth: int = 0) -> Any:
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels; "
-                            "a workflow spec never needs this")
-        key = id(node)
-        if key in self.seen:  # an alias: reuse the value, but count its size
-            self.expanded += self.sizes[key]
-            if self.expanded > self.distinct + MAX_ALIAS_EXPANSION:
-                raise self.fail(node, "aliases expand the document beyond "
-                                f"{MAX_ALIAS_EXPANSION} extra nodes (an alias bomb?)")
-            return self.seen[key]
-        before = self.expanded
-        if isinstance(node, ScalarNode):
-            value = self.scalar(node)
-        elif isinstance(node, MappingNode):
-            value = self.mapping(node, depth)
-        elif isinstance(node, SequenceNode):
-            value = self.sequence(node, depth)
-        else:  # pragma: no cover - composer yields only the three kinds
-            raise self.fail(node, "unsupported YAML node")
-        self.distinct += 1
-        self.expanded += 1
-        self.seen[key] = value
-        self.sizes[key] = self.expanded - before
-        return value
-
-    def scalar(self, node: ScalarNode) -> Any:
-        tag = node.tag
-        if tag == _STR:
-            value = node.value
-            # YAML 1.1 wants a dot in a float: `1e-5` would stay text. Read it
-            # as the number everyone (JSON, YAML 1.2) means.
-            if (not node.style and value and value[0] in _NUMBER_START
-                    and ("e" in value or "E" in value) and _EXP_FLOAT.match(value)):
-                return float(value.replace("_", ""))
-            return value
-        method = _SCALAR_TAGS.get(tag)
-        if method is not None:
-            try:
-                return getattr(_constructor, method)(node)
-            except (ValueError, yaml.YAMLError):
-                raise self.fail(node, f"cannot read {node.value!r} as "
-                                f"{tag.rsplit(':', 1)[-1]}") from None
-        if tag == _TIMESTAMP:
-            return node.value  # dates are text in a spec; keep what was written
-        raise self.fail(node, f"tag {tag!r} is not allowed; agentlint reads plain YAML only")
-
-    def _check_tag(self, node: Any, expected: str) -> None:
-        if node.tag != expected:
-            raise self.fail(node, f"tag {node.tag!r} is not allowed; "
-                            "agentlint reads plain YAML only")
-
-    def mapping(self, node: MappingNode, depth: int) -> YMap:
-        self._check_tag(node, _MAP)
-        mark = node.start_mark
-        out = YMap(pack(mark.line + 1, mark.column + 1))
-        merged: list[tuple[Any, Any, Any]] = []
-        for knode, vnode in node.value:
-            if knode.tag == _MERGE:
-                merged.extend(self._merge_sources(vnode, depth))
-                continue
-            if not isinstance(knode, ScalarNode):
-                raise self.fail(knode, "a mapping key must be a plain value, not a "
-                                "mapping or a list")
-            if knode.tag not in (_STR, _TIMESTAMP) and knode.tag not in _SCALAR_TAGS:
-                raise self.fail(knode, f"tag {knode.tag!r} is not allowed; "
-                                "agentlint reads plain YAML only")
-            # Keys are read as written: `NO:` is the key "NO", `1.10:` is "1.10".
-            k = knode.value
-            if k in out:
-                line, _ = out.key_at(k)
-                raise self.fail(knode, f"duplicate key {k!r} (first defined at line {line}); "
-                                "YAML keeps only the last one, remove one of them")
-            value = self.convert(vnode, depth + 1)
-            out[k] = value
-            kmark = knode.start_mark
-            out.kpos[k] = pack(kmark.line + 1, kmark.column + 1)
-            vmark = vnode.start_mark
-            out.vpos[k] = pack(vmark.line + 1, vmark.column + 1)
-            if (isinstance(vnode, ScalarNode) and not vnode.style
-                    and isinstance(value, (bool, int, float))):
-                if out.raw is None:
-                    out.raw = {}
-                out.raw[k] = vnode.value
-        for k, value, (kp, vp) in merged:
-            if k not in out:  # explicit keys win over merged ones, as in YAML
-                out[k] = value
-                out.kpos[k] = kp
-                out.vpos[k] = vp
-        return out
-
-    def _merge_sources(self, vnode: Any, depth: int) -> list[tuple[Any, Any, Any]]:
-        sources = vnode.value if isinstance(vnode, SequenceNode) else [vnode]
-        items: list[tuple[Any, Any, Any]] = []
-        for src in sources:
-            value = self.convert(src, depth + 1)
-            if not isinstance(value, YMap):
-                raise self.fail(src, "a merge key (<<) must refer to a mapping")
-            items.extend((k, v, (value.kpos[k], value.vpos[k])) for k, v in value.items())
-        return items
-
-    def sequence(self, node: SequenceNode, depth: int) -> YSeq:
-        self._check_tag(node, _SEQ)
-        mark = node.start_mark
-        out = YSeq(pack(mark.line + 1, mark.column + 1))
-        ipos = out.ipos
-        for index, item in enumerate(node.value):
-            value = self.convert(item, depth + 1)
-            out.append(value)
-            imark = item.start_mark
-            ipos.append(pack(imark.line + 1, imark.column + 1))
-            if (isinstance(item, ScalarNode) and not item.style
-                    and isinstance(value, (bool, int, float))):
-                if out.raw is None:
-                    out.raw = {}
-                out.raw[index] = item.value
-        return out
-
-
-def convert(node: Any, display: str) -> Any:
-    """Convert a composed node tree into positioned data."""
-    if node is None:
-        return None
-    try:
-        return _Converter(display).convert(node)
-    except RecursionError:
-        raise SpecError(display, 1, 1, "nesting too deep") from None
-
-
-def load_text(text: str, display: str) -> Any:
-    """Parse and convert YAML text; ``None`` for an empty document."""
-    return convert(compose(text, display), display)
-
-
-def top_level_keys(node: Any) -> set[str]:
-    """Keys of a composed top-level mapping, without converting anything."""
-    if isinstance(node, MappingNode):
-        return {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
-    return set()
