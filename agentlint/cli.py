@@ -103,9 +103,10 @@ def estimate(paths: tuple[str, ...], fmt: str, input_format: str, color: bool | 
         raise UsageError("no workflow specs found in " + ", ".join(paths))
     results = [run_estimate(wf) for wf in workflows]
     if fmt == "json":
-        payload: Any = results[0].to_json() if len(results) == 1 and len(paths) == 1 \
-            and not os.path.isdir(paths[0]) else [r.to_json() for r in results]
-        click.echo(json.dumps(payload, indent=2))
+        from agentlint.report import estimate_json
+
+        single = len(results) == 1 and len(paths) == 1 and not os.path.isdir(paths[0])
+        estimate_json.write(results, sys.stdout, as_list=not single)
     else:
         from agentlint.report.estimate_text import render
 
