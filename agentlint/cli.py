@@ -211,7 +211,8 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     shown = [f for f in result.findings if not (quiet and f.severity == "info")]
     if output_file is not None and color is None:
         color = False
-    report = _lint_report(fmt, shown, result, statistics, _color(color), not quiet)
+    use_color = _color(color)
+    report = _lint_report(fmt, shown, result, statistics, use_color, not quiet)
     if output_file is not None:
         try:
             with open(output_file, "w", encoding="utf-8") as fh:
@@ -219,7 +220,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
         except OSError as exc:
             raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None
     elif report:
-        click.echo(report)
+        click.echo(report, color=use_color)
     for err in result.errors:
         click.echo(str(err), err=True)
     sys.exit(result.exit_code(strict=strict, exit_zero=exit_zero))

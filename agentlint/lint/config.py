@@ -194,6 +194,14 @@ class _YamlWhere:
     def text(self, container: Any, key: str) -> Any:
         return container.text(key) if hasattr(container, "text") else container.get(key)
 
+    def item(self, keys: tuple[str, ...], index: int, value: str) -> tuple[int, int]:
+        from agentlint.spec.positions import YMap, YSeq
+
+        node = self.doc
+        for key in keys:
+            node = node.get(key) if isinstance(node, YMap) else None
+        return node.item_at(index) if isinstance(node, YSeq) else self(keys)
+
 
 class _TomlWhere:
     """Approximate positions in TOML (tomllib keeps none): the key's first mention."""
@@ -220,6 +228,15 @@ class _TomlWhere:
     def text(self, container: Any, key: str) -> Any:
         return container.get(key)
 
+    def item(self, keys: tuple[str, ...], index: int, value: str) -> tuple[int, int]:
+        line, col = self(keys)
+        for quote in ('"', "'"):
+            for i in range(line - 1, min(len(self.lines), line + 50)):
+                at = self.lines[i].find(quote + value + quote, col if i == line - 1 else 0)
+                if at != -1:
+                    return (i + 1, at + 1)
+        return (line, col)
+
 
 def _toml_header_line(text: str) -> int:
     for i, line in enumerate(text.splitlines()):
@@ -244,6 +261,8 @@ def _fill(config: Config, table: Any, where: Any) -> None:
         value = table[raw_key]
         if key in ("select", "ignore", "extend-select", "exclude"):
             items = _str_list(config, key, value, pos)
+            for i, item in enumerate(items):
+                config.where.setdefault((key, item), where.item((str(raw_key),), i, item))
             if key == "select":
                 config.select = items
             elif key == "ignore":
@@ -289,8 +308,11 @@ def _fill(config: Config, table: Any, where: Any) -> None:
             for pattern, codes in value.items():
                 spot = where((str(raw_key), str(pattern)))
                 config.where[(key, str(pattern))] = spot
-                config.per_file_ignores[str(pattern)] = _str_list(
-                    config, f"per-file-ignores '{pattern}'", codes, spot)
+                items = _str_list(config, f"per-file-ignores '{pattern}'", codes, spot)
+                config.per_file_ignores[str(pattern)] = items
+                for i, item in enumerate(items):
+                    config.where.setdefault((key, str(pattern), item), where.item(
+                        (str(raw_key), str(pattern)), i, item))
 
 
 def _key_hint(key: str) -> str:
@@ -440,13 +462,13 @@ def resolve(config: Config, overrides: Overrides | None = None) -> Settings:
     by_code = {r.code: r for r in rules}
     o = overrides or Overrides()
 
-    def pick(selectors: list[str], setting: str) -> set[str]:
+    def pick(selectors: list[str], *keys: str) -> set[str]:
         codes: set[str] = set()
         for sel in selectors:
             matched = match_selector(sel, rules)
             if not matched:
-                raise config.error((setting,), f"unknown rule selector '{sel}' in "
-                                   f"'{setting}'" + selector_hint(sel, rules))
+                raise config.error((*keys, sel), f"unknown rule selector '{sel}' in "
+                                   f"'{keys[0]}'" + selector_hint(sel, rules))
             codes.update(r.code for r in matched)
         return codes
 
@@ -490,7 +512,7 @@ def resolve(config: Config, overrides: Overrides | None = None) -> Settings:
             _check_type(config, r, option, value)
         options.setdefault(r.name, {}).update(values)
 
-    per_file = [(pattern, frozenset(pick(codes, "per-file-ignores")))
+    per_file = [(pattern, frozenset(pick(codes, "per-file-ignores", pattern)))
                 for pattern, codes in config.per_file_ignores.items()]
     chosen = [r for r in rules if r.code in enabled]
     return Settings(chosen, severity, options, config.strict or o.strict, config, per_file,

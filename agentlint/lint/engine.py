@@ -175,7 +175,9 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
             settings = finder.settings_for(file)
             if settings.excluded(file):
                 continue
-            _lint_one(result, settings, enabled, file, input_format=input_format)
+            shown = file[2:] if file.startswith(os.curdir + os.sep) else None
+            _lint_one(result, settings, enabled, file, input_format=input_format,
+                      display=shown)
     result.findings.sort(key=Finding.sort_key)
     result.rules = sorted(enabled.values(), key=lambda r: r.code)
     return result

@@ -1,0 +1,256 @@
+"""Configuration: where it is found, what wins, and errors that name the file."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentlint.lint.config import (
+    Config,
+    ConfigError,
+    ConfigFinder,
+    Overrides,
+    path_matches,
+    read_config,
+    resolve,
+)
+from agentlint.lint.engine import lint_paths
+from tests.conftest import run_process
+from tests.lint_support import SPEC, Registry, isolated
+
+
+@pytest.fixture
+def rules() -> Iterator[Registry]:
+    with isolated() as reg:
+        reg.add("AL801", "latency-one", family="latency")
+        reg.add("AL802", "latency-two", family="latency")
+        reg.add("AL201", "cost-one", "error", family="cost", options={"floor": 0.9})
+        yield reg
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def codes(paths: list[str], overrides: Overrides | None = None) -> set[str]:
+    result = lint_paths(paths, overrides)
+    assert result.errors == []
+    return {f.code for f in result.findings}
+
+
+def test_defaults_run_every_default_rule(rules: Registry, repo: Path) -> None:
+    write(repo / "flow.yaml", SPEC)
+    assert codes(["flow.yaml"]) == {"AL801", "AL802", "AL201"}
+
+
+def test_pyproject_table(rules: Registry, repo: Path) -> None:
+    write(repo / "pyproject.toml", """
+        [project]
+        name = "x"
+
+        [tool.agentlint]
+        select = ["latency"]
+        ignore = ["AL802"]
+    """)
+    write(repo / "flow.yaml", SPEC)
+    assert codes(["flow.yaml"]) == {"AL801"}
+
+
+def test_pyproject_without_our_table_is_skipped(rules: Registry, repo: Path) -> None:
+    write(repo / ".agentlint.yaml", "select: [AL201]\n")
+    write(repo / "sub" / "pyproject.toml", "[project]\nname = 'x'\n")
+    write(repo / "sub" / "flow.yaml", SPEC)
+    assert codes(["sub/flow.yaml"]) == {"AL201"}
+
+
+def test_nearest_file_wins_outright(rules: Registry, repo: Path) -> None:
+    write(repo / "pyproject.toml", "[tool.agentlint]\nselect = ['AL8']\nstrict = true\n")
+    write(repo / "team" / ".agentlint.yaml", "ignore: [AL801]\n")
+    write(repo / "flow.yaml", SPEC)
+    write(repo / "team" / "deep" / "flow.yaml", SPEC)
+    assert codes(["flow.yaml"]) == {"AL801", "AL802"}
+    # the nearer file replaces the root one: its defaults, not the root's select
+    assert codes(["team/deep/flow.yaml"]) == {"AL802", "AL201"}
+    result = lint_paths(["flow.yaml", "team/deep/flow.yaml"])
+    assert result.strict_files == {"flow.yaml"}
+
+
+def test_dedicated_file_beats_pyproject_in_one_folder(rules: Registry, repo: Path) -> None:
+    write(repo / "pyproject.toml", "[tool.agentlint]\nselect = ['AL801']\n")
+    write(repo / ".agentlint.yaml", "select: [AL802]\n")
+    write(repo / "flow.yaml", SPEC)
+    assert codes(["flow.yaml"]) == {"AL802"}
+
+
+def test_search_stops_at_the_repository_root(rules: Registry, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / ".agentlint.yaml", "select: [AL801]\n")
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    write(project / "flow.yaml", SPEC)
+    monkeypatch.chdir(project)
+    assert codes(["flow.yaml"]) == {"AL801", "AL802", "AL201"}
+
+
+def test_command_line_wins_over_files(rules: Registry, repo: Path) -> None:
+    write(repo / ".agentlint.yaml", "select: [latency]\nignore: [AL802]\n")
+    write(repo / "flow.yaml", SPEC)
+    assert codes(["flow.yaml"], Overrides(select=["AL201"])) == {"AL201"}
+    assert codes(["flow.yaml"], Overrides(ignore=["AL801"])) == set()
+    assert codes(["flow.yaml"], Overrides(extend_select=["AL802"])) == {"AL801", "AL802"}
+    assert codes(["flow.yaml"], Overrides(extend_select=["cost"])) == {"AL801", "AL201"}
+
+
+def test_explicit_config_file_replaces_the_search(rules: Registry, repo: Path) -> None:
+    write(repo / ".agentlint.yaml", "select: [AL801]\n")
+    write(repo / "ci" / "lint.toml", "[tool.agentlint]\nselect = ['AL802']\n")
+    write(repo / "ci" / "plain.toml", "select = ['AL201']\n")
+    write(repo / "flow.yaml", SPEC)
+    assert codes(["flow.yaml"], Overrides(config="ci/lint.toml")) == {"AL802"}
+    assert codes(["flow.yaml"], Overrides(config="ci/plain.toml")) == {"AL201"}
+
+
+def test_severity_overrides_most_specific_wins(rules: Registry, repo: Path) -> None:
+    write(repo / ".agentlint.yaml", """
+        severity:
+          latency: error
+          AL802: info
+          AL2: off
+    """)
+    write(repo / "flow.yaml", SPEC)
+    result = lint_paths(["flow.yaml"])
+    assert {(f.code, f.severity) for f in result.findings} == {("AL801", "error"),
+                                                               ("AL802", "info")}
+    assert result.exit_code() == 1
+    # selecting an "off" rule on the command line brings it back at its default
+    again = lint_paths(["flow.yaml"], Overrides(extend_select=["AL201"]))
+    assert ("AL201", "error") in {(f.code, f.severity) for f in again.findings}
+
+
+def test_rule_options_are_checked(rules: Registry, repo: Path) -> None:
+    settings = resolve(Config(rules={"cost-one": {"floor": 0.95}}))
+    assert settings.options == {"cost-one": {"floor": 0.95}}
+    assert resolve(Config(rules={"AL201": {"floor": 1}})).options == {"cost-one": {"floor": 1}}
+    path = write(repo / ".agentlint.yaml", """
+        rules:
+          cost-one:
+            flor: 0.95
+    """)
+    with pytest.raises(ConfigError) as err:
+        resolve(read_config(str(path)))
+    assert str(err.value) == (".agentlint.yaml:3:5: rule 'cost-one' has no option 'flor' "
+                              "(its options: floor)")
+    write(repo / ".agentlint.yaml", "rules: {cost-one: {floor: high}}\n")
+    with pytest.raises(ConfigError, match="must be a number"):
+        resolve(read_config(str(path)))
+
+
+def test_per_file_ignores(rules: Registry, repo: Path) -> None:
+    write(repo / "pyproject.toml", """
+        [tool.agentlint.per-file-ignores]
+        "examples/*.yaml" = ["AL8"]
+        "legacy.yaml" = ["cost-one"]
+    """)
+    write(repo / "examples" / "a.yaml", SPEC)
+    write(repo / "sub" / "legacy.yaml", SPEC)
+    write(repo / "flow.yaml", SPEC)
+    assert codes(["examples/a.yaml"]) == {"AL201"}
+    assert codes(["sub/legacy.yaml"]) == {"AL801", "AL802"}
+    assert codes(["flow.yaml"]) == {"AL801", "AL802", "AL201"}
+
+
+def test_strict_in_config_makes_warnings_fail(rules: Registry, repo: Path) -> None:
+    write(repo / "flow.yaml", SPEC)
+    assert lint_paths(["flow.yaml"], Overrides(select=["AL8"])).exit_code() == 0
+    write(repo / ".agentlint.yaml", "strict: true\n")
+    assert lint_paths(["flow.yaml"], Overrides(select=["AL8"])).exit_code() == 1
+    assert lint_paths(["flow.yaml"], Overrides(select=["AL8"])).exit_code(exit_zero=True) == 0
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    (".agentlint.yaml", "selct: [AL1]\n",
+     ".agentlint.yaml:1:1: unknown setting 'selct' (did you mean 'select'?)"),
+    (".agentlint.yaml", "strict: yes please\n", ".agentlint.yaml:1:1: 'strict' must be"),
+    (".agentlint.yaml", "select: [AL1\n", ".agentlint.yaml:2:1: invalid YAML"),
+    (".agentlint.yaml", "ignore: [AL801]\nseverity: {AL801: loud}\n",
+     ".agentlint.yaml:2:12: severity of 'AL801' must be one of"),
+    (".agentlint.yaml", "select: [AL8]\nignore: [AL801, latncy]\n",
+     ".agentlint.yaml:2:17: unknown rule selector 'latncy' in 'ignore'; did you mean "
+     "'latency'?"),
+    ("pyproject.toml", "[tool.agentlint]\nselect = ['AL8']\nignore = [\n  'AL801',\n"
+     "  'latncy',\n]\n", "pyproject.toml:5:3: unknown rule selector 'latncy' in 'ignore'"),
+    ("pyproject.toml", "[tool.agentlint.per-file-ignores]\n'x/*' = ['AL8', 'AL7']\n",
+     "pyproject.toml:2:17: unknown rule selector 'AL7' in 'per-file-ignores'"),
+    ("pyproject.toml", "[tool.agentlint]\nselect = [AL1]\n",
+     "pyproject.toml:2:11: invalid TOML"),
+    ("pyproject.toml", "[project]\nname = 'x'\n\n[tool.agentlint]\nexclude = 3\n",
+     "pyproject.toml:5:1: 'exclude' must be a list of strings"),
+])
+def test_invalid_config_names_the_file(rules: Registry, repo: Path, name: str, text: str,
+                                       expected: str) -> None:
+    write(repo / name, text)
+    write(repo / "flow.yaml", SPEC)
+    with pytest.raises(ConfigError) as err:
+        lint_paths(["flow.yaml"])
+    assert str(err.value).startswith(expected)
+    assert "\n" not in str(err.value)
+
+
+def test_invalid_config_exits_2_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".agentlint.yaml", "select: [AL9]\nper-file-ignores: [x]\n")
+    write(tmp_path / "flow.yaml", SPEC)
+    proc = run_process("lint", "flow.yaml", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip() == (".agentlint.yaml:2:1: 'per-file-ignores' must be a "
+                                   "mapping")
+    missing = run_process("lint", "flow.yaml", "--config", "nope.toml", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "agentlint: --config nope.toml: no such file"
+
+
+def test_config_is_read_once_per_folder(rules: Registry, repo: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentlint.lint.config as config_module
+
+    write(repo / ".agentlint.yaml", "select: [AL801]\n")
+    for i in range(5):
+        write(repo / "a" / f"f{i}.yaml", SPEC)
+        write(repo / "b" / "c" / f"f{i}.yaml", SPEC)
+    calls: list[str] = []
+    real = config_module.read_config
+    monkeypatch.setattr(config_module, "read_config", lambda p: calls.append(p) or real(p))
+    finder = ConfigFinder()
+    for folder in ("a", "b/c"):
+        for i in range(5):
+            assert finder.config_for(str(repo / folder / f"f{i}.yaml")).select == ["AL801"]
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(("rel", "pattern", "hit"), [
+    ("examples/a.yaml", "examples/*.yaml", True),
+    ("examples/deep/a.yaml", "examples/*.yaml", True),  # fnmatch's * crosses folders
+    ("examples/a.yaml", "examples", True),
+    ("x/examples/a.yaml", "examples", True),
+    ("x/examples/a.yaml", "examples/", True),
+    ("examples/a.yaml", "./examples/a.yaml", True),
+    ("x/examples/a.yaml", "examples/a.yaml", False),
+    ("x/examples/a.yaml", "**/examples/a.yaml", True),
+    ("examples/a.yaml", "**/examples/a.yaml", True),
+    ("flows/a.gen.yaml", "*.gen.yaml", True),
+    ("flows/a.yaml", "*.gen.yaml", False),
+])
+def test_path_matches(rel: str, pattern: str, hit: bool) -> None:
+    assert path_matches(rel, pattern) is hit

@@ -1,0 +1,107 @@
+"""The pre-commit hook: the manifest (contract) and a real `pre-commit try-repo` run."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+CLEAN = """\
+agentlint: 1
+name: ok
+models:
+  small: {per_call_usd: 0.001, per_call_s: 0.2, p_ok: 0.99}
+steps:
+  - id: answer
+    model: small
+    prompt: "hello"
+"""
+STALE = CLEAN.replace('"hello"', '"hello"  # agentlint: disable=assumed-value')
+GITHUB_WORKFLOW = "name: ci\non: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
+COMPOSE = "services:\n  web:\n    image: nginx\n"
+
+
+def test_manifest() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "agentlint")
+    assert hook["entry"] == "agentlint lint"
+    assert hook["language"] == "python"
+    assert hook["types_or"] == ["yaml"]
+    assert hook["require_serial"] is False
+    assert hook.get("pass_filenames", True) is True  # the hook is given the files
+
+
+def _pre_commit() -> list[str] | None:
+    if importlib.util.find_spec("pre_commit") is not None:
+        return [sys.executable, "-m", "pre_commit"]
+    exe = shutil.which("pre-commit")
+    return [exe] if exe else None
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_try_repo_blocks_broken_specs_and_ignores_other_yaml(tmp_path: Path) -> None:
+    """Install the hook from this repository's HEAD into a fresh repository and run it.
+
+    The hook's environment is built by pre-commit (a virtualenv with agentlint
+    and its dependencies from PyPI); without network that step fails, and the
+    test is skipped with pre-commit's own words rather than failing CI.
+    """
+    command = _pre_commit()
+    if command is None:
+        pytest.skip("pre-commit is not installed")
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a git checkout of agentlint")
+    head = _git("rev-parse", "HEAD", cwd=ROOT)
+    work = tmp_path / "project"
+    work.mkdir()
+    _git("init", "-q", cwd=work)
+    files = {
+        # the rule catalogue changes; this run is about the hook, so pin the rules
+        ".agentlint.yaml": "select: [AL9]\nseverity: {unused-suppression: error}\n",
+        "flows/clean.yaml": CLEAN,
+        "flows/stale.yaml": STALE,
+        "flows/broken.yaml": "agentlint: 1\nsteps: 3\n",
+        ".github/workflows/ci.yml": GITHUB_WORKFLOW,
+        "docker-compose.yml": COMPOSE,
+        "notes.md": "# not yaml\n",
+    }
+    for name, text in files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    _git("add", "-A", cwd=work)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env["NO_COLOR"] = "1"
+
+    def try_repo(*names: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*command, "try-repo", str(ROOT), "agentlint", "--ref", head,
+                               "--color", "never", "--files", *names], cwd=work, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    passing = try_repo("flows/clean.yaml", ".github/workflows/ci.yml", "docker-compose.yml",
+                       "notes.md")
+    out = passing.stdout + passing.stderr
+    if "hook id: agentlint" not in out and "agentlint..." not in out:
+        pytest.skip("pre-commit could not build the hook environment (network?): "
+                    + " | ".join(out.strip().splitlines()[-3:]))
+    assert passing.returncode == 0, out
+    assert "Passed" in out
+
+    failing = try_repo("flows/broken.yaml", "flows/stale.yaml", "flows/clean.yaml")
+    out = failing.stdout + failing.stderr
+    assert failing.returncode != 0, out
+    assert "flows/broken.yaml:2:8: " in out
+    assert "flows/stale.yaml:8:22: AL901 [unused-suppression]" in out
+    assert "clean.yaml:" not in out
