@@ -315,5 +315,28 @@ def rule_command(name: str) -> None:
     click.echo("\n".join(lines))
 
 
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True, help="Mermaid (GitHub renders it) or Graphviz DOT.")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
+              show_default=True, help="Format of the file (detected by default).")
+@guarded
+def graph(file: str, fmt: str, input_format: str) -> None:
+    """Draw the workflow: models, dependencies, groups, loops, the critical path."""
+    from agentlint.graph.view import build_view
+
+    workflows = _load_named((file,), input_format)
+    view = build_view(workflows[0])
+    if fmt == "dot":
+        from agentlint.report import dot
+
+        click.echo(dot.render(view))
+    else:
+        from agentlint.report import mermaid
+
+        click.echo(mermaid.render(view))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
