@@ -1,8 +1,8 @@
 """Throwaway rules for engine tests, so they do not depend on the rule catalogue.
 
-``isolated_registry`` hides every registered rule except agentlint's own meta
-rules, lets a test register small rules with known behaviour, and puts the
-real registry back afterwards.
+``isolated`` hides the rule catalogue (loaded or not) except agentlint's own
+meta rules, lets a test register small rules with known behaviour, and puts
+the real registry back afterwards.
 """
 
 from __future__ import annotations
@@ -62,17 +62,20 @@ class Registry:
 
 @contextmanager
 def isolated() -> Iterator[Registry]:
-    registry.load_rule_modules()
-    saved_rules, saved_names = dict(RULES), dict(BY_NAME)
+    import agentlint.lint.rules.meta  # noqa: F401  (registers the meta rules)
+
+    saved_rules, saved_names, saved_loaded = dict(RULES), dict(BY_NAME), registry._LOADED
     RULES.clear()
     BY_NAME.clear()
     for code, r in saved_rules.items():
         if r.family == "meta":
             RULES[code] = r
             BY_NAME[r.name] = r
+    registry._LOADED = True  # the catalogue stays out, loaded or not
     try:
         yield Registry()
     finally:
+        registry._LOADED = saved_loaded
         RULES.clear()
         BY_NAME.clear()
         RULES.update(saved_rules)
