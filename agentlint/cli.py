@@ -157,12 +157,28 @@ def schema(show_path: bool) -> None:
 LINT_FORMATS = ["text", "concise", "json", "sarif", "github", "junit"]
 
 
+class _OneLineErrors(click.Command):
+    """A bad option is reported in one line (exit 2), without the usage text.
+
+    The hook and CI read stderr; the exit-code contract promises a one-line
+    reason there, and ``--help`` is one command away.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            exc.ctx = None
+            raise
+
+
 def _selectors(values: tuple[str, ...]) -> list[str]:
     """``--select AL1,AL2 --select cost`` -> ["AL1", "AL2", "cost"]."""
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-@main.command()
+@main.command(cls=_OneLineErrors)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text",
               show_default=True, help="Output format.")
@@ -275,7 +291,7 @@ def _rule_or_fail(name: str) -> Any:
     return found
 
 
-@main.command("rules")
+@main.command("rules", cls=_OneLineErrors)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @guarded
@@ -298,7 +314,7 @@ def rules_command(fmt: str) -> None:
                    f"{r.summary}{marker}")
 
 
-@main.command("rule")
+@main.command("rule", cls=_OneLineErrors)
 @click.argument("name")
 @guarded
 def rule_command(name: str) -> None:

@@ -243,6 +243,10 @@ def test_process_stdin_and_exit_1(tmp_path: Path) -> None:
 def test_process_bad_option_is_exit_2(tmp_path: Path) -> None:
     proc = run_process("lint", "x.yaml", "--format", "xml", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "Error: Invalid value for '--format': 'xml' is not one of 'text', 'concise', "
+        "'json', 'sarif', 'github', 'junit'."]
+    assert run_process("rule", "no-such-rule", cwd=tmp_path).stderr.count("\n") == 1
 
 
 def test_lint_path_stays_light() -> None:
