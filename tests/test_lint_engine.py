@@ -102,6 +102,8 @@ def test_folders_are_searched_and_other_yaml_skipped(rules: Registry, repo: Path
     assert sorted(result.files) == ["flows/a.yaml", "flows/deep/b.yml"]
     assert result.errors == [] and len(result.findings) == 4
     assert result.exit_code() == 0  # warnings only
+    again = lint_paths(["flows", "flows/a.yaml", "./flows/a.yaml"])
+    assert again.files == ["flows/a.yaml", "flows/deep/b.yml"]
 
 
 def test_excludes_from_cli_and_config(rules: Registry, repo: Path) -> None:

@@ -164,6 +164,7 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
     finder = ConfigFinder(overrides)
     result = LintResult()
     enabled: dict[str, Rule] = {}
+    seen: set[str] = set()  # a file named twice (or inside a named folder) is linted once
     for path in paths:
         if path == STDIN:
             _lint_stdin(result, finder, enabled, input_format, stdin, stdin_filename)
@@ -172,6 +173,10 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
             result.errors.append(SpecError(path, 1, 1, "no such file or folder"))
             continue
         for file in discover([path], exclude=overrides.exclude):
+            real = os.path.realpath(file)
+            if real in seen:
+                continue
+            seen.add(real)
             settings = finder.settings_for(file)
             if settings.excluded(file):
                 continue
