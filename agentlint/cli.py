@@ -55,6 +55,12 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.version_option(__version__, prog_name="agentlint")
 def main() -> None:
     """Static analysis of LLM agent workflows: lint, estimate, optimize."""
+    # A run builds millions of small objects and frees them at exit; the cyclic
+    # collector's passes over them made large specs superlinear (measured in
+    # benchmarks/lint_speed.py). agentlint's data holds no reference cycles.
+    import gc
+
+    gc.disable()
 
 
 def _color(flag: bool | None) -> bool:
@@ -352,6 +358,69 @@ def graph(file: str, fmt: str, input_format: str) -> None:
         from agentlint.report import mermaid
 
         click.echo(mermaid.render(view))
+
+
+@main.command("optimize", cls=_OneLineErrors)
+@click.argument("file", type=click.Path())
+@click.option("--objective", type=click.Choice(["default", "cost", "latency", "reliability"]),
+              default="default", show_default=True,
+              help="default: keep every step that can be kept, then lowest expected cost.")
+@click.option("--pareto", is_flag=True,
+              help="Print the cost / latency / reliability frontier instead of one plan.")
+@click.option("--solver", type=click.Choice(["auto", "highs", "cbc"]), default="auto",
+              show_default=True, help="auto: HiGHS when highspy is installed, else CBC.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="Seconds for all solves together.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True,
+              help="markdown: a pull-request comment with suggestions and a flowchart.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the change as a unified diff of the spec instead of the report.")
+@click.option("--write", "write_back", is_flag=True,
+              help="Apply the change to FILE in place (comments and layout kept).")
+@click.option("--color/--no-color", default=None, help="Colour the text output.")
+@guarded
+def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
+                     fmt: str, show_diff: bool, write_back: bool, color: bool | None) -> None:
+    """Propose the best change to a workflow that meets its budgets (a MILP).
+
+    Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
+    cannot be read or an option is wrong.
+    """
+    from agentlint.optimizer.run import optimize as run_optimize
+
+    if os.path.isdir(file):
+        raise UsageError(f"{file} is a folder; optimize takes one spec file")
+    if write_back and pareto:
+        raise UsageError("--write applies one plan; drop --pareto")
+    workflows = _load_named((file,), "agentlint")
+    result = run_optimize(workflows[0], objective=objective, solver=solver,
+                          time_limit=time_limit, pareto=pareto, path=file)
+    if show_diff:
+        from agentlint.report import optimize_diff
+
+        text = optimize_diff.render(result)
+        if text:
+            click.echo(text, nl=False)
+    elif fmt == "json":
+        from agentlint.report import optimize_json
+
+        click.echo(optimize_json.render(result))
+    elif fmt == "markdown":
+        from agentlint.report import optimize_markdown
+
+        click.echo(optimize_markdown.render(result), nl=False)
+    else:
+        from agentlint.report import optimize_text
+
+        click.echo(optimize_text.render(result, _color(color)))
+    if result.status == "infeasible":
+        sys.exit(1)
+    if write_back and result.changes:
+        from agentlint.optimizer.files import write_in_place
+
+        write_in_place(file, result.proposal.rewrite.text)
+        click.echo(f"agentlint: wrote {file} ({len(result.changes)} changes)", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

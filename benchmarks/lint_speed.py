@@ -1,0 +1,119 @@
+"""How fast agentlint lints, next to yamllint on the same files in the same run.
+
+Run: ``python benchmarks/lint_speed.py`` (needs ``pip install yamllint``).
+It prints wall times and the ratios agentlint / yamllint (relaxed config) for:
+
+1. one 30-step spec in a fresh process, as a pre-commit hook runs it;
+2. 500 such specs in one call;
+3. one 10,000-step spec and one 20,000-step spec (doubling must at most
+   double the time: no quadratic pass in any rule);
+4. the 500 specs with ``--jobs`` 1 and 2.
+
+Targets: (1) at most 1.5x yamllint, (2) at most 0.2x, (3) under 3 s for
+10,000 steps and a doubling ratio at most 2.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def spec_text(n: int, seed: int = 0) -> str:
+    """A realistic spec of ``n`` steps: mixed models, data references, groups."""
+    rng = random.Random(seed)
+    lines = [
+        "agentlint: 1",
+        f"name: bench-{n}",
+        "execution: dag",
+        "models:",
+        "  fast: {input_per_mtok: 0.15, output_per_mtok: 0.6, ttft_s: 0.4, tokens_per_s: 120,"
+        " p_ok: 0.995}",
+        "  strong: {input_per_mtok: 2.5, output_per_mtok: 10, cached_input_per_mtok: 1.25,"
+        " ttft_s: 0.6, tokens_per_s: 80, p_ok: 0.99}",
+        "inputs:",
+        "  request: {tokens: 800}",
+        "  corpus: {tokens: 4000}",
+        "steps:",
+    ]
+    for i in range(n):
+        lines.append(f"  - id: step_{i}")
+        lines.append(f"    model: {'strong' if i % 3 == 0 else 'fast'}")
+        refs = sorted({rng.randrange(max(0, i - 20), i) for _ in range(2)}) if i else []
+        body = " ".join(f"{{{{ steps.step_{r}.output }}}}" for r in refs)
+        lines.append(f'    prompt: "Part {i} of the request {{{{ inputs.request }}}}. {body}"')
+        lines.append(f"    output_tokens: {100 + (i * 37) % 400}")
+        lines.append("    timeout_s: 30")
+        if i % 5 == 0:
+            lines.append("    retries: 1")
+    lines.append("budgets: {cost_usd: 1000, latency_s: 100000, reliability: 0.000001}")
+    return "\n".join(lines) + "\n"
+
+
+def timed(cmd: list[str], cwd: Path, repeat: int = 1) -> float:
+    """Median wall time of ``cmd`` over ``repeat`` runs (exit codes 0/1 accepted)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd[:3])} failed ({proc.returncode}): "
+                             f"{proc.stderr.strip()[:400]}")
+    return statistics.median(times)
+
+
+def main() -> None:
+    agentlint = [sys.executable, "-m", "agentlint", "lint", "--exit-zero"]
+    yamllint = shutil.which("yamllint")
+    if yamllint is None:
+        raise SystemExit("yamllint is not installed: pip install yamllint")
+    ylint = [yamllint, "-d", "relaxed"]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / ".git").mkdir()
+        one = root / "one.yaml"
+        one.write_text(spec_text(30), encoding="utf-8")
+        many = root / "many"
+        many.mkdir()
+        for i in range(500):
+            (many / f"flow_{i:03d}.yaml").write_text(spec_text(30, seed=i), encoding="utf-8")
+        big = root / "big10k.yaml"
+        big.write_text(spec_text(10_000), encoding="utf-8")
+        bigger = root / "big20k.yaml"
+        bigger.write_text(spec_text(20_000), encoding="utf-8")
+
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        a = timed([*agentlint, str(one)], root, repeat=7)
+        y = timed([*ylint, str(one)], root, repeat=7)
+        print(f"1 spec (30 steps), fresh process: agentlint {a:.3f} s, yamllint {y:.3f} s, "
+              f"ratio {a / y:.2f} (target <= 1.5, aim 1.0)")
+        a = timed([*agentlint, str(many)], root, repeat=3)
+        y = timed([*ylint, str(many)], root, repeat=3)
+        print(f"500 specs in one call: agentlint {a:.2f} s, yamllint {y:.2f} s, "
+              f"ratio {a / y:.3f} (target <= 0.2, aim 0.1)")
+        a10 = timed([*agentlint, str(big)], root, repeat=3)
+        a20 = timed([*agentlint, str(bigger)], root, repeat=3)
+        y10 = timed([*ylint, str(big)], root, repeat=1)
+        print(f"10,000 steps: agentlint {a10:.2f} s (target < 3 s), yamllint {y10:.2f} s, "
+              f"ratio {a10 / y10:.2f}")
+        print(f"20,000 steps: agentlint {a20:.2f} s; doubling ratio {a20 / a10:.2f} "
+              "(target <= 2)")
+        help_text = subprocess.run([*agentlint[:-1], "--help"], capture_output=True,
+                                   text=True).stdout
+        if "--jobs" in help_text:
+            j1 = timed([*agentlint, "--jobs", "1", str(many)], root, repeat=3)
+            j2 = timed([*agentlint, "--jobs", "2", str(many)], root, repeat=3)
+            print(f"500 specs, --jobs 1: {j1:.2f} s, --jobs 2: {j2:.2f} s, "
+                  f"speed-up {j1 / j2:.2f}")
+
+
+if __name__ == "__main__":
+    main()
