@@ -693,6 +693,20 @@ def orchestration_overhead(ctx: Context) -> Iterator[Finding]:
     A premium orchestrator that reads 4,000 tokens of context and plans every
     round for six cheap workers: over half of each run's cost is planning.
 
+    ```yaml
+      - id: plan
+        kind: orchestrator
+        model: claude-sonnet-4-5
+        prompt: "{{ inputs.request }} {{ inputs.repo_map }}"   # 4,300 tokens
+        output_tokens: 500
+      - id: upgrade
+        model: gpt-4.1-mini
+        prompt: "{{ steps.plan.output }}"
+        fan_out: {count: 6, max_concurrency: 3}
+    loops:
+      - {id: rounds, steps: [plan, upgrade], max_iterations: 3}
+    ```
+
     Write instead
     -------------
     Plan with a cheaper model, plan once for all rounds and let later rounds

@@ -219,16 +219,30 @@ def deep_chain(ctx: Context) -> Iterator[Finding]:
 
     Example
     -------
-    Eleven steps where detect-language, classify, extract-parties and
-    extract-terms each call a model in turn, every one reading the step
-    before it.
+    ```yaml
+    steps:                   # ... nine more model steps, each reading the last
+      - id: detect_language
+        prompt: "{{ steps.clean.output }}"
+      - id: classify
+        prompt: "{{ steps.detect_language.output }} {{ steps.clean.output }}"
+      - id: extract_parties
+        prompt: "{{ steps.classify.output }} {{ steps.clean.output }}"
+    ```
 
     Write instead
     -------------
-    Merge adjacent steps that one prompt can do (detect the language and
-    classify in one call returning JSON), move steps that only need the
-    original input off the chain (they can run in parallel), and give cheap
-    steps fast models.
+    Merge adjacent steps that one prompt can do, and move steps that only
+    need the original input off the chain so they run in parallel:
+
+    ```yaml
+    steps:
+      - id: triage                   # language and type in one call
+        prompt: |
+          Reply with JSON {"language": ..., "type": ...}.
+          {{ steps.clean.output }}
+        output_tokens: 20
+    ```
+    Give the cheap steps fast models.
     """
     wf, g = ctx.wf, ctx.graph
     limit = int(ctx.option("max_depth"))
