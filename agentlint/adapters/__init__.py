@@ -4,6 +4,11 @@ Each adapter module defines an object with ``name``, ``sniff(path, text)``
 (a cheap test on the path and raw text, no parsing) and
 ``load(path, text, display, root) -> Workflow``. Adapters register themselves
 in ``ADAPTERS``; detection asks them in order.
+
+The built-in adapters (promptflow, CrewAI, Dify, Google ADK) are registered
+on first use. Every one of them builds a native format-v1 document with
+positions in the original files and loads it with the native loader (see
+``agentlint.adapters.common``); docs/formats.md says what each reads.
 """
 
 from __future__ import annotations
@@ -23,9 +28,25 @@ class Adapter(Protocol):
 
 
 ADAPTERS: list[Adapter] = []
+_BUILTIN_LOADED = False
 
 
 def _registered() -> list[Adapter]:
+    global _BUILTIN_LOADED
+    if not _BUILTIN_LOADED:
+        _BUILTIN_LOADED = True
+        from agentlint.adapters.adk import AdkAdapter
+        from agentlint.adapters.crewai import CrewAIAdapter
+        from agentlint.adapters.dify import DifyAdapter
+        from agentlint.adapters.promptflow import PromptflowAdapter
+
+        known = {a.name for a in ADAPTERS}
+        # Most specific markers first: a Dify export says `kind: app`, a flow
+        # has `nodes:`, a crew is a pair of named files, an ADK tree starts
+        # at root_agent.yaml.
+        for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter()):
+            if adapter.name not in known:
+                ADAPTERS.append(adapter)
     return ADAPTERS
 
 

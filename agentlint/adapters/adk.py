@@ -1,0 +1,344 @@
+"""Google ADK agent config: ``root_agent.yaml`` and the files its ``config_path``s name.
+
+- ``sub_agents: [{config_path: x.yaml}]`` (and ``AgentTool`` tools) are read
+  recursively, relative to the file that names them, never from outside the
+  repository; a ``code:`` reference or a custom agent class is an opaque step.
+- Each ``LlmAgent`` is a step: its ``model`` (inherited from the nearest
+  ancestor that has one), ``instruction`` as system prompt, ``tools``.
+  ``output_key`` writes session state, and ``{key}`` in a later instruction
+  reads it: a data dependency on the agent that wrote it last. A ``{key}``
+  nobody writes is a run input.
+- Containers become structure: ``SequentialAgent`` a chain, ``ParallelAgent``
+  branches that start together, ``LoopAgent`` a loop of ``max_iterations``
+  rounds (exiting early when an agent has the ``exit_loop`` tool). Execution
+  is ``dag``.
+- An ``LlmAgent`` with ``sub_agents`` hands the conversation to one of them at
+  run time: a router over them, shares equal unless the profile says.
+- With ``include_contents`` left at its default, an agent sees the whole
+  conversation: the user's message and every earlier agent's reply. Those
+  are added as dependencies and the step is marked ``implicit_context``.
+- ``AgentTool`` agents run as tool calls of their parent: steps before it,
+  one more model call of the parent each.
+
+Only ``root_agent.yaml`` is recognised on its own (ADK's entry point), so the
+files it includes are not read a second time as workflows of their own; pass
+``--input-format adk`` to read another file as the root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentlint.adapters.common import (
+    DEFAULT_TOOL_LOOP_CALLS,
+    Draft,
+    LoopSpec,
+    Pos,
+    StepSpec,
+    at_of,
+    display_of,
+    mapping,
+    number,
+    read_inside,
+    val_pos,
+)
+from agentlint.errors import SpecError
+from agentlint.spec.model import Workflow
+from agentlint.spec.positions import YMap, YSeq
+from agentlint.spec.yamlload import MAX_FILE_BYTES, load_text
+
+_STATE = re.compile(r"\{+([^{}]*)\}+")
+ROOT_NAMES = ("root_agent.yaml", "root_agent.yml")
+LLM_CLASSES = ("LlmAgent", "Agent", "")
+CONTAINER_CLASSES = ("SequentialAgent", "ParallelAgent", "LoopAgent")
+MAX_DEPTH = 32
+MAX_FILES = 1000
+EXIT_TOOLS = ("exit_loop",)
+
+
+class AdkAdapter:
+    name = "adk"
+
+    def sniff(self, path: str, text: str) -> bool:
+        return os.path.basename(path).lower() in ROOT_NAMES and "name:" in text
+
+    def load(self, path: str, text: str, display: str, root: str) -> Workflow:
+        return _Reader(path, text, display, root).read()
+
+
+@dataclass(slots=True)
+class _Agent:
+    raw: YMap
+    file: str  # shown name of the file that defines it
+    path: str
+    rel: str  # that file, relative to the root file's folder
+    anchor: Pos  # where it is named in the root file
+    in_root: bool
+    cls: str = "LlmAgent"
+    name: str = ""
+    children: list[_Agent] = field(default_factory=list)
+    agent_tools: list[_Agent] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    code: str | None = None
+
+    def at(self, key: str) -> Pos:
+        return val_pos(self.raw, key, self.anchor) if self.in_root else self.anchor
+
+
+class _Reader:
+    def __init__(self, path: str, text: str, display: str, root: str) -> None:
+        self.draft = Draft("adk", path, display, text, root)
+        self.file = display
+        self.root_dir = os.path.dirname(os.path.abspath(path))
+        self.text = text
+        self.files = 0
+        self.writers: dict[str, str] = {}  # state key -> step id that wrote it last
+        self.loop_depth = 0
+
+    # -- reading the tree ----------------------------------------------------------------
+
+    def read(self) -> Workflow:
+        doc = load_text(self.text, self.file)
+        if not isinstance(doc, YMap):
+            raise SpecError(self.file, *at_of(doc), "an ADK agent config must be a YAML "
+                            "mapping")
+        path = os.path.realpath(self.draft.path)
+        root = self.agent(doc, self.file, path, key_anchor(doc), True, [path], 0)
+        self.draft.name = root.name or None
+        self.build(root, [], [], None)
+        return self.draft.finish()
+
+    def agent(self, raw: YMap, file: str, path: str, anchor: Pos, in_root: bool,
+              stack: list[str], depth: int) -> _Agent:
+        if depth > MAX_DEPTH:
+            raise SpecError(file, *at_of(raw), f"agents nested deeper than {MAX_DEPTH} "
+                            "levels")
+        cls = str(raw.get("agent_class") or "LlmAgent")
+        rel = os.path.relpath(path, self.root_dir).replace(os.sep, "/")
+        node = _Agent(raw, file, path, rel, anchor, in_root, cls.rsplit(".", 1)[-1],
+                      str(raw.text("name")) if "name" in raw else "")
+        if not node.name:
+            raise SpecError(file, *at_of(raw), "an ADK agent needs a name")
+        subs = raw.get("sub_agents")
+        if subs is not None and not isinstance(subs, YSeq):
+            raise SpecError(file, *raw.value_at("sub_agents"), "sub_agents must be a list")
+        for index, item in enumerate(subs or []):
+            at = subs.item_at(index)
+            node.children.append(self.reference(item, file, path, at, anchor if not in_root
+                                                else at, in_root, stack, depth))
+        tools = raw.get("tools")
+        for index, tool in enumerate(tools if isinstance(tools, YSeq) else []):
+            tool = mapping(tool) if not isinstance(tool, str) else YMap()
+            name = str(tools[index]) if isinstance(tools[index], str) else \
+                str(tool.get("name") or "tool")
+            if name.rsplit(".", 1)[-1] == "AgentTool":
+                target = mapping(mapping(tool.get("args")).get("agent"))
+                at = tools.item_at(index)
+                if "config_path" in target or "code" in target:
+                    node.agent_tools.append(self.reference(
+                        target, file, path, at, anchor if not in_root else at, in_root,
+                        stack, depth))
+                    continue
+            node.tools.append(name)
+        return node
+
+    def reference(self, item: Any, file: str, path: str, at: Pos, anchor: Pos,
+                  in_root: bool, stack: list[str], depth: int) -> _Agent:
+        item = mapping(item)
+        if "code" in item and "config_path" not in item:
+            rel = os.path.relpath(path, self.root_dir).replace(os.sep, "/")
+            code = _Agent(item, file, path, rel, anchor, in_root, "code",
+                          str(item.get("code")))
+            code.code = str(item.get("code"))
+            return code
+        if "config_path" not in item:
+            raise SpecError(file, *at, "a sub-agent is {config_path: file.yaml} or "
+                            "{code: module.name}")
+        rel = item.get("config_path")
+        where = item.value_at("config_path")
+        self.files += 1
+        if self.files > MAX_FILES:
+            raise SpecError(file, *where, f"more than {MAX_FILES} agent config files")
+        real, text = read_inside(str(rel), os.path.dirname(path), self.draft.root, file,
+                                 where, "config_path", limit=MAX_FILE_BYTES)
+        real = os.path.realpath(real)
+        if real in stack:
+            raise SpecError(file, *where, f"config_path '{rel}' includes a file that "
+                            "includes it (a cycle of agent configs)")
+        shown = display_of(real, self.file, self.root_dir)
+        self.draft.sources.append(shown)
+        doc = load_text(text, shown)
+        if not isinstance(doc, YMap):
+            raise SpecError(shown, *at_of(doc), "an ADK agent config must be a YAML mapping")
+        return self.agent(doc, shown, real, anchor if not in_root else where, False,
+                          [*stack, real], depth + 1)
+
+    # -- the graph -----------------------------------------------------------------------
+
+    def build(self, agent: _Agent, preds: list[str], ancestors: list[str],
+              model: str | None) -> tuple[list[str], list[str], list[str]]:
+        """Add the steps of ``agent``; returns (entries, exits, model steps added)."""
+        if agent.cls in LLM_CLASSES or agent.cls.endswith("LlmAgent"):
+            return self.llm(agent, preds, ancestors, model)
+        own = agent.raw.get("model")
+        model = str(own) if isinstance(own, str) and own.strip() else model
+        if agent.cls == "ParallelAgent":
+            entries, exits, added = [], [], []
+            for child in agent.children:
+                e, x, a = self.build(child, preds, ancestors, model)
+                entries += e
+                exits += x
+                added += a
+            return entries, exits or preds, added
+        if agent.cls in ("SequentialAgent", "LoopAgent"):
+            first_step = len(self.draft.steps)
+            if agent.cls == "LoopAgent":
+                self.loop_depth += 1
+            entries: list[str] = []
+            added: list[str] = []
+            current = preds
+            for child in agent.children:
+                e, x, a = self.build(child, current, ancestors + added, model)
+                entries = entries or e
+                current = x or current
+                added += a
+            if agent.cls == "LoopAgent":
+                self.loop_depth -= 1
+                self.loop(agent, first_step)
+            return entries, current, added
+        return self.opaque(agent, preds)
+
+    def llm(self, agent: _Agent, preds: list[str], ancestors: list[str],
+            inherited: str | None) -> tuple[list[str], list[str], list[str]]:
+        draft, raw = self.draft, agent.raw
+        own = raw.get("model")
+        name = str(own) if isinstance(own, str) and own.strip() else inherited
+        spec = StepSpec(draft.new_id(agent.name, "agent"), agent.anchor,
+                        origin=f"adk {agent.cls} '{agent.name}'" + (
+                            "" if agent.in_root else f" ({agent.rel})"),
+                        names=(agent.name,))
+        if agent.in_root:
+            spec.at = raw.key_at("name")
+        spec.pos["id"] = agent.at("name")
+        spec.model = draft.model(name, agent.at("model"), default_reason=f"ADK agent "
+                                 f"'{agent.name}' and its ancestors name no model")
+        spec.pos["model"] = agent.at("model")
+        # AgentTools run inside this agent's turn: before its final answer.
+        tool_exits: list[str] = []
+        current = preds
+        added: list[str] = []
+        for tool_agent in agent.agent_tools:
+            _, x, a = self.build(tool_agent, current, [], name)
+            tool_exits += a
+            current = x or current
+            added += a
+        instruction = raw.get("instruction")
+        instruction = instruction if isinstance(instruction, str) else ""
+        spec.system = self.state_refs(instruction, agent.at("instruction"), ancestors)
+        spec.pos["system"] = agent.at("instruction")
+        history = str(raw.get("include_contents") or "default") != "none"
+        if history:
+            user = draft.input("user_message", agent.anchor)
+            spec.prompt = "{{ inputs." + user + " }}"
+            earlier = [s for s in ancestors if s != spec.id]
+            if earlier:
+                spec.context = [(s, agent.anchor) for s in earlier]
+                spec.implicit_context = True
+        spec.context += [(s, agent.anchor) for s in tool_exits]
+        spec.needs = [(p, agent.anchor) for p in current
+                      if p not in {c for c, _ in spec.context}]
+        calls = 1 + len(agent.agent_tools)
+        if agent.tools:
+            spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS + len(agent.agent_tools), \
+                True
+        elif calls > 1:
+            spec.calls = calls
+            spec.origin += f" (calls {len(agent.agent_tools)} agent tool(s))"
+        cap = number(mapping(raw.get("generate_content_config")).get("max_output_tokens"))
+        if cap is not None and cap > 0:
+            spec.output_cap = cap
+        draft.steps.append(spec)
+        added.append(spec.id)
+        # A tool list names tools; the step's agent bundle keeps them for the rules.
+        if agent.tools:
+            draft.agents[spec.id] = {"at": spec.at, "model": spec.model,
+                                     "tools": [draft.tool(t, spec.at) for t in agent.tools]}
+            spec.agent = spec.id
+        key = raw.get("output_key")
+        if isinstance(key, str) and key:
+            self.writers[key] = spec.id
+        if not agent.children:
+            return [spec.id] if not tool_exits else tool_exits[:1], [spec.id], added
+        # An LlmAgent with sub_agents transfers the conversation to one of them.
+        spec.kind = "router"
+        exits = [spec.id]
+        for child in agent.children:
+            e, x, a = self.build(child, [spec.id], [*ancestors, spec.id], name)
+            if e:
+                spec.routes.append((e[0], child.anchor))
+            exits += x
+            added += a
+        return [spec.id], exits, added
+
+    def loop(self, agent: _Agent, first_step: int) -> None:
+        body = [s.id for s in self.draft.steps[first_step:]]
+        if not body:
+            return
+        if self.loop_depth > 0:  # loops cannot overlap in the native format
+            self.draft.assume(f"nested-loop:{agent.name}", f"LoopAgent '{agent.name}' runs "
+                              "inside another loop; only the outer loop's rounds are "
+                              "counted", agent.anchor)
+            return
+        bound = agent.raw.get("max_iterations")
+        bound = int(bound) if isinstance(bound, int) and not isinstance(bound, bool) \
+            and bound >= 1 else None
+        exits = any(t in EXIT_TOOLS for t in self._tools_below(agent))
+        self.draft.loops.append(LoopSpec(
+            self.draft.new_id(agent.name, "loop"), agent.at("max_iterations"), body, bound,
+            until="an agent calls exit_loop" if exits else None, names=(agent.name,)))
+
+    def _tools_below(self, agent: _Agent) -> list[str]:
+        out = list(agent.tools)
+        for child in agent.children:
+            out += self._tools_below(child)
+        return out
+
+    def opaque(self, agent: _Agent, preds: list[str]
+               ) -> tuple[list[str], list[str], list[str]]:
+        what = agent.code or agent.cls
+        spec = StepSpec(self.draft.new_id(agent.name, "agent"), agent.anchor, kind="tool",
+                        origin=f"adk {'code reference' if agent.code else 'custom agent'} "
+                        f"'{what}' (not read)")
+        spec.tool = self.draft.tool(what, agent.anchor)
+        spec.needs = [(p, agent.anchor) for p in preds]
+        self.draft.steps.append(spec)
+        return [spec.id], [spec.id], []
+
+    def state_refs(self, text: str, at: Pos, ancestors: list[str]) -> str:
+        """``{key}`` (ADK state interpolation) as agentlint references."""
+        earlier = set(ancestors)
+
+        def swap(m: re.Match[str]) -> str:
+            key = m.group(1).strip().rstrip("?")  # {key?} is optional: same reference
+            bare = key.split(":", 1)[1] if key.split(":", 1)[0] in ("app", "user", "temp") \
+                else key
+            if bare.startswith("artifact."):
+                bare = bare[len("artifact."):]
+            if not bare.replace(".", "_").isidentifier():
+                return m.group(0).replace("{{", "{ {")
+            writer = self.writers.get(key)
+            if writer is not None and writer in earlier:
+                return "{{ steps." + writer + ".output }}"
+            if writer is not None:
+                return m.group(0).replace("{{", "{ {")  # written later: a loop carries it
+            name = self.draft.input(key.replace(":", "_").replace(".", "_"), at)
+            return "{{ inputs." + name + " }}"
+
+        return _STATE.sub(swap, text)
+
+
+def key_anchor(doc: YMap) -> Pos:
+    return doc.key_at("name") if "name" in doc else doc.at()

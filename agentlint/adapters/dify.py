@@ -1,0 +1,561 @@
+"""Dify DSL app exports (``kind: app``): a graph of nodes and edges.
+
+- Nodes that call a model are model steps: ``llm`` (``prompt_template``
+  messages split into system and prompt), ``question-classifier`` (a router
+  over its classes), ``parameter-extractor`` and ``agent``. The model is
+  ``model.name`` (with ``provider``) looked up in the catalog.
+- ``if-else`` is a router decided by code (no model, no cost). ``code``,
+  ``template-transform``, aggregators and the like are free steps;
+  ``tool``, ``http-request`` and ``knowledge-retrieval`` are tool steps.
+  ``start`` variables and ``sys.*`` / ``conversation.*`` values are run inputs.
+- Data dependencies come from ``{{#node.var#}}`` in every text and from every
+  selector (``variable_selector``, ``query_variable_selector``, ...). Edges
+  are control dependencies (``needs``), so execution is ``dag``: Dify runs the
+  branches of a node with several outgoing edges concurrently. A step linked
+  by an edge to one whose output it never reads is serial but independent.
+- ``iteration`` runs its child nodes once per item: they get a fan-out of the
+  list's length (unknown, assumed) with ``parallel_nums`` at a time when
+  ``is_parallel``, else one at a time. ``loop`` nodes become loops.
+- Apps without a workflow graph (chat, completion, agent apps) are one step
+  built from ``model_config``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from typing import Any
+
+from agentlint.adapters.common import (
+    DEFAULT_ITERATION_ITEMS,
+    DEFAULT_TOOL_LOOP_CALLS,
+    Draft,
+    LoopSpec,
+    Pos,
+    StepSpec,
+    at_of,
+    dedup,
+    key_pos,
+    mapping,
+    number,
+    rewrite_jinja,
+    topo_order,
+    val_pos,
+)
+from agentlint.errors import SpecError
+from agentlint.spec.model import Workflow
+from agentlint.spec.positions import YMap, YSeq
+from agentlint.spec.yamlload import load_text
+
+_VAR = re.compile(r"\{\{#([^#{}]+)#\}\}")
+_SIMPLE_VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+MODEL_TYPES = {"llm", "question-classifier", "parameter-extractor", "agent"}
+TOOL_TYPES = {"tool", "http-request", "knowledge-retrieval"}
+NOT_STEPS = {"start", "end", "answer", "iteration-start", "loop-start", "loop-end", ""}
+CONTAINERS = {"iteration", "loop"}
+#: tokens of one retrieved chunk, and chunks retrieved when top_k is not given
+RETRIEVAL_CHUNK_TOKENS = 300
+RETRIEVAL_TOP_K = 4
+#: a classifier answers with a class label
+CLASSIFIER_OUTPUT_CAP = 64
+
+
+def _top(text: str, line: str) -> bool:
+    return text.startswith(line) or ("\n" + line) in text
+
+
+class DifyAdapter:
+    name = "dify"
+
+    def sniff(self, path: str, text: str) -> bool:
+        kind = _top(text, "kind: app") or _top(text, "kind: 'app'") \
+            or _top(text, 'kind: "app"')
+        return kind and _top(text, "app:") and (_top(text, "workflow:")
+                                                or _top(text, "model_config:"))
+
+    def load(self, path: str, text: str, display: str, root: str) -> Workflow:
+        return _Reader(path, text, display, root).read()
+
+
+class _Node:
+    def __init__(self, raw: YMap, data: YMap, id_: str) -> None:
+        self.raw = raw
+        self.data = data
+        self.id = id_
+        self.type = str(data.get("type") or "")
+        self.title = str(data.get("title") or id_)
+        parent = data.get("iteration_id") or data.get("loop_id") or raw.get("parentId")
+        self.parent = str(parent) if parent else None
+        self.step: str | None = None  # step id, when the node is a step
+
+    @property
+    def at(self) -> Pos:
+        return self.data.key_at("title") if "title" in self.data else self.raw.key_at("id")
+
+
+class _Reader:
+    def __init__(self, path: str, text: str, display: str, root: str) -> None:
+        self.draft = Draft("dify", path, display, text, root)
+        self.file = display
+        self.doc = load_text(text, display)
+        self.nodes: dict[str, _Node] = {}
+        self.start_vars: dict[str, str] = {}
+        self.dangling: list[tuple[str, Pos]] = []
+
+    def fail(self, at: Pos, message: str) -> SpecError:
+        return SpecError(self.file, *at, message)
+
+    def read(self) -> Workflow:
+        doc, draft = self.doc, self.draft
+        if not isinstance(doc, YMap):
+            raise self.fail(at_of(doc), "a Dify app export must be a YAML mapping")
+        app = mapping(doc.get("app"))
+        self.mode = str(app.get("mode") or "workflow")
+        draft.name = str(app.get("name") or "") or os.path.splitext(
+            os.path.basename(draft.path))[0]
+        graph = mapping(mapping(doc.get("workflow")).get("graph"))
+        if "nodes" not in graph:
+            if isinstance(doc.get("model_config"), YMap):
+                return self.simple_app(doc["model_config"])
+            raise self.fail(key_pos(doc, "workflow", at_of(doc)), "a Dify workflow needs "
+                            "workflow.graph.nodes")
+        nodes = graph["nodes"]
+        if not isinstance(nodes, YSeq):
+            raise self.fail(graph.value_at("nodes"), "workflow.graph.nodes must be a list")
+        for index, raw in enumerate(nodes):
+            if not isinstance(raw, YMap) or "id" not in raw:
+                raise self.fail(val_pos(nodes, index), "a node must be a mapping with an id")
+            if raw.get("type") == "custom-note" or not isinstance(raw.get("data"), YMap):
+                continue
+            node = _Node(raw, raw["data"], str(raw.text("id")))
+            if node.id in self.nodes:
+                raise self.fail(raw.value_at("id"), f"duplicate node id '{node.id}'")
+            self.nodes[node.id] = node
+        for node in self.nodes.values():
+            if node.type == "start":
+                self.start(node)
+        for node in self.nodes.values():
+            if node.type not in NOT_STEPS:
+                node.step = draft.new_id(node.id, "node")
+        specs = {n.step: self.step(n) for n in self.nodes.values() if n.step}
+        edges = graph.get("edges")
+        self.control(edges if isinstance(edges, YSeq) else YSeq(), specs)
+        draft.steps = self.order(specs)
+        if self.dangling:
+            name, at = self.dangling[0]
+            draft.assume("dangling", f"reference to node '{name}', which is not in the graph, "
+                         "ignored", at)
+        return draft.finish()
+
+    # -- references ----------------------------------------------------------------------
+
+    def start(self, node: _Node) -> None:
+        for item in node.data.get("variables") or []:
+            if not isinstance(item, YMap) or "variable" not in item:
+                continue
+            name = str(item.text("variable"))
+            length = number(item.get("max_length"))
+            cap = math.ceil(length / 4) if length and item.get("type") in (
+                "text-input", "select", "number", None) else None
+            self.start_vars[name] = self.draft.input(name, item.value_at("variable"), cap=cap)
+
+    def ref(self, selector: list[Any], at: Pos, reader: _Node | None = None) -> str | None:
+        """The reference path of a Dify value selector ``[node, var, ...]``."""
+        if len(selector) < 2:
+            return None
+        head, var = str(selector[0]), str(selector[1])
+        if head == "sys":
+            return "inputs." + self.draft.input(f"sys_{var}", at)
+        if head in ("conversation", "userinput"):
+            return "inputs." + self.draft.input(f"{head}_{var}", at)
+        if head == "env":
+            return None
+        node = self.nodes.get(head)
+        if node is None:
+            self.dangling.append((head, at))
+            return None
+        if node.type == "start":
+            name = self.start_vars.get(var) or self.draft.input(var, at)
+            self.start_vars.setdefault(var, name)
+            return "inputs." + name
+        if node.type in CONTAINERS and var not in ("item", "index") and (
+                reader is None or reader.parent != node.id):
+            out = node.data.get("output_selector")
+            if isinstance(out, list) and out and str(out[0]) in self.nodes \
+                    and self.nodes[str(out[0])].step:
+                return f"steps.{self.nodes[str(out[0])].step}.output"
+        if node.step is None:
+            return None
+        return f"steps.{node.step}.output" + (f".{var}" if var.isidentifier() else "")
+
+    def text_refs(self, text: str, at: Pos, reader: _Node,
+                  context: str | None = None) -> str:
+        """Dify text with ``{{#node.var#}}`` turned into agentlint references."""
+        def swap(m: re.Match[str]) -> str:
+            body = m.group(1).strip()
+            if body == "context":
+                return "{{ " + context + " }}" if context else ""
+            path = self.ref(body.split("."), at, reader)
+            return "{{ " + path + " }}" if path else m.group(0).replace("{{", "{ {")
+        clean = text.replace("{{", "\x00").replace("\x00#", "{{#").replace("\x00", "{ {")
+        return _VAR.sub(swap, clean)
+
+    def selector_lines(self, data: Any, reader: _Node, skip: tuple[str, ...] = ()) -> str:
+        """``name: {{ ref }}`` for every selector found anywhere in ``data``."""
+        lines: list[str] = []
+        self._walk(data, reader, lines, skip, "")
+        return "\n".join(dict.fromkeys(lines))
+
+    def _walk(self, value: Any, reader: _Node, lines: list[str], skip: tuple[str, ...],
+              name: str, at: Pos = (1, 1)) -> None:
+        if isinstance(value, YMap):
+            label = str(value.get("variable") or name)
+            for key, item in value.items():
+                if key in skip:
+                    continue
+                self._walk(item, reader, lines, skip, label if key in (
+                    "value_selector", "variable_selector") else str(key),
+                    value.value_at(key))
+        elif isinstance(value, list):
+            if len(value) >= 2 and all(isinstance(v, str) for v in value) and (
+                    value[0] in self.nodes or value[0] in ("sys", "conversation",
+                                                           "userinput")):
+                path = self.ref(list(value), at, reader)
+                if path:
+                    lines.append(f"{name}: {{{{ {path} }}}}")
+                return
+            for i, item in enumerate(value):
+                self._walk(item, reader, lines, skip, name, val_pos(value, i, at))
+        elif isinstance(value, str) and "{{#" in value:
+            text = self.text_refs(value, at, reader)
+            if "{{ " in text:
+                lines.append(f"{name}: {text}")
+
+    def selector(self, data: YMap, key: str, reader: _Node) -> str | None:
+        value = data.get(key)
+        if isinstance(value, list) and len(value) >= 2:
+            return self.ref(list(value), data.value_at(key), reader)
+        return None
+
+    # -- nodes ---------------------------------------------------------------------------
+
+    def step(self, node: _Node) -> StepSpec:
+        data, draft = node.data, self.draft
+        assert node.step is not None
+        spec = StepSpec(node.step, node.at, origin=f"dify {node.type} node '{node.title}'",
+                        names=tuple(dict.fromkeys(n for n in (node.title, node.id)
+                                                  if n != node.step)))
+        spec.pos["id"] = node.raw.value_at("id")
+        if node.parent and node.parent in self.nodes \
+                and self.nodes[node.parent].type == "iteration":
+            spec.container = self.nodes[node.parent].step
+        kind = node.type
+        if kind == "llm":
+            self.llm(node, spec)
+        elif kind == "question-classifier":
+            spec.kind = "router"
+            self.model(node, spec, data.get("model"), "model")
+            names = [str(mapping(c).get("name") or "") for c in data.get("classes") or []]
+            instruction = str(data.get("instruction") or data.get("instructions") or "")
+            spec.system = self.text_refs(instruction, val_pos(data, "instruction", node.at),
+                                         node) + ("\nClasses: " + ", ".join(names)
+                                                  if names else "")
+            query = self.selector(data, "query_variable_selector", node)
+            spec.prompt = "{{ " + query + " }}" if query else ""
+            spec.output_cap = CLASSIFIER_OUTPUT_CAP
+        elif kind == "parameter-extractor":
+            self.model(node, spec, data.get("model"), "model")
+            params = [f"{mapping(p).get('name')}: {mapping(p).get('description') or ''}"
+                      for p in data.get("parameters") or []]
+            instruction = str(data.get("instruction") or "")
+            spec.system = self.text_refs(instruction, val_pos(data, "instruction", node.at),
+                                         node) + ("\nParameters:\n" + "\n".join(params)
+                                                  if params else "")
+            query = self.selector(data, "query", node)
+            spec.prompt = "{{ " + query + " }}" if query else ""
+        elif kind == "agent":
+            self.agent(node, spec)
+        elif kind in TOOL_TYPES:
+            spec.kind = "tool"
+            if kind == "tool":
+                name = "/".join(str(data.get(k)) for k in ("provider_id", "tool_name")
+                                if data.get(k)) or "tool"
+            else:
+                name = kind
+            spec.tool = draft.tool(name, node.at)
+            spec.prompt = self.selector_lines(data, node, skip=("title", "desc"))
+            if kind == "knowledge-retrieval":
+                config = mapping(data.get("multiple_retrieval_config"))
+                top_k = number(config.get("top_k")) or RETRIEVAL_TOP_K
+                spec.output_tokens = float(top_k * RETRIEVAL_CHUNK_TOKENS)
+                draft.assume("retrieval", f"knowledge retrieval assumed to return top_k "
+                             f"chunks of {RETRIEVAL_CHUNK_TOKENS} tokens ({RETRIEVAL_TOP_K} "
+                             "chunks where top_k is not set); give output_tokens per step "
+                             "in agentlint.profile.yaml", node.at)
+        elif kind == "if-else":
+            spec.kind = "router"
+            spec.model = draft.no_llm(node.at)
+            spec.prompt = self.selector_lines(
+                {k: data[k] for k in ("cases", "conditions") if k in data}, node)
+        elif kind == "template-transform":
+            spec.kind, spec.size = "aggregate", "sum"
+            refs = {}
+            for item in data.get("variables") or []:
+                item = mapping(item)
+                selector = item.get("value_selector")
+                if isinstance(selector, list) and "variable" in item:
+                    path = self.ref(list(selector), item.value_at("value_selector"), node)
+                    if path:
+                        refs[str(item["variable"])] = path
+            spec.prompt, _ = rewrite_jinja(str(data.get("template") or ""), refs)
+            spec.pos["prompt"] = val_pos(data, "template", node.at)
+        elif kind in ("variable-aggregator", "variable-assigner", "list-operator"):
+            spec.kind, spec.size = "aggregate", "max"
+            spec.prompt = self.selector_lines(data, node, skip=("title", "desc"))
+        elif kind == "iteration":
+            spec.kind, spec.size = "aggregate", "item"
+            items = self.selector(data, "iterator_selector", node)
+            spec.prompt = "items: {{ " + items + " }}" if items else ""
+            spec.items, spec.items_assumed = DEFAULT_ITERATION_ITEMS, True
+            if data.get("is_parallel") is True:
+                spec.items_concurrency = int(number(data.get("parallel_nums")) or 10)
+            else:
+                spec.items_concurrency = 1
+        elif kind == "loop":
+            spec.kind = "aggregate"
+            spec.prompt = self.selector_lines(data, node, skip=("title", "desc"))
+        else:  # code, document-extractor, assigner and whatever comes next
+            spec.kind = "aggregate"
+            spec.prompt = self.selector_lines(data, node, skip=("title", "desc", "code"))
+            if kind not in ("code", "document-extractor", "assigner"):
+                spec.origin += " (a node type agentlint does not know; read as code)"
+        return spec
+
+    def model(self, node: _Node, spec: StepSpec, model: Any, key: str) -> None:
+        model = mapping(model)
+        name = model.get("name") or model.get("model")
+        at = node.data.value_at(key) if key in node.data else node.at
+        spec.model = self.draft.model(str(name) if name else None, at,
+                                      default_reason=f"{node.type} node '{node.title}' names "
+                                      "no model")
+        spec.pos["model"] = at
+        cap = number(mapping(model.get("completion_params")).get("max_tokens"))
+        if cap is not None and cap > 0:
+            spec.output_cap = cap
+
+    def llm(self, node: _Node, spec: StepSpec) -> None:
+        data = node.data
+        self.model(node, spec, data.get("model"), "model")
+        context = None
+        ctx = mapping(data.get("context"))
+        if ctx.get("enabled") is True:
+            selector = ctx.get("variable_selector")
+            if isinstance(selector, list) and len(selector) >= 2:
+                context = self.ref(list(selector), ctx.value_at("variable_selector"), node)
+        template = data.get("prompt_template")
+        at = val_pos(data, "prompt_template", node.at)
+        messages = template if isinstance(template, list) else [template]
+        jinja_vars = {}
+        for item in mapping(data.get("prompt_config")).get("jinja2_variables") or []:
+            item = mapping(item)
+            selector = item.get("value_selector")
+            if isinstance(selector, list) and "variable" in item:
+                path = self.ref(list(selector), at, node)
+                if path:
+                    jinja_vars[str(item["variable"])] = path
+        system: list[str] = []
+        prompt: list[str] = []
+        memory = data.get("memory")
+        if isinstance(memory, YMap) and self.mode != "workflow":
+            prompt.append("{{ inputs." + self.draft.input("conversation_history", at) + " }}")
+        for message in messages:
+            message = mapping(message)
+            if message.get("edition_type") == "jinja2" and "jinja2_text" in message:
+                text, _ = rewrite_jinja(str(message.get("jinja2_text") or ""), jinja_vars)
+            else:
+                text = self.text_refs(str(message.get("text") or ""), at, node, context)
+            if not text.strip():
+                continue
+            role = str(message.get("role") or "user")
+            (system if role == "system" else prompt).append(text)
+        if isinstance(memory, YMap) and self.mode != "workflow":
+            # the user's message follows the history: query_prompt_template, else sys.query
+            query = memory.get("query_prompt_template")
+            if isinstance(query, str) and query.strip():
+                prompt.append(self.text_refs(query, at, node, context))
+            else:
+                prompt.append("{{ inputs." + self.draft.input("sys_query", at) + " }}")
+        spec.system = "\n\n".join(system)
+        spec.prompt = "\n\n".join(prompt)
+        spec.pos["system"] = spec.pos["prompt"] = at
+
+    def agent(self, node: _Node, spec: StepSpec) -> None:
+        params = mapping(node.data.get("agent_parameters"))
+
+        def value(key: str) -> Any:
+            return mapping(params.get(key)).get("value")
+
+        model = mapping(value("model"))
+        self.model(node, spec, {"name": model.get("model") or model.get("name"),
+                                "completion_params": model.get("completion_params")},
+                   "agent_parameters")
+        at = val_pos(node.data, "agent_parameters", node.at)
+        instruction = value("instruction")
+        query = value("query")
+        spec.system = self.text_refs(str(instruction), at, node) if isinstance(
+            instruction, str) else ""
+        spec.prompt = self.text_refs(str(query), at, node) if isinstance(query, str) else ""
+        spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, True
+        spec.origin += " (an agent loop)"
+
+    # -- edges and order -----------------------------------------------------------------
+
+    def control(self, edges: YSeq, specs: dict[str, StepSpec]) -> None:
+        preds: dict[str, list[tuple[str, Pos, str]]] = {}
+        for index, edge in enumerate(edges):
+            if not isinstance(edge, YMap):
+                continue
+            src, tgt = str(edge.get("source")), str(edge.get("target"))
+            if src not in self.nodes or tgt not in self.nodes:
+                continue  # edges to notes or removed nodes
+            handle = str(edge.get("sourceHandle") or "source")
+            preds.setdefault(tgt, []).append((src, val_pos(edges, index), handle))
+        memo: dict[str, list[str]] = {}
+
+        def step_preds(node_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
+            node = self.nodes[node_id]
+            if node.step is not None:
+                return [node.step]
+            if node_id in memo:
+                return memo[node_id]
+            if node_id in seen:
+                return []
+            out: list[str] = []
+            if node.type in ("iteration-start", "loop-start") and node.parent in self.nodes:
+                parent = self.nodes[node.parent]
+                out = [parent.step] if parent.step else []
+            elif node.type != "start":
+                for src, _, _ in preds.get(node_id, []):
+                    out.extend(step_preds(src, seen | {node_id}))
+            memo[node_id] = list(dict.fromkeys(out))
+            return memo[node_id]
+
+        routes: dict[str, dict[str, tuple[str, Pos]]] = {}
+        for tgt, items in preds.items():
+            target = self.nodes[tgt]
+            for src, at, handle in items:
+                source = self.nodes[src]
+                if source.type in ("question-classifier", "if-else") and handle != "source" \
+                        and target.step is not None:
+                    routes.setdefault(src, {}).setdefault(handle, (target.step, at))
+                if target.step is None:
+                    continue
+                spec = specs[target.step]
+                for p in step_preds(src):
+                    if p != spec.id:
+                        spec.needs.append((p, at))
+        for src, by_handle in routes.items():
+            router = specs[self.nodes[src].step or ""]
+            order = [str(mapping(c).get("id")) for c in
+                     self.nodes[src].data.get("classes") or []]
+            order += [str(mapping(c).get("case_id") or mapping(c).get("id"))
+                      for c in self.nodes[src].data.get("cases") or []]
+            order += ["true", "false"]
+            ranked = sorted(by_handle.items(), key=lambda kv: order.index(kv[0])
+                            if kv[0] in order else len(order))
+            seen: set[str] = set()
+            for _, (target, at) in ranked:
+                if target not in seen:
+                    seen.add(target)
+                    router.routes.append((target, at))
+            handles = len(order) - 2 if self.nodes[src].type == "question-classifier" \
+                else len(self.nodes[src].data.get("cases") or []) + 1
+            if handles > len(router.routes):
+                self.draft.assume(f"empty-branch:{router.id}", f"'{self.nodes[src].title}' "
+                                  f"has {handles - len(router.routes)} branch(es) that run no "
+                                  "step; the others share all runs", router.at)
+        for spec in specs.values():
+            data = {n for t in (spec.system or "", spec.prompt or "")
+                    for n in re.findall(r"steps\.([A-Za-z0-9_-]+)", t)}
+            spec.needs = [(n, at) for n, at in dedup(spec.needs) if n not in data]
+
+    def order(self, specs: dict[str, StepSpec]) -> list[StepSpec]:
+        """Steps in dependency order, each container followed by its children."""
+        parent_of = {n.step: self.nodes[n.parent].step for n in self.nodes.values()
+                     if n.step and n.parent in self.nodes and self.nodes[n.parent].step}
+
+        def scope_of(step: str, scope: str | None) -> str | None:
+            chain = [step]
+            while chain[-1] in parent_of:
+                chain.append(parent_of[chain[-1]])
+            for i, s in enumerate(chain):
+                if parent_of.get(s) == scope:
+                    return chain[i]
+            return None
+
+        def deps(spec: StepSpec) -> list[str]:
+            out = [n for n, _ in spec.needs]
+            for text in (spec.system or "", spec.prompt or ""):
+                out.extend(re.findall(r"steps\.([A-Za-z0-9_-]+)", text))
+            return out
+
+        def arrange(scope: str | None) -> list[str]:
+            members = [s for s in specs if parent_of.get(s) == scope]
+            preds: dict[str, list[str]] = {m: [] for m in members}
+            for spec in specs.values():
+                mine = scope_of(spec.id, scope)
+                if mine is None:
+                    continue
+                for dep in deps(spec):
+                    theirs = scope_of(dep, scope) if dep in specs else None
+                    if theirs is not None and theirs != mine:
+                        preds[mine].append(theirs)
+            out: list[str] = []
+            for member in topo_order(members, preds):
+                out.append(member)
+                out.extend(arrange(member))
+            return out
+
+        ordered = arrange(None)
+        for node in self.nodes.values():
+            if node.type == "loop" and node.step:
+                body = [s for s in ordered if scope_of(s, node.step) is not None
+                        and s != node.step]
+                if body:
+                    count = number(node.data.get("loop_count"))
+                    self.draft.loops.append(LoopSpec(
+                        node.step, node.at, body, int(count) if count else None,
+                        until="a break condition holds" if node.data.get(
+                            "break_conditions") else None, names=(node.title, node.id)))
+        return [specs[s] for s in ordered]
+
+    # -- apps without a graph --------------------------------------------------------------
+
+    def simple_app(self, config: YMap) -> Workflow:
+        draft = self.draft
+        at = key_pos(self.doc, "model_config", (1, 1))
+        for form in config.get("user_input_form") or []:
+            for _, field in mapping(form).items():
+                field = mapping(field)
+                if "variable" in field:
+                    length = number(field.get("max_length"))
+                    draft.input(str(field["variable"]), field.value_at("variable"),
+                                cap=math.ceil(length / 4) if length else None)
+        node = _Node(YMap(), YMap(), "app")
+        spec = StepSpec(draft.new_id(draft.name or "app"), at,
+                        origin=f"dify {self.mode} app")
+        self.model(node, spec, config.get("model"), "model")
+        pre = str(config.get("pre_prompt") or "")
+
+        def swap(m: re.Match[str]) -> str:
+            return "{{ inputs." + draft.input(m.group(1), at) + " }}"
+
+        spec.system = _SIMPLE_VAR.sub(swap, pre.replace("{{#", "{ {#"))
+        if self.mode != "completion":
+            spec.prompt = "{{ inputs." + draft.input("sys_query", at) + " }}"
+        agent_mode = mapping(config.get("agent_mode"))
+        if agent_mode.get("enabled") is True or self.mode == "agent-chat":
+            spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, True
+        draft.steps.append(spec)
+        return draft.finish()

@@ -1,0 +1,361 @@
+"""``agentlint.profile.yaml``: the figures a foreign format does not carry.
+
+A promptflow flow, a CrewAI crew, a Dify app or an ADK agent tree says which
+model calls happen in which order, but not how big the inputs are, how much a
+step writes, which branch a router usually takes or what an Azure deployment
+name really runs. The profile beside the spec gives those figures; whatever
+it leaves out is assumed and reported (AL902). The format is documented in
+docs/profile.md.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from agentlint.errors import SpecError
+from agentlint.spec import catalog
+from agentlint.spec.positions import YMap
+from agentlint.spec.yamlload import load_text, read_text
+
+if TYPE_CHECKING:
+    from agentlint.adapters.common import Draft, LoopSpec, StepSpec
+
+Pos = tuple[int, int]
+_MODEL_FIELDS = ("model", *catalog.PRICE_FIELDS)
+_STEP_FIELDS = {"output_tokens": "number", "input_tokens": "number", "calls": "count",
+                "retries": "whole", "share": "share", "count": "count",
+                "max_concurrency": "count", "candidates": "names"}
+_LOOP_FIELDS = {"expected_iterations": "positive", "max_iterations": "count"}
+_BUDGET_FIELDS = {"cost_usd": "number", "latency_s": "number", "reliability": "share"}
+_TOP = ("default_model", "models", "inputs", "steps", "loops", "budgets", "files")
+
+
+@dataclass(slots=True)
+class Entry:
+    """Profile values for one step or loop, with where each was written."""
+
+    name: str
+    at: Pos
+    values: dict[str, Any] = field(default_factory=dict)
+    pos: dict[str, Pos] = field(default_factory=dict)
+    used: bool = False
+
+
+@dataclass(slots=True)
+class Profile:
+    file: str | None = None
+    default_model: str | None = None
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    inputs: dict[str, float] = field(default_factory=dict)
+    steps: dict[str, Entry] = field(default_factory=dict)
+    loops: dict[str, Entry] = field(default_factory=dict)
+    budgets: dict[str, float] = field(default_factory=dict)
+
+    def step_entry(self, spec: StepSpec) -> Entry | None:
+        for name in (spec.id, *spec.names):
+            entry = self.steps.get(name)
+            if entry is not None:
+                entry.used = True
+                return entry
+        return None
+
+    def loop_iterations(self, loop: LoopSpec) -> float | None:
+        for name in (loop.id, *loop.names):
+            entry = self.loops.get(name)
+            if entry is not None:
+                entry.used = True
+                return entry.values.get("expected_iterations")
+        return None
+
+    def loop_bound(self, loop: LoopSpec) -> int | None:
+        for name in (loop.id, *loop.names):
+            entry = self.loops.get(name)
+            if entry is not None and "max_iterations" in entry.values:
+                return int(entry.values["max_iterations"])
+        return None
+
+    def route_shares(self, draft: Draft, router: StepSpec) -> dict[str, float]:
+        by_id = {s.id: s for s in draft.steps}
+        shares: dict[str, float] = {}
+        first: Pos | None = None
+        for target, _ in router.routes:
+            spec = by_id.get(target)
+            entry = self.step_entry(spec) if spec is not None else None
+            if entry is not None and "share" in entry.values:
+                shares[target] = float(entry.values["share"])
+                first = first or entry.pos["share"]
+        if sum(shares.values()) > 1.0 + 1e-9 and first is not None:
+            raise SpecError(self.file or "agentlint.profile.yaml", *first,
+                            f"shares of the branches of '{router.id}' add up to "
+                            f"{sum(shares.values()):g}; they are probabilities and must add "
+                            "up to at most 1")
+        return shares
+
+
+def find_profile(base_dir: str) -> str | None:
+    for name in ("agentlint.profile.yaml", "agentlint.profile.yml"):
+        path = os.path.join(base_dir, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def load_profile(base_dir: str, display: str, basename: str, root: str) -> Profile:
+    """The profile beside a spec (an empty one when there is none)."""
+    from agentlint.adapters.common import inside
+
+    path = find_profile(base_dir)
+    if path is None or not inside(path, root):
+        return Profile()
+    shown = os.path.join(os.path.dirname(display), os.path.basename(path))
+    doc = load_text(read_text(path, shown), shown)
+    profile = Profile(file=shown)
+    if doc is None:
+        return profile
+    reader = _Reader(shown)
+    if not isinstance(doc, YMap):
+        raise reader.fail(doc, None, "a profile must be a YAML mapping")
+    reader.section(profile, doc, top=True)
+    files = doc.get("files")
+    if files is not None:
+        if not isinstance(files, YMap):
+            raise reader.fail(doc, "files", "files must map file names to sections")
+        for name, section in files.items():
+            if name == basename:
+                if not isinstance(section, YMap):
+                    raise reader.fail(files, name, f"files.{name} must be a mapping")
+                reader.section(profile, section, top=False)
+    return profile
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, container: Any, key: Any, message: str) -> SpecError:
+        from agentlint.spec.positions import position_of
+
+        return SpecError(self.file, *position_of(container, key), message)
+
+    def section(self, profile: Profile, doc: YMap, top: bool) -> None:
+        allowed = _TOP if top else _TOP[:-1]
+        for key in doc:
+            if key not in allowed and not str(key).startswith("x-"):
+                raise SpecError(self.file, *doc.key_at(key), f"unknown profile key "
+                                f"'{key}'; a profile has {', '.join(allowed)}")
+        if "default_model" in doc:
+            name = doc.text("default_model")
+            if not isinstance(name, str) or catalog.resolve(name) is None:
+                raise self.fail(doc, "default_model", f"default_model '{name}' is not in "
+                                "the built-in catalog ('agentlint models' lists them)")
+            profile.default_model = name
+        for name, value in self.entries(doc, "models"):
+            profile.models[name] = self.model(doc["models"], name, value)
+        for name, value in self.entries(doc, "inputs"):
+            tokens = value.get("tokens") if isinstance(value, YMap) else value
+            where = value if isinstance(value, YMap) else doc["inputs"]
+            key = "tokens" if isinstance(value, YMap) else name
+            if isinstance(value, YMap) and set(value) - {"tokens"}:
+                extra = sorted(set(value) - {"tokens"})[0]
+                raise SpecError(self.file, *value.key_at(extra), f"unknown key '{extra}' "
+                                "for an input; give its size as tokens")
+            profile.inputs[name] = self.value(where, key, tokens, "number",
+                                              f"inputs.{name}")
+        for name, value in self.entries(doc, "steps"):
+            profile.steps[name] = self.entry(doc["steps"], name, value, _STEP_FIELDS)
+        for name, value in self.entries(doc, "loops"):
+            profile.loops[name] = self.entry(doc["loops"], name, value, _LOOP_FIELDS)
+        if "budgets" in doc:
+            budgets = doc["budgets"]
+            if not isinstance(budgets, YMap):
+                raise self.fail(doc, "budgets", "budgets must be a mapping")
+            for key, value in budgets.items():
+                if key not in _BUDGET_FIELDS:
+                    raise SpecError(self.file, *budgets.key_at(key), f"unknown budget "
+                                    f"'{key}'; budgets are cost_usd, latency_s, reliability")
+                profile.budgets[key] = self.value(budgets, key, value, _BUDGET_FIELDS[key],
+                                                  f"budgets.{key}")
+
+    def entries(self, doc: YMap, key: str) -> list[tuple[str, Any]]:
+        if key not in doc:
+            return []
+        section = doc[key]
+        if not isinstance(section, YMap):
+            raise self.fail(doc, key, f"{key} must be a mapping")
+        return [(str(k), v) for k, v in section.items() if not str(k).startswith("x-")]
+
+    def model(self, section: YMap, name: str, value: Any) -> dict[str, Any]:
+        if isinstance(value, str):
+            resolved = catalog.resolve(value)
+            if resolved is None:
+                raise self.fail(section, name, f"'{value}' is not in the built-in catalog; "
+                                "give a catalog name ('agentlint models') or the prices")
+            return {"model": resolved}
+        if not isinstance(value, YMap):
+            raise self.fail(section, name, f"models.{name} must be a catalog name or a "
+                            "mapping of prices")
+        out: dict[str, Any] = {}
+        for key, field_value in value.items():
+            if key not in _MODEL_FIELDS:
+                raise SpecError(self.file, *value.key_at(key), f"unknown model field "
+                                f"'{key}'; fields are {', '.join(_MODEL_FIELDS)}")
+            if key == "model":
+                resolved = catalog.resolve(str(field_value))
+                if resolved is None:
+                    raise self.fail(value, key, f"'{field_value}' is not in the built-in "
+                                    "catalog")
+                out[key] = resolved
+            else:
+                kind = "share" if key == "p_ok" else "number"
+                out[key] = self.value(value, key, field_value, kind, f"models.{name}.{key}")
+        if "model" not in out:
+            has_price = "per_call_usd" in out or ("input_per_mtok" in out
+                                                  and "output_per_mtok" in out)
+            has_time = "per_call_s" in out or ("ttft_s" in out and "tokens_per_s" in out)
+            if not (has_price and has_time):
+                raise self.fail(section, name, f"models.{name} needs a price (input_per_mtok "
+                                "and output_per_mtok, or per_call_usd) and a speed (ttft_s "
+                                "and tokens_per_s, or per_call_s), or 'model:' naming a "
+                                "catalog model")
+        return out
+
+    def entry(self, section: YMap, name: str, value: Any, fields: dict[str, str]) -> Entry:
+        if not isinstance(value, YMap):
+            raise self.fail(section, name, f"'{name}' must be a mapping of "
+                            f"{', '.join(fields)}")
+        entry = Entry(name, section.key_at(name))
+        for key, field_value in value.items():
+            if key not in fields:
+                raise SpecError(self.file, *value.key_at(key), f"unknown key '{key}' for "
+                                f"'{name}'; keys are {', '.join(fields)}")
+            entry.values[key] = self.value(value, key, field_value, fields[key],
+                                           f"{name}.{key}")
+            entry.pos[key] = value.value_at(key)
+        return entry
+
+    def value(self, container: Any, key: Any, value: Any, kind: str, name: str) -> Any:
+        if kind == "names":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise self.fail(container, key, f"{name} must be a list of model names")
+            return list(value)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and math.isfinite(value)
+        if kind in ("count", "whole"):
+            ok = ok and float(value).is_integer() and value >= (1 if kind == "count" else 0)
+            if ok:
+                return int(value)
+            lowest = 1 if kind == "count" else 0
+            raise self.fail(container, key, f"{name} must be a whole number of at least "
+                            f"{lowest}")
+        if kind == "share":
+            if ok and 0 <= value <= 1:
+                return float(value)
+            raise self.fail(container, key, f"{name} must be a number from 0 to 1")
+        if kind == "positive":
+            if ok and value > 0:
+                return float(value)
+            raise self.fail(container, key, f"{name} must be a number above 0")
+        if ok and value >= 0:
+            return float(value)
+        raise self.fail(container, key, f"{name} must be a number of at least 0")
+
+
+def apply_profile(draft: Draft) -> None:
+    """Put the profile's figures into the draft; record the defaults still assumed."""
+    from agentlint.adapters.common import DEFAULT_INPUT_TOKENS, DEFAULT_ITERATION_ITEMS
+
+    profile = draft.profile
+    assumed_inputs: list[str] = []
+    first_at: Pos | None = None
+    capped = False
+    for name, entry in draft.inputs.items():
+        if name in profile.inputs:
+            entry["tokens"] = profile.inputs[name]
+        elif entry["tokens"] is None:
+            tokens = DEFAULT_INPUT_TOKENS
+            if entry["cap"] is not None and entry["cap"] < tokens:
+                tokens, capped = float(math.ceil(entry["cap"])), True
+            entry["tokens"] = tokens
+            assumed_inputs.append(name)
+            first_at = first_at or entry["at"]
+    if assumed_inputs:
+        names = ", ".join(assumed_inputs[:6]) + (", ..." if len(assumed_inputs) > 6 else "")
+        draft.assume("inputs", f"size of input{'s' if len(assumed_inputs) > 1 else ''} "
+                     f"{names} assumed {DEFAULT_INPUT_TOKENS:g} tokens"
+                     f"{' (less where a maximum length caps it)' if capped else ''}; give "
+                     "the sizes under inputs: in agentlint.profile.yaml", first_at or (1, 1))
+    by_id = {s.id: s for s in draft.steps}
+    assumed_calls: list[StepSpec] = []
+    for spec in draft.steps:
+        entry = profile.step_entry(spec)
+        values = entry.values if entry is not None else {}
+        if "output_tokens" in values:
+            spec.output_tokens = values["output_tokens"]
+        if "input_tokens" in values:
+            spec.input_tokens = values["input_tokens"]
+        if "calls" in values:
+            spec.calls, spec.calls_assumed = values["calls"], False
+        if "retries" in values:
+            spec.retries = values["retries"]
+        if "candidates" in values:
+            spec.candidates = [draft.model(name, entry.pos["candidates"]) if entry else name
+                               for name in values["candidates"]]
+        if spec.items is not None:  # an iteration: the length of its list
+            if "count" in values:
+                spec.items, spec.items_assumed = values["count"], False
+            if "max_concurrency" in values:
+                spec.items_concurrency = values["max_concurrency"]
+            if spec.items_assumed:
+                shown = spec.names[0] if spec.names else spec.id
+                draft.assume(f"items:{spec.id}", f"'{shown}' iterates a list of unknown "
+                             f"length, assumed {DEFAULT_ITERATION_ITEMS} items; give count "
+                             "under steps: in agentlint.profile.yaml", spec.at)
+        container = by_id.get(spec.container) if spec.container else None
+        if container is not None and container.items is not None:
+            spec.fan_out = container.items
+            spec.fan_out_concurrency = container.items_concurrency
+        elif spec.fan_out is not None:
+            if "count" in values:
+                spec.fan_out = values["count"]
+            if "max_concurrency" in values:
+                spec.fan_out_concurrency = values["max_concurrency"]
+        if spec.calls_assumed:
+            assumed_calls.append(spec)
+        if spec.routes:
+            shares = profile.route_shares(draft, spec)
+            if len(shares) < len(spec.routes):
+                draft.assume(f"shares:{spec.id}", f"branches of '{spec.id}' assumed equally "
+                             "likely; give share per branch step in agentlint.profile.yaml",
+                             spec.at)
+    if assumed_calls:
+        from agentlint.adapters.common import DEFAULT_TOOL_LOOP_CALLS
+
+        many = len(assumed_calls)
+        draft.assume("tool-calls", f"{many} step{'s' if many > 1 else ''} with tools assumed "
+                     f"to make {DEFAULT_TOOL_LOOP_CALLS} model calls each (decide, call, "
+                     "answer); give calls per step in agentlint.profile.yaml",
+                     assumed_calls[0].at)
+    for loop in draft.loops:
+        bound = profile.loop_bound(loop)
+        if bound is not None:
+            loop.max_iterations = bound
+        if profile.loop_iterations(loop) is None:
+            if loop.max_iterations is None:
+                draft.assume(f"loop:{loop.id}", f"loop '{loop.id}' has no max_iterations; "
+                             "the estimate assumes 10 rounds", loop.at)
+            else:
+                expected = math.ceil(loop.max_iterations / 2) if loop.until \
+                    else loop.max_iterations
+                draft.assume(f"loop:{loop.id}", f"loop '{loop.id}' assumed to run "
+                             f"{expected} of at most {loop.max_iterations} rounds; give "
+                             "expected_iterations under loops: in agentlint.profile.yaml",
+                             loop.at)
+    for kind, table in (("step", profile.steps), ("loop", profile.loops)):
+        for name, entry in table.items():
+            if not entry.used and not (kind == "loop" and any(
+                    name in (lp.id, *lp.names) for lp in draft.loops)):
+                draft.assume(f"profile:{kind}:{name}", f"{profile.file}:{entry.at[0]} names "
+                             f"{kind} '{name}', which this workflow does not have", (1, 1))
