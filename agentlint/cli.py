@@ -423,5 +423,36 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         click.echo(f"agentlint: wrote {file} ({len(result.changes)} changes)", err=True)
 
 
+@main.command(cls=_OneLineErrors)
+@click.argument("file", type=click.Path())
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the spec to this file instead of standard output.")
+@click.option("--input-format", type=click.Choice([f for f in INPUT_FORMATS
+                                                   if f != "agentlint"]),
+              default="auto", show_default=True, help="Format of FILE (detected by default).")
+@guarded
+def convert(file: str, output: str | None, input_format: str) -> None:
+    """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify or ADK
+    workflow.
+
+    The spec estimates to the same figures as FILE; its header lists what had to be
+    assumed, for you to replace with real figures.
+    """
+    from agentlint.adapters.convert import convert_file
+
+    text = convert_file(file, input_format)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if os.path.exists(output) and os.path.realpath(output) == os.path.realpath(file):
+        raise UsageError("--output would overwrite the source file; name another file")
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"agentlint: wrote {output}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
