@@ -99,6 +99,39 @@ loops:
     assert run(spec, looped, "unused-output") == []
 
 
+BRANCH_ANSWERS = HEAD + """\
+steps:
+  - id: classify
+    model: m
+    kind: router
+    prompt: "{{ inputs.ticket }}"
+    routes: [short, long]
+  - id: short
+    model: m
+    prompt: "{{ steps.classify.output }} {{ inputs.ticket }}"
+  - id: long
+    model: m
+    prompt: "{{ steps.classify.output }} {{ inputs.ticket }}"
+"""
+
+
+def test_unused_output_last_step_of_a_branch_is_its_answer(spec) -> None:
+    # `short` is nobody's input, but on its branch it is the final answer
+    assert run(spec, BRANCH_ANSWERS, "unused-output") == []
+
+
+def test_unused_output_branch_left_out_of_the_join(spec) -> None:
+    # reply runs on every path (it reads the router) and joins the long branch only
+    text = BRANCH_ANSWERS + """\
+  - id: reply
+    model: m
+    context: [classify, long]
+"""
+    found = run(spec, text, "unused-output")
+    line, col = at(text, "id: short")
+    assert where(found) == [(line, col + 4)]
+
+
 # -- unreachable-step --------------------------------------------------------------------
 
 ROUTED = HEAD + """\

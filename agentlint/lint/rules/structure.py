@@ -104,8 +104,10 @@ def unused_output(ctx: Context) -> Iterator[Finding]:
     ---------------
     A step that calls a model but whose output no later step reads (no
     ``{{ steps.ID.output }}``, no ``context:`` entry, no loop ``until``), and
-    that is neither the workflow's last step nor ``terminal`` nor a step with
-    a side effect (an agent holding a ``write`` or ``send`` tool). Routers
+    that is neither the workflow's last step, nor the last step of a router
+    branch that no later step joins (the answer on that branch), nor
+    ``terminal``, nor a step with a side effect (an agent holding a
+    ``write`` or ``send`` tool). Routers
     (their output is the routing decision), validators (their verdict gates
     the run), tool and human steps are never reported.
 
@@ -150,6 +152,7 @@ def unused_output(ctx: Context) -> Iterator[Finding]:
         for ns, name, _ in find_refs(loop.until or ""):
             if ns == "steps" and name in wf.step_index:
                 read[wf.step_index[name]] = True
+    branch_end = _branch_ends(g)
     rows = ctx.estimate.steps
     for step in wf.steps:
         i = step.index
@@ -157,12 +160,30 @@ def unused_output(ctx: Context) -> Iterator[Finding]:
             continue
         if step.kind in NEVER_UNUSED_KINDS or side_effect_tools(wf, step):
             continue
+        if i in branch_end:
+            continue
         yield ctx.report(
             f"nothing reads the output of {code(step.id)} ({tokens(step.output_tokens)} "
             f"tokens): it is not the last step, not terminal and has no side effect; "
             f"delete it (saves {usd(rows[i].cost_usd)} and {seconds(rows[i].latency_s)} "
             f"per run) or read it with {{{{ steps.{step.id}.output }}}} where it is needed",
             step_pos(step), key=f"step:{step.id}")
+
+
+def _branch_ends(g: Graph) -> set[int]:
+    """Last steps of router branches that no later step joins: the answer of their run."""
+    joined: set[int] = set()
+    last: dict[BranchKey, int] = {}
+    for v in range(g.n):
+        key = g.branch[v]
+        if key is not None:
+            last[key] = max(v, last.get(key, -1))
+        own = {k[0] for k in branch_chain(g, v)}
+        for p in g.data_preds[v]:
+            for router, _ in branch_chain(g, p):
+                if router not in own:
+                    joined.add(router)
+    return {v for key, v in last.items() if key[0] not in joined}
 
 
 @rule("AL002", "unreachable-step", "warning",
