@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -379,3 +380,16 @@ def test_context_window_overflow_fires_at_the_model(spec) -> None:
 def test_context_window_overflow_silent_when_it_fits(spec) -> None:
     assert run(spec, WINDOW.replace("context_window: 1000", "context_window: 128000"),
                "context-window-overflow") == []
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"
+
+
+def test_cache_defeating_prefix_in_a_prompt_file_points_at_the_file_key() -> None:
+    wf = load_workflow(str(FIXTURES / "flow-with-prompt-files.yaml"))
+    r = find_rule("cache-defeating-prefix")
+    ctx = Context(wf)
+    ctx.run(r)  # type: ignore[arg-type]
+    assert [(f.line, f.column, f.key) for f in ctx.findings] == [
+        (13, 18, "step:audit/system")]  # system_file: prompts/auditor.md
+    assert "`2025-06-01T08:30:00Z`" in ctx.findings[0].message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -199,3 +200,16 @@ steps:
       Keys look like sk-... and are never shown.
 """
     assert run(spec, text, "secret-in-prompt") == []
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"
+
+
+def test_secret_in_a_prompt_file_points_at_the_file_key() -> None:
+    wf = load_workflow(str(FIXTURES / "flow-with-prompt-files.yaml"))
+    ctx = Context(wf)
+    ctx.run(find_rule("secret-in-prompt"))  # type: ignore[arg-type]
+    assert [(f.line, f.column) for f in ctx.findings] == [(9, 18)]  # prompts/crm.md
+    assert "an AWS access key id in the system prompt of agent `crm`" in \
+        ctx.findings[0].message
+    assert "Z7QKXN3PLM4RT2WY" not in ctx.findings[0].message
