@@ -276,8 +276,18 @@ class _Reader:
         spec.kind = "router"
         exits = [spec.id]
         for child in agent.children:
-            e, x, a = self.build(child, [spec.id], [*ancestors, spec.id], name)
-            if e:
+            start = [spec.id]
+            if child.cls in CONTAINER_CLASSES:
+                # The transfer itself, so that every agent of the container is on its branch.
+                hand = StepSpec(draft.new_id(child.name, "agent"), child.anchor,
+                                kind="aggregate", output_tokens=0.0,
+                                origin=f"adk transfer to {child.cls} '{child.name}'",
+                                needs=[(spec.id, child.anchor)], names=(child.name,))
+                draft.steps.append(hand)
+                spec.routes.append((hand.id, child.anchor))
+                start = [hand.id]
+            e, x, a = self.build(child, start, [*ancestors, spec.id], name)
+            if e and start == [spec.id]:
                 spec.routes.append((e[0], child.anchor))
             exits += x
             added += a

@@ -59,11 +59,13 @@ def _sibling(path: str, names: tuple[str, ...]) -> str | None:
 
 
 def _looks_like_tasks(text: str) -> bool:
-    return "expected_output" in text or ("description:" in text and "agent:" in text)
+    # CrewAI requires description and expected_output on every task
+    return "expected_output:" in text and "description:" in text
 
 
 def _looks_like_agents(text: str) -> bool:
-    return "role:" in text and "goal:" in text
+    # ... and role, goal and backstory on every agent
+    return "role:" in text and "goal:" in text and "backstory:" in text
 
 
 class CrewAIAdapter:
@@ -363,7 +365,10 @@ class _Reader:
                 spec.agent = self.agent(agent_name, agents, agent_at)
                 spec.pos["agent"] = spec.pos["model"] = agent_at
                 agent_of[spec.id] = spec.agent
-            elif not hierarchical:
+            elif hierarchical:
+                spec.model = self.delegate_model(agents, at)
+                spec.origin += " (the manager picks its agent at run time)"
+            else:
                 spec.model = draft.model(None, at, default_reason=f"task '{key}' has no "
                                          "agent in tasks.yaml or crew.py")
             if "llm" in raw:
@@ -418,6 +423,8 @@ class _Reader:
             draft.steps.append(spec)
         if hierarchical:
             self.manager()
+        used = {s.agent for s in draft.steps}
+        draft.agents = {k: v for k, v in draft.agents.items() if k in used}
         return draft.finish()
 
     def explicit_context(self, key: str, raw: YMap, tc: Any, by_method: dict[str, Any],
@@ -495,6 +502,18 @@ class _Reader:
             entry["tools"] = [draft.tool(t, at) for t in tools]
         draft.agents[name] = entry
         return name
+
+    def delegate_model(self, agents: YMap, at: Pos) -> str:
+        """The model of a task the manager delegates: the crew's, when all agents share one."""
+        names = [str(a) for a in agents if not str(a).startswith("x-")]
+        if self.code:
+            names += [a.key for a in self.code.agents.values() if a.key not in names]
+        keys = {self.draft.agents[n]["model"] if n in self.draft.agents
+                else self.draft.agents[self.agent(n, agents, at)]["model"] for n in names}
+        if len(keys) == 1:
+            return keys.pop()
+        return self.draft.model(None, at, default_reason="in a hierarchical crew the manager "
+                                "picks which agent (and model) does a task without an agent")
 
     def max_iter(self, agent: str | None, agents: YMap) -> int | None:
         if agent is None:
