@@ -151,7 +151,8 @@ steps:
     assert run(spec, text, "serial-but-independent") == []
 
 
-@pytest.mark.parametrize("gate", ["    kind: validator\n", "    terminal: true\n"])
+@pytest.mark.parametrize("gate", ["    kind: validator\n", "    terminal: true\n",
+                                  "    kind: orchestrator\n", "    kind: human\n"])
 def test_serial_but_independent_keeps_order_after_gates(spec, gate) -> None:
     text = SERIAL.replace("  - id: c\n", "  - id: check\n    model: m\n" + gate
                           + "    prompt: \"{{ steps.a.output }}\"\n  - id: c\n")

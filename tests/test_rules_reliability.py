@@ -163,6 +163,14 @@ def test_missing_timeout_model_steps_with_tools_only_when_asked(spec) -> None:
     assert where(found) == [at(TIMEOUT, "fetch"), at(TIMEOUT, "find\n")]
 
 
+def test_missing_timeout_only_where_a_timeout_can_be_written(spec) -> None:
+    wf = load_workflow(str(spec(TIMEOUT)))
+    wf.format = "promptflow"  # as an adapter would mark it
+    ctx = Context(wf)
+    ctx.run(find_rule("missing-timeout"))  # type: ignore[arg-type]
+    assert ctx.findings == []
+
+
 def test_missing_timeout_silent_with_timeouts(spec) -> None:
     text = TIMEOUT.replace("tool: lookup\n", "tool: lookup\n    timeout_s: 5\n")
     assert run(spec, text, "missing-timeout") == []

@@ -76,6 +76,7 @@ def test_unused_output_silent_when_read(spec) -> None:
 
 
 @pytest.mark.parametrize("extra", ["    kind: router\n    routes: [answer]\n",
+                                   "    kind: orchestrator\n",
                                    "    kind: validator\n",
                                    "    terminal: true\n"])
 def test_unused_output_silent_for_routers_validators_and_terminal(spec, extra) -> None:
@@ -121,15 +122,25 @@ def test_unused_output_last_step_of_a_branch_is_its_answer(spec) -> None:
 
 
 def test_unused_output_branch_left_out_of_the_join(spec) -> None:
-    # reply runs on every path (it reads the router) and joins the long branch only
-    text = BRANCH_ANSWERS + """\
+    # reply runs on every path and joins the long branch only
+    text = BRANCH_ANSWERS.replace("steps:\n", "steps:\n  - id: intake\n    model: m\n") + """\
   - id: reply
     model: m
-    context: [classify, long]
+    context: [intake, long]
 """
     found = run(spec, text, "unused-output")
     line, col = at(text, "id: short")
     assert where(found) == [(line, col + 4)]
+
+
+def test_unused_output_dag_ends_are_outputs(spec) -> None:
+    # in dag mode both answers are ends of the graph; a model step that waits
+    # for one of them without reading it makes it unused again
+    text = UNUSED.replace("agentlint: 1\n", "agentlint: 1\nexecution: dag\n")
+    assert run(spec, text, "unused-output") == []
+    waits = text + "  - id: wrap_up\n    model: m\n    needs: [summarise]\n"
+    found = run(spec, waits, "unused-output")
+    assert where(found) == [at(waits, "summarise")]
 
 
 # -- unreachable-step --------------------------------------------------------------------
@@ -308,8 +319,18 @@ def test_implicit_context_fires_with_tokens_and_dollars(spec) -> None:
     found = run(spec, CREW, "implicit-context", wf_hook=_implicit)
     assert where(found) == [at(CREW, "write")] == [(18, 9)]
     # 300 + 200 tokens of earlier output at $1/M input, one call per run
-    assert "(`research` and `outline`: 500 tokens per call, $0.0005 per run)" in \
+    assert ("receives the output of every earlier step: `research` and `outline` (500 "
+            "tokens per call, $0.0005 per run) and must wait for all of them") in \
         found[0].message
+
+
+def test_implicit_context_as_an_adapter_records_it(spec) -> None:
+    # a reader that knows what the format hands over lists it as context
+    text = CREW.replace('prompt: "Write it up."', 'prompt: "Write it up."\n    context: [outline]')
+    found = run(spec, text, "implicit-context", wf_hook=_implicit)
+    assert where(found) == [at(text, "write")]
+    assert ("receives the output of `outline` (200 tokens per call, $0.0002 per run) and "
+            "must wait for it") in found[0].message
 
 
 def test_implicit_context_silent_when_context_is_named(spec) -> None:

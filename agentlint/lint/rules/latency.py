@@ -24,7 +24,7 @@ from agentlint.lint.rules.structure import (
 from agentlint.report.numbers import seconds
 from agentlint.spec.model import Step, Workflow
 
-GATE_KINDS = ("human", "validator")
+GATE_KINDS = ("human", "validator", "orchestrator")
 
 
 def _is_gate(wf: Workflow, step: Step) -> bool:
@@ -49,8 +49,9 @@ def serial_but_independent(ctx: Context) -> Iterator[Finding]:
 
     Steps are not reported when moving them would change more than timing:
     alternatives of one router, steps in different loops, and steps next to
-    an approval (``human``), a ``validator``, a ``terminal`` step or a step
-    with a write or send effect, whose order usually matters without data.
+    an approval (``human``), a ``validator``, an ``orchestrator`` (it
+    dispatches the steps after it), a ``terminal`` step or a step with a
+    write or send effect, whose order usually matters without data.
     Savings under ``min_seconds`` are not reported.
 
     Why it costs

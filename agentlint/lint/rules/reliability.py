@@ -228,7 +228,9 @@ def missing_timeout(ctx: Context) -> Iterator[Finding]:
     A ``kind: tool`` step without ``timeout_s``. With
     ``model_steps_with_tools = true``, also model steps whose agent holds
     tools. The message suggests a timeout of ``factor`` (default 3) times the
-    step's usual time per attempt.
+    step's usual time per attempt. Only agentlint specs are checked: the
+    formats adapters read (promptflow, Dify, CrewAI, ...) have no place to
+    write a per-step timeout, so the finding could not be acted on there.
 
     Why it costs
     ------------
@@ -256,6 +258,8 @@ def missing_timeout(ctx: Context) -> Iterator[Finding]:
     ```
     """
     wf = ctx.wf
+    if wf.format != "agentlint":
+        return
     with_tools = bool(ctx.option("model_steps_with_tools"))
     factor = float(ctx.option("factor"))
     for step in wf.steps:

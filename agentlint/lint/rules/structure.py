@@ -94,7 +94,7 @@ def reader_calls(ctx: Context, i: int) -> float:
 
 # -- rules -----------------------------------------------------------------------------
 
-NEVER_UNUSED_KINDS = ("router", "validator", "human", "tool")
+NEVER_UNUSED_KINDS = ("router", "orchestrator", "validator", "human", "tool")
 
 
 @rule("AL001", "unused-output", "warning",
@@ -104,8 +104,9 @@ def unused_output(ctx: Context) -> Iterator[Finding]:
     ---------------
     A step that calls a model but whose output no later step reads (no
     ``{{ steps.ID.output }}``, no ``context:`` entry, no loop ``until``), and
-    that is neither the workflow's last step, nor the last step of a router
-    branch that no later step joins (the answer on that branch), nor
+    that is neither the workflow's last step (in ``dag`` mode: a step no
+    other model step waits for, an end of the graph), nor the last step of a
+    router branch that no later step joins (the answer on that branch), nor
     ``terminal``, nor a step with a side effect (an agent holding a
     ``write`` or ``send`` tool). Routers
     (their output is the routing decision), validators (their verdict gates
@@ -162,6 +163,8 @@ def unused_output(ctx: Context) -> Iterator[Finding]:
             continue
         if i in branch_end:
             continue
+        if wf.execution == "dag" and not any(wf.steps[w].uses_model for w in g.dep_succs[i]):
+            continue  # in dag mode every end of the graph is an output of the run
         yield ctx.report(
             f"nothing reads the output of {code(step.id)} ({tokens(step.output_tokens)} "
             f"tokens): it is not the last step, not terminal and has no side effect; "
@@ -172,15 +175,16 @@ def unused_output(ctx: Context) -> Iterator[Finding]:
 
 def _branch_ends(g: Graph) -> set[int]:
     """Last steps of router branches that no later step joins: the answer of their run."""
+    branch = _worker_branches(g)
     joined: set[int] = set()
     last: dict[BranchKey, int] = {}
     for v in range(g.n):
-        key = g.branch[v]
+        key = branch[v]
         if key is not None:
             last[key] = max(v, last.get(key, -1))
-        own = {k[0] for k in branch_chain(g, v)}
+        own = {k[0] for k in _chain(g, key)}
         for p in g.data_preds[v]:
-            for router, _ in branch_chain(g, p):
+            for router, _ in _chain(g, branch[p]):
                 if router not in own:
                     joined.add(router)
     return {v for key, v in last.items() if key[0] not in joined}
@@ -473,18 +477,23 @@ def implicit_context(ctx: Context) -> Iterator[Finding]:
     rows = None
     for step in wf.steps:
         if step.implicit_context and earlier:
-            named = set(step.step_refs()) - set(step.context)
-            implied = [s for s in earlier if s not in named]
-            size = earlier_tokens - sum(_out(wf.step(s)) for s in earlier if s in named)
+            if step.context:  # what the format handed over, as the reader recorded it
+                implied = list(dict.fromkeys(step.context))
+                size = sum(_out(wf.step(s)) for s in implied)
+            else:
+                named = set(step.step_refs())
+                implied = [s for s in earlier if s not in named]
+                size = earlier_tokens - sum(_out(wf.step(s)) for s in earlier if s in named)
             if implied and size > 0:
                 rows = rows or ctx.estimate.steps
                 calls = rows[step.index].calls
                 cost = size * input_price(wf.model_of(step)) * calls / 1e6
+                every = "every earlier step: " if len(implied) == len(earlier) else ""
                 yield ctx.report(
-                    f"{code(step.id)} names no context, so it receives the output of every "
-                    f"earlier step ({names(implied)}: {tokens(size)} tokens per call, "
-                    f"{usd(cost)} per run) and must wait for all of them; list only the "
-                    "steps it needs under `context`",
+                    f"{code(step.id)} names no context, so it receives the output of "
+                    f"{every}{names(implied)} ({tokens(size)} tokens per call, {usd(cost)} per "
+                    f"run) and must wait for {'it' if len(implied) == 1 else 'all of them'}; "
+                    "list only the steps it needs under `context`",
                     step_pos(step), key=f"step:{step.id}/context")
         earlier.append(step.id)
         earlier_tokens += _out(step)
@@ -499,8 +508,9 @@ def _out(step: Step) -> float:
 def router_context_transformation(ctx: Context) -> Iterator[Finding]:
     """What it finds
     ---------------
-    A worker reached from a router (a route target, or a step that runs only
-    on one of its branches) that reads the router's output but none of what
+    A worker (a step that calls a model) reached from a router (a route
+    target, or a step that runs only on one of its branches) that reads the
+    router's output but none of what
     the router itself read: not the run inputs it read, not the step outputs
     it read, and no other step on the branch that read them. Reported at the
     worker's reference to the router; the message names the inputs it
@@ -563,7 +573,7 @@ def router_context_transformation(ctx: Context) -> Iterator[Finding]:
             via = any(p in carriers[r] for p in preds if p != r)
             if direct or via:
                 carriers[r].add(v)
-            elif r in preds:
+            elif r in preds and step.uses_model:
                 yield _transformation(ctx, step, wf.steps[r], src_inputs, src_steps)
 
 
@@ -576,21 +586,26 @@ def _chain(g: Graph, key: BranchKey | None) -> list[BranchKey]:
 
 
 def _worker_branches(g: Graph) -> list[BranchKey | None]:
-    """Branches as the graph has them, except that reading a router's output does
-    not take a step out of that router's branch: a step that reads the router and
-    a step on one of its branches works on that branch."""
-    branch = list(g.branch)
+    """Router branches, except that reading the router's output does not take a step
+    out of the branch it otherwise works on: a step that reads a router and a step
+    on one of its branches runs on that branch (the graph puts it on the router's
+    line, which is right for probabilities but not for who works on what)."""
     wf = g.wf
+    branch = list(g.branch)
+    targets = {wf.step_index[r.step] for s in wf.steps for r in s.routes}
     for v in g.topo:
-        if branch[v] is not None:
+        preds = g.dep_preds[v]
+        if v in targets or not preds:
             continue
-        keys = [branch[p] for p in g.dep_preds[v] if not wf.steps[p].routes]
-        if not keys or any(k is None for k in keys):
+        chains = {p: _chain(g, branch[p]) for p in preds}
+        dropped = {p for p in preds if wf.steps[p].routes and any(
+            key[0] == p for q in preds if q != p for key in chains[q])}
+        rest = [branch[p] for p in preds if p not in dropped]
+        if any(k is None for k in rest):
             continue
-        routers = {p for p in g.dep_preds[v] if wf.steps[p].routes}
-        common = _common(keys, g)
+        common = _common(rest, g)
         if common is not None and all(
-                any(k[0] == r for k in _chain(g, common)) for r in routers):
+                any(key[0] == r for key in _chain(g, common)) for r in dropped):
             branch[v] = common
     return branch
 
