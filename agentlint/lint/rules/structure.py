@@ -598,8 +598,8 @@ def _worker_branches(g: Graph) -> list[BranchKey | None]:
         if v in targets or not preds:
             continue
         chains = {p: _chain(g, branch[p]) for p in preds}
-        dropped = {p for p in preds if wf.steps[p].routes and any(
-            key[0] == p for q in preds if q != p for key in chains[q])}
+        enclosing = {key[0] for chain in chains.values() for key in chain}
+        dropped = {p for p in preds if wf.steps[p].routes and p in enclosing}
         rest = [branch[p] for p in preds if p not in dropped]
         if any(k is None for k in rest):
             continue
