@@ -367,3 +367,36 @@ def test_profile_errors_point_into_the_profile(flow_dir: Path, body: str, where:
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"flow/agentlint.profile.yaml:{where}"), proc.stderr
     assert words in proc.stderr
+
+
+def test_profile_candidates_let_the_optimizer_route_models(flow_dir: Path) -> None:
+    (flow_dir / "agentlint.profile.yaml").write_text(
+        "models: {my-gpt-deployment: gpt-4o}\ncandidates: [gpt-4o-mini]\n", encoding="utf-8")
+    wf = load_any(str(flow_dir / "flow.dag.yaml"))
+    assert wf is not None
+    assert wf.step("classify").candidates == ["my-gpt-deployment", "gpt-4o-mini"]
+    assert wf.step("route").candidates == ["no-llm"]
+    pytest.importorskip("agentlint.optimizer.run")
+    from agentlint.adapters.convert import as_native
+    from agentlint.graph.estimate import estimate
+    from agentlint.optimizer.run import optimize
+
+    native = as_native(wf)
+    assert native.format == "agentlint" and native.text.startswith("# agentlint spec")
+    assert estimate(native).cost_usd == estimate(wf).cost_usd
+    result = optimize(native, path=str(flow_dir / "flow.dag.yaml"), time_limit=30)
+    assert result.status == "optimal" and result.proposal is not None
+    assert result.proposal.estimate.cost_usd < result.before.cost_usd
+
+
+def test_the_profile_example_in_the_docs_is_valid(flow_dir: Path) -> None:
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "profile.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (flow_dir / "agentlint.profile.yaml").write_text(example, encoding="utf-8")
+    wf = load_any(str(flow_dir / "flow.dag.yaml"))
+    assert wf is not None
+    assert wf.budgets.reliability == 0.95 and wf.inputs["question"].tokens == 120
+    unknown = [m for m, _, key in wf.assumptions if key.startswith("assumption:profile:")]
+    assert any("'order_search'" in m for m in unknown)

@@ -96,6 +96,8 @@ class _Reader:
         self.text = text
         self.files = 0
         self.writers: dict[str, str] = {}  # state key -> step id that wrote it last
+        #: transfer steps: what follows them reads the conversation handed over
+        self.handoffs: set[str] = set()
         self.loop_depth = 0
 
     # -- reading the tree ----------------------------------------------------------------
@@ -226,15 +228,15 @@ class _Reader:
         spec.model = draft.model(name, agent.at("model"), default_reason=f"ADK agent "
                                  f"'{agent.name}' and its ancestors name no model")
         spec.pos["model"] = agent.at("model")
-        # AgentTools run inside this agent's turn: before its final answer.
+        # AgentTools run inside this agent's turn, before its final answer; in which
+        # order (or side by side) the model decides at run time, so none is imposed.
         tool_exits: list[str] = []
-        current = preds
         added: list[str] = []
         for tool_agent in agent.agent_tools:
-            _, x, a = self.build(tool_agent, current, [], name)
+            _, _, a = self.build(tool_agent, preds, [], name)
             tool_exits += a
-            current = x or current
             added += a
+        current = preds
         instruction = raw.get("instruction")
         instruction = instruction if isinstance(instruction, str) else ""
         spec.system = self.state_refs(instruction, agent.at("instruction"), ancestors)
@@ -248,6 +250,7 @@ class _Reader:
                 spec.context = [(s, agent.anchor) for s in earlier]
                 spec.implicit_context = True
         spec.context += [(s, agent.anchor) for s in tool_exits]
+        spec.context += [(p, agent.anchor) for p in current if p in self.handoffs]
         spec.needs = [(p, agent.anchor) for p in current
                       if p not in {c for c, _ in spec.context}]
         calls = 1 + len(agent.agent_tools)
@@ -282,8 +285,9 @@ class _Reader:
                 hand = StepSpec(draft.new_id(child.name, "agent"), child.anchor,
                                 kind="aggregate", output_tokens=0.0,
                                 origin=f"adk transfer to {child.cls} '{child.name}'",
-                                needs=[(spec.id, child.anchor)], names=(child.name,))
+                                names=(child.name,))
                 draft.steps.append(hand)
+                self.handoffs.add(hand.id)
                 spec.routes.append((hand.id, child.anchor))
                 start = [hand.id]
             e, x, a = self.build(child, start, [*ancestors, spec.id], name)
@@ -323,7 +327,8 @@ class _Reader:
                         origin=f"adk {'code reference' if agent.code else 'custom agent'} "
                         f"'{what}' (not read)")
         spec.tool = self.draft.tool(what, agent.anchor)
-        spec.needs = [(p, agent.anchor) for p in preds]
+        spec.context = [(p, agent.anchor) for p in preds if p in self.handoffs]
+        spec.needs = [(p, agent.anchor) for p in preds if p not in self.handoffs]
         self.draft.steps.append(spec)
         return [spec.id], [spec.id], []
 

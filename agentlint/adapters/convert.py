@@ -75,3 +75,21 @@ def convert_file(path: str, input_format: str = "auto") -> str:
     if wf.format == "agentlint":
         raise UsageError(f"{path} is already an agentlint spec; there is nothing to convert")
     return render(wf)
+
+
+def as_native(wf: Workflow) -> Workflow:
+    """The adapted workflow ``wf`` as a native spec, loaded from its converted text.
+
+    Its positions point into that text (``render(wf)``), so tools that edit a
+    spec's text, like the optimizer's rewrite, can work on it; the figures are
+    those of ``wf``. A native workflow is returned as it is.
+    """
+    from agentlint.spec.load import load_workflow
+
+    if wf.extra.get("native") is None:
+        return wf
+    text = render(wf)
+    base, _ = os.path.splitext(wf.file)
+    native = load_workflow(wf.file, display=f"{base}.agentlint.yaml", text=text)
+    native.extra["converted_from"] = wf.file
+    return native

@@ -30,7 +30,8 @@ _STEP_FIELDS = {"output_tokens": "number", "input_tokens": "number", "calls": "c
                 "max_concurrency": "count", "candidates": "names"}
 _LOOP_FIELDS = {"expected_iterations": "positive", "max_iterations": "count"}
 _BUDGET_FIELDS = {"cost_usd": "number", "latency_s": "number", "reliability": "share"}
-_TOP = ("default_model", "models", "inputs", "steps", "loops", "budgets", "files")
+_TOP = ("default_model", "models", "candidates", "inputs", "steps", "loops", "budgets",
+        "files")
 
 
 @dataclass(slots=True)
@@ -53,6 +54,9 @@ class Profile:
     steps: dict[str, Entry] = field(default_factory=dict)
     loops: dict[str, Entry] = field(default_factory=dict)
     budgets: dict[str, float] = field(default_factory=dict)
+    #: models the optimizer may route every model step to, besides its own
+    candidates: list[str] = field(default_factory=list)
+    candidates_at: Pos = (1, 1)
 
     def step_entry(self, spec: StepSpec) -> Entry | None:
         for name in (spec.id, *spec.names):
@@ -152,6 +156,10 @@ class _Reader:
                 raise self.fail(doc, "default_model", f"default_model '{name}' is not in "
                                 "the built-in catalog ('agentlint models' lists them)")
             profile.default_model = name
+        if "candidates" in doc:
+            profile.candidates = self.value(doc, "candidates", doc["candidates"], "names",
+                                            "candidates")
+            profile.candidates_at = doc.value_at("candidates")
         for name, value in self.entries(doc, "models"):
             profile.models[name] = self.model(doc["models"], name, value)
         for name, value in self.entries(doc, "inputs"):
@@ -330,6 +338,15 @@ def apply_profile(draft: Draft) -> None:
                 draft.assume(f"shares:{spec.id}", f"branches of '{spec.id}' assumed equally "
                              "likely; give share per branch step in agentlint.profile.yaml",
                              spec.at)
+    if profile.candidates:
+        from agentlint.adapters.common import NO_LLM
+
+        extra = [draft.model(name, profile.candidates_at) for name in profile.candidates]
+        for spec in draft.steps:
+            own = spec.model or (draft.agents.get(spec.agent, {}).get("model")
+                                 if spec.agent else None)
+            if own is not None and own != NO_LLM and spec.candidates is None:
+                spec.candidates = list(dict.fromkeys([own, *extra]))
     if assumed_calls:
         from agentlint.adapters.common import DEFAULT_TOOL_LOOP_CALLS
 
