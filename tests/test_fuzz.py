@@ -1,0 +1,183 @@
+"""Fuzzing: generated and mutated specs never crash lint, estimate or optimize.
+
+Every input must end either in results or in a SpecError (the one-line,
+positioned, exit-2 answer); any other exception is a bug. Inputs are valid
+specs built by a strategy and real fixtures mutated the way files break in
+practice: keys dropped, values swapped for other types, the file cut off
+mid-token. The whole module is budgeted to about a minute; a crash found
+here becomes a fixture in ``tests/fixtures/fuzz/`` and a regression test below.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agentlint.errors import SpecError, UsageError
+from agentlint.graph.estimate import estimate
+from agentlint.lint.engine import lint_workflow
+from agentlint.spec.sources import load_any
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "examples").glob("*.yaml")) + sorted(
+    (ROOT / "tests" / "fixtures" / "formats").rglob("*.y*ml"))
+REGRESSIONS = sorted((ROOT / "tests" / "fixtures" / "fuzz").glob("*.yaml"))
+BUDGET = settings(max_examples=int(os.environ.get("AGENTLINT_FUZZ_EXAMPLES", "700")),
+                  deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
+
+
+def run_all(path: Path, optimize: bool = False, cleanup: bool = False) -> None:
+    """Load, lint, estimate (and optionally optimize) one file; SpecError is fine."""
+    try:
+        _run_all(path, optimize)
+    finally:
+        if cleanup:
+            shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def _run_all(path: Path, optimize: bool) -> None:
+    try:
+        wf = load_any(str(path), explicit=True)
+    except (SpecError, UsageError):
+        return
+    if wf is None:
+        return
+    lint_workflow(wf)
+    est = estimate(wf)
+    assert est.cost_usd >= 0 and 0 <= est.reliability <= 1
+    if optimize and len(wf.steps) <= 12:
+        from agentlint.optimizer.run import optimize as run_optimize
+
+        run_optimize(wf, time_limit=5)
+
+
+def _write(text: str | bytes, suffix: str = ".yaml") -> Path:
+    tmp = Path(tempfile.mkdtemp(prefix="agentlint-fuzz-"))
+    (tmp / ".git").mkdir()
+    path = tmp / f"flow{suffix}"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+names = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
+
+
+@st.composite
+def specs(draw: st.DrawFn) -> str:
+    """Valid specs: models, inputs, steps with references, routers, groups, loops."""
+    n = draw(st.integers(1, 8))
+    ids = [f"s{i}" for i in range(n)]
+    mode = draw(st.sampled_from(["sequential", "dag"]))
+    doc: dict = {"agentlint": 1, "name": "fuzz", "execution": mode, "models": {
+        "a": {"per_call_usd": draw(st.floats(0, 0.1)), "per_call_s": draw(st.floats(0, 5)),
+              "p_ok": draw(st.floats(0.5, 1.0))},
+        "b": {"input_per_mtok": draw(st.floats(0, 20)), "output_per_mtok": draw(st.floats(0, 60)),
+              "ttft_s": draw(st.floats(0, 3)), "tokens_per_s": draw(st.floats(1, 500)),
+              "p_ok": draw(st.floats(0.5, 1.0))}},
+        "inputs": {"q": {"tokens": draw(st.integers(0, 10_000))}}, "steps": []}
+    for i, sid in enumerate(ids):
+        step: dict = {"id": sid, "model": draw(st.sampled_from(["a", "b", "gpt-4o-mini"])),
+                      "output_tokens": draw(st.integers(0, 3000))}
+        earlier = ids[:i]
+        refs = draw(st.lists(st.sampled_from(earlier), max_size=3)) if earlier else []
+        parts = ["Do {{ inputs.q }}"] + [f"{{{{ steps.{r}.output }}}}" for r in refs]
+        step["prompt"] = " ".join(parts)
+        if draw(st.booleans()):
+            step["retries"] = draw(st.integers(0, 3))
+        if draw(st.booleans()):
+            step["cache_hit_rate"] = draw(st.floats(0, 1))
+        if draw(st.booleans()):
+            step["parallel"] = draw(st.sampled_from(["g1", "g2"]))
+        if draw(st.booleans()):
+            step["optional"] = True
+        if draw(st.booleans()):
+            step["fan_out"] = {"count": draw(st.integers(1, 5))}
+        doc["steps"].append(step)
+    if n >= 3 and draw(st.booleans()):
+        doc["steps"][0]["kind"] = "router"
+        doc["steps"][0]["routes"] = ids[1:3]
+    if n >= 2 and draw(st.booleans()):
+        doc["loops"] = [{"id": "l", "steps": ids[-2:],
+                         "max_iterations": draw(st.integers(1, 5))}]
+    if draw(st.booleans()):
+        doc["budgets"] = {"cost_usd": draw(st.floats(0, 1)), "latency_s": draw(st.floats(0, 60)),
+                          "reliability": draw(st.floats(0.01, 1))}
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+@BUDGET
+@given(text=specs())
+def test_generated_specs(text: str) -> None:
+    run_all(_write(text), optimize=True, cleanup=True)
+
+
+REPLACEMENTS = [None, True, -1, 0, 1.5, 1e308, "", "x" * 50, "{{ steps.zz.output }}", [], {},
+                {"id": "dup"}, [1, 2], "1.10", "NO"]
+
+
+def _mutate(data: object, rng: random.Random) -> object:
+    """Drop a key or swap a value for one of another type, somewhere in the tree."""
+    nodes: list[tuple[object, object]] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                nodes.append((node, k))
+                walk(v)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                nodes.append((node, i))
+                walk(v)
+
+    walk(data)
+    if not nodes:
+        return data
+    parent, key = rng.choice(nodes)
+    if rng.random() < 0.4 and isinstance(parent, dict):
+        del parent[key]
+    else:
+        parent[key] = rng.choice(REPLACEMENTS)  # type: ignore[index]
+    return data
+
+
+@BUDGET
+@given(seed=st.integers(0, 2**32 - 1), which=st.integers(0, 10_000),
+       mode=st.sampled_from(["mutate", "cut", "bytes"]))
+def test_mutated_fixtures(seed: int, which: int, mode: str) -> None:
+    rng = random.Random(seed)
+    source = SEEDS[which % len(SEEDS)]
+    raw = source.read_bytes()
+    if mode == "cut":
+        payload: str | bytes = raw[: rng.randrange(1, max(2, len(raw)))]
+    elif mode == "bytes":
+        buf = bytearray(raw)
+        for _ in range(rng.randrange(1, 8)):
+            buf[rng.randrange(len(buf))] = rng.randrange(256)
+        payload = bytes(buf)
+    else:
+        try:
+            data = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            return
+        payload = yaml.safe_dump(_mutate(data, rng), sort_keys=False)
+    path = _write(payload)
+    # Keep the name the format is recognised by (flow.dag.yaml, tasks.yaml ...).
+    named = path.with_name(source.name)
+    path.rename(named)
+    run_all(named, cleanup=True)
+
+
+@pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.name)
+def test_regressions(path: Path) -> None:
+    run_all(path, optimize=True)
