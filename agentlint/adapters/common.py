@@ -642,24 +642,29 @@ def topo_order(ids: list[str], preds: dict[str, list[str]]) -> list[str]:
     A cycle is not an error here: the native loader reports it with the
     positions of the references that close it.
     """
+    import heapq
+
     index = {v: i for i, v in enumerate(ids)}
-    done: set[str] = set()
+    succs: dict[str, list[str]] = {v: [] for v in ids}
+    indeg = dict.fromkeys(ids, 0)
+    for v in ids:
+        for p in dict.fromkeys(preds.get(v, ())):
+            if p in index and p != v:
+                succs[p].append(v)
+                indeg[v] += 1
+    heap = [index[v] for v in ids if indeg[v] == 0]
+    heapq.heapify(heap)
     out: list[str] = []
-    remaining = list(ids)
-    while remaining:
-        progressed = False
-        rest = []
-        for v in remaining:
-            if all(p in done or p not in index or p == v for p in preds.get(v, ())):
-                out.append(v)
-                done.add(v)
-                progressed = True
-            else:
-                rest.append(v)
-        if not progressed:  # a cycle: emit the rest as listed
-            out.extend(rest)
-            break
-        remaining = rest
+    while heap:
+        v = ids[heapq.heappop(heap)]
+        out.append(v)
+        for w in succs[v]:
+            indeg[w] -= 1
+            if indeg[w] == 0:
+                heapq.heappush(heap, index[w])
+    if len(out) < len(ids):  # a cycle: the rest as listed
+        done = set(out)
+        out.extend(v for v in ids if v not in done)
     return out
 
 

@@ -484,38 +484,49 @@ class _Reader:
         """Steps in dependency order, each container followed by its children."""
         parent_of = {n.step: self.nodes[n.parent].step for n in self.nodes.values()
                      if n.step and n.parent in self.nodes and self.nodes[n.parent].step}
+        chains: dict[str, list[str]] = {}
 
-        def scope_of(step: str, scope: str | None) -> str | None:
-            chain = [step]
-            while chain[-1] in parent_of:
-                chain.append(parent_of[chain[-1]])
-            for i, s in enumerate(chain):
-                if parent_of.get(s) == scope:
-                    return chain[i]
-            return None
+        def chain(step: str) -> list[str]:
+            """The step and the containers around it, innermost first."""
+            if step not in chains:
+                out = [step]
+                while out[-1] in parent_of and len(out) <= len(specs):
+                    out.append(parent_of[out[-1]])
+                chains[step] = out
+            return chains[step]
 
-        def deps(spec: StepSpec) -> list[str]:
-            out = [n for n, _ in spec.needs]
+        children: dict[str | None, list[str]] = {}
+        for step in specs:
+            children.setdefault(parent_of.get(step), []).append(step)
+        preds: dict[str | None, dict[str, list[str]]] = {}
+        for spec in specs.values():
+            mine = chain(spec.id)
+            scopes = [parent_of.get(x) for x in mine]
+            deps = [n for n, _ in spec.needs]
             for text in (spec.system or "", spec.prompt or ""):
-                out.extend(re.findall(r"steps\.([A-Za-z0-9_-]+)", text))
-            return out
+                deps.extend(re.findall(r"steps\.([A-Za-z0-9_-]+)", text))
+            for dep in deps:
+                if dep not in specs:
+                    continue
+                theirs = chain(dep)
+                their_scopes = [parent_of.get(x) for x in theirs]
+                for i, scope in enumerate(scopes):
+                    if scope in their_scopes:
+                        a, b = mine[i], theirs[their_scopes.index(scope)]
+                        if a != b:
+                            preds.setdefault(scope, {}).setdefault(a, []).append(b)
+                        break
 
         def arrange(scope: str | None) -> list[str]:
-            members = [s for s in specs if parent_of.get(s) == scope]
-            preds: dict[str, list[str]] = {m: [] for m in members}
-            for spec in specs.values():
-                mine = scope_of(spec.id, scope)
-                if mine is None:
-                    continue
-                for dep in deps(spec):
-                    theirs = scope_of(dep, scope) if dep in specs else None
-                    if theirs is not None and theirs != mine:
-                        preds[mine].append(theirs)
             out: list[str] = []
-            for member in topo_order(members, preds):
+            for member in topo_order(children.get(scope, []), preds.get(scope, {})):
                 out.append(member)
-                out.extend(arrange(member))
+                if member in children:
+                    out.extend(arrange(member))
             return out
+
+        def scope_of(step: str, scope: str) -> str | None:
+            return scope if scope in chain(step)[1:] else None
 
         ordered = arrange(None)
         for node in self.nodes.values():
