@@ -83,7 +83,8 @@ def test_convert_prints_to_stdout_and_lists_assumptions(cli) -> None:
     head = result.output.split("\nagentlint: 1\n")[0]
     assert "also read: summarize_text_content.jinja2" in head
     assert "variants variant_1 are not estimated" in head
-    assert "x-source: promptflow llm node (variant variant_0), flow.dag.yaml line 23" \
+    assert ("x-source: promptflow llm node (variant variant_0) via open_ai_connection, "
+            "flow.dag.yaml line 23") \
         in result.output
 
 

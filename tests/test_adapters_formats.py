@@ -81,7 +81,7 @@ def test_default_variant_and_templates_inside_the_flow() -> None:
     summarize = wf.step("summarize_text_content")
     assert summarize.system.startswith("Please summarize the following text in one paragraph")
     assert summarize.step_refs() == ["fetch_text_content_from_url"]
-    assert summarize.origin == "promptflow llm node (variant variant_0)"
+    assert summarize.origin == "promptflow llm node (variant variant_0) via open_ai_connection"
     # `model: gpt-3.5-turbo` names the model; the deployment name is then not needed
     assert summarize.model == "gpt-3.5-turbo"
     assert not any("deployment" in key for _, _, key in wf.assumptions)

@@ -218,6 +218,9 @@ class _Reader:
             else:
                 spec.system, spec.prompt = split_roles(template)
                 spec.model = self.model(inputs, at)
+                via = [str(body.get(k)) for k in ("connection", "provider") if body.get(k)]
+                if via:
+                    spec.origin += f" via {' '.join(via)}"
                 spec.pos["model"] = val_pos(inputs, "model", val_pos(
                     inputs, "deployment_name", at))
                 cap = number(inputs.get("max_tokens"))
