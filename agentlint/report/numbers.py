@@ -22,7 +22,17 @@ def seconds(value: float) -> str:
 def percent(value: float) -> str:
     if value >= 0.9999 and value < 1:
         return f"{value * 100:.3f} %"
+    if 0 < value < 0.0001:  # 0.00 % would hide the difference between two tiny figures
+        return f"{value * 100:.2e} %"
     return f"{value * 100:.2f} %"
+
+
+def chain(ids: list[str], keep: int = 4) -> str:
+    """``a -> b -> ... -> z`` with the middle elided, so a message stays one readable line."""
+    if len(ids) <= 2 * keep + 1:
+        return " -> ".join(ids)
+    hidden = len(ids) - 2 * keep
+    return " -> ".join([*ids[:keep], f"... ({hidden} more)", *ids[-keep:]])
 
 
 def budget_value(name: str, value: float) -> str:

@@ -12,6 +12,7 @@ what they insert is counted from the inputs and outputs they reference.
 from __future__ import annotations
 
 import re
+from sys import intern
 
 TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _REF = re.compile(r"\b(steps|inputs)\.([A-Za-z0-9_][A-Za-z0-9_-]*)")
@@ -48,5 +49,6 @@ def find_refs(text: str) -> list[tuple[str, str, int]]:
     for match in TEMPLATE.finditer(text):
         body = match.group(1)
         for ref in _REF.finditer(body):
-            out.append((ref.group(1), ref.group(2), match.start(1) + ref.start()))
+            out.append((intern(ref.group(1)), intern(ref.group(2)),
+                        match.start(1) + ref.start()))
     return out

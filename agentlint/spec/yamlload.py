@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from sys import intern
 from typing import Any
 
 import yaml
@@ -226,7 +227,8 @@ class _Builder:
                 frame.key = _MERGE_KEY
             else:
                 # Keys are read as written: `NO:` is the key "NO", `1.10:` is "1.10".
-                key = source.value if not isinstance(value, str) else value
+                # Interned: a 200,000-step file repeats "id", "model", ... a million times.
+                key = intern(source.value if not isinstance(value, str) else value)
                 if key in container:
                     line, _ = container.key_at(key)
                     raise self.fail(mark, f"duplicate key {key!r} (first defined at line "
@@ -288,7 +290,7 @@ class _Builder:
                 if (value and value[0] in _NUMBER_START and ("e" in value or "E" in value)
                         and _EXP_FLOAT.match(value)):
                     return float(value.replace("_", "")), True
-                return value, True
+                return (intern(value) if len(value) <= 40 else value), True
             plain = True
         else:
             plain = False

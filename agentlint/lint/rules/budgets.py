@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from agentlint.lint.registry import Context, Finding, rule
 from agentlint.lint.rules.reliability import weakest_steps
-from agentlint.report.numbers import percent, seconds, usd
+from agentlint.report.numbers import chain, percent, seconds, usd
 
 
 @rule("AL501", "over-budget", "error",
@@ -67,11 +67,12 @@ def over_budget(ctx: Context) -> Iterator[Finding]:
             message = (f"expected latency {seconds(check.actual)} is over the "
                        f"{seconds(check.limit)} budget by {seconds(over)}"
                        + (f" (+{over / check.limit * 100:.0f} %)" if check.limit > 0 else "")
-                       + f"; critical path: {' -> '.join(est.critical_path)}")
+                       + f"; critical path: {chain(est.critical_path)}")
         else:
             short = (check.limit - check.actual) * 100
             message = (f"expected end-to-end success {percent(check.actual)} is under the "
-                       f"{percent(check.limit)} budget by {short:.2f} points")
+                       f"{percent(check.limit)} budget by "
+                       + (f"{short:.2f}" if short >= 0.01 else f"{short:.3g}") + " points")
             detail = weakest_steps(ctx)
             if detail:
                 message += f"; {detail}"

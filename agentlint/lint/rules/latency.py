@@ -21,7 +21,7 @@ from agentlint.lint.rules.structure import (
     side_effect_tools,
     step_pos,
 )
-from agentlint.report.numbers import seconds
+from agentlint.report.numbers import chain, seconds
 from agentlint.spec.model import Step, Workflow
 
 GATE_KINDS = ("human", "validator", "orchestrator")
@@ -264,9 +264,9 @@ def deep_chain(ctx: Context) -> Iterator[Finding]:
     budget = wf.budgets.latency_s
     share = f", {chain_time / budget * 100:.0f} % of the {seconds(budget)} latency budget" \
         if budget else ""
-    chain = " -> ".join(wf.steps[i].id for i in model_steps)
+    ids = chain([wf.steps[i].id for i in model_steps])
     yield ctx.report(
-        f"{int(depth)} model calls run one after another ({chain}), more than {limit}: the "
+        f"{int(depth)} model calls run one after another ({ids}), more than {limit}: the "
         f"chain takes {seconds(chain_time)}{share}, {seconds(ttft)} of it waiting for first "
         "tokens; merge adjacent steps one prompt can do, or move steps that only need the "
         "original input off the chain",
