@@ -329,3 +329,37 @@ steps:
     assert m.output_per_mtok == 1.0
     assert "output_per_mtok" not in m.from_catalog
     assert "input_per_mtok" in m.from_catalog
+
+
+def test_step_reading_a_branch_and_the_main_line_runs_with_the_branch(spec) -> None:
+    e = est(spec, """
+execution: dag
+steps:
+  - id: route
+    model: small
+    kind: router
+    routes: [{step: a, share: 0.3}, {step: b, share: 0.7}]
+  - id: a
+    model: small
+  - id: a_reply
+    model: small
+    prompt: "{{ steps.a.output }} {{ steps.route.output }} {{ inputs.ticket }}"
+  - id: b
+    model: small
+""")
+    assert [s.runs for s in e.steps] == pytest.approx([1, 0.3, 0.3, 0.7])
+
+
+def test_router_without_a_model_is_free(spec) -> None:
+    e = est(spec, """
+steps:
+  - id: route
+    kind: router
+    routes: [a, b]
+  - id: a
+    model: small
+  - id: b
+    model: small
+""")
+    assert e.steps[0].cost_usd == 0 and e.steps[0].latency_s == 0
+    assert e.cost_usd == pytest.approx(0.002)

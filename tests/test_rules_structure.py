@@ -122,15 +122,30 @@ def test_unused_output_last_step_of_a_branch_is_its_answer(spec) -> None:
 
 
 def test_unused_output_branch_left_out_of_the_join(spec) -> None:
-    # reply runs on every path and joins the long branch only
+    # reply joins the short and long branches (so it runs on every path) but
+    # not the third one, whose last step's output is then never used
+    text = BRANCH_ANSWERS.replace("routes: [short, long]", "routes: [short, long, other]") + """\
+  - id: other
+    model: m
+    prompt: "{{ steps.classify.output }} {{ inputs.ticket }}"
+  - id: reply
+    model: m
+    context: [short, long]
+"""
+    found = run(spec, text, "unused-output")
+    line, col = at(text, "id: other")
+    assert where(found) == [(line, col + 4)]
+
+
+def test_step_reading_one_branch_belongs_to_it(spec) -> None:
+    # reply reads the main line and the long branch only: it runs when `long`
+    # ran, so `short` is the answer of its own branch, not an unused output
     text = BRANCH_ANSWERS.replace("steps:\n", "steps:\n  - id: intake\n    model: m\n") + """\
   - id: reply
     model: m
     context: [intake, long]
 """
-    found = run(spec, text, "unused-output")
-    line, col = at(text, "id: short")
-    assert where(found) == [(line, col + 4)]
+    assert run(spec, text, "unused-output") == []
 
 
 def test_unused_output_dag_ends_are_outputs(spec) -> None:

@@ -426,7 +426,7 @@ class Draft:
                 continue
             model = spec.model or (self.agents.get(spec.agent, {}).get("model")
                                    if spec.agent else None)
-            if model is not None and spec.kind in MODEL_KINDS:
+            if model is not None and (spec.kind in MODEL_KINDS or spec.kind == "router"):
                 if model == NO_LLM:
                     spec.output_tokens = 0.0
                     continue

@@ -215,19 +215,31 @@ def _branch_weight(key: BranchKey, weight: list[float], share: dict[BranchKey, f
 
 def _common_branch(keys: list[BranchKey | None], parent: dict[BranchKey, BranchKey | None]
                    ) -> BranchKey | None:
-    """The innermost branch that contains all ``keys`` (None: the main line)."""
-    if any(k is None for k in keys):
-        return None
-    chains: list[list[BranchKey]] = []
-    for key in dict.fromkeys(keys):
+    """The branch a step with these dependencies runs on (None: the main line).
+
+    A step that reads a branch step runs only when that branch ran, even if it
+    also reads the main line or an enclosing branch: it belongs to the deepest
+    branch among its dependencies when all the others enclose it. A step that
+    joins sibling branches runs on the innermost branch containing them all.
+    """
+    chains: dict[BranchKey, list[BranchKey]] = {}
+    for key in keys:
+        if key is None or key in chains:
+            continue
         chain: list[BranchKey] = []
         k: BranchKey | None = key
         while k is not None:
             chain.append(k)
             k = parent.get(k)
-        chains.append(chain)
-    others = [set(c) for c in chains[1:]]
-    for k in chains[0]:  # innermost first
+        chains[key] = chain
+    if not chains:
+        return None
+    deepest = max(chains, key=lambda k: len(chains[k]))
+    enclosing = set(chains[deepest])
+    if all(k in enclosing for k in chains):
+        return deepest
+    others = [set(c) for c in chains.values()]
+    for k in chains[deepest]:  # innermost first
         if all(k in o for o in others):
             return k
     return None

@@ -13,7 +13,8 @@ from typing import Any
 from agentlint.spec.positions import YMap
 
 STEP_KINDS = ("llm", "router", "validator", "orchestrator", "aggregate", "tool", "human")
-MODEL_KINDS = frozenset({"llm", "router", "validator", "orchestrator"})
+#: kinds that cannot run without a model; a router may be plain code (an if-else)
+MODEL_KINDS = frozenset({"llm", "validator", "orchestrator"})
 
 
 def _at(raw: YMap | None, key: str | None) -> tuple[int, int]:
