@@ -338,6 +338,10 @@ ALIASES: dict[str, str] = {
     "openrouter/mistralai/mistral-large": "mistral-large-latest",
     # DeepSeek
     "deepseek/deepseek-chat": "deepseek-chat",
+    # DeepSeek's API serves V3 as deepseek-chat and R1 as deepseek-reasoner
+    "deepseek-v3": "deepseek-chat",
+    "deepseek-r1": "deepseek-reasoner",
+    "deepseek-r1-0528": "deepseek-reasoner",
     "deepseek/deepseek-reasoner": "deepseek-reasoner",
     "openrouter/deepseek/deepseek-chat": "deepseek-chat",
     # xAI
