@@ -74,6 +74,7 @@ def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
     from agentlint.spec.sources import discover, load_any
 
     workflows = []
+    seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
     for path in paths:
         if not os.path.exists(path) and not os.path.islink(path):
             raise SpecError(path, 1, 1, "no such file or folder")
@@ -85,6 +86,9 @@ def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
                     raise SpecError(file, 1, 1, "not a workflow spec (no top-level "
                                     "'agentlint:' key and no known format)")
                 continue
+            if wf.file in seen:
+                continue
+            seen.add(wf.file)
             workflows.append(wf)
     return workflows
 
