@@ -164,7 +164,7 @@ def schema(show_path: bool) -> None:
         click.echo(json.dumps(load_schema(), indent=2))
 
 
-LINT_FORMATS = ["text", "concise", "json", "sarif", "github", "junit"]
+LINT_FORMATS = ["text", "concise", "json", "sarif", "github", "junit", "gitlab"]
 
 
 class _OneLineErrors(click.Command):
@@ -189,7 +189,7 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 
 
 @main.command(cls=_OneLineErrors)
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text",
               show_default=True, help="Output format.")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False),
@@ -212,12 +212,22 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--quiet", "-q", is_flag=True, help="Leave out info findings and the summary.")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
+@click.option("--changed-since", metavar="REF",
+              help="Lint only the workflows changed since the merge base of REF and HEAD "
+                   "(within PATHS, if given).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Leave out the findings recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False),
+              help="Record the current findings in this baseline file and exit 0.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Lint the files in this many processes (0: one per CPU).")
 @guarded
 def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tuple[str, ...],
          extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
          config_file: str | None, stdin_filename: str | None, input_format: str,
          statistics: bool, exit_zero: bool, strict: bool, quiet: bool,
-         color: bool | None) -> None:
+         color: bool | None, changed_since: str | None, baseline_file: str | None,
+         write_baseline: str | None, jobs: int) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
@@ -229,11 +239,40 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
 
     if statistics and fmt not in ("text", "concise", "json"):
         raise UsageError("--statistics works with --format text, concise or json")
+    if not paths and changed_since is None:
+        raise UsageError("missing PATHS: name the files or folders to lint "
+                         "(or - for standard input, or --changed-since REF)")
+    if changed_since is not None:
+        from agentlint.ci.changes import changed_paths
+
+        if "-" in paths:
+            raise UsageError("--changed-since reads the files from git; drop '-'")
+        paths = tuple(changed_paths(changed_since, paths))
+    baseline = None
+    if baseline_file is not None and write_baseline is None:
+        from agentlint.ci.baseline import read as read_baseline
+
+        baseline = read_baseline(baseline_file)
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
                           config=config_file, strict=strict)
     result = lint_paths(paths, overrides, input_format=input_format,
-                        stdin_filename=stdin_filename)
+                        stdin_filename=stdin_filename, jobs=jobs)
+    if write_baseline is not None:
+        from agentlint.ci.baseline import write as write_baseline_file
+
+        count = write_baseline_file(write_baseline, result.findings)
+        click.echo(f"agentlint: recorded {count} finding{'s' if count != 1 else ''} in "
+                   f"{write_baseline}", err=True)
+        for err in result.errors:
+            click.echo(str(err), err=True)
+        sys.exit(2 if result.errors else 0)
+    if baseline is not None:
+        result.findings, _, stale = baseline.apply(result.findings, result.files)
+        if stale and fmt in ("text", "concise") and not quiet:
+            click.echo(f"agentlint: {stale} finding{'s' if stale != 1 else ''} recorded in "
+                       f"{baseline_file} no longer occur; refresh it with --write-baseline",
+                       err=True)
     shown = [f for f in result.findings if not (quiet and f.severity == "info")]
     if output_file is not None and color is None:
         color = False
@@ -282,6 +321,10 @@ def _lint_report(fmt: str, findings: list[Any], result: Any, statistics: bool, c
         from agentlint.report import github
 
         return github.render(findings)
+    if fmt == "gitlab":
+        from agentlint.report import gitlab
+
+        return gitlab.render(findings)
     from agentlint.report import junit
 
     return junit.render(findings, result)
@@ -456,6 +499,68 @@ def convert(file: str, output: str | None, input_format: str) -> None:
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"agentlint: wrote {output}", err=True)
+
+
+@main.command("diff", cls=_OneLineErrors)
+@click.argument("base_ref", required=False, metavar="[BASE_REF]")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--fail-on", multiple=True, metavar="THRESHOLDS",
+              help="Exit 1 when a workflow changes by more than this: cost+10%, cost+0.01, "
+                   "latency+20%, latency+2s, reliability-1pp (comma-separated, repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True,
+              help="markdown: a pull-request comment with the deltas and flowcharts.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Skip files and folders matching this pattern.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Use this configuration file instead of searching for one.")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
+              show_default=True, help="Format of the files (detected by default).")
+@guarded
+def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[str, ...],
+                 fmt: str, output_file: str | None, exclude: tuple[str, ...],
+                 config_file: str | None, input_format: str) -> None:
+    """Compare the workflows changed since BASE_REF: cost, latency, reliability, findings.
+
+    BASE_REF defaults to the default branch (origin/HEAD, else main, else
+    master); the comparison is with its merge base with HEAD, as a pull
+    request shows it, and the working tree. PATHS limit it to those files and
+    folders. Exits 1 when a --fail-on threshold is crossed, 2 when git or a
+    changed spec cannot be read.
+    """
+    from agentlint.ci.diff import parse_thresholds, run_diff
+    from agentlint.lint.config import Overrides
+
+    thresholds = parse_thresholds(fail_on)
+    overrides = Overrides(exclude=list(exclude), config=config_file)
+    result = run_diff(base_ref, paths=list(paths) or None, thresholds=thresholds,
+                      overrides=overrides, input_format=input_format,
+                      pictures=fmt == "markdown")
+    if fmt == "json":
+        from agentlint.report import diff_json
+
+        report = diff_json.render(result) + "\n"
+    elif fmt == "markdown":
+        from agentlint.report import diff_markdown
+
+        report = diff_markdown.render(result)
+    else:
+        from agentlint.report import diff_text
+
+        report = diff_text.render(result) + "\n"
+    if output_file is not None:
+        try:
+            with open(output_file, "w", encoding="utf-8") as fh:
+                fh.write(report)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None
+    else:
+        click.echo(report, nl=False)
+    for err in result.errors:
+        click.echo(str(err), err=True)
+    sys.exit(result.exit_code())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -152,8 +152,12 @@ def _unused(directives: list[sup.Suppression], settings: Settings) -> list[sup.P
 
 def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None = None, *,
                input_format: str | None = None, stdin: bytes | None = None,
-               stdin_filename: str | None = None) -> LintResult:
+               stdin_filename: str | None = None, jobs: int = 1) -> LintResult:
     """Lint files and folders (``-`` is standard input); never raises for a bad spec.
+
+    ``jobs``: lint the files in this many processes (0: one per CPU). The
+    result is the same as with one, in the same order; a single file never
+    starts a process.
 
     Raises :class:`ConfigError` (invalid configuration) and ``UsageError``
     (bad option) because those make the whole run meaningless.
@@ -165,12 +169,15 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
     result = LintResult()
     enabled: dict[str, Rule] = {}
     seen: set[str] = set()  # a file named twice (or inside a named folder) is linted once
+    # First what to do, in order (cheap: discovery and configuration), then the linting,
+    # which is what may be spread over processes.
+    plan: list[_Item] = []
     for path in paths:
         if path == STDIN:
-            _lint_stdin(result, finder, enabled, input_format, stdin, stdin_filename)
+            plan.append(_Item("stdin"))
             continue
         if not os.path.exists(path) and not os.path.islink(path):
-            result.errors.append(SpecError(path, 1, 1, "no such file or folder"))
+            plan.append(_Item("error", error=SpecError(path, 1, 1, "no such file or folder")))
             continue
         for file in discover([path], exclude=overrides.exclude):
             real = os.path.realpath(file)
@@ -181,11 +188,124 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
             if settings.excluded(file):
                 continue
             shown = file[2:] if file.startswith(os.curdir + os.sep) else None
-            _lint_one(result, settings, enabled, file, input_format=input_format,
-                      display=shown)
+            plan.append(_Item("file", file, settings, shown))
+    files = [item for item in plan if item.kind == "file"]
+    workers = min(worker_count(jobs), len(files))
+    outcomes = iter(_lint_parallel(files, overrides, input_format, workers)) \
+        if workers > 1 else None
+    for item in plan:
+        if item.kind == "error":
+            assert item.error is not None
+            result.errors.append(item.error)
+        elif item.kind == "stdin":
+            _lint_stdin(result, finder, enabled, input_format, stdin, stdin_filename)
+        elif outcomes is None:
+            assert item.settings is not None
+            _lint_one(result, item.settings, enabled, item.file, input_format=input_format,
+                      display=item.display)
+        else:
+            _merge(result, item, enabled, next(outcomes))
     result.findings.sort(key=Finding.sort_key)
     result.rules = sorted(enabled.values(), key=lambda r: r.code)
     return result
+
+
+@dataclass(slots=True)
+class _Item:
+    """One thing ``lint_paths`` does, in the order of the command line."""
+
+    kind: str  # file | stdin | error
+    file: str = ""
+    settings: Settings | None = None
+    display: str | None = None
+    error: SpecError | None = None
+
+
+def worker_count(jobs: int) -> int:
+    """``--jobs``: 0 means one process per CPU this process may use."""
+    if jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# -- linting in several processes ----------------------------------------------------------
+#
+# Each worker builds its own ConfigFinder from the same command-line overrides (the
+# settings are a pure function of the files on disk and the overrides), lints the files
+# it is given with the very same ``_lint_one`` and sends back plain data: the findings,
+# the source text, and errors as (file, line, col, message), because an exception with a
+# custom constructor does not survive pickling. The parent merges the outcomes in the
+# order of the plan, so the report is byte for byte the one a single process writes.
+
+_WORKER_FINDER: ConfigFinder | None = None
+
+
+@dataclass(slots=True)
+class _Outcome:
+    findings: list[Finding]
+    file: str | None  # the workflow's display name; None when not a workflow or unreadable
+    text: str
+    strict: bool
+    errors: list[tuple[str, int, int, str]]
+
+
+def _init_worker(overrides: Overrides) -> None:
+    global _WORKER_FINDER
+    _WORKER_FINDER = ConfigFinder(overrides)
+
+
+def _lint_task(task: tuple[str, str | None, str | None]) -> _Outcome:
+    file, display, input_format = task
+    assert _WORKER_FINDER is not None
+    settings = _WORKER_FINDER.settings_for(file)
+    part = LintResult()
+    _lint_one(part, settings, {}, file, input_format=input_format, display=display)
+    wf_file = part.files[0] if part.files else None
+    return _Outcome(part.findings, wf_file, part.sources.get(wf_file, "") if wf_file else "",
+                    bool(part.strict_files),
+                    [(e.file, e.line, e.col, e.message) for e in part.errors])
+
+
+def _lint_parallel(items: list[_Item], overrides: Overrides, input_format: str | None,
+                   workers: int) -> list[_Outcome]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    tasks = [(item.file, item.display, input_format) for item in items]
+    chunk = max(1, len(tasks) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                             initializer=_init_worker, initargs=(overrides,)) as pool:
+        return list(pool.map(_lint_task, tasks, chunksize=chunk))
+
+
+def _context() -> Any:
+    """fork on Linux when this process runs one thread: the workers start in
+    milliseconds with everything imported. Elsewhere (and from a threaded host
+    program, where fork is unsafe) the platform's default start method."""
+    import multiprocessing
+    import sys
+    import threading
+
+    if sys.platform == "linux" and threading.active_count() == 1 \
+            and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _merge(result: LintResult, item: _Item, enabled: dict[str, Rule], out: _Outcome) -> None:
+    result.errors.extend(SpecError(*e) for e in out.errors)
+    if out.file is None:
+        return
+    assert item.settings is not None
+    for r in item.settings.rules:
+        enabled.setdefault(r.code, r)
+    result.files.append(out.file)
+    result.sources[out.file] = out.text
+    if out.strict:
+        result.strict_files.add(out.file)
+    result.findings.extend(out.findings)
 
 
 def _lint_stdin(result: LintResult, finder: ConfigFinder, enabled: dict[str, Rule],

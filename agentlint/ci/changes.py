@@ -1,0 +1,144 @@
+"""Which workflow files a change touches, directly or through the files they read.
+
+A workflow changes when its own file changes (added, modified, deleted,
+renamed), and also when a file it reads does: a prompt file
+(``system_file:``), an ADK sub-agent file (``config_path:``), a promptflow
+node's template, a CrewAI ``agents.yaml`` or ``crew.py``, an
+``agentlint.profile.yaml``. Those are found with one ``git grep`` for the
+changed files' names among the repository's YAML files, kept only when the
+YAML names the changed file by its path relative to the YAML's folder.
+
+The result lists candidates: whether a YAML file is a workflow at all is
+decided by loading it (``agentlint.spec.sources.load_any``), as ``lint`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+
+from agentlint.ci.git import Change, Repo
+
+YAML_SUFFIXES = (".yaml", ".yml")
+YAML_GLOBS = ("*.yaml", "*.yml")
+PROFILE_NAMES = ("agentlint.profile.yaml", "agentlint.profile.yml")
+CREW_TASKS = ("tasks.yaml", "tasks.yml")
+CREW_AGENTS = ("agents.yaml", "agents.yml")
+#: more changed files than this: do not look for the workflows that read them
+MAX_SUPPORT_FILES = 2000
+
+
+def is_yaml(path: str | None) -> bool:
+    return path is not None and path.lower().endswith(YAML_SUFFIXES)
+
+
+def changed_workflows(repo: Repo, commit: str, restrict: list[str] | None = None
+                      ) -> list[Change]:
+    """Candidate workflow files changed since ``commit`` (repository-relative paths).
+
+    ``restrict``: repository-relative files or folders; only changes under them count.
+    """
+    changes = repo.changes(commit)
+    by_path: dict[str, Change] = {}
+    result: list[Change] = []
+    for c in changes:
+        if is_yaml(c.path) or is_yaml(c.old_path):
+            result.append(c)
+            by_path[c.name] = c
+    for candidate, via in sorted(_readers(repo, changes).items()):
+        if candidate in by_path:
+            by_path[candidate].via = sorted(set(by_path[candidate].via) | set(via))
+            continue
+        c = Change("modified", candidate, candidate, sorted(set(via)), direct=False)
+        by_path[candidate] = c
+        result.append(c)
+    if restrict is not None:
+        result = [c for c in result if _under_any(c.path, restrict)
+                  or _under_any(c.old_path, restrict)]
+    result.sort(key=lambda c: c.name)
+    return result
+
+
+def _under_any(path: str | None, prefixes: list[str]) -> bool:
+    if path is None:
+        return False
+    for prefix in prefixes:
+        p = prefix.strip("/")
+        if p in ("", ".") or path == p or path.startswith(p + "/"):
+            return True
+    return False
+
+
+def _readers(repo: Repo, changes: list[Change]) -> dict[str, list[str]]:
+    """Working-tree YAML files that read one of the changed files -> those files."""
+    support = sorted({p for c in changes for p in (c.path, c.old_path) if p})
+    if not support or len(support) > MAX_SUPPORT_FILES:
+        return {}
+    found: dict[str, list[str]] = {}
+
+    def add(candidate: str, via: str) -> None:
+        if candidate != via and os.path.isfile(repo.abs(candidate)):
+            found.setdefault(candidate, []).append(via)
+
+    # adapter conventions: files read because of where they lie, not what names them
+    for path in support:
+        folder, base = posixpath.split(path)
+        lower = base.lower()
+        if lower in PROFILE_NAMES:
+            for name in _listdir(repo, folder):
+                if is_yaml(name) and name.lower() not in PROFILE_NAMES:
+                    add(posixpath.join(folder, name), path)
+        elif lower == "crew.py":
+            for name in CREW_TASKS:
+                add(posixpath.join(folder, "config", name), path)
+        elif lower in CREW_AGENTS:
+            for name in CREW_TASKS:
+                add(posixpath.join(folder, name), path)
+    # files named by their path: prompt files, sub-agent configs, templates
+    names = {posixpath.basename(p) for p in support}
+    for yaml_file in repo.grep_tracked(names, YAML_GLOBS):
+        try:
+            with open(repo.abs(yaml_file), encoding="utf-8", errors="replace") as fh:
+                text = fh.read(4 * 1024 * 1024)
+        except OSError:
+            continue
+        folder = posixpath.dirname(yaml_file)
+        for path in support:
+            if posixpath.basename(path) not in text:
+                continue
+            rel = posixpath.relpath(path, folder or ".")
+            if rel in text:
+                add(yaml_file, path)
+    return found
+
+
+def _listdir(repo: Repo, folder: str) -> list[str]:
+    try:
+        return sorted(os.listdir(repo.abs(folder) if folder else repo.root))
+    except OSError:
+        return []
+
+
+def changed_paths(ref: str, paths: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """``lint --changed-since REF``: the workflow files to lint, relative to the working
+    directory, changed since the merge base of ``ref`` and HEAD (under ``paths`` if any)."""
+    repo = Repo.find()
+    base = repo.base(ref)
+    restrict = [restrict_to(repo, p) for p in paths] if paths else None
+    out = []
+    for c in changed_workflows(repo, base.commit, restrict):
+        if c.path is not None and os.path.isfile(repo.abs(c.path)):
+            out.append(os.path.relpath(repo.abs(c.path)))
+    return out
+
+
+def restrict_to(repo: Repo, path: str) -> str:
+    """A path named on the command line, as a repository-relative prefix."""
+    from agentlint.errors import UsageError
+
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file or folder")
+    rel = repo.rel(path)
+    if rel == ".." or rel.startswith("../"):
+        raise UsageError(f"{path} is outside the repository {repo.root}")
+    return "" if rel == "." else rel

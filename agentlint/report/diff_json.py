@@ -1,0 +1,100 @@
+"""``agentlint diff --format json``: one object, figures unrounded.
+
+```
+{"base": {"ref", "commit", "merge_base"},
+ "workflows": [{"file", "old_file", "status", "via", "name", "format",
+                "before": <estimate> | null, "after": <estimate> | null,
+                "before_error": str | null, "after_error": str | null,
+                "delta": {"cost_usd": {"change", "percent"}, "latency_s": {...},
+                          "reliability": {"change_pp", "percent"}} | null,
+                "steps": [{"id", "before": <step> | null, "after": <step> | null}],
+                "new_findings": [<finding>], "fixed_findings": [<finding>]}],
+ "thresholds": [{"text", "metric", "unit", "limit"}],
+ "crossed": [{"file", "threshold", "metric", "unit", "before", "after", "change"}],
+ "failed": bool}
+```
+
+In ``crossed``, ``before`` and ``after`` are the metric's figures and
+``change`` is in the threshold's unit ("%", "pp", or "abs": USD or seconds),
+positive for the worse (a fall, for reliability); null for a rise from 0.
+
+``<estimate>`` has the keys of ``agentlint estimate --format json``; a
+``<finding>`` those of ``agentlint lint --format json`` plus ``key``.
+``percent`` is null when the base figure is 0.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _finding(f: Any) -> dict[str, Any]:
+    return {**f.to_json(), "key": f.key}
+
+
+def _percent(a: float, b: float) -> float | None:
+    if a == 0:
+        return 0.0 if b == 0 else None
+    return (b - a) / abs(a) * 100
+
+
+def _delta(before: Any, after: Any) -> dict[str, Any] | None:
+    if before is None or after is None:
+        return None
+    return {
+        "cost_usd": {"change": after.cost_usd - before.cost_usd,
+                     "percent": _percent(before.cost_usd, after.cost_usd)},
+        "latency_s": {"change": after.latency_s - before.latency_s,
+                      "percent": _percent(before.latency_s, after.latency_s)},
+        "reliability": {"change_pp": (after.reliability - before.reliability) * 100,
+                        "percent": _percent(before.reliability, after.reliability)},
+    }
+
+
+def build(result: Any) -> dict[str, Any]:
+    from agentlint.report.estimate_json import step_json
+
+    workflows = []
+    for wd in result.workflows:
+        workflows.append({
+            "file": wd.file,
+            "old_file": wd.old_file,
+            "status": wd.status,
+            "via": list(wd.change.via),
+            "name": wd.name,
+            "format": wd.format,
+            "before": wd.before.to_json() if wd.before is not None else None,
+            "after": wd.after.to_json() if wd.after is not None else None,
+            "before_error": wd.before_error,
+            "after_error": str(wd.after_error) if wd.after_error is not None else None,
+            "delta": _delta(wd.before, wd.after),
+            "steps": [{"id": s.id,
+                       "before": step_json(s.before) if s.before is not None else None,
+                       "after": step_json(s.after) if s.after is not None else None}
+                      for s in wd.steps],
+            "new_findings": [_finding(f) for f in wd.new_findings],
+            "fixed_findings": [_finding(f) for f in wd.fixed_findings],
+        })
+    metric_key = {"cost": "cost_usd", "latency": "latency_s", "reliability": "reliability"}
+    crossed = []
+    for c in result.crossings:
+        key = metric_key[c.threshold.metric]
+        change = c.change
+        crossed.append({"file": c.file, "threshold": c.threshold.text,
+                        "metric": c.threshold.metric,
+                        "before": getattr(c.before, key), "after": getattr(c.after, key),
+                        "change": None if change == float("inf") else change,
+                        "unit": c.threshold.unit})
+    return {
+        "base": {"ref": result.base.ref, "commit": result.base.commit,
+                 "merge_base": result.base.merge_base},
+        "workflows": workflows,
+        "thresholds": [t.to_json() for t in result.thresholds],
+        "crossed": crossed,
+        "failed": result.failed,
+    }
+
+
+def render(result: Any) -> str:
+    return json.dumps(build(result), indent=2)
