@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import textwrap
@@ -15,7 +16,7 @@ from click.testing import Result
 from agentlint.ci.diff import Threshold, match_findings, parse_thresholds
 from agentlint.errors import UsageError
 from agentlint.lint.registry import Finding
-from tests.conftest import run_process
+from tests.conftest import FIXTURES, run_process
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -332,7 +333,7 @@ def test_markdown_is_a_pull_request_comment(repo: GitRepo, cli) -> None:
     md = result.stdout
     assert md.startswith("<!-- agentlint -->\n### agentlint: 1 workflow changed since `main`")
     assert "| workflow | change | cost per run | latency | reliability | findings |" in md
-    assert "**+30.0 %** ❌" in md
+    assert re.search(r"\*\*\+\$0\.00[0-9]+, \+30\.0 %\*\* ❌", md)
     assert "❌ **Gate failed**: 1 threshold crossed." in md
     assert "| `flows/triage.yaml` | `cost+10%` |" in md
     assert "```mermaid\nflowchart TD\n" in md and md.count("```") % 2 == 0
@@ -376,3 +377,20 @@ def test_no_default_branch(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch)
     result = cli("diff")
     assert result.exit_code == 2 and "no default branch" in result.stderr
     assert cli("diff", "trunk").exit_code == 0
+
+
+def test_adapter_workflows_read_their_base_files_from_git(repo: GitRepo, cli) -> None:
+    crew = FIXTURES / "formats" / "crewai" / "own" / "launch_crew"
+    shutil.copytree(crew, repo.root / "crew")
+    repo.commit("a crew")
+    repo.git("branch", "-f", "main")
+    code_py = repo.root / "crew" / "src" / "launch_crew" / "crew.py"
+    code_py.write_text(code_py.read_text(encoding="utf-8").replace(
+        "claude-sonnet-4-5", "claude-opus-4-1"), encoding="utf-8")
+    code, data = diff_json(cli, "--fail-on", "cost+50%")
+    assert code == 1
+    [w] = data["workflows"]
+    assert w["file"] == "crew/src/launch_crew/config/tasks.yaml" and w["format"] == "crewai"
+    assert w["via"] == ["crew/src/launch_crew/crew.py"] and w["before_error"] is None
+    models = {s["before"]["model"] + " -> " + s["after"]["model"] for s in w["steps"]}
+    assert models == {"claude-sonnet-4-5 -> claude-opus-4-1"}

@@ -18,6 +18,8 @@ from agentlint.report.diff_text import (
     metric_value,
     pp_change,
     rel_change,
+    signed_seconds,
+    signed_usd,
     status_text,
     threshold_change,
 )
@@ -61,7 +63,12 @@ def render(result: Any) -> str:
             if a == b and x == y:
                 cells.append(f"{b} (=)")
                 continue
-            change = pp_change(x, y) if metric == "reliability" else rel_change(x, y)
+            if metric == "reliability":
+                change = pp_change(x, y)
+            elif metric == "cost":
+                change = f"{signed_usd(y - x)}, {rel_change(x, y)}"
+            else:
+                change = f"{signed_seconds(y - x)}, {rel_change(x, y)}"
             if metric in crossed:
                 change = f"**{change}** ❌"
             cells.append(f"{a} → {b} ({change})")
