@@ -233,7 +233,10 @@ def cache_defeating_prefix(ctx: Context) -> Iterator[Finding]:
             f"the {what} of {owner}{used_by} has `{snippet}`, which changes between "
             f"calls, before {tokens(after)} tokens of stable text, so no call can reuse a "
             f"cached prefix; move the volatile part to the end (or into the user prompt) to "
-            f"make {tokens(gain)} tokens cacheable: saves {usd(dollars)} per run",
+            f"make {tokens(gain)} tokens cacheable"
+            + (f": saves {usd(dollars)} per run" if dollars > 0 else
+               " (its model has no cheaper cached-input price, but cached prefixes also "
+               "cut time to first token)"),
             where, key=f"{item.owner}/{item.field}")
     yield from _shared_bodies(ctx, [t for t in texts if t.field == "system"])
 
