@@ -247,7 +247,7 @@ def test_process_bad_option_is_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [
         "Error: Invalid value for '--format': 'xml' is not one of 'text', 'concise', "
-        "'json', 'sarif', 'github', 'junit'."]
+        "'json', 'sarif', 'github', 'junit', 'gitlab'."]
     assert run_process("rule", "no-such-rule", cwd=tmp_path).stderr.count("\n") == 1
 
 
