@@ -262,3 +262,15 @@ def test_lint_path_stays_light() -> None:
     heavy = [line for line in proc.stderr.splitlines()
              if any(name in line for name in ("networkx", "jsonschema", "pulp"))]
     assert heavy == []
+
+
+def test_crew_named_by_both_files_is_linted_once(cli) -> None:
+    from tests.conftest import FIXTURES
+
+    config = FIXTURES / "formats" / "crewai" / "crewAIInc__crewAI" / "lib" / "cli" / "src" \
+        / "crewai_cli" / "templates" / "crew" / "config"
+    both = cli("lint", "--format", "json", str(config / "agents.yaml"),
+               str(config / "tasks.yaml"))
+    one = cli("lint", "--format", "json", str(config / "tasks.yaml"))
+    assert both.output == one.output
+    assert len(json.loads(both.output)) > 0

@@ -296,8 +296,8 @@ def _context() -> Any:
 
 def _merge(result: LintResult, item: _Item, enabled: dict[str, Rule], out: _Outcome) -> None:
     result.errors.extend(SpecError(*e) for e in out.errors)
-    if out.file is None:
-        return
+    if out.file is None or out.file in result.sources:
+        return  # not a workflow, or one already read through another of its files
     assert item.settings is not None
     for r in item.settings.rules:
         enabled.setdefault(r.code, r)
@@ -339,6 +339,8 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
         wf = load_any(file, input_format=input_format, text=text, display=display)
         if wf is None:
             return  # not a workflow: silence, by contract
+        if wf.file in result.sources:
+            return  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
         findings = lint_workflow(wf, settings)
     except ConfigError:
         raise
