@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
-
-from agentlint.lint.registry import Context, Finding, find_rule
-from agentlint.spec.load import load_workflow
+from agentlint.lint.registry import Finding
+from tests.rule_support import at
+from tests.rule_support import run as run_rule
 
 
 def run(spec, text: str) -> list[Finding]:
-    wf = load_workflow(str(spec(text)))
-    r = find_rule("over-budget")
-    assert r is not None
-    ctx = Context(wf)
-    ctx.run(r)
-    return ctx.findings
-
-
-def at(text: str, needle: str) -> tuple[int, int]:
-    text = textwrap.dedent(text).lstrip("\n")
-    idx = text.index(needle)
-    return text.count("\n", 0, idx) + 1, idx - (text.rfind("\n", 0, idx) + 1) + 1
+    return run_rule(spec, text, "over-budget")
 
 
 SPEC = """\

@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from agentlint.graph.estimate import estimate
-from agentlint.lint.registry import Context, Finding, find_rule
 from agentlint.spec.load import load_workflow
-
-
-def run(spec, text: str, name: str, **options) -> list[Finding]:
-    wf = load_workflow(str(spec(text)))
-    r = find_rule(name)
-    assert r is not None, name
-    ctx = Context(wf, {r.name: options} if options else None)
-    ctx.run(r)
-    return ctx.findings
+from tests.rule_support import at, run, where
 
 
 def latency(spec, text: str) -> float:
     return estimate(load_workflow(str(spec(text, "re-estimated.yaml")))).latency_s
-
-
-def at(text: str, needle: str, nth: int = 1) -> tuple[int, int]:
-    text = textwrap.dedent(text).lstrip("\n")
-    idx = -1
-    for _ in range(nth):
-        idx = text.index(needle, idx + 1)
-    return text.count("\n", 0, idx) + 1, idx - (text.rfind("\n", 0, idx) + 1) + 1
-
-
-def where(findings: list[Finding]) -> list[tuple[int, int]]:
-    return [(f.line, f.column) for f in findings]
 
 
 # Flat per-call figures make every step time exact: m takes 2 s, slow 5 s.

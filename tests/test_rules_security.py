@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from agentlint.lint.registry import Context, Finding, find_rule
+from agentlint.lint.registry import Context, find_rule
 from agentlint.spec.load import load_workflow
-
-
-def run(spec, text: str, name: str, **options) -> list[Finding]:
-    wf = load_workflow(str(spec(text)))
-    r = find_rule(name)
-    assert r is not None, name
-    ctx = Context(wf, {r.name: options} if options else None)
-    ctx.run(r)
-    return ctx.findings
-
-
-def at(text: str, needle: str, nth: int = 1) -> tuple[int, int]:
-    text = textwrap.dedent(text).lstrip("\n")
-    idx = -1
-    for _ in range(nth):
-        idx = text.index(needle, idx + 1)
-    return text.count("\n", 0, idx) + 1, idx - (text.rfind("\n", 0, idx) + 1) + 1
-
-
-def where(findings: list[Finding]) -> list[tuple[int, int]]:
-    return [(f.line, f.column) for f in findings]
-
+from tests.rule_support import at, run, where
 
 HEAD = """\
 agentlint: 1

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from agentlint.lint.registry import Context, Finding, find_rule
-from agentlint.spec.load import load_workflow
+from tests.rule_support import at, run, where
 
 HEAD = """\
 agentlint: 1
@@ -19,30 +16,6 @@ inputs:
   ticket: {tokens: 1000}
   customer: {tokens: 300}
 """
-
-
-def run(spec, text: str, name: str, *, wf_hook=None, **options) -> list[Finding]:
-    wf = load_workflow(str(spec(text)))
-    if wf_hook is not None:
-        wf_hook(wf)
-    r = find_rule(name)
-    assert r is not None, name
-    ctx = Context(wf, {r.name: options} if options else None)
-    ctx.run(r)
-    return ctx.findings
-
-
-def at(text: str, needle: str, nth: int = 1) -> tuple[int, int]:
-    """Line and column of the nth occurrence of ``needle`` in the dedented spec."""
-    text = textwrap.dedent(text).lstrip("\n")
-    idx = -1
-    for _ in range(nth):
-        idx = text.index(needle, idx + 1)
-    return text.count("\n", 0, idx) + 1, idx - (text.rfind("\n", 0, idx) + 1) + 1
-
-
-def where(findings: list[Finding]) -> list[tuple[int, int]]:
-    return [(f.line, f.column) for f in findings]
 
 
 # -- unused-output -----------------------------------------------------------------------
