@@ -371,3 +371,36 @@ def test_cache_defeating_prefix_in_a_prompt_file_points_at_the_file_key() -> Non
     assert [(f.line, f.column, f.key) for f in ctx.findings] == [
         (13, 18, "step:audit/system")]  # system_file: prompts/auditor.md
     assert "`2025-06-01T08:30:00Z`" in ctx.findings[0].message
+
+
+POOLED = HEAD.replace("  doc: {tokens: 2000}\n", "  question: {tokens: 400}\n"
+                      "  answer: {tokens: 600}\n  context: {tokens: 800}\n") + """\
+steps:
+  - id: grade_a
+    model: small
+    prompt: "{{ inputs.question }} {{ inputs.answer }} {{ inputs.context }}"
+  - id: grade_b
+    model: small
+    prompt: "{{ inputs.question }} {{ inputs.answer }} {{ inputs.context }}"
+  - id: grade_c
+    model: small
+    prompt: "{{ inputs.question }} {{ inputs.answer }}"
+"""
+
+
+def test_repeated_context_pools_small_sources(spec) -> None:
+    found = run(spec, POOLED, "repeated-context")
+    line, col = at(POOLED, "id: grade_a")
+    assert where(found) == [(line, col + 4)]
+    # `context` has only two readers, so the pool is question + answer: 3 x 1,000
+    # tokens at $0.15/M
+    assert "3 steps (`grade_a`, `grade_b` and `grade_c`) each re-read the same `answer`, " \
+        "`question` (1,000 tokens per step): 3,000 input tokens and $0.00045 per run" \
+        in found[0].message
+
+
+def test_repeated_context_pool_ignores_router_alternatives(spec) -> None:
+    text = POOLED.replace("  - id: grade_a\n", "  - id: pick\n    model: small\n"
+                          "    kind: router\n    routes: [grade_a, grade_b, grade_c]\n"
+                          "  - id: grade_a\n")
+    assert run(spec, text, "repeated-context") == []

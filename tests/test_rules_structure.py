@@ -395,3 +395,42 @@ def test_router_context_transformation_branch_steps_and_carriers(spec) -> None:
     # billing, which read the ticket, so it is not reported
     assert [f.key for f in found] == ["step:account/prompt", "step:account_note/prompt"]
     assert where(found)[1] == at(text, "steps.classify", 4)
+
+
+REWRITER = HEAD + """\
+steps:
+  - id: rewrite
+    model: m
+    prompt: "Rewrite the ticket as a short summary: {{ inputs.ticket }}"
+  - id: classify
+    model: m
+    kind: router
+    prompt: "{{ steps.rewrite.output }}"
+    routes: [billing, tech]
+  - id: billing
+    model: m
+    prompt: "{{ steps.classify.output }} {{ inputs.ticket }}"
+  - id: tech
+    model: m
+    prompt: "{{ steps.classify.output }} {{ inputs.ticket }}"
+"""
+
+
+def test_router_fed_a_rewrite(spec) -> None:
+    found = run(spec, REWRITER, "router-context-transformation")
+    line, col = at(REWRITER, "steps.rewrite.output")
+    assert where(found) == [(line, col)]
+    assert found[0].message.startswith(
+        "router `classify` chooses a branch from the output of `rewrite` (256 tokens), a "
+        "model's rewrite of {{ inputs.ticket }} (1,000 tokens), never from the input itself")
+
+
+def test_router_reading_the_input_too_is_fine(spec) -> None:
+    text = REWRITER.replace('prompt: "{{ steps.rewrite.output }}"',
+                            'prompt: "{{ steps.rewrite.output }} {{ inputs.ticket }}"')
+    assert run(spec, text, "router-context-transformation") == []
+
+
+def test_code_switch_after_a_classifier_is_fine(spec) -> None:
+    text = REWRITER.replace("    model: m\n    kind: router", "    kind: router")
+    assert run(spec, text, "router-context-transformation") == []

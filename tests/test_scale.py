@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from lint_speed import spec_text  # noqa: E402
+from lint_speed import spec_text
 
 LIMIT_KB = 1024 * 1024
 

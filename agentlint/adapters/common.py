@@ -43,7 +43,6 @@ DEFAULT_TOOL_LOOP_CALLS = 3
 #: items of a list an iteration runs over
 DEFAULT_ITERATION_ITEMS = 5
 #: a branch decided by code, not by a model: free, instant and certain
-NO_LLM = "no-llm"
 PROFILE_NAMES = ("agentlint.profile.yaml", "agentlint.profile.yml")
 _ID_BAD = re.compile(r"[^A-Za-z0-9_-]+")
 _NAME_BAD = re.compile(r"[^A-Za-z0-9_.:/@-]+")
@@ -345,15 +344,6 @@ class Draft:
             self.model_pos[key] = at
         return key
 
-    def no_llm(self, at: Pos) -> str:
-        """The zero-cost stand-in model of a branch decided by code (if-else, a switch)."""
-        if NO_LLM not in self.models:
-            self.models[NO_LLM] = {"per_call_usd": 0, "per_call_s": 0, "p_ok": 1,
-                                   "x-note": "not a model: a branch decided by code, "
-                                             "at no cost"}
-            self.model_pos[NO_LLM] = at
-        return NO_LLM
-
     # -- inputs and tools ---------------------------------------------------------------
 
     def input(self, name: str, at: Pos, *, cap: float | None = None,
@@ -382,7 +372,6 @@ class Draft:
                             "no model call, tool or code step agentlint could read")
         apply_profile(self)
         self._fill_sizes()
-        self._keep_off_no_llm()
         doc = self.document()
         wf = build(doc, self.file, self.text, self.base_dir, self.root)
         wf.format = self.fmt
@@ -397,24 +386,6 @@ class Draft:
         wf.extra["notes"] = list(self.notes)
         return wf
 
-    def _keep_off_no_llm(self) -> None:
-        """Name candidates explicitly when the zero-cost branch model is declared.
-
-        The optimizer may route a step to any model in ``models:``; the
-        stand-in of a code-decided branch must not be one of them, and a
-        code-decided branch must not be moved onto a real model.
-        """
-        if NO_LLM not in self.models:
-            return
-        real = [k for k in self.models if k != NO_LLM]
-        for spec in self.steps:
-            model = spec.model or (self.agents.get(spec.agent, {}).get("model")
-                                   if spec.agent else None)
-            if model == NO_LLM:
-                spec.candidates = [NO_LLM]
-            elif model is not None and spec.candidates is None:
-                spec.candidates = list(real)
-
     def _fill_sizes(self) -> None:
         """Output sizes: stated, profiled, computed from what a step reads, or assumed."""
         by_id = {s.id: s for s in self.steps}
@@ -427,9 +398,6 @@ class Draft:
             model = spec.model or (self.agents.get(spec.agent, {}).get("model")
                                    if spec.agent else None)
             if model is not None and (spec.kind in MODEL_KINDS or spec.kind == "router"):
-                if model == NO_LLM:
-                    spec.output_tokens = 0.0
-                    continue
                 out = DEFAULT_OUTPUT_TOKENS
                 if spec.output_cap is not None and spec.output_cap < out:
                     out, capped = spec.output_cap, True

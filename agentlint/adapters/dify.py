@@ -294,8 +294,7 @@ class _Reader:
                              "chunks where top_k is not set); give output_tokens per step "
                              "in agentlint.profile.yaml", node.at)
         elif kind == "if-else":
-            spec.kind = "router"
-            spec.model = draft.no_llm(node.at)
+            spec.kind = "router"  # decided by code: a router without a model
             spec.prompt = self.selector_lines(
                 {k: data[k] for k in ("cases", "conditions") if k in data}, node)
         elif kind == "template-transform":

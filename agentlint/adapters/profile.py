@@ -339,13 +339,11 @@ def apply_profile(draft: Draft) -> None:
                              "likely; give share per branch step in agentlint.profile.yaml",
                              spec.at)
     if profile.candidates:
-        from agentlint.adapters.common import NO_LLM
-
         extra = [draft.model(name, profile.candidates_at) for name in profile.candidates]
         for spec in draft.steps:
             own = spec.model or (draft.agents.get(spec.agent, {}).get("model")
                                  if spec.agent else None)
-            if own is not None and own != NO_LLM and spec.candidates is None:
+            if own is not None and spec.candidates is None:
                 spec.candidates = list(dict.fromkeys([own, *extra]))
     if assumed_calls:
         from agentlint.adapters.common import DEFAULT_TOOL_LOOP_CALLS

@@ -285,8 +285,7 @@ class _Reader:
                 continue
             routed.add(router_id)
             if router.kind == "tool":
-                router.tool = None
-                router.model = self.draft.no_llm(router.at)
+                router.tool = None  # a python switch: a router without a model
             router.kind = "router"
             router.routes = [(n.id, val_pos(mapping(n.body.get("activate")), "is",
                                             n.when[2] if n.when else n.raw.at()))

@@ -469,6 +469,11 @@ def repeated_context(ctx: Context) -> Iterator[Finding]:
     the input's declaration or the producing step, with the input tokens and
     dollars per run spent reading it.
 
+    Also several smaller sources that add up: when ``min_readers`` or more
+    model steps on the main line each re-read at least half of ``min_tokens``
+    from the same inputs and outputs (eight evaluators each reading the
+    question, the answer and the context), reported once at the first of them.
+
     Why it costs
     ------------
     In a multi-agent workflow input tokens, not output tokens, are where the
@@ -528,6 +533,65 @@ def repeated_context(ctx: Context) -> Iterator[Finding]:
             f"{tokens(size * reads)} input tokens and {usd(dollars)}; give each step only "
             "the part it needs, or merge the readers into one call",
             where, key=f"{ns}:{name}")
+    yield from _same_context_readers(ctx, readers, min_readers, min_tokens)
+
+
+def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]],
+                          min_readers: int, min_tokens: float) -> Iterator[Finding]:
+    """Many steps re-reading the same small sources, which add up to a large context.
+
+    Eight evaluators that each read the question, the answer and the context
+    re-feed the same couple of thousand tokens eight times, although no single
+    source reaches ``min_tokens``. Sources read by ``min_readers`` steps or more
+    are pooled; steps that read at least half of ``min_tokens`` from the pool
+    are reported together, once, when what they re-read beyond the first
+    reader reaches ``min_tokens``. One pass over the references: linear.
+    """
+    wf = ctx.wf
+
+    def size_of(source: tuple[str, str]) -> float:
+        ns, name = source
+        if ns == "inputs":
+            return wf.inputs[name].tokens
+        src = wf.step(name)
+        return src.output_tokens * src.fan_out
+
+    g = ctx.graph
+    # Model calls on the main line only: alternatives of a router never run
+    # together, and a router passing the input on to its workers is the point.
+    readers = {s: [i for i in who if wf.steps[i].model is not None
+                   and wf.steps[i].kind != "router" and g.branch[i] is None]
+               for s, who in readers.items()}
+    pool = {s: size_of(s) for s, who in readers.items()
+            if len(who) >= min_readers and size_of(s) < min_tokens}
+    shared: dict[int, float] = {}
+    used: dict[int, list[tuple[str, str]]] = {}
+    for source, size in pool.items():
+        for i in readers[source]:
+            shared[i] = shared.get(i, 0.0) + size
+            used.setdefault(i, []).append(source)
+    # A single source is the per-source check's business; this one is for many small ones.
+    who = sorted(i for i, t in shared.items() if t >= min_tokens / 2 and len(used[i]) >= 2)
+    if len(who) < min_readers:
+        return
+    refed = sum(shared[i] for i in who) - max(shared[i] for i in who)
+    if refed < min_tokens:
+        return
+    rows = ctx.estimate.steps
+    sources = sorted({s for i in who for s in used[i]})
+    labels = [f"`{n}`" if ns == "inputs" else f"the output of {code(n)}" for ns, n in sources]
+    tokens_per_run = sum(shared[i] * rows[i].calls for i in who)
+    dollars = sum(shared[i] * input_price(wf.model_of(wf.steps[i])) * rows[i].calls / 1e6
+                  for i in who)
+    low, high = min(shared[i] for i in who), max(shared[i] for i in who)
+    span = tokens(low) if low == high else f"{tokens(low)} to {tokens(high)}"
+    first = wf.steps[who[0]]
+    yield ctx.report(
+        f"{len(who)} steps ({names([wf.steps[i].id for i in who])}) each re-read the same "
+        f"{', '.join(labels)} ({span} tokens per step): {tokens(tokens_per_run)} input "
+        f"tokens and {usd(dollars)} per run; merge the steps on one model into one call that "
+        "returns every answer, or put the shared text first so the prefix cache serves it",
+        step_pos(first), key=f"step:{first.id}/context")
 
 
 def _input_pos(wf: Workflow, name: str) -> tuple[int, int]:

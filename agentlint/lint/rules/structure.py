@@ -516,6 +516,10 @@ def router_context_transformation(ctx: Context) -> Iterator[Finding]:
     worker's reference to the router; the message names the inputs it
     should read as well.
 
+    Also a router that reads no run input at all, only the output of model
+    steps that did (a rewriter in front of a classifier): the branch is then
+    chosen from a paraphrase. Reported at the router's reference.
+
     Why it costs
     ------------
     A router is a classifier: its output is a label and perhaps a short
@@ -553,7 +557,13 @@ def router_context_transformation(ctx: Context) -> Iterator[Finding]:
     sources: dict[int, tuple[set[str], set[int]]] = {}
     for step in wf.steps:
         if step.routes:
-            sources[step.index] = (set(step.input_refs()), set(g.data_preds[step.index]))
+            preds = g.data_preds[step.index]
+            # What the router read, and the run inputs behind the outputs it read:
+            # a worker with the original input has what the router had, and more.
+            inputs = set(step.input_refs())
+            for p in preds:
+                inputs.update(wf.steps[p].input_refs())
+            sources[step.index] = (inputs, set(preds))
     if not sources:
         return
     branch = _worker_branches(g)
@@ -575,6 +585,37 @@ def router_context_transformation(ctx: Context) -> Iterator[Finding]:
                 carriers[r].add(v)
             elif r in preds and step.uses_model:
                 yield _transformation(ctx, step, wf.steps[r], src_inputs, src_steps)
+    for r in sources:
+        finding = _router_reads_rewrite(ctx, wf.steps[r])
+        if finding is not None:
+            yield finding
+
+
+def _router_reads_rewrite(ctx: Context, router: Step) -> Finding | None:
+    """A router that sees only a model's rewrite of the run inputs, not the inputs."""
+    wf, g = ctx.wf, ctx.graph
+    preds = g.data_preds[router.index]
+    # A router without a model is a switch on a label another step produced
+    # (promptflow's python switch after an LLM classifier): nothing to reread.
+    if router.input_refs() or not preds or not router.uses_model:
+        return None
+    if not all(wf.steps[p].uses_model for p in preds):
+        return None
+    upstream = sorted({name for p in preds for name in wf.steps[p].input_refs()})
+    if not upstream:
+        return None
+    first = wf.steps[preds[0]]
+    ref = next(r for r in router.refs if r.kind == "steps" and r.name == first.id)
+    inputs = ", ".join(f"{{{{ inputs.{name} }}}}" for name in upstream)
+    size = sum(wf.inputs[name].tokens for name in upstream)
+    rewrites = ", ".join(code(wf.steps[p].id) for p in preds)
+    return ctx.report(
+        f"router {code(router.id)} chooses a branch from the output of {rewrites} "
+        f"({tokens(sum(_out(wf.steps[p]) for p in preds))} tokens), a model's rewrite of "
+        f"{inputs} ({tokens(size)} tokens), never from the input itself: a misreading "
+        f"upstream sends the run down the wrong branch and every worker inherits it; give "
+        f"the router {inputs} as well",
+        locate_ref(wf, router, ref), key=f"step:{router.id}/prompt")
 
 
 def _chain(g: Graph, key: BranchKey | None) -> list[BranchKey]:
