@@ -1,0 +1,20 @@
+"""The optimizer: a MILP over model routing, retries, parallel grouping and step cuts.
+
+``optimize(wf)`` proposes the change to a workflow that meets its budgets
+best (see docs/optimizer.md). PuLP is imported only when a solve starts, so
+importing this package costs nothing for ``lint`` and ``estimate``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["OBJECTIVES", "optimize"]
+
+OBJECTIVES = ("default", "cost", "latency", "reliability")
+
+
+def optimize(wf: Any, **kwargs: Any) -> Any:
+    from agentlint.optimizer.run import optimize as run
+
+    return run(wf, **kwargs)

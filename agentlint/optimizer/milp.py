@@ -1,0 +1,550 @@
+"""The optimizer's mixed-integer program, written with PuLP.
+
+One binary per (step, option) where an option is a (model, retries) pair with
+its figures precomputed, so cost, time and log-success are linear in the
+decisions; one binary per cuttable step; in sequential mode one binary per
+boundary between listed steps that may open or close a parallel group.
+
+Units are scaled so the solver's absolute tolerances are negligible: cost in
+micro-dollars, time in milliseconds, log-reliability times 1e6. Every plan is
+read back as integers and re-evaluated exactly (``plan.figures``), never taken
+from the solver's continuous values.
+
+PuLP is imported here only: ``lint`` and ``estimate`` never pay for it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentlint.errors import UsageError
+from agentlint.optimizer.plan import Plan
+from agentlint.optimizer.problem import Problem
+
+COST_SCALE = 1e6  # micro-dollars
+TIME_SCALE = 1e3  # milliseconds
+LOG_SCALE = 1e6
+#: relative optimality gap the solvers must close before calling a plan optimal
+GAP_REL = 1e-9
+
+METRICS = ("cost_usd", "latency_s", "reliability")
+
+
+def _pulp() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pulp
+    return pulp
+
+
+def highs_available() -> bool:
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return bool(_pulp().HiGHS().available())
+
+
+def _cbc(pulp: Any, **kwargs: Any) -> Any:
+    """CBC: a ``cbc`` on the PATH, else the binary bundled with PuLP."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        coin = pulp.COIN_CMD(**kwargs)
+        if coin.available():
+            return coin
+        return pulp.PULP_CBC_CMD(**kwargs)
+
+
+def cbc_available() -> bool:
+    pulp = _pulp()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bool(_cbc(pulp, msg=False).available())
+
+
+def pick_solver(name: str) -> str:
+    """``auto``: HiGHS when highspy is installed, else CBC."""
+    if name == "highs":
+        if not highs_available():
+            raise UsageError("--solver highs needs the highspy package "
+                             "(pip install highspy), or use --solver cbc")
+        return "highs"
+    if name == "cbc":
+        if not cbc_available():
+            raise UsageError("--solver cbc: PuLP's CBC binary is not available here")
+        return "cbc"
+    if highs_available():
+        return "highs"
+    if cbc_available():
+        return "cbc"
+    raise UsageError("no MILP solver available: install highspy (pip install highspy)")
+
+
+class Lin:
+    """A linear expression as {variable: coefficient} + constant (duplicates summed)."""
+
+    __slots__ = ("const", "terms")
+
+    def __init__(self, const: float = 0.0) -> None:
+        self.terms: dict[Any, float] = {}
+        self.const = const
+
+    def add(self, var: Any, coef: float) -> Lin:
+        if coef:
+            self.terms[var] = self.terms.get(var, 0.0) + coef
+        return self
+
+    def add_lin(self, other: Lin, factor: float = 1.0) -> Lin:
+        for var, coef in other.terms.items():
+            self.add(var, coef * factor)
+        self.const += other.const * factor
+        return self
+
+    def pulp(self, pulp: Any) -> Any:
+        return pulp.LpAffineExpression(self.terms, constant=self.const)
+
+
+@dataclass
+class Outcome:
+    """One solve: status, the plan read back, and what it took."""
+
+    status: str  # optimal | feasible | infeasible | unknown
+    plan: Plan | None
+    gap: float | None
+    seconds: float
+
+
+@dataclass
+class Formulation:
+    p: Problem
+    solver: str
+    pulp: Any = None
+    constraints: list[Any] = field(default_factory=list)
+    budget_rows: dict[str, Any] = field(default_factory=dict)
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    solves: int = 0
+    variables: int = 0
+
+    def __post_init__(self) -> None:
+        start = time.perf_counter()
+        self.pulp = _pulp()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._build()
+        self.build_seconds = time.perf_counter() - start
+
+    # -- variables and expressions ---------------------------------------------------------
+
+    def _var(self, name: str, binary: bool = False, low: float | None = 0.0,
+             up: float | None = None) -> Any:
+        pulp = self.pulp
+        self.variables += 1
+        if binary:
+            return pulp.LpVariable(name, 0, 1, pulp.LpBinary)
+        return pulp.LpVariable(name, low, up, pulp.LpContinuous)
+
+    def slack(self, name: str) -> Any:
+        """A fresh continuous variable >= 0 (for rows added after the build)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self._var(name)
+
+    def _row(self, lhs: Lin, sense: str, rhs: float = 0.0) -> Any:
+        """Add ``lhs (<=|>=|==) rhs``; constant-only rows are checked, not sent."""
+        pulp = self.pulp
+        if not lhs.terms:
+            value = lhs.const
+            ok = (value <= rhs + 1e-9 if sense == "<=" else value >= rhs - 1e-9
+                  if sense == ">=" else abs(value - rhs) <= 1e-9)
+            if not ok:
+                self.constant_infeasible = True
+            return None
+        s = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE,
+             "==": pulp.LpConstraintEQ}[sense]
+        row = pulp.LpConstraint(lhs.pulp(pulp), s, f"r{len(self.constraints)}", rhs)
+        self.constraints.append(row)
+        return row
+
+    def _build(self) -> None:
+        p = self.p
+        self.constant_infeasible = False
+        n = p.n
+        self.x: list[list[Any]] = []
+        self.cut: list[Any] = [None] * n
+        self.sel: list[list[Lin]] = []
+        for i, choice in enumerate(p.choices):
+            if choice.cuttable:
+                self.cut[i] = self._var(f"c{i}", binary=True)
+            k = len(choice.options)
+            if k == 1:
+                lin = Lin(1.0)
+                if self.cut[i] is not None:
+                    lin.add(self.cut[i], -1.0)
+                self.x.append([None])
+                self.sel.append([lin])
+                continue
+            xs = [self._var(f"x{i}_{j}", binary=True) for j in range(k)]
+            self.x.append(xs)
+            self.sel.append([Lin().add(v, 1.0) for v in xs])
+            row = Lin()
+            for v in xs:
+                row.add(v, 1.0)
+            if self.cut[i] is not None:
+                row.add(self.cut[i], 1.0)
+            self._row(row, "==", 1.0)
+        # cost, reliability, changes, durations
+        self.cost = Lin()
+        self.logr = Lin()
+        self.changes = Lin()
+        self.cuts = Lin()
+        self.dur: list[Lin] = []
+        for i, choice in enumerate(p.choices):
+            d = Lin()
+            for j, o in enumerate(choice.options):
+                sel = self.sel[i][j]
+                self.cost.add_lin(sel, o.cost * COST_SCALE)
+                self.logr.add_lin(sel, o.log_success * LOG_SCALE)
+                if o.changes:
+                    self.changes.add_lin(sel, float(o.changes))
+                d.add_lin(sel, o.time * TIME_SCALE)
+            self.dur.append(d)
+            if self.cut[i] is not None:
+                self.cuts.add(self.cut[i], 1.0)
+                self.changes.add(self.cut[i], 1.0)
+        self._savings()
+        # at least one step stays, and one step of each loop
+        if all(self.cut[i] is not None for i in range(n)):
+            row = Lin()
+            for i in range(n):
+                row.add(self.cut[i], 1.0)
+            self._row(row, "<=", n - 1)
+        for body in p.loop_bodies:
+            row = Lin()
+            for i in body:
+                row.add(self.cut[i], 1.0)
+            self._row(row, "<=", len(body) - 1)
+        self.latency_var = self._var("L")
+        if p.sequential:
+            self._sequential()
+        else:
+            self._dag()
+        self.budget_lins = {"cost_usd": (self.cost, "<=", COST_SCALE),
+                            "latency_s": (Lin().add(self.latency_var, 1.0), "<=", TIME_SCALE),
+                            "reliability": (self.logr, ">=", LOG_SCALE)}
+
+    def _savings(self) -> None:
+        """A reader's input shrinks when a source is cut: w = chosen option AND cut."""
+        p = self.p
+        for src, readers in p.readers.items():
+            c = self.cut[src]
+            for z in readers:
+                opts = p.choices[z].options
+                if len(opts) == 1 and self.cut[z] is None:
+                    saved = opts[0].savings.get(src, 0.0)
+                    self.cost.add(c, -saved * COST_SCALE)
+                    continue
+                total = Lin()
+                for j, o in enumerate(opts):
+                    saved = o.savings.get(src, 0.0)
+                    if not saved:
+                        continue
+                    w = self._var(f"w{z}_{j}_{src}", up=1.0)
+                    self.cost.add(w, -saved * COST_SCALE)
+                    self._row(Lin().add(w, 1.0).add_lin(self.sel[z][j], -1.0), "<=", 0.0)
+                    total.add(w, 1.0)
+                if total.terms:
+                    self._row(total.add(c, -1.0), "<=", 0.0)
+
+    def _dag(self) -> None:
+        p = self.p
+        n = p.n
+        start: list[Lin] = []
+        for v in range(n):
+            if p.preds[v]:
+                start.append(Lin().add(self._var(f"t{v}"), 1.0))
+            else:
+                start.append(Lin())
+        # A step bounds the latency directly when nothing after it is sure to stay.
+        has_succ = [False] * n
+        for v in range(n):
+            for u in p.preds[v]:
+                if self.cut[v] is None:
+                    has_succ[u] = True
+                row = Lin().add_lin(start[v]).add_lin(start[u], -1.0).add_lin(self.dur[u], -1.0)
+                if self.cut[v] is not None:
+                    row.add(self.cut[v], p.finish_max[u] * TIME_SCALE)
+                self._row(row, ">=", 0.0)
+        for v in range(n):
+            if not has_succ[v]:
+                row = Lin().add(self.latency_var, 1.0).add_lin(start[v], -1.0)
+                row.add_lin(self.dur[v], -1.0)
+                self._row(row, ">=", 0.0)
+
+    def _sequential(self) -> None:
+        p = self.p
+        total = Lin()
+        self.merge: dict[int, Any] = {}
+        for si, seg in enumerate(p.segments):
+            if seg.free:
+                total.add_lin(self._free_segment(si, seg))
+            else:
+                total.add_lin(self._fixed_group(si, seg))
+        row = Lin().add(self.latency_var, 1.0).add_lin(total, -1.0)
+        self._row(row, ">=", 0.0)
+
+    def _fixed_group(self, si: int, seg: Any) -> Lin:
+        p = self.p
+        pos = seg.positions
+        if len(pos) == 1:
+            return Lin().add_lin(self.dur[pos[0]])
+        t = self._var(f"T{si}")
+        if not seg.edges:
+            for v in pos:
+                self._row(Lin().add(t, 1.0).add_lin(self.dur[v], -1.0), ">=", 0.0)
+            return Lin().add(t, 1.0)
+        preds: dict[int, list[int]] = {v: [] for v in pos}
+        for u, v in seg.edges:
+            preds[v].append(u)
+        start = {v: (Lin().add(self._var(f"s{v}"), 1.0) if preds[v] else Lin()) for v in pos}
+        for v in pos:
+            for u in preds[v]:
+                row = Lin().add_lin(start[v]).add_lin(start[u], -1.0).add_lin(self.dur[u], -1.0)
+                if self.cut[v] is not None:
+                    row.add(self.cut[v], p.finish_max[u] * TIME_SCALE)
+                self._row(row, ">=", 0.0)
+            row = Lin().add(t, 1.0).add_lin(start[v], -1.0).add_lin(self.dur[v], -1.0)
+            self._row(row, ">=", 0.0)
+        return Lin().add(t, 1.0)
+
+    def _free_segment(self, si: int, seg: Any) -> Lin:
+        """Groups inside a run of listed steps: running maximum with merge binaries."""
+        p = self.p
+        pos = seg.positions
+        if len(pos) == 1:
+            return Lin().add_lin(self.dur[pos[0]])
+        big = max(max(o.time for o in p.choices[v].options) for v in pos) * TIME_SCALE
+        m = {v: self._var(f"m{v}", binary=True) for v in pos[1:]}
+        self.merge.update(m)
+        for v in pos[1:]:
+            if p.current_merge[v]:
+                self.changes.add(m[v], -1.0).const += 1.0
+            else:
+                self.changes.add(m[v], 1.0)
+        r = {v: self._var(f"R{v}") for v in pos}
+        out = Lin()
+        for idx, v in enumerate(pos):
+            self._row(Lin().add(r[v], 1.0).add_lin(self.dur[v], -1.0), ">=", 0.0)
+            if idx > 0:
+                u = pos[idx - 1]
+                # R_v >= R_u - big * (1 - m_v)
+                self._row(Lin().add(r[v], 1.0).add(r[u], -1.0).add(m[v], -big), ">=", -big)
+            if idx + 1 < len(pos):
+                e = self._var(f"E{v}")
+                # E_v >= R_v - big * m_next: the group closes at v
+                self._row(Lin().add(e, 1.0).add(r[v], -1.0).add(m[pos[idx + 1]], big),
+                          ">=", 0.0)
+                out.add(e, 1.0)
+            else:
+                out.add(r[v], 1.0)
+        index = {v: k for k, v in enumerate(pos)}
+
+        def splits(a: int, b: int) -> Lin:
+            """Boundaries that open a group strictly after position a up to b."""
+            lin = Lin()
+            for v in pos[index[a] + 1:index[b] + 1]:
+                lin.add(m[v], -1.0).const += 1.0
+            return lin
+
+        # members of one group must not depend on each other (unless one is cut)
+        for u, v in sorted(set(seg.edges)):
+            row = splits(u, v)
+            for w in (u, v):
+                if self.cut[w] is not None:
+                    row.add(self.cut[w], 1.0)
+            self._row(row, ">=", 1.0)
+        k = p.max_concurrency
+        if k is not None and len(pos) > k:
+            for a_idx in range(len(pos)):
+                always = 0
+                for b_idx in range(a_idx, len(pos)):
+                    if self.cut[pos[b_idx]] is None:
+                        always += 1
+                    if b_idx - a_idx < k:
+                        continue
+                    width = b_idx - a_idx + 1
+                    row = splits(pos[a_idx], pos[b_idx])
+                    row = Lin().add_lin(row, float(width))
+                    for v in pos[a_idx:b_idx + 1]:
+                        row.const -= 1.0
+                        if self.cut[v] is not None:
+                            row.add(self.cut[v], 1.0)
+                    self._row(row, ">=", -float(k))
+                    if always >= k + 1:
+                        break
+        return out
+
+    # -- solving --------------------------------------------------------------------------
+
+    def objective(self, name: str) -> tuple[Lin, float]:
+        """(expression to minimise, factor from the expression to the metric's unit)."""
+        if name == "cost_usd":
+            return self.cost, 1.0 / COST_SCALE
+        if name == "latency_s":
+            return Lin().add(self.latency_var, 1.0), 1.0 / TIME_SCALE
+        if name == "reliability":
+            return Lin().add_lin(self.logr, -1.0), -1.0 / LOG_SCALE
+        if name == "cuts":
+            return self.cuts, 1.0
+        if name == "changes":
+            return self.changes, 1.0
+        raise ValueError(name)
+
+    def nogood(self, plan: Plan) -> tuple[Lin, str, float]:
+        """A row that excludes exactly this assignment (all its binaries at once)."""
+        lin = Lin()
+        count = 0
+        for i, c in enumerate(plan.choice):
+            cut = self.cut[i]
+            if c is None:
+                lin.add(cut, -1.0)  # (1 - cut)
+                count += 1
+            elif self.x[i][0] is None:
+                if cut is not None:
+                    lin.add(cut, 1.0)
+            else:
+                lin.add(self.x[i][c], -1.0)
+                count += 1
+        for v, var in getattr(self, "merge", {}).items():
+            if plan.merge[v]:
+                lin.add(var, -1.0)
+                count += 1
+            else:
+                lin.add(var, 1.0)
+        lin.const += count
+        return lin, ">=", 1.0
+
+    def budget_row(self, name: str, limit: float) -> tuple[Lin, str, float]:
+        lin, sense, scale = self.budget_lins[name]
+        if name == "reliability":
+            rhs = math.log(limit) * scale if limit > 0 else -math.inf
+        else:
+            rhs = limit * scale
+        return lin, sense, rhs
+
+    def solve(self, minimise: Lin, rows: list[tuple[Lin, str, float]],
+              time_limit: float | None) -> Outcome:
+        """Minimise ``minimise`` under the base rows plus ``rows``."""
+        pulp = self.pulp
+        start = time.perf_counter()
+        extra = []
+        infeasible = self.constant_infeasible
+        for lin, sense, rhs in rows:
+            if rhs == -math.inf and sense == ">=":
+                continue
+            if not lin.terms:
+                value = lin.const
+                if (sense == "<=" and value > rhs + 1e-9) or (sense == ">=" and value
+                                                               < rhs - 1e-9):
+                    infeasible = True
+                continue
+            s = pulp.LpConstraintLE if sense == "<=" else pulp.LpConstraintGE
+            extra.append(pulp.LpConstraint(lin.pulp(pulp), s, f"e{len(extra)}", rhs))
+        if infeasible:
+            return Outcome("infeasible", None, None, 0.0)
+        prob = pulp.LpProblem("agentlint", pulp.LpMinimize)
+        for row in self.constraints:
+            prob.addConstraint(row)
+        for row in extra:
+            prob.addConstraint(row)
+        objective = minimise.pulp(pulp)
+        if not minimise.terms:
+            objective = pulp.LpAffineExpression({self.latency_var: 0.0}, constant=minimise.const)
+        prob.setObjective(objective)
+        status, gap = self._run(prob, time_limit)
+        plan = self._read(prob) if status in ("optimal", "feasible") else None
+        del prob
+        seconds = time.perf_counter() - start
+        self.solve_seconds += seconds
+        self.solves += 1
+        return Outcome(status, plan, gap, seconds)
+
+    def _run(self, prob: Any, time_limit: float | None) -> tuple[str, float | None]:
+        pulp = self.pulp
+        limit = None if time_limit is None else max(0.05, float(time_limit))
+        gap = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if self.solver == "highs":
+                solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=GAP_REL, gapAbs=1e-6,
+                                    threads=1, random_seed=0)
+                prob.solve(solver)
+                model = getattr(prob, "solverModel", None)
+                if model is not None:
+                    try:
+                        gap = float(model.getInfo().mip_gap)
+                    except Exception:  # pragma: no cover - depends on the highspy build
+                        gap = None
+                    prob.solverModel = None
+            else:
+                with tempfile.TemporaryDirectory(prefix="agentlint-cbc-") as tmp:
+                    log = os.path.join(tmp, "cbc.log")
+                    solver = _cbc(pulp, msg=False, timeLimit=limit, gapRel=GAP_REL,
+                                  gapAbs=1e-6, keepFiles=False, logPath=log, threads=1)
+                    solver.tmpDir = tmp
+                    prob.solve(solver)
+                    gap = _cbc_gap(log)
+        sol = prob.sol_status
+        if sol == pulp.LpSolutionOptimal:
+            return "optimal", 0.0
+        if sol == pulp.LpSolutionIntegerFeasible:
+            return "feasible", gap
+        if prob.status == pulp.LpStatusInfeasible or sol == pulp.LpSolutionInfeasible:
+            return "infeasible", None
+        return "unknown", None
+
+    def _read(self, prob: Any) -> Plan:
+        p = self.p
+        choice: list[int | None] = []
+        for i, xs in enumerate(self.x):
+            c = self.cut[i]
+            if c is not None and (c.varValue or 0.0) > 0.5:
+                choice.append(None)
+                continue
+            if len(xs) == 1:
+                choice.append(0)
+                continue
+            values = [(v.varValue or 0.0) for v in xs]
+            choice.append(max(range(len(values)), key=lambda j: (values[j], -j)))
+        merge = list(p.current_merge)
+        for v, var in getattr(self, "merge", {}).items():
+            merge[v] = (var.varValue or 0.0) > 0.5
+        return Plan(choice, merge)
+
+
+_CBC_GAP = re.compile(r"^Gap:\s*([-+0-9.eE]+)", re.M)
+_CBC_OBJ = re.compile(r"^Objective value:\s*([-+0-9.eE]+)", re.M)
+_CBC_BOUND = re.compile(r"^Lower bound:\s*([-+0-9.eE]+)", re.M)
+
+
+def _cbc_gap(log: str) -> float | None:
+    try:
+        with open(log, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    match = _CBC_GAP.search(text)
+    if match:
+        return float(match.group(1))
+    obj, bound = _CBC_OBJ.search(text), _CBC_BOUND.search(text)
+    if obj and bound:
+        o, b = float(obj.group(1)), float(bound.group(1))
+        return abs(o - b) / max(abs(o), 1e-12)
+    return None

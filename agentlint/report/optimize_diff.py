@@ -1,0 +1,19 @@
+"""The proposed change as a unified diff of the spec (for ``git apply`` or review)."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+
+def render(result: Any) -> str:
+    if result.proposal is None or result.status == "infeasible":
+        return ""
+    old = result.problem.wf.text
+    new = result.proposal.rewrite.text
+    name = result.before.file.lstrip("./") or result.before.file
+    diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                fromfile=f"a/{name}", tofile=f"b/{name}")
+    text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in diff)
+    return text
