@@ -1,0 +1,331 @@
+"""The optimizer against exhaustive search on small generated workflows.
+
+For each generated spec every assignment (model and retries per step, cut or
+keep for optional steps, and in sequential mode every way to group the listed
+steps) is built as a modified Workflow and priced with ``estimate``. The
+optimizer's plan must reach the best objective value under the budgets, agree
+on feasibility, meet the budgets when re-estimated from the rewritten text,
+and report figures equal to that estimate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import os
+import tempfile
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agentlint.graph.estimate import estimate
+from agentlint.optimizer.problem import candidate_models, retry_range
+from agentlint.optimizer.run import optimize
+from agentlint.spec.load import load_workflow
+from agentlint.spec.model import Workflow
+
+#: most assignments one generated spec may have (keeps the test under a minute)
+MAX_ASSIGNMENTS = 3000
+REL = 1e-6
+
+
+@st.composite
+def specs(draw: Any, execution: str) -> dict[str, Any]:
+    n = draw(st.integers(4, 6))
+    n_models = draw(st.integers(2, 3))
+    models = {}
+    for m in range(n_models):
+        models[f"m{m}"] = {
+            "input_per_mtok": draw(st.sampled_from([0.15, 0.4, 1.25, 3.0])),
+            "output_per_mtok": draw(st.sampled_from([0.6, 1.6, 10.0, 15.0])),
+            "ttft_s": draw(st.sampled_from([0.3, 0.5, 1.1])),
+            "tokens_per_s": draw(st.sampled_from([40, 90, 200])),
+            "p_ok": draw(st.sampled_from([0.9, 0.95, 0.97, 0.99, 0.999])),
+        }
+    steps: list[dict[str, Any]] = []
+    deps: list[set[int]] = []
+    for i in range(n):
+        step: dict[str, Any] = {"id": f"s{i}"}
+        reads = sorted(j for j in range(i) if draw(st.booleans()) and draw(st.booleans()))
+        needs = []
+        if i and not reads and draw(st.integers(0, 4)) == 0:
+            needs = [draw(st.integers(0, i - 1))]
+        deps.append(set(reads) | set(needs))
+        if draw(st.integers(0, 5)) == 0:
+            step.update({"kind": "tool", "tool": "fetch"})
+            if reads:
+                step["context"] = [f"s{j}" for j in reads]
+        else:
+            step["model"] = f"m{draw(st.integers(0, n_models - 1))}"
+            parts = [f"Task {i}."] + ["{{ steps.s" + str(j) + ".output }}" for j in reads]
+            if draw(st.booleans()):
+                parts.append("{{ inputs.doc }}")
+            # text after the last placeholder: removing one leaves the rest as written
+            step["prompt"] = " ".join([*parts, "Answer."])
+            step["output_tokens"] = draw(st.sampled_from([40, 200, 800]))
+        if needs:
+            step["needs"] = [f"s{j}" for j in needs]
+        if draw(st.booleans()):
+            step["retries"] = draw(st.integers(0, 2))
+        step["max_retries"] = draw(st.integers(0, 2))
+        if draw(st.integers(0, 2)) == 0:
+            step["optional"] = True
+        if draw(st.integers(0, 4)) == 0:
+            step["calls"] = 2
+        steps.append(step)
+    if execution == "sequential":
+        # existing groups: consecutive independent steps sharing a label
+        label = 0
+        i = 1
+        while i < n:
+            if draw(st.integers(0, 3)) == 0 and (i - 1) not in deps[i]:
+                label += 1
+                steps[i - 1]["parallel"] = steps[i]["parallel"] = f"p{label}"
+                i += 2
+            else:
+                i += 1
+    spec: dict[str, Any] = {
+        "agentlint": 1, "name": "gen", "execution": execution, "models": models,
+        "tools": {"fetch": {"per_call_usd": 0.001, "per_call_s": 0.7, "p_ok": 0.97}},
+        "inputs": {"doc": {"tokens": draw(st.sampled_from([300, 3000]))}},
+        "steps": steps,
+    }
+    if execution == "sequential" and draw(st.integers(0, 3)) == 0:
+        spec["max_concurrency"] = 2
+    return spec
+
+
+def _size(wf: Workflow) -> int:
+    total = 1
+    for step in wf.steps:
+        k = len(candidate_models(wf, step)) * len(retry_range(wf, step))
+        total *= k + (1 if step.optional else 0)
+    if wf.execution == "sequential":
+        total *= 2 ** (len(wf.steps) - 1)
+    return total
+
+
+def _shrink(spec: dict[str, Any]) -> dict[str, Any]:
+    """Lower max_retries until exhaustive search stays affordable."""
+    for step in reversed(spec["steps"]):
+        wf = _load_text(spec)
+        if _size(wf) <= MAX_ASSIGNMENTS:
+            break
+        step["max_retries"] = 0
+        step["retries"] = 0
+    while _size(_load_text(spec)) > MAX_ASSIGNMENTS:
+        for step in spec["steps"]:
+            step.pop("optional", None)
+        if _size(_load_text(spec)) > MAX_ASSIGNMENTS:
+            spec["steps"].pop()
+            for step in spec["steps"]:
+                for key in ("needs", "context"):
+                    if key in step:
+                        step[key] = [s for s in step[key]
+                                     if int(s[1:]) < len(spec["steps"])]
+                        if not step[key]:
+                            del step[key]
+                if "prompt" in step:
+                    gone = f"{{{{ steps.s{len(spec['steps'])}.output }}}}"
+                    step["prompt"] = step["prompt"].replace(" " + gone, "")
+    return spec
+
+
+def _load_text(spec: dict[str, Any]) -> Workflow:
+    from agentlint.spec.load import build
+    from agentlint.spec.yamlload import load_text
+
+    text = yaml.safe_dump(spec, sort_keys=False, width=10**6)
+    return build(load_text(text, "gen.yaml"), "gen.yaml", text, ".", ".")
+
+
+# -- the oracle --------------------------------------------------------------------------
+
+
+def _variant(wf: Workflow, models: list[Any], retries: list[int], cut: list[bool],
+             labels: list[str | None]) -> Workflow:
+    """``wf`` with the steps set as given; cut steps gone and their readers' refs with them."""
+    gone = {s.id for s, c in zip(wf.steps, cut, strict=True) if c}
+    steps = []
+    for step, m, k, c, label in zip(wf.steps, models, retries, cut, labels, strict=True):
+        if c:
+            continue
+        steps.append(dataclasses.replace(
+            step, index=len(steps), model=m, retries=k, parallel=label,
+            refs=[r for r in step.refs if not (r.kind == "steps" and r.name in gone)],
+            context=[x for x in step.context if x not in gone],
+            needs=[x for x in step.needs if x not in gone]))
+    return dataclasses.replace(wf, steps=steps,
+                               step_index={s.id: i for i, s in enumerate(steps)})
+
+
+def _groupings(wf: Workflow, cut: list[bool]) -> list[list[str | None]]:
+    """Every labelling of the kept steps into consecutive groups that the rules allow."""
+    kept = [i for i, c in enumerate(cut) if not c]
+    if wf.execution != "sequential":
+        return [[wf.steps[i].parallel for i in range(len(wf.steps))]]
+    gone = {wf.steps[i].id for i, c in enumerate(cut) if c}
+    dep = {(wf.step_index[name], s.index) for s in wf.steps
+           for name in [*s.step_refs(), *s.needs] if name not in gone}
+    out = []
+    for bits in itertools.product((False, True), repeat=max(0, len(kept) - 1)):
+        groups = [[kept[0]]]
+        for v, merged in zip(kept[1:], bits, strict=True):
+            if merged:
+                groups[-1].append(v)
+            else:
+                groups.append([v])
+        if wf.max_concurrency and any(len(g) > wf.max_concurrency for g in groups):
+            continue
+        if any((u, v) in dep for g in groups for u in g for v in g):
+            continue
+        labels: list[str | None] = [None] * len(wf.steps)
+        for k, g in enumerate(groups):
+            if len(g) > 1:
+                for v in g:
+                    labels[v] = f"q{k}"
+        out.append(labels)
+    return out
+
+
+def exhaustive(wf: Workflow) -> list[tuple[int, float, float, float]]:
+    """(cuts, cost, latency, reliability) of every assignment."""
+    per_step = []
+    for step in wf.steps:
+        opts: list[tuple[Any, int, bool]] = [
+            (m, k, False) for m in candidate_models(wf, step) for k in retry_range(wf, step)]
+        if step.optional:
+            opts.append((step.model, step.retries, True))
+        per_step.append(opts)
+    results = []
+    for combo in itertools.product(*per_step):
+        cut = [c for _, _, c in combo]
+        if all(cut):
+            continue
+        models = [m for m, _, _ in combo]
+        retries = [k for _, k, _ in combo]
+        for labels in _groupings(wf, cut):
+            est = estimate(_variant(wf, models, retries, cut, labels))
+            results.append((sum(cut), est.cost_usd, est.latency_s, est.reliability))
+    return results
+
+
+def _meets(row: tuple[int, float, float, float], budgets: dict[str, float]) -> bool:
+    _, cost, latency, rel = row
+    return (cost <= budgets.get("cost_usd", math.inf)
+            and latency <= budgets.get("latency_s", math.inf)
+            and rel >= budgets.get("reliability", -math.inf))
+
+
+def _best(rows: list[tuple[int, float, float, float]], objective: str) -> tuple[float, ...]:
+    if objective == "default":
+        return min((r[0], r[1]) for r in rows)
+    if objective == "cost":
+        return (min(r[1] for r in rows),)
+    if objective == "latency":
+        return (min(r[2] for r in rows),)
+    return (-max(r[3] for r in rows),)
+
+
+def _achieved(est: Any, objective: str) -> tuple[float, ...]:
+    if objective == "cost":
+        return (est.cost_usd,)
+    if objective == "latency":
+        return (est.latency_s,)
+    if objective == "reliability":
+        return (-est.reliability,)
+    raise AssertionError
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= REL * max(abs(a), abs(b), 1e-12)
+
+
+# -- the test ----------------------------------------------------------------------------
+
+
+def _check(spec: dict[str, Any], data: Any) -> None:
+    spec = _shrink(spec)
+    text = yaml.safe_dump(spec, sort_keys=False, width=10**6)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.mkdir(os.path.join(tmp, ".git"))
+        path = os.path.join(tmp, "gen.yaml")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        base = load_workflow(path)
+        rows = exhaustive(base)
+        now = estimate(base)
+        budgets: dict[str, float] = {}
+        if data.draw(st.booleans(), label="cost budget"):
+            budgets["cost_usd"] = now.cost_usd * data.draw(
+                st.sampled_from([0.2, 0.5, 0.8, 1.0, 1.3]), label="cost factor")
+        if data.draw(st.booleans(), label="latency budget"):
+            budgets["latency_s"] = now.latency_s * data.draw(
+                st.sampled_from([0.3, 0.6, 0.8, 1.0, 1.2]), label="latency factor")
+        if data.draw(st.booleans(), label="reliability budget"):
+            budgets["reliability"] = data.draw(
+                st.sampled_from([0.6, 0.8, 0.9, 0.95, 0.99]), label="reliability")
+        if budgets:
+            spec["budgets"] = budgets
+            text = yaml.safe_dump(spec, sort_keys=False, width=10**6)
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        wf = load_workflow(path)
+        feasible = [r for r in rows if _meets(r, budgets)]
+        objectives = ["default", data.draw(st.sampled_from(["cost", "latency", "reliability"]),
+                                           label="objective")]
+        for objective in objectives:
+            result = optimize(wf, objective=objective, time_limit=30)
+            assert (result.status != "infeasible") == bool(feasible), (objective, budgets)
+            if not feasible:
+                _check_relaxations(wf, path, rows, budgets, result)
+                continue
+            assert result.status == "optimal"
+            after = estimate(load_workflow(path, text=result.proposal.rewrite.text))
+            assert after.to_json() == result.after.to_json()
+            for b in after.budgets:
+                assert b.ok, (b.name, b.actual, b.limit)
+            fig = result.proposal.figures
+            assert _close(fig.cost_usd, after.cost_usd)
+            assert _close(fig.latency_s, after.latency_s)
+            assert _close(fig.reliability, after.reliability)
+            best = _best(feasible, objective)
+            if objective == "default":
+                assert fig.cuts == best[0]
+                assert _close(after.cost_usd, best[1]), (after.cost_usd, best[1])
+            else:
+                got = _achieved(after, objective)
+                assert _close(got[0], best[0]), (objective, got, best)
+
+
+def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[str, float],
+                       result: Any) -> None:
+    assert result.relaxations.keys() == budgets.keys()
+    for name, value in result.relaxations.items():
+        others = {k: v for k, v in budgets.items() if k != name}
+        possible = [r for r in rows if _meets(r, others)]
+        if value is None:
+            assert not possible
+            continue
+        idx = {"cost_usd": 1, "latency_s": 2, "reliability": 3}[name]
+        if name == "reliability":
+            assert _close(value, max(r[idx] for r in possible))
+        else:
+            assert _close(value, min(r[idx] for r in possible))
+        relaxed = dataclasses.replace(wf.budgets, **{name: value})
+        again = optimize(dataclasses.replace(wf, budgets=relaxed), objective="cost",
+                         time_limit=30, path=path)
+        assert again.status != "infeasible", (name, value)
+
+
+@pytest.mark.parametrize("execution", ["sequential", "dag"])
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_matches_exhaustive_search(execution: str, data: Any) -> None:
+    spec = data.draw(specs(execution), label="spec")
+    _check(spec, data)
