@@ -469,10 +469,10 @@ def repeated_context(ctx: Context) -> Iterator[Finding]:
     the input's declaration or the producing step, with the input tokens and
     dollars per run spent reading it.
 
-    Also several smaller sources that add up: when ``min_readers`` or more
+    Also several smaller run inputs that add up: when ``min_readers`` or more
     model steps on the main line each re-read at least half of ``min_tokens``
-    from the same inputs and outputs (eight evaluators each reading the
-    question, the answer and the context), reported once at the first of them.
+    from the same run inputs (eight evaluators each reading the question, the
+    answer and the context), reported once at the first of them.
 
     Why it costs
     ------------
@@ -538,7 +538,7 @@ def repeated_context(ctx: Context) -> Iterator[Finding]:
 
 def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]],
                           min_readers: int, min_tokens: float) -> Iterator[Finding]:
-    """Many steps re-reading the same small sources, which add up to a large context.
+    """Many steps re-reading the same small run inputs, which add up to a large context.
 
     Eight evaluators that each read the question, the answer and the context
     re-feed the same couple of thousand tokens eight times, although no single
@@ -562,8 +562,10 @@ def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]
     readers = {s: [i for i in who if wf.steps[i].model is not None
                    and wf.steps[i].kind != "router" and g.branch[i] is None]
                for s, who in readers.items()}
+    # Run inputs only: every reader gets the very same text. Step outputs differ
+    # from step to step and are judged one by one above.
     pool = {s: size_of(s) for s, who in readers.items()
-            if len(who) >= min_readers and size_of(s) < min_tokens}
+            if s[0] == "inputs" and len(who) >= min_readers and size_of(s) < min_tokens}
     shared: dict[int, float] = {}
     used: dict[int, list[tuple[str, str]]] = {}
     for source, size in pool.items():
@@ -579,7 +581,9 @@ def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]
         return
     rows = ctx.estimate.steps
     sources = sorted({s for i in who for s in used[i]})
-    labels = [f"`{n}`" if ns == "inputs" else f"the output of {code(n)}" for ns, n in sources]
+    labels = [f"`{n}`" for _, n in sources[:6]]
+    if len(sources) > 6:
+        labels.append(f"{len(sources) - 6} more inputs")
     tokens_per_run = sum(shared[i] * rows[i].calls for i in who)
     dollars = sum(shared[i] * input_price(wf.model_of(wf.steps[i])) * rows[i].calls / 1e6
                   for i in who)
