@@ -32,7 +32,8 @@ COST_SCALE = 1e6  # micro-dollars
 TIME_SCALE = 1e3  # milliseconds
 LOG_SCALE = 1e6
 #: relative optimality gap the solvers must close before calling a plan optimal
-GAP_REL = 1e-9
+#: (the solvers' own default; ``--gap`` changes it)
+DEFAULT_GAP = 1e-4
 
 METRICS = ("cost_usd", "latency_s", "reliability")
 
@@ -125,6 +126,7 @@ class Outcome:
 class Formulation:
     p: Problem
     solver: str
+    gap: float = DEFAULT_GAP
     pulp: Any = None
     constraints: list[Any] = field(default_factory=list)
     budget_rows: dict[str, Any] = field(default_factory=dict)
@@ -483,7 +485,7 @@ class Formulation:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if self.solver == "highs":
-                solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=GAP_REL, gapAbs=1e-6,
+                solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=self.gap, gapAbs=1e-6,
                                     threads=1, random_seed=0)
                 prob.solve(solver)
                 model = getattr(prob, "solverModel", None)
@@ -496,14 +498,14 @@ class Formulation:
             else:
                 with tempfile.TemporaryDirectory(prefix="agentlint-cbc-") as tmp:
                     log = os.path.join(tmp, "cbc.log")
-                    solver = _cbc(pulp, msg=False, timeLimit=limit, gapRel=GAP_REL,
+                    solver = _cbc(pulp, msg=False, timeLimit=limit, gapRel=self.gap,
                                   gapAbs=1e-6, keepFiles=False, logPath=log, threads=1)
                     solver.tmpDir = tmp
                     prob.solve(solver)
                     gap = _cbc_gap(log)
         sol = prob.sol_status
         if sol == pulp.LpSolutionOptimal:
-            return "optimal", 0.0
+            return "optimal", gap if gap is not None and gap <= self.gap else None
         if sol == pulp.LpSolutionIntegerFeasible:
             return "feasible", gap
         if prob.status == pulp.LpStatusInfeasible or sol == pulp.LpSolutionInfeasible:

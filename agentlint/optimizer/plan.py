@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from agentlint.optimizer.problem import Problem
+from agentlint.optimizer.problem import Problem, Segment
 from agentlint.optimizer.rewrite import Rewrite, rewrite
 
 
@@ -33,7 +33,6 @@ class PlanFigures:
     latency_s: float
     reliability: float
     cuts: int
-    changes: int
 
     def metric(self, name: str) -> float:
         return float(getattr(self, name))
@@ -55,7 +54,6 @@ def durations(p: Problem, plan: Plan) -> list[float]:
 def figures(p: Problem, plan: Plan) -> PlanFigures:
     cut = cut_of(plan)
     costs = []
-    log_r = 0.0
     reliability = 1.0
     for i, c in enumerate(plan.choice):
         if c is None:
@@ -64,9 +62,7 @@ def figures(p: Problem, plan: Plan) -> PlanFigures:
         saved = sum(v for src, v in o.savings.items() if cut[src])
         costs.append(o.cost - saved)
         reliability *= o.success
-        log_r += o.log_success
-    return PlanFigures(math.fsum(costs), latency(p, plan), reliability, sum(cut),
-                       change_count(p, plan))
+    return PlanFigures(math.fsum(costs), latency(p, plan), reliability, sum(cut))
 
 
 def latency(p: Problem, plan: Plan) -> float:
@@ -75,23 +71,51 @@ def latency(p: Problem, plan: Plan) -> float:
     if not p.sequential:
         return _longest(p.graph.topo, [[u for u in p.preds[v] if not cut[u]]
                                        for v in range(p.n)], d, cut)
-    total = 0.0
-    for seg in p.segments:
-        if seg.free:
-            for group in _split(seg.positions, plan.merge):
-                total += max((d[v] for v in group), default=0.0)
-        else:
-            preds: dict[int, list[int]] = {v: [] for v in seg.positions}
-            for u, v in seg.edges:
-                if not cut[u] and not cut[v]:
-                    preds[v].append(u)
-            finish: dict[int, float] = {}
-            for v in seg.positions:
-                if cut[v]:
-                    continue
-                finish[v] = max((finish[u] for u in preds[v]), default=0.0) + d[v]
-            total += max(finish.values(), default=0.0)
-    return total
+    return sum(segment_latency(seg, d, cut, plan.merge) for seg in p.segments)
+
+
+def segment_latency(seg: Segment, d: list[float], cut: list[bool], merge: list[bool]
+                    ) -> float:
+    """Sequential mode: the time one run of listed steps takes."""
+    if seg.free:
+        return sum(max((d[v] for v in group), default=0.0)
+                   for group in _split(seg.positions, merge))
+    preds: dict[int, list[int]] = {v: [] for v in seg.positions}
+    for u, v in seg.edges:
+        if not cut[u] and not cut[v]:
+            preds[v].append(u)
+    finish: dict[int, float] = {}
+    for v in seg.positions:
+        if cut[v]:
+            continue
+        finish[v] = max((finish[u] for u in preds[v]), default=0.0) + d[v]
+    return max(finish.values(), default=0.0)
+
+
+def start_and_tail(p: Problem, plan: Plan) -> tuple[list[float], list[float]]:
+    """Dag mode: earliest start of every step and the longest path after it.
+
+    A step whose duration grows to ``x`` makes the latency
+    ``max(latency, start[i] + x + tail[i])``, so a change can be checked
+    without a new longest-path pass. Cut steps get the values they would have
+    if they were kept.
+    """
+    d = durations(p, plan)
+    cut = cut_of(plan)
+    n = p.n
+    start = [0.0] * n
+    finish = [0.0] * n
+    for v in p.graph.topo:
+        start[v] = max((finish[u] for u in p.preds[v] if not cut[u]), default=0.0)
+        finish[v] = start[v] + d[v] if not cut[v] else 0.0
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for v in range(n):
+        for u in p.preds[v]:
+            succs[u].append(v)
+    tail = [0.0] * n
+    for v in reversed(p.graph.topo):
+        tail[v] = max((d[w] + tail[w] for w in succs[v] if not cut[w]), default=0.0)
+    return start, tail
 
 
 def _longest(order: list[int], preds: list[list[int]], d: list[float], cut: list[bool]

@@ -1,9 +1,9 @@
-"""``agentlint optimize``: objectives, lexicographic stages, infeasibility, frontier.
+"""``agentlint optimize``: objectives, stages, infeasibility, frontier.
 
-A run solves a short sequence of MILPs over one formulation. Each stage
-minimises one thing and the next keeps it at its optimum (within 1e-7
-relative), so ties are broken by what matters next and finally by the fewest
-changes to the spec: the same input always gives the same plan.
+A run solves one MILP per stage over one formulation (the default objective
+has two: fewest cuts, then lowest cost at that number of cuts). The plan is
+then polished: every change it does not need is undone (see ``polish``), so
+the same input always gives the same, smallest-looking change.
 
 Every plan that is reported is written into the spec's text, the text is
 loaded again and estimated: ``after`` is that estimate, so it is exactly what
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import Estimate, estimate
 from agentlint.optimizer.milp import (
     COST_SCALE,
+    DEFAULT_GAP,
     LOG_SCALE,
     TIME_SCALE,
     Formulation,
@@ -28,19 +30,29 @@ from agentlint.optimizer.milp import (
     Outcome,
     pick_solver,
 )
-from agentlint.optimizer.plan import Plan, PlanFigures, current_plan, figures, plan_json, write
+from agentlint.optimizer.plan import (
+    Plan,
+    PlanFigures,
+    change_count,
+    current_plan,
+    figures,
+    plan_json,
+    write,
+)
+from agentlint.optimizer.polish import polish
 from agentlint.optimizer.problem import Problem, build_problem
 from agentlint.optimizer.rewrite import Change, Rewrite
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
 OBJECTIVES = ("default", "cost", "latency", "reliability")
+METRIC_KEY = {"cost_usd": "cost", "latency_s": "latency", "reliability": "reliability"}
 METRIC_OF = {"cost": "cost_usd", "latency": "latency_s", "reliability": "reliability"}
 STAGES = {
-    "default": ("cuts", "cost_usd", "changes"),
-    "cost": ("cost_usd", "changes"),
-    "latency": ("latency_s", "changes"),
-    "reliability": ("reliability", "changes"),
+    "default": ("cuts", "cost_usd"),
+    "cost": ("cost_usd",),
+    "latency": ("latency_s",),
+    "reliability": ("reliability",),
 }
 #: how far a later stage may let an earlier stage's optimum slip (relative)
 LEXICOGRAPHIC_TOLERANCE = 1e-7
@@ -127,7 +139,8 @@ def _point_json(p: Problem, q: Proposal) -> dict[str, Any]:
 
 
 class _Run:
-    def __init__(self, wf: Workflow, path: str, solver: str, time_limit: float | None) -> None:
+    def __init__(self, wf: Workflow, path: str, solver: str, time_limit: float | None,
+                 gap: float = DEFAULT_GAP) -> None:
         start = time.perf_counter()
         self.wf = wf
         self.path = path
@@ -135,11 +148,12 @@ class _Run:
         self.problem = build_problem(wf)
         self.timings: dict[str, float] = {"problem": time.perf_counter() - start}
         self.solver = solver
-        self.form = Formulation(self.problem, solver)
+        self.form = Formulation(self.problem, solver, gap)
         self.timings["build"] = self.form.build_seconds
         self.proven = True
         self.gap: float | None = None
         self.rechecks = 0
+        self.achieved_gap = 0.0
 
     def remaining(self) -> float | None:
         if self.deadline is None:
@@ -163,7 +177,7 @@ class _Run:
                         for i, c in enumerate(plan.choice) if c is not None) * LOG_SCALE
         if name == "cuts":
             return float(f.cuts)
-        return float(f.changes)
+        return float(change_count(self.problem, plan))
 
     def stages(self, names: tuple[str, ...], rows: list[tuple[Lin, str, float]]
                ) -> Outcome:
@@ -176,18 +190,18 @@ class _Run:
             if out.plan is None:
                 if best is None:
                     return out
-                if name != "changes":
-                    self.proven = False
+                self.proven = False
                 break
-            if name != "changes" and out.status != "optimal":
+            if out.status != "optimal":
                 self.proven = False
                 if self.gap is None:
                     self.gap = out.gap
+            elif out.gap is not None:
+                self.achieved_gap = max(self.achieved_gap, out.gap)
             best = out
             if k + 1 < len(names):
                 v = self.value(out.plan, name)
-                tol = 1e-6 if name in ("cuts", "changes") else \
-                    LEXICOGRAPHIC_TOLERANCE * max(1.0, abs(v))
+                tol = 1e-6 if name == "cuts" else LEXICOGRAPHIC_TOLERANCE * max(1.0, abs(v))
                 rows.append((lin, "<=", v + tol))
             if self.remaining() == 0.0:
                 break
@@ -207,22 +221,24 @@ class _Run:
 
 def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
              time_limit: float | None = 60.0, pareto: bool = False,
-             path: str | None = None) -> Result:
+             path: str | None = None, gap: float = DEFAULT_GAP) -> Result:
     """Propose the best change to ``wf`` that meets its budgets."""
     if objective not in OBJECTIVES:
         raise UsageError(f"unknown objective '{objective}'; use one of "
                          + ", ".join(OBJECTIVES))
     if wf.format != "agentlint":
         raise UsageError(f"optimize rewrites native agentlint specs; {wf.file} is a "
-                         f"{wf.format} file")
+                         f"{wf.format} file (agentlint convert prints its native spec)")
+    if not 0 <= gap < 1:
+        raise UsageError("--gap is a relative optimality gap between 0 and 1")
     name = pick_solver(solver)
     started = time.perf_counter()
-    run = _Run(wf, path or wf.file, name, time_limit)
+    run = _Run(wf, path or wf.file, name, time_limit, gap)
     before = estimate(wf, run.problem.graph)
     result = Result("optimal", "pareto" if pareto else objective, before, run.problem, name)
     limits = dict(wf.budgets.items())
-    outcome, proposal = _solve_checked(run, STAGES[objective if not pareto else "default"],
-                                       limits)
+    goal = "default" if pareto else objective
+    outcome, proposal = _solve_checked(run, goal, limits)
     if proposal is None:
         _infeasible(run, result, limits, outcome)
     else:
@@ -231,7 +247,7 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
             result.frontier = _frontier(run, limits, result.proposal)
         result.status = "optimal" if run.proven else "feasible"
     result.proven = run.proven
-    result.gap = run.gap if not run.proven else 0.0
+    result.gap = run.achieved_gap if run.proven else run.gap
     run.timings["solve"] = run.form.solve_seconds
     run.timings["total"] = time.perf_counter() - started
     run.timings["solves"] = float(run.form.solves)
@@ -239,24 +255,45 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
     return result
 
 
-def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float],
-                   extra: list[tuple[Lin, str, float]] | None = None
-                   ) -> tuple[Outcome | None, Proposal | None]:
-    """Solve, then check the plan against the budgets with the estimate itself.
+def score_of(objective: str) -> Callable[[PlanFigures], tuple[float, ...]]:
+    """What a plan is judged by, smaller first (lexicographic)."""
+    if objective == "default":
+        return lambda f: (float(f.cuts), f.cost_usd)
+    if objective == "cost":
+        return lambda f: (f.cost_usd,)
+    if objective == "latency":
+        return lambda f: (f.latency_s,)
+    return lambda f: (-f.reliability,)
 
-    The solver's tolerances could accept a plan a hair over a budget; such a
-    plan is excluded (a no-good row) and the stages run again.
+
+def meets_all(limits: dict[str, float]) -> Callable[[PlanFigures], bool]:
+    return lambda f: all(_meets(k, f.metric(k), v) for k, v in limits.items())
+
+
+def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
+                   ) -> tuple[Outcome | None, Proposal | None]:
+    """Solve, polish, then check the plan against the budgets with the estimate itself.
+
+    The solver's tolerances (and float rounding between plans whose figures
+    are mathematically equal) could let a plan a hair over a budget through;
+    such a plan is excluded (a no-good row) and the stages run again.
     """
-    rows = run.budget_rows(limits) + list(extra or [])
+    rows = run.budget_rows(limits)
+    banned: set[Any] = set()
     outcome: Outcome | None = None
     for _ in range(MAX_RECHECKS):
-        outcome = run.stages(stages, rows)
+        outcome = run.stages(STAGES[objective], rows)
         if outcome.plan is None:
             return outcome, None
-        proposal = run.propose(outcome.plan)
+        plan = polish(run.problem, outcome.plan, score_of(objective), meets_all(limits),
+                      banned)
+        proposal = run.propose(plan)
         if all(_meets(k, getattr(proposal.estimate, k), v) for k, v in limits.items()):
             return outcome, proposal
-        rows.append(run.form.nogood(outcome.plan))
+        for bad in (outcome.plan, plan):
+            if bad.key() not in banned:
+                banned.add(bad.key())
+                rows.append(run.form.nogood(bad))
         run.rechecks += 1
         if run.remaining() == 0.0:
             break
@@ -312,20 +349,14 @@ def _closest(run: _Run, limits: dict[str, float]) -> Plan | None:
         return None
     if out.status != "optimal":
         run.proven = False
-    best = out.plan
-    # keep the overrun, then change as little as possible
-    v = sum(_overrun(run, best, limits).values())
-    rows = [*rows, (total, "<=", v + LEXICOGRAPHIC_TOLERANCE * max(1.0, v) + 1e-9)]
-    lin, _ = form.objective("changes")
-    second = form.solve(lin, rows, run.remaining())
-    if second.plan is not None and sum(_overrun(run, second.plan, limits).values()) \
-            <= v + 1e-6 * max(1.0, v):
-        best = second.plan
-    return best
+
+    def score(f: PlanFigures) -> tuple[float, ...]:
+        return (sum(_overrun_of(f, limits).values()),)
+
+    return polish(run.problem, out.plan, score, lambda f: True)
 
 
-def _overrun(run: _Run, plan: Plan, limits: dict[str, float]) -> dict[str, float]:
-    f = figures(run.problem, plan)
+def _overrun_of(f: PlanFigures, limits: dict[str, float]) -> dict[str, float]:
     out = {}
     for name, limit in limits.items():
         actual = f.metric(name)
@@ -351,32 +382,43 @@ def _frontier(run: _Run, limits: dict[str, float], cheapest: Proposal) -> list[P
     cuts = float(cheapest.figures.cuts)
     base = [*run.budget_rows(limits), (run.form.cuts, "<=", cuts + 1e-6)]
     plans: dict[Any, Plan] = {cheapest.plan.key(): cheapest.plan}
+    keep_steps = meets_all(limits)
 
-    def sweep(bound: str, sense: str, levels: list[float], then: str) -> None:
-        for level in levels:
-            if run.remaining() == 0.0:
-                return
-            lin, _, rhs = run.form.budget_row(bound, level)
-            out = run.stages(("cost_usd", then), [*base, (lin, sense, rhs)])
-            if out.plan is not None:
-                plans.setdefault(out.plan.key(), out.plan)
+    def found(first: str, extra: list[tuple[Lin, str, float]],
+              ok: Callable[[PlanFigures], bool], then: str) -> Plan | None:
+        out = run.stages((first,), base + extra)
+        if out.plan is None:
+            return None
 
-    fastest = run.stages(("latency_s", "cost_usd"), base)
-    safest = run.stages(("reliability", "cost_usd"), base)
-    for out in (fastest, safest):
-        if out.plan is not None:
-            plans.setdefault(out.plan.key(), out.plan)
+        def score(f: PlanFigures) -> tuple[float, ...]:
+            return (*score_of(METRIC_KEY[first])(f), *score_of(METRIC_KEY[then])(f))
+
+        plan = polish(run.problem, out.plan, score,
+                      lambda f: ok(f) and keep_steps(f) and f.cuts <= cuts)
+        plans.setdefault(plan.key(), plan)
+        return plan
+
+    fastest = found("latency_s", [], lambda f: True, "cost_usd")
+    safest = found("reliability", [], lambda f: True, "cost_usd")
     c = cheapest.figures
-    if fastest.plan is not None:
-        lo = figures(run.problem, fastest.plan).latency_s
-        levels = [c.latency_s - (c.latency_s - lo) * k / (PARETO_POINTS - 1)
-                  for k in range(1, PARETO_POINTS)]
-        sweep("latency_s", "<=", levels, "reliability")
-    if safest.plan is not None:
-        hi = figures(run.problem, safest.plan).reliability
-        levels = [c.reliability + (hi - c.reliability) * k / (PARETO_POINTS - 1)
-                  for k in range(1, PARETO_POINTS)]
-        sweep("reliability", ">=", levels, "latency_s")
+    if fastest is not None:
+        lo = figures(run.problem, fastest).latency_s
+        for k in range(1, PARETO_POINTS):
+            if run.remaining() == 0.0:
+                break
+            level = c.latency_s - (c.latency_s - lo) * k / (PARETO_POINTS - 1)
+            lin, sense, rhs = run.form.budget_row("latency_s", level)
+            found("cost_usd", [(lin, sense, rhs)],
+                  lambda f, level=level: f.latency_s <= level, "reliability")
+    if safest is not None:
+        hi = figures(run.problem, safest).reliability
+        for k in range(1, PARETO_POINTS):
+            if run.remaining() == 0.0:
+                break
+            level = c.reliability + (hi - c.reliability) * k / (PARETO_POINTS - 1)
+            lin, sense, rhs = run.form.budget_row("reliability", level)
+            found("cost_usd", [(lin, sense, rhs)],
+                  lambda f, level=level: f.reliability >= level, "latency_s")
     points = [(figures(run.problem, plan), plan) for plan in plans.values()]
     keep = []
     for f, plan in points:
