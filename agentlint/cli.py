@@ -418,6 +418,9 @@ def graph(file: str, fmt: str, input_format: str) -> None:
               show_default=True, help="auto: HiGHS when highspy is installed, else CBC.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Seconds for all solves together.")
+@click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), default=1e-4,
+              show_default=True,
+              help="Relative optimality gap within which a plan counts as proven optimal.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True,
               help="markdown: a pull-request comment with suggestions and a flowchart.")
@@ -428,7 +431,8 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @guarded
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
-                     fmt: str, show_diff: bool, write_back: bool, color: bool | None) -> None:
+                     gap: float, fmt: str, show_diff: bool, write_back: bool,
+                     color: bool | None) -> None:
     """Propose the best change to a workflow that meets its budgets (a MILP).
 
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
@@ -442,7 +446,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         raise UsageError("--write applies one plan; drop --pareto")
     workflows = _load_named((file,), "agentlint")
     result = run_optimize(workflows[0], objective=objective, solver=solver,
-                          time_limit=time_limit, pareto=pareto, path=file)
+                          time_limit=time_limit, pareto=pareto, path=file, gap=gap)
     if show_diff:
         from agentlint.report import optimize_diff
 
