@@ -1,0 +1,438 @@
+"""agentlint optimize: the command, its reports, the rewrite of the spec, the solvers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentlint.graph.estimate import estimate
+from agentlint.optimizer.run import optimize
+from agentlint.spec.load import load_workflow
+from tests.conftest import EXAMPLES, run_process
+
+EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+
+TWO_MODELS = """
+agentlint: 1
+name: small
+execution: {execution}
+models:
+  big: {{input_per_mtok: 3.0, output_per_mtok: 15.0, ttft_s: 1.0, tokens_per_s: 60, p_ok: 0.99}}
+  tiny: {{input_per_mtok: 0.15, output_per_mtok: 0.6, ttft_s: 0.3, tokens_per_s: 200, p_ok: 0.95}}
+inputs:
+  doc: {{tokens: 2000}}
+steps:
+"""
+
+
+def copy_example(tmp_path: Path, name: str) -> Path:
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    shutil.copytree(EXAMPLES / "prompts", tmp_path / "prompts", dirs_exist_ok=True)
+    target = tmp_path / name
+    shutil.copy(EXAMPLES / name, target)
+    return target
+
+
+def close(a: float, b: float, rel: float = 1e-9) -> bool:
+    return abs(a - b) <= rel * max(abs(a), abs(b), 1e-12)
+
+
+# -- the rewritten spec re-estimates to the reported figures -----------------------------
+
+
+@pytest.mark.parametrize("name", EXAMPLE_FILES)
+@pytest.mark.parametrize("objective", ["default", "cost", "latency", "reliability"])
+def test_reported_figures_equal_estimate_of_rewritten_text(name: str, objective: str) -> None:
+    path = EXAMPLES / name
+    wf = load_workflow(str(path))
+    result = optimize(wf, objective=objective, path=str(path))
+    assert result.status == "optimal"
+    text = result.proposal.rewrite.text
+    again = estimate(load_workflow(str(path), text=text))
+    assert again.to_json() == result.after.to_json()
+    fig = result.proposal.figures
+    assert close(fig.cost_usd, again.cost_usd)
+    assert close(fig.latency_s, again.latency_s)
+    assert close(fig.reliability, again.reliability)
+    for b in again.budgets:
+        assert b.ok, (b.name, b.actual, b.limit)
+
+
+def test_write_then_estimate_matches_json(cli, tmp_path: Path) -> None:
+    path = copy_example(tmp_path, "long-chain.yaml")
+    report = cli("optimize", str(path), "--format", "json", "--write")
+    assert report.exit_code == 0
+    after = json.loads(report.stdout)["after"]
+    est = cli("estimate", str(path), "--format", "json")
+    assert est.exit_code == 0  # the rewritten spec meets its budgets
+    assert json.loads(est.stdout) == after
+
+
+# -- the JSON contract --------------------------------------------------------------------
+
+
+def test_json_contract(cli) -> None:
+    result = cli("optimize", str(EXAMPLES / "research-fanout.yaml"), "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    for key in ("status", "objective", "before", "after", "plan", "changes"):
+        assert key in data
+    assert data["status"] == "optimal"
+    assert data["objective"] == "default"
+    est = json.loads(cli("estimate", str(EXAMPLES / "research-fanout.yaml"), "--format",
+                         "json").stdout)
+    assert data["before"] == est
+    assert set(data["after"]) == set(est)
+    wf = load_workflow(str(EXAMPLES / "research-fanout.yaml"))
+    assert list(data["plan"]) == [s.id for s in wf.steps]
+    for entry in data["plan"].values():
+        assert set(entry) == {"model", "retries", "cut", "group"}
+    # all four researchers run as one group, the order of the list is kept
+    groups = [data["plan"][s]["group"] for s in ("research_papers", "research_news",
+                                                 "research_filings")]
+    assert groups == ["sources"] * 3
+    for change in data["changes"]:
+        assert {"step", "field", "from", "to", "line", "message"} <= set(change)
+
+
+def test_same_input_same_output(cli) -> None:
+    args = ("optimize", str(EXAMPLES / "long-chain.yaml"), "--format", "json")
+    first, second = cli(*args), cli(*args)
+    assert first.stdout == second.stdout
+    text = ("optimize", str(EXAMPLES / "research-fanout.yaml"), "--format", "markdown")
+    assert cli(*text).stdout == cli(*text).stdout
+
+
+def test_both_solvers_agree() -> None:
+    path = str(EXAMPLES / "long-chain.yaml")
+    wf = load_workflow(path)
+    a = optimize(wf, solver="highs", gap=0)
+    b = optimize(wf, solver="cbc", gap=0)
+    assert a.status == b.status == "optimal"
+    assert close(a.after.cost_usd, b.after.cost_usd, 1e-7)
+
+
+# -- text, markdown, diff, write ----------------------------------------------------------
+
+
+def test_text_report(cli) -> None:
+    result = cli("optimize", str(EXAMPLES / "long-chain.yaml"))
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "optimal (proven)" in out
+    assert "cost per run" in out and "reliability" in out and "calls" in out
+    assert "examples/long-chain.yaml:103: step 'detect_language': model premium -> mini" \
+        in out.replace(str(EXAMPLES.parent) + os.sep, "")
+
+
+def test_markdown_report(cli) -> None:
+    result = cli("optimize", str(EXAMPLES / "research-fanout.yaml"), "--format", "markdown",
+                 "--objective", "latency")
+    assert result.exit_code == 0
+    md = result.stdout
+    assert "| cost per run |" in md
+    assert "```suggestion" in md
+    assert "<!-- agentlint-suggestion file=" in md
+    assert "```mermaid" in md and "flowchart" in md
+    assert 'subgraph' in md and "parallel: sources" in md
+    assert "(cut)" in md  # research_forums is cut for latency
+
+
+def test_diff_applies_with_patch(cli, tmp_path: Path) -> None:
+    path = copy_example(tmp_path, "research-fanout.yaml")
+    wf = load_workflow(str(path))
+    expected = optimize(wf, objective="latency", path=str(path)).proposal.rewrite.text
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        diff = cli("optimize", "research-fanout.yaml", "--objective", "latency", "--diff")
+    finally:
+        os.chdir(cwd)
+    assert diff.exit_code == 0
+    assert diff.stdout.startswith("--- a/research-fanout.yaml\n+++ b/research-fanout.yaml\n")
+    if shutil.which("patch"):
+        subprocess.run(["patch", "-p1", "-s"], input=diff.stdout, text=True, cwd=tmp_path,
+                       check=True)
+        assert path.read_text(encoding="utf-8") == expected
+
+
+def test_write_keeps_comments_and_untouched_lines(cli, tmp_path: Path) -> None:
+    path = copy_example(tmp_path, "long-chain.yaml")
+    before = path.read_text(encoding="utf-8").splitlines()
+    result = cli("optimize", str(path), "--write")
+    assert result.exit_code == 0
+    assert "wrote" in result.stderr
+    after = path.read_text(encoding="utf-8").splitlines()
+    # no step is cut here: every comment survives, and lines only change or get added
+    assert [ln for ln in before if ln.strip().startswith("#")] == \
+        [ln for ln in after if ln.strip().startswith("#")]
+    import difflib
+
+    ops = difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes()
+    for tag, a0, a1, b0, b1 in ops:
+        if tag == "replace":
+            for old, new in zip(before[a0:a1], after[b0:b1], strict=False):
+                assert old.split(":")[0] == new.split(":")[0]  # same key, new value
+        assert tag != "delete"
+    for line in after:
+        if line.strip().startswith("retries:"):
+            assert line.startswith("    retries: ")  # the step's indentation
+    assert [f.name for f in tmp_path.iterdir() if f.name.startswith(".agentlint")] == []
+
+
+def test_write_keeps_crlf(cli, spec) -> None:
+    text = TWO_MODELS.format(execution="sequential") + (
+        "  - id: a\n    model: big\n    prompt: \"Summarise {{ inputs.doc }}\"\n"
+        "    output_tokens: 300\n"
+        "budgets:\n  cost_usd: 0.01\n")
+    path = spec(text)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert cli("optimize", str(path), "--write").exit_code == 0
+    data = path.read_bytes()
+    assert b"model: tiny\r\n" in data
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+# -- decisions ------------------------------------------------------------------------------
+
+
+def test_cut_removes_the_step_and_every_reference(tmp_path: Path) -> None:
+    path = copy_example(tmp_path, "research-fanout.yaml")
+    wf = load_workflow(str(path))
+    result = optimize(wf, objective="latency", path=str(path))
+    plan = result.to_json()["plan"]
+    assert plan["research_forums"]["cut"] is True
+    text = result.proposal.rewrite.text
+    assert "research_forums" not in text.split("steps:", 1)[1]
+    assert "Marked optional: forum notes" not in text  # its comment block went with it
+    new = load_workflow(str(path), text=text)
+    before = {s.id: s for s in result.before.steps}
+    after = {s.id: s for s in estimate(new).steps}
+    drop = before["synthesise"].input_tokens - after["synthesise"].input_tokens
+    assert abs(drop - 600) <= 1  # its output, give or take a token of whitespace
+
+
+def test_default_objective_keeps_optional_steps() -> None:
+    wf = load_workflow(str(EXAMPLES / "research-fanout.yaml"))
+    result = optimize(wf)
+    assert result.proposal.figures.cuts == 0
+    cheaper = optimize(wf, objective="cost")
+    assert cheaper.proposal.figures.cuts == 1
+    assert cheaper.after.cost_usd < result.after.cost_usd
+
+
+def test_candidates_limit_models(spec) -> None:
+    body = ("  - id: a\n    model: big\n    prompt: \"{{ inputs.doc }}\"\n"
+            "    candidates: [big]\n"
+            "  - id: b\n    model: big\n    prompt: \"{{ steps.a.output }}\"\n")
+    path = spec(TWO_MODELS.format(execution="sequential") + body)
+    result = optimize(load_workflow(str(path)), objective="cost")
+    plan = result.to_json()["plan"]
+    assert plan["a"]["model"] == "big"
+    assert plan["b"]["model"] == "tiny"
+
+
+def test_no_retries_added_to_side_effects(spec) -> None:
+    body = ("  - id: send\n    kind: tool\n    tool: mail\n    retries: 1\n"
+            "  - id: read\n    kind: tool\n    tool: fetch\n")
+    text = TWO_MODELS.format(execution="dag").replace(
+        "inputs:", "tools:\n  mail: {effect: send, p_ok: 0.9}\n"
+        "  fetch: {effect: read, p_ok: 0.9}\ninputs:") + body + "budgets:\n  reliability: 0.999\n"
+    result = optimize(load_workflow(str(spec(text))), objective="reliability")
+    plan = result.to_json()["plan"]
+    assert plan["send"]["retries"] == 1  # never more than written on a send tool
+    assert plan["read"]["retries"] == 2
+
+
+def test_model_from_agent_gets_a_model_line(spec) -> None:
+    text = TWO_MODELS.format(execution="sequential") + (
+        "  - id: a\n    agent: writer\n    prompt: \"{{ inputs.doc }}\"\n"
+        "    output_tokens: 300\n")
+    text = text.replace("inputs:", "agents:\n  writer: {model: big, system: Write.}\ninputs:")
+    path = spec(text)
+    result = optimize(load_workflow(str(path)), objective="cost", path=str(path))
+    new = result.proposal.rewrite.text
+    assert "    agent: writer\n    model: tiny\n" in new
+    assert load_workflow(str(path), text=new).steps[0].model == "tiny"
+
+
+def test_sequential_groups_respect_data_and_concurrency(spec) -> None:
+    steps = "".join(
+        f"  - id: s{i}\n    model: big\n    prompt: \"part {i} {{{{ inputs.doc }}}}\"\n"
+        f"    output_tokens: 400\n" for i in range(5))
+    steps += ("  - id: join\n    model: big\n    prompt: \"" +
+              " ".join(f"{{{{ steps.s{i}.output }}}}" for i in range(5)) + "\"\n")
+    text = TWO_MODELS.format(execution="sequential").replace(
+        "execution: sequential", "execution: sequential\nmax_concurrency: 2") + steps
+    path = spec(text)
+    result = optimize(load_workflow(str(path)), objective="latency", path=str(path))
+    plan = result.to_json()["plan"]
+    labels = [plan[f"s{i}"]["group"] for i in range(5)]
+    assert plan["join"]["group"] is None or plan["join"]["group"] not in labels
+    sizes: dict[str, int] = {}
+    for label in labels:
+        if label is not None:
+            sizes[label] = sizes.get(label, 0) + 1
+    assert sizes and max(sizes.values()) <= 2
+    new = load_workflow(str(path), text=result.proposal.rewrite.text)
+    assert estimate(new).latency_s < result.before.latency_s
+
+
+def test_dag_mode_keeps_needs(tmp_path: Path) -> None:
+    path = copy_example(tmp_path, "orchestrator-workers.yaml")
+    result = optimize(load_workflow(str(path)), objective="latency", path=str(path))
+    new = load_workflow(str(path), text=result.proposal.rewrite.text)
+    assert new.step("upgrade").needs == ["create_branch"]
+
+
+def test_latency_objective_leaves_steps_off_the_critical_path(spec) -> None:
+    text = TWO_MODELS.format(execution="dag") + (
+        "  - id: slow\n    model: big\n    prompt: \"{{ inputs.doc }}\"\n"
+        "    output_tokens: 900\n"
+        "  - id: quick\n    model: big\n    prompt: \"Say hi.\"\n    output_tokens: 5\n")
+    result = optimize(load_workflow(str(spec(text))), objective="latency")
+    plan = result.to_json()["plan"]
+    assert plan["slow"]["model"] == "tiny"
+    assert plan["quick"] == {"model": "big", "retries": 0, "cut": False, "group": None}
+
+
+def test_no_change_when_spec_is_already_best(cli, spec) -> None:
+    text = TWO_MODELS.format(execution="sequential") + (
+        "  - id: a\n    model: tiny\n    prompt: \"{{ inputs.doc }}\"\n"
+        "    max_retries: 0\n")
+    result = cli("optimize", str(spec(text)), "--format", "json")
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0 and data["changes"] == []
+    assert "no change" in cli("optimize", str(spec(text))).stdout
+
+
+# -- infeasible budgets ---------------------------------------------------------------------
+
+
+def test_infeasible_reports_relaxations_that_work(cli, spec) -> None:
+    text = TWO_MODELS.format(execution="sequential") + (
+        "  - id: a\n    model: big\n    prompt: \"{{ inputs.doc }}\"\n    output_tokens: 600\n"
+        "  - id: b\n    model: big\n    prompt: \"{{ steps.a.output }}\"\n"
+        "    output_tokens: 600\n"
+        "budgets:\n  latency_s: 0.5\n  reliability: 0.999\n")
+    path = spec(text)
+    result = cli("optimize", str(path), "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["status"] == "infeasible"
+    assert set(data["relaxations"]) == {"latency_s", "reliability"}
+    assert data["binding"]
+    assert data["plan"] and data["after"]  # the closest plan
+    text_out = cli("optimize", str(path)).stdout
+    assert "infeasible" in text_out and "needs " in text_out
+    for name, value in data["relaxations"].items():
+        if value is None:
+            continue
+        relaxed = text.replace(f"  {name}: {0.5 if name == 'latency_s' else 0.999}",
+                               f"  {name}: {value!r}")
+        again = cli("optimize", str(spec(relaxed, name=f"{name}.yaml")), "--format", "json")
+        assert json.loads(again.stdout)["status"] == "optimal", name
+
+
+def test_relaxation_text_rounds_the_safe_way() -> None:
+    from agentlint.report.optimize_text import relaxation_text
+
+    assert relaxation_text("latency_s", 3.2001) == "latency_s >= 3.21 s"
+    assert relaxation_text("cost_usd", 0.0412345) == "cost_usd >= $0.04124"
+    assert relaxation_text("reliability", 0.93456) == "reliability <= 93.45 %"
+    assert "not enough" in relaxation_text("cost_usd", None)
+
+
+# -- pareto -----------------------------------------------------------------------------------
+
+
+def test_pareto_frontier(cli) -> None:
+    result = cli("optimize", str(EXAMPLES / "long-chain.yaml"), "--pareto", "--format", "json")
+    assert result.exit_code == 0
+    points = json.loads(result.stdout)["frontier"]
+    assert len(points) >= 3
+    for p in points:
+        for q in points:
+            if p is q:
+                continue
+            assert not (q["cost_usd"] <= p["cost_usd"] and q["latency_s"] <= p["latency_s"]
+                        and q["reliability"] >= p["reliability"]
+                        and (q["cost_usd"], q["latency_s"], q["reliability"])
+                        != (p["cost_usd"], p["latency_s"], p["reliability"]))
+    table = cli("optimize", str(EXAMPLES / "long-chain.yaml"), "--pareto").stdout
+    assert "frontier" in table and "cost/run" in table
+
+
+# -- solvers, statuses, files -------------------------------------------------------------
+
+
+def test_time_limited_cbc_is_feasible_not_optimal(monkeypatch) -> None:
+    """PuLP reports Optimal when CBC stops at its time limit; only sol_status proves it."""
+    import pulp
+
+    real = pulp.LpProblem.solve
+
+    def stopped(self, solver=None, **kwargs):  # type: ignore[no-untyped-def]
+        status = real(self, solver, **kwargs)
+        self.sol_status = pulp.LpSolutionIntegerFeasible
+        return status
+
+    monkeypatch.setattr(pulp.LpProblem, "solve", stopped)
+    wf = load_workflow(str(EXAMPLES / "long-chain.yaml"))
+    result = optimize(wf, solver="cbc")
+    assert result.status == "feasible"
+    assert result.proven is False
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_no_files_left_behind(tmp_path: Path, solver: str) -> None:
+    work = tmp_path / "work"
+    temp = tmp_path / "temp"
+    work.mkdir()
+    temp.mkdir()
+    (work / ".git").mkdir()
+    shutil.copy(EXAMPLES / "long-chain.yaml", work / "flow.yaml")
+    env = dict(os.environ, TMPDIR=str(temp), TMP=str(temp), TEMP=str(temp))
+    proc = subprocess.run([sys.executable, "-m", "agentlint", "optimize", "flow.yaml",
+                           "--solver", solver, "--pareto"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in work.iterdir()) == [".git", "flow.yaml"]
+    assert list(temp.iterdir()) == []
+
+
+def test_lint_and_estimate_do_not_import_pulp() -> None:
+    code = ("import sys\n"
+            "from click.testing import CliRunner\n"
+            "from agentlint.cli import main\n"
+            f"CliRunner().invoke(main, ['estimate', {str(EXAMPLES / 'debate.yaml')!r}])\n"
+            f"CliRunner().invoke(main, ['lint', {str(EXAMPLES / 'debate.yaml')!r}])\n"
+            "print('pulp' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.strip() == "False"
+
+
+def test_errors_exit_2_in_one_line(tmp_path: Path) -> None:
+    proc = run_process("optimize", str(tmp_path / "missing.yaml"))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    proc = run_process("optimize", str(EXAMPLES / "debate.yaml"), "--pareto", "--write")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_missing_highs_is_a_usage_error(monkeypatch, cli) -> None:
+    import agentlint.optimizer.milp as milp
+
+    monkeypatch.setattr(milp, "highs_available", lambda: False)
+    result = cli("optimize", str(EXAMPLES / "debate.yaml"), "--solver", "highs")
+    assert result.exit_code == 2
+    assert "highspy" in result.stderr
+    auto = cli("optimize", str(EXAMPLES / "debate.yaml"), "--format", "json")
+    assert json.loads(auto.stdout)["solver"] == "cbc"
