@@ -444,7 +444,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         raise UsageError(f"{file} is a folder; optimize takes one spec file")
     if write_back and pareto:
         raise UsageError("--write applies one plan; drop --pareto")
-    workflows = _load_named((file,), "agentlint")
+    workflows = _load_named((file,), "auto")
     result = run_optimize(workflows[0], objective=objective, solver=solver,
                           time_limit=time_limit, pareto=pareto, path=file, gap=gap)
     if show_diff:

@@ -436,3 +436,98 @@ def test_missing_highs_is_a_usage_error(monkeypatch, cli) -> None:
     assert "highspy" in result.stderr
     auto = cli("optimize", str(EXAMPLES / "debate.yaml"), "--format", "json")
     assert json.loads(auto.stdout)["solver"] == "cbc"
+
+
+ROUTED = """
+agentlint: 1
+name: routed
+execution: sequential
+models:
+  big: {input_per_mtok: 3.0, output_per_mtok: 15.0, ttft_s: 1.0, tokens_per_s: 60, p_ok: 0.99}
+  tiny: {input_per_mtok: 0.15, output_per_mtok: 0.6, ttft_s: 0.3, tokens_per_s: 200, p_ok: 0.95}
+inputs:
+  doc: {tokens: 2000}
+agents:
+  helper:
+    model: big
+    system: |
+      You help. Context: {{ steps.lookup.output }} and more.
+steps:
+  - id: lookup
+    kind: tool
+    tool: fetch
+    optional: true
+    output_tokens: 300
+  - id: enrich
+    model: big
+    optional: true
+    prompt: "Enrich {{ inputs.doc }} now"
+    output_tokens: 200
+  - id: route
+    kind: router
+    model: tiny
+    prompt: "Classify {{ steps.enrich.output }} {{ inputs.doc }} please"
+    output_tokens: 20
+    routes: [{step: x, share: 0.7}, {step: y, share: 0.3}]
+  - id: x
+    agent: helper
+    prompt: "Handle {{ steps.route.output }} ok"
+  - id: y
+    agent: helper
+    prompt: "Other {{ steps.route.output }} ok"
+  - id: critique
+    model: big
+    prompt: "Critique {{ steps.x.output }} {{ steps.y.output }} ok"
+    output_tokens: 100
+  - id: polish
+    model: big
+    optional: true
+    context: [critique]
+    prompt: "Polish it ok"
+    output_tokens: 100
+  - id: reply
+    model: big
+    context: [x, y, polish, enrich]
+    prompt: "Reply ok"
+tools:
+  fetch: {per_call_s: 0.4, p_ok: 0.98}
+loops:
+  - id: refine
+    steps: [critique, polish]
+    max_iterations: 3
+    until: "{{ steps.critique.output }} says fine"
+budgets:
+  cost_usd: 0.05
+  latency_s: 20
+"""
+
+
+@pytest.mark.parametrize("execution", ["sequential", "dag"])
+@pytest.mark.parametrize("objective", ["default", "cost", "latency", "reliability"])
+def test_routers_loops_and_agents_stay_exact(spec, execution: str, objective: str) -> None:
+    path = spec(ROUTED.replace("execution: sequential", f"execution: {execution}"))
+    result = optimize(load_workflow(str(path)), objective=objective, path=str(path))
+    assert result.status == "optimal"
+    again = estimate(load_workflow(str(path), text=result.proposal.rewrite.text))
+    fig = result.proposal.figures
+    assert close(fig.cost_usd, again.cost_usd)
+    assert close(fig.latency_s, again.latency_s)
+    assert close(fig.reliability, again.reliability)
+    cut = {k for k, v in result.to_json()["plan"].items() if v["cut"]}
+    if execution == "dag":
+        assert not cut  # routers in a dag: cuts would move branch members
+    elif objective != "default":
+        assert cut == {"lookup", "polish"}
+        text = result.proposal.rewrite.text
+        assert "steps.lookup" not in text  # gone from the agent's system prompt
+        assert "steps: [critique]" in text and "context: [x, y, enrich]" in text
+
+
+def test_other_formats_are_refused(cli) -> None:
+    flow = (Path(__file__).parent / "fixtures" / "formats" / "promptflow"
+            / "Azure-Samples__contoso-chat" / "contoso-chat" / "flow.dag.yaml")
+    if not flow.exists():
+        pytest.skip("fixture not present")
+    result = cli("optimize", str(flow))
+    assert result.exit_code == 2
+    assert "agentlint convert" in result.stderr

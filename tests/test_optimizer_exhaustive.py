@@ -323,7 +323,7 @@ def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[s
 
 
 @pytest.mark.parametrize("execution", ["sequential", "dag"])
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_matches_exhaustive_search(execution: str, data: Any) -> None:

@@ -89,6 +89,8 @@ class Result:
     binding: list[str] = field(default_factory=list)
     relaxations: dict[str, float | None] = field(default_factory=dict)
     frontier: list[Proposal] = field(default_factory=list)
+    #: infeasible: relative overrun of each budget by the closest plan
+    overrun: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     message: str = ""
 
@@ -125,6 +127,7 @@ class Result:
         if self.status == "infeasible":
             out["binding"] = list(self.binding)
             out["relaxations"] = dict(self.relaxations)
+            out["overrun"] = dict(self.overrun)
             if self.message:
                 out["message"] = self.message
         if self.frontier:
@@ -320,10 +323,13 @@ def _infeasible(run: _Run, result: Result, limits: dict[str, float],
             continue
         relaxations[name] = getattr(run.propose(out.plan).estimate, name)
     result.relaxations = relaxations
-    result.binding = [k for k, v in relaxations.items() if v is not None] or list(limits)
+    result.binding = [k for k, v in relaxations.items() if v is not None]
     closest = _closest(run, limits)
     if closest is not None:
         result.proposal = run.propose(closest)
+        result.overrun = _overrun_of(figures(run.problem, closest), limits)
+    if not result.binding:  # no budget alone: those the closest plan overruns bind
+        result.binding = [k for k, v in result.overrun.items() if v > 0] or list(limits)
 
 
 def _closest(run: _Run, limits: dict[str, float]) -> Plan | None:

@@ -15,6 +15,7 @@ from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
     delta_rows,
     relaxation_text,
+    relaxations_line,
 )
 
 
@@ -31,11 +32,14 @@ def render(result: Any) -> str:
     else:
         out.append("**No plan meets the budgets.** Binding: "
                    + ", ".join(f"`{b}`" for b in result.binding) + ".")
-        fixes = [relaxation_text(k, v) for k, v in result.relaxations.items()]
+        fixes = [relaxation_text(k, v) for k, v in result.relaxations.items()
+                 if v is not None]
+        out.append("")
         if fixes:
-            out.append("")
             out.append("Smallest relaxation of each budget that would make it feasible: "
                        + "; or ".join(f"`{f}`" for f in fixes) + ".")
+        else:
+            out.append(relaxations_line(result) + ".")
         if result.proposal is not None:
             out.append("")
             out.append("The closest plan (smallest total overrun) is shown below.")

@@ -61,6 +61,16 @@ def relaxation_text(name: str, value: float | None) -> str:
     return f"cost_usd >= {usd(math.ceil(value / step - 1e-9) * step)}"
 
 
+def relaxations_line(result: Any) -> str:
+    """``needs latency_s >= 3.21 s, or cost_usd >= $0.04124``."""
+    fixes = [relaxation_text(k, v) for k, v in result.relaxations.items() if v is not None]
+    if fixes:
+        return "needs " + ", or ".join(fixes)
+    if result.relaxations:
+        return "relaxing any one budget alone is not enough: relax several together"
+    return "the spec has no budgets to relax"
+
+
 def status_line(result: Any) -> str:
     status = result.status
     if status == "optimal":
@@ -94,11 +104,12 @@ def render(result: Any, color: bool = False) -> str:
     if result.status == "infeasible":
         binding = ", ".join(result.binding) or "-"
         out.append(f"binding budget(s): {binding}")
-        fixes = [relaxation_text(k, v) for k, v in result.relaxations.items()]
-        if fixes:
-            out.append("needs " + ", or ".join(fixes))
+        out.append(relaxations_line(result))
         if result.proposal is not None:
-            out.append("closest plan (smallest total overrun of the budgets):")
+            over = ", ".join(f"{k} by {v * 100:.3g} %" for k, v in result.overrun.items()
+                             if v > 0)
+            out.append("closest plan (smallest total relative overrun"
+                       + (f": {over}" if over else "") + "):")
     header = ("", "before", "after", "change")
     rows = [header, *delta_rows(result.before, result.after)]
     out.extend(table(rows, {1, 2, 3}))
