@@ -270,18 +270,23 @@ def _cuttable(wf: Workflow, g: Graph, text: SpecText, notes: list[str]
             continue
         eligible.add(step.index)
     drops: dict[tuple[int, int], float] = {}
+    why: dict[int, str] = {}
     while True:
         before = set(eligible)
         if routers:
+            kept = set(eligible)
             _router_fixpoint(g, eligible)
+            for i in kept - eligible:
+                why.setdefault(i, "a step that reads it could move onto a router branch")
+        kept = set(eligible)
         drops = _token_drops(wf, text, eligible)
+        for i in kept - eligible:
+            why.setdefault(i, "removing it from a reader's text would not shrink that "
+                              "reader's input by exactly its output")
         if eligible == before:
             break
-    for i in sorted(set(s.index for s in wf.steps if s.optional) - eligible):
-        step = wf.steps[i]
-        if not any(f"step '{step.id}'" in note for note in notes):
-            notes.append(f"step '{step.id}' is optional but stays: cutting it would change "
-                         "how other steps are priced in a way the optimizer does not model")
+    for i in sorted(why):
+        notes.append(f"step '{wf.steps[i].id}' is optional but stays: {why[i]}")
     return eligible, drops
 
 

@@ -123,6 +123,7 @@ class Result:
             "solver": self.solver,
             "proven": self.proven,
             "gap": self.gap,
+            "notes": list(p.notes),
         }
         if self.status == "infeasible":
             out["binding"] = list(self.binding)

@@ -78,6 +78,9 @@ def render(result: Any) -> str:
     elif result.proposal is not None:
         out.append("")
         out.append("No change: the spec as written is already the best plan.")
+    if result.problem.notes:
+        out.append("")
+        out.extend(f"> {note}" for note in result.problem.notes)
     if result.proposal is not None:
         out.append("")
         out.append("#### Proposed groups")

@@ -134,4 +134,5 @@ def render(result: Any, color: bool = False) -> str:
             out.extend(f"{file}:{c.line}: {c.message}" for c in changes)
         else:
             out.append("no change: the spec as written is already the best plan")
+    out.extend(f"note: {note}" for note in result.problem.notes)
     return "\n".join(out)
