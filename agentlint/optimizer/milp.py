@@ -502,7 +502,10 @@ class Formulation:
                                   gapAbs=1e-6, keepFiles=False, logPath=log, threads=1)
                     solver.tmpDir = tmp
                     prob.solve(solver)
-                    gap = _cbc_gap(log)
+                    gap, result = _cbc_log(log)
+                if prob.status == pulp.LpStatusInfeasible and "infeasible" not in result:
+                    # CBC stopped (time) before it could tell: PuLP reads that as infeasible
+                    return "unknown", None
         sol = prob.sol_status
         if sol == pulp.LpSolutionOptimal:
             return "optimal", gap if gap is not None and gap <= self.gap else None
@@ -536,17 +539,21 @@ _CBC_OBJ = re.compile(r"^Objective value:\s*([-+0-9.eE]+)", re.M)
 _CBC_BOUND = re.compile(r"^Lower bound:\s*([-+0-9.eE]+)", re.M)
 
 
-def _cbc_gap(log: str) -> float | None:
+_CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
+
+
+def _cbc_log(log: str) -> tuple[float | None, str]:
+    """(relative gap, the "Result - ..." line in lower case) from CBC's log."""
     try:
         with open(log, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
     except OSError:
-        return None
-    match = _CBC_GAP.search(text)
-    if match:
-        return float(match.group(1))
+        return None, ""
+    found = _CBC_RESULT.search(text)
+    result = found.group(1).lower() if found else ""
     obj, bound = _CBC_OBJ.search(text), _CBC_BOUND.search(text)
-    if obj and bound:
+    if obj and bound:  # the "Gap:" line is rounded to two decimals
         o, b = float(obj.group(1)), float(bound.group(1))
-        return abs(o - b) / max(abs(o), 1e-12)
-    return None
+        return abs(o - b) / max(abs(o), 1e-12), result
+    match = _CBC_GAP.search(text)
+    return (float(match.group(1)) if match else None), result

@@ -188,6 +188,8 @@ class _Run:
         """Lexicographic minimisation; the outcome of the last stage that found a plan."""
         rows = list(rows)
         best: Outcome | None = None
+        if len(names) > 1 and names[0] == "cuts" and not self.form.cuts.terms:
+            names = names[1:]  # nothing can be cut
         for k, name in enumerate(names):
             lin, _ = self.form.objective(name)
             out = self.form.solve(lin, rows, self.remaining())
@@ -312,14 +314,20 @@ def _meets(name: str, actual: float, limit: float) -> bool:
 def _infeasible(run: _Run, result: Result, limits: dict[str, float],
                 outcome: Outcome | None) -> None:
     result.status = "infeasible"
-    if outcome is not None and outcome.status == "unknown":
+    if outcome is None or outcome.status != "infeasible":
         run.proven = False
-        result.message = "no plan found within the time limit (not proven infeasible)"
+        result.message = ("no plan found within the time limit (not proven infeasible)"
+                          if outcome is not None else "every plan found was over a budget "
+                          "by a rounding error; not proven infeasible")
+        return
     relaxations: dict[str, float | None] = {}
     for name in limits:
         others = {k: v for k, v in limits.items() if k != name}
         out = run.stages((name,), run.budget_rows(others))
         if out.plan is None:
+            if out.status != "infeasible":  # time ran out: say nothing rather than guess
+                run.proven = False
+                continue
             relaxations[name] = None
             continue
         relaxations[name] = getattr(run.propose(out.plan).estimate, name)
