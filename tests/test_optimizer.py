@@ -531,3 +531,15 @@ def test_other_formats_are_refused(cli) -> None:
     result = cli("optimize", str(flow))
     assert result.exit_code == 2
     assert "agentlint convert" in result.stderr
+
+
+def test_cbc_log_gap_and_result(tmp_path: Path) -> None:
+    from agentlint.optimizer.milp import _cbc_log
+
+    log = tmp_path / "cbc.log"
+    log.write_text("Result - Stopped on time limit\n\nObjective value:  200.0\n"
+                   "Lower bound:  199.0\nGap:  0.00\n", encoding="utf-8")
+    gap, result = _cbc_log(str(log))
+    assert gap == pytest.approx(0.005)
+    assert result == "stopped on time limit"
+    assert _cbc_log(str(tmp_path / "missing.log")) == (None, "")
