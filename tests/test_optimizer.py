@@ -538,8 +538,10 @@ def test_cbc_log_gap_and_result(tmp_path: Path) -> None:
 
     log = tmp_path / "cbc.log"
     log.write_text("Result - Stopped on time limit\n\nObjective value:  200.0\n"
-                   "Lower bound:  199.0\nGap:  0.00\n", encoding="utf-8")
-    gap, result = _cbc_log(str(log))
+                   "Lower bound:  199.0\nGap:  0.00\n"
+                   "Total time (CPU seconds):       0.98   (Wallclock seconds):       1.02\n",
+                   encoding="utf-8")
+    gap, wall = _cbc_log(str(log))
     assert gap == pytest.approx(0.005)
-    assert result == "stopped on time limit"
-    assert _cbc_log(str(tmp_path / "missing.log")) == (None, "")
+    assert wall == pytest.approx(1.02)
+    assert _cbc_log(str(tmp_path / "missing.log")) == (None, None)

@@ -248,7 +248,7 @@ def _close(a: float, b: float) -> bool:
 # -- the test ----------------------------------------------------------------------------
 
 
-def _check(spec: dict[str, Any], data: Any) -> None:
+def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
     spec = _shrink(spec)
     text = yaml.safe_dump(spec, sort_keys=False, width=10**6)
     with tempfile.TemporaryDirectory() as tmp:
@@ -277,10 +277,10 @@ def _check(spec: dict[str, Any], data: Any) -> None:
         wf = load_workflow(path)
         feasible = [r for r in rows if _meets(r, budgets)]
         for objective in ("default", "cost", "latency", "reliability"):
-            result = optimize(wf, objective=objective, time_limit=30, gap=1e-9)
+            result = optimize(wf, objective=objective, time_limit=30, gap=1e-9, solver=solver)
             assert (result.status != "infeasible") == bool(feasible), (objective, budgets)
             if not feasible:
-                _check_relaxations(wf, path, rows, budgets, result)
+                _check_relaxations(wf, path, rows, budgets, result, solver)
                 continue
             assert result.status == "optimal"
             after = estimate(load_workflow(path, text=result.proposal.rewrite.text))
@@ -301,7 +301,7 @@ def _check(spec: dict[str, Any], data: Any) -> None:
 
 
 def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[str, float],
-                       result: Any) -> None:
+                       result: Any, solver: str) -> None:
     assert result.relaxations.keys() == budgets.keys()
     for name, value in result.relaxations.items():
         others = {k: v for k, v in budgets.items() if k != name}
@@ -316,7 +316,7 @@ def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[s
             assert _close(value, min(r[idx] for r in possible))
         relaxed = dataclasses.replace(wf.budgets, **{name: value})
         again = optimize(dataclasses.replace(wf, budgets=relaxed), objective="cost",
-                         time_limit=30, path=path, gap=1e-9)
+                         time_limit=30, path=path, gap=1e-9, solver=solver)
         assert again.status != "infeasible", (name, value)
 
 
@@ -327,3 +327,11 @@ def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[s
 def test_matches_exhaustive_search(execution: str, data: Any) -> None:
     spec = data.draw(specs(execution), label="spec")
     _check(spec, data)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_cbc_matches_exhaustive_search(data: Any) -> None:
+    execution = data.draw(st.sampled_from(["sequential", "dag"]), label="execution")
+    _check(data.draw(specs(execution), label="spec"), data, solver="cbc")

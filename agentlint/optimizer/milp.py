@@ -502,9 +502,11 @@ class Formulation:
                                   gapAbs=1e-6, keepFiles=False, logPath=log, threads=1)
                     solver.tmpDir = tmp
                     prob.solve(solver)
-                    gap, result = _cbc_log(log)
-                if prob.status == pulp.LpStatusInfeasible and "infeasible" not in result:
-                    # CBC stopped (time) before it could tell: PuLP reads that as infeasible
+                    gap, wall = _cbc_log(log)
+                if prob.status == pulp.LpStatusInfeasible and limit is not None and (
+                        wall is None or wall >= 0.8 * limit):
+                    # Cut short by the time limit, CBC's preprocessing can call a feasible
+                    # model infeasible; only a verdict reached in time is a proof.
                     return "unknown", None
         sol = prob.sol_status
         if sol == pulp.LpSolutionOptimal:
@@ -539,21 +541,21 @@ _CBC_OBJ = re.compile(r"^Objective value:\s*([-+0-9.eE]+)", re.M)
 _CBC_BOUND = re.compile(r"^Lower bound:\s*([-+0-9.eE]+)", re.M)
 
 
-_CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
+_CBC_WALL = re.compile(r"Wallclock seconds\):\s*([0-9.]+)")
 
 
-def _cbc_log(log: str) -> tuple[float | None, str]:
-    """(relative gap, the "Result - ..." line in lower case) from CBC's log."""
+def _cbc_log(log: str) -> tuple[float | None, float | None]:
+    """(relative gap, wall-clock seconds) from CBC's log."""
     try:
         with open(log, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
     except OSError:
-        return None, ""
-    found = _CBC_RESULT.search(text)
-    result = found.group(1).lower() if found else ""
+        return None, None
+    walls = _CBC_WALL.findall(text)
+    wall = float(walls[-1]) if walls else None
     obj, bound = _CBC_OBJ.search(text), _CBC_BOUND.search(text)
     if obj and bound:  # the "Gap:" line is rounded to two decimals
         o, b = float(obj.group(1)), float(bound.group(1))
-        return abs(o - b) / max(abs(o), 1e-12), result
+        return abs(o - b) / max(abs(o), 1e-12), wall
     match = _CBC_GAP.search(text)
-    return (float(match.group(1)) if match else None), result
+    return (float(match.group(1)) if match else None), wall
