@@ -35,8 +35,6 @@ LOG_SCALE = 1e6
 #: (the solvers' own default; ``--gap`` changes it)
 DEFAULT_GAP = 1e-4
 
-METRICS = ("cost_usd", "latency_s", "reliability")
-
 
 def _pulp() -> Any:
     with warnings.catch_warnings():
@@ -205,7 +203,6 @@ class Formulation:
         # cost, reliability, changes, durations
         self.cost = Lin()
         self.logr = Lin()
-        self.changes = Lin()
         self.cuts = Lin()
         self.dur: list[Lin] = []
         for i, choice in enumerate(p.choices):
@@ -214,13 +211,10 @@ class Formulation:
                 sel = self.sel[i][j]
                 self.cost.add_lin(sel, o.cost * COST_SCALE)
                 self.logr.add_lin(sel, o.log_success * LOG_SCALE)
-                if o.changes:
-                    self.changes.add_lin(sel, float(o.changes))
                 d.add_lin(sel, o.time * TIME_SCALE)
             self.dur.append(d)
             if self.cut[i] is not None:
                 self.cuts.add(self.cut[i], 1.0)
-                self.changes.add(self.cut[i], 1.0)
         self._savings()
         # at least one step stays, and one step of each loop
         if all(self.cut[i] is not None for i in range(n)):
@@ -335,11 +329,6 @@ class Formulation:
         big = max(max(o.time for o in p.choices[v].options) for v in pos) * TIME_SCALE
         m = {v: self._var(f"m{v}", binary=True) for v in pos[1:]}
         self.merge.update(m)
-        for v in pos[1:]:
-            if p.current_merge[v]:
-                self.changes.add(m[v], -1.0).const += 1.0
-            else:
-                self.changes.add(m[v], 1.0)
         r = {v: self._var(f"R{v}") for v in pos}
         out = Lin()
         for idx, v in enumerate(pos):
@@ -405,8 +394,6 @@ class Formulation:
             return Lin().add_lin(self.logr, -1.0), -1.0 / LOG_SCALE
         if name == "cuts":
             return self.cuts, 1.0
-        if name == "changes":
-            return self.changes, 1.0
         raise ValueError(name)
 
     def nogood(self, plan: Plan) -> tuple[Lin, str, float]:

@@ -140,17 +140,6 @@ def _split(positions: list[int], merge: list[bool]) -> list[list[int]]:
     return groups
 
 
-def change_count(p: Problem, plan: Plan) -> int:
-    """Decisions that differ from the spec: what the tie-break stage minimises."""
-    count = 0
-    for i, c in enumerate(plan.choice):
-        count += 1 if c is None else p.choices[i].options[c].changes
-    for v in range(1, p.n):
-        if plan.merge[v] != p.current_merge[v]:
-            count += 1
-    return count
-
-
 # -- groups and labels -------------------------------------------------------------------
 
 

@@ -33,7 +33,6 @@ from agentlint.optimizer.milp import (
 from agentlint.optimizer.plan import (
     Plan,
     PlanFigures,
-    change_count,
     current_plan,
     figures,
     plan_json,
@@ -179,9 +178,7 @@ class _Run:
         if name == "reliability":
             return -sum(self.problem.choices[i].options[c].log_success
                         for i, c in enumerate(plan.choice) if c is not None) * LOG_SCALE
-        if name == "cuts":
-            return float(f.cuts)
-        return float(change_count(self.problem, plan))
+        return float(f.cuts)
 
     def stages(self, names: tuple[str, ...], rows: list[tuple[Lin, str, float]]
                ) -> Outcome:
