@@ -26,11 +26,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from agentlint.graph.estimate import estimate  # noqa: E402
-from agentlint.optimizer.milp import Formulation, cbc_available, highs_available  # noqa: E402
-from agentlint.optimizer.problem import build_problem  # noqa: E402
-from agentlint.optimizer.run import optimize  # noqa: E402
-from agentlint.spec.load import load_workflow  # noqa: E402
+from agentlint.graph.estimate import estimate
+from agentlint.optimizer.milp import Formulation, cbc_available, highs_available
+from agentlint.optimizer.problem import build_problem
+from agentlint.optimizer.run import optimize
+from agentlint.spec.load import load_workflow
 
 MODELS = """models:
   large: {input_per_mtok: 2.5, output_per_mtok: 10.0, ttft_s: 0.6, tokens_per_s: 90, p_ok: 0.995}
