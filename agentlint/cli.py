@@ -444,9 +444,20 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         raise UsageError(f"{file} is a folder; optimize takes one spec file")
     if write_back and pareto:
         raise UsageError("--write applies one plan; drop --pareto")
-    workflows = _load_named((file,), "auto")
-    result = run_optimize(workflows[0], objective=objective, solver=solver,
-                          time_limit=time_limit, pareto=pareto, path=file, gap=gap)
+    wf = _load_named((file,), "auto")[0]
+    converted = wf.format != "agentlint"
+    if converted:
+        # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the one
+        # `agentlint convert` prints); its changes cannot be written into the source.
+        if write_back or show_diff:
+            raise UsageError(f"--write and --diff edit agentlint specs and {file} is a "
+                             f"{wf.format} file; run 'agentlint convert {file} -o FILE' "
+                             "and optimize FILE")
+        from agentlint.adapters.convert import as_native
+
+        wf = as_native(wf)
+    result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
+                          pareto=pareto, path=None if converted else file, gap=gap)
     if show_diff:
         from agentlint.report import optimize_diff
 
