@@ -394,3 +394,35 @@ def test_adapter_workflows_read_their_base_files_from_git(repo: GitRepo, cli) ->
     assert w["via"] == ["crew/src/launch_crew/crew.py"] and w["before_error"] is None
     models = {s["before"]["model"] + " -> " + s["after"]["model"] for s in w["steps"]}
     assert models == {"claude-sonnet-4-5 -> claude-opus-4-1"}
+
+
+BUDGETED = SPEC.replace("    output_tokens: 500\n", """    output_tokens: 500
+    candidates: [big, small]
+budgets: {cost_usd: 0.02, reliability: 0.95}
+""")
+
+
+def test_gate_fails_costlier_change_and_passes_the_optimized_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
+    r = GitRepo(tmp_path / "gate")
+    spec = r.write("flows/triage.yaml", BUDGETED)
+    r.commit("first")
+    base = r.git("rev-parse", "HEAD").strip()
+    monkeypatch.chdir(r.root)
+    # 30 % more output on the premium model: cost up by about 30 %
+    r.write("flows/triage.yaml", BUDGETED.replace("output_tokens: 500", "output_tokens: 680"))
+    r.commit("longer answers")
+    failed = cli("diff", base, "--fail-on", "cost+10%")
+    assert failed.exit_code == 1, failed.output
+    assert "cost" in failed.output and "+10%" in failed.output.replace(" ", "")
+    # The change `agentlint optimize --write` makes is cheaper and passes the gate.
+    assert cli("optimize", str(spec), "--write").exit_code == 0
+    r.commit("optimized")
+    passed = cli("diff", base, "--fail-on", "cost+10%")
+    assert passed.exit_code == 0, passed.output
+    code, data = diff_json(cli, base, "--fail-on", "cost+10%")
+    assert code == 0
+    row = data["workflows"][0]
+    assert row["after"]["cost_usd"] < row["before"]["cost_usd"]
+    assert re.search(r"cost per run .* -\$[0-9.]+ \(-[0-9.]+ %\)", passed.output)
+    assert "gate: passed (cost+10%)" in passed.output
