@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from agentlint.errors import UsageError
 from agentlint.graph.estimate import estimate
 from agentlint.optimizer.run import optimize
 from agentlint.spec.load import load_workflow
@@ -523,14 +524,27 @@ def test_routers_loops_and_agents_stay_exact(spec, execution: str, objective: st
         assert "steps: [critique]" in text and "context: [x, y, enrich]" in text
 
 
-def test_other_formats_are_refused(cli) -> None:
+def test_other_formats_plan_on_their_native_spec(cli) -> None:
     flow = (Path(__file__).parent / "fixtures" / "formats" / "promptflow"
             / "Azure-Samples__contoso-chat" / "contoso-chat" / "flow.dag.yaml")
-    if not flow.exists():
-        pytest.skip("fixture not present")
     result = cli("optimize", str(flow))
-    assert result.exit_code == 2
-    assert "agentlint convert" in result.stderr
+    assert result.exit_code == 0, result.output
+    assert "flow.dag.agentlint.yaml" in result.output
+    refused = cli("optimize", str(flow), "--diff")
+    assert refused.exit_code == 2
+    assert "agentlint convert" in refused.stderr
+
+
+def test_library_optimizes_native_specs_only() -> None:
+    from agentlint.optimizer.run import optimize
+    from agentlint.spec.sources import load_any
+
+    flow = (Path(__file__).parent / "fixtures" / "formats" / "promptflow"
+            / "Azure-Samples__contoso-chat" / "contoso-chat" / "flow.dag.yaml")
+    wf = load_any(str(flow))
+    assert wf is not None
+    with pytest.raises(UsageError, match="agentlint convert"):
+        optimize(wf)
 
 
 def test_cbc_log_gap_and_result(tmp_path: Path) -> None:
