@@ -81,3 +81,20 @@ def test_schema_command_path_points_at_shipped_file(cli) -> None:
 def test_models_command_lists_catalog(cli) -> None:
     out = cli("models").output
     assert "gpt-4o-mini" in out and "estimates" in out
+
+
+def test_readme_spec_is_clean(cli, tmp_path: Path) -> None:
+    import re
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## A spec in one screen"):]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert block is not None
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / "readme.yaml"
+    path.write_text(block.group(1), encoding="utf-8")
+    assert cli("estimate", str(path)).exit_code == 0
+    result = cli("lint", str(path))
+    assert (result.exit_code, result.output) == (0, "")

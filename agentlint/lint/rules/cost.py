@@ -465,7 +465,8 @@ def repeated_context(ctx: Context) -> Iterator[Finding]:
     """What it finds
     ---------------
     A run input or a step output of at least ``min_tokens`` (default 2,000)
-    that at least ``min_readers`` steps (default 3) read in full. Reported at
+    that model steps read in full at least ``min_readers`` times per run
+    (default 3; the alternatives of a router count by their shares). Reported at
     the input's declaration or the producing step, with the input tokens and
     dollars per run spent reading it.
 
@@ -510,8 +511,11 @@ def repeated_context(ctx: Context) -> Iterator[Finding]:
         for p in g.data_preds[step.index]:
             readers.setdefault(("steps", wf.steps[p].id), []).append(step.index)
     rows = ctx.estimate.steps
-    for (ns, name), who in readers.items():
-        if len(who) < min_readers:
+    for (ns, name), every in readers.items():
+        # Readers that pay for the tokens, counted by how often they run: the
+        # alternatives of a router are one reader, not several.
+        who = [i for i in every if wf.steps[i].uses_model]
+        if sum(g.weight[i] for i in who) < min_readers - 1e-9:
             continue
         if ns == "inputs":
             size = wf.inputs[name].tokens
@@ -747,9 +751,10 @@ def orchestration_overhead(ctx: Context) -> Iterator[Finding]:
     ---------------
     Workflows where the coordination steps (``router``, ``orchestrator`` and
     ``aggregate`` steps that call a model) take more than ``max_share``
-    (default 30 %) of the expected cost, or of the tokens read and written,
-    of a run. Reported once, at the costliest coordination step, with the
-    shares of cost, tokens and critical path.
+    (default 30 %) of the expected cost of a run. Reported once, at the
+    costliest coordination step, with the shares of cost, tokens and critical
+    path. (Tokens alone do not count: a router on a small model reads the same
+    request its workers read, which is right, and costs little.)
 
     Why it costs
     ------------
@@ -797,7 +802,7 @@ def orchestration_overhead(ctx: Context) -> Iterator[Finding]:
     toks = sum((rows[s.index].input_tokens + rows[s.index].output_tokens) * rows[s.index].calls
                for s in over)
     cost_share, token_share = cost / total_cost, toks / total_tokens
-    if cost_share <= limit and token_share <= limit:
+    if cost_share <= limit:
         return
     critical = set(est.critical_path)
     path_time = sum(rows[s.index].latency_s for s in over if s.id in critical)
