@@ -87,7 +87,7 @@ def test_example_positions_and_figures() -> None:
     assert "add `parallel: sources`" in filings.message
     assert "saves 15.35 s on the critical path (65.20 s -> 49.85 s)" in filings.message
     retry = got[("orchestrator-workers.yaml", "retry-non-idempotent", "step:upgrade/retries")]
-    assert (retry.line, retry.column) == (124, 14)
+    assert (retry.line, retry.column) == (125, 14)
     assert "`apply_patch`" in retry.message
     for step, line in (("detect_language", 103), ("classify", 110), ("format", 192)):
         f = got[("long-chain.yaml", "premium-on-trivial-step", f"step:{step}/model")]
