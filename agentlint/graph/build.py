@@ -48,6 +48,14 @@ class Graph:
     def step(self, index: int) -> Step:
         return self.wf.steps[index]
 
+    def chain(self, key: BranchKey | None) -> list[BranchKey]:
+        """``key`` and the branches it is nested in, innermost first."""
+        chain: list[BranchKey] = []
+        while key is not None:
+            chain.append(key)
+            key = self.branch_parent.get(key)
+        return chain
+
 
 def _dep_lists(wf: Workflow) -> tuple[list[list[int]], list[list[int]]]:
     index = wf.step_index
@@ -299,14 +307,11 @@ def _merge_alternatives(g: Graph) -> list[list[int]]:
     """Sequential groups with consecutive alternatives of one router merged."""
     merged: list[list[int]] = []
     for group in g.groups:
-        if (merged and len(group) == 1 and g.branch[group[0]] is not None
-                and g.wf.steps[group[0]].index != 0):
-            prev = merged[-1]
-            key = g.branch[group[0]]
-            assert key is not None
-            if all(g.branch[u] is not None and g.branch[u][0] == key[0]  # type: ignore[index]
-                   and g.branch[u] != key for u in prev):
-                prev.append(group[0])
+        key = g.branch[group[0]] if len(group) == 1 else None
+        if merged and key is not None:
+            keys = [g.branch[u] for u in merged[-1]]
+            if all(k is not None and k[0] == key[0] and k != key for k in keys):
+                merged[-1].append(group[0])
                 continue
         merged.append(list(group))
     return merged

@@ -302,7 +302,7 @@ def worst_case_cost(g: Graph, cmax: list[float]) -> float:
             totals[key] = totals.get(key, 0.0) + cmax[v]
     # Fold the branches innermost first: a router's worst branch joins the branch
     # (or main line) the router itself belongs to.
-    routers = sorted({k[0] for k in g.branch_parent}, key=lambda r: -_depth(g, g.branch[r]))
+    routers = sorted({k[0] for k in g.branch_parent}, key=lambda r: -len(g.chain(g.branch[r])))
     for r in routers:
         worst = max((t for k, t in totals.items() if k[0] == r), default=0.0)
         outer = g.branch[r]
@@ -312,10 +312,3 @@ def worst_case_cost(g: Graph, cmax: list[float]) -> float:
             totals[outer] = totals.get(outer, 0.0) + worst
     return main
 
-
-def _depth(g: Graph, key: BranchKey | None) -> int:
-    depth = 0
-    while key is not None:
-        depth += 1
-        key = g.branch_parent.get(key)
-    return depth

@@ -72,12 +72,7 @@ def non_idempotent_tools(wf: Workflow, step: Step) -> list[str]:
 
 def branch_chain(g: Graph, i: int) -> list[BranchKey]:
     """The router branches step ``i`` lies in, innermost first."""
-    chain: list[BranchKey] = []
-    key = g.branch[i]
-    while key is not None:
-        chain.append(key)
-        key = g.branch_parent.get(key)
-    return chain
+    return g.chain(g.branch[i])
 
 
 def input_price(model: Model | None) -> float:
@@ -175,16 +170,16 @@ def unused_output(ctx: Context) -> Iterator[Finding]:
 
 def _branch_ends(g: Graph) -> set[int]:
     """Last steps of router branches that no later step joins: the answer of their run."""
-    branch = _worker_branches(g)
+    branch = g.branch
     joined: set[int] = set()
     last: dict[BranchKey, int] = {}
     for v in range(g.n):
         key = branch[v]
         if key is not None:
             last[key] = max(v, last.get(key, -1))
-        own = {k[0] for k in _chain(g, key)}
+        own = {k[0] for k in g.chain(key)}
         for p in g.data_preds[v]:
-            for router, _ in _chain(g, branch[p]):
+            for router, _ in g.chain(branch[p]):
                 if router not in own:
                     joined.add(router)
     return {v for key, v in last.items() if key[0] not in joined}
@@ -566,10 +561,10 @@ def router_context_transformation(ctx: Context) -> Iterator[Finding]:
             sources[step.index] = (inputs, set(preds))
     if not sources:
         return
-    branch = _worker_branches(g)
+    branch = g.branch
     carriers: dict[int, set[int]] = {r: set() for r in sources}
     for v in g.topo:
-        routers = {key[0] for key in _chain(g, branch[v])}
+        routers = {key[0] for key in g.chain(branch[v])}
         if not routers:
             continue
         step = wf.steps[v]
@@ -616,48 +611,6 @@ def _router_reads_rewrite(ctx: Context, router: Step) -> Finding | None:
         f"upstream sends the run down the wrong branch and every worker inherits it; give "
         f"the router {inputs} as well",
         locate_ref(wf, router, ref), key=f"step:{router.id}/prompt")
-
-
-def _chain(g: Graph, key: BranchKey | None) -> list[BranchKey]:
-    chain: list[BranchKey] = []
-    while key is not None:
-        chain.append(key)
-        key = g.branch_parent.get(key)
-    return chain
-
-
-def _worker_branches(g: Graph) -> list[BranchKey | None]:
-    """Router branches, except that reading the router's output does not take a step
-    out of the branch it otherwise works on: a step that reads a router and a step
-    on one of its branches runs on that branch (the graph puts it on the router's
-    line, which is right for probabilities but not for who works on what)."""
-    wf = g.wf
-    branch = list(g.branch)
-    targets = {wf.step_index[r.step] for s in wf.steps for r in s.routes}
-    for v in g.topo:
-        preds = g.dep_preds[v]
-        if v in targets or not preds:
-            continue
-        chains = {p: _chain(g, branch[p]) for p in preds}
-        enclosing = {key[0] for chain in chains.values() for key in chain}
-        dropped = {p for p in preds if wf.steps[p].routes and p in enclosing}
-        rest = [branch[p] for p in preds if p not in dropped]
-        if any(k is None for k in rest):
-            continue
-        common = _common(rest, g)
-        if common is not None and all(
-                any(key[0] == r for key in _chain(g, common)) for r in dropped):
-            branch[v] = common
-    return branch
-
-
-def _common(keys: list[BranchKey | None], g: Graph) -> BranchKey | None:
-    chains = [_chain(g, k) for k in dict.fromkeys(keys)]
-    others = [set(c) for c in chains[1:]]
-    for key in chains[0]:
-        if all(key in o for o in others):
-            return key
-    return None
 
 
 def _transformation(ctx: Context, step: Step, router: Step, src_inputs: set[str],
