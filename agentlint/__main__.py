@@ -1,3 +1,3 @@
-from agentlint.cli import main
+from agentlint.cli import entry
 
-main()
+entry()

@@ -55,12 +55,22 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.version_option(__version__, prog_name="agentlint")
 def main() -> None:
     """Static analysis of LLM agent workflows: lint, estimate, optimize."""
-    # A run builds millions of small objects and frees them at exit; the cyclic
-    # collector's passes over them made large specs superlinear (measured in
-    # benchmarks/lint_speed.py). agentlint's data holds no reference cycles.
+
+
+def entry() -> None:
+    """The ``agentlint`` command: the CLI in a process of its own.
+
+    A run builds millions of small objects and frees them at exit; the cyclic
+    collector's passes over them made large specs superlinear (measured in
+    benchmarks/lint_speed.py), and agentlint's data holds no reference cycles.
+    So the collector is switched off here, for a process that ends with the
+    command, and never in ``main``, which tests and other programs call in
+    their own process.
+    """
     import gc
 
     gc.disable()
+    main()
 
 
 def _color(flag: bool | None) -> bool:

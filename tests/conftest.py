@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,46 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = ROOT / "examples"
 
 
+@dataclass
+class ProcessResult:
+    """What a real ``agentlint`` process did, with the attributes of click's Result."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "contract: an output contract; the test also runs against a real process")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every ``contract`` test that uses ``cli`` twice: in-process and as a process.
+
+    click's runner captures ``sys.stdout`` only; what a C extension or a child
+    writes to the file descriptors is seen by the process run alone.
+    """
+    if "cli" in metafunc.fixturenames and metafunc.definition.get_closest_marker("contract"):
+        metafunc.parametrize("cli", ["in-process", "process"], indirect=True)
+
+
 @pytest.fixture
-def cli() -> Callable[..., Result]:
-    """Invoke ``agentlint ARGS`` in-process; returns click's Result."""
+def cli(request: pytest.FixtureRequest) -> Callable[..., Result | ProcessResult]:
+    """Invoke ``agentlint ARGS``; returns click's Result (or the same of a real process)."""
+    if getattr(request, "param", "in-process") == "process":
+        def run_real(*args: str, input: str | bytes | None = None) -> ProcessResult:
+            data = input.encode() if isinstance(input, str) else input
+            done = subprocess.run([sys.executable, "-m", "agentlint", *args],
+                                  capture_output=True, input=data, timeout=300)
+            return ProcessResult(done.returncode, done.stdout.decode("utf-8", "replace"),
+                                 done.stderr.decode("utf-8", "replace"))
+
+        return run_real
     runner = CliRunner()
 
     def run(*args: str, input: str | bytes | None = None) -> Result:

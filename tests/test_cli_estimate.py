@@ -19,6 +19,7 @@ def test_at_least_six_examples() -> None:
     assert len(EXAMPLE_FILES) >= 6
 
 
+@pytest.mark.contract
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_every_example_estimates(cli, path: Path) -> None:
     result = cli("estimate", str(path), "--format", "json")
@@ -43,12 +44,14 @@ def test_text_table_marks_critical_path_and_budgets(cli) -> None:
     assert "\x1b[" not in out  # no colour when not a terminal
 
 
+@pytest.mark.contract
 def test_folder_gives_a_json_array(cli) -> None:
     result = cli("estimate", str(EXAMPLES), "--format", "json")
     data = json.loads(result.output)
     assert isinstance(data, list) and len(data) == len(EXAMPLE_FILES)
 
 
+@pytest.mark.contract
 def test_budget_exit_codes(cli, spec) -> None:
     body = """agentlint: 1
 models:

@@ -83,6 +83,7 @@ def diff_json(cli: Callable[..., Result], *args: str) -> tuple[int, dict]:
 # -- the gate ------------------------------------------------------------------------------
 
 
+@pytest.mark.contract
 def test_thirty_percent_costlier_fails_a_ten_percent_gate(repo: GitRepo, cli) -> None:
     repo.write("flows/triage.yaml", SPEC.replace("output_tokens: 500", "output_tokens: 710"))
     repo.commit("longer answers")
@@ -121,6 +122,7 @@ def test_a_cheaper_change_passes_and_shows_its_savings(repo: GitRepo, cli) -> No
     assert data["workflows"][0]["delta"]["cost_usd"]["change"] == pytest.approx(-0.002)
 
 
+@pytest.mark.contract
 def test_absolute_and_reliability_thresholds(repo: GitRepo, cli) -> None:
     worse = SPEC.replace("p_ok: 0.99}", "p_ok: 0.97}").replace("output_tokens: 500",
                                                                "output_tokens: 520")
@@ -325,6 +327,7 @@ def test_an_unreadable_spec_after_the_change_exits_2(repo: GitRepo, cli) -> None
     assert "cannot be read" in result.stdout
 
 
+@pytest.mark.contract
 def test_markdown_is_a_pull_request_comment(repo: GitRepo, cli) -> None:
     repo.write("flows/triage.yaml", SPEC.replace("output_tokens: 500", "output_tokens: 710"))
     repo.commit()
@@ -339,6 +342,7 @@ def test_markdown_is_a_pull_request_comment(repo: GitRepo, cli) -> None:
     assert "```mermaid\nflowchart TD\n" in md and md.count("```") % 2 == 0
 
 
+@pytest.mark.contract
 def test_output_file(repo: GitRepo, cli, tmp_path: Path) -> None:
     repo.write("flows/triage.yaml", SPEC.replace("output_tokens: 500", "output_tokens: 710"))
     target = tmp_path / "diff.md"

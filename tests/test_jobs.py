@@ -28,6 +28,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.mark.contract
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "gitlab"])
 def test_two_jobs_write_what_one_writes(tree: Path, cli, fmt: str) -> None:
     one = cli("lint", ".", "missing.yaml", "--format", fmt, "--jobs", "1")
