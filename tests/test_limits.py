@@ -281,3 +281,23 @@ def test_foreign_numbers_in_range_still_read(tmp_path: Path) -> None:
     _flow(tmp_path, ", max_tokens: '64'")
     proc = run_process("estimate", "flow/flow.dag.yaml", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_docs_table_matches_the_limits() -> None:
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "format.md").read_text("utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| (whole number|number) \| ([^|]+) \| ([^|]+) \|$",
+                      text, re.M)
+    documented: dict[str, list[tuple[str, str, str]]] = {}
+    for name, kind, low, high in rows:
+        documented.setdefault(name, []).append((kind, low.strip(), high.strip()))
+
+    def row(limit: Limit) -> tuple[str, str, str]:
+        low = f"{limit.low:g}" if not limit.low_open else f"above {limit.low:g}"
+        return ("whole number" if limit.whole else "number", low, f"{int(limit.high)}")
+
+    for name, limit in LIMITS.items():
+        assert row(limit) in documented.get(name, []), name
+    for name, limit in FOREIGN.items():
+        assert row(limit) in documented.get(name, []), name
