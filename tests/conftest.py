@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,8 +12,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
 
 from agentlint.cli import main
+
+#: Every property test is bounded: a deadline per example and a number of examples.
+#: Tests that need more time or examples say so with their own ``@settings``.
+#: ``HYPOTHESIS_PROFILE=long`` runs ten times the examples.
+settings.register_profile("agentlint", max_examples=100, deadline=2000,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", parent=settings.get_profile("agentlint"),
+                          max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "agentlint"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -354,7 +354,8 @@ def test_profile_sections_per_file(flow_dir: Path) -> None:
 
 @pytest.mark.parametrize(("body", "where", "words"), [
     ("stepz: {}\n", "1:1: ", "unknown profile key 'stepz'"),
-    ("steps:\n  classify: {output_tokens: -3}\n", "2:29: ", "must be a number of at least 0"),
+    ("steps:\n  classify: {output_tokens: -3}\n", "2:29: ",
+     "classify.output_tokens: -3 is out of range: output_tokens takes a number from 0 to"),
     ("steps:\n  answer_billing: {share: 0.7}\n  answer_tech: {share: 0.6}\n", "2:27: ",
      "add up to 1.3"),
     ("models:\n  my-gpt-deployment: gpt-9-ultra\n", "2:22: ", "not in the built-in catalog"),

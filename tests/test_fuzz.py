@@ -14,6 +14,7 @@ import os
 import random
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,29 @@ from hypothesis import strategies as st
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import estimate
 from agentlint.lint.engine import lint_workflow
+from agentlint.spec.limits import LIMITS
 from agentlint.spec.sources import load_any
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "examples").glob("*.yaml")) + sorted(
     (ROOT / "tests" / "fixtures" / "formats").rglob("*.y*ml"))
 REGRESSIONS = sorted((ROOT / "tests" / "fixtures" / "fuzz").glob("*.yaml"))
+#: Each example is bounded (the optimizer gets 5 s at most), and so is the count.
 BUDGET = settings(max_examples=int(os.environ.get("AGENTLINT_FUZZ_EXAMPLES", "700")),
-                  deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
+                  deadline=timedelta(seconds=20), suppress_health_check=list(HealthCheck),
+                  derandomize=False)
+
+
+def within(field: str, high: float | None = None, low: float | None = None
+           ) -> st.SearchStrategy[float]:
+    """Values the loader accepts for ``field``: drawn from its range in the limits table."""
+    limit = LIMITS[field]
+    top = limit.high if high is None else min(high, limit.high)
+    bottom = limit.low if low is None else max(low, limit.low)
+    if limit.whole:
+        return st.integers(int(bottom), int(top))
+    return st.floats(bottom, top, exclude_min=limit.low_open and bottom == limit.low,
+                     allow_nan=False)
 
 
 def run_all(path: Path, optimize: bool = False, cleanup: bool = False) -> None:
@@ -80,50 +96,66 @@ def specs(draw: st.DrawFn) -> str:
     ids = [f"s{i}" for i in range(n)]
     mode = draw(st.sampled_from(["sequential", "dag"]))
     doc: dict = {"agentlint": 1, "name": "fuzz", "execution": mode, "models": {
-        "a": {"per_call_usd": draw(st.floats(0, 0.1)), "per_call_s": draw(st.floats(0, 5)),
-              "p_ok": draw(st.floats(0.5, 1.0))},
-        "b": {"input_per_mtok": draw(st.floats(0, 20)), "output_per_mtok": draw(st.floats(0, 60)),
-              "ttft_s": draw(st.floats(0, 3)), "tokens_per_s": draw(st.floats(1, 500)),
-              "p_ok": draw(st.floats(0.5, 1.0))}},
-        "inputs": {"q": {"tokens": draw(st.integers(0, 10_000))}}, "steps": []}
+        "a": {"per_call_usd": draw(within("per_call_usd", 0.1)),
+              "per_call_s": draw(within("per_call_s", 5)), "p_ok": draw(within("p_ok", low=0.5))},
+        "b": {"input_per_mtok": draw(within("input_per_mtok", 20)),
+              "output_per_mtok": draw(within("output_per_mtok", 60)),
+              "ttft_s": draw(within("ttft_s", 3)),
+              "tokens_per_s": draw(within("tokens_per_s", 500, low=1)),
+              "p_ok": draw(within("p_ok", low=0.5))}},
+        "inputs": {"q": {"tokens": draw(within("tokens", 10_000))}}, "steps": []}
     for i, sid in enumerate(ids):
         step: dict = {"id": sid, "model": draw(st.sampled_from(["a", "b", "gpt-4o-mini"])),
-                      "output_tokens": draw(st.integers(0, 3000))}
+                      "output_tokens": draw(within("output_tokens", 3000))}
         earlier = ids[:i]
         refs = draw(st.lists(st.sampled_from(earlier), max_size=3)) if earlier else []
         parts = ["Do {{ inputs.q }}"] + [f"{{{{ steps.{r}.output }}}}" for r in refs]
         step["prompt"] = " ".join(parts)
         if draw(st.booleans()):
-            step["retries"] = draw(st.integers(0, 3))
+            step["retries"] = draw(within("retries", 3))
         if draw(st.booleans()):
-            step["cache_hit_rate"] = draw(st.floats(0, 1))
+            step["cache_hit_rate"] = draw(within("cache_hit_rate"))
         if draw(st.booleans()):
             step["parallel"] = draw(st.sampled_from(["g1", "g2"]))
         if draw(st.booleans()):
             step["optional"] = True
         if draw(st.booleans()):
-            step["fan_out"] = {"count": draw(st.integers(1, 5))}
+            step["fan_out"] = {"count": draw(within("count", 5))}
         doc["steps"].append(step)
     if n >= 3 and draw(st.booleans()):
         doc["steps"][0]["kind"] = "router"
         doc["steps"][0]["routes"] = ids[1:3]
     if n >= 2 and draw(st.booleans()):
         doc["loops"] = [{"id": "l", "steps": ids[-2:],
-                         "max_iterations": draw(st.integers(1, 5))}]
+                         "max_iterations": draw(within("max_iterations", 5))}]
     if draw(st.booleans()):
-        doc["budgets"] = {"cost_usd": draw(st.floats(0, 1)), "latency_s": draw(st.floats(0, 60)),
-                          "reliability": draw(st.floats(0.01, 1))}
+        doc["budgets"] = {"cost_usd": draw(within("cost_usd", 1)),
+                          "latency_s": draw(within("latency_s", 60)),
+                          "reliability": draw(within("reliability", low=0.01))}
     return yaml.safe_dump(doc, sort_keys=False)
 
 
+@pytest.mark.slow
 @BUDGET
 @given(text=specs())
 def test_generated_specs(text: str) -> None:
     run_all(_write(text), optimize=True, cleanup=True)
 
 
-REPLACEMENTS = [None, True, -1, 0, 1.5, 1e308, "", "x" * 50, "{{ steps.zz.output }}", [], {},
+#: Type confusions; numbers are drawn from the field's own range (see _number_for):
+#: values out of range are refused before anything else, tests/test_limits.py covers them.
+REPLACEMENTS = [None, True, "", "x" * 50, "{{ steps.zz.output }}", [], {},
                 {"id": "dup"}, [1, 2], "1.10", "NO"]
+
+
+def _number_for(key: object, rng: random.Random) -> object:
+    """An extreme but accepted value for a numeric field, or a small one elsewhere."""
+    limit = LIMITS.get(key) if isinstance(key, str) else None
+    if limit is None:
+        return rng.choice([0, 1, 1.5])
+    low = limit.low if not limit.low_open else limit.low + 1e-9
+    value = rng.choice([low, limit.high, (low + limit.high) / 2])
+    return int(value) if limit.whole else value
 
 
 def _mutate(data: object, rng: random.Random) -> object:
@@ -146,11 +178,14 @@ def _mutate(data: object, rng: random.Random) -> object:
     parent, key = rng.choice(nodes)
     if rng.random() < 0.4 and isinstance(parent, dict):
         del parent[key]
+    elif rng.random() < 0.5:
+        parent[key] = _number_for(key, rng)  # type: ignore[index]
     else:
         parent[key] = rng.choice(REPLACEMENTS)  # type: ignore[index]
     return data
 
 
+@pytest.mark.slow
 @BUDGET
 @given(seed=st.integers(0, 2**32 - 1), which=st.integers(0, 10_000),
        mode=st.sampled_from(["mutate", "cut", "bytes"]))

@@ -37,7 +37,7 @@ CASES: dict[str, tuple[bytes, str]] = {
     "list-top": (b"- agentlint: 1\n", "YAML mapping"),
     "two-documents": (b"agentlint: 1\nsteps: []\n---\nx: 1\n", "more than one YAML document"),
     "huge-number": (b"agentlint: 1\nsteps:\n  - id: a\n    model: gpt-4o\n"
-                    b"    output_tokens: 1.0e+400\n", "finite"),
+                    b"    output_tokens: 1.0e+400\n", "output_tokens: 1.0e+400 is out of range"),
     "nan": (b"agentlint: 1\nsteps:\n  - id: a\n    model: gpt-4o\n    retries: .nan\n",
             "whole number"),
 }

@@ -9,9 +9,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentlint.graph.estimate import attempt_figures, estimate
+from agentlint.spec.limits import LIMITS
 from agentlint.spec.load import load_workflow
 
-probability = st.floats(0.05, 1.0)
+
+def within(field: str, low: float | None = None, high: float | None = None):
+    """A strategy over ``field``'s range in the limits table, optionally narrowed."""
+    limit = LIMITS[field]
+    lo = limit.low if low is None else max(low, limit.low)
+    hi = limit.high if high is None else min(high, limit.high)
+    if limit.whole:
+        return st.integers(int(lo), int(hi))
+    return st.floats(lo, hi, exclude_min=limit.low_open and lo == limit.low, allow_nan=False)
+
+
+probability = within("p_ok", 0.05)
 money = st.floats(0.0, 1.0)
 secs = st.floats(0.0, 30.0)
 
@@ -32,8 +44,8 @@ def test_cache_hits_never_raise_cost(c, t, p, n, k, h, dh) -> None:
 
 
 step = st.fixed_dictionaries({
-    "out": st.integers(0, 2000), "retries": st.integers(0, 3), "p": st.floats(0.5, 1.0),
-    "hit": st.floats(0.0, 1.0), "calls": st.integers(1, 3)})
+    "out": within("output_tokens", high=2000).map(int), "retries": within("retries", high=3),
+    "p": within("p_ok", 0.5), "hit": within("cache_hit_rate"), "calls": within("calls", high=3)})
 
 
 def _spec(steps: list[dict], group: bool) -> str:
@@ -56,7 +68,7 @@ def _estimate(text: str):
         return estimate(load_workflow(str(path)))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=5000)
 @given(steps=st.lists(step, min_size=1, max_size=6))
 def test_parallel_group_never_slower_than_sequence(steps) -> None:
     grouped = _estimate(_spec(steps, True))
@@ -66,7 +78,7 @@ def test_parallel_group_never_slower_than_sequence(steps) -> None:
     assert grouped.reliability == chained.reliability
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=5000)
 @given(steps=st.lists(step, min_size=1, max_size=5), which=st.integers(0, 4))
 def test_workflow_more_retries_more_reliable(steps, which) -> None:
     which %= len(steps)
@@ -74,3 +86,20 @@ def test_workflow_more_retries_more_reliable(steps, which) -> None:
     steps[which]["retries"] += 1
     after = _estimate(_spec(steps, False))
     assert after.reliability >= before.reliability - 1e-12
+
+
+full_step = st.fixed_dictionaries({
+    "out": within("output_tokens").map(int), "retries": within("retries"), "p": within("p_ok"),
+    "hit": within("cache_hit_rate"), "calls": within("calls")})
+
+
+@settings(max_examples=40, deadline=2000)
+@given(steps=st.lists(full_step, min_size=1, max_size=4), group=st.booleans())
+def test_any_figures_in_range_give_finite_figures(steps, group) -> None:
+    """Anywhere in the ranges, the estimate is finite, a probability, and quick."""
+    import math
+
+    est = _estimate(_spec(steps, group))
+    for value in (est.cost_usd, est.cost_usd_max, est.latency_s, est.latency_s_max, est.calls):
+        assert math.isfinite(value) and value >= 0
+    assert 0.0 <= est.reliability <= 1.0

@@ -43,3 +43,45 @@ def test_fallback_bounds_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yamlload, "_Loader", yaml.SafeLoader)
     with pytest.raises(yamlload.SpecError, match="nesting deeper"):
         yamlload.load_text("a: " + "[" * 5000 + "]" * 5000, "deep.yaml")
+
+
+@pytest.mark.parametrize(("style", "depth"), [("flow", 65), ("flow", 200), ("flow", 5000),
+                                              ("flow", 20000), ("block", 65), ("block", 1500)])
+def test_nesting_message_is_agentlints_on_every_parser(depth: int, style: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """libyaml from PyYAML 6.0.4 on stops at its own depth limit in its own words;
+    agentlint reports the first level past 64, at the same place, in its own."""
+    if style == "flow":
+        text = "agentlint: 1\nsteps: " + "[" * depth + "]" * depth + "\n"
+    else:
+        text = "agentlint: 1\nsteps:\n" + "".join("  " * i + "- \n" for i in range(depth))
+    with pytest.raises(yamlload.SpecError) as fast:
+        yamlload.load_text(text, "deep.yaml")
+    monkeypatch.setattr(yamlload, "_Loader", yaml.SafeLoader)
+    with pytest.raises(yamlload.SpecError) as slow:
+        yamlload.load_text(text, "deep.yaml")
+    for err in (fast.value, slow.value):
+        assert err.message.startswith("invalid YAML: nesting deeper than 64 levels")
+    assert (fast.value.line, fast.value.col) == (slow.value.line, slow.value.col)
+
+
+def test_library_depth_error_is_translated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the parser's own wording, past its depth limit the words are agentlint's."""
+    from yaml.error import Mark
+
+    class Refusing:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        def get_event(self):  # type: ignore[no-untyped-def]
+            mark = Mark("deep.yaml", 0, 1, 7, None, None)
+            raise yaml.parser.ParserError(None, None, "exceeded maximum nesting depth", mark)
+
+        def dispose(self) -> None:
+            pass
+
+    monkeypatch.setattr(yamlload, "_Loader", Refusing)
+    with pytest.raises(yamlload.SpecError) as info:
+        yamlload.load_text("agentlint: 1\nsteps: [[[]]]\n", "deep.yaml")
+    assert info.value.message.startswith("invalid YAML: nesting deeper than 64 levels")
+    assert (info.value.line, info.value.col) == (2, 8)

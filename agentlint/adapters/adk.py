@@ -39,9 +39,10 @@ from agentlint.adapters.common import (
     Pos,
     StepSpec,
     at_of,
+    clamp,
     display_of,
+    figure,
     mapping,
-    number,
     read_inside,
     val_pos,
 )
@@ -255,12 +256,13 @@ class _Reader:
                       if p not in {c for c, _ in spec.context}]
         calls = 1 + len(agent.agent_tools)
         if agent.tools:
-            spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS + len(agent.agent_tools), \
-                True
+            spec.calls, spec.calls_assumed = int(clamp(
+                "calls", DEFAULT_TOOL_LOOP_CALLS + len(agent.agent_tools))), True
         elif calls > 1:
-            spec.calls = calls
+            spec.calls = int(clamp("calls", calls))
             spec.origin += f" (calls {len(agent.agent_tools)} agent tool(s))"
-        cap = number(mapping(raw.get("generate_content_config")).get("max_output_tokens"))
+        cap = figure(mapping(raw.get("generate_content_config")), "max_output_tokens",
+                     agent.file)
         if cap is not None and cap > 0:
             spec.output_cap = cap
         draft.steps.append(spec)
@@ -307,8 +309,12 @@ class _Reader:
                               "counted", agent.anchor)
             return
         bound = agent.raw.get("max_iterations")
-        bound = int(bound) if isinstance(bound, int) and not isinstance(bound, bool) \
-            and bound >= 1 else None
+        if isinstance(bound, float) and not bound.is_integer():
+            bound = None  # not a count; the loop is read as unbounded
+        else:
+            bound = figure(agent.raw, "max_iterations", agent.file) \
+                if isinstance(bound, (int, float)) else None
+        bound = int(bound) if bound else None
         exits = any(t in EXIT_TOOLS for t in self._tools_below(agent))
         self.draft.loops.append(LoopSpec(
             self.draft.new_id(agent.name, "loop"), agent.at("max_iterations"), body, bound,

@@ -24,6 +24,7 @@ from typing import Any
 
 from agentlint.errors import SpecError
 from agentlint.spec import catalog
+from agentlint.spec.limits import FOREIGN, LIMITS, is_number, problem
 from agentlint.spec.load import DEFAULT_OUTPUT_TOKENS, MAX_PROMPT_FILE_BYTES, build
 from agentlint.spec.model import MODEL_KINDS, Workflow
 from agentlint.spec.positions import YMap, YSeq, pack
@@ -187,6 +188,38 @@ def number(value: Any) -> float | None:
             return None
         return out if math.isfinite(out) else None
     return None
+
+
+def figure(raw: Any, key: Any, file: str, field: str | None = None,
+           default: Pos = (1, 1)) -> float | None:
+    """``number(raw[key])``, refused at its position when outside the field's range.
+
+    ``field`` names the range in :data:`~agentlint.spec.limits.FOREIGN` (else
+    :data:`~agentlint.spec.limits.LIMITS`); by default it is ``key``. Values that
+    are not numbers are None, as for :func:`number`; NaN, infinite and huge
+    numbers, written as numbers or as text, are out of range.
+    """
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not is_number(value):
+        return None
+    name = field or str(key)
+    limit = FOREIGN.get(name) or LIMITS[name]
+    written = raw.text(key) if isinstance(raw, YMap) else None
+    message = problem(name, value, written, limit=limit, name=str(key))
+    if message is not None:
+        raise SpecError(file, *val_pos(raw, key, default), message)
+    return float(value)
+
+
+def clamp(field: str, value: float) -> float:
+    """A figure computed from the source, kept inside its field's range."""
+    limit = LIMITS[field]
+    return min(max(value, limit.low), limit.high)
 
 
 # -- the draft ----------------------------------------------------------------------------
@@ -404,7 +437,8 @@ class Draft:
                 spec.output_tokens = float(out)
                 assumed_llm.append(spec)
             elif spec.size is not None:
-                spec.output_tokens = float(self._computed_size(spec, by_id))
+                spec.output_tokens = clamp("output_tokens",
+                                           float(self._computed_size(spec, by_id)))
             else:
                 spec.output_tokens = DEFAULT_TOOL_OUTPUT_TOKENS
                 assumed_tool.append(spec)

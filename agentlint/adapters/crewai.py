@@ -33,11 +33,14 @@ from agentlint.adapters.common import (
     Pos,
     StepSpec,
     at_of,
+    clamp,
     display_of,
+    figure,
     inside,
     val_pos,
 )
 from agentlint.errors import SpecError
+from agentlint.spec.limits import FOREIGN, problem
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.tokens import text_tokens
@@ -113,6 +116,7 @@ class _AgentCode:
     llm_given: bool = False
     tools: list[str] = field(default_factory=list)
     max_iter: int | None = None
+    max_iter_at: tuple[int, int] = (1, 1)
 
 
 @dataclass(slots=True)
@@ -233,6 +237,7 @@ def read_crew_py(source: str) -> CrewCode:
                 if isinstance(kw.get("max_iter"), ast.Constant) \
                         and isinstance(kw["max_iter"].value, int):
                     info.max_iter = kw["max_iter"].value
+                    info.max_iter_at = (kw["max_iter"].lineno, kw["max_iter"].col_offset + 1)
                 code.agents[fn.name] = info
         if "task" in decorators:
             for call in _calls(fn.body, ("Task", "ConditionalTask"))[:1]:
@@ -303,6 +308,11 @@ class _Reader:
             self.draft.assume("crew.py", f"{shown} could not be read ({detail}); the crew "
                               "is read from the YAML files only", (1, 1))
             return None
+        for info in code.agents.values():
+            if info.max_iter is not None:
+                message = problem("max_iter", info.max_iter, limit=FOREIGN["max_iter"])
+                if message is not None:
+                    raise SpecError(shown, *info.max_iter_at, message)
         self.draft.sources.append(shown)
         return code
 
@@ -519,8 +529,9 @@ class _Reader:
         if agent is None:
             return None
         raw = agents.get(agent)
-        if isinstance(raw, YMap) and isinstance(raw.get("max_iter"), int):
-            return int(raw["max_iter"])
+        if isinstance(raw, YMap) and isinstance(raw.get("max_iter"), (int, float)):
+            limit = figure(raw, "max_iter", self.agents_display)
+            return int(limit) if limit is not None and limit.is_integer() else None
         if self.code:
             for info in self.code.agents.values():
                 if info.key == agent and info.max_iter is not None:
@@ -543,7 +554,8 @@ class _Reader:
                                "for getting the best out of your team.\nYour personal goal "
                                "is: Manage the team to complete the task in the best way "
                                "possible.",
-                        input_tokens=float(round(mean)), calls=len(workers))
+                        input_tokens=clamp("input_tokens", float(round(mean))),
+                        calls=int(clamp("calls", len(workers))))
         draft.steps.insert(0, spec)
         draft.assume("hierarchical", "hierarchical crew: the manager is read as one step "
                      f"making one delegating call per task ({len(workers)} calls); the order "

@@ -36,9 +36,9 @@ from agentlint.adapters.common import (
     StepSpec,
     at_of,
     dedup,
+    figure,
     key_pos,
     mapping,
-    number,
     rewrite_jinja,
     topo_order,
     val_pos,
@@ -155,7 +155,7 @@ class _Reader:
             if not isinstance(item, YMap) or "variable" not in item:
                 continue
             name = str(item.text("variable"))
-            length = number(item.get("max_length"))
+            length = figure(item, "max_length", self.draft.file)
             cap = math.ceil(length / 4) if length and item.get("type") in (
                 "text-input", "select", "number", None) else None
             self.start_vars[name] = self.draft.input(name, item.value_at("variable"), cap=cap)
@@ -287,7 +287,7 @@ class _Reader:
             spec.prompt = self.selector_lines(data, node, skip=("title", "desc"))
             if kind == "knowledge-retrieval":
                 config = mapping(data.get("multiple_retrieval_config"))
-                top_k = number(config.get("top_k")) or RETRIEVAL_TOP_K
+                top_k = figure(config, "top_k", draft.file) or RETRIEVAL_TOP_K
                 spec.output_tokens = float(top_k * RETRIEVAL_CHUNK_TOKENS)
                 draft.assume("retrieval", f"knowledge retrieval assumed to return top_k "
                              f"chunks of {RETRIEVAL_CHUNK_TOKENS} tokens ({RETRIEVAL_TOP_K} "
@@ -318,7 +318,7 @@ class _Reader:
             spec.prompt = "items: {{ " + items + " }}" if items else ""
             spec.items, spec.items_assumed = DEFAULT_ITERATION_ITEMS, True
             if data.get("is_parallel") is True:
-                spec.items_concurrency = int(number(data.get("parallel_nums")) or 10)
+                spec.items_concurrency = int(figure(data, "parallel_nums", draft.file) or 10)
             else:
                 spec.items_concurrency = 1
         elif kind == "loop":
@@ -339,7 +339,7 @@ class _Reader:
                                       default_reason=f"{node.type} node '{node.title}' names "
                                       "no model")
         spec.pos["model"] = at
-        cap = number(mapping(model.get("completion_params")).get("max_tokens"))
+        cap = figure(mapping(model.get("completion_params")), "max_tokens", self.draft.file)
         if cap is not None and cap > 0:
             spec.output_cap = cap
 
@@ -533,7 +533,7 @@ class _Reader:
                 body = [s for s in ordered if scope_of(s, node.step) is not None
                         and s != node.step]
                 if body:
-                    count = number(node.data.get("loop_count"))
+                    count = figure(node.data, "loop_count", self.draft.file)
                     self.draft.loops.append(LoopSpec(
                         node.step, node.at, body, int(count) if count else None,
                         until="a break condition holds" if node.data.get(
@@ -549,7 +549,7 @@ class _Reader:
             for _, field in mapping(form).items():
                 field = mapping(field)
                 if "variable" in field:
-                    length = number(field.get("max_length"))
+                    length = figure(field, "max_length", draft.file)
                     draft.input(str(field["variable"]), field.value_at("variable"),
                                 cap=math.ceil(length / 4) if length else None)
         node = _Node(YMap(), YMap(), "app")

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from agentlint.errors import SpecError
 from agentlint.spec import catalog
-from agentlint.spec.positions import YMap
+from agentlint.spec.limits import LIMITS, problem
+from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.yamlload import load_text, read_text
 
 if TYPE_CHECKING:
@@ -249,6 +250,12 @@ class _Reader:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise self.fail(container, key, f"{name} must be a list of model names")
             return list(value)
+        field = "tokens" if name.startswith("inputs.") else name.rsplit(".", 1)[-1]
+        if field in LIMITS:
+            written = container.text(key) if isinstance(container, (YMap, YSeq)) else None
+            message = problem(field, value, written, name=name)
+            if message is not None:
+                raise self.fail(container, key, message)
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
             and math.isfinite(value)
         if kind in ("count", "whole"):

@@ -32,9 +32,9 @@ from agentlint.adapters.common import (
     StepSpec,
     at_of,
     dedup,
+    figure,
     key_pos,
     mapping,
-    number,
     read_inside,
     rewrite_jinja,
     split_roles,
@@ -223,7 +223,7 @@ class _Reader:
                     spec.origin += f" via {' '.join(via)}"
                 spec.pos["model"] = val_pos(inputs, "model", val_pos(
                     inputs, "deployment_name", at))
-                cap = number(inputs.get("max_tokens"))
+                cap = figure(inputs, "max_tokens", draft.file)
                 if cap is not None and cap > 0:
                     spec.output_cap = cap
             unused = {k for k in node.vars if k not in used}

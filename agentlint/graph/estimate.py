@@ -185,8 +185,15 @@ def attempt_figures(c: float, t: float, p_ok: float, n: int, k: int, h: float) -
     """The design-of-record formulas for ``calls`` n, ``retries`` k, cache hit rate h."""
     q = p_ok ** n
     fail = 1.0 - q
-    attempts = sum(fail ** i for i in range(k + 1))
     success = 1.0 - fail ** (k + 1)
+    # Expected attempts 1 + fail + ... + fail**k, in closed form: no loop whose
+    # length is a figure from the spec.
+    if q >= 1.0:
+        attempts = 1.0
+    elif q <= 0.0:
+        attempts = float(k + 1)
+    else:
+        attempts = -math.expm1((k + 1) * math.log1p(-q)) / q
     return Figures(
         cost=(1.0 - h) * attempts * n * c,
         time=h * CACHE_HIT_TIME_S + (1.0 - h) * attempts * n * t,

@@ -11,7 +11,9 @@ that ``jsonschema`` and this validator reach the same verdicts.
 Beyond the schema, two things happen here because they need the positions:
 values YAML 1.1 turned into booleans or numbers where the schema wants text
 are read back as written (``id: NO`` is the step "NO"), and NaN or infinite
-numbers are refused.
+numbers are refused. Every number is checked against its range in
+:mod:`agentlint.spec.limits` (the schema repeats those ranges) before its
+type, so the message names the range.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from importlib import resources
 from typing import Any
 
 from agentlint.errors import SpecError
+from agentlint.spec.limits import LIMITS, problem
 from agentlint.spec.positions import YMap, YSeq, position_of
 
 SCHEMA_FILE = "workflow-v1.schema.json"
@@ -142,6 +145,13 @@ class Validator:
         """Check ``container[key]`` (which is ``value``) against ``schema``."""
         schema = self.resolve(schema)
         types = schema.get("type")
+        if types in ("number", "integer") and isinstance(key, str) and key in LIMITS:
+            # The range first: `retries: 1e308` or `.nan` is out of range before
+            # it is anything else, and the message gives the range.
+            written = container.text(key) if isinstance(container, YMap) else None
+            message = problem(key, value, written)
+            if message is not None:
+                raise self.fail(container, key, message)
         if types is not None:
             wanted = [types] if isinstance(types, str) else list(types)
             if not any(_matches_type(value, t) for t in wanted):

@@ -10,6 +10,7 @@ in a positioned error instead of exhausting memory.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from sys import intern
@@ -42,6 +43,14 @@ MAX_DEPTH = 64
 #: Aliases may repeat a subtree, but the expanded document may not exceed the
 #: distinct nodes by more than this (a "billion laughs" file expands to 10^9).
 MAX_ALIAS_EXPANSION = 1_000_000
+NESTING_MESSAGE = (f"invalid YAML: nesting deeper than {MAX_DEPTH} levels; a workflow spec "
+                   "never needs this")
+#: Integers longer than this are out of every range; they are read as infinite
+#: instead of converted (Python refuses to convert more than 4300 digits).
+MAX_INT_DIGITS = 400
+#: After the C parser's own depth limit, the text up to where it stopped is
+#: parsed again in Python to find the first level past MAX_DEPTH, up to this size.
+_REPARSE_BYTES = 4 * 1024 * 1024
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -161,8 +170,7 @@ class _Builder:
                     self.add(stack[-1], value, event, plain)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
-                    raise self.fail(event.start_mark, f"nesting deeper than {MAX_DEPTH} "
-                                    "levels; a workflow spec never needs this")
+                    raise self.fail(event.start_mark, NESTING_MESSAGE)
                 mark = event.start_mark
                 pos = pack(mark.line + 1, mark.column + 1)
                 if kind is MappingStartEvent:
@@ -308,8 +316,11 @@ class _Builder:
         if method is None:
             raise self.fail(event.start_mark, f"tag {tag!r} is not allowed; agentlint reads "
                             "plain YAML only")
-        if tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):
-            return int(value), plain
+        if tag == _INT:
+            if len(value) > MAX_INT_DIGITS:  # beyond any range: refused by the ranges
+                return (-math.inf if value[0] == "-" else math.inf), plain
+            if value.isdigit() and (value[0] != "0" or value == "0"):
+                return int(value), plain
         try:
             return getattr(_constructor, method)(ScalarNode(tag, value)), plain
         except (ValueError, yaml.YAMLError):
@@ -340,6 +351,8 @@ def load_text(text: str, display: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit (PyYAML 6.0.4 on)
+            raise _deep(text, display, mark, line, col) from None
         raise SpecError(display, line, col, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise SpecError(display, 1, 1, f"invalid YAML: {exc}") from None
@@ -347,3 +360,25 @@ def load_text(text: str, display: str) -> Any:
         raise SpecError(display, 1, 1, "invalid YAML: nesting too deep") from None
     finally:
         loader.dispose()
+
+
+def _deep(text: str, display: str, mark: Any, line: int, col: int) -> SpecError:
+    """agentlint's own nesting error where the parser stopped at its own depth limit.
+
+    The C parser reads ahead and stops deeper than :data:`MAX_DEPTH`; the text
+    it read is parsed again by the pure-Python parser, which stops at the
+    first level past the limit, as it does where libyaml has no limit.
+    """
+    end = getattr(mark, "index", None)
+    if isinstance(end, int) and 0 < end <= _REPARSE_BYTES:
+        loader = yaml.SafeLoader(text[:end])
+        try:
+            _Builder(display).build(loader)
+        except SpecError as exc:
+            if exc.message == NESTING_MESSAGE:
+                return exc
+        except (yaml.YAMLError, RecursionError):
+            pass
+        finally:
+            loader.dispose()
+    return SpecError(display, line, col, NESTING_MESSAGE)
