@@ -72,7 +72,8 @@ def test_catalog_models_fit_the_ranges() -> None:
 
 def test_limit_words() -> None:
     assert LIMITS["retries"].words() == "a whole number from 0 to 100"
-    assert LIMITS["p_ok"].words() == "a number above 0 and at most 1"
+    assert LIMITS["p_ok"].words() == "a number from 0.001 to 1"
+    assert LIMITS["tokens_per_s"].words() == "a number above 0 and at most 10000000"
     assert Limit(False, 0, 0.5).words() == "a number from 0 to 0.5"
     assert problem("retries", 3) is None
     assert problem("retries", True) is None  # not a number: the type check's business
@@ -174,7 +175,7 @@ def test_top_of_every_range_estimates_quickly(tmp_path: Path) -> None:
         max_concurrency: 100000
         models:
           m: {input_per_mtok: 100000, output_per_mtok: 100000, ttft_s: 1000000,
-              tokens_per_s: 0.000001, p_ok: 0.000001, context_window: 100000000}
+              tokens_per_s: 0.000001, p_ok: 0.001, context_window: 100000000}
         inputs:
           q: {tokens: 100000000}
         steps:

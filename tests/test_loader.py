@@ -48,7 +48,7 @@ def test_p_ok_out_of_range(spec) -> None:
     err = error_of(spec, HEAD.replace("p_ok: 0.99", "p_ok: 1.5") + "steps:\n  - id: a\n"
                    "    model: m\n")
     assert where(err) == (3, 51)
-    assert "at most 1" in err.message
+    assert "from 0.001 to 1" in err.message
 
 
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])

@@ -55,7 +55,6 @@ TOKENS = _number(0, 100_000_000)
 PRICE_PER_MTOK = _number(0, 100_000)
 SECONDS = _number(0, 1_000_000)
 SHARE = _number(0, 1)
-PROBABILITY = _number(0, 1, low_open=True)
 WIDTH = _whole(1, 100_000)
 
 #: field name -> range, for every number of the native format (wherever the field appears)
@@ -70,7 +69,9 @@ LIMITS: dict[str, Limit] = {
     "timeout_s": SECONDS,
     "per_call_usd": _number(0, 100_000),
     "per_call_s": SECONDS,
-    "p_ok": PROBABILITY,
+    # a call that succeeds less than once in a thousand is no step anyone runs, and
+    # the optimizer's log-reliability rows stay finite at every retry count
+    "p_ok": _number(0.001, 1),
     # routes, fan-out, concurrency
     "share": SHARE,
     "count": WIDTH,
@@ -90,7 +91,7 @@ LIMITS: dict[str, Limit] = {
     # budgets
     "cost_usd": _number(0, 1_000_000_000),
     "latency_s": _number(0, 1_000_000_000),
-    "reliability": PROBABILITY,
+    "reliability": _number(0.001, 1),
 }
 
 #: numbers adapters read from other formats, by the name the format uses
