@@ -81,7 +81,8 @@ def _color(flag: bool | None) -> bool:
 
 def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
     """Workflows named on the command line (files, or folders searched for specs)."""
-    from agentlint.spec.sources import discover, load_any
+    from agentlint.paths import as_named, discover
+    from agentlint.spec.sources import load_any
 
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
@@ -90,7 +91,8 @@ def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
             raise SpecError(path, 1, 1, "no such file or folder")
         explicit = not os.path.isdir(path)
         for file in discover([path]):
-            wf = load_any(file, input_format=input_format, explicit=explicit)
+            wf = load_any(file, input_format=input_format, explicit=explicit,
+                          display=as_named(file))
             if wf is None:
                 if explicit:
                     raise SpecError(file, 1, 1, "not a workflow spec (no top-level "

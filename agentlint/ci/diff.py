@@ -343,13 +343,13 @@ def _is_revision(repo: Repo, name: str) -> bool:
 def _compare(repo: Repo, tree: BaseTree, change: Change, finder: ConfigFinder,
              overrides: Overrides, input_format: str | None, pictures: bool
              ) -> WorkflowDiff | None:
-    from agentlint.spec.sources import _excluded, load_any
+    from agentlint.spec.sources import load_any
 
     shown = change.path or change.old_path or ""
     where = repo.abs(change.path or change.old_path or "")
-    settings = finder.settings_for(where)
-    if settings.excluded(where) or _excluded(os.path.relpath(where), overrides.exclude):
+    if finder.excluded(where):
         return None
+    settings = finder.settings_for(where)
     fmt = input_format if input_format not in (None, "auto") else None
     after: Workflow | None = None
     after_error: SpecError | None = None
