@@ -211,8 +211,9 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("--extend-select", multiple=True, metavar="RULES",
               help="Run these rules in addition to the selected ones.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules.")
-@click.option("--exclude", multiple=True, metavar="GLOB",
-              help="Skip files and folders matching this pattern.")
+@click.option("--exclude", multiple=True, metavar="PATTERN",
+              help="Skip files and folders matching this .gitignore pattern "
+                   "(relative to the working directory).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Use this configuration file instead of searching for one.")
 @click.option("--stdin-filename", metavar="PATH",
@@ -539,8 +540,9 @@ def convert(file: str, output: str | None, input_format: str) -> None:
               help="markdown: a pull-request comment with the deltas and flowcharts.")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False),
               help="Write the report to this file instead of standard output.")
-@click.option("--exclude", multiple=True, metavar="GLOB",
-              help="Skip files and folders matching this pattern.")
+@click.option("--exclude", multiple=True, metavar="PATTERN",
+              help="Skip files and folders matching this .gitignore pattern "
+                   "(relative to the working directory).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Use this configuration file instead of searching for one.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
