@@ -318,7 +318,7 @@ def run_diff(base_ref: str | None = None, *, paths: list[str] | None = None,
     result = DiffResult(base, thresholds=list(thresholds or []))
     with BaseTree(repo, base.commit) as tree:
         for change in changed_workflows(repo, base.commit, restrict):
-            wd = _compare(repo, tree, change, finder, overrides, input_format, pictures)
+            wd = _compare(repo, tree, change, finder, input_format, pictures)
             if wd is None:
                 continue
             if not change.direct and wd.unchanged():
@@ -341,8 +341,7 @@ def _is_revision(repo: Repo, name: str) -> bool:
 
 
 def _compare(repo: Repo, tree: BaseTree, change: Change, finder: ConfigFinder,
-             overrides: Overrides, input_format: str | None, pictures: bool
-             ) -> WorkflowDiff | None:
+             input_format: str | None, pictures: bool) -> WorkflowDiff | None:
     from agentlint.spec.sources import load_any
 
     shown = change.path or change.old_path or ""
