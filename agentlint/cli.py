@@ -81,7 +81,8 @@ def _color(flag: bool | None) -> bool:
 
 def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
     """Workflows named on the command line (files, or folders searched for specs)."""
-    from agentlint.spec.sources import discover, load_any
+    from agentlint.paths import as_named, discover
+    from agentlint.spec.sources import load_any
 
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
@@ -90,7 +91,8 @@ def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
             raise SpecError(path, 1, 1, "no such file or folder")
         explicit = not os.path.isdir(path)
         for file in discover([path]):
-            wf = load_any(file, input_format=input_format, explicit=explicit)
+            wf = load_any(file, input_format=input_format, explicit=explicit,
+                          display=as_named(file))
             if wf is None:
                 if explicit:
                     raise SpecError(file, 1, 1, "not a workflow spec (no top-level "
@@ -209,8 +211,9 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("--extend-select", multiple=True, metavar="RULES",
               help="Run these rules in addition to the selected ones.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules.")
-@click.option("--exclude", multiple=True, metavar="GLOB",
-              help="Skip files and folders matching this pattern.")
+@click.option("--exclude", multiple=True, metavar="PATTERN",
+              help="Skip files and folders matching this .gitignore pattern "
+                   "(relative to the working directory).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Use this configuration file instead of searching for one.")
 @click.option("--stdin-filename", metavar="PATH",
@@ -537,8 +540,9 @@ def convert(file: str, output: str | None, input_format: str) -> None:
               help="markdown: a pull-request comment with the deltas and flowcharts.")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False),
               help="Write the report to this file instead of standard output.")
-@click.option("--exclude", multiple=True, metavar="GLOB",
-              help="Skip files and folders matching this pattern.")
+@click.option("--exclude", multiple=True, metavar="PATTERN",
+              help="Skip files and folders matching this .gitignore pattern "
+                   "(relative to the working directory).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Use this configuration file instead of searching for one.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",

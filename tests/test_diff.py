@@ -430,3 +430,23 @@ def test_gate_fails_costlier_change_and_passes_the_optimized_one(
     assert row["after"]["cost_usd"] < row["before"]["cost_usd"]
     assert re.search(r"cost per run .* -\$[0-9.]+ \(-[0-9.]+ %\)", passed.output)
     assert "gate: passed (cost+10%)" in passed.output
+
+
+def test_exclude_patterns_as_in_lint(repo: GitRepo, cli) -> None:
+    repo.write("flows/legacy/a.yaml", SPEC.replace("triage", "old-a"))
+    repo.write("flows/legacy/sub/b.yaml", SPEC.replace("triage", "old-b"))
+    repo.write("flows/triage.yaml", SPEC.replace("output_tokens: 500", "output_tokens: 300"))
+    repo.commit("more flows")
+
+    def files(*args: str) -> list[str]:
+        code, data = diff_json(cli, "main", *args)
+        assert code == 0
+        return [w["file"] for w in data["workflows"]]
+
+    assert files() == ["flows/legacy/a.yaml", "flows/legacy/sub/b.yaml", "flows/triage.yaml"]
+    # '*' stays within a folder, as in .gitignore
+    assert files("--exclude", "flows/legacy/*.yaml") == ["flows/legacy/sub/b.yaml",
+                                                         "flows/triage.yaml"]
+    assert files("--exclude", "./flows/legacy") == ["flows/triage.yaml"]
+    repo.write(".agentlint.yaml", "exclude: [/flows/legacy/**/*.yaml]\n")
+    assert files() == ["flows/triage.yaml"]

@@ -40,13 +40,13 @@ from agentlint.adapters.common import (
     StepSpec,
     at_of,
     clamp,
-    display_of,
     figure,
     mapping,
     read_inside,
     val_pos,
 )
 from agentlint.errors import SpecError
+from agentlint.paths import shown_beside
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.yamlload import MAX_FILE_BYTES, load_text
@@ -171,7 +171,7 @@ class _Reader:
         if real in stack:
             raise SpecError(file, *where, f"config_path '{rel}' includes a file that "
                             "includes it (a cycle of agent configs)")
-        shown = display_of(real, self.file, self.root_dir)
+        shown = shown_beside(real, self.file, self.root_dir)
         self.draft.sources.append(shown)
         doc = load_text(text, shown)
         if not isinstance(doc, YMap):

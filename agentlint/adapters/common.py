@@ -136,12 +136,6 @@ def read_inside(rel: str, base_dir: str, root: str, file: str, at: Pos, what: st
         raise SpecError(file, *at, f"{what} '{rel}': {exc.message}") from None
 
 
-def display_of(path: str, shown_base: str, real_base: str) -> str:
-    """How to name ``path`` in messages, next to a file shown as ``shown_base``'s sibling."""
-    rel = os.path.relpath(os.path.realpath(path), os.path.realpath(real_base))
-    return os.path.normpath(os.path.join(os.path.dirname(shown_base), rel))
-
-
 # -- positioned values --------------------------------------------------------------------
 
 

@@ -34,12 +34,12 @@ from agentlint.adapters.common import (
     StepSpec,
     at_of,
     clamp,
-    display_of,
     figure,
     inside,
     val_pos,
 )
 from agentlint.errors import SpecError
+from agentlint.paths import shown_beside
 from agentlint.spec.limits import FOREIGN, problem
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
@@ -92,14 +92,14 @@ class CrewAIAdapter:
             if tasks_path is None:
                 raise SpecError(display, 1, 1, "a CrewAI agents file needs its tasks.yaml "
                                 "beside it; agentlint reads the pair")
-            tasks_display = display_of(tasks_path, display, os.path.dirname(path))
+            tasks_display = shown_beside(tasks_path, display, os.path.dirname(path))
             tasks_text = read_text(tasks_path, tasks_display)
             agents_path: str | None = path
             agents_display, agents_text = display, text
         else:
             tasks_path, tasks_display, tasks_text = path, display, text
             agents_path = _sibling(path, AGENT_NAMES)
-            agents_display = display_of(agents_path, display, os.path.dirname(path)) \
+            agents_display = shown_beside(agents_path, display, os.path.dirname(path)) \
                 if agents_path else ""
             agents_text = read_text(agents_path, agents_display) if agents_path else ""
         return _Reader(tasks_path, tasks_display, tasks_text, agents_path, agents_display,
@@ -290,7 +290,7 @@ class _Reader:
         path = os.path.join(crew_dir, "crew.py")
         if not os.path.isfile(path):
             return None
-        shown = display_of(path, tasks_display, os.path.dirname(tasks_path))
+        shown = shown_beside(path, tasks_display, os.path.dirname(tasks_path))
         if not inside(path, root):
             self.draft.assume("crew.py", f"{shown} is outside the repository and was not "
                               "read; the crew is read from the YAML files only", (1, 1))

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from agentlint.errors import UsageError
+from agentlint.paths import find_root, relative_to
 
 if TYPE_CHECKING:
     from agentlint.lint.registry import Finding
@@ -46,19 +47,11 @@ EntryId = tuple[str, str, str, str]
 
 def root_for(baseline_path: str) -> str:
     """The folder baseline paths are relative to: the repository holding the file."""
-    from agentlint.spec.load import find_root
-
     return find_root(os.path.dirname(os.path.abspath(baseline_path)))
 
 
-def relative_file(file: str, root: str) -> str:
-    from agentlint.lint.config import relative_to
-
-    return relative_to(file, root)
-
-
 def entry_id(f: Finding, root: str) -> EntryId:
-    file = relative_file(f.file, root)
+    file = relative_to(f.file, root)
     if f.key:
         return (file, f.code, f.key, "")
     return (file, f.code, "", f.message)
@@ -87,7 +80,7 @@ class Baseline:
                 left[eid] -= 1
             else:
                 kept.append(f)
-        files = None if linted is None else {relative_file(p, self.root) for p in linted}
+        files = None if linted is None else {relative_to(p, self.root) for p in linted}
         stale = sum(n for eid, n in left.items() if n > 0 and (files is None or eid[0] in files))
         return kept, len(findings) - len(kept), stale
 

@@ -18,6 +18,7 @@ import os
 import posixpath
 
 from agentlint.ci.git import Change, Repo
+from agentlint.paths import relative_to
 
 YAML_SUFFIXES = (".yaml", ".yml")
 YAML_GLOBS = ("*.yaml", "*.yml")
@@ -138,7 +139,7 @@ def restrict_to(repo: Repo, path: str) -> str:
 
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or folder")
-    rel = repo.rel(path)
+    rel = relative_to(path, repo.root, up=True)
     if rel == ".." or rel.startswith("../"):
         raise UsageError(f"{path} is outside the repository {repo.root}")
     return "" if rel == "." else rel

@@ -318,7 +318,7 @@ def run_diff(base_ref: str | None = None, *, paths: list[str] | None = None,
     result = DiffResult(base, thresholds=list(thresholds or []))
     with BaseTree(repo, base.commit) as tree:
         for change in changed_workflows(repo, base.commit, restrict):
-            wd = _compare(repo, tree, change, finder, overrides, input_format, pictures)
+            wd = _compare(repo, tree, change, finder, input_format, pictures)
             if wd is None:
                 continue
             if not change.direct and wd.unchanged():
@@ -341,15 +341,14 @@ def _is_revision(repo: Repo, name: str) -> bool:
 
 
 def _compare(repo: Repo, tree: BaseTree, change: Change, finder: ConfigFinder,
-             overrides: Overrides, input_format: str | None, pictures: bool
-             ) -> WorkflowDiff | None:
-    from agentlint.spec.sources import _excluded, load_any
+             input_format: str | None, pictures: bool) -> WorkflowDiff | None:
+    from agentlint.spec.sources import load_any
 
     shown = change.path or change.old_path or ""
     where = repo.abs(change.path or change.old_path or "")
-    settings = finder.settings_for(where)
-    if settings.excluded(where) or _excluded(os.path.relpath(where), overrides.exclude):
+    if finder.excluded(where):
         return None
+    settings = finder.settings_for(where)
     fmt = input_format if input_format not in (None, "auto") else None
     after: Workflow | None = None
     after_error: SpecError | None = None

@@ -212,13 +212,6 @@ class Repo:
 
     # -- paths ------------------------------------------------------------------------
 
-    def rel(self, path: str) -> str:
-        """``path`` (relative to the working directory or absolute) from the root."""
-        full = os.path.realpath(os.path.abspath(path))
-        root = os.path.realpath(self.root)
-        rel = os.path.relpath(full, root)
-        return rel.replace(os.sep, "/")
-
     def abs(self, rel: str) -> str:
         return os.path.join(self.root, *rel.split("/"))
 

@@ -17,7 +17,6 @@ not a silently ignored setting.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import os
 import re
 import tomllib
@@ -27,6 +26,7 @@ from typing import Any
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.lint.registry import FAMILIES, SEVERITIES, Rule, all_rules
+from agentlint.paths import PatternError, Patterns, find_root, is_inside
 
 CONFIG_FILES = (".agentlint.yaml", ".agentlint.yml", "pyproject.toml")
 OFF = "off"
@@ -44,7 +44,7 @@ class Config:
     """One configuration file as written (validated for shape, not yet resolved)."""
 
     path: str | None = None  # shown in messages; None for the built-in defaults
-    base_dir: str = "."  # globs are relative to the file's folder
+    base_dir: str = "."  # patterns are relative to the file's folder
     select: list[str] | None = None
     ignore: list[str] = field(default_factory=list)
     extend_select: list[str] = field(default_factory=list)
@@ -88,30 +88,29 @@ class Settings:
     options: dict[str, dict[str, Any]]  # rule name -> configured options
     strict: bool
     config: Config
-    #: (glob, codes) pairs from per-file-ignores
-    per_file: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    #: (pattern, codes) pairs from per-file-ignores
+    per_file: list[tuple[Patterns, frozenset[str]]] = field(default_factory=list)
     enabled: frozenset[str] = frozenset()
+    #: the configuration's ``exclude``
+    exclude: Patterns = field(default_factory=lambda: Patterns((), "."))
 
     def for_file(self, path: str) -> Settings:
         """These settings minus the rules ``per-file-ignores`` switches off for ``path``."""
         if not self.per_file:
             return self
-        rel = relative_to(path, self.config.base_dir)
         off: set[str] = set()
         for pattern, codes in self.per_file:
-            if path_matches(rel, pattern):
+            if pattern.match(path):
                 off |= codes
         if not off:
             return self
         rules = [r for r in self.rules if r.code not in off]
         return Settings(rules, self.severity, self.options, self.strict, self.config, [],
-                        frozenset(r.code for r in rules))
+                        frozenset(r.code for r in rules), self.exclude)
 
     def excluded(self, path: str) -> bool:
-        if not self.config.exclude:
-            return False
-        rel = relative_to(path, self.config.base_dir)
-        return any(path_matches(rel, p) for p in self.config.exclude)
+        """Does the configuration's ``exclude`` leave ``path`` out?"""
+        return self.exclude.match(path)
 
 
 # -- reading files ----------------------------------------------------------------------
@@ -358,7 +357,13 @@ class ConfigFinder:
             self._explicit = read_config(path) or Config(path=_display(path),
                                                          base_dir=os.path.dirname(
                                                              os.path.abspath(path)))
+        #: ``--exclude``: relative to the working directory
+        self.exclude = Patterns(self.overrides.exclude, os.getcwd(), origin="--exclude")
         self._check_cli()
+
+    def excluded(self, path: str) -> bool:
+        """Is ``path`` left out, by ``--exclude`` or by its configuration's ``exclude``?"""
+        return self.exclude.match(path) or self.settings_for(path).excluded(path)
 
     def _check_cli(self) -> None:
         rules = all_rules()
@@ -373,8 +378,6 @@ class ConfigFinder:
     def config_for(self, path: str) -> Config:
         if self._explicit is not None:
             return self._explicit
-        from agentlint.spec.load import find_root
-
         here = os.path.dirname(os.path.abspath(path))
         root = find_root(here)
         visited = []
@@ -388,7 +391,7 @@ class ConfigFinder:
             if found is not None:
                 break
             parent = os.path.dirname(here)
-            if here == root or parent == here or not _under(here, root):
+            if here == root or parent == here or not is_inside(here, root):
                 break
             here = parent
         for d in visited:
@@ -411,10 +414,6 @@ class ConfigFinder:
         if key not in self._settings:
             self._settings[key] = resolve(config, self.overrides)
         return self._settings[key]
-
-
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 # -- resolving selectors -----------------------------------------------------------------
@@ -512,11 +511,26 @@ def resolve(config: Config, overrides: Overrides | None = None) -> Settings:
             _check_type(config, r, option, value)
         options.setdefault(r.name, {}).update(values)
 
-    per_file = [(pattern, frozenset(pick(codes, "per-file-ignores", pattern)))
+    per_file = [(_patterns(config, ("per-file-ignores", pattern), [pattern]),
+                 frozenset(pick(codes, "per-file-ignores", pattern)))
                 for pattern, codes in config.per_file_ignores.items()]
+    exclude = _patterns(config, ("exclude",), config.exclude)
     chosen = [r for r in rules if r.code in enabled]
     return Settings(chosen, severity, options, config.strict or o.strict, config, per_file,
-                    frozenset(enabled))
+                    frozenset(enabled), exclude)
+
+
+def _patterns(config: Config, keys: tuple[str, ...], patterns: list[str]) -> Patterns:
+    """The configuration's patterns, relative to its folder; a bad one is a ConfigError."""
+    if keys[0] == "per-file-ignores" and patterns[0].startswith("!"):
+        raise config.error(keys, f"per-file-ignores pattern '{patterns[0]}': a pattern "
+                           "starting with '!' matches nothing on its own; '!' re-includes "
+                           "files in an 'exclude' list")
+    try:
+        return Patterns(patterns, config.base_dir, origin=f"pattern in '{keys[0]}'")
+    except PatternError as exc:
+        raise config.error((*keys, exc.pattern) if keys[0] == "exclude" else keys,
+                           str(exc)) from None
 
 
 def _check_type(config: Config, r: Rule, option: str, value: Any) -> None:
@@ -540,40 +554,3 @@ def _check_type(config: Config, r: Rule, option: str, value: Any) -> None:
     if not ok:
         raise config.error(("rules", r.name, option), f"option '{option}' of rule "
                            f"'{r.name}' must be {kind} (default {default!r}), not {value!r}")
-
-
-# -- paths and globs ---------------------------------------------------------------------
-
-
-def relative_to(path: str, base: str) -> str:
-    """``path`` relative to ``base`` with forward slashes (absolute when outside it)."""
-    full = os.path.abspath(path)
-    rel = os.path.relpath(full, base) if _under(full, os.path.abspath(base)) else full
-    return rel.replace(os.sep, "/")
-
-
-def path_matches(rel: str, pattern: str) -> bool:
-    """Does a glob from a configuration file match the relative path ``rel``?
-
-    A pattern without ``/`` matches any one component (``*.gen.yaml``,
-    ``vendor``); one with ``/`` matches the path from the configuration's
-    folder or any leading part of it (``examples/legacy`` covers the folder).
-    ``**/`` at the start also matches no folder at all.
-    """
-    pat = pattern.strip()
-    if pat.startswith("./"):
-        pat = pat[2:]
-    pat = pat.rstrip("/")
-    if not pat:
-        return False
-    parts = rel.split("/")
-    if "/" not in pat:
-        return any(fnmatch.fnmatchcase(p, pat) for p in parts)
-    candidates = [pat]
-    if pat.startswith("**/"):
-        candidates.append(pat[3:])
-    for i in range(1, len(parts) + 1):
-        prefix = "/".join(parts[:i])
-        if any(fnmatch.fnmatchcase(prefix, c) for c in candidates):
-            return True
-    return False

@@ -24,6 +24,7 @@ from agentlint.errors import SpecError
 from agentlint.lint import suppressions as sup
 from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings, resolve
 from agentlint.lint.registry import Context, Finding, Rule
+from agentlint.paths import as_named, discover
 
 if TYPE_CHECKING:
     from agentlint.spec.model import Workflow
@@ -162,8 +163,6 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
     Raises :class:`ConfigError` (invalid configuration) and ``UsageError``
     (bad option) because those make the whole run meaningless.
     """
-    from agentlint.spec.sources import discover
-
     overrides = overrides or Overrides()
     finder = ConfigFinder(overrides)
     result = LintResult()
@@ -179,7 +178,7 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
         if not os.path.exists(path) and not os.path.islink(path):
             plan.append(_Item("error", error=SpecError(path, 1, 1, "no such file or folder")))
             continue
-        for file in discover([path], exclude=overrides.exclude):
+        for file in discover([path], exclude=finder.exclude):
             real = os.path.realpath(file)
             if real in seen:
                 continue
@@ -187,8 +186,7 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
             settings = finder.settings_for(file)
             if settings.excluded(file):
                 continue
-            shown = file[2:] if file.startswith(os.curdir + os.sep) else None
-            plan.append(_Item("file", file, settings, shown))
+            plan.append(_Item("file", file, settings, as_named(file)))
     files = [item for item in plan if item.kind == "file"]
     workers = min(worker_count(jobs), len(files))
     outcomes = iter(_lint_parallel(files, overrides, input_format, workers)) \

@@ -9,7 +9,7 @@ would otherwise end the value. Info findings become notices.
 from __future__ import annotations
 
 from agentlint.lint.registry import Finding
-from agentlint.report.location import relative_path
+from agentlint.paths import cwd_path
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -26,7 +26,7 @@ def render(findings: list[Finding]) -> str:
     lines = []
     for f in findings:
         props = ",".join(f"{k}={escape_property(str(v))}" for k, v in (
-            ("file", relative_path(f.file)), ("line", f.line), ("col", f.column),
+            ("file", cwd_path(f.file)), ("line", f.line), ("col", f.column),
             ("title", f"{f.code} {f.rule}")))
         lines.append(f"::{LEVELS.get(f.severity, 'warning')} {props}::{escape_data(f.message)}")
     return "\n".join(lines)

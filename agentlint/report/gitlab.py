@@ -19,27 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter
 from typing import Any
 
 from agentlint.lint.registry import Finding
+from agentlint.paths import repo_path
 
 SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
-
-
-def repo_path(file: str) -> str:
-    """``file`` relative to the root of the repository that holds it, with ``/``."""
-    from agentlint.lint.config import relative_to
-    from agentlint.report.location import relative_path
-    from agentlint.spec.load import find_root
-
-    if file in ("-", "<stdin>"):
-        return file
-    full = os.path.abspath(file)
-    root = find_root(os.path.dirname(full))
-    rel = relative_to(full, root)
-    return rel if not os.path.isabs(rel) else relative_path(file)
 
 
 def build(findings: list[Finding]) -> list[dict[str, Any]]:

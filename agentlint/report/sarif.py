@@ -21,7 +21,7 @@ from agentlint import __version__
 from agentlint.errors import SpecError
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Finding, Rule, find_rule
-from agentlint.report.location import artifact_uri
+from agentlint.paths import artifact_uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/agentlint/agentlint"

@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from agentlint.errors import SpecError
+from agentlint.paths import find_root, is_inside
 from agentlint.spec import catalog
 from agentlint.spec.model import (
     MODEL_KINDS,
@@ -37,27 +38,6 @@ UNBOUNDED_LOOP_ITERATIONS = 10
 DEFAULT_OUTPUT_TOKENS = 256.0
 DEFAULT_TOOL_TIME_S = 0.5
 DEFAULT_TOOL_P_OK = 0.995
-
-
-def find_root(start: str) -> str:
-    """The repository root: the nearest folder with ``.git`` above ``start``.
-
-    Without one, the current directory when ``start`` lies under it, else
-    ``start`` itself: prompt files are never read from above that point.
-    """
-    start = os.path.realpath(start)
-    here = start
-    while True:
-        if os.path.exists(os.path.join(here, ".git")):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            break
-        here = parent
-    cwd = os.path.realpath(os.getcwd())
-    if start == cwd or start.startswith(cwd + os.sep):
-        return cwd
-    return start
 
 
 def is_workflow_text(text: str) -> bool:
@@ -329,7 +309,7 @@ class _Builder:
         rel = raw[key]
         path = os.path.realpath(os.path.join(self.base_dir, rel))
         root = os.path.realpath(self.root)
-        if path != root and not path.startswith(root.rstrip(os.sep) + os.sep):
+        if not is_inside(path, root):
             raise self.error(raw, key, f"{key} '{rel}' points outside the repository; "
                              "prompt files must live inside it")
         if path in self._file_cache:
