@@ -91,7 +91,7 @@ LIMITS: dict[str, Limit] = {
     # budgets
     "cost_usd": _number(0, 1_000_000_000),
     "latency_s": _number(0, 1_000_000_000),
-    "reliability": _number(0.001, 1),
+    "reliability": _number(0, 1, low_open=True),
 }
 
 #: numbers adapters read from other formats, by the name the format uses
