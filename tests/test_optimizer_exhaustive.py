@@ -30,7 +30,7 @@ from agentlint.spec.model import Workflow
 
 #: most assignments one generated spec may have (keeps the test under a minute)
 MAX_ASSIGNMENTS = 3000
-REL = 1e-6
+REL = 1e-9
 
 
 @st.composite
@@ -277,7 +277,7 @@ def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
         wf = load_workflow(path)
         feasible = [r for r in rows if _meets(r, budgets)]
         for objective in ("default", "cost", "latency", "reliability"):
-            result = optimize(wf, objective=objective, time_limit=30, gap=1e-9, solver=solver)
+            result = optimize(wf, objective=objective, time_limit=30, solver=solver)
             assert (result.status != "infeasible") == bool(feasible), (objective, budgets)
             if not feasible:
                 _check_relaxations(wf, path, rows, budgets, result, solver)
@@ -316,7 +316,7 @@ def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[s
             assert _close(value, min(r[idx] for r in possible))
         relaxed = dataclasses.replace(wf.budgets, **{name: value})
         again = optimize(dataclasses.replace(wf, budgets=relaxed), objective="cost",
-                         time_limit=30, path=path, gap=1e-9, solver=solver)
+                         time_limit=30, path=path, solver=solver)
         assert again.status != "infeasible", (name, value)
 
 
