@@ -57,7 +57,7 @@ STAGES = {
 LEXICOGRAPHIC_TOLERANCE = 1e-9
 #: the tie-break settles at most this many steps whose setting is not their first
 #: preference (one solve each); beyond, the solver's plan is only polished
-MAX_TIE_BREAK_SOLVES = 200
+MAX_TIE_BREAK_SOLVES = 50
 PARETO_POINTS = 6
 #: plans a hair over a budget (float rounding the solver cannot see) excluded
 #: one by one before giving up
