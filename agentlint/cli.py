@@ -418,7 +418,7 @@ def graph(file: str, fmt: str, input_format: str) -> None:
               show_default=True, help="auto: HiGHS when highspy is installed, else CBC.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Seconds for all solves together.")
-@click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), default=1e-9,
+@click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), default=1e-4,
               show_default=True,
               help="Relative optimality gap within which a plan counts as proven optimal.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),

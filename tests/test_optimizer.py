@@ -569,3 +569,11 @@ def test_cbc_log_gap_and_result(tmp_path: Path) -> None:
     assert gap == pytest.approx(0.005)
     assert wall == pytest.approx(1.02)
     assert _cbc_log(str(tmp_path / "missing.log")) == (None, None)
+
+
+def test_the_command_default_gap_is_the_optimizers() -> None:
+    from agentlint.cli import main
+    from agentlint.optimizer.milp import DEFAULT_GAP
+
+    gap = next(p for p in main.commands["optimize"].params if p.name == "gap")
+    assert gap.default == DEFAULT_GAP

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentlint.graph.estimate import estimate
+from agentlint.optimizer.milp import DEFAULT_GAP
 from agentlint.optimizer.problem import candidate_models, retry_range
 from agentlint.optimizer.run import optimize
 from agentlint.spec.load import load_workflow
@@ -277,7 +278,7 @@ def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
         wf = load_workflow(path)
         feasible = [r for r in rows if _meets(r, budgets)]
         for objective in ("default", "cost", "latency", "reliability"):
-            result = optimize(wf, objective=objective, time_limit=30, solver=solver)
+            result = optimize(wf, objective=objective, time_limit=30, gap=1e-9, solver=solver)
             assert (result.status != "infeasible") == bool(feasible), (objective, budgets)
             if not feasible:
                 _check_relaxations(wf, path, rows, budgets, result, solver)
@@ -298,6 +299,14 @@ def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
             else:
                 got = _achieved(after, objective)
                 assert _close(got[0], best[0]), (objective, got, best)
+        if feasible:
+            # the default gap: "optimal" is within the gap the result states, never worse
+            loose = optimize(wf, objective="cost", time_limit=30, solver=solver)
+            assert loose.status == "optimal" and loose.gap_limit == DEFAULT_GAP
+            stated = loose.gap or 0.0
+            assert stated <= DEFAULT_GAP
+            cheapest = _best(feasible, "cost")[0]
+            assert loose.proposal.figures.cost_usd <= cheapest / (1 - stated) + 1e-12
 
 
 def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[str, float],
@@ -316,7 +325,7 @@ def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[s
             assert _close(value, min(r[idx] for r in possible))
         relaxed = dataclasses.replace(wf.budgets, **{name: value})
         again = optimize(dataclasses.replace(wf, budgets=relaxed), objective="cost",
-                         time_limit=30, path=path, solver=solver)
+                         time_limit=30, path=path, gap=1e-9, solver=solver)
         assert again.status != "infeasible", (name, value)
 
 

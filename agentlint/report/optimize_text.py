@@ -72,7 +72,7 @@ def relaxations_line(result: Any) -> str:
 
 
 #: a remaining gap below this is float noise, not worth a figure
-NOISE_GAP = 1e-12
+NOISE_GAP = 1e-9
 
 
 def optimality_gap(result: Any) -> float | None:
