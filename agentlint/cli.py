@@ -442,10 +442,12 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--write", "write_back", is_flag=True,
               help="Apply the change to FILE in place (comments and layout kept).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
+@click.option("--verbose", is_flag=True,
+              help="Print the solvers' own logs on standard error.")
 @guarded
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
                      gap: float, fmt: str, show_diff: bool, write_back: bool,
-                     color: bool | None) -> None:
+                     color: bool | None, verbose: bool) -> None:
     """Propose the best change to a workflow that meets its budgets (a MILP).
 
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
@@ -470,7 +472,10 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
 
         wf = as_native(wf)
     result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
-                          pareto=pareto, path=None if converted else file, gap=gap)
+                          pareto=pareto, path=None if converted else file, gap=gap,
+                          verbose=verbose)
+    if verbose and result.solver_log:
+        click.echo(result.solver_log, err=True, nl=not result.solver_log.endswith("\n"))
     if show_diff:
         from agentlint.report import optimize_diff
 

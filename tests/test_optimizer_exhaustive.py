@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentlint.graph.estimate import estimate
+from agentlint.optimizer.milp import DEFAULT_GAP
 from agentlint.optimizer.problem import candidate_models, retry_range
 from agentlint.optimizer.run import optimize
 from agentlint.spec.load import load_workflow
@@ -30,7 +31,7 @@ from agentlint.spec.model import Workflow
 
 #: most assignments one generated spec may have (keeps the test under a minute)
 MAX_ASSIGNMENTS = 3000
-REL = 1e-6
+REL = 1e-9
 
 
 @st.composite
@@ -298,6 +299,14 @@ def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
             else:
                 got = _achieved(after, objective)
                 assert _close(got[0], best[0]), (objective, got, best)
+        if feasible:
+            # the default gap: "optimal" is within the gap the result states, never worse
+            loose = optimize(wf, objective="cost", time_limit=30, solver=solver)
+            assert loose.status == "optimal" and loose.gap_limit == DEFAULT_GAP
+            stated = loose.gap or 0.0
+            assert stated <= DEFAULT_GAP
+            cheapest = _best(feasible, "cost")[0]
+            assert loose.proposal.figures.cost_usd <= cheapest / (1 - stated) + 1e-12
 
 
 def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[str, float],

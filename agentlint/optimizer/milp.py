@@ -15,12 +15,15 @@ PuLP is imported here only: ``lint`` and ``estimate`` never pay for it.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
+import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +35,13 @@ COST_SCALE = 1e6  # micro-dollars
 TIME_SCALE = 1e3  # milliseconds
 LOG_SCALE = 1e6
 #: relative optimality gap the solvers must close before calling a plan optimal
-#: (the solvers' own default; ``--gap`` changes it)
+#: (``--gap`` changes it). Closing it to float noise (1e-9) took a 1,000-step
+#: workflow from half a second to minutes, so the default is the solvers' own,
+#: and a plan proven only within a gap says so with the gap reached.
 DEFAULT_GAP = 1e-4
+#: absolute gap, in the scaled units (micro-dollars, milliseconds, log-success
+#: times 1e6): a millionth of a micro-dollar
+GAP_ABS = 1e-6
 
 
 def _pulp() -> Any:
@@ -43,12 +51,53 @@ def _pulp() -> Any:
     return pulp
 
 
+def _flush_c_stdio() -> None:
+    """Flush the C library's stdio buffers (solvers print through them)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except Exception:  # pragma: no cover - no libc to load (unusual platforms)
+        pass
+
+
+@contextlib.contextmanager
+def quiet(log: list[str]) -> Iterator[None]:
+    """Send whatever is written to file descriptors 1 and 2 meanwhile into ``log``.
+
+    Solvers print from C code (highspy prints a banner whenever a ``Highs``
+    object is made, whatever ``msg`` says), past ``sys.stdout``: only
+    redirecting the descriptors keeps agentlint's standard output its own.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    saved: list[int] = []
+    with tempfile.TemporaryFile() as sink:
+        try:
+            for fd in (1, 2):
+                saved.append(os.dup(fd))
+                os.dup2(sink.fileno(), fd)
+            yield
+        finally:
+            _flush_c_stdio()
+            for fd, copy in zip((1, 2), saved, strict=False):
+                os.dup2(copy, fd)
+                os.close(copy)
+            sink.seek(0)
+            text = sink.read().decode("utf-8", errors="replace")
+            if text:
+                log.append(text)
+
+
 def highs_available() -> bool:
     try:
-        import highspy  # noqa: F401
+        with quiet([]):
+            import highspy  # noqa: F401
     except ImportError:
         return False
-    return bool(_pulp().HiGHS().available())
+    with quiet([]):
+        return bool(_pulp().HiGHS().available())
 
 
 def _cbc(pulp: Any, **kwargs: Any) -> Any:
@@ -132,6 +181,9 @@ class Formulation:
     solve_seconds: float = 0.0
     solves: int = 0
     variables: int = 0
+    #: keep the solvers' own logs in ``log`` (``optimize --verbose``)
+    verbose: bool = False
+    log: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         start = time.perf_counter()
@@ -420,6 +472,16 @@ class Formulation:
         lin.const += count
         return lin, ">=", 1.0
 
+    def takes(self, i: int, values: list[int | None]) -> tuple[Lin, str, float]:
+        """A row: step ``i`` takes one of ``values`` (option indices; None: cut)."""
+        lin = Lin()
+        for v in values:
+            if v is None:
+                lin.add(self.cut[i], 1.0)
+            else:
+                lin.add_lin(self.sel[i][v])
+        return lin, ">=", 1.0
+
     def budget_row(self, name: str, limit: float) -> tuple[Lin, str, float]:
         lin, sense, scale = self.budget_lins[name]
         if name == "reliability":
@@ -469,11 +531,13 @@ class Formulation:
         pulp = self.pulp
         limit = None if time_limit is None else max(0.05, float(time_limit))
         gap = None
-        with warnings.catch_warnings():
+        wall = None
+        captured: list[str] = []
+        with warnings.catch_warnings(), quiet(captured):
             warnings.simplefilter("ignore")
             if self.solver == "highs":
-                solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=self.gap, gapAbs=1e-6,
-                                    threads=1, random_seed=0)
+                solver = pulp.HiGHS(msg=self.verbose, timeLimit=limit, gapRel=self.gap,
+                                    gapAbs=GAP_ABS, threads=1, random_seed=0)
                 prob.solve(solver)
                 model = getattr(prob, "solverModel", None)
                 if model is not None:
@@ -486,15 +550,17 @@ class Formulation:
                 with tempfile.TemporaryDirectory(prefix="agentlint-cbc-") as tmp:
                     log = os.path.join(tmp, "cbc.log")
                     solver = _cbc(pulp, msg=False, timeLimit=limit, gapRel=self.gap,
-                                  gapAbs=1e-6, keepFiles=False, logPath=log, threads=1)
+                                  gapAbs=GAP_ABS, keepFiles=False, logPath=log, threads=1)
                     solver.tmpDir = tmp
                     prob.solve(solver)
-                    gap, wall = _cbc_log(log)
-                if prob.status == pulp.LpStatusInfeasible and limit is not None and (
-                        wall is None or wall >= 0.8 * limit):
-                    # Cut short by the time limit, CBC's preprocessing can call a feasible
-                    # model infeasible; only a verdict reached in time is a proof.
-                    return "unknown", None
+                    gap, wall = _cbc_log(log, captured if self.verbose else None)
+        if self.verbose:
+            self.log.extend(captured)
+        if self.solver != "highs" and prob.status == pulp.LpStatusInfeasible \
+                and limit is not None and (wall is None or wall >= 0.8 * limit):
+            # Cut short by the time limit, CBC's preprocessing can call a feasible
+            # model infeasible; only a verdict reached in time is a proof.
+            return "unknown", None
         sol = prob.sol_status
         if sol == pulp.LpSolutionOptimal:
             return "optimal", gap if gap is not None and gap <= self.gap else None
@@ -531,13 +597,15 @@ _CBC_BOUND = re.compile(r"^Lower bound:\s*([-+0-9.eE]+)", re.M)
 _CBC_WALL = re.compile(r"Wallclock seconds\):\s*([0-9.]+)")
 
 
-def _cbc_log(log: str) -> tuple[float | None, float | None]:
-    """(relative gap, wall-clock seconds) from CBC's log."""
+def _cbc_log(log: str, keep: list[str] | None = None) -> tuple[float | None, float | None]:
+    """(relative gap, wall-clock seconds) from CBC's log (appended to ``keep``)."""
     try:
         with open(log, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
     except OSError:
         return None, None
+    if keep is not None:
+        keep.append(text)
     walls = _CBC_WALL.findall(text)
     wall = float(walls[-1]) if walls else None
     obj, bound = _CBC_OBJ.search(text), _CBC_BOUND.search(text)

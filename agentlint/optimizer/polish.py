@@ -13,6 +13,7 @@ deterministic, and no single change in it can be reverted for free.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -41,6 +42,7 @@ def polish(p: Problem, plan: Plan, score: Callable[[PlanFigures], Score],
     the estimate.
     """
     banned = banned or set()
+    plan = canonical_groups(p, plan, score, ok, banned)
     state = _State(p, plan)
     best_score = score(state.figures())
     latency_scored = _reads_latency(score, state.figures())
@@ -83,7 +85,7 @@ def polish(p: Problem, plan: Plan, score: Callable[[PlanFigures], Score],
                         improved = True
         if not improved:
             break
-    return Plan(state.choice, state.merge)
+    return canonical_groups(p, Plan(state.choice, state.merge), score, ok, banned)
 
 
 def _reads_latency(score: Callable[[PlanFigures], Score], f: PlanFigures) -> bool:
@@ -236,3 +238,212 @@ def valid_groups(p: Problem, plan: Plan) -> bool:
             if kept[u] and kept[v] and group_of[u] == group_of[v]:
                 return False
     return True
+
+
+# -- the canonical grouping ----------------------------------------------------------------
+
+
+def canonical_groups(p: Problem, plan: Plan, score: Callable[[PlanFigures], Score],
+                     ok: Callable[[PlanFigures], bool], banned: set[object] | None = None
+                     ) -> Plan:
+    """Sequential mode: ``plan`` regrouped to the canonical grouping of its steps' settings.
+
+    Groupings only move the latency. Among the valid groupings whose latency
+    keeps ``ok`` and does not worsen ``score``, the canonical one has, in this
+    order: the fewest boundaries between consecutive kept steps that change
+    (together <-> apart) from the spec; the fewest new groups (two or more
+    steps none of which has a ``parallel`` label in the spec); then, boundary
+    by boundary in listing order, the spec's own state first. It depends on
+    the model, retries and cuts of ``plan`` only, never on the grouping the
+    solver returned, and it is found exactly (dynamic programming over each
+    run of listed steps).
+    """
+    if not p.sequential or not any(seg.free for seg in p.segments):
+        return plan
+    base = figures(p, plan)
+    best = score(base)
+
+    def passes(lat: float) -> bool:
+        f = PlanFigures(base.cost_usd, lat, base.reliability, base.cuts)
+        return ok(f) and _not_worse(score(f), best)
+
+    if not passes(base.latency_s):
+        return plan
+    d = durations(p, plan)
+    cut = cut_of(plan)
+    fixed = math.fsum(segment_latency(seg, d, cut, plan.merge)
+                      for seg in p.segments if not seg.free)
+    runs = [_Run(p, seg, plan, d) for seg in p.segments if seg.free]
+    width = p.n + 1
+    limit = sum(r.key_of(plan.merge) for r in runs)
+    top = fixed + math.fsum(d)
+    cap = _threshold(passes, base.latency_s, top)
+    for r in runs:
+        r.table(limit, width)
+    # suffix over runs: key -> least latency of the runs from s on
+    after: list[dict[int, float]] = [{} for _ in runs] + [{0: 0.0}]
+    for s in range(len(runs) - 1, -1, -1):
+        out: dict[int, float] = {}
+        for k1, l1 in runs[s].f[0].items():
+            for k2, l2 in after[s + 1].items():
+                k = k1 + k2
+                if k <= limit and l1 + l2 < out.get(k, math.inf):
+                    out[k] = l1 + l2
+        after[s] = out
+    room = cap - fixed
+    slack = 1e-12 * max(1.0, abs(cap))
+    fits = [k for k, lat in after[0].items() if lat <= room + slack]
+    if not fits:
+        return plan
+    remaining = min(fits)
+    merge = list(plan.merge)
+    for s, r in enumerate(runs):
+        rest = after[s + 1]
+        own = sorted(k for k, lat in r.f[0].items() if remaining - k in rest
+                     and lat + rest[remaining - k] <= room + slack)
+        if not own:
+            return plan
+        k = own[0]
+        used = r.rebuild(k, room - rest[remaining - k], slack, merge, width)
+        if used is None:
+            return plan
+        remaining -= k
+        room -= used
+    out_plan = Plan(list(plan.choice), merge)
+    if out_plan.key() in (banned or set()) or not valid_groups(p, out_plan) \
+            or not passes(latency(p, out_plan)):
+        return plan
+    return out_plan
+
+
+def _threshold(passes: Callable[[float], bool], lo: float, hi: float) -> float:
+    """The largest latency in [lo, hi] that passes (``passes`` is monotone, ``lo`` passes)."""
+    if passes(hi):
+        return hi
+    while True:
+        mid = lo + (hi - lo) / 2
+        if mid <= lo or mid >= hi:
+            return lo
+        if passes(mid):
+            lo = mid
+        else:
+            hi = mid
+
+
+class _Run:
+    """One run of listed steps whose grouping is free, with the plan's settings fixed."""
+
+    def __init__(self, p: Problem, seg: object, plan: Plan, d: list[float]) -> None:
+        self.p = p
+        self.seg = seg
+        positions: list[int] = seg.positions  # type: ignore[attr-defined]
+        self.positions = positions
+        self.seq = [v for v in positions if plan.choice[v] is not None]
+        self.d = [d[v] for v in self.seq]
+        m = len(self.seq)
+        index = {v: k for k, v in enumerate(self.seq)}
+        # spec state of the boundary after kept step k: together (same group as written)
+        self.spec_together = []
+        for k in range(m - 1):
+            u, w = self.seq[k], self.seq[k + 1]
+            between = positions[positions.index(u) + 1:positions.index(w) + 1]
+            self.spec_together.append(all(p.current_merge[v] for v in between))
+        self.labelled = [p.wf.steps[v].parallel is not None for v in self.seq]
+        conflict = [-1] * m
+        for u, v in seg.edges:  # type: ignore[attr-defined]
+            if u in index and v in index:
+                a, b = sorted((index[u], index[v]))
+                conflict[b] = max(conflict[b], a)
+        cap = p.max_concurrency
+        self.ends: list[list[int]] = []
+        for i in range(m):
+            ends = []
+            for e in range(i, m):
+                if (e > i and conflict[e] >= i) or (cap is not None and e - i + 1 > cap):
+                    break
+                ends.append(e)
+            self.ends.append(ends)
+        self.f: list[dict[int, float]] = []
+
+    def cost(self, i: int, e: int, width: int) -> int:
+        flips = sum(1 for b in range(i, e) if not self.spec_together[b])
+        if e + 1 < len(self.seq) and self.spec_together[e]:
+            flips += 1
+        new = int(e > i and not any(self.labelled[i:e + 1]))
+        return flips * width + new
+
+    def key_of(self, merge: list[bool]) -> int:
+        """The key of the plan's own grouping of this run."""
+        width = self.p.n + 1
+        total = 0
+        groups: list[list[int]] = []
+        for k, v in enumerate(self.seq):
+            if k and self._joined(self.seq[k - 1], v, merge):
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        for g in groups:
+            total += self.cost(g[0], g[-1], width)
+        return total
+
+    def _joined(self, u: int, w: int, merge: list[bool]) -> bool:
+        pos = self.positions
+        return all(merge[v] for v in pos[pos.index(u) + 1:pos.index(w) + 1])
+
+    def table(self, limit: int, width: int) -> None:
+        m = len(self.seq)
+        f: list[dict[int, float]] = [{} for _ in range(m)] + [{0: 0.0}]
+        for i in range(m - 1, -1, -1):
+            out: dict[int, float] = {}
+            top = 0.0
+            for e in self.ends[i]:
+                top = max(top, self.d[e])
+                c = self.cost(i, e, width)
+                for k, lat in f[e + 1].items():
+                    nk = k + c
+                    if nk <= limit and top + lat < out.get(nk, math.inf):
+                        out[nk] = top + lat
+            f[i] = out
+        self.f = f
+
+    def rebuild(self, key: int, room: float, slack: float, merge: list[bool],
+                width: int) -> float | None:
+        """Write into ``merge`` the first grouping (boundary by boundary) of this key that
+        fits in ``room``; returns its latency."""
+        m = len(self.seq)
+        together = [False] * max(0, m - 1)
+        i, used = 0, 0.0
+        while i < m:
+            order = sorted(self.ends[i], key=functools.cmp_to_key(self._prefer))
+            for e in order:
+                rest = key - self.cost(i, e, width)
+                top = max(self.d[i:e + 1])
+                if rest in self.f[e + 1] and top + self.f[e + 1][rest] <= room + slack:
+                    break
+            else:
+                return None
+            for b in range(i, e):
+                together[b] = True
+            key, room, used = rest, room - top, used + top
+            i = e + 1
+        pos = self.positions
+        p = self.p
+        for v in pos[1:]:
+            merge[v] = p.current_merge[v]
+        for k in range(m - 1):
+            u, w = self.seq[k], self.seq[k + 1]
+            between = pos[pos.index(u) + 1:pos.index(w) + 1]
+            if together[k]:
+                for v in between:
+                    merge[v] = True
+            elif all(merge[v] for v in between):
+                merge[w] = False
+        return used
+
+    def _prefer(self, e1: int, e2: int) -> int:
+        """Group ends from one start: the one whose first differing boundary is as written."""
+        if e1 == e2:
+            return 0
+        first = min(e1, e2)  # the shorter group ends there, the longer runs on
+        shorter_first = not self.spec_together[first]
+        return (-1 if shorter_first else 1) * (1 if e1 < e2 else -1)

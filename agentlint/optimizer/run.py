@@ -54,7 +54,10 @@ STAGES = {
     "reliability": ("reliability",),
 }
 #: how far a later stage may let an earlier stage's optimum slip (relative)
-LEXICOGRAPHIC_TOLERANCE = 1e-7
+LEXICOGRAPHIC_TOLERANCE = 1e-9
+#: the tie-break settles at most this many steps whose setting is not their first
+#: preference (one solve each); beyond, the solver's plan is only polished
+MAX_TIE_BREAK_SOLVES = 50
 PARETO_POINTS = 6
 #: plans a hair over a budget (float rounding the solver cannot see) excluded
 #: one by one before giving up
@@ -92,6 +95,11 @@ class Result:
     overrun: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     message: str = ""
+    notes: list[str] = field(default_factory=list)
+    #: the --gap the solves ran with (a plan is optimal within it)
+    gap_limit: float = DEFAULT_GAP
+    #: what the solvers printed (kept with ``verbose``)
+    solver_log: str = ""
 
     @property
     def after(self) -> Estimate:
@@ -122,7 +130,8 @@ class Result:
             "solver": self.solver,
             "proven": self.proven,
             "gap": self.gap,
-            "notes": list(p.notes),
+            "gap_limit": self.gap_limit,
+            "notes": [*p.notes, *self.notes],
         }
         if self.status == "infeasible":
             out["binding"] = list(self.binding)
@@ -143,7 +152,7 @@ def _point_json(p: Problem, q: Proposal) -> dict[str, Any]:
 
 class _Run:
     def __init__(self, wf: Workflow, path: str, solver: str, time_limit: float | None,
-                 gap: float = DEFAULT_GAP) -> None:
+                 gap: float = DEFAULT_GAP, verbose: bool = False) -> None:
         start = time.perf_counter()
         self.wf = wf
         self.path = path
@@ -151,12 +160,14 @@ class _Run:
         self.problem = build_problem(wf)
         self.timings: dict[str, float] = {"problem": time.perf_counter() - start}
         self.solver = solver
-        self.form = Formulation(self.problem, solver, gap)
+        self.form = Formulation(self.problem, solver, gap, verbose=verbose)
         self.timings["build"] = self.form.build_seconds
         self.proven = True
         self.gap: float | None = None
         self.rechecks = 0
         self.achieved_gap = 0.0
+        #: the tie-break settled the plan (see ``tie_break``)
+        self.tie_broken = True
 
     def remaining(self) -> float | None:
         if self.deadline is None:
@@ -180,13 +191,24 @@ class _Run:
                         for i, c in enumerate(plan.choice) if c is not None) * LOG_SCALE
         return float(f.cuts)
 
+    def stage_row(self, name: str, plan: Plan) -> tuple[Lin, str, float]:
+        """The row that keeps stage ``name`` at the value ``plan`` reaches."""
+        lin, _ = self.form.objective(name)
+        v = self.value(plan, name)
+        tol = 1e-6 if name == "cuts" else LEXICOGRAPHIC_TOLERANCE * max(1.0, abs(v))
+        return lin, "<=", v + tol
+
+    def stage_names(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        if len(names) > 1 and names[0] == "cuts" and not self.form.cuts.terms:
+            return names[1:]  # nothing can be cut
+        return names
+
     def stages(self, names: tuple[str, ...], rows: list[tuple[Lin, str, float]]
                ) -> Outcome:
         """Lexicographic minimisation; the outcome of the last stage that found a plan."""
         rows = list(rows)
         best: Outcome | None = None
-        if len(names) > 1 and names[0] == "cuts" and not self.form.cuts.terms:
-            names = names[1:]  # nothing can be cut
+        names = self.stage_names(names)
         for k, name in enumerate(names):
             lin, _ = self.form.objective(name)
             out = self.form.solve(lin, rows, self.remaining())
@@ -203,9 +225,7 @@ class _Run:
                 self.achieved_gap = max(self.achieved_gap, out.gap)
             best = out
             if k + 1 < len(names):
-                v = self.value(out.plan, name)
-                tol = 1e-6 if name == "cuts" else LEXICOGRAPHIC_TOLERANCE * max(1.0, abs(v))
-                rows.append((lin, "<=", v + tol))
+                rows.append(self.stage_row(name, out.plan))
             if self.remaining() == 0.0:
                 break
         assert best is not None
@@ -224,7 +244,8 @@ class _Run:
 
 def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
              time_limit: float | None = 60.0, pareto: bool = False,
-             path: str | None = None, gap: float = DEFAULT_GAP) -> Result:
+             path: str | None = None, gap: float = DEFAULT_GAP,
+             verbose: bool = False) -> Result:
     """Propose the best change to ``wf`` that meets its budgets."""
     if objective not in OBJECTIVES:
         raise UsageError(f"unknown objective '{objective}'; use one of "
@@ -236,7 +257,7 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
         raise UsageError("--gap is a relative optimality gap between 0 and 1")
     name = pick_solver(solver)
     started = time.perf_counter()
-    run = _Run(wf, path or wf.file, name, time_limit, gap)
+    run = _Run(wf, path or wf.file, name, time_limit, gap, verbose)
     before = estimate(wf, run.problem.graph)
     result = Result("optimal", "pareto" if pareto else objective, before, run.problem, name)
     limits = dict(wf.budgets.items())
@@ -251,6 +272,12 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
         result.status = "optimal" if run.proven else "feasible"
     result.proven = run.proven
     result.gap = run.achieved_gap if run.proven else run.gap
+    result.gap_limit = gap
+    result.solver_log = "".join(run.form.log)
+    if not run.tie_broken and result.proposal is not None:
+        result.notes.append("the tie-break between equally good plans was skipped (too "
+                            "many steps to settle, or the time limit): another solver may "
+                            "return another plan of the same value")
     run.timings["solve"] = run.form.solve_seconds
     run.timings["total"] = time.perf_counter() - started
     run.timings["solves"] = float(run.form.solves)
@@ -288,8 +315,8 @@ def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
         outcome = run.stages(STAGES[objective], rows)
         if outcome.plan is None:
             return outcome, None
-        plan = polish(run.problem, outcome.plan, score_of(objective), meets_all(limits),
-                      banned)
+        plan = tie_break(run, STAGES[objective], rows, outcome.plan)
+        plan = polish(run.problem, plan, score_of(objective), meets_all(limits), banned)
         proposal = run.propose(plan)
         if all(_meets(k, getattr(proposal.estimate, k), v) for k, v in limits.items()):
             return outcome, proposal
@@ -302,6 +329,56 @@ def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
             break
     run.proven = False
     return None, None
+
+
+def preference(p: Problem, i: int) -> list[int | None]:
+    """Step ``i``'s settings, most preferred first: the spec's own, then those that change
+    fewer fields (model, retries), in the order of the options; a cut last."""
+    choice = p.choices[i]
+    order: list[int | None] = [choice.current]
+    order.extend(sorted((j for j in range(len(choice.options)) if j != choice.current),
+                        key=lambda j: (choice.options[j].changes, j)))
+    if choice.cuttable:
+        order.append(None)
+    return order
+
+
+def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, float]],
+              plan: Plan) -> Plan:
+    """The canonical plan among those as good as ``plan`` on every stage.
+
+    Step by step in listing order, each step takes its most preferred setting
+    (``preference``) that some plan as good as the optimum on every stage
+    still allows, given the steps before it. One solve per step whose setting
+    is not its first preference, so the answer does not depend on which of
+    several equal optima the solver returned. The grouping is settled after
+    this, by the polish (``canonical_groups``). Skipped (the plan is only
+    polished) when more than ``MAX_TIE_BREAK_SOLVES`` steps would need a solve
+    or time runs out; ``run.tie_broken`` says which.
+    """
+    p = run.problem
+    form = run.form
+    prefs = [preference(p, i) for i in range(p.n)]
+    if sum(1 for i, c in enumerate(plan.choice) if c != prefs[i][0]) > MAX_TIE_BREAK_SOLVES:
+        run.tie_broken = False
+        return plan
+    rows = [*rows, *(run.stage_row(name, plan) for name in run.stage_names(names))]
+    fixed: list[tuple[Lin, str, float]] = []
+    for i in range(p.n):
+        while True:
+            rank = prefs[i].index(plan.choice[i])
+            if rank == 0 or run.remaining() == 0.0:
+                break
+            out = form.solve(Lin(), [*rows, *fixed, form.takes(i, prefs[i][:rank])],
+                             run.remaining())
+            if out.plan is None or out.status != "optimal":
+                if out.status not in ("infeasible", "optimal"):
+                    run.tie_broken = False  # time ran out: not settled
+                break
+            plan = out.plan
+        if len(prefs[i]) > 1:
+            fixed.append(form.takes(i, [plan.choice[i]]))
+    return plan
 
 
 def _meets(name: str, actual: float, limit: float) -> bool:
@@ -398,14 +475,15 @@ def _frontier(run: _Run, limits: dict[str, float], cheapest: Proposal) -> list[P
 
     def found(first: str, extra: list[tuple[Lin, str, float]],
               ok: Callable[[PlanFigures], bool], then: str) -> Plan | None:
-        out = run.stages((first,), base + extra)
+        out = run.stages((first, then), base + extra)
         if out.plan is None:
             return None
+        settled = tie_break(run, (first, then), base + extra, out.plan)
 
         def score(f: PlanFigures) -> tuple[float, ...]:
             return (*score_of(METRIC_KEY[first])(f), *score_of(METRIC_KEY[then])(f))
 
-        plan = polish(run.problem, out.plan, score,
+        plan = polish(run.problem, settled, score,
                       lambda f: ok(f) and keep_steps(f) and f.cuts <= cuts)
         plans.setdefault(plan.key(), plan)
         return plan

@@ -14,6 +14,7 @@ from agentlint.report.numbers import budget_value, percent, seconds, usd
 from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
     delta_rows,
+    optimality_gap,
     relaxation_text,
     relaxations_line,
 )
@@ -24,7 +25,10 @@ def render(result: Any) -> str:
     out = [f"### agentlint optimize: `{before.file}` ({before.name})", ""]
     objective = OBJECTIVE_TEXT.get(result.objective, result.objective)
     if result.status == "optimal":
-        out.append(f"**Proven optimal** plan for: {objective} (solver {result.solver}).")
+        gap = optimality_gap(result)
+        within = f" (within {gap * 100:.3g} %)" if gap is not None else ""
+        out.append(f"**Proven optimal**{within} plan for: {objective} "
+                   f"(solver {result.solver}).")
     elif result.status == "feasible":
         gap = f", gap {result.gap * 100:.3g} %" if result.gap is not None else ""
         out.append(f"**Feasible** plan, not proven optimal within the time limit{gap} "
@@ -78,9 +82,10 @@ def render(result: Any) -> str:
     elif result.proposal is not None:
         out.append("")
         out.append("No change: the spec as written is already the best plan.")
-    if result.problem.notes:
+    notes = [*result.problem.notes, *result.notes]
+    if notes:
         out.append("")
-        out.extend(f"> {note}" for note in result.problem.notes)
+        out.extend(f"> {note}" for note in notes)
     if result.proposal is not None:
         out.append("")
         out.append("#### Proposed groups")

@@ -71,10 +71,25 @@ def relaxations_line(result: Any) -> str:
     return "the spec has no budgets to relax"
 
 
+#: a remaining gap below this is float noise, not worth a figure
+NOISE_GAP = 1e-9
+
+
+def optimality_gap(result: Any) -> float | None:
+    """The relative gap an ``optimal`` plan is proven within, when it is not zero."""
+    gap = getattr(result, "gap", None)
+    if gap is not None:
+        return gap if gap > NOISE_GAP else None
+    limit = getattr(result, "gap_limit", 0.0) or 0.0
+    return limit if limit > 1e-9 else None  # the solver did not say: the --gap it had
+
+
 def status_line(result: Any) -> str:
     status = result.status
     if status == "optimal":
-        what = "optimal (proven)"
+        gap = optimality_gap(result)
+        what = "optimal (proven)" if gap is None else \
+            f"optimal within {gap * 100:.3g} % (proven)"
     elif status == "feasible":
         gap = f", gap {result.gap * 100:.3g} %" if result.gap is not None else ""
         what = f"feasible (not proven optimal within the time limit{gap})"
@@ -134,5 +149,5 @@ def render(result: Any, color: bool = False) -> str:
             out.extend(f"{file}:{c.line}: {c.message}" for c in changes)
         else:
             out.append("no change: the spec as written is already the best plan")
-    out.extend(f"note: {note}" for note in result.problem.notes)
+    out.extend(f"note: {note}" for note in [*result.problem.notes, *result.notes])
     return "\n".join(out)
