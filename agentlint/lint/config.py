@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.errors import SpecError, UsageError
-from agentlint.lint.registry import FAMILIES, SEVERITIES, Rule, all_rules
+from agentlint.lint.registry import FAMILIES, SEVERITIES, Registry, Rule, default_registry
 
 CONFIG_FILES = (".agentlint.yaml", ".agentlint.yml", "pyproject.toml")
 OFF = "off"
@@ -91,6 +91,8 @@ class Settings:
     #: (glob, codes) pairs from per-file-ignores
     per_file: list[tuple[str, frozenset[str]]] = field(default_factory=list)
     enabled: frozenset[str] = frozenset()
+    #: every rule known to the run (suppression comments may name any of them)
+    registry: Registry = field(default_factory=default_registry)
 
     def for_file(self, path: str) -> Settings:
         """These settings minus the rules ``per-file-ignores`` switches off for ``path``."""
@@ -105,7 +107,7 @@ class Settings:
             return self
         rules = [r for r in self.rules if r.code not in off]
         return Settings(rules, self.severity, self.options, self.strict, self.config, [],
-                        frozenset(r.code for r in rules))
+                        frozenset(r.code for r in rules), self.registry)
 
     def excluded(self, path: str) -> bool:
         if not self.config.exclude:
@@ -345,8 +347,10 @@ def _display(path: str) -> str:
 class ConfigFinder:
     """The settings for each linted file, read once per folder."""
 
-    def __init__(self, overrides: Overrides | None = None) -> None:
+    def __init__(self, overrides: Overrides | None = None,
+                 registry: Registry | None = None) -> None:
         self.overrides = overrides or Overrides()
+        self.registry = registry or default_registry()
         self._dirs: dict[str, Config | None] = {}
         self._settings: dict[int, Settings] = {}
         self._default = Config(base_dir=os.getcwd())
@@ -361,7 +365,7 @@ class ConfigFinder:
         self._check_cli()
 
     def _check_cli(self) -> None:
-        rules = all_rules()
+        rules = self.registry.rules()
         o = self.overrides
         for option, values in (("--select", o.select or []), ("--ignore", o.ignore),
                                ("--extend-select", o.extend_select)):
@@ -409,7 +413,7 @@ class ConfigFinder:
         config = self.config_for(path)
         key = id(config)
         if key not in self._settings:
-            self._settings[key] = resolve(config, self.overrides)
+            self._settings[key] = resolve(config, self.overrides, self.registry)
         return self._settings[key]
 
 
@@ -456,9 +460,14 @@ def selector_hint(selector: str, rules: Iterable[Rule]) -> str:
     return "; 'agentlint rules' lists codes and names"
 
 
-def resolve(config: Config, overrides: Overrides | None = None) -> Settings:
-    """Turn a configuration (and the command line) into the rules to run."""
-    rules = all_rules()
+def resolve(config: Config, overrides: Overrides | None = None,
+            registry: Registry | None = None) -> Settings:
+    """Turn a configuration (and the command line) into the rules to run.
+
+    ``registry``: the rules that exist (agentlint's own by default).
+    """
+    registry = registry or default_registry()
+    rules = registry.rules()
     by_code = {r.code: r for r in rules}
     o = overrides or Overrides()
 
@@ -516,7 +525,7 @@ def resolve(config: Config, overrides: Overrides | None = None) -> Settings:
                 for pattern, codes in config.per_file_ignores.items()]
     chosen = [r for r in rules if r.code in enabled]
     return Settings(chosen, severity, options, config.strict or o.strict, config, per_file,
-                    frozenset(enabled))
+                    frozenset(enabled), registry)
 
 
 def _check_type(config: Config, r: Rule, option: str, value: Any) -> None:

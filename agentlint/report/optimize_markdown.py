@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentlint.report.numbers import budget_value, percent, seconds, usd
 from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
     delta_rows,
     relaxation_text,
     relaxations_line,
 )
+from agentlint.units import budget_value, percent, seconds, usd
 
 
 def render(result: Any) -> str:
