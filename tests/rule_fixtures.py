@@ -81,3 +81,10 @@ def rule_code_of(path: Path) -> list[str]:
     """The rule a fixture file is about, from its name (``AL201-....yaml``)."""
     m = CODE_IN_NAME.match(path.name)
     return [m.group(1)] if m else []
+
+
+def doc_blocks(doc: str, section: str) -> list[str]:
+    """The ```yaml blocks of one section of a rule's documentation page."""
+    m = re.search(rf"^{re.escape(section)}\n-+\n(.*?)(?=^\S[^\n]*\n-{{3,}}\n|\Z)", doc,
+                  re.S | re.M)
+    return re.findall(r"```yaml\n(.*?)```", m.group(1), re.S) if m else []

@@ -16,16 +16,28 @@ optimistic by the time of the extra waves.
 Example
 -------
 ```yaml
+agentlint: 1
+name: review-files
+inputs:
+  diff: {tokens: 2000}
+steps:
   - id: review_file
     model: gpt-4o-mini
+    prompt: "Review one file of {{ inputs.diff }}"
     fan_out: {count: 40}
 ```
 
 Write instead
 -------------
 ```yaml
+agentlint: 1
+name: review-files
+inputs:
+  diff: {tokens: 2000}
+steps:
   - id: review_file
     model: gpt-4o-mini
+    prompt: "Review one file of {{ inputs.diff }}"
     fan_out: {count: 40, max_concurrency: 8}
 ```
 """

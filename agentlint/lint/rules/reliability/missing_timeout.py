@@ -18,18 +18,34 @@ or report.
 Example
 -------
 ```yaml
+agentlint: 1
+name: ci-fix
+tools:
+  run_tests: {effect: read}
+steps:
   - id: run_tests
     kind: tool
     tool: run_tests
+  - id: explain
+    model: gpt-4o-mini
+    prompt: "Explain the failures: {{ steps.run_tests.output }}"
 ```
 
 Write instead
 -------------
 ```yaml
+agentlint: 1
+name: ci-fix
+tools:
+  run_tests: {effect: read}
+steps:
   - id: run_tests
     kind: tool
     tool: run_tests
     timeout_s: 180
+  - id: explain
+    model: gpt-4o-mini
+    prompt: "Explain the failures: {{ steps.run_tests.output }}"
 ```
 """
 

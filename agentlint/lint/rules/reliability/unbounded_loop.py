@@ -13,6 +13,17 @@ stops it, and every round re-reads a longer transcript.
 Example
 -------
 ```yaml
+agentlint: 1
+name: refine-draft
+inputs:
+  draft: {tokens: 800}
+steps:
+  - id: critique
+    model: gpt-4o-mini
+    prompt: "Critique: {{ inputs.draft }}"
+  - id: revise
+    model: gpt-4o-mini
+    prompt: "Revise after: {{ steps.critique.output }}"
 loops:
   - id: refine
     steps: [critique, revise]
@@ -22,6 +33,17 @@ loops:
 Write instead
 -------------
 ```yaml
+agentlint: 1
+name: refine-draft
+inputs:
+  draft: {tokens: 800}
+steps:
+  - id: critique
+    model: gpt-4o-mini
+    prompt: "Critique: {{ inputs.draft }}"
+  - id: revise
+    model: gpt-4o-mini
+    prompt: "Revise after: {{ steps.critique.output }}"
 loops:
   - id: refine
     steps: [critique, revise]
