@@ -270,7 +270,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
                           extend_select=_selectors(extend_select), exclude=list(exclude),
                           config=config_file, strict=strict)
     result = lint_paths(paths, overrides, input_format=input_format,
-                        stdin_filename=stdin_filename, jobs=jobs)
+                        stdin_filename=stdin_filename, jobs=jobs, registry=_registry())
     if write_baseline is not None:
         from agentlint.ci.baseline import write as write_baseline_file
 
@@ -343,15 +343,26 @@ def _lint_report(fmt: str, findings: list[Any], result: Any, statistics: bool, c
     return junit.render(findings, result)
 
 
-def _rule_or_fail(name: str) -> Any:
-    from agentlint.lint.registry import BY_NAME, RULES, find_rule
+def _registry() -> Any:
+    """The rules: agentlint's own, or a Registry a host program (a test) passed as
+    ``main(obj={"registry": ...})``."""
+    obj = click.get_current_context().find_root().obj
+    if isinstance(obj, dict) and obj.get("registry") is not None:
+        return obj["registry"]
+    from agentlint.lint.registry import default_registry
 
-    found = find_rule(name)
+    return default_registry()
+
+
+def _rule_or_fail(name: str) -> Any:
+    registry = _registry()
+    found = registry.find(name)
     if found is None:
         import difflib
 
-        close = difflib.get_close_matches(name, [*RULES, *BY_NAME], n=1, cutoff=0.6) or \
-            difflib.get_close_matches(name.lower(), list(BY_NAME), n=1, cutoff=0.5)
+        close = difflib.get_close_matches(name, [*registry.codes, *registry.names], n=1,
+                                          cutoff=0.6) or \
+            difflib.get_close_matches(name.lower(), registry.names, n=1, cutoff=0.5)
         hint = f"; did you mean '{close[0]}'?" if close else "; 'agentlint rules' lists them"
         raise UsageError(f"unknown rule '{name}'{hint}")
     return found
@@ -363,9 +374,7 @@ def _rule_or_fail(name: str) -> Any:
 @guarded
 def rules_command(fmt: str) -> None:
     """List every lint rule: code, name, family, default severity, summary."""
-    from agentlint.lint.registry import all_rules
-
-    known = all_rules()
+    known = _registry().rules()
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "family": r.family,
                                 "severity": r.severity, "summary": r.summary,

@@ -60,7 +60,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def cli(request: pytest.FixtureRequest) -> Callable[..., Result | ProcessResult]:
-    """Invoke ``agentlint ARGS``; returns click's Result (or the same of a real process)."""
+    """Invoke ``agentlint ARGS``; returns click's Result (or the same of a real process).
+
+    In-process, a test that uses a ``rules`` fixture (tests/lint_support.py)
+    runs the command over that fixture's rules instead of agentlint's.
+    """
     if getattr(request, "param", "in-process") == "process":
         def run_real(*args: str, input: str | bytes | None = None) -> ProcessResult:
             data = input.encode() if isinstance(input, str) else input
@@ -71,9 +75,12 @@ def cli(request: pytest.FixtureRequest) -> Callable[..., Result | ProcessResult]
 
         return run_real
     runner = CliRunner()
+    # a test with its own rules (tests/lint_support.py) runs the command with them
+    rules = request.getfixturevalue("rules") if "rules" in request.fixturenames else None
 
     def run(*args: str, input: str | bytes | None = None) -> Result:
-        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+        obj = {"registry": rules.registry} if rules is not None else None
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False, obj=obj)
 
     return run
 

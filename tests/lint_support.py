@@ -1,20 +1,20 @@
 """Throwaway rules for engine tests, so they do not depend on the rule catalogue.
 
-``isolated`` hides the rule catalogue (loaded or not) except agentlint's own
-meta rules, lets a test register small rules with known behaviour, and puts
-the real registry back afterwards.
+A test builds its own :class:`Rules` (agentlint's meta rules plus small rules
+with known behaviour) and hands its registry to the engine; nothing global is
+changed. The ``cli`` fixture passes the registry of a test's ``rules`` fixture
+to the command line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import inspect
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from agentlint.lint import registry
-from agentlint.lint.registry import BY_NAME, RULES, Context, Finding, rule
+from agentlint.lint.config import Config, ConfigFinder, Overrides, Settings, resolve
+from agentlint.lint.engine import LintResult, lint_paths
+from agentlint.lint.registry import Context, Registry, Rule, default_registry
 
 #: a small, valid spec with two steps (step ids on lines 6 and 9)
 SPEC = """\
@@ -41,48 +41,39 @@ It does not.
 """
 
 
-class Registry:
-    """Registers rules into the (emptied) global registry during one test."""
+class Rules:
+    """The rules of one test: agentlint's meta rules plus the ones it adds.
+
+    ``registry`` is a :class:`agentlint.lint.registry.Registry` of them (built
+    anew after every ``add``); pass it to the engine, or use the shortcuts.
+    """
+
+    def __init__(self) -> None:
+        self._rules: list[Rule] = [r for r in default_registry() if r.family == "meta"]
 
     def add(self, code: str, name: str, severity: str = "warning", *,
             family: str = "structure", summary: str | None = None,
             options: dict[str, Any] | None = None, default_enabled: bool = True,
             fn: Callable[[Context], Any] | None = None, where: str = "id") -> None:
-        def every_step(ctx: Context) -> Iterator[Finding]:
+        def every_step(ctx: Context) -> None:
             for step in ctx.wf.steps:
-                yield ctx.report(f"{name} saw step {step.id}", step.at(where),
-                                 key=f"step:{step.id}/{where}")
+                ctx.report(f"{name} saw step {step.id}", step.at(where),
+                           key=f"step:{step.id}/{where}")
 
-        body = fn or every_step
-        body.__module__ = f"agentlint.lint.rules.{family}"
-        body.__doc__ = DOC
-        rule(code, name, severity, summary or f"{name} summary", options,
-             default_enabled)(body)
+        self._rules.append(Rule(code, name, severity, family, summary or f"{name} summary",
+                                inspect.cleandoc(DOC), fn or every_step, dict(options or {}),
+                                default_enabled))
 
+    @property
+    def registry(self) -> Registry:
+        return Registry(self._rules)
 
-@contextmanager
-def isolated() -> Iterator[Registry]:
-    import agentlint.lint.rules.meta  # noqa: F401  (registers the meta rules)
+    def resolve(self, config: Config, overrides: Overrides | None = None) -> Settings:
+        return resolve(config, overrides, self.registry)
 
-    saved_rules, saved_names, saved_loaded = dict(RULES), dict(BY_NAME), registry._LOADED
-    RULES.clear()
-    BY_NAME.clear()
-    for code, r in saved_rules.items():
-        if r.family == "meta":
-            RULES[code] = r
-            BY_NAME[r.name] = r
-    registry._LOADED = True  # the catalogue stays out, loaded or not
-    try:
-        yield Registry()
-    finally:
-        registry._LOADED = saved_loaded
-        RULES.clear()
-        BY_NAME.clear()
-        RULES.update(saved_rules)
-        BY_NAME.update(saved_names)
+    def lint_paths(self, paths: list[str], overrides: Overrides | None = None,
+                   **kwargs: Any) -> LintResult:
+        return lint_paths(paths, overrides, registry=self.registry, **kwargs)
 
-
-@pytest.fixture
-def rules() -> Iterator[Registry]:
-    with isolated() as reg:
-        yield reg
+    def finder(self, overrides: Overrides | None = None) -> ConfigFinder:
+        return ConfigFinder(overrides, self.registry)

@@ -11,23 +11,20 @@ import pytest
 from agentlint.lint.config import (
     Config,
     ConfigError,
-    ConfigFinder,
     Overrides,
     read_config,
-    resolve,
 )
-from agentlint.lint.engine import lint_paths
 from tests.conftest import run_process
-from tests.lint_support import SPEC, Registry, isolated
+from tests.lint_support import SPEC, Rules
 
 
 @pytest.fixture
-def rules() -> Iterator[Registry]:
-    with isolated() as reg:
-        reg.add("AL801", "latency-one", family="latency")
-        reg.add("AL802", "latency-two", family="latency")
-        reg.add("AL201", "cost-one", "error", family="cost", options={"floor": 0.9})
-        yield reg
+def rules() -> Iterator[Rules]:
+    reg = Rules()
+    reg.add("AL801", "latency-one", family="latency")
+    reg.add("AL802", "latency-two", family="latency")
+    reg.add("AL201", "cost-one", "error", family="cost", options={"floor": 0.9})
+    yield reg
 
 
 @pytest.fixture
@@ -43,18 +40,18 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def codes(paths: list[str], overrides: Overrides | None = None) -> set[str]:
-    result = lint_paths(paths, overrides)
+def codes(rules: Rules, paths: list[str], overrides: Overrides | None = None) -> set[str]:
+    result = rules.lint_paths(paths, overrides)
     assert result.errors == []
     return {f.code for f in result.findings}
 
 
-def test_defaults_run_every_default_rule(rules: Registry, repo: Path) -> None:
+def test_defaults_run_every_default_rule(rules: Rules, repo: Path) -> None:
     write(repo / "flow.yaml", SPEC)
-    assert codes(["flow.yaml"]) == {"AL801", "AL802", "AL201"}
+    assert codes(rules, ["flow.yaml"]) == {"AL801", "AL802", "AL201"}
 
 
-def test_pyproject_table(rules: Registry, repo: Path) -> None:
+def test_pyproject_table(rules: Rules, repo: Path) -> None:
     write(repo / "pyproject.toml", """
         [project]
         name = "x"
@@ -64,64 +61,64 @@ def test_pyproject_table(rules: Registry, repo: Path) -> None:
         ignore = ["AL802"]
     """)
     write(repo / "flow.yaml", SPEC)
-    assert codes(["flow.yaml"]) == {"AL801"}
+    assert codes(rules, ["flow.yaml"]) == {"AL801"}
 
 
-def test_pyproject_without_our_table_is_skipped(rules: Registry, repo: Path) -> None:
+def test_pyproject_without_our_table_is_skipped(rules: Rules, repo: Path) -> None:
     write(repo / ".agentlint.yaml", "select: [AL201]\n")
     write(repo / "sub" / "pyproject.toml", "[project]\nname = 'x'\n")
     write(repo / "sub" / "flow.yaml", SPEC)
-    assert codes(["sub/flow.yaml"]) == {"AL201"}
+    assert codes(rules, ["sub/flow.yaml"]) == {"AL201"}
 
 
-def test_nearest_file_wins_outright(rules: Registry, repo: Path) -> None:
+def test_nearest_file_wins_outright(rules: Rules, repo: Path) -> None:
     write(repo / "pyproject.toml", "[tool.agentlint]\nselect = ['AL8']\nstrict = true\n")
     write(repo / "team" / ".agentlint.yaml", "ignore: [AL801]\n")
     write(repo / "flow.yaml", SPEC)
     write(repo / "team" / "deep" / "flow.yaml", SPEC)
-    assert codes(["flow.yaml"]) == {"AL801", "AL802"}
+    assert codes(rules, ["flow.yaml"]) == {"AL801", "AL802"}
     # the nearer file replaces the root one: its defaults, not the root's select
-    assert codes(["team/deep/flow.yaml"]) == {"AL802", "AL201"}
-    result = lint_paths(["flow.yaml", "team/deep/flow.yaml"])
+    assert codes(rules, ["team/deep/flow.yaml"]) == {"AL802", "AL201"}
+    result = rules.lint_paths(["flow.yaml", "team/deep/flow.yaml"])
     assert result.strict_files == {"flow.yaml"}
 
 
-def test_dedicated_file_beats_pyproject_in_one_folder(rules: Registry, repo: Path) -> None:
+def test_dedicated_file_beats_pyproject_in_one_folder(rules: Rules, repo: Path) -> None:
     write(repo / "pyproject.toml", "[tool.agentlint]\nselect = ['AL801']\n")
     write(repo / ".agentlint.yaml", "select: [AL802]\n")
     write(repo / "flow.yaml", SPEC)
-    assert codes(["flow.yaml"]) == {"AL802"}
+    assert codes(rules, ["flow.yaml"]) == {"AL802"}
 
 
-def test_search_stops_at_the_repository_root(rules: Registry, tmp_path: Path,
+def test_search_stops_at_the_repository_root(rules: Rules, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / ".agentlint.yaml", "select: [AL801]\n")
     project = tmp_path / "project"
     (project / ".git").mkdir(parents=True)
     write(project / "flow.yaml", SPEC)
     monkeypatch.chdir(project)
-    assert codes(["flow.yaml"]) == {"AL801", "AL802", "AL201"}
+    assert codes(rules, ["flow.yaml"]) == {"AL801", "AL802", "AL201"}
 
 
-def test_command_line_wins_over_files(rules: Registry, repo: Path) -> None:
+def test_command_line_wins_over_files(rules: Rules, repo: Path) -> None:
     write(repo / ".agentlint.yaml", "select: [latency]\nignore: [AL802]\n")
     write(repo / "flow.yaml", SPEC)
-    assert codes(["flow.yaml"], Overrides(select=["AL201"])) == {"AL201"}
-    assert codes(["flow.yaml"], Overrides(ignore=["AL801"])) == set()
-    assert codes(["flow.yaml"], Overrides(extend_select=["AL802"])) == {"AL801", "AL802"}
-    assert codes(["flow.yaml"], Overrides(extend_select=["cost"])) == {"AL801", "AL201"}
+    assert codes(rules, ["flow.yaml"], Overrides(select=["AL201"])) == {"AL201"}
+    assert codes(rules, ["flow.yaml"], Overrides(ignore=["AL801"])) == set()
+    assert codes(rules, ["flow.yaml"], Overrides(extend_select=["AL802"])) == {"AL801", "AL802"}
+    assert codes(rules, ["flow.yaml"], Overrides(extend_select=["cost"])) == {"AL801", "AL201"}
 
 
-def test_explicit_config_file_replaces_the_search(rules: Registry, repo: Path) -> None:
+def test_explicit_config_file_replaces_the_search(rules: Rules, repo: Path) -> None:
     write(repo / ".agentlint.yaml", "select: [AL801]\n")
     write(repo / "ci" / "lint.toml", "[tool.agentlint]\nselect = ['AL802']\n")
     write(repo / "ci" / "plain.toml", "select = ['AL201']\n")
     write(repo / "flow.yaml", SPEC)
-    assert codes(["flow.yaml"], Overrides(config="ci/lint.toml")) == {"AL802"}
-    assert codes(["flow.yaml"], Overrides(config="ci/plain.toml")) == {"AL201"}
+    assert codes(rules, ["flow.yaml"], Overrides(config="ci/lint.toml")) == {"AL802"}
+    assert codes(rules, ["flow.yaml"], Overrides(config="ci/plain.toml")) == {"AL201"}
 
 
-def test_severity_overrides_most_specific_wins(rules: Registry, repo: Path) -> None:
+def test_severity_overrides_most_specific_wins(rules: Rules, repo: Path) -> None:
     write(repo / ".agentlint.yaml", """
         severity:
           latency: error
@@ -129,34 +126,35 @@ def test_severity_overrides_most_specific_wins(rules: Registry, repo: Path) -> N
           AL2: off
     """)
     write(repo / "flow.yaml", SPEC)
-    result = lint_paths(["flow.yaml"])
+    result = rules.lint_paths(["flow.yaml"])
     assert {(f.code, f.severity) for f in result.findings} == {("AL801", "error"),
                                                                ("AL802", "info")}
     assert result.exit_code() == 1
     # selecting an "off" rule on the command line brings it back at its default
-    again = lint_paths(["flow.yaml"], Overrides(extend_select=["AL201"]))
+    again = rules.lint_paths(["flow.yaml"], Overrides(extend_select=["AL201"]))
     assert ("AL201", "error") in {(f.code, f.severity) for f in again.findings}
 
 
-def test_rule_options_are_checked(rules: Registry, repo: Path) -> None:
-    settings = resolve(Config(rules={"cost-one": {"floor": 0.95}}))
+def test_rule_options_are_checked(rules: Rules, repo: Path) -> None:
+    settings = rules.resolve(Config(rules={"cost-one": {"floor": 0.95}}))
     assert settings.options == {"cost-one": {"floor": 0.95}}
-    assert resolve(Config(rules={"AL201": {"floor": 1}})).options == {"cost-one": {"floor": 1}}
+    assert rules.resolve(Config(rules={"AL201": {"floor": 1}})).options == {
+        "cost-one": {"floor": 1}}
     path = write(repo / ".agentlint.yaml", """
         rules:
           cost-one:
             flor: 0.95
     """)
     with pytest.raises(ConfigError) as err:
-        resolve(read_config(str(path)))
+        rules.resolve(read_config(str(path)))
     assert str(err.value) == (".agentlint.yaml:3:5: rule 'cost-one' has no option 'flor' "
                               "(its options: floor)")
     write(repo / ".agentlint.yaml", "rules: {cost-one: {floor: high}}\n")
     with pytest.raises(ConfigError, match="must be a number"):
-        resolve(read_config(str(path)))
+        rules.resolve(read_config(str(path)))
 
 
-def test_per_file_ignores(rules: Registry, repo: Path) -> None:
+def test_per_file_ignores(rules: Rules, repo: Path) -> None:
     write(repo / "pyproject.toml", """
         [tool.agentlint.per-file-ignores]
         "examples/*.yaml" = ["AL8"]
@@ -165,17 +163,17 @@ def test_per_file_ignores(rules: Registry, repo: Path) -> None:
     write(repo / "examples" / "a.yaml", SPEC)
     write(repo / "sub" / "legacy.yaml", SPEC)
     write(repo / "flow.yaml", SPEC)
-    assert codes(["examples/a.yaml"]) == {"AL201"}
-    assert codes(["sub/legacy.yaml"]) == {"AL801", "AL802"}
-    assert codes(["flow.yaml"]) == {"AL801", "AL802", "AL201"}
+    assert codes(rules, ["examples/a.yaml"]) == {"AL201"}
+    assert codes(rules, ["sub/legacy.yaml"]) == {"AL801", "AL802"}
+    assert codes(rules, ["flow.yaml"]) == {"AL801", "AL802", "AL201"}
 
 
-def test_strict_in_config_makes_warnings_fail(rules: Registry, repo: Path) -> None:
+def test_strict_in_config_makes_warnings_fail(rules: Rules, repo: Path) -> None:
     write(repo / "flow.yaml", SPEC)
-    assert lint_paths(["flow.yaml"], Overrides(select=["AL8"])).exit_code() == 0
+    assert rules.lint_paths(["flow.yaml"], Overrides(select=["AL8"])).exit_code() == 0
     write(repo / ".agentlint.yaml", "strict: true\n")
-    assert lint_paths(["flow.yaml"], Overrides(select=["AL8"])).exit_code() == 1
-    assert lint_paths(["flow.yaml"], Overrides(select=["AL8"])).exit_code(exit_zero=True) == 0
+    assert rules.lint_paths(["flow.yaml"], Overrides(select=["AL8"])).exit_code() == 1
+    assert rules.lint_paths(["flow.yaml"], Overrides(select=["AL8"])).exit_code(exit_zero=True) == 0
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
@@ -197,12 +195,12 @@ def test_strict_in_config_makes_warnings_fail(rules: Registry, repo: Path) -> No
     ("pyproject.toml", "[project]\nname = 'x'\n\n[tool.agentlint]\nexclude = 3\n",
      "pyproject.toml:5:1: 'exclude' must be a list of strings"),
 ])
-def test_invalid_config_names_the_file(rules: Registry, repo: Path, name: str, text: str,
+def test_invalid_config_names_the_file(rules: Rules, repo: Path, name: str, text: str,
                                        expected: str) -> None:
     write(repo / name, text)
     write(repo / "flow.yaml", SPEC)
     with pytest.raises(ConfigError) as err:
-        lint_paths(["flow.yaml"])
+        rules.lint_paths(["flow.yaml"])
     assert str(err.value).startswith(expected)
     assert "\n" not in str(err.value)
 
@@ -220,7 +218,7 @@ def test_invalid_config_exits_2_with_one_line(tmp_path: Path) -> None:
     assert missing.stderr.strip() == "agentlint: --config nope.toml: no such file"
 
 
-def test_config_is_read_once_per_folder(rules: Registry, repo: Path,
+def test_config_is_read_once_per_folder(rules: Rules, repo: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import agentlint.lint.config as config_module
 
@@ -231,7 +229,7 @@ def test_config_is_read_once_per_folder(rules: Registry, repo: Path,
     calls: list[str] = []
     real = config_module.read_config
     monkeypatch.setattr(config_module, "read_config", lambda p: calls.append(p) or real(p))
-    finder = ConfigFinder()
+    finder = rules.finder()
     for folder in ("a", "b/c"):
         for i in range(5):
             assert finder.config_for(str(repo / folder / f"f{i}.yaml")).select == ["AL801"]

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from agentlint.errors import SpecError
-from agentlint.lint.config import Config, Overrides, resolve
-from agentlint.lint.engine import lint_paths, lint_workflow
+from agentlint.lint.config import Config, Overrides
+from agentlint.lint.engine import lint_workflow
 from agentlint.lint.registry import Context, Finding
 from agentlint.spec.load import load_workflow
 from tests.conftest import EXAMPLES, run_process
-from tests.lint_support import SPEC, Registry, isolated
+from tests.lint_support import SPEC, Rules
 
 GITHUB_WORKFLOW = """\
 name: ci
@@ -38,9 +38,9 @@ BROKEN = "agentlint: 1\nsteps:\n  - id: a\n    modle: x\n"
 
 
 @pytest.fixture
-def rules() -> Iterator[Registry]:
-    with isolated() as reg:
-        yield reg
+def rules() -> Iterator[Rules]:
+    reg = Rules()
+    yield reg
 
 
 @pytest.fixture
@@ -59,79 +59,79 @@ def write(path: Path, text: str) -> Path:
 # -- lint_workflow ------------------------------------------------------------------------
 
 
-def test_findings_are_positioned_and_sorted(rules: Registry, repo: Path) -> None:
+def test_findings_are_positioned_and_sorted(rules: Rules, repo: Path) -> None:
     rules.add("AL801", "b-rule", where="model")
     rules.add("AL802", "a-rule", "error")
     wf = load_workflow(str(write(repo / "flow.yaml", SPEC)), display="flow.yaml")
-    found = lint_workflow(wf, resolve(Config()))
+    found = lint_workflow(wf, rules.resolve(Config()))
     assert [(f.line, f.column, f.code) for f in found] == [
         (6, 9, "AL802"), (7, 12, "AL801"), (9, 9, "AL802"), (10, 12, "AL801")]
     assert found[0] == Finding("AL802", "a-rule", "error", "a-rule saw step first",
                                "flow.yaml", 6, 9, "step:first/id")
 
 
-def test_rule_options_reach_the_rule(rules: Registry, repo: Path) -> None:
+def test_rule_options_reach_the_rule(rules: Rules, repo: Path) -> None:
     def limited(ctx: Context) -> None:
         ctx.report(f"limit {ctx.option('limit')}", (1, 1))
 
     rules.add("AL801", "limited", options={"limit": 3}, fn=limited)
     wf = load_workflow(str(write(repo / "flow.yaml", SPEC)))
-    assert lint_workflow(wf, resolve(Config()))[0].message == "limit 3"
+    assert lint_workflow(wf, rules.resolve(Config()))[0].message == "limit 3"
     config = Config(rules={"limited": {"limit": 7}})
-    assert lint_workflow(wf, resolve(config))[0].message == "limit 7"
+    assert lint_workflow(wf, rules.resolve(config))[0].message == "limit 7"
 
 
-def test_default_disabled_rule_runs_only_when_selected(rules: Registry, repo: Path) -> None:
+def test_default_disabled_rule_runs_only_when_selected(rules: Rules, repo: Path) -> None:
     rules.add("AL801", "opt-in", default_enabled=False)
     wf = load_workflow(str(write(repo / "flow.yaml", SPEC)))
-    assert lint_workflow(wf, resolve(Config())) == []
-    assert len(lint_workflow(wf, resolve(Config(extend_select=["opt-in"])))) == 2
+    assert lint_workflow(wf, rules.resolve(Config())) == []
+    assert len(lint_workflow(wf, rules.resolve(Config(extend_select=["opt-in"])))) == 2
 
 
 # -- lint_paths ---------------------------------------------------------------------------
 
 
-def test_folders_are_searched_and_other_yaml_skipped(rules: Registry, repo: Path) -> None:
+def test_folders_are_searched_and_other_yaml_skipped(rules: Rules, repo: Path) -> None:
     rules.add("AL801", "every-step")
     write(repo / "flows" / "a.yaml", SPEC)
     write(repo / "flows" / "deep" / "b.yml", SPEC)
     write(repo / ".github" / "workflows" / "ci.yml", GITHUB_WORKFLOW)
     write(repo / "docker-compose.yml", COMPOSE)
     write(repo / "flows" / "notes.txt", SPEC)  # not YAML: not picked from a folder
-    result = lint_paths(["."])
+    result = rules.lint_paths(["."])
     assert sorted(result.files) == ["flows/a.yaml", "flows/deep/b.yml"]
     assert result.errors == [] and len(result.findings) == 4
     assert result.exit_code() == 0  # warnings only
-    again = lint_paths(["flows", "flows/a.yaml", "./flows/a.yaml"])
+    again = rules.lint_paths(["flows", "flows/a.yaml", "./flows/a.yaml"])
     assert again.files == ["flows/a.yaml", "flows/deep/b.yml"]
 
 
-def test_excludes_from_cli_and_config(rules: Registry, repo: Path) -> None:
+def test_excludes_from_cli_and_config(rules: Rules, repo: Path) -> None:
     rules.add("AL801", "every-step")
     write(repo / "flows" / "a.yaml", SPEC)
     write(repo / "flows" / "legacy" / "old.yaml", SPEC)
     write(repo / "flows" / "gen.generated.yaml", SPEC)
-    assert len(lint_paths(["flows"]).files) == 3
-    assert lint_paths(["flows"], Overrides(exclude=["legacy"])).files == [
+    assert len(rules.lint_paths(["flows"]).files) == 3
+    assert rules.lint_paths(["flows"], Overrides(exclude=["legacy"])).files == [
         "flows/a.yaml", "flows/gen.generated.yaml"]
     write(repo / ".agentlint.yaml", "exclude: ['*.generated.yaml', 'flows/legacy']\n")
-    assert lint_paths(["flows"]).files == ["flows/a.yaml"]
+    assert rules.lint_paths(["flows"]).files == ["flows/a.yaml"]
     # excludes also apply to files named one by one (pre-commit names every file)
-    assert lint_paths(["flows/legacy/old.yaml"]).files == []
+    assert rules.lint_paths(["flows/legacy/old.yaml"]).files == []
 
 
-def test_bad_spec_is_collected_and_others_still_linted(rules: Registry, repo: Path) -> None:
+def test_bad_spec_is_collected_and_others_still_linted(rules: Rules, repo: Path) -> None:
     rules.add("AL801", "every-step", "error")
     write(repo / "a.yaml", SPEC)
     write(repo / "b.yaml", BROKEN)
-    result = lint_paths(["a.yaml", "b.yaml", "missing.yaml"])
+    result = rules.lint_paths(["a.yaml", "b.yaml", "missing.yaml"])
     assert result.files == ["a.yaml"] and len(result.findings) == 2
     assert [str(e) for e in result.errors][1] == "missing.yaml:1:1: no such file or folder"
     assert str(result.errors[0]).startswith("b.yaml:4:5: ")
     assert result.exit_code() == 2 and result.exit_code(exit_zero=True) == 2
 
 
-def test_a_crashing_rule_fails_the_file_not_the_run(rules: Registry, repo: Path,
+def test_a_crashing_rule_fails_the_file_not_the_run(rules: Rules, repo: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(ctx: Context) -> None:
         raise ZeroDivisionError("oops")
@@ -139,28 +139,28 @@ def test_a_crashing_rule_fails_the_file_not_the_run(rules: Registry, repo: Path,
     monkeypatch.delenv("AGENTLINT_DEBUG", raising=False)
     rules.add("AL801", "broken", fn=broken)
     write(repo / "a.yaml", SPEC)
-    result = lint_paths(["a.yaml"])
+    result = rules.lint_paths(["a.yaml"])
     assert len(result.errors) == 1 and result.exit_code() == 2
     assert "internal error in rule AL801 (broken): ZeroDivisionError: oops" in str(
         result.errors[0])
 
 
-def test_stdin_uses_the_given_name_and_its_config(rules: Registry, repo: Path) -> None:
+def test_stdin_uses_the_given_name_and_its_config(rules: Rules, repo: Path) -> None:
     rules.add("AL801", "every-step")
     write(repo / "sub" / ".agentlint.yaml", "severity: {AL801: error}\n")
-    result = lint_paths(["-"], stdin=SPEC.encode(), stdin_filename="sub/flow.yaml")
+    result = rules.lint_paths(["-"], stdin=SPEC.encode(), stdin_filename="sub/flow.yaml")
     assert result.files == ["sub/flow.yaml"]
     assert {(f.file, f.severity) for f in result.findings} == {("sub/flow.yaml", "error")}
-    skipped = lint_paths(["-"], stdin=COMPOSE.encode(), stdin_filename="compose.yaml")
+    skipped = rules.lint_paths(["-"], stdin=COMPOSE.encode(), stdin_filename="compose.yaml")
     assert skipped.files == [] and skipped.errors == []
-    bad = lint_paths(["-"], stdin=b"\xff\xfe", stdin_filename="x.yaml")
+    bad = rules.lint_paths(["-"], stdin=b"\xff\xfe", stdin_filename="x.yaml")
     assert isinstance(bad.errors[0], SpecError) and bad.exit_code() == 2
 
 
 # -- the command --------------------------------------------------------------------------
 
 
-def test_exit_codes(cli, rules: Registry, repo: Path) -> None:
+def test_exit_codes(cli, rules: Rules, repo: Path) -> None:
     rules.add("AL801", "warns", "warning")
     rules.add("AL802", "errs", "error")
     write(repo / "flow.yaml", SPEC)
@@ -176,7 +176,7 @@ def test_exit_codes(cli, rules: Registry, repo: Path) -> None:
     assert bad.exit_code == 2 and "unknown rule selector 'AL9O1' in --select" in bad.output
 
 
-def test_selectors_accept_comma_lists(cli, rules: Registry, repo: Path) -> None:
+def test_selectors_accept_comma_lists(cli, rules: Rules, repo: Path) -> None:
     rules.add("AL801", "one")
     rules.add("AL802", "two")
     rules.add("AL803", "three")
@@ -185,7 +185,7 @@ def test_selectors_accept_comma_lists(cli, rules: Registry, repo: Path) -> None:
     assert {f["code"] for f in json.loads(out)} == {"AL801", "AL802"}
 
 
-def test_rules_table_and_rule_page(cli, rules: Registry) -> None:
+def test_rules_table_and_rule_page(cli, rules: Rules) -> None:
     rules.add("AL801", "demo-rule", "error", family="cost", summary="Demo things",
               options={"floor": 0.9})
     table = cli("rules")

@@ -16,22 +16,22 @@ from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Context, Finding
 from agentlint.report import concise, github, json_report, junit, sarif, text
 from tests.conftest import FIXTURES
-from tests.lint_support import SPEC, Registry, isolated
+from tests.lint_support import SPEC, Rules
 
 CONTRACT_KEYS = ["code", "rule", "severity", "message", "file", "line", "column"]
 
 
 @pytest.fixture
-def rules() -> Iterator[Registry]:
-    with isolated() as reg:
-        reg.add("AL801", "step-error", "error", summary="Steps are errors")
-        reg.add("AL802", "model-warning", "warning", where="model")
+def rules() -> Iterator[Rules]:
+    reg = Rules()
+    reg.add("AL801", "step-error", "error", summary="Steps are errors")
+    reg.add("AL802", "model-warning", "warning", where="model")
 
-        def note(ctx: Context) -> None:
-            ctx.report("a note, with: punctuation", (1, 1), key="top")
+    def note(ctx: Context) -> None:
+        ctx.report("a note, with: punctuation", (1, 1), key="top")
 
-        reg.add("AL803", "top-note", "info", fn=note, family="cost")
-        yield reg
+    reg.add("AL803", "top-note", "info", fn=note, family="cost")
+    yield reg
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def finding(message: str = "m", severity: str = "warning", file: str = "flows/a.
 # -- text ---------------------------------------------------------------------------------
 
 
-def test_text_shows_source_and_caret(cli, rules: Registry, repo: Path) -> None:
+def test_text_shows_source_and_caret(cli, rules: Rules, repo: Path) -> None:
     out = cli("lint", "flows", "--select", "AL802").output
     assert out.splitlines()[:4] == [
         "flows/a.yaml:7:12: AL802 [model-warning] model-warning saw step first",
@@ -67,19 +67,19 @@ def test_text_shows_source_and_caret(cli, rules: Registry, repo: Path) -> None:
     assert "\x1b[" not in out
 
 
-def test_text_summary_counts(cli, rules: Registry, repo: Path) -> None:
+def test_text_summary_counts(cli, rules: Rules, repo: Path) -> None:
     out = cli("lint", "flows").output
     assert out.rstrip("\n").splitlines()[-1] == "2 errors, 2 warnings, 1 info in 1 file"
     quiet = cli("lint", "flows", "--quiet").output
     assert "AL803" not in quiet and "errors" not in quiet.splitlines()[-1]
 
 
-def test_text_is_empty_when_clean(cli, rules: Registry, repo: Path) -> None:
+def test_text_is_empty_when_clean(cli, rules: Rules, repo: Path) -> None:
     result = cli("lint", "flows/clean.yaml")
     assert (result.exit_code, result.output) == (0, "")
 
 
-def test_text_colour(cli, rules: Registry, repo: Path, monkeypatch: pytest.MonkeyPatch
+def test_text_colour(cli, rules: Rules, repo: Path, monkeypatch: pytest.MonkeyPatch
                      ) -> None:
     assert "\x1b[1;31mAL801\x1b[0m" in cli("lint", "flows", "--color").output
     assert "\x1b[" not in cli("lint", "flows", "--no-color").output
@@ -100,7 +100,7 @@ def test_text_caret_handles_tabs_and_short_lines() -> None:
     assert text.summary_line([finding(severity="error")]) == "1 error, 0 warnings in 1 file"
 
 
-def test_statistics(cli, rules: Registry, repo: Path) -> None:
+def test_statistics(cli, rules: Rules, repo: Path) -> None:
     out = cli("lint", "flows", "--statistics").output.splitlines()
     assert out == ["2  AL801  step-error     error", "2  AL802  model-warning  warning",
                    "1  AL803  top-note       info"]
@@ -112,14 +112,14 @@ def test_statistics(cli, rules: Registry, repo: Path) -> None:
 # -- concise, json ------------------------------------------------------------------------
 
 
-def test_concise(cli, rules: Registry, repo: Path) -> None:
+def test_concise(cli, rules: Rules, repo: Path) -> None:
     out = cli("lint", "flows", "--format", "concise").output.splitlines()
     assert out[0] == "flows/a.yaml:1:1: AL803 [top-note] a note, with: punctuation"
     assert len(out) == 5
     assert concise.render([]) == ""
 
 
-def test_json_contract(cli, rules: Registry, repo: Path) -> None:
+def test_json_contract(cli, rules: Rules, repo: Path) -> None:
     result = cli("lint", "flows", "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.output)
@@ -133,7 +133,7 @@ def test_json_contract(cli, rules: Registry, repo: Path) -> None:
     assert json.loads(json_report.render([finding(message="é ☃")]))[0]["message"] == "é ☃"
 
 
-def test_output_file(cli, rules: Registry, repo: Path) -> None:
+def test_output_file(cli, rules: Rules, repo: Path) -> None:
     result = cli("lint", "flows", "--format", "json", "--output-file", "out.json")
     assert result.exit_code == 1 and result.output == ""
     assert len(json.loads((repo / "out.json").read_text(encoding="utf-8"))) == 5
@@ -147,7 +147,7 @@ def sarif_validator() -> jsonschema.Validator:
     return jsonschema.Draft4Validator(schema)
 
 
-def test_sarif_is_valid_and_complete(cli, rules: Registry, repo: Path) -> None:
+def test_sarif_is_valid_and_complete(cli, rules: Rules, repo: Path) -> None:
     (repo / "flows" / "broken.yaml").write_text("agentlint: 1\nsteps: 3\n", encoding="utf-8")
     result = cli("lint", "flows", "--format", "sarif")
     assert result.exit_code == 2
@@ -181,7 +181,7 @@ def test_sarif_is_valid_and_complete(cli, rules: Registry, repo: Path) -> None:
         "flows/broken.yaml:2:8: ")
 
 
-def test_sarif_clean_run_and_odd_paths(rules: Registry, tmp_path: Path,
+def test_sarif_clean_run_and_odd_paths(rules: Rules, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     clean = sarif.build([], LintResult())
@@ -203,7 +203,7 @@ def test_github_escaping() -> None:
     assert github.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
 
 
-def test_github_commands(cli, rules: Registry, repo: Path) -> None:
+def test_github_commands(cli, rules: Rules, repo: Path) -> None:
     lines = cli("lint", "flows", "--format", "github").output.splitlines()
     assert lines[0] == ("::notice file=flows/a.yaml,line=1,col=1,title=AL803 top-note::"
                         "a note, with: punctuation")
@@ -218,7 +218,7 @@ def test_github_commands(cli, rules: Registry, repo: Path) -> None:
 # -- junit --------------------------------------------------------------------------------
 
 
-def test_junit(cli, rules: Registry, repo: Path) -> None:
+def test_junit(cli, rules: Rules, repo: Path) -> None:
     (repo / "flows" / "broken.yaml").write_text("agentlint: 1\nsteps: 3\n", encoding="utf-8")
     result = cli("lint", "flows", "--format", "junit", "--output-file", "report.xml")
     assert result.exit_code == 2

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from agentlint.lint import suppressions as sup
-from agentlint.lint.config import Config, resolve
+from agentlint.lint.config import Config
 from agentlint.lint.engine import lint_workflow
 from agentlint.lint.registry import Finding
 from agentlint.spec.load import load_workflow
-from tests.lint_support import Registry, isolated
+from tests.lint_support import Rules
 
 HEAD = """\
 agentlint: 1
@@ -25,19 +25,20 @@ steps:
 
 
 @pytest.fixture
-def rules() -> Iterator[Registry]:
-    with isolated() as reg:
-        reg.add("AL801", "at-model", where="model")  # one finding per step, on `model:`
-        reg.add("AL802", "at-id", where="id")  # one finding per step, on `- id:`
-        yield reg
+def rules() -> Iterator[Rules]:
+    reg = Rules()
+    reg.add("AL801", "at-model", where="model")  # one finding per step, on `model:`
+    reg.add("AL802", "at-id", where="id")  # one finding per step, on `- id:`
+    yield reg
 
 
-def lint(tmp_path: Path, body: str, config: Config | None = None) -> list[Finding]:
+def lint(rules: Rules, tmp_path: Path, body: str, config: Config | None = None
+         ) -> list[Finding]:
     (tmp_path / ".git").mkdir(exist_ok=True)
     path = tmp_path / "flow.yaml"
     path.write_text(HEAD + body, encoding="utf-8")
     return lint_workflow(load_workflow(str(path), display="flow.yaml"),
-                         resolve(config or Config()))
+                         rules.resolve(config or Config()))
 
 
 def seen(findings: list[Finding]) -> list[tuple[int, int, str]]:
@@ -141,45 +142,45 @@ STEPS = """\
 """
 
 
-def test_without_suppressions(rules: Registry, tmp_path: Path) -> None:
-    assert seen(lint(tmp_path, STEPS)) == [(6, 9, "AL802"), (7, 12, "AL801"),
+def test_without_suppressions(rules: Rules, tmp_path: Path) -> None:
+    assert seen(lint(rules, tmp_path, STEPS)) == [(6, 9, "AL802"), (7, 12, "AL801"),
                                            (8, 9, "AL802"), (9, 12, "AL801")]
 
 
-def test_end_of_line_suppresses_that_line_by_code_or_name(rules: Registry,
+def test_end_of_line_suppresses_that_line_by_code_or_name(rules: Rules,
                                                            tmp_path: Path) -> None:
     body = STEPS.replace("    model: small\n  - id: second",
                          "    model: small  # agentlint: disable=at-model\n  - id: second")
     body = body.replace("  - id: second", "  - id: second  # agentlint: disable=al802")
-    assert seen(lint(tmp_path, body)) == [(6, 9, "AL802"), (9, 12, "AL801")]
+    assert seen(lint(rules, tmp_path, body)) == [(6, 9, "AL802"), (9, 12, "AL801")]
 
 
-def test_own_line_comment_covers_the_node_below(rules: Registry, tmp_path: Path) -> None:
+def test_own_line_comment_covers_the_node_below(rules: Rules, tmp_path: Path) -> None:
     body = "  # agentlint: disable=AL801,AL802\n" + STEPS
     # the comment covers the first step (lines 7-8), not the second
-    assert seen(lint(tmp_path, body)) == [(9, 9, "AL802"), (10, 12, "AL801")]
+    assert seen(lint(rules, tmp_path, body)) == [(9, 9, "AL802"), (10, 12, "AL801")]
 
 
-def test_comment_above_a_section_covers_the_section(rules: Registry, tmp_path: Path) -> None:
+def test_comment_above_a_section_covers_the_section(rules: Rules, tmp_path: Path) -> None:
     text = HEAD.replace("steps:\n", "# agentlint: disable=AL801\nsteps:\n") + STEPS
     (tmp_path / ".git").mkdir()
     path = tmp_path / "flow.yaml"
     path.write_text(text, encoding="utf-8")
-    found = lint_workflow(load_workflow(str(path)), resolve(Config()))
+    found = lint_workflow(load_workflow(str(path)), rules.resolve(Config()))
     assert {f.code for f in found} == {"AL802"}
 
 
-def test_disable_file(rules: Registry, tmp_path: Path) -> None:
-    assert seen(lint(tmp_path, STEPS + "# agentlint: disable-file=AL801\n")) == [
+def test_disable_file(rules: Rules, tmp_path: Path) -> None:
+    assert seen(lint(rules, tmp_path, STEPS + "# agentlint: disable-file=AL801\n")) == [
         (6, 9, "AL802"), (8, 9, "AL802")]
-    assert lint(tmp_path, "# agentlint: disable-file\n" + STEPS) == []
+    assert lint(rules, tmp_path, "# agentlint: disable-file\n" + STEPS) == []
 
 
-def test_unused_suppressions_are_reported_where_written(rules: Registry,
+def test_unused_suppressions_are_reported_where_written(rules: Rules,
                                                          tmp_path: Path) -> None:
     body = STEPS.replace("  - id: first", "  - id: first  # agentlint: disable=AL801")
     body += "# agentlint: disable=AL802\n"
-    found = lint(tmp_path, body)
+    found = lint(rules, tmp_path, body)
     assert messages(found, "AL901") == [
         (6, 16, "unused suppression: no AL801 (at-model) finding on this line"),
         (10, 1, "unused suppression: no AL802 (at-id) finding in the block below"),
@@ -188,38 +189,39 @@ def test_unused_suppressions_are_reported_where_written(rules: Registry,
                for f in found if f.code == "AL901")
 
 
-def test_partly_used_list_reports_only_the_unused_rule(rules: Registry,
+def test_partly_used_list_reports_only_the_unused_rule(rules: Rules,
                                                         tmp_path: Path) -> None:
     body = STEPS.replace("  - id: first", "  - id: first  # agentlint: disable=AL802,AL801")
-    found = lint(tmp_path, body)
+    found = lint(rules, tmp_path, body)
     assert messages(found, "AL901") == [
         (6, 16, "unused suppression: no AL801 (at-model) finding on this line")]
     assert (6, 9, "AL802") not in seen(found)
 
 
-def test_unknown_and_unselected_rules(rules: Registry, tmp_path: Path) -> None:
+def test_unknown_and_unselected_rules(rules: Rules, tmp_path: Path) -> None:
     body = STEPS.replace("  - id: first", "  - id: first  # agentlint: disable=AL8O1")
     body = body.replace("  - id: second", "  - id: second  # agentlint: disable=AL801")
-    found = lint(tmp_path, body, Config(ignore=["AL801"]))
+    found = lint(rules, tmp_path, body, Config(ignore=["AL801"]))
     # AL801 did not run, so its suppression cannot be judged; the typo can
     assert messages(found, "AL901") == [
         (6, 16, "unknown rule 'AL8O1' in suppression; 'agentlint rules' lists them")]
 
 
-def test_unused_suppression_can_be_ignored_or_silenced(rules: Registry, tmp_path: Path) -> None:
+def test_unused_suppression_can_be_ignored_or_silenced(rules: Rules, tmp_path: Path) -> None:
     body = STEPS.replace("  - id: first", "  - id: first  # agentlint: disable=AL801")
-    assert messages(lint(tmp_path, body, Config(ignore=["unused-suppression"])), "AL901") == []
-    silenced = lint(tmp_path, body + "# agentlint: disable-file=unused-suppression\n")
+    quiet = lint(rules, tmp_path, body, Config(ignore=["unused-suppression"]))
+    assert messages(quiet, "AL901") == []
+    silenced = lint(rules, tmp_path, body + "# agentlint: disable-file=unused-suppression\n")
     assert messages(silenced, "AL901") == []
 
 
-def test_blanket_disable_unused(rules: Registry, tmp_path: Path) -> None:
-    found = lint(tmp_path, STEPS + "x-note: 1  # agentlint: disable\n")
+def test_blanket_disable_unused(rules: Rules, tmp_path: Path) -> None:
+    found = lint(rules, tmp_path, STEPS + "x-note: 1  # agentlint: disable\n")
     assert messages(found, "AL901") == [
         (10, 12, "unused suppression: no finding on this line")]
 
 
-def test_assumed_values_are_reported_once_each(rules: Registry, tmp_path: Path) -> None:
+def test_assumed_values_are_reported_once_each(rules: Rules, tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     path = tmp_path / "flow.yaml"
     path.write_text(HEAD + STEPS, encoding="utf-8")
@@ -229,6 +231,6 @@ def test_assumed_values_are_reported_once_each(rules: Registry, tmp_path: Path) 
                       ("assumed 256 output tokens for step 'first'", (6, 5),
                        "step:first/output_tokens"),
                       ("assumed p_ok 0.99 for model 'small'", (4, 3), "model:small/p_ok")]
-    found = [f for f in lint_workflow(wf, resolve(Config())) if f.code == "AL902"]
+    found = [f for f in lint_workflow(wf, rules.resolve(Config())) if f.code == "AL902"]
     assert [(f.line, f.column, f.severity, f.key) for f in found] == [
         (4, 3, "info", "model:small/p_ok"), (6, 5, "info", "step:first/output_tokens")]

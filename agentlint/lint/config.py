@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.errors import SpecError, UsageError
-from agentlint.lint.registry import FAMILIES, SEVERITIES, Rule, all_rules
+from agentlint.lint.registry import FAMILIES, SEVERITIES, Registry, Rule, default_registry
 from agentlint.paths import PatternError, Patterns, find_root, is_inside
 
 CONFIG_FILES = (".agentlint.yaml", ".agentlint.yml", "pyproject.toml")
@@ -93,6 +93,8 @@ class Settings:
     enabled: frozenset[str] = frozenset()
     #: the configuration's ``exclude``
     exclude: Patterns = field(default_factory=lambda: Patterns((), "."))
+    #: every rule known to the run (suppression comments may name any of them)
+    registry: Registry = field(default_factory=default_registry)
 
     def for_file(self, path: str) -> Settings:
         """These settings minus the rules ``per-file-ignores`` switches off for ``path``."""
@@ -106,7 +108,7 @@ class Settings:
             return self
         rules = [r for r in self.rules if r.code not in off]
         return Settings(rules, self.severity, self.options, self.strict, self.config, [],
-                        frozenset(r.code for r in rules), self.exclude)
+                        frozenset(r.code for r in rules), self.exclude, self.registry)
 
     def excluded(self, path: str) -> bool:
         """Does the configuration's ``exclude`` leave ``path`` out?"""
@@ -344,8 +346,10 @@ def _display(path: str) -> str:
 class ConfigFinder:
     """The settings for each linted file, read once per folder."""
 
-    def __init__(self, overrides: Overrides | None = None) -> None:
+    def __init__(self, overrides: Overrides | None = None,
+                 registry: Registry | None = None) -> None:
         self.overrides = overrides or Overrides()
+        self.registry = registry or default_registry()
         self._dirs: dict[str, Config | None] = {}
         self._settings: dict[int, Settings] = {}
         self._default = Config(base_dir=os.getcwd())
@@ -366,7 +370,7 @@ class ConfigFinder:
         return self.exclude.match(path) or self.settings_for(path).excluded(path)
 
     def _check_cli(self) -> None:
-        rules = all_rules()
+        rules = self.registry.rules()
         o = self.overrides
         for option, values in (("--select", o.select or []), ("--ignore", o.ignore),
                                ("--extend-select", o.extend_select)):
@@ -412,7 +416,7 @@ class ConfigFinder:
         config = self.config_for(path)
         key = id(config)
         if key not in self._settings:
-            self._settings[key] = resolve(config, self.overrides)
+            self._settings[key] = resolve(config, self.overrides, self.registry)
         return self._settings[key]
 
 
@@ -455,9 +459,14 @@ def selector_hint(selector: str, rules: Iterable[Rule]) -> str:
     return "; 'agentlint rules' lists codes and names"
 
 
-def resolve(config: Config, overrides: Overrides | None = None) -> Settings:
-    """Turn a configuration (and the command line) into the rules to run."""
-    rules = all_rules()
+def resolve(config: Config, overrides: Overrides | None = None,
+            registry: Registry | None = None) -> Settings:
+    """Turn a configuration (and the command line) into the rules to run.
+
+    ``registry``: the rules that exist (agentlint's own by default).
+    """
+    registry = registry or default_registry()
+    rules = registry.rules()
     by_code = {r.code: r for r in rules}
     o = overrides or Overrides()
 
@@ -517,7 +526,7 @@ def resolve(config: Config, overrides: Overrides | None = None) -> Settings:
     exclude = _patterns(config, ("exclude",), config.exclude)
     chosen = [r for r in rules if r.code in enabled]
     return Settings(chosen, severity, options, config.strict or o.strict, config, per_file,
-                    frozenset(enabled), exclude)
+                    frozenset(enabled), exclude, registry)
 
 
 def _patterns(config: Config, keys: tuple[str, ...], patterns: list[str]) -> Patterns:

@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING, Any
 from agentlint.errors import SpecError
 from agentlint.lint import suppressions as sup
 from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings, resolve
-from agentlint.lint.registry import Context, Finding, Rule
+from agentlint.lint.registry import Context, Finding, Registry, Rule, default_registry
 from agentlint.paths import as_named, discover
 
 if TYPE_CHECKING:
     from agentlint.spec.model import Workflow
 
 STDIN = "-"
+#: the rule that reports unused suppressions: it runs last, when their use is known
+UNUSED_SUPPRESSION = "AL901"
 
 
 @dataclass(slots=True)
@@ -47,6 +49,8 @@ class LintResult:
     rules: list[Rule] = field(default_factory=list)
     #: files whose configuration makes warnings fail the run
     strict_files: set[str] = field(default_factory=set)
+    #: the rules the run knew (a report may describe a rule that was not enabled)
+    registry: Registry = field(default_factory=default_registry)
 
     def failed(self, strict: bool = False) -> bool:
         """Do the findings fail the run (errors; warnings too when strict)?"""
@@ -80,9 +84,11 @@ class RuleCrash(Exception):
 
 
 def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Finding]:
-    """Lint one loaded workflow; findings sorted by position."""
-    from agentlint.lint.rules.meta import UNUSED_SUPPRESSION
+    """Lint one loaded workflow; findings sorted by position.
 
+    ``settings``: the rules to run, from :func:`resolve` (by default the
+    configuration found for the file, over agentlint's own rules).
+    """
     if settings is None:
         settings = resolve(ConfigFinder().config_for(wf.file))
     settings = settings.for_file(wf.file)
@@ -126,9 +132,6 @@ def _run(ctx: LintContext, r: Rule) -> None:
 
 def _unused(directives: list[sup.Suppression], settings: Settings) -> list[sup.Problem]:
     """Directives, or rules named in them, that silenced nothing this run."""
-    from agentlint.lint.registry import find_rule
-    from agentlint.lint.rules.meta import UNUSED_SUPPRESSION
-
     problems = []
     for d in directives:
         where = {"line": "on this line", "block": "in the block below",
@@ -139,7 +142,7 @@ def _unused(directives: list[sup.Suppression], settings: Settings) -> list[sup.P
                                             f"unused suppression: no finding {where}"))
             continue
         for token in d.rules:
-            r = find_rule(token)
+            r = settings.registry.find(token)
             if r is None:
                 problems.append(sup.Problem(d.line, d.column, f"unknown rule '{token}' in "
                                             "suppression; 'agentlint rules' lists them"))
@@ -153,19 +156,22 @@ def _unused(directives: list[sup.Suppression], settings: Settings) -> list[sup.P
 
 def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None = None, *,
                input_format: str | None = None, stdin: bytes | None = None,
-               stdin_filename: str | None = None, jobs: int = 1) -> LintResult:
+               stdin_filename: str | None = None, jobs: int = 1,
+               registry: Registry | None = None) -> LintResult:
     """Lint files and folders (``-`` is standard input); never raises for a bad spec.
 
     ``jobs``: lint the files in this many processes (0: one per CPU). The
     result is the same as with one, in the same order; a single file never
     starts a process.
 
+    ``registry``: the rules that exist (agentlint's own by default).
+
     Raises :class:`ConfigError` (invalid configuration) and ``UsageError``
     (bad option) because those make the whole run meaningless.
     """
     overrides = overrides or Overrides()
-    finder = ConfigFinder(overrides)
-    result = LintResult()
+    finder = ConfigFinder(overrides, registry)
+    result = LintResult(registry=finder.registry)
     enabled: dict[str, Rule] = {}
     seen: set[str] = set()  # a file named twice (or inside a named folder) is linted once
     # First what to do, in order (cheap: discovery and configuration), then the linting,
@@ -189,7 +195,7 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
             plan.append(_Item("file", file, settings, as_named(file)))
     files = [item for item in plan if item.kind == "file"]
     workers = min(worker_count(jobs), len(files))
-    outcomes = iter(_lint_parallel(files, overrides, input_format, workers)) \
+    outcomes = iter(_lint_parallel(files, overrides, finder.registry, input_format, workers)) \
         if workers > 1 else None
     for item in plan:
         if item.kind == "error":
@@ -231,8 +237,9 @@ def worker_count(jobs: int) -> int:
 
 # -- linting in several processes ----------------------------------------------------------
 #
-# Each worker builds its own ConfigFinder from the same command-line overrides (the
-# settings are a pure function of the files on disk and the overrides), lints the files
+# Each worker builds its own ConfigFinder from the same command-line overrides and rule
+# registry (the settings are a pure function of the files on disk, the overrides and the
+# rules), lints the files
 # it is given with the very same ``_lint_one`` and sends back plain data: the findings,
 # the source text, and errors as (file, line, col, message), because an exception with a
 # custom constructor does not survive pickling. The parent merges the outcomes in the
@@ -250,9 +257,9 @@ class _Outcome:
     errors: list[tuple[str, int, int, str]]
 
 
-def _init_worker(overrides: Overrides) -> None:
+def _init_worker(overrides: Overrides, registry: Registry) -> None:
     global _WORKER_FINDER
-    _WORKER_FINDER = ConfigFinder(overrides)
+    _WORKER_FINDER = ConfigFinder(overrides, registry)
 
 
 def _lint_task(task: tuple[str, str | None, str | None]) -> _Outcome:
@@ -267,14 +274,14 @@ def _lint_task(task: tuple[str, str | None, str | None]) -> _Outcome:
                     [(e.file, e.line, e.col, e.message) for e in part.errors])
 
 
-def _lint_parallel(items: list[_Item], overrides: Overrides, input_format: str | None,
-                   workers: int) -> list[_Outcome]:
+def _lint_parallel(items: list[_Item], overrides: Overrides, registry: Registry,
+                   input_format: str | None, workers: int) -> list[_Outcome]:
     from concurrent.futures import ProcessPoolExecutor
 
     tasks = [(item.file, item.display, input_format) for item in items]
     chunk = max(1, len(tasks) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                             initializer=_init_worker, initargs=(overrides,)) as pool:
+                             initializer=_init_worker, initargs=(overrides, registry)) as pool:
         return list(pool.map(_lint_task, tasks, chunksize=chunk))
 
 

@@ -1,11 +1,15 @@
-"""The rule registry: every rule is a function with a code, a name and docs.
+"""The rule registry: findings, rules, the registry object and the rule context.
 
-A rule module (one per family: ``structure``, ``latency``, ``cost``,
-``reliability``, ``security``, ``budgets``) defines functions decorated with
-:func:`rule`. The function's docstring is the rule's documentation page, in
-the sections ``What it finds`` / ``Why it costs`` / ``Example`` /
-``Write instead`` (``agentlint rule NAME`` prints it). A rule receives a
-:class:`Context` and yields findings through ``ctx.report(...)``.
+A rule is a module of its family's package (``agentlint/lint/rules/<family>/``)
+listed in the rule table :data:`agentlint.lint.rules.RULE_MODULES`. The
+module's docstring is the rule's documentation page, in the sections
+``What it finds`` / ``Why it costs`` / ``Example`` / ``Write instead``
+(``agentlint rule NAME`` prints it). Its ``check(ctx)`` receives a
+:class:`Context` and records findings with ``ctx.report(...)``.
+
+Nothing registers itself on import: a :class:`Registry` is built from a list
+of rule modules (:func:`default_registry` for agentlint's own) and handed to
+the engine, the configuration and the reports.
 
 Codes are grouped by family and never reused:
 AL0xx structure, AL1xx latency, AL2xx cost, AL3xx reliability,
@@ -14,10 +18,12 @@ AL4xx security, AL5xx budgets, AL9xx agentlint itself (suppressions, assumptions
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,6 +33,13 @@ if TYPE_CHECKING:
 
 SEVERITIES = ("error", "warning", "info")
 FAMILIES = ("structure", "latency", "cost", "reliability", "security", "budgets", "meta")
+#: the code prefix of each family (its codes are the prefix and two digits)
+FAMILY_PREFIX = {"structure": "AL0", "latency": "AL1", "cost": "AL2", "reliability": "AL3",
+                 "security": "AL4", "budgets": "AL5", "meta": "AL9"}
+#: the family's heading in docs/rules.md
+FAMILY_TITLE = {"structure": "Structure", "latency": "Latency", "cost": "Cost",
+                "reliability": "Reliability", "security": "Security", "budgets": "Budgets",
+                "meta": "agentlint itself"}
 
 
 @dataclass(slots=True)
@@ -51,7 +64,7 @@ class Finding:
         return (self.file, self.line, self.column, self.code)
 
 
-RuleFn = Callable[["Context"], Iterator[Finding] | None]
+RuleFn = Callable[["Context"], None]
 
 
 @dataclass(slots=True)
@@ -70,57 +83,84 @@ class Rule:
     default_enabled: bool = True
 
 
-RULES: dict[str, Rule] = {}
-BY_NAME: dict[str, Rule] = {}
-
-
-def rule(code: str, name: str, severity: str, summary: str,
-         options: dict[str, Any] | None = None, default_enabled: bool = True
-         ) -> Callable[[RuleFn], RuleFn]:
-    """Register the decorated function as a rule; its module name is its family."""
+def rule_of(module: ModuleType) -> Rule:
+    """The :class:`Rule` a rule module describes; its package is its family."""
+    severity = module.SEVERITY
     if severity not in SEVERITIES:
-        raise ValueError(f"bad severity {severity!r} for {code}")
+        raise ValueError(f"bad severity {severity!r} for {module.CODE}")
+    family = module.__name__.rsplit(".", 2)[-2]
+    if family not in FAMILIES:
+        raise ValueError(f"rule {module.CODE} is in no known family ({module.__name__})")
+    return Rule(module.CODE, module.NAME, severity, family, module.SUMMARY,
+                inspect.cleandoc(module.__doc__ or ""), module.check,
+                dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True))
 
-    def decorate(fn: RuleFn) -> RuleFn:
-        family = fn.__module__.rsplit(".", 1)[-1]
-        if code in RULES or name in BY_NAME:
-            raise ValueError(f"rule {code} {name} registered twice")
-        doc = inspect.cleandoc(fn.__doc__ or "")
-        r = Rule(code, name, severity, family, summary, doc, fn, dict(options or {}),
-                 default_enabled)
-        RULES[code] = r
-        BY_NAME[name] = r
-        return fn
 
-    return decorate
+class Registry:
+    """The rules a run knows, by code and by name (built once, never changed).
+
+    The engine, the configuration and the reports receive one; the product's
+    is :func:`default_registry`, read from the rule table in
+    :mod:`agentlint.lint.rules`. Tests build their own.
+    """
+
+    __slots__ = ("_by_code", "_by_name", "_ordered")
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        by_code: dict[str, Rule] = {}
+        by_name: dict[str, Rule] = {}
+        for r in rules:
+            if r.code in by_code or r.name in by_name:
+                raise ValueError(f"rule {r.code} {r.name} registered twice")
+            by_code[r.code] = r
+            by_name[r.name] = r
+        self._by_code = by_code
+        self._by_name = by_name
+        self._ordered = tuple(sorted(by_code.values(), key=lambda r: r.code))
+
+    @classmethod
+    def from_modules(cls, modules: Iterable[ModuleType]) -> Registry:
+        return cls(rule_of(m) for m in modules)
+
+    def rules(self) -> list[Rule]:
+        """Every rule, in code order."""
+        return list(self._ordered)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._ordered)
+
+    def __len__(self) -> int:
+        return len(self._ordered)
+
+    def find(self, name_or_code: str) -> Rule | None:
+        return self._by_code.get(name_or_code.upper()) or \
+            self._by_name.get(name_or_code.lower())
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self._by_code)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+
+@functools.cache
+def default_registry() -> Registry:
+    """agentlint's rules, from the rule table (imported on first use)."""
+    from agentlint.lint.rules import RULE_MODULES
+
+    return Registry.from_modules(RULE_MODULES)
 
 
 def all_rules() -> list[Rule]:
-    load_rule_modules()
-    return sorted(RULES.values(), key=lambda r: r.code)
+    """Every rule of the default registry, in code order."""
+    return default_registry().rules()
 
 
 def find_rule(name_or_code: str) -> Rule | None:
-    load_rule_modules()
-    return RULES.get(name_or_code.upper()) or BY_NAME.get(name_or_code.lower())
-
-
-_LOADED = False
-
-
-def load_rule_modules() -> None:
-    """Import every rule family module once (registration happens on import)."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    import importlib
-    import pkgutil
-
-    from agentlint.lint import rules as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+    """A rule of the default registry by code or name."""
+    return default_registry().find(name_or_code)
 
 
 class Context:
@@ -153,22 +193,19 @@ class Context:
             return configured[name]
         return self._current.options[name]
 
-    def report(self, message: str, at: tuple[int, int], key: str = "",
-               severity: str | None = None) -> Finding:
-        """Record a finding of the current rule at ``at`` = (line, col)."""
+    def report(self, message: str, at: tuple[int, int], key: str = "") -> None:
+        """Record a finding of the current rule at ``at`` = (line, col).
+
+        Its severity is the rule's; the configuration may change it afterwards.
+        """
         r = self._current
         assert r is not None
-        finding = Finding(r.code, r.name, severity or r.severity, message, self.wf.file,
-                          at[0], at[1], key)
-        self.findings.append(finding)
-        return finding
+        self.findings.append(Finding(r.code, r.name, r.severity, message, self.wf.file,
+                                     at[0], at[1], key))
 
     def run(self, r: Rule) -> None:
         self._current = r
         try:
-            result = r.fn(self)
-            if result is not None:
-                for _ in result:  # rules may be generators that report as they go
-                    pass
+            r.fn(self)
         finally:
             self._current = None

@@ -16,14 +16,12 @@ from typing import Any
 from agentlint.report.diff_text import (
     figure_rows,
     metric_value,
-    pp_change,
-    rel_change,
     signed_seconds,
     signed_usd,
     status_text,
     threshold_change,
 )
-from agentlint.report.numbers import percent, seconds, usd
+from agentlint.units import percent, points, relative, seconds, usd
 
 MARKER = "<!-- agentlint -->"
 _ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
@@ -64,11 +62,11 @@ def render(result: Any) -> str:
                 cells.append(f"{b} (=)")
                 continue
             if metric == "reliability":
-                change = pp_change(x, y)
+                change = points(x, y)
             elif metric == "cost":
-                change = f"{signed_usd(y - x)}, {rel_change(x, y)}"
+                change = f"{signed_usd(y - x)}, {relative(x, y)}"
             else:
-                change = f"{signed_seconds(y - x)}, {rel_change(x, y)}"
+                change = f"{signed_seconds(y - x)}, {relative(x, y)}"
             if metric in crossed:
                 change = f"**{change}** ❌"
             cells.append(f"{a} → {b} ({change})")

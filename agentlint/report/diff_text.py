@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentlint.report.numbers import percent, seconds, usd
+from agentlint.units import percent, points, relative, seconds, usd
 
 
 def signed_usd(value: float) -> str:
@@ -20,21 +20,6 @@ def signed_seconds(value: float) -> str:
     return ("+" if value > 0 else "-") + seconds(abs(value))
 
 
-def rel_change(a: float, b: float) -> str:
-    if a == b:
-        return "0 %"
-    if a == 0:
-        return "new"
-    return f"{(b - a) / abs(a) * 100:+.1f} %"
-
-
-def pp_change(a: float, b: float) -> str:
-    d = (b - a) * 100
-    if abs(d) < 0.005:
-        return "0 pp" if d == 0 else f"{d:+.4f} pp"
-    return f"{d:+.2f} pp"
-
-
 def figure_rows(before: Any, after: Any) -> list[tuple[str, str, str, str]]:
     """(figure, before, after, change) with "-" for a missing side."""
     rows = []
@@ -45,11 +30,11 @@ def figure_rows(before: Any, after: Any) -> list[tuple[str, str, str, str]]:
         if a is None or b is None:
             change = ""
         elif attr == "cost_usd":
-            change = f"{signed_usd(b - a)} ({rel_change(a, b)})"
+            change = f"{signed_usd(b - a)} ({relative(a, b)})"
         elif attr == "latency_s":
-            change = f"{signed_seconds(b - a)} ({rel_change(a, b)})"
+            change = f"{signed_seconds(b - a)} ({relative(a, b)})"
         else:
-            change = pp_change(a, b)
+            change = points(a, b)
         rows.append((label, fmt(a) if a is not None else "-",
                      fmt(b) if b is not None else "-", change))
     return rows

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentlint.graph.estimate import Estimate
-from agentlint.report.numbers import budget_value, percent, seconds, usd
+from agentlint.units import budget_value, percent, seconds, usd
 
 
 def render(est: Estimate, color: bool = False) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentlint.report.numbers import budget_value, percent, seconds, usd
 from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
     delta_rows,
@@ -18,6 +17,7 @@ from agentlint.report.optimize_text import (
     relaxation_text,
     relaxations_line,
 )
+from agentlint.units import budget_value, percent, seconds, usd
 
 
 def render(result: Any) -> str:

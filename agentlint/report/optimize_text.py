@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from agentlint.graph.estimate import Estimate
-from agentlint.report.numbers import budget_value, percent, seconds, usd
+from agentlint.units import budget_value, percent, points, relative, seconds, usd
 
 OBJECTIVE_TEXT = {
     "default": "keep every step that can be kept, then lowest expected cost",
@@ -29,20 +29,6 @@ def delta_rows(before: Estimate, after: Estimate) -> list[tuple[str, str, str, s
         ("calls", f"{before.calls:.2f}", f"{after.calls:.2f}",
          relative(before.calls, after.calls)),
     ]
-
-
-def relative(a: float, b: float) -> str:
-    if a == b:
-        return "="
-    if a == 0:
-        return "new"
-    return f"{(b - a) / a * 100:+.1f} %"
-
-
-def points(a: float, b: float) -> str:
-    if a == b:
-        return "="
-    return f"{(b - a) * 100:+.2f} pp"
 
 
 def relaxation_text(name: str, value: float | None) -> str:

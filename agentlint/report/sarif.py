@@ -20,7 +20,7 @@ from typing import Any
 from agentlint import __version__
 from agentlint.errors import SpecError
 from agentlint.lint.engine import LintResult
-from agentlint.lint.registry import Finding, Rule, find_rule
+from agentlint.lint.registry import Finding, Rule
 from agentlint.paths import artifact_uri
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,7 +37,7 @@ def build(findings: list[Finding], result: LintResult) -> dict[str, Any]:
     rules: dict[str, Rule] = {r.code: r for r in result.rules}
     for f in findings:  # a rule that reported is always described
         if f.code not in rules:
-            found = find_rule(f.code)
+            found = result.registry.find(f.code)
             if found is not None:
                 rules[f.code] = found
     ordered = sorted(rules.values(), key=lambda r: r.code)

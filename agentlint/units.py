@@ -1,4 +1,8 @@
-"""How figures are shown to people (JSON output stays unrounded)."""
+"""Units: how dollars, seconds, percentages, chains and changes are written.
+
+Used by the rules (their messages) and by the reports alike; JSON output
+stays unrounded.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +45,20 @@ def budget_value(name: str, value: float) -> str:
     if name == "latency_s":
         return seconds(value)
     return percent(value)
+
+
+def relative(a: float, b: float) -> str:
+    """The change from ``a`` to ``b`` in per cent of ``a`` (signed as the change is)."""
+    if a == b:
+        return "0 %"
+    if a == 0:
+        return "new"
+    return f"{(b - a) / abs(a) * 100:+.1f} %"
+
+
+def points(a: float, b: float) -> str:
+    """The change from ``a`` to ``b`` (fractions) in percentage points."""
+    d = (b - a) * 100
+    if abs(d) < 0.005:
+        return "0 pp" if d == 0 else f"{d:+.4f} pp"
+    return f"{d:+.2f} pp"

@@ -1,0 +1,75 @@
+"""What it finds
+---------------
+Each budget in ``budgets`` that the estimate misses: expected cost per
+run over ``cost_usd``, expected critical-path time over ``latency_s``,
+expected end-to-end success under ``reliability``. One finding per
+budget, at its key, with the figure, the overshoot and where it comes
+from: the costliest steps, the critical path, or the weakest steps and
+what retries would give.
+
+Why it costs
+------------
+A budget is the team's own statement of what a run may cost, how long a
+user may wait and how often it may fail. A workflow change that breaks
+one should fail the check where it is reviewed, not in next month's bill
+or this week's incident.
+
+Example
+-------
+```yaml
+budgets:
+  latency_s: 45        # the critical path takes 65 s
+```
+
+Write instead
+-------------
+Change the workflow until it fits (``agentlint optimize FILE`` proposes
+the cheapest set of model, retry and grouping changes that meets every
+budget), or change the budget if the figure is really acceptable.
+"""
+
+from __future__ import annotations
+
+from agentlint.lint.facts import weakest_steps
+from agentlint.lint.registry import Context
+from agentlint.units import chain, percent, seconds, usd
+
+CODE = "AL501"
+NAME = "over-budget"
+SEVERITY = "error"
+SUMMARY = "The estimate exceeds a budget in `budgets`"
+
+
+def check(ctx: Context) -> None:
+    wf = ctx.wf
+    est = ctx.estimate
+    rows = est.steps
+    for check in est.over_budget:
+        where = wf.budgets.at(check.name)
+        if check.name == "cost_usd":
+            over = check.actual - check.limit
+            top = sorted(range(len(rows)), key=lambda i: -rows[i].cost_usd)[:3]
+            biggest = ", ".join(f"{rows[i].id} {usd(rows[i].cost_usd)}" for i in top
+                                if rows[i].cost_usd > 0)
+            message = (f"expected cost {usd(check.actual)} per run is over the "
+                       f"{usd(check.limit)} budget by {usd(over)} "
+                       f"(+{over / check.limit * 100:.0f} %)" if check.limit > 0 else
+                       f"expected cost {usd(check.actual)} per run is over the $0 budget")
+            if biggest:
+                message += f"; costliest steps: {biggest}"
+        elif check.name == "latency_s":
+            over = check.actual - check.limit
+            message = (f"expected latency {seconds(check.actual)} is over the "
+                       f"{seconds(check.limit)} budget by {seconds(over)}"
+                       + (f" (+{over / check.limit * 100:.0f} %)" if check.limit > 0 else "")
+                       + f"; critical path: {chain(est.critical_path)}")
+        else:
+            short = (check.limit - check.actual) * 100
+            message = (f"expected end-to-end success {percent(check.actual)} is under the "
+                       f"{percent(check.limit)} budget by "
+                       + (f"{short:.2f}" if short >= 0.01 else f"{short:.3g}") + " points")
+            detail = weakest_steps(ctx)
+            if detail:
+                message += f"; {detail}"
+        message += "; `agentlint optimize` proposes changes that meet the budgets"
+        ctx.report(message, where, key=f"budgets/{check.name}")

@@ -1,0 +1,275 @@
+"""What it finds
+---------------
+A system prompt or prompt where text that changes from call to call
+(``{{ }}`` placeholders, timestamps, UUIDs, dates and ids introduced as
+such: ``Today is 2025-03-14``, ``request_id: 8f3a...``) comes before a long
+stable body (at least ``min_tokens``, default 256), when moving the
+volatile part to the end would give a cacheable prefix (providers cache
+from 1,024 tokens). Reported at the first volatile part, once per prompt
+(an agent's system prompt once for all its steps), with the tokens a
+reorder makes cacheable and the dollars per run.
+
+Also: agents whose system prompts share at least ``min_shared_tokens``
+(default 1,024) of text behind different openings, so each agent caches
+its own copy of the shared body instead of one prefix serving all.
+
+Why it costs
+------------
+Provider prefix caches (OpenAI, Anthropic, Gemini, DeepSeek) match a
+prompt from its first token. One variable near the top makes every call
+a cache miss, and the whole stable body is billed at the full input
+price on every call, often four to ten times the cached price, with a
+longer time to first token. Multi-agent workflows multiply this: the
+same instructions are re-read by every agent on every call.
+
+Example
+-------
+```yaml
+agents:
+  researcher:
+    system: |
+      Today is {{ inputs.date }}.
+      You are a research analyst ... (1,000 tokens of instructions)
+```
+
+Write instead
+-------------
+Stable text first, volatile text last (or in the user prompt):
+
+```yaml
+agents:
+  researcher:
+    system: |
+      You are a research analyst ... (1,000 tokens of instructions)
+      Today is {{ inputs.date }}.
+```
+For agents that share a body, put the shared text first and each agent's
+own lines after it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agentlint.graph.estimate import (
+    CACHE_MIN_TOKENS,
+)
+from agentlint.lint.facts import code, names, text_pos, tokens
+from agentlint.lint.registry import Context
+from agentlint.spec.model import Step, Workflow
+from agentlint.spec.positions import YMap
+from agentlint.spec.tokens import count_tokens
+from agentlint.units import usd
+
+CODE = "AL201"
+NAME = "cache-defeating-prefix"
+SEVERITY = "warning"
+SUMMARY = "Volatile text before a long stable prompt body, so the prefix cache cannot reuse it"
+OPTIONS = {"min_tokens": 256, "min_shared_tokens": 1024}
+
+
+#: Text that differs from call to call: placeholders, timestamps, UUIDs, dates
+#: and ids introduced as such. A bare date inside policy text ("since 2024-01-01")
+#: is stable and is not matched.
+VOLATILE = re.compile(
+    r"\{\{.*?\}\}"
+    r"|\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+    r"|(?i:\b(?:today(?:'s date)?(?: is)?|current date(?: is)?|date|as of|generated (?:on|at)"
+    r"|now)\s*:?\s*(?P<date>\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day,? \w+ \d{1,2},? \d{4}"
+    r"|[a-z]+ \d{1,2},? \d{4}|\d{1,2} [a-z]+ \d{4}))"
+    r"|(?i:\b(?:request|trace|run|session|correlation|conversation)[ _-]?id\s*[:=]\s*"
+    r"(?P<id>[\w-]{6,}))",
+    re.S)
+
+
+@dataclass(slots=True)
+class _Text:
+    """A prompt text and where it lives: an agent's system prompt or a step's field."""
+
+    text: str
+    field: str  # "system" or "prompt"
+    raw: YMap | None
+    owner: str  # "agent:NAME" or "step:ID"
+    users: list[Step]
+
+
+def _prompt_texts(wf: Workflow) -> list[_Text]:
+    out: list[_Text] = []
+    by_agent: dict[str, list[Step]] = {}
+    for step in wf.steps:
+        if step.system_from == "agent" and step.agent is not None:
+            by_agent.setdefault(step.agent, []).append(step)
+        elif step.system:
+            out.append(_Text(step.system, "system", step.raw, f"step:{step.id}", [step]))
+        if step.prompt:
+            out.append(_Text(step.prompt, "prompt", step.raw, f"step:{step.id}", [step]))
+    for name, users in by_agent.items():
+        agent = wf.agents[name]
+        out.append(_Text(agent.system, "system", agent.raw, f"agent:{name}", users))
+    return out
+
+
+def _value(m: re.Match[str]) -> tuple[int, str]:
+    """Where the changing part of a volatile match starts, and the part itself."""
+    for group in ("date", "id"):
+        if m.group(group) is not None:
+            return m.start(group), m.group(group)
+    return m.start(), m.group(0)
+
+
+def _volatile_free(text: str) -> str:
+    return VOLATILE.sub("", text)
+
+
+def _stable_head(text: str) -> str:
+    m = VOLATILE.search(text)
+    return text if m is None else text[:m.start()]
+
+
+def _cached(system: str, prompt: str) -> int:
+    """Cacheable prefix tokens, with literal timestamps and ids counted as volatile."""
+    prefix = _stable_head(system)
+    if len(prefix) == len(system):
+        prefix = prefix + "\n" + _stable_head(prompt) if system else _stable_head(prompt)
+    size = count_tokens(prefix)
+    return size if size >= CACHE_MIN_TOKENS else 0
+
+
+def _reordered(text: str) -> str:
+    """The text with its volatile parts moved to the end."""
+    moved = " ".join(m.group(0) for m in VOLATILE.finditer(text))
+    return _volatile_free(text).rstrip() + "\n" + moved
+
+
+def _cache_saving(ctx: Context, item: _Text) -> tuple[float, float]:
+    """(most tokens made cacheable in one call, USD per run) if volatile parts move last."""
+    wf = ctx.wf
+    rows = ctx.estimate.steps
+    best = 0.0
+    dollars = 0.0
+    for step in item.users:
+        if step.input_tokens is not None:
+            continue
+        system, prompt = step.system, step.prompt
+        before = _cached(system, prompt)
+        if item.field == "system":
+            system = _reordered(system)
+        else:
+            prompt = _reordered(prompt)
+        gain = float(_cached(system, prompt) - before)
+        if gain <= 0:
+            continue
+        best = max(best, gain)
+        model = wf.model_of(step)
+        if model is not None and model.per_call_usd is None:
+            cached = model.cached_input_per_mtok
+            if cached is None:
+                cached = model.input_per_mtok or 0.0
+            per_call = gain * ((model.input_per_mtok or 0.0) - cached) / 1e6
+            dollars += per_call * rows[step.index].calls
+    return best, dollars
+
+
+def check(ctx: Context) -> None:
+    wf = ctx.wf
+    min_tokens = float(ctx.option("min_tokens"))
+    texts = _prompt_texts(wf)
+    for item in texts:
+        first = VOLATILE.search(item.text)
+        if first is None:
+            continue
+        after = count_tokens(_volatile_free(item.text[first.start():]))
+        if after < min_tokens:
+            continue
+        gain, dollars = _cache_saving(ctx, item)
+        if gain <= 0:
+            continue
+        users = [s.id for s in item.users]
+        start, snippet = _value(first)
+        where = text_pos(wf, item.raw, item.field, item.text, start)
+        what = "system prompt" if item.field == "system" else "prompt"
+        owner = f"agent {code(item.owner[6:])}" if item.owner.startswith("agent:") \
+            else code(item.owner[5:])
+        used_by = f" (used by {names(users)})" if item.owner.startswith("agent:") else ""
+        if len(snippet) > 40:
+            snippet = snippet[:37] + "..."
+        ctx.report(
+            f"the {what} of {owner}{used_by} has `{snippet}`, which changes between "
+            f"calls, before {tokens(after)} tokens of stable text, so no call can reuse a "
+            f"cached prefix; move the volatile part to the end (or into the user prompt) to "
+            f"make {tokens(gain)} tokens cacheable"
+            + (f": saves {usd(dollars)} per run" if dollars > 0 else
+               " (its model has no cheaper cached-input price, but cached prefixes also "
+               "cut time to first token)"),
+            where, key=f"{item.owner}/{item.field}")
+    _shared_bodies(ctx, [t for t in texts if t.field == "system"])
+
+
+def _shared_bodies(ctx: Context, texts: list[_Text]) -> None:
+    """System prompts that share lines behind different openings (hash per line)."""
+    wf = ctx.wf
+    min_shared = float(ctx.option("min_shared_tokens"))
+    distinct: dict[str, int] = {}
+    owners: list[list[_Text]] = []
+    for item in texts:
+        k = distinct.setdefault(item.text, len(owners))
+        if k == len(owners):
+            owners.append([])
+        owners[k].append(item)
+    if len(owners) < 2:
+        return
+    occurrences: dict[str, list[tuple[int, int]]] = {}
+    for text, k in distinct.items():
+        head = 0
+        for line in text.splitlines():
+            key = " ".join(line.split())
+            if key:
+                occurrences.setdefault(key, []).append((k, head))
+                head = hash((head, key))
+    shared = [0.0] * len(owners)
+    parent = list(range(len(owners)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for line, occ in occurrences.items():
+        if len({k for k, _ in occ}) < 2 or len({h for _, h in occ}) < 2:
+            continue  # one prompt only, or part of a prefix they all share
+        size = count_tokens(line)
+        first = occ[0][0]
+        for k, _ in occ:
+            shared[k] += size
+            parent[find(k)] = find(first)
+    clusters: dict[int, list[int]] = {}
+    for k in range(len(owners)):
+        if shared[k] >= min_shared:
+            clusters.setdefault(find(k), []).append(k)
+    for members in clusters.values():
+        if len(members) < 2:
+            continue
+        size = min(shared[k] for k in members)
+        items = [item for k in members for item in owners[k]]
+        labels = [item.owner.split(":", 1)[1] for item in items]
+        lead = items[0]
+        cold = 0.0
+        for item in items[1:]:
+            model = wf.model_of(item.users[0])
+            if model is not None and model.per_call_usd is None:
+                cached = model.cached_input_per_mtok or 0.0
+                cold += size * ((model.input_per_mtok or 0.0) - cached) / 1e6
+        kind = "agents" if all(i.owner.startswith("agent:") for i in items) else "steps"
+        ctx.report(
+            f"the system prompts of {kind} {names(labels)} share {tokens(size)} tokens of "
+            "text behind different openings, so each caches its own copy; put the shared "
+            f"text first and each one's own lines last so one cached prefix serves all "
+            f"{len(items)} ({tokens(size * (len(items) - 1))} tokens fewer to cache, up to "
+            f"{usd(cold)} per run when the cache has expired)",
+            text_pos(wf, lead.raw, "system", lead.text, 0),
+            key=f"{lead.owner}/system")

@@ -1,0 +1,58 @@
+"""What it finds
+---------------
+A step whose estimated input tokens (system prompt, prompt, the inputs
+and outputs it reads, every fan-out copy of them) exceed the
+``context_window`` of its model (given in ``models:`` or taken from the
+built-in catalog).
+
+Why it costs
+------------
+The call fails, or the framework silently truncates the input and the
+model answers from part of it. Either way every run pays for a call that
+cannot do its job, and retries fail the same way.
+
+Example
+-------
+```yaml
+  - id: summarise_all
+    model: gpt-4o                   # 128,000-token window
+    prompt: "{{ steps.fetch_all.output }}"   # fan_out 40 x 4,000 tokens
+```
+
+Write instead
+-------------
+Summarise in stages (map, then reduce), pass only the relevant part, or
+use a model with a larger window.
+"""
+
+from __future__ import annotations
+
+from agentlint.lint.facts import (
+    code,
+    model_pos,
+    tokens,
+)
+from agentlint.lint.registry import Context
+
+CODE = "AL207"
+NAME = "context-window-overflow"
+SEVERITY = "error"
+SUMMARY = "A step's input is larger than its model's context window"
+
+
+def check(ctx: Context) -> None:
+    wf = ctx.wf
+    rows = ctx.estimate.steps
+    for step in wf.steps:
+        model = wf.model_of(step)
+        if model is None or not model.context_window:
+            continue
+        size = rows[step.index].input_tokens
+        if size <= model.context_window:
+            continue
+        ctx.report(
+            f"{code(step.id)} reads about {tokens(size)} input tokens but {code(model.name)} "
+            f"takes at most {tokens(model.context_window)}: the call fails or is truncated; "
+            "pass only the part it needs, summarise in stages, or use a model with a larger "
+            "context window",
+            model_pos(wf, step), key=f"step:{step.id}/model")

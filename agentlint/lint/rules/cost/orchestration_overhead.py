@@ -1,0 +1,88 @@
+"""What it finds
+---------------
+Workflows where the coordination steps (``router``, ``orchestrator`` and
+``aggregate`` steps that call a model) take more than ``max_share``
+(default 30 %) of the expected cost of a run. Reported once, at the
+costliest coordination step, with the shares of cost, tokens and critical
+path. (Tokens alone do not count: a router on a small model reads the same
+request its workers read, which is right, and costs little.)
+
+Why it costs
+------------
+Coordination does no user-visible work: a planner that re-reads the whole
+repository map every round, a merge step between workers and the next
+plan, a router in front of every call. When it costs as much as the work
+it coordinates, the decomposition is paying for itself twice, and it
+sits on the critical path before any worker can start.
+
+Example
+-------
+A premium orchestrator that reads 4,000 tokens of context and plans every
+round for six cheap workers: over half of each run's cost is planning.
+
+```yaml
+  - id: plan
+    kind: orchestrator
+    model: claude-sonnet-4-5
+    prompt: "{{ inputs.request }} {{ inputs.repo_map }}"   # 4,300 tokens
+    output_tokens: 500
+  - id: upgrade
+    model: gpt-4.1-mini
+    prompt: "{{ steps.plan.output }}"
+    fan_out: {count: 6, max_concurrency: 3}
+loops:
+  - {id: rounds, steps: [plan, upgrade], max_iterations: 3}
+```
+
+Write instead
+-------------
+Plan with a cheaper model, plan once for all rounds and let later rounds
+read only what changed, let workers read the request directly instead
+of a plan that restates it, or fold the merge into the last worker.
+"""
+
+from __future__ import annotations
+
+from agentlint.lint.facts import names, step_pos, tokens
+from agentlint.lint.registry import Context
+from agentlint.units import seconds, usd
+
+CODE = "AL206"
+NAME = "orchestration-overhead"
+SEVERITY = "warning"
+SUMMARY = "Coordination steps take a large share of the run's cost or tokens"
+OPTIONS = {"max_share": 0.3}
+
+
+OVERHEAD_KINDS = ("router", "orchestrator", "aggregate")
+
+
+def check(ctx: Context) -> None:
+    wf = ctx.wf
+    est = ctx.estimate
+    limit = float(ctx.option("max_share"))
+    total_cost = est.cost_usd
+    total_tokens = sum((r.input_tokens + r.output_tokens) * r.calls for r in est.steps)
+    over = [s for s in wf.steps if s.kind in OVERHEAD_KINDS and s.uses_model]
+    if not over or total_cost <= 0 or total_tokens <= 0:
+        return
+    rows = est.steps
+    cost = sum(rows[s.index].cost_usd for s in over)
+    toks = sum((rows[s.index].input_tokens + rows[s.index].output_tokens) * rows[s.index].calls
+               for s in over)
+    cost_share, token_share = cost / total_cost, toks / total_tokens
+    if cost_share <= limit:
+        return
+    critical = set(est.critical_path)
+    path_time = sum(rows[s.index].latency_s for s in over if s.id in critical)
+    out = sum(rows[s.index].output_tokens * rows[s.index].calls for s in over)
+    lead = max(over, key=lambda s: rows[s.index].cost_usd)
+    path = f" and {path_time / est.latency_s * 100:.0f} % of the critical path " \
+        f"({seconds(path_time)})" if est.latency_s > 0 and path_time > 0 else ""
+    ctx.report(
+        f"coordination steps {names([s.id for s in over])} take {cost_share * 100:.0f} % of "
+        f"the expected cost ({usd(cost)} of {usd(total_cost)} per run), "
+        f"{token_share * 100:.0f} % of the tokens{path}, for {tokens(out)} tokens of output "
+        f"per run (limit {limit * 100:.0f} %); plan with a cheaper model, plan once instead "
+        "of every round, or let workers read the request directly",
+        step_pos(lead, "kind"), key=f"step:{lead.id}/kind")

@@ -1,0 +1,165 @@
+"""What it finds
+---------------
+A step on a premium model (output price at least
+``premium_output_per_mtok``, default 8 USD per million tokens) whose job
+is trivial: a router, a validator, a step that writes at most
+``max_output_tokens`` (default 32: a label, a code, a yes/no), or a step
+that only fills a template or converts the format of earlier outputs.
+The message names a cheaper model and the dollars per run it saves: the
+configured ``cheap_model``, else the cheapest non-premium model declared
+in the spec (the provider's own first), else the built-in catalog's
+cheapest of the same provider.
+
+Why it costs
+------------
+Premium models cost ten to fifty times as much as small ones, and on a
+short answer most of the price is the input they read, the whole
+document, at the premium rate. A classifier, a language tag or a template
+fill does not get better on a bigger model; it only gets slower to start.
+
+Example
+-------
+```yaml
+  - id: detect_language
+    model: gpt-4o
+    prompt: "{{ steps.clean.output }}"
+    output_tokens: 4
+```
+
+Write instead
+-------------
+```yaml
+  - id: detect_language
+    model: gpt-4o-mini
+    prompt: "{{ steps.clean.output }}"
+    output_tokens: 4
+```
+Or list both in ``candidates`` and let ``agentlint optimize`` choose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentlint.graph.estimate import (
+    attempt_figures,
+    call_figures,
+    multipliers,
+    step_tokens,
+)
+from agentlint.lint.facts import code, model_pos, tokens
+from agentlint.lint.registry import Context
+from agentlint.spec import catalog
+from agentlint.spec.model import Model, Step, Workflow
+from agentlint.units import usd
+
+CODE = "AL202"
+NAME = "premium-on-trivial-step"
+SEVERITY = "warning"
+SUMMARY = "A premium model on a step a small model does as well"
+OPTIONS = {"premium_output_per_mtok": 8.0, "max_output_tokens": 32,
+               "cheap_model": ""}
+
+
+#: A prompt that asks to fill a template or convert format: mechanical work.
+FORMAT_CUE = re.compile(
+    r"(?i)\bfill (?:in|out)\b[^.\n]{0,60}\btemplate\b|\breformat\b|\bre-format\b"
+    r"|\boutput (?:markdown|json|yaml|csv) only\b"
+    r"|\bconvert\b[^.\n]{0,60}\b(?:into|to) (?:json|markdown|yaml|csv|a table)\b")
+
+
+def _catalog_model(name: str) -> Model | None:
+    entry = catalog.entry(name)
+    if entry is None:
+        return None
+    model = Model(name=name, base=catalog.resolve(name), provider=entry.get("provider"))
+    for key in catalog.PRICE_FIELDS:
+        if key in entry:
+            setattr(model, key, entry[key])
+    if model.cached_input_per_mtok is None:
+        model.cached_input_per_mtok = model.input_per_mtok
+    priced = model.per_call_usd is not None or (
+        model.input_per_mtok is not None and model.output_per_mtok is not None)
+    timed = model.per_call_s is not None or (
+        model.ttft_s is not None and model.tokens_per_s is not None)
+    return model if priced and timed else None
+
+
+def _cost_on(ctx: Context, step: Step, model: Model) -> float:
+    wf = ctx.wf
+    c, t, p = call_figures(wf, step, model, step_tokens(wf, step))
+    f = attempt_figures(c, t, p, step.calls, step.retries, step.cache_hit_rate)
+    return multipliers(ctx.graph, step.index).cost(f)
+
+
+def _trivial(wf: Workflow, step: Step, max_output: float) -> str | None:
+    if step.kind == "router":
+        return "to route"
+    if step.kind == "validator":
+        return "to check another step's output"
+    if step.kind != "llm":
+        return None
+    if step.output_tokens <= max_output:
+        return f"to write {tokens(step.output_tokens)} tokens"
+    if not step.input_refs() and step.step_refs() and (
+            FORMAT_CUE.search(step.system) or FORMAT_CUE.search(step.prompt)):
+        return "to fill a template from earlier outputs"
+    return None
+
+
+def check(ctx: Context) -> None:
+    wf = ctx.wf
+    threshold = float(ctx.option("premium_output_per_mtok"))
+    max_output = float(ctx.option("max_output_tokens"))
+    configured = str(ctx.option("cheap_model") or "")
+    rows = ctx.estimate.steps
+    declared = [m for m in wf.models.values()
+                if m.declared and m.output_price < threshold]
+    for step in wf.steps:
+        model = wf.model_of(step)
+        if model is None or model.output_price < threshold:
+            continue
+        why = _trivial(wf, step, max_output)
+        if why is None:
+            continue
+        options = _alternatives(wf, model, declared, configured, threshold)
+        now = rows[step.index].cost_usd
+        priced = [(_cost_on(ctx, step, m), m) for m in options]
+        best = min(priced, key=lambda x: x[0], default=None)
+        base = f" ({model.base})" if model.base and model.base != model.name else ""
+        msg = (f"{code(step.id)} runs on premium model {code(model.name)}{base}, "
+               f"${model.output_price:g}/Mtok output, {why}")
+        if best is not None:
+            after, cheap = best
+            if after < now:
+                msg += (f"; a small model does this as well: on {code(cheap.name)} it costs "
+                        f"{usd(after)} instead of {usd(now)} per run (saves "
+                        f"{usd(now - after)}, {(now - after) / now * 100:.0f} %)")
+            else:
+                msg += "; move it to a smaller model"
+        else:
+            msg += "; move it to a smaller model"
+        ctx.report(msg, model_pos(wf, step), key=f"step:{step.id}/model")
+
+
+def _alternatives(wf: Workflow, model: Model, declared: list[Model], configured: str,
+                  threshold: float) -> list[Model]:
+    if configured:
+        chosen = wf.models.get(configured) or _catalog_model(configured)
+        return [chosen] if chosen is not None else []
+    same = [m for m in declared if model.provider and m.provider == model.provider]
+    if same:
+        return same
+    if declared:
+        return declared
+    if not model.provider:
+        return []
+    data = catalog.catalog()["models"]
+    out = []
+    for name, entry in data.items():
+        if entry.get("provider") != model.provider:
+            continue
+        candidate = _catalog_model(name)
+        if candidate is not None and candidate.output_price < threshold:
+            out.append(candidate)
+    return out

@@ -1,0 +1,81 @@
+"""What it finds
+---------------
+A ``kind: validator`` step whose ``output_tokens`` are at least ``ratio``
+(default 0.5) of the output of the model step it checks: it rewrites the
+answer rather than judging it. The message gives the dollars and seconds
+a verdict of ``verdict_tokens`` (default 60) would save.
+
+Why it costs
+------------
+A critique ("PASS", or "FAIL: the second claim has no source") costs a
+few dozen output tokens; a regenerated answer costs as much as the
+original, doubles the decode time on the critical path, and leaves you
+with two answers and no reason to prefer either.
+
+Example
+-------
+```yaml
+  - id: check
+    kind: validator
+    prompt: "Improve this answer: {{ steps.answer.output }}"
+    output_tokens: 600               # answer writes 700
+```
+
+Write instead
+-------------
+```yaml
+  - id: check
+    kind: validator
+    system: Answer PASS, or FAIL and the unsupported claims. Do not rewrite.
+    prompt: "{{ steps.answer.output }}"
+    output_tokens: 60
+```
+"""
+
+from __future__ import annotations
+
+from agentlint.graph.estimate import (
+    Tokens,
+    attempt_figures,
+    call_figures,
+    multipliers,
+    step_tokens,
+)
+from agentlint.lint.facts import code, step_pos, tokens
+from agentlint.lint.registry import Context
+from agentlint.units import seconds, usd
+
+CODE = "AL205"
+NAME = "validator-regenerates"
+SEVERITY = "warning"
+SUMMARY = "A validator that writes as much as the output it checks"
+OPTIONS = {"ratio": 0.5, "verdict_tokens": 60}
+
+
+def check(ctx: Context) -> None:
+    wf, g = ctx.wf, ctx.graph
+    ratio = float(ctx.option("ratio"))
+    verdict = float(ctx.option("verdict_tokens"))
+    rows = ctx.estimate.steps
+    for step in wf.steps:
+        if step.kind != "validator" or step.model is None:
+            continue
+        checked = [wf.steps[p] for p in g.data_preds[step.index] if wf.steps[p].uses_model]
+        if not checked:
+            continue
+        target = max(checked, key=lambda s: s.output_tokens * s.fan_out)
+        size = target.output_tokens * target.fan_out
+        if size <= 0 or step.output_tokens < ratio * size or step.output_tokens <= verdict:
+            continue
+        tk = step_tokens(wf, step)
+        c, t, p = call_figures(wf, step, wf.model_of(step), Tokens(tk.input, tk.cached, verdict))
+        f = attempt_figures(c, t, p, step.calls, step.retries, step.cache_hit_rate)
+        m = multipliers(g, step.index)
+        row = rows[step.index]
+        ctx.report(
+            f"validator {code(step.id)} writes {tokens(step.output_tokens)} tokens to check "
+            f"{code(target.id)}'s {tokens(size)}: it regenerates instead of critiquing; "
+            f"return a verdict (PASS, or FAIL and the problems) in about {tokens(verdict)} "
+            f"tokens: saves {usd(row.cost_usd - m.cost(f))} and "
+            f"{seconds(row.latency_s - m.time(f))} per run",
+            step_pos(step, "output_tokens"), key=f"step:{step.id}/output_tokens")

@@ -1,0 +1,60 @@
+"""What it finds
+---------------
+A workflow without a ``budgets.reliability`` whose expected end-to-end
+success (the product of its steps' successes) is under ``floor``
+(default 0.9). Reported at the weakest step, naming the weakest steps
+and what one more retry on them would give. With a reliability budget,
+the budget is the target and ``over-budget`` reports a miss, with the
+same detail.
+
+Why it costs
+------------
+Success multiplies: eleven steps at 98 % each succeed together only 80 %
+of the time. Every failed run is paid for in full up to the failure, and
+the user retries the whole workflow, which costs far more than retrying
+the one step that failed.
+
+Example
+-------
+```yaml
+steps:                  # eleven steps, p_ok 0.97 to 0.985, no retries
+  - id: extract_parties
+    model: gpt-4o-mini
+```
+
+Write instead
+-------------
+Add ``retries: 1`` to the weakest steps that are safe to repeat (pure
+model calls, read-only or idempotent tools), shorten the chain, or set a
+``budgets.reliability`` and let ``agentlint optimize`` place the retries.
+"""
+
+from __future__ import annotations
+
+from agentlint.lint.facts import step_pos, weakest_steps
+from agentlint.lint.registry import Context
+from agentlint.units import percent
+
+CODE = "AL301"
+NAME = "low-reliability"
+SEVERITY = "warning"
+SUMMARY = "End-to-end success under the reliability floor (when no budget is set)"
+OPTIONS = {"floor": 0.9}
+
+
+def check(ctx: Context) -> None:
+    wf = ctx.wf
+    if wf.budgets.reliability is not None:
+        return
+    floor = float(ctx.option("floor"))
+    est = ctx.estimate
+    if est.reliability >= floor or not est.steps:
+        return
+    rows = est.steps
+    weakest = min(range(len(rows)), key=lambda i: (rows[i].reliability, i))
+    step = wf.steps[weakest]
+    detail = weakest_steps(ctx)
+    ctx.report(
+        f"a run succeeds end to end only {percent(est.reliability)} of the time, under the "
+        f"{percent(floor)} floor; {detail}",
+        step_pos(step), key="workflow/reliability")

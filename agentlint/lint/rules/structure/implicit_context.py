@@ -1,0 +1,74 @@
+"""What it finds
+---------------
+A step that the source format hands every earlier step's output without
+the author listing any: a CrewAI task without ``context`` receives the
+output of all tasks before it. Reported at the step (the task), with the
+tokens and dollars that context adds.
+
+Why it costs
+------------
+Each earlier output becomes input tokens on every call of the step, and
+a dependency: the step cannot start before all of them finish, so nothing
+before it can be run in parallel with it. Most tasks need one or two
+earlier results, not the whole history.
+
+Example
+-------
+```yaml
+# CrewAI tasks.yaml
+write_report:
+  description: Write the report from the research notes.
+  agent: writer
+```
+
+Write instead
+-------------
+Name the tasks whose output the step needs:
+
+```yaml
+write_report:
+  description: Write the report from the research notes.
+  agent: writer
+  context: [research_notes]
+```
+"""
+
+from __future__ import annotations
+
+from agentlint.lint.facts import code, input_price, names, output_size, step_pos, tokens
+from agentlint.lint.registry import Context
+from agentlint.units import usd
+
+CODE = "AL005"
+NAME = "implicit-context"
+SEVERITY = "warning"
+SUMMARY = "A step that receives every earlier output without asking for it"
+
+
+def check(ctx: Context) -> None:
+    wf = ctx.wf
+    earlier_tokens = 0.0
+    earlier: list[str] = []
+    rows = None
+    for step in wf.steps:
+        if step.implicit_context and earlier:
+            if step.context:  # what the format handed over, as the reader recorded it
+                implied = list(dict.fromkeys(step.context))
+                size = sum(output_size(wf.step(s)) for s in implied)
+            else:
+                named = set(step.step_refs())
+                implied = [s for s in earlier if s not in named]
+                size = earlier_tokens - sum(output_size(wf.step(s)) for s in earlier if s in named)
+            if implied and size > 0:
+                rows = rows or ctx.estimate.steps
+                calls = rows[step.index].calls
+                cost = size * input_price(wf.model_of(step)) * calls / 1e6
+                every = "every earlier step: " if len(implied) == len(earlier) else ""
+                ctx.report(
+                    f"{code(step.id)} names no context, so it receives the output of "
+                    f"{every}{names(implied)} ({tokens(size)} tokens per call, {usd(cost)} per "
+                    f"run) and must wait for {'it' if len(implied) == 1 else 'all of them'}; "
+                    "list only the steps it needs under `context`",
+                    step_pos(step), key=f"step:{step.id}/context")
+        earlier.append(step.id)
+        earlier_tokens += output_size(step)
