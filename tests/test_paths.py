@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,9 @@ import pytest
 from agentlint import paths
 from agentlint.errors import UsageError
 from agentlint.lint.config import ConfigError, Overrides
-from agentlint.lint.engine import lint_paths
 from agentlint.paths import Patterns, discover
 from tests.conftest import ROOT
-from tests.lint_support import SPEC, Registry, isolated
+from tests.lint_support import SPEC, Rules
 
 FILES = ["top.yaml", "a.draft.yaml", "keep.yaml", "legacy/a.yaml", "legacy/keep.yaml",
          "legacy/sub/b.yaml", "flows/legacy/c.yaml", "flows/x.draft.yaml"]
@@ -55,10 +53,10 @@ SINGLE = [(p, hit) for p, hit in TABLE if len(p) == 1]
 
 
 @pytest.fixture
-def rules() -> Iterator[Registry]:
-    with isolated() as reg:
-        reg.add("AL801", "every-step")
-        yield reg
+def rules() -> Rules:
+    reg = Rules()
+    reg.add("AL801", "every-step")
+    return reg
 
 
 @pytest.fixture
@@ -91,40 +89,40 @@ def test_patterns_match(repo: Path, patterns: list[str], excluded: set[str]) -> 
 
 
 @pytest.mark.parametrize(("patterns", "excluded"), TABLE, ids=IDS)
-def test_exclude_option(rules: Registry, repo: Path, patterns: list[str],
+def test_exclude_option(rules: Rules, repo: Path, patterns: list[str],
                         excluded: set[str]) -> None:
-    assert left_out(lint_paths(["."], Overrides(exclude=patterns)).files) == excluded
+    assert left_out(rules.lint_paths(["."], Overrides(exclude=patterns)).files) == excluded
     # files named one by one are left out alike (the pre-commit hook names every file)
-    assert left_out(lint_paths(FILES, Overrides(exclude=patterns)).files) == excluded
+    assert left_out(rules.lint_paths(FILES, Overrides(exclude=patterns)).files) == excluded
 
 
 @pytest.mark.parametrize(("patterns", "excluded"), TABLE, ids=IDS)
-def test_exclude_in_configuration(rules: Registry, repo: Path, patterns: list[str],
+def test_exclude_in_configuration(rules: Rules, repo: Path, patterns: list[str],
                                   excluded: set[str]) -> None:
     write(repo / ".agentlint.yaml", "exclude: " + json.dumps(patterns) + "\n")
-    assert left_out(lint_paths(["."]).files) == excluded
-    assert left_out(lint_paths(FILES).files) == excluded
+    assert left_out(rules.lint_paths(["."]).files) == excluded
+    assert left_out(rules.lint_paths(FILES).files) == excluded
 
 
 @pytest.mark.parametrize(("patterns", "excluded"), TABLE, ids=IDS)
-def test_exclude_in_pyproject(rules: Registry, repo: Path, patterns: list[str],
+def test_exclude_in_pyproject(rules: Rules, repo: Path, patterns: list[str],
                               excluded: set[str]) -> None:
     write(repo / "pyproject.toml", "[tool.agentlint]\nexclude = " + json.dumps(patterns) + "\n")
-    assert left_out(lint_paths(["."]).files) == excluded
+    assert left_out(rules.lint_paths(["."]).files) == excluded
 
 
 @pytest.mark.parametrize(("patterns", "excluded"), SINGLE, ids=[p[0] for p, _ in SINGLE])
-def test_per_file_ignores(rules: Registry, repo: Path, patterns: list[str],
+def test_per_file_ignores(rules: Rules, repo: Path, patterns: list[str],
                           excluded: set[str]) -> None:
     write(repo / ".agentlint.yaml",
           "per-file-ignores:\n  " + json.dumps(patterns[0]) + ": [AL801]\n")
-    result = lint_paths(["."])
+    result = rules.lint_paths(["."])
     assert sorted(result.files) == sorted(FILES)
     assert set(FILES) - {f.file for f in result.findings} == excluded
 
 
 @pytest.mark.parametrize(("patterns", "excluded"), TABLE, ids=IDS)
-def test_exclude_on_the_command_line(cli, rules: Registry, repo: Path, patterns: list[str],
+def test_exclude_on_the_command_line(cli, rules: Rules, repo: Path, patterns: list[str],
                                      excluded: set[str]) -> None:
     args = [a for p in patterns for a in ("--exclude", p)]
     out = cli("lint", ".", *args, "--format", "json", "--exit-zero")
@@ -132,72 +130,71 @@ def test_exclude_on_the_command_line(cli, rules: Registry, repo: Path, patterns:
     assert left_out(sorted({f["file"] for f in json.loads(out.output)})) == excluded
 
 
-def test_command_line_and_configuration_excludes_add_up(rules: Registry, repo: Path) -> None:
+def test_command_line_and_configuration_excludes_add_up(rules: Rules, repo: Path) -> None:
     write(repo / ".agentlint.yaml", "exclude: [legacy/*.yaml]\n")
     # a '!' on the command line does not bring back what the configuration leaves out
-    result = lint_paths(["."], Overrides(exclude=["*.draft.yaml", "!legacy/keep.yaml"]))
+    result = rules.lint_paths(["."], Overrides(exclude=["*.draft.yaml", "!legacy/keep.yaml"]))
     assert left_out(result.files) == {"legacy/a.yaml", "legacy/keep.yaml", "a.draft.yaml",
                                       "flows/x.draft.yaml"}
 
 
-def test_configuration_patterns_are_relative_to_its_folder(rules: Registry,
+def test_configuration_patterns_are_relative_to_its_folder(rules: Rules,
                                                            repo: Path) -> None:
     write(repo / "flows" / ".agentlint.yaml", "exclude: [/legacy, '*.draft.yaml']\n")
-    assert left_out(lint_paths(["."]).files) == {"flows/legacy/c.yaml", "flows/x.draft.yaml"}
+    assert left_out(rules.lint_paths(["."]).files) == {"flows/legacy/c.yaml", "flows/x.draft.yaml"}
     write(repo / "flows" / ".agentlint.yaml", "exclude: [legacy/*.yaml]\n")
-    assert left_out(lint_paths(["."]).files) == {"flows/legacy/c.yaml"}
+    assert left_out(rules.lint_paths(["."]).files) == {"flows/legacy/c.yaml"}
 
 
-def test_option_patterns_are_relative_to_the_working_directory(rules: Registry, repo: Path,
+def test_option_patterns_are_relative_to_the_working_directory(rules: Rules, repo: Path,
                                                                monkeypatch: pytest.MonkeyPatch
                                                                ) -> None:
     monkeypatch.chdir(repo / "flows")
-    result = lint_paths([".."], Overrides(exclude=["/legacy", "/../top.yaml"]))
+    result = rules.lint_paths([".."], Overrides(exclude=["/legacy", "/../top.yaml"]))
     assert left_out([os.path.relpath(f, "..") for f in result.files]) == {
         "flows/legacy/c.yaml"}
     # outside the working directory only the patterns that match at any depth apply
-    result = lint_paths([".."], Overrides(exclude=["keep.yaml"]))
+    result = rules.lint_paths([".."], Overrides(exclude=["keep.yaml"]))
     assert left_out([os.path.relpath(f, "..") for f in result.files]) == {
         "keep.yaml", "legacy/keep.yaml"}
 
 
-def test_explicit_configuration_file_outside_the_files(rules: Registry, repo: Path,
+def test_explicit_configuration_file_outside_the_files(rules: Rules, repo: Path,
                                                        tmp_path_factory: pytest.TempPathFactory
                                                        ) -> None:
     elsewhere = tmp_path_factory.mktemp("conf")
     write(elsewhere / "conf.yaml", "exclude: [legacy/, /top.yaml]\n")
     # the files lie outside the configuration's folder: only 'legacy/' can match them
-    result = lint_paths(["."], Overrides(config=str(elsewhere / "conf.yaml")))
+    result = rules.lint_paths(["."], Overrides(config=str(elsewhere / "conf.yaml")))
     assert left_out(result.files) == LEGACY | {"flows/legacy/c.yaml"}
 
 
-def test_negated_per_file_ignores_key_is_an_error(rules: Registry, repo: Path) -> None:
+def test_negated_per_file_ignores_key_is_an_error(rules: Rules, repo: Path) -> None:
     write(repo / ".agentlint.yaml", "per-file-ignores:\n  '!keep.yaml': [AL801]\n")
     with pytest.raises(ConfigError) as err:
-        lint_paths(["."])
+        rules.lint_paths(["."])
     assert str(err.value).startswith(".agentlint.yaml:2:3: per-file-ignores pattern "
                                      "'!keep.yaml': a pattern starting with '!' matches "
                                      "nothing on its own")
 
 
-def test_invalid_patterns(rules: Registry, repo: Path) -> None:
+def test_invalid_patterns(rules: Rules, repo: Path) -> None:
     with pytest.raises(UsageError, match=r"^--exclude '!': not a valid pattern"):
-        lint_paths(["."], Overrides(exclude=["!"]))
+        rules.lint_paths(["."], Overrides(exclude=["!"]))
     write(repo / ".agentlint.yaml", "exclude:\n  - legacy\n  - '!'\n")
     with pytest.raises(ConfigError) as err:
-        lint_paths(["."])
+        rules.lint_paths(["."])
     assert str(err.value).startswith(".agentlint.yaml:3:5: pattern in 'exclude' '!': not a "
                                      "valid pattern")
 
 
-def test_diff_excludes_with_the_same_matcher(rules: Registry, repo: Path) -> None:
-    from agentlint.lint.config import ConfigFinder
+def test_diff_excludes_with_the_same_matcher(rules: Rules, repo: Path) -> None:
 
-    finder = ConfigFinder(Overrides(exclude=["legacy/*.yaml"]))
+    finder = rules.finder(Overrides(exclude=["legacy/*.yaml"]))
     assert [f for f in FILES if finder.excluded(str(repo / f))] == ["legacy/a.yaml",
                                                                     "legacy/keep.yaml"]
     write(repo / ".agentlint.yaml", "exclude: ['*.draft.yaml']\n")
-    finder = ConfigFinder(Overrides(exclude=["./legacy"]))
+    finder = rules.finder(Overrides(exclude=["./legacy"]))
     assert {f for f in FILES if finder.excluded(str(repo / f))} == LEGACY | {
         "a.draft.yaml", "flows/x.draft.yaml"}
 
