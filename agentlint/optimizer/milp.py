@@ -536,8 +536,12 @@ class Formulation:
         with warnings.catch_warnings(), quiet(captured):
             warnings.simplefilter("ignore")
             if self.solver == "highs":
-                solver = pulp.HiGHS(msg=self.verbose, timeLimit=limit, gapRel=self.gap,
-                                    gapAbs=GAP_ABS, threads=1, random_seed=0)
+                # msg stays False: PuLP 2.8 turns msg=True into a log callback that
+                # highspy before 1.8 lacks; output_flag, applied after every other
+                # option in each PuLP version, is what asks HiGHS for its log
+                solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=self.gap,
+                                    gapAbs=GAP_ABS, threads=1, random_seed=0,
+                                    output_flag=self.verbose)
                 prob.solve(solver)
                 model = getattr(prob, "solverModel", None)
                 if model is not None:
