@@ -4,8 +4,12 @@ Every input must end either in results or in a SpecError (the one-line,
 positioned, exit-2 answer); any other exception is a bug. Inputs are valid
 specs built by a strategy and real fixtures mutated the way files break in
 practice: keys dropped, values swapped for other types, the file cut off
-mid-token. The whole module is budgeted to about a minute; a crash found
-here becomes a fixture in ``tests/fixtures/fuzz/`` and a regression test below.
+mid-token. A crash found here becomes a fixture in ``tests/fixtures/fuzz/``
+and a regression test below.
+
+Each fuzz test runs twice: a fast sample of ``FAST`` examples in every run of
+the suite, and the full budget of ``FULL`` examples (``AGENTLINT_FUZZ_EXAMPLES``)
+under the ``slow`` marker, which CI runs (``pytest -m slow``).
 """
 
 from __future__ import annotations
@@ -33,9 +37,13 @@ SEEDS = sorted((ROOT / "examples").glob("*.yaml")) + sorted(
     (ROOT / "tests" / "fixtures" / "formats").rglob("*.y*ml"))
 REGRESSIONS = sorted((ROOT / "tests" / "fixtures" / "fuzz").glob("*.yaml"))
 #: Each example is bounded (the optimizer gets 5 s at most), and so is the count.
-BUDGET = settings(max_examples=int(os.environ.get("AGENTLINT_FUZZ_EXAMPLES", "700")),
-                  deadline=timedelta(seconds=20), suppress_health_check=list(HealthCheck),
-                  derandomize=False)
+FAST = 40
+FULL = int(os.environ.get("AGENTLINT_FUZZ_EXAMPLES", "700"))
+
+
+def budget(examples: int) -> settings:
+    return settings(max_examples=examples, deadline=timedelta(seconds=20),
+                    suppress_health_check=list(HealthCheck), derandomize=False)
 
 
 def within(field: str, high: float | None = None, low: float | None = None
@@ -135,11 +143,12 @@ def specs(draw: st.DrawFn) -> str:
     return yaml.safe_dump(doc, sort_keys=False)
 
 
-@pytest.mark.slow
-@BUDGET
-@given(text=specs())
-def test_generated_specs(text: str) -> None:
+def _generated(text: str) -> None:
     run_all(_write(text), optimize=True, cleanup=True)
+
+
+test_generated_specs = budget(FAST)(given(text=specs())(_generated))
+test_generated_specs_full = pytest.mark.slow(budget(FULL)(given(text=specs())(_generated)))
 
 
 #: Type confusions; numbers are drawn from the field's own range (see _number_for):
@@ -185,11 +194,7 @@ def _mutate(data: object, rng: random.Random) -> object:
     return data
 
 
-@pytest.mark.slow
-@BUDGET
-@given(seed=st.integers(0, 2**32 - 1), which=st.integers(0, 10_000),
-       mode=st.sampled_from(["mutate", "cut", "bytes"]))
-def test_mutated_fixtures(seed: int, which: int, mode: str) -> None:
+def _mutated(seed: int, which: int, mode: str) -> None:
     rng = random.Random(seed)
     source = SEEDS[which % len(SEEDS)]
     raw = source.read_bytes()
@@ -211,6 +216,12 @@ def test_mutated_fixtures(seed: int, which: int, mode: str) -> None:
     named = path.with_name(source.name)
     path.rename(named)
     run_all(named, cleanup=True)
+
+
+_MUTATIONS = given(seed=st.integers(0, 2**32 - 1), which=st.integers(0, 10_000),
+                   mode=st.sampled_from(["mutate", "cut", "bytes"]))
+test_mutated_fixtures = budget(FAST)(_MUTATIONS(_mutated))
+test_mutated_fixtures_full = pytest.mark.slow(budget(FULL)(_MUTATIONS(_mutated)))
 
 
 @pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.name)

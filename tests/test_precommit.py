@@ -52,6 +52,7 @@ def _git(*args: str, cwd: Path) -> str:
                           check=True).stdout.strip()
 
 
+@pytest.mark.slow
 def test_try_repo_blocks_broken_specs_and_ignores_other_yaml(tmp_path: Path) -> None:
     """Install the hook from this repository's HEAD into a fresh repository and run it.
 
