@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from agentlint import adapters
-from agentlint.cli import main
 from agentlint.spec.sources import load_any
 from tests.conftest import FIXTURES, run_process
 
@@ -213,7 +212,6 @@ def test_adk_steps_point_at_the_root_file() -> None:
 # -- lint on the fixtures -----------------------------------------------------------------------
 
 
-@pytest.mark.skipif("lint" not in main.commands, reason="the lint command is not registered")
 @pytest.mark.parametrize(("path", "fmt"), ENTRIES, ids=IDS)
 def test_lint_reads_every_fixture(cli, path: Path, fmt: str) -> None:
     result = cli("lint", str(path), "--format", "json")
@@ -225,7 +223,6 @@ def test_lint_reads_every_fixture(cli, path: Path, fmt: str) -> None:
                for f in findings)
 
 
-@pytest.mark.skipif("lint" not in main.commands, reason="the lint command is not registered")
 def test_lint_a_folder_of_mixed_yaml(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     for name, text in NOT_WORKFLOWS.items():
@@ -378,7 +375,6 @@ def test_profile_candidates_let_the_optimizer_route_models(flow_dir: Path) -> No
     assert wf is not None
     assert wf.step("classify").candidates == ["my-gpt-deployment", "gpt-4o-mini"]
     assert wf.step("route").model is None and wf.step("route").candidates is None
-    pytest.importorskip("agentlint.optimizer.run")
     from agentlint.adapters.convert import as_native
     from agentlint.graph.estimate import estimate
     from agentlint.optimizer.run import optimize

@@ -132,8 +132,6 @@ def test_lint_reports_the_escape_and_goes_on(repo: Path) -> None:
     write(repo, "a/root_agent.yaml", ROOT_AGENT % "../../outside/agent.yaml")
     write(repo, "a/writer.yaml", "name: writer\nmodel: gemini-2.0-flash\ninstruction: Hi.\n")
     proc = run_process("lint", ".", "--format", "json", cwd=repo)
-    if "No such command" in proc.stderr:
-        pytest.skip("the lint command is not registered")
     assert proc.returncode == 2
     assert proc.stderr.startswith("a/root_agent.yaml:5:18: ")
 

@@ -10,14 +10,12 @@ import pytest
 from agentlint.ci.baseline import Baseline, build, entry_id, read
 from agentlint.errors import UsageError
 from agentlint.lint.registry import Finding
+from tests.support import TWO_MODELS
 
 LEGACY = """\
 agentlint: 1
 name: legacy
-models:
-  big: {input_per_mtok: 2.0, output_per_mtok: 10.0, ttft_s: 0.5, tokens_per_s: 100, p_ok: 0.99}
-  small: {input_per_mtok: 0.1, output_per_mtok: 0.4, ttft_s: 0.2, tokens_per_s: 200, p_ok: 0.98}
-inputs:
+""" + TWO_MODELS + """inputs:
   ticket: {tokens: 1000}
 steps:
   - id: draft

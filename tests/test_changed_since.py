@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_diff import SPEC, GitRepo
+from tests.support import GitRepo
+from tests.test_diff import SPEC
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,16 +15,14 @@ from agentlint.ci.diff import Threshold, match_findings, parse_thresholds
 from agentlint.errors import UsageError
 from agentlint.lint.registry import Finding
 from tests.conftest import FIXTURES, run_process
+from tests.support import TWO_MODELS, GitRepo
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 SPEC = """\
 agentlint: 1
 name: triage
-models:
-  big: {input_per_mtok: 2.0, output_per_mtok: 10.0, ttft_s: 0.5, tokens_per_s: 100, p_ok: 0.99}
-  small: {input_per_mtok: 0.1, output_per_mtok: 0.4, ttft_s: 0.2, tokens_per_s: 200, p_ok: 0.98}
-inputs:
+""" + TWO_MODELS + """inputs:
   ticket: {tokens: 1000}
 steps:
   - id: answer
@@ -34,34 +30,6 @@ steps:
     prompt: "Answer the ticket: {{ inputs.ticket }}"
     output_tokens: 500
 """
-
-
-class GitRepo:
-    """A throwaway repository with real commits."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        self.git("init", "-q", "-b", "main")
-        self.git("config", "user.email", "dev@example.com")
-        self.git("config", "user.name", "Dev")
-        self.git("config", "commit.gpgsign", "false")
-
-    def git(self, *args: str) -> str:
-        proc = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True,
-                              check=True)
-        return proc.stdout
-
-    def write(self, name: str, text: str) -> Path:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-        return path
-
-    def commit(self, message: str = "change") -> str:
-        self.git("add", "-A")
-        self.git("commit", "-q", "-m", message)
-        return self.git("rev-parse", "HEAD").strip()
 
 
 @pytest.fixture

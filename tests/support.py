@@ -1,0 +1,50 @@
+"""Small things many tests share: canonical specs, file writing, a real git repository.
+
+Kept here, once, so that a change of the format or of git's defaults is made
+in one place; tests/conftest.py holds the fixtures built on them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from pathlib import Path
+
+#: two models with token prices: a premium one and a small one
+TWO_MODELS = """\
+models:
+  big: {input_per_mtok: 2.0, output_per_mtok: 10.0, ttft_s: 0.5, tokens_per_s: 100, p_ok: 0.99}
+  small: {input_per_mtok: 0.1, output_per_mtok: 0.4, ttft_s: 0.2, tokens_per_s: 200, p_ok: 0.98}
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    """Write ``text`` (dedented, leading newline dropped) to ``path``, making its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+class GitRepo:
+    """A throwaway repository with real commits."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.email", "dev@example.com")
+        self.git("config", "user.name", "Dev")
+        self.git("config", "commit.gpgsign", "false")
+
+    def git(self, *args: str) -> str:
+        proc = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True,
+                              check=True)
+        return proc.stdout
+
+    def write(self, name: str, text: str) -> Path:
+        return write(self.root / name, text)
+
+    def commit(self, message: str = "change") -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
