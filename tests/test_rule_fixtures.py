@@ -60,6 +60,12 @@ def test_fixture_names_a_rule_and_is_not_a_suppression(path: Path) -> None:
     assert directives == [] and problems == []
 
 
+@pytest.mark.parametrize("r", all_rules(), ids=lambda r: r.code)
+def test_every_rule_has_a_fixture(r) -> None:
+    assert any(rule_code_of(p) == [r.code] for p in FILES), \
+        f"{r.code}: add tests/fixtures/rules/{r.code}-{r.name}.yaml"
+
+
 def test_expectation_forms() -> None:
     text = ("a: 1  # expect: AL101\n"
             "# expect: AL201, AL202\n"
