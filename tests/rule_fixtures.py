@@ -25,11 +25,13 @@ from pathlib import Path
 from agentlint.lint.config import Config, resolve
 from agentlint.lint.engine import lint_workflow
 from agentlint.lint.registry import Finding
-from agentlint.spec.load import load_workflow
+from agentlint.spec.sources import load_any
 
 EXPECT = re.compile(r"(?:^|\s)#\s*expect(?:\+(?P<offset>\d+))?:\s*"
                     r"(?P<codes>AL\d{3}(?:\s*,\s*AL\d{3})*)\s*$")
 CODE_IN_NAME = re.compile(r"^(AL\d{3})-")
+#: a doc block whose first line is a comment ending in a file name is that file
+FILE_IN_COMMENT = re.compile(r"^#[^\n]*?\b([\w.-]+\.ya?ml)\s*$", re.M)
 
 
 def expectations(text: str) -> set[tuple[int, str]]:
@@ -58,8 +60,13 @@ def expectations(text: str) -> set[tuple[int, str]]:
 
 def findings_of(path: Path, text: str | None = None, display: str | None = None
                 ) -> list[Finding]:
-    """Every rule's findings on the spec (all rules selected, no configuration file)."""
-    wf = load_workflow(str(path), text=text, display=display)
+    """Every rule's findings on the spec (all rules selected, no configuration file).
+
+    The spec is read the way ``agentlint lint`` reads it: a native spec, or a
+    workflow in another format (a CrewAI ``tasks.yaml``, a promptflow flow).
+    """
+    wf = load_any(str(path), text=text, display=display)
+    assert wf is not None, f"{path.name}: not a workflow agentlint reads"
     return lint_workflow(wf, resolve(Config(select=["ALL"])))
 
 
@@ -78,9 +85,21 @@ def check_file(path: Path, tested: Iterable[str] = (), text: str | None = None) 
 
 
 def rule_code_of(path: Path) -> list[str]:
-    """The rule a fixture file is about, from its name (``AL201-....yaml``)."""
-    m = CODE_IN_NAME.match(path.name)
-    return [m.group(1)] if m else []
+    """The rule a fixture is about, from its name (``AL201-....yaml``), or the name of
+    its folder for a format read from fixed file names (``AL005-.../tasks.yaml``)."""
+    for name in (path.name, path.parent.name):
+        m = CODE_IN_NAME.match(name)
+        if m:
+            return [m.group(1)]
+    return []
+
+
+def doc_file_name(block: str) -> str:
+    """The file name a doc block is written to: ``example.yaml``, or the name its
+    first line gives (``# CrewAI tasks.yaml``) for a format read from fixed names."""
+    first = block.split("\n", 1)[0]
+    m = FILE_IN_COMMENT.match(first)
+    return m.group(1) if m else "example.yaml"
 
 
 def doc_blocks(doc: str, section: str) -> list[str]:

@@ -17,15 +17,57 @@ or this week's incident.
 Example
 -------
 ```yaml
+agentlint: 1
+name: company-research
+inputs:
+  company: {tokens: 50}
+steps:
+  - id: research_news
+    model: gpt-4o
+    prompt: "Research the news on {{ inputs.company }}"
+    output_tokens: 1500
+  - id: research_filings
+    model: gpt-4o
+    prompt: "Research the filings of {{ inputs.company }}"
+    output_tokens: 1500
+  - id: report
+    model: gpt-4o
+    prompt: "Report: {{ steps.research_news.output }} {{ steps.research_filings.output }}"
+    output_tokens: 1000
 budgets:
-  latency_s: 45        # the critical path takes 65 s
+  latency_s: 35                   # three calls one after another take 52 s
 ```
 
 Write instead
 -------------
 Change the workflow until it fits (``agentlint optimize FILE`` proposes
 the cheapest set of model, retry and grouping changes that meets every
-budget), or change the budget if the figure is really acceptable.
+budget), or change the budget if the figure is really acceptable. Here
+the two research steps run side by side:
+
+```yaml
+agentlint: 1
+name: company-research
+inputs:
+  company: {tokens: 50}
+steps:
+  - id: research_news
+    parallel: research
+    model: gpt-4o
+    prompt: "Research the news on {{ inputs.company }}"
+    output_tokens: 1500
+  - id: research_filings
+    parallel: research
+    model: gpt-4o
+    prompt: "Research the filings of {{ inputs.company }}"
+    output_tokens: 1500
+  - id: report
+    model: gpt-4o
+    prompt: "Report: {{ steps.research_news.output }} {{ steps.research_filings.output }}"
+    output_tokens: 1000
+budgets:
+  latency_s: 35
+```
 """
 
 from __future__ import annotations

@@ -14,15 +14,50 @@ cannot do its job, and retries fail the same way.
 Example
 -------
 ```yaml
+agentlint: 1
+name: site-digest
+inputs:
+  urls: {tokens: 400}
+tools:
+  fetch_page: {effect: read, untrusted: true}
+steps:
+  - id: fetch_all
+    kind: tool
+    tool: fetch_page
+    prompt: "{{ inputs.urls }}"
+    fan_out: {count: 40, max_concurrency: 8}
+    output_tokens: 4000
+    timeout_s: 30
   - id: summarise_all
-    model: gpt-4o                   # 128,000-token window
-    prompt: "{{ steps.fetch_all.output }}"   # fan_out 40 x 4,000 tokens
+    model: gpt-4o                 # 128,000-token window, 160,000 tokens in
+    prompt: "Summarise these pages: {{ steps.fetch_all.output }}"
 ```
 
 Write instead
 -------------
 Summarise in stages (map, then reduce), pass only the relevant part, or
-use a model with a larger window.
+use a model with a larger window. Here the fetch returns only each
+page's article text:
+
+```yaml
+agentlint: 1
+name: site-digest
+inputs:
+  urls: {tokens: 400}
+tools:
+  fetch_article: {effect: read, untrusted: true}   # the article text, no markup
+steps:
+  - id: fetch_all
+    kind: tool
+    tool: fetch_article
+    prompt: "{{ inputs.urls }}"
+    fan_out: {count: 40, max_concurrency: 8}
+    output_tokens: 2000
+    timeout_s: 30
+  - id: summarise_all             # 80,000 tokens in
+    model: gpt-4o
+    prompt: "Summarise these articles: {{ steps.fetch_all.output }}"
+```
 """
 
 from __future__ import annotations

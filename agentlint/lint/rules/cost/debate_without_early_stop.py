@@ -16,8 +16,25 @@ Each extra round re-reads the whole growing transcript.
 Example
 -------
 ```yaml
+agentlint: 1
+name: debate
+inputs:
+  motion: {tokens: 100}
+steps:
+  - id: argue_for
+    model: gpt-4o-mini
+    prompt: "Argue for the motion: {{ inputs.motion }}"
+  - id: argue_against
+    model: gpt-4o-mini
+    prompt: "Rebut: {{ steps.argue_for.output }}"
+  - id: judge_round
+    model: gpt-4o
+    prompt: |
+      Motion: {{ inputs.motion }}
+      For: {{ steps.argue_for.output }}
+      Against: {{ steps.argue_against.output }}
 loops:
-  - id: rounds
+  - id: rounds                    # four rounds on every run
     steps: [argue_for, argue_against, judge_round]
     max_iterations: 4
 ```
@@ -25,6 +42,24 @@ loops:
 Write instead
 -------------
 ```yaml
+agentlint: 1
+name: debate
+inputs:
+  motion: {tokens: 100}
+steps:
+  - id: argue_for
+    model: gpt-4o-mini
+    prompt: "Argue for the motion: {{ inputs.motion }}"
+  - id: argue_against
+    model: gpt-4o-mini
+    prompt: "Rebut: {{ steps.argue_for.output }}"
+  - id: judge_round
+    model: gpt-4o
+    prompt: |
+      Motion: {{ inputs.motion }}
+      For: {{ steps.argue_for.output }}
+      Against: {{ steps.argue_against.output }}
+      Start with SETTLED if one side has clearly won.
 loops:
   - id: rounds
     steps: [argue_for, argue_against, judge_round]

@@ -21,24 +21,56 @@ A premium orchestrator that reads 4,000 tokens of context and plans every
 round for six cheap workers: over half of each run's cost is planning.
 
 ```yaml
+agentlint: 1
+name: dependency-upgrade
+inputs:
+  request: {tokens: 300}
+  repo_map: {tokens: 4000}
+steps:
   - id: plan
     kind: orchestrator
-    model: claude-sonnet-4-5
-    prompt: "{{ inputs.request }} {{ inputs.repo_map }}"   # 4,300 tokens
+    model: claude-sonnet-4-5      # plans every round at premium prices
+    prompt: "{{ inputs.request }} {{ inputs.repo_map }}"
     output_tokens: 500
   - id: upgrade
     model: gpt-4.1-mini
     prompt: "{{ steps.plan.output }}"
     fan_out: {count: 6, max_concurrency: 3}
 loops:
-  - {id: rounds, steps: [plan, upgrade], max_iterations: 3}
+  - id: rounds
+    steps: [plan, upgrade]
+    max_iterations: 3
+    until: "{{ steps.plan.output }} contains DONE"
 ```
 
 Write instead
 -------------
 Plan with a cheaper model, plan once for all rounds and let later rounds
 read only what changed, let workers read the request directly instead
-of a plan that restates it, or fold the merge into the last worker.
+of a plan that restates it, or fold the merge into the last worker:
+
+```yaml
+agentlint: 1
+name: dependency-upgrade
+inputs:
+  request: {tokens: 300}
+  repo_map: {tokens: 4000}
+steps:
+  - id: plan                      # once, on a cheaper model
+    kind: orchestrator
+    model: gpt-4.1-mini
+    prompt: "{{ inputs.request }} {{ inputs.repo_map }}"
+    output_tokens: 500
+  - id: upgrade
+    model: gpt-4.1-mini
+    prompt: "{{ steps.plan.output }}"
+    fan_out: {count: 6, max_concurrency: 3}
+loops:
+  - id: rounds
+    steps: [upgrade]
+    max_iterations: 3
+    until: "{{ steps.upgrade.output }} contains DONE"
+```
 """
 
 from __future__ import annotations

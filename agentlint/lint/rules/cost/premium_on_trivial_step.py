@@ -20,19 +20,37 @@ fill does not get better on a bigger model; it only gets slower to start.
 Example
 -------
 ```yaml
+agentlint: 1
+name: multilingual-reply
+inputs:
+  email: {tokens: 1500}
+steps:
   - id: detect_language
-    model: gpt-4o
-    prompt: "{{ steps.clean.output }}"
+    model: gpt-4o                 # premium prices for a 4-token answer
+    prompt: "Which language is this e-mail in? {{ inputs.email }}"
     output_tokens: 4
+  - id: reply
+    model: gpt-4o
+    prompt: "Reply in {{ steps.detect_language.output }}: {{ inputs.email }}"
+    output_tokens: 400
 ```
 
 Write instead
 -------------
 ```yaml
+agentlint: 1
+name: multilingual-reply
+inputs:
+  email: {tokens: 1500}
+steps:
   - id: detect_language
     model: gpt-4o-mini
-    prompt: "{{ steps.clean.output }}"
+    prompt: "Which language is this e-mail in? {{ inputs.email }}"
     output_tokens: 4
+  - id: reply
+    model: gpt-4o
+    prompt: "Reply in {{ steps.detect_language.output }}: {{ inputs.email }}"
+    output_tokens: 400
 ```
 Or list both in ``candidates`` and let ``agentlint optimize`` choose.
 """

@@ -22,12 +22,29 @@ paragraph, a classifier needs the first page).
 Example
 -------
 ```yaml
+agentlint: 1
+name: contract-intake
+inputs:
+  contract: {tokens: 4000}
+steps:
+  - id: clean
+    model: gpt-4o-mini
+    prompt: "Fix the OCR errors: {{ inputs.contract }}"
+    output_tokens: 3800           # read in full by the three steps below
   - id: classify
-    prompt: "{{ steps.clean.output }}"       # 3,800 tokens
+    model: gpt-4o-mini
+    prompt: "Contract type? {{ steps.clean.output }}"
+    output_tokens: 10
   - id: extract_parties
-    prompt: "{{ steps.clean.output }}"
+    model: gpt-4o-mini
+    prompt: "List the parties: {{ steps.clean.output }}"
+    output_tokens: 100
   - id: extract_terms
-    prompt: "{{ steps.clean.output }}"
+    model: gpt-4o-mini
+    prompt: |
+      Type: {{ steps.classify.output }}. Parties: {{ steps.extract_parties.output }}.
+      List the payment terms: {{ steps.clean.output }}
+    output_tokens: 300
 ```
 
 Write instead
@@ -35,7 +52,25 @@ Write instead
 Give each step only what it needs (the first page, an extract, a
 summary), merge the readers into one call that returns all fields, or
 run them on one model with the shared text first in the prompt so the
-prefix cache serves it.
+prefix cache serves it:
+
+```yaml
+agentlint: 1
+name: contract-intake
+inputs:
+  contract: {tokens: 4000}
+steps:
+  - id: clean
+    model: gpt-4o-mini
+    prompt: "Fix the OCR errors: {{ inputs.contract }}"
+    output_tokens: 3800
+  - id: extract                   # one call returns every field
+    model: gpt-4o-mini
+    prompt: |
+      Reply with JSON {"type": ..., "parties": [...], "payment_terms": [...]}.
+      {{ steps.clean.output }}
+    output_tokens: 400
+```
 """
 
 from __future__ import annotations

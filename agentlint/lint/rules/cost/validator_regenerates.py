@@ -15,17 +15,37 @@ with two answers and no reason to prefer either.
 Example
 -------
 ```yaml
+agentlint: 1
+name: checked-answer
+inputs:
+  question: {tokens: 300}
+steps:
+  - id: answer
+    model: gpt-4o
+    prompt: "{{ inputs.question }}"
+    output_tokens: 700
   - id: check
     kind: validator
+    model: gpt-4o-mini
     prompt: "Improve this answer: {{ steps.answer.output }}"
-    output_tokens: 600               # answer writes 700
+    output_tokens: 600            # a second answer, not a verdict
 ```
 
 Write instead
 -------------
 ```yaml
+agentlint: 1
+name: checked-answer
+inputs:
+  question: {tokens: 300}
+steps:
+  - id: answer
+    model: gpt-4o
+    prompt: "{{ inputs.question }}"
+    output_tokens: 700
   - id: check
     kind: validator
+    model: gpt-4o-mini
     system: Answer PASS, or FAIL and the unsupported claims. Do not rewrite.
     prompt: "{{ steps.answer.output }}"
     output_tokens: 60

@@ -16,14 +16,23 @@ shows only in production.
 
 Example
 -------
+Nine model calls, each waiting for the one before it:
+
 ```yaml
-steps:                   # ... nine more model steps, each reading the last
-  - id: detect_language
-    prompt: "{{ steps.clean.output }}"
-  - id: classify
-    prompt: "{{ steps.detect_language.output }} {{ steps.clean.output }}"
-  - id: extract_parties
-    prompt: "{{ steps.classify.output }} {{ steps.clean.output }}"
+agentlint: 1
+name: contract-intake
+inputs:
+  contract: {tokens: 4000}
+steps:
+  - {id: clean, model: gpt-4o-mini, prompt: "Clean up: {{ inputs.contract }}"}
+  - {id: detect_language, model: gpt-4o-mini, prompt: "{{ steps.clean.output }}"}
+  - {id: classify, model: gpt-4o-mini, prompt: "{{ steps.detect_language.output }}"}
+  - {id: extract_parties, model: gpt-4o-mini, prompt: "{{ steps.classify.output }}"}
+  - {id: extract_terms, model: gpt-4o-mini, prompt: "{{ steps.extract_parties.output }}"}
+  - {id: extract_dates, model: gpt-4o-mini, prompt: "{{ steps.extract_terms.output }}"}
+  - {id: assess_risk, model: gpt-4o-mini, prompt: "{{ steps.extract_dates.output }}"}
+  - {id: summarise, model: gpt-4o-mini, prompt: "{{ steps.assess_risk.output }}"}
+  - {id: route, model: gpt-4o-mini, prompt: "{{ steps.summarise.output }}"}
 ```
 
 Write instead
@@ -32,12 +41,23 @@ Merge adjacent steps that one prompt can do, and move steps that only
 need the original input off the chain so they run in parallel:
 
 ```yaml
+agentlint: 1
+name: contract-intake
+inputs:
+  contract: {tokens: 4000}
 steps:
-  - id: triage                   # language and type in one call
+  - {id: clean, model: gpt-4o-mini, prompt: "Clean up: {{ inputs.contract }}"}
+  - id: triage                    # language and type in one call
+    model: gpt-4o-mini
     prompt: |
       Reply with JSON {"language": ..., "type": ...}.
       {{ steps.clean.output }}
     output_tokens: 20
+  - id: extract                   # parties, terms and dates in one call
+    model: gpt-4o-mini
+    prompt: "{{ steps.triage.output }} {{ steps.clean.output }}"
+  - {id: assess_risk, model: gpt-4o-mini, prompt: "{{ steps.extract.output }}"}
+  - {id: summarise, model: gpt-4o-mini, prompt: "{{ steps.assess_risk.output }}"}
 ```
 Give the cheap steps fast models.
 """

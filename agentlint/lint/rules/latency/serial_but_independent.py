@@ -26,22 +26,51 @@ would do. In multi-agent workflows this is the most common reason a
 Example
 -------
 ```yaml
+agentlint: 1
+name: company-research
+inputs:
+  company: {tokens: 50}
+steps:
+  - id: plan
+    model: gpt-4o-mini
+    prompt: "Plan research on {{ inputs.company }}"
   - id: research_news
-    parallel: sources
-    prompt: "{{ steps.plan.output }}"
+    model: gpt-4o
+    prompt: "Research the news: {{ steps.plan.output }}"
+    output_tokens: 800
   - id: research_filings          # reads only the plan, waits anyway
-    prompt: "{{ steps.plan.output }}"
+    model: gpt-4o
+    prompt: "Research the filings: {{ steps.plan.output }}"
+    output_tokens: 800
+  - id: report
+    model: gpt-4o
+    prompt: "Report: {{ steps.research_news.output }} {{ steps.research_filings.output }}"
 ```
 
 Write instead
 -------------
 ```yaml
+agentlint: 1
+name: company-research
+inputs:
+  company: {tokens: 50}
+steps:
+  - id: plan
+    model: gpt-4o-mini
+    prompt: "Plan research on {{ inputs.company }}"
   - id: research_news
     parallel: sources
-    prompt: "{{ steps.plan.output }}"
+    model: gpt-4o
+    prompt: "Research the news: {{ steps.plan.output }}"
+    output_tokens: 800
   - id: research_filings
     parallel: sources
-    prompt: "{{ steps.plan.output }}"
+    model: gpt-4o
+    prompt: "Research the filings: {{ steps.plan.output }}"
+    output_tokens: 800
+  - id: report
+    model: gpt-4o
+    prompt: "Report: {{ steps.research_news.output }} {{ steps.research_filings.output }}"
 ```
 or ``execution: dag``, where steps wait only for what they read.
 """

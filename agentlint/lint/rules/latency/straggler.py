@@ -16,21 +16,52 @@ member alone.
 Example
 -------
 ```yaml
+agentlint: 1
+name: two-summaries
+inputs:
+  report: {tokens: 3000}
+steps:
   - id: summary_short
     parallel: drafts
     model: gpt-4o-mini
+    prompt: "Summarise in one paragraph: {{ inputs.report }}"
     output_tokens: 100
   - id: summary_long
-    parallel: drafts
+    parallel: drafts              # the group waits for this one
     model: o3
+    prompt: "Summarise section by section: {{ inputs.report }}"
     output_tokens: 3000
+  - id: publish
+    model: gpt-4o-mini
+    prompt: "{{ steps.summary_short.output }} {{ steps.summary_long.output }}"
 ```
 
 Write instead
 -------------
 Give the straggler a faster model or a smaller output, split its work
 across the group, or take it out of the group and list it where its
-output is first needed.
+output is first needed:
+
+```yaml
+agentlint: 1
+name: two-summaries
+inputs:
+  report: {tokens: 3000}
+steps:
+  - id: summary_short
+    parallel: drafts
+    model: gpt-4o-mini
+    prompt: "Summarise in one paragraph: {{ inputs.report }}"
+    output_tokens: 100
+  - id: summary_long
+    parallel: drafts
+    model: gpt-4o-mini
+    prompt: "Summarise in one page: {{ inputs.report }}"
+    output_tokens: 300
+  - id: publish
+    model: gpt-4o-mini
+    prompt: "{{ steps.summary_short.output }} {{ steps.summary_long.output }}"
+```
 """
 
 from __future__ import annotations

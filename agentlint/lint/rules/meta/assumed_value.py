@@ -15,14 +15,35 @@ measure first.
 
 Example
 -------
-A CrewAI task without ``expected_output`` length: agentlint assumes the
-default output size and says so.
+A CrewAI task says nothing of the model, the size of ``{topic}`` or the
+length of its output: agentlint assumes each and says so.
+
+```yaml
+# CrewAI tasks.yaml
+research_notes:
+  description: Collect notes on {topic}, with sources.
+  expected_output: A list of notes.
+```
 
 Write instead
 -------------
-State the value in the source (where the format allows it), or convert
-the workflow to an agentlint spec and give the figure there. When the
-assumption is fine, ignore the rule: ``ignore = ["assumed-value"]``.
+State the value in the source (where the format allows it), give it in
+``agentlint.profile.yaml`` beside the source (see docs/profile.md), or
+convert the workflow to an agentlint spec and give the figure there.
+When the assumption is fine, ignore the rule:
+``ignore = ["assumed-value"]``.
+
+```yaml
+agentlint: 1
+name: research
+inputs:
+  topic: {tokens: 20}
+steps:
+  - id: research_notes
+    model: gpt-4o-mini
+    prompt: "Collect notes on {{ inputs.topic }}, with sources."
+    output_tokens: 600
+```
 """
 
 from __future__ import annotations

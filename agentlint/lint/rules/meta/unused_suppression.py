@@ -15,12 +15,18 @@ looking as if it did.
 Example
 -------
 ```yaml
+agentlint: 1
+name: ticket-triage
+inputs:
+  ticket: {tokens: 800}
 steps:
   - id: classify
-    model: small     # agentlint: disable=premium-on-trivial-step
+    model: gpt-4o-mini   # agentlint: disable=premium-on-trivial-step
+    prompt: "Billing, tech or account? {{ inputs.ticket }}"
+    output_tokens: 5
 ```
-``small`` is no premium model, so nothing is reported on that line and
-the comment is reported instead.
+``gpt-4o-mini`` is no premium model, so nothing is reported on that line
+and the comment is reported instead.
 
 Write instead
 -------------
@@ -28,6 +34,18 @@ Delete the comment, or move it to the line the finding is reported on
 (``agentlint lint`` prints ``file:line:col``). A comment alone on a line
 covers the YAML node that starts on the next line; ``disable-file``
 covers the whole file.
+
+```yaml
+agentlint: 1
+name: ticket-triage
+inputs:
+  ticket: {tokens: 800}
+steps:
+  - id: classify
+    model: gpt-4o-mini
+    prompt: "Billing, tech or account? {{ inputs.ticket }}"
+    output_tokens: 5
+```
 
 The engine runs this rule after all others, when it knows which comments
 were used; it is reported only for rules that ran.

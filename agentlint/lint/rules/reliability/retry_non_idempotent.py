@@ -17,6 +17,10 @@ testing and common enough to happen every week in production.
 Example
 -------
 ```yaml
+agentlint: 1
+name: dependency-upgrade
+inputs:
+  request: {tokens: 300}
 tools:
   apply_patch: {effect: write}
 agents:
@@ -24,14 +28,31 @@ agents:
 steps:
   - id: upgrade
     agent: upgrader
-    retries: 1
+    prompt: "{{ inputs.request }}"
+    retries: 1                    # a second attempt may patch twice
 ```
 
 Write instead
 -------------
 Make the tool idempotent (an idempotency key, an upsert, apply against a
 clean checkout) and declare it ``idempotent: true``, or drop the retries
-and let the step fail.
+and let the step fail:
+
+```yaml
+agentlint: 1
+name: dependency-upgrade
+inputs:
+  request: {tokens: 300}
+tools:
+  apply_patch: {effect: write, idempotent: true}   # applies to a clean checkout
+agents:
+  upgrader: {model: gpt-4.1-mini, tools: [apply_patch]}
+steps:
+  - id: upgrade
+    agent: upgrader
+    prompt: "{{ inputs.request }}"
+    retries: 1
+```
 """
 
 from __future__ import annotations

@@ -17,8 +17,15 @@ repeating it.
 Example
 -------
 ```yaml
+agentlint: 1
+name: crm-lookup
+inputs:
+  question: {tokens: 200}
+steps:
   - id: lookup
-    system: "Use the CRM API with key sk-live-4f9a..."
+    model: gpt-4o-mini
+    system: "Use the CRM API with key sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a"
+    prompt: "{{ inputs.question }}"
 ```
 
 Write instead
@@ -26,6 +33,22 @@ Write instead
 Keep credentials in the tool's configuration or the runtime's secret
 store; the model never needs to see them. Rotate any key that was
 committed.
+
+```yaml
+agentlint: 1
+name: crm-lookup
+inputs:
+  question: {tokens: 200}
+tools:
+  crm_lookup: {effect: read}      # the tool holds the key, not the prompt
+agents:
+  support: {model: gpt-4o-mini, tools: [crm_lookup]}
+steps:
+  - id: lookup
+    agent: support
+    system: "Look the customer up with crm_lookup."
+    prompt: "{{ inputs.question }}"
+```
 """
 
 from __future__ import annotations

@@ -17,11 +17,19 @@ an agent holding ``send_email`` for the workflow to do it.
 Example
 -------
 ```yaml
+agentlint: 1
+name: research-assistant
+inputs:
+  request: {tokens: 200}
 tools:
   web_search: {untrusted: true}
   send_email: {effect: send}
 agents:
   assistant: {model: gpt-4o, tools: [web_search, send_email]}
+steps:
+  - id: assist                    # reads web pages, can send e-mail
+    agent: assistant
+    prompt: "{{ inputs.request }}"
 ```
 
 Write instead
@@ -29,7 +37,34 @@ Write instead
 Split the work: one agent reads untrusted text with read-only tools and
 produces a structured result; a second agent (or a tool step) with the
 write or send tool acts on the validated fields only, or after a
-``human`` approval step.
+``human`` approval step:
+
+```yaml
+agentlint: 1
+name: research-assistant
+inputs:
+  request: {tokens: 200}
+tools:
+  web_search: {untrusted: true}
+  send_email: {effect: send}
+agents:
+  researcher: {model: gpt-4o, tools: [web_search]}
+steps:
+  - id: research
+    agent: researcher
+    prompt: "{{ inputs.request }}"
+  - id: draft_email
+    model: gpt-4o-mini
+    prompt: "Draft a short e-mail with these findings: {{ steps.research.output }}"
+  - id: approve
+    kind: human
+    context: [draft_email]
+  - id: send
+    kind: tool
+    tool: send_email
+    context: [draft_email]
+    timeout_s: 10
+```
 """
 
 from __future__ import annotations

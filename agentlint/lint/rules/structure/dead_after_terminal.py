@@ -17,20 +17,47 @@ wrong and the workflow stops too early, or the steps are leftovers.
 Example
 -------
 ```yaml
+agentlint: 1
+name: answer-and-log
+inputs:
+  question: {tokens: 300}
+tools:
+  write_log: {effect: write, idempotent: true}
 steps:
   - id: answer
     model: gpt-4o-mini
+    prompt: "{{ inputs.question }}"
     terminal: true
   - id: log_answer               # never runs
     kind: tool
     tool: write_log
+    context: [answer]
+    timeout_s: 10
 ```
 
 Write instead
 -------------
 Remove ``terminal: true`` from a step that is not really the end, or
 delete the steps after it, or put the early exit on a router branch so
-the other branches continue.
+the other branches continue:
+
+```yaml
+agentlint: 1
+name: answer-and-log
+inputs:
+  question: {tokens: 300}
+tools:
+  write_log: {effect: write, idempotent: true}
+steps:
+  - id: answer
+    model: gpt-4o-mini
+    prompt: "{{ inputs.question }}"
+  - id: log_answer
+    kind: tool
+    tool: write_log
+    context: [answer]
+    timeout_s: 10
+```
 """
 
 from __future__ import annotations

@@ -16,9 +16,15 @@ Example
 -------
 ```yaml
 # CrewAI tasks.yaml
-write_report:
-  description: Write the report from the research notes.
-  agent: writer
+research_notes:
+  description: Collect notes on {topic}, with sources.
+  expected_output: A list of notes.
+outline:
+  description: Outline an article on {topic}.
+  expected_output: A bullet-point outline.
+write_report:                     # gets the notes and the outline
+  description: Write the report from the notes, following the outline.
+  expected_output: A one-page report.
 ```
 
 Write instead
@@ -26,10 +32,18 @@ Write instead
 Name the tasks whose output the step needs:
 
 ```yaml
+# CrewAI tasks.yaml
+research_notes:
+  description: Collect notes on {topic}, with sources.
+  expected_output: A list of notes.
+outline:
+  description: Outline an article on {topic}.
+  expected_output: A bullet-point outline.
+  context: []
 write_report:
-  description: Write the report from the research notes.
-  agent: writer
-  context: [research_notes]
+  description: Write the report from the notes, following the outline.
+  expected_output: A one-page report.
+  context: [research_notes, outline]
 ```
 """
 

@@ -14,13 +14,19 @@ do start the group together give the reader an empty or stale input.
 Example
 -------
 ```yaml
+agentlint: 1
+name: draft-and-polish
+inputs:
+  brief: {tokens: 600}
+steps:
   - id: draft
     parallel: work
     model: gpt-4o
+    prompt: "Draft a reply to: {{ inputs.brief }}"
   - id: polish
-    parallel: work
+    parallel: work                # waits for draft anyway
     model: gpt-4o-mini
-    prompt: "{{ steps.draft.output }}"
+    prompt: "Polish: {{ steps.draft.output }}"
 ```
 
 Write instead
@@ -29,11 +35,17 @@ Take the dependent step out of the group (list it after the group
 without the label), or drop the reference if it is not needed:
 
 ```yaml
+agentlint: 1
+name: draft-and-polish
+inputs:
+  brief: {tokens: 600}
+steps:
   - id: draft
     model: gpt-4o
+    prompt: "Draft a reply to: {{ inputs.brief }}"
   - id: polish
     model: gpt-4o-mini
-    prompt: "{{ steps.draft.output }}"
+    prompt: "Polish: {{ steps.draft.output }}"
 ```
 """
 

@@ -24,12 +24,23 @@ input is what the worker needs to do its job.
 Example
 -------
 ```yaml
+agentlint: 1
+name: support-triage
+inputs:
+  ticket: {tokens: 1200}
+steps:
   - id: classify
     kind: router
-    prompt: "{{ inputs.ticket }}"
+    model: gpt-4o-mini
+    prompt: "Classify and summarise: {{ inputs.ticket }}"
+    output_tokens: 80
     routes: [billing, account]
+  - id: billing
+    model: gpt-4o-mini
+    prompt: "Resolve the billing request: {{ inputs.ticket }}"
   - id: account
-    prompt: |
+    model: gpt-4o-mini
+    prompt: |                     # sees only the router's summary
       Case summary: {{ steps.classify.output }}
       Resolve the request described above.
 ```
@@ -39,7 +50,22 @@ Write instead
 Give the worker the original input, with the router's output as a label:
 
 ```yaml
+agentlint: 1
+name: support-triage
+inputs:
+  ticket: {tokens: 1200}
+steps:
+  - id: classify
+    kind: router
+    model: gpt-4o-mini
+    prompt: "Classify and summarise: {{ inputs.ticket }}"
+    output_tokens: 80
+    routes: [billing, account]
+  - id: billing
+    model: gpt-4o-mini
+    prompt: "Resolve the billing request: {{ inputs.ticket }}"
   - id: account
+    model: gpt-4o-mini
     prompt: |
       Triage: {{ steps.classify.output }}
       Ticket (verbatim): {{ inputs.ticket }}

@@ -15,10 +15,29 @@ share, and then every cost and latency figure is wrong for that branch.
 Example
 -------
 ```yaml
-routes:
-  - {step: billing, share: 0.7}
-  - {step: tech, share: 0.3}
-  - account                      # gets what is left: 0
+agentlint: 1
+name: support-triage
+inputs:
+  ticket: {tokens: 800}
+steps:
+  - id: classify
+    kind: router
+    model: gpt-4o-mini
+    prompt: "Classify as billing, tech or account: {{ inputs.ticket }}"
+    output_tokens: 5
+    routes:
+      - {step: billing, share: 0.7}
+      - {step: tech, share: 0.3}
+      - account                  # gets what is left: 0
+  - id: billing
+    model: gpt-4o-mini
+    prompt: "Answer the billing question: {{ inputs.ticket }}"
+  - id: tech
+    model: gpt-4o-mini
+    prompt: "Answer the technical question: {{ inputs.ticket }}"
+  - id: account
+    model: gpt-4o-mini
+    prompt: "Answer the account question: {{ inputs.ticket }}"
 ```
 
 Write instead
@@ -27,10 +46,29 @@ Give every live route a share (they must add up to 1), and delete the
 steps of a branch that is really gone:
 
 ```yaml
-routes:
-  - {step: billing, share: 0.6}
-  - {step: tech, share: 0.3}
-  - {step: account, share: 0.1}
+agentlint: 1
+name: support-triage
+inputs:
+  ticket: {tokens: 800}
+steps:
+  - id: classify
+    kind: router
+    model: gpt-4o-mini
+    prompt: "Classify as billing, tech or account: {{ inputs.ticket }}"
+    output_tokens: 5
+    routes:
+      - {step: billing, share: 0.6}
+      - {step: tech, share: 0.3}
+      - {step: account, share: 0.1}
+  - id: billing
+    model: gpt-4o-mini
+    prompt: "Answer the billing question: {{ inputs.ticket }}"
+  - id: tech
+    model: gpt-4o-mini
+    prompt: "Answer the technical question: {{ inputs.ticket }}"
+  - id: account
+    model: gpt-4o-mini
+    prompt: "Answer the account question: {{ inputs.ticket }}"
 ```
 """
 

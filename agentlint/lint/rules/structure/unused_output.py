@@ -20,13 +20,17 @@ which case the step that should use it works without it.
 Example
 -------
 ```yaml
+agentlint: 1
+name: support-reply
+inputs:
+  ticket: {tokens: 1500}
 steps:
   - id: summarise
     model: gpt-4o-mini
-    prompt: "{{ inputs.ticket }}"
+    prompt: "Summarise this ticket: {{ inputs.ticket }}"
   - id: answer
     model: gpt-4o
-    prompt: "{{ inputs.ticket }}"      # never reads the summary
+    prompt: "Answer this ticket: {{ inputs.ticket }}"   # never reads the summary
 ```
 
 Write instead
@@ -34,6 +38,14 @@ Write instead
 Delete the step, or read its output where it was meant to be used:
 
 ```yaml
+agentlint: 1
+name: support-reply
+inputs:
+  ticket: {tokens: 1500}
+steps:
+  - id: summarise
+    model: gpt-4o-mini
+    prompt: "Summarise this ticket: {{ inputs.ticket }}"
   - id: answer
     model: gpt-4o
     prompt: |
