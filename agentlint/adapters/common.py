@@ -24,6 +24,7 @@ from typing import Any
 
 from agentlint.errors import SpecError
 from agentlint.spec import catalog
+from agentlint.spec.deps import topological_order
 from agentlint.spec.limits import FOREIGN, LIMITS, is_number, problem
 from agentlint.spec.load import DEFAULT_OUTPUT_TOKENS, MAX_PROMPT_FILE_BYTES, build
 from agentlint.spec.model import MODEL_KINDS, Workflow
@@ -638,30 +639,14 @@ def topo_order(ids: list[str], preds: dict[str, list[str]]) -> list[str]:
     A cycle is not an error here: the native loader reports it with the
     positions of the references that close it.
     """
-    import heapq
-
     index = {v: i for i, v in enumerate(ids)}
-    succs: dict[str, list[str]] = {v: [] for v in ids}
-    indeg = dict.fromkeys(ids, 0)
-    for v in ids:
-        for p in dict.fromkeys(preds.get(v, ())):
-            if p in index and p != v:
-                succs[p].append(v)
-                indeg[v] += 1
-    heap = [index[v] for v in ids if indeg[v] == 0]
-    heapq.heapify(heap)
-    out: list[str] = []
-    while heap:
-        v = ids[heapq.heappop(heap)]
-        out.append(v)
-        for w in succs[v]:
-            indeg[w] -= 1
-            if indeg[w] == 0:
-                heapq.heappush(heap, index[w])
-    if len(out) < len(ids):  # a cycle: the rest as listed
-        done = set(out)
-        out.extend(v for v in ids if v not in done)
-    return out
+    preds_of = [[index[p] for p in dict.fromkeys(preds.get(v, ())) if p in index and p != v]
+                for v in ids]
+    order = topological_order(preds_of)
+    if len(order) < len(ids):  # a cycle: the rest as listed
+        done = set(order)
+        order.extend(i for i in range(len(ids)) if i not in done)
+    return [ids[i] for i in order]
 
 
 # -- Jinja templates ----------------------------------------------------------------------
