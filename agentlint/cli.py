@@ -82,7 +82,7 @@ def _color(flag: bool | None) -> bool:
 def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
     """Workflows named on the command line (files, or folders searched for specs)."""
     from agentlint.paths import as_named, discover
-    from agentlint.spec.sources import load_any
+    from agentlint.sources import load_any
 
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
@@ -477,7 +477,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
             raise UsageError(f"--write and --diff edit agentlint specs and {file} is a "
                              f"{wf.format} file; run 'agentlint convert {file} -o FILE' "
                              "and optimize FILE")
-        from agentlint.adapters.convert import as_native
+        from agentlint.convert import as_native
 
         wf = as_native(wf)
     result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
@@ -527,7 +527,7 @@ def convert(file: str, output: str | None, input_format: str) -> None:
     The spec estimates to the same figures as FILE; its header lists what had to be
     assumed, for you to replace with real figures.
     """
-    from agentlint.adapters.convert import convert_file
+    from agentlint.convert import convert_file
 
     text = convert_file(file, input_format)
     if output is None:

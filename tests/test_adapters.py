@@ -13,7 +13,7 @@ import pytest
 
 from agentlint import adapters
 from agentlint.cli import main
-from agentlint.spec.sources import load_any
+from agentlint.sources import load_any
 from tests.conftest import FIXTURES, run_process
 
 FORMATS = FIXTURES / "formats"
@@ -379,7 +379,7 @@ def test_profile_candidates_let_the_optimizer_route_models(flow_dir: Path) -> No
     assert wf.step("classify").candidates == ["my-gpt-deployment", "gpt-4o-mini"]
     assert wf.step("route").model is None and wf.step("route").candidates is None
     pytest.importorskip("agentlint.optimizer.run")
-    from agentlint.adapters.convert import as_native
+    from agentlint.convert import as_native
     from agentlint.graph.estimate import estimate
     from agentlint.optimizer.run import optimize
 

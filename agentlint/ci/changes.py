@@ -9,7 +9,7 @@ changed files' names among the repository's YAML files, kept only when the
 YAML names the changed file by its path relative to the YAML's folder.
 
 The result lists candidates: whether a YAML file is a workflow at all is
-decided by loading it (``agentlint.spec.sources.load_any``), as ``lint`` does.
+decided by loading it (``agentlint.sources.load_any``), as ``lint`` does.
 """
 
 from __future__ import annotations
