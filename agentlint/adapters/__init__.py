@@ -8,7 +8,7 @@ in ``ADAPTERS``; detection asks them in order.
 The built-in adapters (promptflow, CrewAI, Dify, Google ADK) are registered
 on first use. Every one of them builds a native format-v1 document with
 positions in the original files and loads it with the native loader (see
-``agentlint.adapters.common``); docs/formats.md says what each reads.
+``agentlint.adapters.lower``); docs/formats.md says what each reads.
 """
 
 from __future__ import annotations
