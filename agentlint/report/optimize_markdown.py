@@ -103,7 +103,7 @@ def _suggestions(result: Any) -> list[str]:
     rw = result.proposal.rewrite
     changes = result.changes
     out: list[str] = []
-    for hunk in rw.draft.hunks():
+    for hunk in rw.edits.hunks():
         about = [c.message for c in changes if hunk.start <= c.line <= hunk.end]
         span = f"line {hunk.start}" if hunk.start == hunk.end else \
             f"lines {hunk.start}-{hunk.end}"
