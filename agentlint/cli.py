@@ -349,7 +349,7 @@ def _registry() -> Any:
     obj = click.get_current_context().find_root().obj
     if isinstance(obj, dict) and obj.get("registry") is not None:
         return obj["registry"]
-    from agentlint.lint.registry import default_registry
+    from agentlint.lint.rules import default_registry
 
     return default_registry()
 

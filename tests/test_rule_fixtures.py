@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from agentlint.lint import suppressions as sup
-from agentlint.lint.registry import all_rules
+from agentlint.lint.rules import all_rules
 from tests.conftest import FIXTURES
 from tests.rule_fixtures import check_file, doc_blocks, expectations, findings_of, rule_code_of
 

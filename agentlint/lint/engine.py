@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from agentlint.errors import SpecError
 from agentlint.lint import suppressions as sup
 from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings, resolve
-from agentlint.lint.registry import Context, Finding, Registry, Rule, default_registry
+from agentlint.lint.registry import Context, Finding, Registry, Rule
+from agentlint.lint.rules import default_registry
 from agentlint.paths import as_named, discover
 from agentlint.sources import load_any
 from agentlint.spec.yamlload import decode
