@@ -3,6 +3,10 @@
 Exit codes (contract): 0 clean, 1 findings at error level or a budget
 exceeded, 2 agentlint could not do its job. Nothing here computes anything;
 each command is a few lines over the package's modules.
+
+The package's modules are imported inside the commands, not here: for start-up
+speed, so a command loads only what it uses (``lint`` never the optimizer, and
+no command the report formats it does not print).
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ def _registered() -> list[Adapter]:
     global _BUILTIN_LOADED
     if not _BUILTIN_LOADED:
         _BUILTIN_LOADED = True
+        # Imported on first use, for start-up speed: a native spec never loads an adapter.
         from agentlint.adapters.adk import AdkAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
         from agentlint.adapters.dify import DifyAdapter

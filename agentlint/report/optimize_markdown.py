@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentlint.optimizer.plan import kept_groups, labels
 from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
     delta_rows,
@@ -129,8 +130,6 @@ def _label(text: str) -> str:
 def mermaid(result: Any) -> list[str]:
     """A flowchart of the proposed plan: groups as subgraphs, cut steps dashed."""
     p = result.problem
-    from agentlint.optimizer.plan import kept_groups, labels
-
     plan = result.proposal.plan
     wf = p.wf
     labs = labels(p, plan)
