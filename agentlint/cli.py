@@ -3,6 +3,10 @@
 Exit codes (contract): 0 clean, 1 findings at error level or a budget
 exceeded, 2 agentlint could not do its job. Nothing here computes anything;
 each command is a few lines over the package's modules.
+
+The package's modules are imported inside the commands, not here: for start-up
+speed, so a command loads only what it uses (``lint`` never the optimizer, and
+no command the report formats it does not print).
 """
 
 from __future__ import annotations
@@ -82,7 +86,7 @@ def _color(flag: bool | None) -> bool:
 def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
     """Workflows named on the command line (files, or folders searched for specs)."""
     from agentlint.paths import as_named, discover
-    from agentlint.spec.sources import load_any
+    from agentlint.sources import load_any
 
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
@@ -349,7 +353,7 @@ def _registry() -> Any:
     obj = click.get_current_context().find_root().obj
     if isinstance(obj, dict) and obj.get("registry") is not None:
         return obj["registry"]
-    from agentlint.lint.registry import default_registry
+    from agentlint.lint.rules import default_registry
 
     return default_registry()
 
@@ -477,7 +481,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
             raise UsageError(f"--write and --diff edit agentlint specs and {file} is a "
                              f"{wf.format} file; run 'agentlint convert {file} -o FILE' "
                              "and optimize FILE")
-        from agentlint.adapters.convert import as_native
+        from agentlint.convert import as_native
 
         wf = as_native(wf)
     result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
@@ -527,7 +531,7 @@ def convert(file: str, output: str | None, input_format: str) -> None:
     The spec estimates to the same figures as FILE; its header lists what had to be
     assumed, for you to replace with real figures.
     """
-    from agentlint.adapters.convert import convert_file
+    from agentlint.convert import convert_file
 
     text = convert_file(file, input_format)
     if output is None:

@@ -23,9 +23,8 @@ from agentlint.lint.registry import (  # noqa: E402
     FAMILY_TITLE,
     Context,
     Rule,
-    all_rules,
-    find_rule,
 )
+from agentlint.lint.rules import all_rules, find_rule  # noqa: E402
 from agentlint.spec.load import load_workflow  # noqa: E402
 
 DOC = ROOT / "docs" / "rules.md"

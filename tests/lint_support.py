@@ -14,7 +14,8 @@ from typing import Any
 
 from agentlint.lint.config import Config, ConfigFinder, Overrides, Settings, resolve
 from agentlint.lint.engine import LintResult, lint_paths
-from agentlint.lint.registry import Context, Registry, Rule, default_registry
+from agentlint.lint.registry import Context, Registry, Rule
+from agentlint.lint.rules import default_registry
 
 #: a small, valid spec with two steps (step ids on lines 6 and 9)
 SPEC = """\

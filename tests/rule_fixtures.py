@@ -25,7 +25,7 @@ from pathlib import Path
 from agentlint.lint.config import Config, resolve
 from agentlint.lint.engine import lint_workflow
 from agentlint.lint.registry import Finding
-from agentlint.spec.sources import load_any
+from agentlint.sources import load_any
 
 EXPECT = re.compile(r"(?:^|\s)#\s*expect(?:\+(?P<offset>\d+))?:\s*"
                     r"(?P<codes>AL\d{3}(?:\s*,\s*AL\d{3})*)\s*$")

@@ -6,7 +6,8 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from agentlint.lint.registry import Context, Finding, find_rule
+from agentlint.lint.registry import Context, Finding
+from agentlint.lint.rules import find_rule
 from agentlint.spec.load import load_workflow
 
 

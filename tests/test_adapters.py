@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from agentlint import adapters
-from agentlint.spec.sources import load_any
+from agentlint.sources import load_any
 from tests.conftest import FIXTURES, run_process
 
 FORMATS = FIXTURES / "formats"
@@ -375,7 +375,7 @@ def test_profile_candidates_let_the_optimizer_route_models(flow_dir: Path) -> No
     assert wf is not None
     assert wf.step("classify").candidates == ["my-gpt-deployment", "gpt-4o-mini"]
     assert wf.step("route").model is None and wf.step("route").candidates is None
-    from agentlint.adapters.convert import as_native
+    from agentlint.convert import as_native
     from agentlint.graph.estimate import estimate
     from agentlint.optimizer.run import optimize
 

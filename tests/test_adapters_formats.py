@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 
 from agentlint.graph.build import Graph, build_graph
+from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
-from agentlint.spec.sources import load_any
 from tests.test_adapters import ADK, CREWAI, DIFY, PROMPTFLOW
 
 

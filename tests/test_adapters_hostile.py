@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agentlint.spec.sources import load_any
+from agentlint.sources import load_any
 from tests.conftest import run_process
 
 

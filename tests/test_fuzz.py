@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import estimate
 from agentlint.lint.engine import lint_workflow
+from agentlint.sources import load_any
 from agentlint.spec.limits import LIMITS
-from agentlint.spec.sources import load_any
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "examples").glob("*.yaml")) + sorted(

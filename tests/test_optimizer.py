@@ -547,7 +547,7 @@ def test_other_formats_plan_on_their_native_spec(cli) -> None:
 
 def test_library_optimizes_native_specs_only() -> None:
     from agentlint.optimizer.run import optimize
-    from agentlint.spec.sources import load_any
+    from agentlint.sources import load_any
 
     flow = (Path(__file__).parent / "fixtures" / "formats" / "promptflow"
             / "Azure-Samples__contoso-chat" / "contoso-chat" / "flow.dag.yaml")

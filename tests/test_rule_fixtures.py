@@ -20,7 +20,7 @@ import pytest
 
 from agentlint.lint import suppressions as sup
 from agentlint.lint.engine import UNUSED_SUPPRESSION
-from agentlint.lint.registry import all_rules
+from agentlint.lint.rules import all_rules
 from tests.conftest import FIXTURES
 from tests.rule_fixtures import (
     check_file,

@@ -16,7 +16,8 @@ from types import ModuleType
 
 import pytest
 
-from agentlint.lint.registry import FAMILY_PREFIX, SEVERITIES, Rule, all_rules
+from agentlint.lint.registry import FAMILY_PREFIX, SEVERITIES, Rule
+from agentlint.lint.rules import all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT_PATH = ROOT / "scripts" / "gen_rules_doc.py"

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from agentlint.lint import suppressions as sup
-from agentlint.lint.registry import Context, all_rules
+from agentlint.lint.registry import Context
+from agentlint.lint.rules import all_rules
 from agentlint.spec.load import load_workflow
 from tests.rule_fixtures import check_file
 

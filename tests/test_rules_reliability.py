@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from agentlint.lint.registry import Context, find_rule
+from agentlint.lint.registry import Context
+from agentlint.lint.rules import find_rule
 from agentlint.spec.load import load_workflow
 from tests.rule_support import at, run, where
 

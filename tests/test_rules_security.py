@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agentlint.lint.registry import Context, find_rule
+from agentlint.lint.registry import Context
+from agentlint.lint.rules import find_rule
 from agentlint.spec.load import load_workflow
 from tests.rule_support import at, run, where
 

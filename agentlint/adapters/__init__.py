@@ -8,7 +8,7 @@ in ``ADAPTERS``; detection asks them in order.
 The built-in adapters (promptflow, CrewAI, Dify, Google ADK) are registered
 on first use. Every one of them builds a native format-v1 document with
 positions in the original files and loads it with the native loader (see
-``agentlint.adapters.common``); docs/formats.md says what each reads.
+``agentlint.adapters.lower``); docs/formats.md says what each reads.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def _registered() -> list[Adapter]:
     global _BUILTIN_LOADED
     if not _BUILTIN_LOADED:
         _BUILTIN_LOADED = True
+        # Imported on first use, for start-up speed: a native spec never loads an adapter.
         from agentlint.adapters.adk import AdkAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
         from agentlint.adapters.dify import DifyAdapter

@@ -32,19 +32,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlint.adapters.common import (
-    DEFAULT_TOOL_LOOP_CALLS,
-    Draft,
-    LoopSpec,
-    Pos,
-    StepSpec,
-    at_of,
-    clamp,
-    figure,
-    mapping,
-    read_inside,
-    val_pos,
-)
+from agentlint.adapters.common import at_of, clamp, figure, mapping, val_pos
+from agentlint.adapters.files import read_inside
+from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, LoopSpec, Pos, StepSpec
+from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.paths import shown_beside
 from agentlint.spec.model import Workflow

@@ -27,17 +27,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlint.adapters.common import (
-    DEFAULT_TOOL_LOOP_CALLS,
-    Draft,
-    Pos,
-    StepSpec,
-    at_of,
-    clamp,
-    figure,
-    inside,
-    val_pos,
-)
+from agentlint.adapters.common import at_of, clamp, figure, val_pos
+from agentlint.adapters.files import inside
+from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, Pos, StepSpec
+from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.paths import shown_beside
 from agentlint.spec.limits import FOREIGN, problem

@@ -27,22 +27,16 @@ import os
 import re
 from typing import Any
 
-from agentlint.adapters.common import (
+from agentlint.adapters.common import at_of, figure, key_pos, mapping, val_pos
+from agentlint.adapters.ir import (
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
-    Draft,
     LoopSpec,
     Pos,
     StepSpec,
-    at_of,
-    dedup,
-    figure,
-    key_pos,
-    mapping,
-    rewrite_jinja,
-    topo_order,
-    val_pos,
 )
+from agentlint.adapters.lower import Draft, dedup, topo_order
+from agentlint.adapters.templates import rewrite_jinja
 from agentlint.errors import SpecError
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq

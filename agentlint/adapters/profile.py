@@ -12,19 +12,25 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agentlint.adapters.files import inside
+from agentlint.adapters.ir import (
+    DEFAULT_INPUT_TOKENS,
+    DEFAULT_ITERATION_ITEMS,
+    DEFAULT_TOOL_LOOP_CALLS,
+    LoopSpec,
+    Pos,
+    StepSpec,
+)
 from agentlint.errors import SpecError
 from agentlint.spec import catalog
 from agentlint.spec.limits import LIMITS, problem
-from agentlint.spec.positions import YMap, YSeq
+from agentlint.spec.positions import YMap, YSeq, position_of
 from agentlint.spec.yamlload import load_text, read_text
 
-if TYPE_CHECKING:
-    from agentlint.adapters.common import Draft, LoopSpec, StepSpec
-
-Pos = tuple[int, int]
 _MODEL_FIELDS = ("model", *catalog.PRICE_FIELDS)
 _STEP_FIELDS = {"output_tokens": "number", "input_tokens": "number", "calls": "count",
                 "retries": "whole", "share": "share", "count": "count",
@@ -82,8 +88,8 @@ class Profile:
                 return int(entry.values["max_iterations"])
         return None
 
-    def route_shares(self, draft: Draft, router: StepSpec) -> dict[str, float]:
-        by_id = {s.id: s for s in draft.steps}
+    def route_shares(self, steps: list[StepSpec], router: StepSpec) -> dict[str, float]:
+        by_id = {s.id: s for s in steps}
         shares: dict[str, float] = {}
         first: Pos | None = None
         for target, _ in router.routes:
@@ -110,8 +116,6 @@ def find_profile(base_dir: str) -> str | None:
 
 def load_profile(base_dir: str, display: str, basename: str, root: str) -> Profile:
     """The profile beside a spec (an empty one when there is none)."""
-    from agentlint.adapters.common import inside
-
     path = find_profile(base_dir)
     if path is None or not inside(path, root):
         return Profile()
@@ -141,8 +145,6 @@ class _Reader:
         self.file = file
 
     def fail(self, container: Any, key: Any, message: str) -> SpecError:
-        from agentlint.spec.positions import position_of
-
         return SpecError(self.file, *position_of(container, key), message)
 
     def section(self, profile: Profile, doc: YMap, top: bool) -> None:
@@ -278,15 +280,20 @@ class _Reader:
         raise self.fail(container, key, f"{name} must be a number of at least 0")
 
 
-def apply_profile(draft: Draft) -> None:
-    """Put the profile's figures into the draft; record the defaults still assumed."""
-    from agentlint.adapters.common import DEFAULT_INPUT_TOKENS, DEFAULT_ITERATION_ITEMS
+def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec],
+                  inputs: dict[str, dict[str, Any]], agents: dict[str, dict[str, Any]],
+                  assume: Callable[[str, str, Pos], None],
+                  declare_model: Callable[[Any, Pos], str]) -> None:
+    """Put the profile's figures into a draft's steps, loops and inputs.
 
-    profile = draft.profile
+    ``assume(key, message, at)`` records a default still assumed;
+    ``declare_model(name, at)`` declares a model the profile names and returns
+    its key under ``models:``.
+    """
     assumed_inputs: list[str] = []
     first_at: Pos | None = None
     capped = False
-    for name, entry in draft.inputs.items():
+    for name, entry in inputs.items():
         if name in profile.inputs:
             entry["tokens"] = profile.inputs[name]
         elif entry["tokens"] is None:
@@ -298,13 +305,13 @@ def apply_profile(draft: Draft) -> None:
             first_at = first_at or entry["at"]
     if assumed_inputs:
         names = ", ".join(assumed_inputs[:6]) + (", ..." if len(assumed_inputs) > 6 else "")
-        draft.assume("inputs", f"size of input{'s' if len(assumed_inputs) > 1 else ''} "
-                     f"{names} assumed {DEFAULT_INPUT_TOKENS:g} tokens"
-                     f"{' (less where a maximum length caps it)' if capped else ''}; give "
-                     "the sizes under inputs: in agentlint.profile.yaml", first_at or (1, 1))
-    by_id = {s.id: s for s in draft.steps}
+        assume("inputs", f"size of input{'s' if len(assumed_inputs) > 1 else ''} "
+               f"{names} assumed {DEFAULT_INPUT_TOKENS:g} tokens"
+               f"{' (less where a maximum length caps it)' if capped else ''}; give "
+               "the sizes under inputs: in agentlint.profile.yaml", first_at or (1, 1))
+    by_id = {s.id: s for s in steps}
     assumed_calls: list[StepSpec] = []
-    for spec in draft.steps:
+    for spec in steps:
         entry = profile.step_entry(spec)
         values = entry.values if entry is not None else {}
         if "output_tokens" in values:
@@ -316,7 +323,7 @@ def apply_profile(draft: Draft) -> None:
         if "retries" in values:
             spec.retries = values["retries"]
         if "candidates" in values:
-            spec.candidates = [draft.model(name, entry.pos["candidates"]) if entry else name
+            spec.candidates = [declare_model(name, entry.pos["candidates"]) if entry else name
                                for name in values["candidates"]]
         if spec.items is not None:  # an iteration: the length of its list
             if "count" in values:
@@ -325,9 +332,9 @@ def apply_profile(draft: Draft) -> None:
                 spec.items_concurrency = values["max_concurrency"]
             if spec.items_assumed:
                 shown = spec.names[0] if spec.names else spec.id
-                draft.assume(f"items:{spec.id}", f"'{shown}' iterates a list of unknown "
-                             f"length, assumed {DEFAULT_ITERATION_ITEMS} items; give count "
-                             "under steps: in agentlint.profile.yaml", spec.at)
+                assume(f"items:{spec.id}", f"'{shown}' iterates a list of unknown "
+                       f"length, assumed {DEFAULT_ITERATION_ITEMS} items; give count "
+                       "under steps: in agentlint.profile.yaml", spec.at)
         container = by_id.get(spec.container) if spec.container else None
         if container is not None and container.items is not None:
             spec.fan_out = container.items
@@ -340,44 +347,42 @@ def apply_profile(draft: Draft) -> None:
         if spec.calls_assumed:
             assumed_calls.append(spec)
         if spec.routes:
-            shares = profile.route_shares(draft, spec)
+            shares = profile.route_shares(steps, spec)
             if len(spec.routes) - len(shares) >= 2:  # one open share is the remainder
-                draft.assume(f"shares:{spec.id}", f"branches of '{spec.id}' assumed equally "
-                             "likely; give share per branch step in agentlint.profile.yaml",
-                             spec.at)
+                assume(f"shares:{spec.id}", f"branches of '{spec.id}' assumed equally "
+                       "likely; give share per branch step in agentlint.profile.yaml",
+                       spec.at)
     if profile.candidates:
-        extra = [draft.model(name, profile.candidates_at) for name in profile.candidates]
-        for spec in draft.steps:
-            own = spec.model or (draft.agents.get(spec.agent, {}).get("model")
-                                 if spec.agent else None)
+        extra = [declare_model(name, profile.candidates_at) for name in profile.candidates]
+        for spec in steps:
+            own = spec.model or (agents.get(spec.agent, {}).get("model")
+                           if spec.agent else None)
             if own is not None and spec.candidates is None:
                 spec.candidates = list(dict.fromkeys([own, *extra]))
     if assumed_calls:
-        from agentlint.adapters.common import DEFAULT_TOOL_LOOP_CALLS
-
         many = len(assumed_calls)
-        draft.assume("tool-calls", f"{many} step{'s' if many > 1 else ''} with tools assumed "
-                     f"to make {DEFAULT_TOOL_LOOP_CALLS} model calls each (decide, call, "
-                     "answer); give calls per step in agentlint.profile.yaml",
-                     assumed_calls[0].at)
-    for loop in draft.loops:
+        assume("tool-calls", f"{many} step{'s' if many > 1 else ''} with tools assumed "
+               f"to make {DEFAULT_TOOL_LOOP_CALLS} model calls each (decide, call, "
+               "answer); give calls per step in agentlint.profile.yaml",
+               assumed_calls[0].at)
+    for loop in loops:
         bound = profile.loop_bound(loop)
         if bound is not None:
             loop.max_iterations = bound
         if profile.loop_iterations(loop) is None:
             if loop.max_iterations is None:
-                draft.assume(f"loop:{loop.id}", f"loop '{loop.id}' has no max_iterations; "
-                             "the estimate assumes 10 rounds", loop.at)
+                assume(f"loop:{loop.id}", f"loop '{loop.id}' has no max_iterations; "
+                       "the estimate assumes 10 rounds", loop.at)
             else:
                 expected = math.ceil(loop.max_iterations / 2) if loop.until \
                     else loop.max_iterations
-                draft.assume(f"loop:{loop.id}", f"loop '{loop.id}' assumed to run "
-                             f"{expected} of at most {loop.max_iterations} rounds; give "
-                             "expected_iterations under loops: in agentlint.profile.yaml",
-                             loop.at)
+                assume(f"loop:{loop.id}", f"loop '{loop.id}' assumed to run "
+                       f"{expected} of at most {loop.max_iterations} rounds; give "
+                       "expected_iterations under loops: in agentlint.profile.yaml",
+                       loop.at)
     for kind, table in (("step", profile.steps), ("loop", profile.loops)):
         for name, entry in table.items():
             if not entry.used and not (kind == "loop" and any(
-                    name in (lp.id, *lp.names) for lp in draft.loops)):
-                draft.assume(f"profile:{kind}:{name}", f"{profile.file}:{entry.at[0]} names "
-                             f"{kind} '{name}', which this workflow does not have", (1, 1))
+                    name in (lp.id, *lp.names) for lp in loops)):
+                assume(f"profile:{kind}:{name}", f"{profile.file}:{entry.at[0]} names "
+                       f"{kind} '{name}', which this workflow does not have", (1, 1))

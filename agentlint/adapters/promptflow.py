@@ -26,21 +26,11 @@ import os
 import re
 from typing import Any
 
-from agentlint.adapters.common import (
-    Draft,
-    Pos,
-    StepSpec,
-    at_of,
-    dedup,
-    figure,
-    key_pos,
-    mapping,
-    read_inside,
-    rewrite_jinja,
-    split_roles,
-    topo_order,
-    val_pos,
-)
+from agentlint.adapters.common import at_of, figure, key_pos, mapping, val_pos
+from agentlint.adapters.files import read_inside
+from agentlint.adapters.ir import Pos, StepSpec
+from agentlint.adapters.lower import Draft, dedup, topo_order
+from agentlint.adapters.templates import rewrite_jinja, split_roles
 from agentlint.errors import SpecError
 from agentlint.spec.catalog import resolve
 from agentlint.spec.model import Workflow

@@ -9,7 +9,7 @@ changed files' names among the repository's YAML files, kept only when the
 YAML names the changed file by its path relative to the YAML's folder.
 
 The result lists candidates: whether a YAML file is a workflow at all is
-decided by loading it (``agentlint.spec.sources.load_any``), as ``lint`` does.
+decided by loading it (``agentlint.sources.load_any``), as ``lint`` does.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 import posixpath
 
 from agentlint.ci.git import Change, Repo
+from agentlint.errors import UsageError
 from agentlint.paths import relative_to
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -135,8 +136,6 @@ def changed_paths(ref: str, paths: tuple[str, ...] | list[str] = ()) -> list[str
 
 def restrict_to(repo: Repo, path: str) -> str:
     """A path named on the command line, as a repository-relative prefix."""
-    from agentlint.errors import UsageError
-
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or folder")
     rel = relative_to(path, repo.root, up=True)

@@ -29,17 +29,19 @@ import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentlint.ci.changes import changed_workflows, is_yaml, restrict_to
 from agentlint.ci.git import Base, Change, Repo
 from agentlint.errors import SpecError, UsageError
-
-if TYPE_CHECKING:
-    from agentlint.graph.estimate import Estimate
-    from agentlint.lint.config import ConfigFinder, Overrides
-    from agentlint.lint.registry import Finding
-    from agentlint.spec.model import Workflow
+from agentlint.graph.estimate import Estimate, estimate
+from agentlint.graph.view import build_view
+from agentlint.lint.config import ConfigFinder, Overrides
+from agentlint.lint.engine import lint_workflow
+from agentlint.lint.registry import Finding
+from agentlint.report import mermaid
+from agentlint.sources import load_any
+from agentlint.spec.model import Workflow
 
 METRICS = ("cost", "latency", "reliability")
 _EPS = 1e-9
@@ -305,8 +307,6 @@ def run_diff(base_ref: str | None = None, *, paths: list[str] | None = None,
              input_format: str | None = None, repo: Repo | None = None,
              pictures: bool = True) -> DiffResult:
     """Compare every workflow changed since ``base_ref``'s merge base with the working tree."""
-    from agentlint.lint.config import ConfigFinder, Overrides
-
     repo = repo or Repo.find()
     if base_ref is not None and os.path.exists(base_ref) and not _is_revision(repo, base_ref):
         paths = [base_ref, *(paths or [])]  # `agentlint diff flows/`: a path, not a revision
@@ -342,8 +342,6 @@ def _is_revision(repo: Repo, name: str) -> bool:
 
 def _compare(repo: Repo, tree: BaseTree, change: Change, finder: ConfigFinder,
              input_format: str | None, pictures: bool) -> WorkflowDiff | None:
-    from agentlint.spec.sources import load_any
-
     shown = change.path or change.old_path or ""
     where = repo.abs(change.path or change.old_path or "")
     if finder.excluded(where):
@@ -389,9 +387,6 @@ def _compare(repo: Repo, tree: BaseTree, change: Change, finder: ConfigFinder,
 
 
 def _side(wf: Workflow, settings: Any) -> tuple[Estimate, list[Finding]]:
-    from agentlint.graph.estimate import estimate
-    from agentlint.lint.engine import lint_workflow
-
     try:
         findings = lint_workflow(wf, settings)
     except Exception:  # a crashing rule must not hide the figures
@@ -402,9 +397,6 @@ def _side(wf: Workflow, settings: Any) -> tuple[Estimate, list[Finding]]:
 
 
 def _picture(wf: Workflow) -> str:
-    from agentlint.graph.view import build_view
-    from agentlint.report import mermaid
-
     try:
         return mermaid.render(build_view(wf))
     except Exception:

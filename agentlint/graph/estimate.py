@@ -58,6 +58,15 @@ class StepEstimate:
     latency_s_max: float
     critical: bool = False
 
+    def to_json(self) -> dict[str, object]:
+        """One entry of ``steps`` in ``agentlint estimate --format json`` (contract keys)."""
+        return {"id": self.id, "model": self.model, "cost_usd": self.cost_usd,
+                "latency_s": self.latency_s, "reliability": self.reliability, "runs": self.runs,
+                "calls": self.calls, "input_tokens": self.input_tokens,
+                "cached_input_tokens": self.cached_tokens, "output_tokens": self.output_tokens,
+                "cost_usd_max": self.cost_usd_max, "latency_s_max": self.latency_s_max,
+                "critical": self.critical}
+
 
 @dataclass(slots=True)
 class BudgetCheck:
@@ -92,8 +101,6 @@ class Estimate:
 
     def to_json(self, include_steps: bool = True) -> dict[str, object]:
         """The contract object of ``agentlint estimate --format json``."""
-        from agentlint.report.estimate_json import step_json
-
         data: dict[str, object] = {
             "name": self.name,
             "file": self.file,
@@ -106,7 +113,7 @@ class Estimate:
             "critical_path": list(self.critical_path),
         }
         if include_steps:
-            data["steps"] = [step_json(s) for s in self.steps]
+            data["steps"] = [s.to_json() for s in self.steps]
         data["budgets"] = {b.name: {"limit": b.limit, "actual": b.actual, "ok": b.ok}
                            for b in self.budgets}
         return data

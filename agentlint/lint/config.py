@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.errors import SpecError, UsageError
-from agentlint.lint.registry import FAMILIES, SEVERITIES, Registry, Rule, default_registry
+from agentlint.lint.registry import FAMILIES, SEVERITIES, Registry, Rule
+from agentlint.lint.rules import default_registry
 from agentlint.paths import PatternError, Patterns, find_root, is_inside
 
 CONFIG_FILES = (".agentlint.yaml", ".agentlint.yml", "pyproject.toml")

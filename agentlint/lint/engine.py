@@ -23,8 +23,11 @@ from typing import TYPE_CHECKING, Any
 from agentlint.errors import SpecError
 from agentlint.lint import suppressions as sup
 from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings, resolve
-from agentlint.lint.registry import Context, Finding, Registry, Rule, default_registry
+from agentlint.lint.registry import Context, Finding, Registry, Rule
+from agentlint.lint.rules import default_registry
 from agentlint.paths import as_named, discover
+from agentlint.sources import load_any
+from agentlint.spec.yamlload import decode
 
 if TYPE_CHECKING:
     from agentlint.spec.model import Workflow
@@ -317,8 +320,6 @@ def _lint_stdin(result: LintResult, finder: ConfigFinder, enabled: dict[str, Rul
                 input_format: str | None, data: bytes | None, name: str | None) -> None:
     import sys
 
-    from agentlint.spec.yamlload import decode
-
     shown = name or "<stdin>"
     if data is None:
         data = sys.stdin.buffer.read()
@@ -338,8 +339,6 @@ def _lint_stdin(result: LintResult, finder: ConfigFinder, enabled: dict[str, Rul
 def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], file: str,
               *, input_format: str | None, text: str | None = None,
               display: str | None = None) -> None:
-    from agentlint.spec.sources import load_any
-
     try:
         wf = load_any(file, input_format=input_format, text=text, display=display)
         if wf is None:

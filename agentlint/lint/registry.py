@@ -8,7 +8,7 @@ module's docstring is the rule's documentation page, in the sections
 :class:`Context` and records findings with ``ctx.report(...)``.
 
 Nothing registers itself on import: a :class:`Registry` is built from a list
-of rule modules (:func:`default_registry` for agentlint's own) and handed to
+of rule modules (:func:`agentlint.lint.rules.default_registry` for agentlint's own) and handed to
 the engine, the configuration and the reports.
 
 Codes are grouped by family and never reused:
@@ -18,18 +18,16 @@ AL4xx security, AL5xx budgets, AL9xx agentlint itself (suppressions, assumptions
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from agentlint.graph.build import Graph
-    from agentlint.graph.estimate import Estimate
-    from agentlint.spec.model import Workflow
+from agentlint.graph.build import Graph, build_graph
+from agentlint.graph.estimate import Estimate, estimate
+from agentlint.spec.model import Workflow
 
 SEVERITIES = ("error", "warning", "info")
 FAMILIES = ("structure", "latency", "cost", "reliability", "security", "budgets", "meta")
@@ -100,7 +98,7 @@ class Registry:
     """The rules a run knows, by code and by name (built once, never changed).
 
     The engine, the configuration and the reports receive one; the product's
-    is :func:`default_registry`, read from the rule table in
+    is :func:`~agentlint.lint.rules.default_registry`, read from the rule table in
     :mod:`agentlint.lint.rules`. Tests build their own.
     """
 
@@ -145,24 +143,6 @@ class Registry:
         return list(self._by_name)
 
 
-@functools.cache
-def default_registry() -> Registry:
-    """agentlint's rules, from the rule table (imported on first use)."""
-    from agentlint.lint.rules import RULE_MODULES
-
-    return Registry.from_modules(RULE_MODULES)
-
-
-def all_rules() -> list[Rule]:
-    """Every rule of the default registry, in code order."""
-    return default_registry().rules()
-
-
-def find_rule(name_or_code: str) -> Rule | None:
-    """A rule of the default registry by code or name."""
-    return default_registry().find(name_or_code)
-
-
 class Context:
     """What a rule sees: the workflow, and lazily the graph and the estimate."""
 
@@ -175,14 +155,10 @@ class Context:
 
     @cached_property
     def graph(self) -> Graph:
-        from agentlint.graph.build import build_graph
-
         return build_graph(self.wf)
 
     @cached_property
     def estimate(self) -> Estimate:
-        from agentlint.graph.estimate import estimate
-
         return estimate(self.wf, self.graph)
 
     def option(self, name: str) -> Any:

@@ -15,6 +15,6 @@ OBJECTIVES = ("default", "cost", "latency", "reliability")
 
 
 def optimize(wf: Any, **kwargs: Any) -> Any:
-    from agentlint.optimizer.run import optimize as run
+    from agentlint.optimizer.run import optimize as run  # on first use: see above
 
     return run(wf, **kwargs)

@@ -47,7 +47,7 @@ GAP_ABS = 1e-6
 def _pulp() -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pulp
+        import pulp  # here, not at the top: keeps PuLP off the lint path
     return pulp
 
 
@@ -93,7 +93,7 @@ def quiet(log: list[str]) -> Iterator[None]:
 def highs_available() -> bool:
     try:
         with quiet([]):
-            import highspy  # noqa: F401
+            import highspy  # noqa: F401  (here, not at the top: off the lint path)
     except ImportError:
         return False
     with quiet([]):

@@ -18,7 +18,7 @@ from itertools import combinations
 
 from agentlint.graph.build import Graph, build_graph, exec_preds
 from agentlint.graph.estimate import Tokens, multipliers, step_figures, step_tokens
-from agentlint.optimizer.rewrite import SpecText
+from agentlint.spec.edit import SpecText
 from agentlint.spec.model import Ref, Step, Workflow
 from agentlint.spec.tokens import find_refs
 

@@ -1,488 +1,20 @@
-"""Apply a plan to the spec's text, keeping comments and untouched lines as written.
+"""Apply a plan to the spec's text (see :mod:`agentlint.spec.edit`).
 
-Every edit is made at a position the positioned YAML gives (``YMap.key_at`` /
-``value_at``), never by dumping YAML: a model change replaces the scalar after
-``model:`` on its line, new keys (``retries: 2``, ``parallel: g1``) are inserted
-as lines with the step's indentation, a cut step's block is deleted together
-with the comment block right above it, and the references other steps hold to
-a cut step (``{{ steps.X.output }}`` placeholders, ``context`` / ``needs`` /
-loop entries) are removed.
-
-Edits are collected per line in a :class:`Draft`; the same draft yields the new
-text, a unified diff and the hunks the Markdown report turns into GitHub
-suggestions. :class:`SpecText` also answers "can this be written?" so the
-optimizer never proposes a change it cannot apply (flow-style steps, values
-shared through YAML aliases, prompts read from files).
+A model change replaces the scalar after ``model:``, new keys (``retries: 2``,
+``parallel: g1``) are inserted with the step's indentation, a cut step's block
+is deleted with the comment block right above it, and the references other
+steps hold to a cut step (``{{ steps.X.output }}`` placeholders, ``context`` /
+``needs`` / loop entries) are removed. Each edit is also described as a
+:class:`Change` at the line of the original spec it touches.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-from agentlint.spec.model import Step, Workflow
-from agentlint.spec.positions import YMap, YSeq
-from agentlint.spec.tokens import TEMPLATE, find_refs
-
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@-]*")
-
-
-def scalar_text(value: str) -> str:
-    """``value`` as a YAML scalar: plain when that reads back as the same string."""
-    if _PLAIN_NAME.fullmatch(value) and value.lower() not in (
-            "null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-@dataclass(slots=True)
-class Hunk:
-    """Original lines ``start..end`` (1-based, inclusive) become ``lines``."""
-
-    start: int
-    end: int
-    old: list[str]
-    lines: list[str]
-
-
-@dataclass
-class Draft:
-    """Line-level edits over the original text."""
-
-    original: list[str]
-    eol: str = "\n"
-    final_newline: bool = True
-    content: list[str] = field(default_factory=list)
-    deleted: set[int] = field(default_factory=set)
-    after: dict[int, list[str]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.content = list(self.original)
-
-    def line(self, n: int) -> str:
-        return self.content[n - 1]
-
-    def set(self, n: int, text: str) -> None:
-        self.content[n - 1] = text
-
-    def delete(self, first: int, last: int) -> None:
-        self.deleted.update(range(first, last + 1))
-
-    def insert_after(self, n: int, lines: list[str]) -> None:
-        self.after.setdefault(n, []).extend(lines)
-
-    def touched(self, n: int) -> bool:
-        return (n in self.deleted or n in self.after
-                or self.content[n - 1] != self.original[n - 1])
-
-    def new_lines(self) -> list[str]:
-        out: list[str] = []
-        for n in range(1, len(self.original) + 1):
-            if n not in self.deleted:
-                out.append(self.content[n - 1])
-            out.extend(self.after.get(n, ()))
-        return out
-
-    def text(self) -> str:
-        lines = self.new_lines()
-        if not lines:
-            return ""
-        return self.eol.join(lines) + (self.eol if self.final_newline else "")
-
-    def hunks(self) -> list[Hunk]:
-        """Maximal runs of touched lines with what replaces them."""
-        hunks: list[Hunk] = []
-        n = 1
-        total = len(self.original)
-        while n <= total:
-            if not self.touched(n):
-                n += 1
-                continue
-            start = n
-            while n <= total and self.touched(n):
-                n += 1
-            end = n - 1
-            new: list[str] = []
-            for m in range(start, end + 1):
-                if m not in self.deleted:
-                    new.append(self.content[m - 1])
-                new.extend(self.after.get(m, ()))
-            hunks.append(Hunk(start, end, self.original[start - 1:end], new))
-        return hunks
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _blank_or_comment(line: str) -> bool:
-    s = line.strip()
-    return not s or s.startswith("#")
-
-
-class SpecText:
-    """The spec's lines and what can be edited in them."""
-
-    def __init__(self, wf: Workflow) -> None:
-        self.wf = wf
-        text = wf.text
-        self.eol = "\r\n" if "\r\n" in text else "\n"
-        self.final_newline = text.endswith("\n")
-        self.lines = text.splitlines()
-        self._regions: dict[int, tuple[int, int] | None] = {}
-
-    def draft(self) -> Draft:
-        return Draft(self.lines, self.eol, self.final_newline)
-
-    # -- geometry --------------------------------------------------------------------
-
-    def char(self, pos: tuple[int, int]) -> str:
-        line, col = pos
-        if not 0 < line <= len(self.lines):
-            return ""
-        text = self.lines[line - 1]
-        return text[col - 1] if 0 < col <= len(text) else ""
-
-    def is_block_map(self, raw: Any) -> bool:
-        return isinstance(raw, YMap) and self.char(raw.at()) not in ("{", "")
-
-    def extent(self, first: int, min_indent: int, dash_indent: int | None = None) -> int:
-        """Last line of a node starting on ``first`` whose lines are indented >= min_indent.
-
-        Blank lines and comments do not end a node; trailing ones are not part
-        of it. ``dash_indent``: a line at that indentation starting with ``-``
-        continues the node (an indentless block sequence under a key).
-        """
-        last = first
-        n = first + 1
-        while n <= len(self.lines):
-            text = self.lines[n - 1]
-            if _blank_or_comment(text):
-                n += 1
-                continue
-            ind = _indent(text)
-            if ind >= min_indent or (dash_indent is not None and ind == dash_indent
-                                     and text.lstrip().startswith("-")):
-                last = n
-                n += 1
-                continue
-            break
-        return last
-
-    def key_extent(self, raw: YMap, key: str) -> tuple[int, int]:
-        line, col = raw.key_at(key)
-        return line, self.extent(line, col, dash_indent=col - 1)
-
-    def single_line(self, raw: YMap, key: str) -> bool:
-        """The key and its whole value sit on the key's line (a scalar, not ``|``)."""
-        if key not in raw or isinstance(raw[key], (YMap, YSeq)):
-            return False
-        kline, _ = raw.key_at(key)
-        vline, vcol = raw.value_at(key)
-        if vline != kline or self.char((vline, vcol)) in ("|", ">"):
-            return False
-        return self.key_extent(raw, key)[1] == kline
-
-    def step_region(self, step: Step) -> tuple[int, int] | None:
-        """Lines of a block-style step item, with the comment block right above it."""
-        if step.index in self._regions:
-            return self._regions[step.index]
-        region = self._step_region(step)
-        self._regions[step.index] = region
-        return region
-
-    def _dash_line(self, raw: YMap) -> int | None:
-        """The line of the ``-`` that opens this sequence item."""
-        line, col = raw.at()
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        if text[:col - 1].strip() == "-":
-            return line
-        if text[:col - 1].strip():
-            return None
-        prev = line - 1
-        while prev >= 1 and self.lines[prev - 1].strip().startswith("#"):
-            prev -= 1
-        if prev >= 1 and self.lines[prev - 1].strip() == "-":
-            return prev
-        return None
-
-    def _lead(self, dash: int) -> int:
-        """First line of the comment block directly above ``dash`` (or ``dash``)."""
-        ind = _indent(self.lines[dash - 1])
-        start = dash
-        while start > 1:
-            above = self.lines[start - 2]
-            if above.strip().startswith("#") and _indent(above) >= ind:
-                start -= 1
-            else:
-                break
-        return start
-
-    def _step_region(self, step: Step) -> tuple[int, int] | None:
-        raw = step.raw
-        if not self.is_block_map(raw):
-            return None
-        dash = self._dash_line(raw)
-        if dash is None:
-            return None
-        line, col = raw.at()
-        end = self.extent(line, col - 1)
-        # Keys of the mapping must all lie inside (no merge keys from elsewhere).
-        for key in raw:
-            if not dash <= raw.key_at(key)[0] <= end:
-                return None
-        return self._lead(dash), end
-
-    def inside(self, pos: tuple[int, int], region: tuple[int, int] | None) -> bool:
-        return region is not None and region[0] <= pos[0] <= region[1]
-
-    # -- what can be written -------------------------------------------------------------
-
-    def anchor_line(self, step: Step, prefer: tuple[str, ...]) -> int | None:
-        """A line after which a new key of ``step`` can be inserted."""
-        raw = step.raw
-        region = self.step_region(step)
-        if raw is None or region is None:
-            return None
-        for key in prefer:
-            if key in raw and self.single_line(raw, key) and self.inside(raw.key_at(key),
-                                                                          region):
-                return raw.key_at(key)[0]
-        return None
-
-    def key_indent(self, step: Step) -> int:
-        assert step.raw is not None
-        return step.raw.at()[1] - 1
-
-    def can_set_scalar(self, step: Step, key: str) -> bool:
-        raw = step.raw
-        region = self.step_region(step)
-        if raw is None or region is None:
-            return False
-        if key in raw:
-            return self.single_line(raw, key) and self.inside(raw.value_at(key), region)
-        return self.anchor_line(step, _ANCHORS[key]) is not None
-
-    def can_unset(self, step: Step, key: str) -> bool:
-        """The key is absent, or alone on its own line (so the line can go)."""
-        raw = step.raw
-        if raw is None or self.step_region(step) is None:
-            return False
-        if key not in raw:
-            return True
-        if not self.can_set_scalar(step, key):
-            return False
-        kline, kcol = raw.key_at(key)
-        return self.lines[kline - 1][:kcol - 1].strip() == ""
-
-    # -- edits ---------------------------------------------------------------------------
-
-    def set_scalar(self, draft: Draft, step: Step, key: str, value: str) -> int:
-        """Set ``key: value`` in ``step``; returns the line touched (original numbering)."""
-        raw = step.raw
-        assert raw is not None
-        if key in raw:
-            line, col = raw.value_at(key)
-            text = draft.line(line)
-            end = _scalar_end(text, col - 1)
-            draft.set(line, text[:col - 1] + value + text[end:])
-            return line
-        anchor = self.anchor_line(step, _ANCHORS[key])
-        assert anchor is not None
-        draft.insert_after(anchor, [" " * self.key_indent(step) + f"{key}: {value}"])
-        return anchor
-
-    def unset(self, draft: Draft, step: Step, key: str) -> int | None:
-        raw = step.raw
-        assert raw is not None
-        if key not in raw:
-            return None
-        line = raw.key_at(key)[0]
-        draft.delete(line, line)
-        return line
-
-    def delete_step(self, draft: Draft, step: Step) -> tuple[int, int]:
-        """Delete the step's item, its comment block and the blank lines after it."""
-        region = self.step_region(step)
-        assert region is not None
-        start, end = region
-        nxt = None
-        if step.index + 1 < len(self.wf.steps):
-            raw = self.wf.steps[step.index + 1].raw
-            dash = self._dash_line(raw) if isinstance(raw, YMap) else None
-            nxt = self._lead(dash) if dash is not None else None
-        if nxt is not None and nxt > end:
-            end = nxt - 1
-        else:  # the last item: take the blank lines above it instead
-            while start > 1 and not self.lines[start - 2].strip():
-                start -= 1
-        draft.delete(start, end)
-        return start, end
-
-    def list_field(self, raw: YMap, key: str) -> tuple[int, int, bool] | None:
-        """(first line, last line, flow) of a list value that entries can be removed from."""
-        if key not in raw or not isinstance(raw[key], YSeq):
-            return None
-        seq = raw[key]
-        kline = raw.key_at(key)[0]
-        if self.char(seq.at()) == "[":
-            line = seq.at()[0]
-            text = self.lines[line - 1]
-            close = text.find("]", seq.at()[1] - 1)
-            if close < 0 or "[" in text[seq.at()[1]:close] or "{" in text[seq.at()[1]:close]:
-                return None
-            return kline, line, True
-        first, last = self.key_extent(raw, key)
-        for i in range(len(seq)):
-            line, col = seq.item_at(i)
-            text = self.lines[line - 1]
-            if text[:col - 1].strip() != "-" or isinstance(seq[i], (YMap, YSeq)):
-                return None
-            if self.extent(line, col) != line:
-                return None
-        return first, last, False
-
-    def remove_entries(self, draft: Draft, raw: YMap, key: str, names: set[str]
-                       ) -> list[int]:
-        """Remove ``names`` from the list ``raw[key]``; returns the lines touched."""
-        info = self.list_field(raw, key)
-        assert info is not None
-        first, last, flow = info
-        seq = raw[key]
-        remaining = [i for i in range(len(seq)) if str(seq.text(i)) not in names]
-        if not remaining:
-            draft.delete(first, last)
-            return list(range(first, last + 1))
-        if flow:
-            line, col = seq.at()
-            text = draft.line(line)
-            close = text.find("]", col - 1)
-            items = [s.strip() for s in text[col:close].split(",") if s.strip()]
-            kept = [s for s in items if _unquote(s) not in names]
-            draft.set(line, text[:col - 1] + "[" + ", ".join(kept) + "]" + text[close + 1:])
-            return [line]
-        touched = []
-        for i in range(len(seq)):
-            if i not in remaining:
-                line = seq.item_at(i)[0]
-                draft.delete(line, line)
-                touched.append(line)
-        return touched
-
-    def field_lines(self, raw: YMap, key: str) -> tuple[int, int] | None:
-        """Lines of a string field whose placeholders can be edited in place."""
-        if not self.is_block_map(raw) or key not in raw or not isinstance(raw[key], str):
-            return None
-        first, last = self.key_extent(raw, key)
-        return first, last
-
-    def removal_edits(self, raw: YMap, key: str, ids: set[str]
-                      ) -> dict[int, str] | None:
-        """New text of the lines of ``raw[key]`` with placeholders reading ``ids`` removed.
-
-        None when the placeholders cannot be found as written, or one of them
-        also reads something else.
-        """
-        span = self.field_lines(raw, key)
-        if span is None:
-            return None
-        value = raw[key]
-        wanted: Counter[str] = Counter()
-        for match in TEMPLATE.finditer(value):
-            refs = {name for ns, name, _ in find_refs(match.group(0)) if ns == "steps"}
-            inputs = [name for ns, name, _ in find_refs(match.group(0)) if ns == "inputs"]
-            if refs & ids:
-                if len(refs) > 1 or inputs:
-                    return None
-                wanted[match.group(0)] += 1
-        if not wanted:
-            return {}
-        first, last = span
-        vline = raw.value_at(key)[0]
-        edits: dict[int, str] = {}
-        found: Counter[str] = Counter()
-        for n in range(first, last + 1):
-            text = self.lines[n - 1]
-            start = raw.value_at(key)[1] - 1 if n == vline else 0
-            if n < vline:
-                continue
-            new = text
-            for literal in wanted:
-                count = new.count(literal, start)
-                if count:
-                    found[literal] += count
-                    new = new[:start] + new[start:].replace(literal, "")
-            if new != text:
-                edits[n] = new if new.strip() else ""
-        if found != wanted:
-            return None
-        return edits
-
-    def value_after(self, raw: YMap, key: str, edits: dict[int, str]) -> str | None:
-        """Parse the field again with ``edits`` applied: the string the loader would read."""
-        span = self.field_lines(raw, key)
-        if span is None:
-            return None
-        first, last = span
-        kcol = raw.key_at(key)[1]
-        out = []
-        for n in range(first, last + 1):
-            text = edits.get(n, self.lines[n - 1])
-            if n == first:
-                text = " " * (kcol - 1) + text[kcol - 1:]
-            out.append(text[kcol - 1:] if text[:kcol - 1].strip() == "" else text)
-        try:
-            doc = yaml.safe_load("\n".join(out) + "\n")
-        except yaml.YAMLError:
-            return None
-        if not isinstance(doc, dict) or len(doc) != 1:
-            return None
-        value = next(iter(doc.values()))
-        return value if isinstance(value, str) else None
-
-
-_ANCHORS: dict[str, tuple[str, ...]] = {
-    "model": ("agent", "kind", "id"),
-    "retries": ("output_tokens", "model", "agent", "kind", "id"),
-    "parallel": ("kind", "id"),
-}
-
-
-def _scalar_end(text: str, start: int) -> int:
-    """End (exclusive) of the scalar that starts at ``text[start]``."""
-    if start >= len(text):
-        return start
-    quote = text[start]
-    if quote in ("'", '"'):
-        i = start + 1
-        while i < len(text):
-            c = text[i]
-            if quote == '"' and c == "\\":
-                i += 2
-                continue
-            if c == quote:
-                if quote == "'" and i + 1 < len(text) and text[i + 1] == "'":
-                    i += 2
-                    continue
-                return i + 1
-            i += 1
-        return len(text)
-    cut = len(text)
-    hash_at = text.find(" #", start)
-    if hash_at >= 0:
-        cut = hash_at
-    return start + len(text[start:cut].rstrip())
-
-
-def _unquote(s: str) -> str:
-    if len(s) >= 2 and s[0] == s[-1] and s[0] in ("'", '"'):
-        return s[1:-1]
-    return s
-
+from agentlint.spec.edit import Edits, SpecText, scalar_text
+from agentlint.spec.model import Workflow
 
 # -- a plan, written into the spec ----------------------------------------------------------
 
@@ -506,7 +38,7 @@ class Change:
 @dataclass(slots=True)
 class Rewrite:
     text: str
-    draft: Draft
+    edits: Edits
     changes: list[Change]
 
 
@@ -516,42 +48,42 @@ def rewrite(wf: Workflow, spec: SpecText, models: list[str | None], retries: lis
 
     Steps with ``cut`` set are deleted, with every reference to them.
     """
-    draft = spec.draft()
+    edits = spec.edits()
     changes: list[Change] = []
     gone = {wf.steps[i].id for i in range(len(wf.steps)) if cut[i]}
     for step in wf.steps:
         i = step.index
         if cut[i]:
-            spec.delete_step(draft, step)
+            spec.delete_step(edits, step)
             changes.append(Change(step.id, "cut", False, True, step.at("id")[0],
                                   f"step '{step.id}': cut (optional step removed)"))
             continue
         if models[i] != step.model:
             assert models[i] is not None
-            line = spec.set_scalar(draft, step, "model", scalar_text(models[i]))
+            line = spec.set_scalar(edits, step, "model", scalar_text(models[i]))
             changes.append(Change(step.id, "model", step.model, models[i], line,
                                   f"step '{step.id}': model {step.model} -> {models[i]}"))
         if retries[i] != step.retries:
-            line = spec.set_scalar(draft, step, "retries", str(retries[i]))
+            line = spec.set_scalar(edits, step, "retries", str(retries[i]))
             changes.append(Change(step.id, "retries", step.retries, retries[i], line,
                                   f"step '{step.id}': retries {step.retries} -> "
                                   f"{retries[i]}"))
         if labels[i] != step.parallel:
             if labels[i] is None:
-                line = spec.unset(draft, step, "parallel") or step.at("id")[0]
+                line = spec.unset(edits, step, "parallel") or step.at("id")[0]
                 what = f"parallel {step.parallel} -> (none)"
             else:
-                line = spec.set_scalar(draft, step, "parallel", scalar_text(labels[i]))
+                line = spec.set_scalar(edits, step, "parallel", scalar_text(labels[i]))
                 what = f"parallel {step.parallel or '(none)'} -> {labels[i]}"
             changes.append(Change(step.id, "parallel", step.parallel, labels[i], line,
                                   f"step '{step.id}': {what}"))
     if gone:
-        changes.extend(_drop_references(wf, spec, draft, gone, cut))
+        changes.extend(_drop_references(wf, spec, edits, gone, cut))
     changes.sort(key=lambda c: (c.line, c.step, c.field))
-    return Rewrite(draft.text(), draft, changes)
+    return Rewrite(edits.text(), edits, changes)
 
 
-def _drop_references(wf: Workflow, spec: SpecText, draft: Draft, gone: set[str],
+def _drop_references(wf: Workflow, spec: SpecText, edits: Edits, gone: set[str],
                      cut: list[bool]) -> list[Change]:
     changes: list[Change] = []
     done: set[tuple[int, str]] = set()
@@ -563,7 +95,7 @@ def _drop_references(wf: Workflow, spec: SpecText, draft: Draft, gone: set[str],
         for key in ("needs", "context"):
             names = set(getattr(reader, key)) & gone
             if names:
-                lines = spec.remove_entries(draft, raw, key, names)
+                lines = spec.remove_entries(edits, raw, key, names)
                 for name in sorted(names):
                     changes.append(Change(reader.id, key, name, None, min(lines),
                                           f"step '{reader.id}': {key} drops cut step "
@@ -583,18 +115,18 @@ def _drop_references(wf: Workflow, spec: SpecText, draft: Draft, gone: set[str],
             if key in done:
                 continue
             done.add(key)
-            edits = spec.removal_edits(owner, fld, gone)
-            assert edits is not None
-            for line, new in edits.items():
-                draft.set(line, new)
+            lines_new = spec.removal_edits(owner, fld, gone)
+            assert lines_new is not None
+            for line, new in lines_new.items():
+                edits.set(line, new)
             for name in sorted(names):
                 changes.append(Change(reader.id, "reference", f"steps.{name}.output", None,
-                                      min(edits) if edits else raw.at()[0],
+                                      min(lines_new) if lines_new else raw.at()[0],
                                       f"{where}: {fld} no longer reads cut step '{name}'"))
     for loop in wf.loops:
         names = set(loop.steps) & gone
         if names and loop.raw is not None:
-            lines = spec.remove_entries(draft, loop.raw, "steps", names)
+            lines = spec.remove_entries(edits, loop.raw, "steps", names)
             for name in sorted(names):
                 changes.append(Change(name, "loop", loop.id, None, min(lines),
                                       f"loop '{loop.id}': drops cut step '{name}'"))

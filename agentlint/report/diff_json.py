@@ -53,8 +53,6 @@ def _delta(before: Any, after: Any) -> dict[str, Any] | None:
 
 
 def build(result: Any) -> dict[str, Any]:
-    from agentlint.report.estimate_json import step_json
-
     workflows = []
     for wd in result.workflows:
         workflows.append({
@@ -70,8 +68,8 @@ def build(result: Any) -> dict[str, Any]:
             "after_error": str(wd.after_error) if wd.after_error is not None else None,
             "delta": _delta(wd.before, wd.after),
             "steps": [{"id": s.id,
-                       "before": step_json(s.before) if s.before is not None else None,
-                       "after": step_json(s.after) if s.after is not None else None}
+                       "before": s.before.to_json() if s.before is not None else None,
+                       "after": s.after.to_json() if s.after is not None else None}
                       for s in wd.steps],
             "new_findings": [_finding(f) for f in wd.new_findings],
             "fixed_findings": [_finding(f) for f in wd.fixed_findings],

@@ -11,15 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import TextIO
 
-from agentlint.graph.estimate import Estimate, StepEstimate
-
-
-def step_json(s: StepEstimate) -> dict[str, object]:
-    return {"id": s.id, "model": s.model, "cost_usd": s.cost_usd, "latency_s": s.latency_s,
-            "reliability": s.reliability, "runs": s.runs, "calls": s.calls,
-            "input_tokens": s.input_tokens, "cached_input_tokens": s.cached_tokens,
-            "output_tokens": s.output_tokens, "cost_usd_max": s.cost_usd_max,
-            "latency_s_max": s.latency_s_max, "critical": s.critical}
+from agentlint.graph.estimate import Estimate
 
 
 def chunks(est: Estimate, indent: int = 0) -> Iterator[str]:
@@ -31,7 +23,7 @@ def chunks(est: Estimate, indent: int = 0) -> Iterator[str]:
         if key == "budgets":
             yield f'{pad}  "steps": ['
             for i, row in enumerate(est.steps):
-                text = json.dumps(step_json(row), indent=2).replace("\n", "\n" + pad + "    ")
+                text = json.dumps(row.to_json(), indent=2).replace("\n", "\n" + pad + "    ")
                 yield ("," if i else "") + f"\n{pad}    {text}"
             yield f"\n{pad}  ],\n" if est.steps else "],\n"
         text = json.dumps(value, indent=2).replace("\n", "\n" + pad + "  ")

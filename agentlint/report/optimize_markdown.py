@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentlint.optimizer.plan import kept_groups, labels
 from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
     delta_rows,
@@ -103,7 +104,7 @@ def _suggestions(result: Any) -> list[str]:
     rw = result.proposal.rewrite
     changes = result.changes
     out: list[str] = []
-    for hunk in rw.draft.hunks():
+    for hunk in rw.edits.hunks():
         about = [c.message for c in changes if hunk.start <= c.line <= hunk.end]
         span = f"line {hunk.start}" if hunk.start == hunk.end else \
             f"lines {hunk.start}-{hunk.end}"
@@ -129,8 +130,6 @@ def _label(text: str) -> str:
 def mermaid(result: Any) -> list[str]:
     """A flowchart of the proposed plan: groups as subgraphs, cut steps dashed."""
     p = result.problem
-    from agentlint.optimizer.plan import kept_groups, labels
-
     plan = result.proposal.plan
     wf = p.wf
     labs = labels(p, plan)

@@ -14,6 +14,7 @@ from typing import Any
 from agentlint.errors import SpecError
 from agentlint.paths import find_root, is_inside
 from agentlint.spec import catalog
+from agentlint.spec.deps import check_cycles
 from agentlint.spec.model import (
     MODEL_KINDS,
     Agent,
@@ -29,6 +30,7 @@ from agentlint.spec.model import (
 )
 from agentlint.spec.positions import YMap, YSeq, position_of
 from agentlint.spec.schema import validate
+from agentlint.spec.textpos import locate_ref
 from agentlint.spec.tokens import find_refs
 from agentlint.spec.yamlload import decode, load_text, read_text
 
@@ -116,8 +118,6 @@ class _Builder:
             raw = doc["budgets"]
             wf.budgets = Budgets(raw.get("cost_usd"), raw.get("latency_s"),
                                  raw.get("reliability"), raw)
-        from agentlint.graph.build import check_cycles  # the graph layer owns cycles
-
         check_cycles(wf)
         return wf
 
@@ -371,8 +371,6 @@ class _Builder:
                 step.candidates.insert(0, step.model)
 
     def ref_error(self, step: Step, ref: Ref, message: str) -> SpecError:
-        from agentlint.spec.textpos import locate_ref
-
         line, col = locate_ref(self.wf, step, ref)
         return SpecError(self.file, line, col, message)
 

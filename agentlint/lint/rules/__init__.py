@@ -11,8 +11,10 @@ A new rule is one new module and one line in :data:`RULE_MODULES`.
 
 from __future__ import annotations
 
+import functools
 from types import ModuleType
 
+from agentlint.lint.registry import Registry, Rule
 from agentlint.lint.rules.budgets import (
     over_budget,
 )
@@ -84,3 +86,19 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     unused_suppression,  # AL901
     assumed_value,  # AL902
 )
+
+
+@functools.cache
+def default_registry() -> Registry:
+    """agentlint's rules, from the rule table."""
+    return Registry.from_modules(RULE_MODULES)
+
+
+def all_rules() -> list[Rule]:
+    """Every rule of the default registry, in code order."""
+    return default_registry().rules()
+
+
+def find_rule(name_or_code: str) -> Rule | None:
+    """A rule of the default registry by code or name."""
+    return default_registry().find(name_or_code)

@@ -4,7 +4,8 @@ An adapter builds a native document and estimates exactly that; converting
 prints the same document as YAML, so the converted spec loads with
 ``agentlint estimate`` and gives the same figures as the source. The header
 names the source files and lists what had to be assumed, for the team to
-replace with real figures.
+replace with real figures. Like :mod:`agentlint.sources`, it belongs to the
+ingest layer above the native loader and the adapters.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 import yaml
 
 from agentlint.errors import SpecError, UsageError
+from agentlint.sources import load_any
+from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
 
@@ -64,8 +67,6 @@ def render(wf: Workflow) -> str:
 
 def convert_file(path: str, input_format: str = "auto") -> str:
     """Read ``path`` in its format and return the equivalent native spec as YAML text."""
-    from agentlint.spec.sources import load_any
-
     if not os.path.exists(path):
         raise SpecError(path, 1, 1, "no such file")
     wf = load_any(path, input_format=input_format, explicit=True)
@@ -84,8 +85,6 @@ def as_native(wf: Workflow) -> Workflow:
     spec's text, like the optimizer's rewrite, can work on it; the figures are
     those of ``wf``. A native workflow is returned as it is.
     """
-    from agentlint.spec.load import load_workflow
-
     if wf.extra.get("native") is None:
         return wf
     text = render(wf)

@@ -1,5 +1,8 @@
 """Which files are workflows, and reading any of them into a :class:`Workflow`.
 
+The ingest layer: it sits above both the native loader (:mod:`agentlint.spec`)
+and the adapters for other formats, and dispatches between them.
+
 Which files to look at is :func:`agentlint.paths.discover`'s business. Looking
 is cheap on purpose: the pre-commit hook hands agentlint every YAML file in a
 commit, so a file is only parsed when a quick look at its text says it is a
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from agentlint import adapters
 from agentlint.errors import SpecError
 from agentlint.paths import YAML_SUFFIXES, find_root
 from agentlint.spec.load import is_workflow_text, load_workflow
@@ -26,8 +30,6 @@ def load_any(path: str, *, input_format: str | None = None, text: str | None = N
     mind (``estimate FILE``): those are read even without a recognisable marker,
     so a typo gives an error instead of silence.
     """
-    from agentlint import adapters
-
     shown = display or path
     if text is None:
         if os.path.isdir(path):

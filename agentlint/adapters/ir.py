@@ -1,0 +1,82 @@
+"""The adapters' vocabulary: a step and a loop as a source format describes them.
+
+An adapter reads its format into :class:`StepSpec` and :class:`LoopSpec` items
+(agentlint's own vocabulary, each value with the ``line:col`` it came from in
+the original file); :mod:`agentlint.adapters.lower` turns them into a native
+document, and :mod:`agentlint.adapters.profile` fills in what the source does
+not say. The defaults below are what is assumed when nothing says more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Pos = tuple[int, int]
+
+#: the model a step is priced on when its source names none and the profile gives no default
+DEFAULT_MODEL = "gpt-4o-mini"
+#: expected size of a run input the source gives no size for (the native default)
+DEFAULT_INPUT_TOKENS = 500.0
+#: what a code or tool step returns, when nothing says
+DEFAULT_TOOL_OUTPUT_TOKENS = 500.0
+#: model calls of an agent that may call tools (decide, call, answer)
+DEFAULT_TOOL_LOOP_CALLS = 3
+#: items of a list an iteration runs over
+DEFAULT_ITERATION_ITEMS = 5
+#: the profile beside a spec
+PROFILE_NAMES = ("agentlint.profile.yaml", "agentlint.profile.yml")
+
+
+@dataclass(slots=True)
+class StepSpec:
+    """One step as an adapter describes it; becomes a native step mapping."""
+
+    id: str
+    at: Pos
+    kind: str = "llm"
+    origin: str = ""
+    #: other names a profile may use for the step (a Dify title, an ADK agent name)
+    names: tuple[str, ...] = ()
+    agent: str | None = None
+    model: str | None = None
+    system: str | None = None
+    prompt: str | None = None
+    tool: str | None = None
+    context: list[tuple[str, Pos]] = field(default_factory=list)
+    needs: list[tuple[str, Pos]] = field(default_factory=list)
+    parallel: str | None = None
+    routes: list[tuple[str, Pos]] = field(default_factory=list)
+    #: an output size the source states, or a cap on it (promptflow ``max_tokens``)
+    output_tokens: float | None = None
+    output_cap: float | None = None
+    input_tokens: float | None = None
+    calls: int | None = None
+    calls_assumed: bool = False
+    retries: int | None = None
+    fan_out: int | None = None
+    fan_out_concurrency: int | None = None
+    #: an iteration: how many items its list has, and how many run at once
+    items: int | None = None
+    items_concurrency: int | None = None
+    items_assumed: bool = False
+    #: the iteration whose items set this step's fan-out
+    container: str | None = None
+    candidates: list[str] | None = None
+    #: how a model-less step's output size follows from what it reads:
+    #: "sum" (a template: its text plus what it inserts), "max" (one of its
+    #: inputs, an aggregator), "item" (one element of a list it iterates)
+    size: str | None = None
+    implicit_context: bool = False
+    #: positions of individual keys (``model``, ``prompt``, ...) in the source
+    pos: dict[str, Pos] = field(default_factory=dict)
+    source: str | None = None
+
+
+@dataclass(slots=True)
+class LoopSpec:
+    id: str
+    at: Pos
+    steps: list[str]
+    max_iterations: int | None
+    until: str | None = None
+    names: tuple[str, ...] = ()
