@@ -153,14 +153,18 @@ def models(fmt: str) -> None:
     click.echo(f"# {len(data['models'])} models; prices from {snap.get('source', '?')} "
                f"({snap.get('commit', '?')[:10]}, read {snap.get('read', '?')}); "
                "speeds and p_ok are estimates")
-    click.echo(f"{'model':32} {'provider':12} {'in $/Mtok':>10} {'out $/Mtok':>11} "
-               f"{'cached':>8} {'ttft s':>7} {'tok/s':>6} {'p_ok':>6}")
+    from agentlint.report.table import columns
+
+    rows = [("model", "provider", "in $/Mtok", "out $/Mtok", "cached", "ttft s", "tok/s",
+             "p_ok")]
     for name in catalog.names():
         m = data["models"][name]
         cached = m.get("cached_input_per_mtok")
-        click.echo(f"{name:32} {m.get('provider', ''):12} {m['input_per_mtok']:>10g} "
-                   f"{m['output_per_mtok']:>11g} {cached if cached is not None else '-':>8} "
-                   f"{m['ttft_s']:>7g} {m['tokens_per_s']:>6g} {m['p_ok']:>6g}")
+        rows.append((name, m.get("provider", ""), f"{m['input_per_mtok']:g}",
+                     f"{m['output_per_mtok']:g}", "-" if cached is None else f"{cached}",
+                     f"{m['ttft_s']:g}", f"{m['tokens_per_s']:g}", f"{m['p_ok']:g}"))
+    click.echo("\n".join(columns(rows, right=range(2, 8), sep=" ",
+                                  minimum=(32, 12, 10, 11, 8, 7, 6, 6))))
 
 
 @main.command()

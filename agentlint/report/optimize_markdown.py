@@ -17,7 +17,7 @@ from agentlint.report.optimize_text import (
     relaxation_text,
     relaxations_line,
 )
-from agentlint.units import budget_value, percent, seconds, usd
+from agentlint.units import percent, seconds, usd
 
 
 def render(result: Any) -> str:
@@ -53,11 +53,11 @@ def render(result: Any) -> str:
     for name, a, b, d in delta_rows(before, result.after):
         out.append(f"| {name} | {a} | {b} | {d} |")
     for b in result.after.budgets:
-        relation = "≥" if b.name == "reliability" else "≤"
+        m = b.metric
+        relation = "≥" if m.floor else "≤"
         verdict = "✅" if b.ok else "❌"
-        out.append(f"| budget `{b.name}` {relation} {budget_value(b.name, b.limit)} | "
-                   f"{budget_value(b.name, _before_actual(before, b.name))} | "
-                   f"{budget_value(b.name, b.actual)} | {verdict} |")
+        out.append(f"| budget `{b.name}` {relation} {m.text(b.limit)} | "
+                   f"{m.text(m.of(before))} | {m.text(b.actual)} | {verdict} |")
     if result.frontier:
         out.append("")
         out.append("#### Frontier")
@@ -92,10 +92,6 @@ def render(result: Any) -> str:
         out.append("")
         out.extend(mermaid(result))
     return "\n".join(out) + "\n"
-
-
-def _before_actual(before: Any, name: str) -> float:
-    return float(getattr(before, name))
 
 
 def _suggestions(result: Any) -> list[str]:
