@@ -17,6 +17,7 @@ import click
 
 from agentlint import __version__
 from agentlint.errors import SpecError, UsageError
+from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk"]
 
@@ -435,7 +436,7 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 
 @main.command("optimize", cls=_OneLineErrors)
 @click.argument("file", type=click.Path())
-@click.option("--objective", type=click.Choice(["default", "cost", "latency", "reliability"]),
+@click.option("--objective", type=click.Choice(OBJECTIVES),
               default="default", show_default=True,
               help="default: keep every step that can be kept, then lowest expected cost.")
 @click.option("--pareto", is_flag=True,

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from agentlint.graph.estimate import Estimate
-from agentlint.metrics import METRICS, metric
+from agentlint.metrics import COST, LATENCY, METRICS, RELIABILITY, metric
 from agentlint.report.table import budget_lines, columns, paint
 from agentlint.units import percent, relative, seconds, usd
 
 OBJECTIVE_TEXT = {
     "default": "keep every step that can be kept, then lowest expected cost",
-    "cost": "lowest expected cost",
-    "latency": "lowest critical-path latency",
-    "reliability": "highest reliability",
+    COST.short: "lowest expected cost",
+    LATENCY.short: "lowest critical-path latency",
+    RELIABILITY.short: "highest reliability",
     "pareto": "cost / latency / reliability frontier",
 }
 
