@@ -67,6 +67,8 @@ class Proposal:
     figures: PlanFigures
     rewrite: Rewrite
     estimate: Estimate
+    #: the rewritten spec, loaded
+    workflow: Workflow
 
     @property
     def changes(self) -> list[Change]:
@@ -233,7 +235,7 @@ class _Run:
             wf = load_workflow(self.path, display=self.wf.file, text=rw.text)
         except SpecError as exc:  # a bug in the rewriter: never write such a file
             raise RuntimeError(f"the rewritten spec does not load: {exc}") from None
-        return Proposal(plan, figures(self.problem, plan), rw, estimate(wf))
+        return Proposal(plan, figures(self.problem, plan), rw, estimate(wf), wf)
 
 
 def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",

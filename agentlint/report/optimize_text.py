@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentlint.graph.estimate import Estimate
 from agentlint.metrics import COST, LATENCY, METRICS, RELIABILITY, metric
 from agentlint.report.table import budget_lines, columns, paint
 from agentlint.units import percent, relative, seconds, usd
+
+if TYPE_CHECKING:
+    from agentlint.optimizer.run import Result
 
 OBJECTIVE_TEXT = {
     "default": "keep every step that can be kept, then lowest expected cost",
@@ -40,7 +43,7 @@ def relaxation_text(name: str, value: float | None) -> str:
     return f"{name} {relation} {m.text(m.rounded_limit(value))}"
 
 
-def relaxations_line(result: Any) -> str:
+def relaxations_line(result: Result) -> str:
     """``needs latency_s >= 3.21 s, or cost_usd >= $0.04124``."""
     fixes = [relaxation_text(k, v) for k, v in result.relaxations.items() if v is not None]
     if fixes:
@@ -54,7 +57,7 @@ def relaxations_line(result: Any) -> str:
 NOISE_GAP = 1e-9
 
 
-def optimality_gap(result: Any) -> float | None:
+def optimality_gap(result: Result) -> float | None:
     """The relative gap an ``optimal`` plan is proven within, when it is not zero."""
     gap = getattr(result, "gap", None)
     if gap is not None:
@@ -63,7 +66,7 @@ def optimality_gap(result: Any) -> float | None:
     return limit if limit > 1e-9 else None  # the solver did not say: the --gap it had
 
 
-def status_line(result: Any) -> str:
+def status_line(result: Result) -> str:
     status = result.status
     if status == "optimal":
         gap = optimality_gap(result)
@@ -80,7 +83,7 @@ def status_line(result: Any) -> str:
             f"objective: {OBJECTIVE_TEXT.get(result.objective, result.objective)}")
 
 
-def render(result: Any, color: bool = False) -> str:
+def render(result: Result, color: bool = False) -> str:
     out = [paint(status_line(result), "1", color)]
     if result.status == "infeasible":
         binding = ", ".join(result.binding) or "-"
