@@ -141,8 +141,7 @@ class Result:
 
 
 def _point_json(p: Problem, q: Proposal) -> dict[str, Any]:
-    return {"cost_usd": q.estimate.cost_usd, "latency_s": q.estimate.latency_s,
-            "reliability": q.estimate.reliability, "calls": q.estimate.calls,
+    return {**{m.name: m.of(q.estimate) for m in METRICS}, "calls": q.estimate.calls,
             "plan": plan_json(p, q.plan), "changes": [c.to_json() for c in q.changes]}
 
 
