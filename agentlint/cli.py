@@ -19,8 +19,9 @@ from typing import Any, NoReturn
 
 import click
 
-from agentlint import __version__
+from agentlint import __version__, report
 from agentlint.errors import SpecError, UsageError
+from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk"]
 
@@ -75,6 +76,15 @@ def entry() -> None:
 
     gc.disable()
     main()
+
+
+def write_output(text: str, path: str) -> None:
+    """Write a command's output to the file ``path`` (--output-file, --output)."""
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _color(flag: bool | None) -> bool:
@@ -157,14 +167,18 @@ def models(fmt: str) -> None:
     click.echo(f"# {len(data['models'])} models; prices from {snap.get('source', '?')} "
                f"({snap.get('commit', '?')[:10]}, read {snap.get('read', '?')}); "
                "speeds and p_ok are estimates")
-    click.echo(f"{'model':32} {'provider':12} {'in $/Mtok':>10} {'out $/Mtok':>11} "
-               f"{'cached':>8} {'ttft s':>7} {'tok/s':>6} {'p_ok':>6}")
+    from agentlint.report.table import columns
+
+    rows = [("model", "provider", "in $/Mtok", "out $/Mtok", "cached", "ttft s", "tok/s",
+             "p_ok")]
     for name in catalog.names():
         m = data["models"][name]
         cached = m.get("cached_input_per_mtok")
-        click.echo(f"{name:32} {m.get('provider', ''):12} {m['input_per_mtok']:>10g} "
-                   f"{m['output_per_mtok']:>11g} {cached if cached is not None else '-':>8} "
-                   f"{m['ttft_s']:>7g} {m['tokens_per_s']:>6g} {m['p_ok']:>6g}")
+        rows.append((name, m.get("provider", ""), f"{m['input_per_mtok']:g}",
+                     f"{m['output_per_mtok']:g}", "-" if cached is None else f"{cached}",
+                     f"{m['ttft_s']:g}", f"{m['tokens_per_s']:g}", f"{m['p_ok']:g}"))
+    click.echo("\n".join(columns(rows, right=range(2, 8), sep=" ",
+                                  minimum=(32, 12, 10, 11, 8, 7, 6, 6))))
 
 
 @main.command()
@@ -180,7 +194,7 @@ def schema(show_path: bool) -> None:
         click.echo(json.dumps(load_schema(), indent=2))
 
 
-LINT_FORMATS = ["text", "concise", "json", "sarif", "github", "junit", "gitlab"]
+LINT_FORMATS = list(report.LINT)
 
 
 class _OneLineErrors(click.Command):
@@ -254,8 +268,10 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     from agentlint.lint.config import Overrides
     from agentlint.lint.engine import lint_paths
 
-    if statistics and fmt not in ("text", "concise", "json"):
-        raise UsageError("--statistics works with --format text, concise or json")
+    if statistics and fmt not in report.LINT_STATISTICS:
+        raise UsageError("--statistics works with --format "
+                         + ", ".join(list(report.LINT_STATISTICS)[:-1]) + " or "
+                         + list(report.LINT_STATISTICS)[-1])
     if not paths and changed_since is None:
         raise UsageError("missing PATHS: name the files or folders to lint "
                          "(or - for standard input, or --changed-since REF)")
@@ -294,57 +310,17 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     if output_file is not None and color is None:
         color = False
     use_color = _color(color)
-    report = _lint_report(fmt, shown, result, statistics, use_color, not quiet)
+    if statistics:
+        text = report.LINT_STATISTICS[fmt](shown)
+    else:
+        text = report.LINT[fmt](shown, result, use_color, not quiet)
     if output_file is not None:
-        try:
-            with open(output_file, "w", encoding="utf-8") as fh:
-                fh.write(report + "\n" if report else "")
-        except OSError as exc:
-            raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None
-    elif report:
-        click.echo(report, color=use_color)
+        write_output(text, output_file)
+    elif text:
+        click.echo(text, nl=False, color=use_color)
     for err in result.errors:
         click.echo(str(err), err=True)
     sys.exit(result.exit_code(strict=strict, exit_zero=exit_zero))
-
-
-def _lint_report(fmt: str, findings: list[Any], result: Any, statistics: bool, color: bool,
-                 summary: bool) -> str:
-    if statistics:
-        if fmt == "json":
-            from agentlint.report import json_report
-
-            return json_report.render_statistics(findings)
-        from agentlint.report import text
-
-        return text.render_statistics(findings)
-    if fmt == "text":
-        from agentlint.report import text
-
-        return text.render(findings, result, color=color, summary=summary)
-    if fmt == "concise":
-        from agentlint.report import concise
-
-        return concise.render(findings, result)
-    if fmt == "json":
-        from agentlint.report import json_report
-
-        return json_report.render(findings)
-    if fmt == "sarif":
-        from agentlint.report import sarif
-
-        return sarif.render(findings, result)
-    if fmt == "github":
-        from agentlint.report import github
-
-        return github.render(findings)
-    if fmt == "gitlab":
-        from agentlint.report import gitlab
-
-        return gitlab.render(findings)
-    from agentlint.report import junit
-
-    return junit.render(findings, result)
 
 
 def _registry() -> Any:
@@ -412,7 +388,7 @@ def rule_command(name: str) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+@click.option("--format", "fmt", type=click.Choice(list(report.GRAPH)), default="mermaid",
               show_default=True, help="Mermaid (GitHub renders it) or Graphviz DOT.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
@@ -422,20 +398,12 @@ def graph(file: str, fmt: str, input_format: str) -> None:
     from agentlint.graph.view import build_view
 
     workflows = _load_named((file,), input_format)
-    view = build_view(workflows[0])
-    if fmt == "dot":
-        from agentlint.report import dot
-
-        click.echo(dot.render(view))
-    else:
-        from agentlint.report import mermaid
-
-        click.echo(mermaid.render(view))
+    click.echo(report.GRAPH[fmt](build_view(workflows[0])), nl=False)
 
 
 @main.command("optimize", cls=_OneLineErrors)
 @click.argument("file", type=click.Path())
-@click.option("--objective", type=click.Choice(["default", "cost", "latency", "reliability"]),
+@click.option("--objective", type=click.Choice(OBJECTIVES),
               default="default", show_default=True,
               help="default: keep every step that can be kept, then lowest expected cost.")
 @click.option("--pareto", is_flag=True,
@@ -447,7 +415,7 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), default=1e-4,
               show_default=True,
               help="Relative optimality gap within which a plan counts as proven optimal.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+@click.option("--format", "fmt", type=click.Choice(list(report.OPTIMIZE)),
               default="text", show_default=True,
               help="markdown: a pull-request comment with suggestions and a flowchart.")
 @click.option("--diff", "show_diff", is_flag=True,
@@ -495,18 +463,8 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         text = optimize_diff.render(result)
         if text:
             click.echo(text, nl=False)
-    elif fmt == "json":
-        from agentlint.report import optimize_json
-
-        click.echo(optimize_json.render(result))
-    elif fmt == "markdown":
-        from agentlint.report import optimize_markdown
-
-        click.echo(optimize_markdown.render(result), nl=False)
     else:
-        from agentlint.report import optimize_text
-
-        click.echo(optimize_text.render(result, _color(color)))
+        click.echo(report.OPTIMIZE[fmt](result, _color(color)), nl=False)
     if result.status == "infeasible":
         sys.exit(1)
     if write_back and result.changes:
@@ -539,11 +497,7 @@ def convert(file: str, output: str | None, input_format: str) -> None:
         return
     if os.path.exists(output) and os.path.realpath(output) == os.path.realpath(file):
         raise UsageError("--output would overwrite the source file; name another file")
-    try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_output(text, output)
     click.echo(f"agentlint: wrote {output}", err=True)
 
 
@@ -553,7 +507,7 @@ def convert(file: str, output: str | None, input_format: str) -> None:
 @click.option("--fail-on", multiple=True, metavar="THRESHOLDS",
               help="Exit 1 when a workflow changes by more than this: cost+10%, cost+0.01, "
                    "latency+20%, latency+2s, reliability-1pp (comma-separated, repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+@click.option("--format", "fmt", type=click.Choice(list(report.DIFF)),
               default="text", show_default=True,
               help="markdown: a pull-request comment with the deltas and flowcharts.")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False),
@@ -585,26 +539,11 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
     result = run_diff(base_ref, paths=list(paths) or None, thresholds=thresholds,
                       overrides=overrides, input_format=input_format,
                       pictures=fmt == "markdown")
-    if fmt == "json":
-        from agentlint.report import diff_json
-
-        report = diff_json.render(result) + "\n"
-    elif fmt == "markdown":
-        from agentlint.report import diff_markdown
-
-        report = diff_markdown.render(result)
-    else:
-        from agentlint.report import diff_text
-
-        report = diff_text.render(result) + "\n"
+    text = report.DIFF[fmt](result)
     if output_file is not None:
-        try:
-            with open(output_file, "w", encoding="utf-8") as fh:
-                fh.write(report)
-        except OSError as exc:
-            raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None
+        write_output(text, output_file)
     else:
-        click.echo(report, nl=False)
+        click.echo(text, nl=False)
     for err in result.errors:
         click.echo(str(err), err=True)
     sys.exit(result.exit_code())

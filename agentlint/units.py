@@ -39,14 +39,6 @@ def chain(ids: list[str], keep: int = 4) -> str:
     return " -> ".join([*ids[:keep], f"... ({hidden} more)", *ids[-keep:]])
 
 
-def budget_value(name: str, value: float) -> str:
-    if name == "cost_usd":
-        return usd(value)
-    if name == "latency_s":
-        return seconds(value)
-    return percent(value)
-
-
 def relative(a: float, b: float) -> str:
     """The change from ``a`` to ``b`` in per cent of ``a`` (signed as the change is)."""
     if a == b:

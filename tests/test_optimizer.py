@@ -149,7 +149,9 @@ def test_markdown_report(cli) -> None:
     assert "<!-- agentlint-suggestion file=" in md
     assert "```mermaid" in md and "flowchart" in md
     assert 'subgraph' in md and "parallel: sources" in md
-    assert "(cut)" in md  # research_forums is cut for cost
+    # the plan is drawn from the rewritten spec: the changed steps filled, the cut one named
+    assert "classDef changed" in md and "class n0,n3,n4 changed" in md
+    assert "Cut: `research_forums`." in md  # research_forums is cut for cost
 
 
 def test_diff_applies_with_patch(cli, tmp_path: Path) -> None:

@@ -39,11 +39,11 @@ from agentlint.graph.view import build_view
 from agentlint.lint.config import ConfigFinder, Overrides
 from agentlint.lint.engine import lint_workflow
 from agentlint.lint.registry import Finding
+from agentlint.metrics import BY_SHORT, Metric
 from agentlint.report import mermaid
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
 
-METRICS = ("cost", "latency", "reliability")
 _EPS = 1e-9
 
 
@@ -59,10 +59,16 @@ class Threshold:
     unit: str  # "%" (relative), "abs" (USD or seconds), "pp" (percentage points)
     limit: float
 
+    @property
+    def measure(self) -> Metric:
+        """The metric this threshold gates."""
+        return BY_SHORT[self.metric]
+
     def change(self, before: Estimate, after: Estimate) -> float:
         """The change in this threshold's unit, signed so that worse is positive."""
-        a, b = _figure(before, self.metric), _figure(after, self.metric)
-        worse = (a - b) if self.metric == "reliability" else (b - a)
+        m = self.measure
+        a, b = m.of(before), m.of(after)
+        worse = m.worse(a, b)
         if self.unit == "abs":
             return worse
         if self.unit == "pp":
@@ -102,9 +108,10 @@ def _threshold(text: str) -> Threshold:
     if m is None:
         raise UsageError(f"bad --fail-on threshold '{text}'{hint}")
     metric = m["metric"].lower().split("_")[0]
+    gauge = BY_SHORT[metric]
     sign, unit = m["sign"], (m["unit"] or "").lower()
     value = float(m["value"])
-    if metric == "reliability":
+    if gauge.floor:
         if sign != "-":
             raise UsageError(f"bad --fail-on threshold '{text}': reliability gates a "
                              "fall, write reliability-1pp")
@@ -119,14 +126,10 @@ def _threshold(text: str) -> Threshold:
     if sign != "+":
         raise UsageError(f"bad --fail-on threshold '{text}': {metric} gates a rise, "
                          f"write {metric}+{m['value']}{unit}")
-    if unit == "pp" or (metric == "cost" and unit == "s") or \
-            (metric == "latency" and (unit == "usd" or m["dollar"])):
+    if unit == "pp" or (unit == "s" and gauge.unit != "s") or \
+            ((unit == "usd" or m["dollar"]) and gauge.unit != "usd"):
         raise UsageError(f"bad --fail-on threshold '{text}'{hint}")
     return Threshold(text, metric, "%" if unit == "%" else "abs", value)
-
-
-def _figure(e: Estimate, metric: str) -> float:
-    return {"cost": e.cost_usd, "latency": e.latency_s, "reliability": e.reliability}[metric]
 
 
 # -- results ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
+from agentlint.metrics import BY_NAME, Metric
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Step, Workflow
 from agentlint.spec.tokens import count_tokens, stable_prefix, text_tokens
@@ -75,10 +76,12 @@ class BudgetCheck:
     actual: float
 
     @property
+    def metric(self) -> Metric:
+        return BY_NAME[self.name]
+
+    @property
     def ok(self) -> bool:
-        if self.name == "reliability":
-            return self.actual >= self.limit
-        return self.actual <= self.limit
+        return self.metric.within(self.actual, self.limit)
 
 
 @dataclass(slots=True)

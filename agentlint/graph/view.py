@@ -9,8 +9,10 @@ path marked.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Literal
 
 from agentlint.graph.build import Graph, build_graph
 from agentlint.graph.estimate import Estimate, estimate
@@ -44,6 +46,34 @@ class View:
     clusters: list[Cluster]
     #: steps not inside any cluster, in listing order
     loose: list[int]
+
+
+@dataclass(slots=True, frozen=True)
+class Visit:
+    """One stop of :func:`walk`: a cluster opened or closed, or a step's node."""
+
+    kind: Literal["open", "node", "close"]
+    depth: int  #: 0 at the top level, one more inside each cluster
+    cluster: Cluster | None = None
+    step: int = -1
+
+
+def walk(view: View) -> Iterator[Visit]:
+    """The nodes in drawing order: each cluster opened, its inner clusters, its own
+    steps, closed; then the steps outside any cluster."""
+
+    def cluster(c: Cluster, depth: int) -> Iterator[Visit]:
+        yield Visit("open", depth, cluster=c)
+        for child in c.children:
+            yield from cluster(child, depth + 1)
+        for i in c.members:
+            yield Visit("node", depth + 1, step=i)
+        yield Visit("close", depth, cluster=c)
+
+    for c in view.clusters:
+        yield from cluster(c, 0)
+    for i in view.loose:
+        yield Visit("node", 0, step=i)
 
 
 def build_view(wf: Workflow, graph: Graph | None = None, est: Estimate | None = None) -> View:

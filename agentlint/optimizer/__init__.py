@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentlint.metrics import METRICS
+
 __all__ = ["OBJECTIVES", "optimize"]
 
-OBJECTIVES = ("default", "cost", "latency", "reliability")
+#: ``default``: keep every step that can be kept, then lowest cost; else one metric
+OBJECTIVES = ("default", *(m.short for m in METRICS))
 
 
 def optimize(wf: Any, **kwargs: Any) -> Any:

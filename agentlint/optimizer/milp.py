@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.errors import UsageError
+from agentlint.metrics import COST, LATENCY, RELIABILITY
 from agentlint.optimizer.plan import Plan
 from agentlint.optimizer.problem import Problem
 
@@ -284,9 +285,10 @@ class Formulation:
             self._sequential()
         else:
             self._dag()
-        self.budget_lins = {"cost_usd": (self.cost, "<=", COST_SCALE),
-                            "latency_s": (Lin().add(self.latency_var, 1.0), "<=", TIME_SCALE),
-                            "reliability": (self.logr, ">=", LOG_SCALE)}
+        #: per budget: (expression, sense, factor from the metric's unit to the expression's)
+        self.budget_lins = {COST.name: (self.cost, "<=", COST_SCALE),
+                            LATENCY.name: (Lin().add(self.latency_var, 1.0), "<=", TIME_SCALE),
+                            RELIABILITY.name: (self.logr, ">=", LOG_SCALE)}
 
     def _savings(self) -> None:
         """A reader's input shrinks when a source is cut: w = chosen option AND cut."""
@@ -438,11 +440,11 @@ class Formulation:
 
     def objective(self, name: str) -> tuple[Lin, float]:
         """(expression to minimise, factor from the expression to the metric's unit)."""
-        if name == "cost_usd":
+        if name == COST.name:
             return self.cost, 1.0 / COST_SCALE
-        if name == "latency_s":
+        if name == LATENCY.name:
             return Lin().add(self.latency_var, 1.0), 1.0 / TIME_SCALE
-        if name == "reliability":
+        if name == RELIABILITY.name:
             return Lin().add_lin(self.logr, -1.0), -1.0 / LOG_SCALE
         if name == "cuts":
             return self.cuts, 1.0
@@ -484,7 +486,7 @@ class Formulation:
 
     def budget_row(self, name: str, limit: float) -> tuple[Lin, str, float]:
         lin, sense, scale = self.budget_lins[name]
-        if name == "reliability":
+        if name == RELIABILITY.name:  # a product of successes: bounded in logs
             rhs = math.log(limit) * scale if limit > 0 else -math.inf
         else:
             rhs = limit * scale

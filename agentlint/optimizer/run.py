@@ -20,6 +20,7 @@ from typing import Any
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import Estimate, estimate
+from agentlint.metrics import BY_NAME, BY_SHORT, COST, LATENCY, METRICS, RELIABILITY
 from agentlint.optimizer.milp import (
     COST_SCALE,
     DEFAULT_GAP,
@@ -44,15 +45,9 @@ from agentlint.optimizer.rewrite import Change, Rewrite
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
-OBJECTIVES = ("default", "cost", "latency", "reliability")
-METRIC_KEY = {"cost_usd": "cost", "latency_s": "latency", "reliability": "reliability"}
-METRIC_OF = {"cost": "cost_usd", "latency": "latency_s", "reliability": "reliability"}
-STAGES = {
-    "default": ("cuts", "cost_usd"),
-    "cost": ("cost_usd",),
-    "latency": ("latency_s",),
-    "reliability": ("reliability",),
-}
+OBJECTIVES = ("default", *(m.short for m in METRICS))
+#: the stages of each objective, solved in turn (``cuts``: the number of steps cut)
+STAGES = {"default": ("cuts", COST.name), **{m.short: (m.name,) for m in METRICS}}
 #: how far a later stage may let an earlier stage's optimum slip (relative)
 LEXICOGRAPHIC_TOLERANCE = 1e-9
 #: the tie-break settles at most this many steps whose setting is not their first
@@ -72,6 +67,8 @@ class Proposal:
     figures: PlanFigures
     rewrite: Rewrite
     estimate: Estimate
+    #: the rewritten spec, loaded
+    workflow: Workflow
 
     @property
     def changes(self) -> list[Change]:
@@ -113,8 +110,7 @@ class Result:
     def objective_value(self) -> float | None:
         if self.proposal is None:
             return None
-        metric = METRIC_OF.get(self.objective, "cost_usd")
-        return float(getattr(self.after, metric))
+        return BY_SHORT.get(self.objective, COST).of(self.after)
 
     def to_json(self) -> dict[str, Any]:
         p = self.problem
@@ -145,8 +141,7 @@ class Result:
 
 
 def _point_json(p: Problem, q: Proposal) -> dict[str, Any]:
-    return {"cost_usd": q.estimate.cost_usd, "latency_s": q.estimate.latency_s,
-            "reliability": q.estimate.reliability, "calls": q.estimate.calls,
+    return {**{m.name: m.of(q.estimate) for m in METRICS}, "calls": q.estimate.calls,
             "plan": plan_json(p, q.plan), "changes": [c.to_json() for c in q.changes]}
 
 
@@ -182,11 +177,11 @@ class _Run:
     def value(self, plan: Plan, name: str) -> float:
         """The stage objective's value for ``plan``, in the formulation's units."""
         f = figures(self.problem, plan)
-        if name == "cost_usd":
+        if name == COST.name:
             return f.cost_usd * COST_SCALE
-        if name == "latency_s":
+        if name == LATENCY.name:
             return f.latency_s * TIME_SCALE
-        if name == "reliability":
+        if name == RELIABILITY.name:
             return -sum(self.problem.choices[i].options[c].log_success
                         for i, c in enumerate(plan.choice) if c is not None) * LOG_SCALE
         return float(f.cuts)
@@ -239,7 +234,7 @@ class _Run:
             wf = load_workflow(self.path, display=self.wf.file, text=rw.text)
         except SpecError as exc:  # a bug in the rewriter: never write such a file
             raise RuntimeError(f"the rewritten spec does not load: {exc}") from None
-        return Proposal(plan, figures(self.problem, plan), rw, estimate(wf))
+        return Proposal(plan, figures(self.problem, plan), rw, estimate(wf), wf)
 
 
 def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
@@ -289,11 +284,8 @@ def score_of(objective: str) -> Callable[[PlanFigures], tuple[float, ...]]:
     """What a plan is judged by, smaller first (lexicographic)."""
     if objective == "default":
         return lambda f: (float(f.cuts), f.cost_usd)
-    if objective == "cost":
-        return lambda f: (f.cost_usd,)
-    if objective == "latency":
-        return lambda f: (f.latency_s,)
-    return lambda f: (-f.reliability,)
+    m = BY_SHORT[objective]
+    return lambda f: (m.score(f.metric(m.name)),)
 
 
 def meets_all(limits: dict[str, float]) -> Callable[[PlanFigures], bool]:
@@ -382,7 +374,7 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
 
 
 def _meets(name: str, actual: float, limit: float) -> bool:
-    return actual >= limit if name == "reliability" else actual <= limit
+    return BY_NAME[name].within(actual, limit)
 
 
 def _infeasible(run: _Run, result: Result, limits: dict[str, float],
@@ -423,11 +415,11 @@ def _closest(run: _Run, limits: dict[str, float]) -> Plan | None:
     for name, limit in limits.items():
         lin, _, rhs = form.budget_row(name, limit)
         slack = form.slack(f"over_{name}")
-        if name == "reliability":
+        if name == RELIABILITY.name:  # bounded in logs: the overrun is relative in logs
             denom = max(-math.log(limit) if limit > 0 else 1.0, 1e-6) * LOG_SCALE
             rows.append((Lin().add_lin(lin).add(slack, 1.0), ">=", rhs))
         else:
-            scale = COST_SCALE if name == "cost_usd" else TIME_SCALE
+            scale = form.budget_lins[name][2]
             denom = max(limit, 1e-9) * scale
             rows.append((Lin().add_lin(lin).add(slack, -1.0), "<=", rhs))
         total.add(slack, 1.0 / denom)
@@ -449,7 +441,7 @@ def _overrun_of(f: PlanFigures, limits: dict[str, float]) -> dict[str, float]:
     out = {}
     for name, limit in limits.items():
         actual = f.metric(name)
-        if name == "reliability":
+        if name == RELIABILITY.name:
             denom = max(-math.log(limit) if limit > 0 else 1.0, 1e-6)
             out[name] = max(0.0, (math.log(limit) - math.log(actual)) / denom) \
                 if actual > 0 and limit > 0 else 0.0
@@ -481,15 +473,15 @@ def _frontier(run: _Run, limits: dict[str, float], cheapest: Proposal) -> list[P
         settled = tie_break(run, (first, then), base + extra, out.plan)
 
         def score(f: PlanFigures) -> tuple[float, ...]:
-            return (*score_of(METRIC_KEY[first])(f), *score_of(METRIC_KEY[then])(f))
+            return (*score_of(BY_NAME[first].short)(f), *score_of(BY_NAME[then].short)(f))
 
         plan = polish(run.problem, settled, score,
                       lambda f: ok(f) and keep_steps(f) and f.cuts <= cuts)
         plans.setdefault(plan.key(), plan)
         return plan
 
-    fastest = found("latency_s", [], lambda f: True, "cost_usd")
-    safest = found("reliability", [], lambda f: True, "cost_usd")
+    fastest = found(LATENCY.name, [], lambda f: True, COST.name)
+    safest = found(RELIABILITY.name, [], lambda f: True, COST.name)
     c = cheapest.figures
     if fastest is not None:
         lo = figures(run.problem, fastest).latency_s
@@ -497,18 +489,18 @@ def _frontier(run: _Run, limits: dict[str, float], cheapest: Proposal) -> list[P
             if run.remaining() == 0.0:
                 break
             level = c.latency_s - (c.latency_s - lo) * k / (PARETO_POINTS - 1)
-            lin, sense, rhs = run.form.budget_row("latency_s", level)
-            found("cost_usd", [(lin, sense, rhs)],
-                  lambda f, level=level: f.latency_s <= level, "reliability")
+            lin, sense, rhs = run.form.budget_row(LATENCY.name, level)
+            found(COST.name, [(lin, sense, rhs)],
+                  lambda f, level=level: f.latency_s <= level, RELIABILITY.name)
     if safest is not None:
         hi = figures(run.problem, safest).reliability
         for k in range(1, PARETO_POINTS):
             if run.remaining() == 0.0:
                 break
             level = c.reliability + (hi - c.reliability) * k / (PARETO_POINTS - 1)
-            lin, sense, rhs = run.form.budget_row("reliability", level)
-            found("cost_usd", [(lin, sense, rhs)],
-                  lambda f, level=level: f.reliability >= level, "latency_s")
+            lin, sense, rhs = run.form.budget_row(RELIABILITY.name, level)
+            found(COST.name, [(lin, sense, rhs)],
+                  lambda f, level=level: f.reliability >= level, LATENCY.name)
     points = [(figures(run.problem, plan), plan) for plan in plans.values()]
     keep = []
     for f, plan in points:

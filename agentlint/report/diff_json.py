@@ -26,10 +26,17 @@ positive for the worse (a fall, for reliability); null for a rise from 0.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from agentlint.metrics import METRICS
+
+if TYPE_CHECKING:
+    from agentlint.ci.diff import DiffResult
+    from agentlint.graph.estimate import Estimate
+    from agentlint.lint.registry import Finding
 
 
-def _finding(f: Any) -> dict[str, Any]:
+def _finding(f: Finding) -> dict[str, Any]:
     return {**f.to_json(), "key": f.key}
 
 
@@ -39,20 +46,19 @@ def _percent(a: float, b: float) -> float | None:
     return (b - a) / abs(a) * 100
 
 
-def _delta(before: Any, after: Any) -> dict[str, Any] | None:
+def _delta(before: Estimate | None, after: Estimate | None) -> dict[str, Any] | None:
     if before is None or after is None:
         return None
-    return {
-        "cost_usd": {"change": after.cost_usd - before.cost_usd,
-                     "percent": _percent(before.cost_usd, after.cost_usd)},
-        "latency_s": {"change": after.latency_s - before.latency_s,
-                      "percent": _percent(before.latency_s, after.latency_s)},
-        "reliability": {"change_pp": (after.reliability - before.reliability) * 100,
-                        "percent": _percent(before.reliability, after.reliability)},
-    }
+    out: dict[str, Any] = {}
+    for m in METRICS:
+        a, b = m.of(before), m.of(after)
+        # a fraction changes by percentage points
+        change = {"change_pp": (b - a) * 100} if m.unit == "fraction" else {"change": b - a}
+        out[m.name] = {**change, "percent": _percent(a, b)}
+    return out
 
 
-def build(result: Any) -> dict[str, Any]:
+def build(result: DiffResult) -> dict[str, Any]:
     workflows = []
     for wd in result.workflows:
         workflows.append({
@@ -74,14 +80,13 @@ def build(result: Any) -> dict[str, Any]:
             "new_findings": [_finding(f) for f in wd.new_findings],
             "fixed_findings": [_finding(f) for f in wd.fixed_findings],
         })
-    metric_key = {"cost": "cost_usd", "latency": "latency_s", "reliability": "reliability"}
     crossed = []
     for c in result.crossings:
-        key = metric_key[c.threshold.metric]
+        m = c.threshold.measure
         change = c.change
         crossed.append({"file": c.file, "threshold": c.threshold.text,
                         "metric": c.threshold.metric,
-                        "before": getattr(c.before, key), "after": getattr(c.after, key),
+                        "before": m.of(c.before), "after": m.of(c.after),
                         "change": None if change == float("inf") else change,
                         "unit": c.threshold.unit})
     return {
@@ -94,5 +99,5 @@ def build(result: Any) -> dict[str, Any]:
     }
 
 
-def render(result: Any) -> str:
+def render(result: DiffResult) -> str:
     return json.dumps(build(result), indent=2)

@@ -11,17 +11,13 @@ GitLab render it).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from agentlint.report.diff_text import (
-    figure_rows,
-    metric_value,
-    signed_seconds,
-    signed_usd,
-    status_text,
-    threshold_change,
-)
-from agentlint.units import percent, points, relative, seconds, usd
+from agentlint.metrics import METRICS
+from agentlint.report.diff_text import figure_rows, status_text, step_cells, threshold_change
+
+if TYPE_CHECKING:
+    from agentlint.ci.diff import DiffResult, WorkflowDiff
 
 MARKER = "<!-- agentlint -->"
 _ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
@@ -35,7 +31,7 @@ def _code(text: str) -> str:
     return f"`{text}`" if "`" not in text else f"`` {text} ``"
 
 
-def render(result: Any) -> str:
+def render(result: DiffResult) -> str:
     base = result.base
     where = f"`{base.ref}`" + (f" (merge base `{base.commit[:10]}`)" if base.merge_base
                                else f" (`{base.commit[:10]}`)")
@@ -51,23 +47,19 @@ def render(result: Any) -> str:
     out.append("|---|---|---:|---:|---:|---|")
     for wd in result.workflows:
         cells = []
-        crossed = {c.threshold.metric for c in result.crossings if c.file == wd.file}
-        for metric, (_label, a, b, _d) in zip(("cost", "latency", "reliability"),
-                                              figure_rows(wd.before, wd.after), strict=True):
+        crossed = {c.threshold.measure for c in result.crossings if c.file == wd.file}
+        for m, (_label, a, b, _d) in zip(METRICS, figure_rows(wd.before, wd.after),
+                                         strict=True):
             if wd.before is None or wd.after is None:
                 cells.append(b if wd.after is not None else f"{a} → —")
                 continue
-            x, y = _figure(wd.before, metric), _figure(wd.after, metric)
+            x, y = m.of(wd.before), m.of(wd.after)
             if a == b and x == y:
                 cells.append(f"{b} (=)")
                 continue
-            if metric == "reliability":
-                change = points(x, y)
-            elif metric == "cost":
-                change = f"{signed_usd(y - x)}, {relative(x, y)}"
-            else:
-                change = f"{signed_seconds(y - x)}, {relative(x, y)}"
-            if metric in crossed:
+            shift, rel = m.change(x, y)
+            change = shift if rel is None else f"{shift}, {rel}"
+            if m in crossed:
                 change = f"**{change}** ❌"
             cells.append(f"{a} → {b} ({change})")
         findings = []
@@ -86,11 +78,7 @@ def render(result: Any) -> str:
     return "\n".join(out) + "\n"
 
 
-def _figure(e: Any, metric: str) -> float:
-    return {"cost": e.cost_usd, "latency": e.latency_s, "reliability": e.reliability}[metric]
-
-
-def _gate(result: Any) -> list[str]:
+def _gate(result: DiffResult) -> list[str]:
     if not result.thresholds:
         return []
     limits = ", ".join(_code(t.text) for t in result.thresholds)
@@ -100,14 +88,14 @@ def _gate(result: Any) -> list[str]:
     out = ["", f"❌ **Gate failed**: {n} threshold{'s' if n != 1 else ''} crossed.", "",
            "| workflow | threshold | before | after | change |", "|---|---|---:|---:|---:|"]
     for c in result.crossings:
-        m = c.threshold.metric
+        m = c.threshold.measure
         out.append(f"| {_code(c.file)} | {_code(c.threshold.text)} | "
-                   f"{metric_value(m, c.before)} | {metric_value(m, c.after)} | "
+                   f"{m.text(m.of(c.before))} | {m.text(m.of(c.after))} | "
                    f"**{threshold_change(c)}** |")
     return out
 
 
-def _details(wd: Any) -> list[str]:
+def _details(wd: WorkflowDiff) -> list[str]:
     out = ["", f"#### {_code(wd.file)} ({_cell(wd.name)})", ""]
     if wd.after_error is not None:
         out.append(f"❌ cannot be read: {_code(str(wd.after_error))}")
@@ -119,7 +107,10 @@ def _details(wd: Any) -> list[str]:
         out.append("| step | model | cost per run | time | success |")
         out.append("|---|---|---:|---:|---:|")
         for s in wd.steps[:20]:
-            out.append("| " + " | ".join(_cell(c) for c in _step_cells(s)) + " |")
+            name = _code(s.id) + (" (new)" if s.before is None else
+                                  " (removed)" if s.after is None else "")
+            out.append("| " + " | ".join(_cell(c) for c in [name, *step_cells(s, "→", "—")])
+                       + " |")
         if len(wd.steps) > 20:
             out.append(f"| … {len(wd.steps) - 20} more | | | | |")
         out.append("")
@@ -152,20 +143,3 @@ def _details(wd: Any) -> list[str]:
     while out and out[-1] == "":
         out.pop()
     return out
-
-
-def _step_cells(s: Any) -> list[str]:
-    b, a = s.before, s.after
-
-    def pair(fmt: Any, attr: str) -> str:
-        x = fmt(getattr(b, attr)) if b is not None else "—"
-        y = fmt(getattr(a, attr)) if a is not None else "—"
-        return x if x == y else f"{x} → {y}"
-
-    def model(e: Any) -> str:
-        return "—" if e is None else (e.model or "—")
-
-    models = model(b) if model(b) == model(a) else f"{model(b)} → {model(a)}"
-    name = _code(s.id) + (" (new)" if b is None else " (removed)" if a is None else "")
-    return [name, models, pair(usd, "cost_usd"), pair(seconds, "latency_s"),
-            pair(percent, "reliability")]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from agentlint.graph.estimate import Estimate
-from agentlint.units import budget_value, percent, seconds, usd
+from agentlint.report.table import budget_lines, columns, paint
+from agentlint.units import percent, seconds, usd
 
 
 def render(est: Estimate, color: bool = False) -> str:
-    def paint(text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if color else text
-
     header = ("", "step", "model", "runs", "calls", "cost/run", "time", "success")
     rows = []
     for s in est.steps:
@@ -18,24 +16,11 @@ def render(est: Estimate, color: bool = False) -> str:
                      percent(s.reliability)))
     total = ("", "total", "", "", f"{est.calls:.2f}", usd(est.cost_usd),
              seconds(est.latency_s), percent(est.reliability))
-    widths = [max(len(r[i]) for r in [header, *rows, total]) for i in range(len(header))]
-    right = {3, 4, 5, 6, 7}
-
-    def line(r: tuple[str, ...]) -> str:
-        cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i])
-                 for i, c in enumerate(r)]
-        return "  ".join(cells).rstrip()
-
-    out = [paint(f"{est.file}: {est.name}", "1"), line(header)]
-    out.extend(line(r) for r in rows)
-    out.append(line(total))
+    out = [paint(f"{est.file}: {est.name}", "1", color)]
+    out += columns([header, *rows, total], right={3, 4, 5, 6, 7})
     out.append(f"worst case: {usd(est.cost_usd_max)} per run, {seconds(est.latency_s_max)} "
                "(every retry, the slowest branch, every loop round)")
     if est.critical_path:
         out.append("critical path (*): " + " -> ".join(est.critical_path))
-    for b in est.budgets:
-        verdict = paint("pass", "32") if b.ok else paint("FAIL", "31;1")
-        relation = ">=" if b.name == "reliability" else "<="
-        out.append(f"budget {b.name}: {budget_value(b.name, b.actual)} {relation} "
-                   f"{budget_value(b.name, b.limit)}: {verdict}")
+    out += budget_lines(est.budgets, color)
     return "\n".join(out)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from agentlint.graph.view import Cluster, View
+from collections.abc import Collection
+
+from agentlint.graph.view import View, walk
 
 _ARROWS = {"data": "-->", "needs": "-.->", "order": "-.->", "route": "-->"}
 
@@ -11,24 +13,18 @@ def _text(label: str) -> str:
     return label.replace('"', "#quot;").replace("\n", "<br/>")
 
 
-def render(view: View, direction: str = "TD") -> str:
+def render(view: View, direction: str = "TD", changed: Collection[int] = ()) -> str:
+    """The flowchart of ``view``; the steps in ``changed`` are filled (a proposal's edits)."""
     out = [f"flowchart {direction}"]
-
-    def node(i: int, pad: str) -> None:
-        out.append(f'{pad}n{i}["{_text(view.labels[i])}"]')
-
-    def cluster(c: Cluster, pad: str) -> None:
-        out.append(f'{pad}subgraph {c.name}["{_text(c.label)}"]')
-        for child in c.children:
-            cluster(child, pad + "  ")
-        for i in c.members:
-            node(i, pad + "  ")
-        out.append(f"{pad}end")
-
-    for c in view.clusters:
-        cluster(c, "  ")
-    for i in view.loose:
-        node(i, "  ")
+    for v in walk(view):
+        pad = "  " * (v.depth + 1)
+        if v.kind == "node":
+            out.append(f'{pad}n{v.step}["{_text(view.labels[v.step])}"]')
+        elif v.kind == "open":
+            assert v.cluster is not None
+            out.append(f'{pad}subgraph {v.cluster.name}["{_text(v.cluster.label)}"]')
+        else:
+            out.append(f"{pad}end")
     hot = []
     for k, e in enumerate(view.edges):
         arrow = _ARROWS[e.kind]
@@ -41,4 +37,7 @@ def render(view: View, direction: str = "TD") -> str:
     if view.critical:
         out.append("  classDef critical stroke:#d33,stroke-width:3px")
         out.append("  class " + ",".join(f"n{i}" for i in sorted(view.critical)) + " critical")
+    if changed:
+        out.append("  classDef changed fill:#fff3c4")
+        out.append("  class " + ",".join(f"n{i}" for i in sorted(changed)) + " changed")
     return "\n".join(out)

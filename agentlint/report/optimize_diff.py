@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentlint.optimizer.run import Result
 
 
-def render(result: Any) -> str:
+def render(result: Result) -> str:
     if result.proposal is None or result.status == "infeasible":
         return ""
     old = result.problem.wf.text

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentlint.optimizer.run import Result
 
 
-def render(result: Any) -> str:
+def render(result: Result) -> str:
     return json.dumps(result.to_json(), indent=2)

@@ -3,14 +3,15 @@
 A delta table, the changes as GitHub ```` ```suggestion ```` blocks (each
 preceded by an HTML comment naming the file and line range it replaces, so a
 bot can post it as a review comment on those lines), and a Mermaid flowchart
-of the proposed groups.
+of the proposed plan (its changed steps filled).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from agentlint.optimizer.plan import kept_groups, labels
+from agentlint.graph.view import build_view
+from agentlint.report import mermaid
 from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
     delta_rows,
@@ -18,10 +19,13 @@ from agentlint.report.optimize_text import (
     relaxation_text,
     relaxations_line,
 )
-from agentlint.units import budget_value, percent, seconds, usd
+from agentlint.units import percent, seconds, usd
+
+if TYPE_CHECKING:
+    from agentlint.optimizer.run import Proposal, Result
 
 
-def render(result: Any) -> str:
+def render(result: Result) -> str:
     before = result.before
     out = [f"### agentlint optimize: `{before.file}` ({before.name})", ""]
     objective = OBJECTIVE_TEXT.get(result.objective, result.objective)
@@ -54,11 +58,11 @@ def render(result: Any) -> str:
     for name, a, b, d in delta_rows(before, result.after):
         out.append(f"| {name} | {a} | {b} | {d} |")
     for b in result.after.budgets:
-        relation = "≥" if b.name == "reliability" else "≤"
+        m = b.metric
+        relation = "≥" if m.floor else "≤"
         verdict = "✅" if b.ok else "❌"
-        out.append(f"| budget `{b.name}` {relation} {budget_value(b.name, b.limit)} | "
-                   f"{budget_value(b.name, _before_actual(before, b.name))} | "
-                   f"{budget_value(b.name, b.actual)} | {verdict} |")
+        out.append(f"| budget `{b.name}` {relation} {m.text(b.limit)} | "
+                   f"{m.text(m.of(before))} | {m.text(b.actual)} | {verdict} |")
     if result.frontier:
         out.append("")
         out.append("#### Frontier")
@@ -89,17 +93,13 @@ def render(result: Any) -> str:
         out.extend(f"> {note}" for note in notes)
     if result.proposal is not None:
         out.append("")
-        out.append("#### Proposed groups")
+        out.append("#### Proposed plan")
         out.append("")
-        out.extend(mermaid(result))
+        out.extend(flowchart(result.proposal))
     return "\n".join(out) + "\n"
 
 
-def _before_actual(before: Any, name: str) -> float:
-    return float(getattr(before, name))
-
-
-def _suggestions(result: Any) -> list[str]:
+def _suggestions(result: Result) -> list[str]:
     file = result.before.file
     rw = result.proposal.rewrite
     changes = result.changes
@@ -119,60 +119,15 @@ def _suggestions(result: Any) -> list[str]:
     return out
 
 
-def _node_id(step_id: str) -> str:
-    return "s_" + "".join(ch if ch.isalnum() else "_" for ch in step_id)
-
-
-def _label(text: str) -> str:
-    return text.replace('"', "#quot;")
-
-
-def mermaid(result: Any) -> list[str]:
-    """A flowchart of the proposed plan: groups as subgraphs, cut steps dashed."""
-    p = result.problem
-    plan = result.proposal.plan
-    wf = p.wf
-    labs = labels(p, plan)
-    lines = ["```mermaid", "flowchart TD"]
-
-    def node(i: int) -> str:
-        step = wf.steps[i]
-        c = plan.choice[i]
-        if c is None:
-            return f'{_node_id(step.id)}["{_label(step.id)} (cut)"]:::cut'
-        o = p.choices[i].options[c]
-        model = o.model or step.kind
-        retry = f", {o.retries} retr{'y' if o.retries == 1 else 'ies'}" if o.retries else ""
-        return f'{_node_id(step.id)}["{_label(step.id)}<br/>{_label(model)}{retry}"]'
-
-    if p.sequential:
-        previous = None
-        for k, group in enumerate(kept_groups(p, plan)):
-            if len(group) > 1:
-                name = f"grp{k}"
-                lines.append(f'  subgraph {name} ["parallel: {_label(labs[group[0]] or "")}"]')
-                lines.extend(f"    {node(i)}" for i in group)
-                lines.append("  end")
-            else:
-                name = _node_id(wf.steps[group[0]].id)
-                lines.append(f"  {node(group[0])}")
-            if previous is not None:
-                lines.append(f"  {previous} --> {name}")
-            previous = name
-        cut = [i for i, c in enumerate(plan.choice) if c is None]
-        lines.extend(f"  {node(i)}" for i in cut)
-    else:
-        for i in range(p.n):
-            lines.append(f"  {node(i)}")
-        for v in range(p.n):
-            if plan.choice[v] is None:
-                continue
-            data = set(p.graph.data_preds[v])
-            for u in p.graph.dep_preds[v]:
-                if plan.choice[u] is None:
-                    continue
-                arrow = "-->" if u in data else "-.->"
-                lines.append(f"  {_node_id(wf.steps[u].id)} {arrow} {_node_id(wf.steps[v].id)}")
-    lines.append("  classDef cut stroke-dasharray: 5 5,opacity:0.6")
-    lines.append("```")
-    return lines
+def flowchart(proposal: Proposal) -> list[str]:
+    """The proposed plan drawn from its rewritten spec, the changed steps filled; the
+    steps it cuts are named below (they are no longer in the spec)."""
+    wf = proposal.workflow
+    view = build_view(wf, est=proposal.estimate)
+    index = wf.step_index
+    changed = {index[c.step] for c in proposal.changes if c.step in index}
+    out = ["```mermaid", mermaid.render(view, changed=changed), "```"]
+    cut = [c.step for c in proposal.changes if c.field == "cut"]
+    if cut:
+        out += ["", "Cut: " + ", ".join(f"`{step}`" for step in cut) + "."]
+    return out

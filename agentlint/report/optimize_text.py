@@ -2,52 +2,48 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentlint.graph.estimate import Estimate
-from agentlint.units import budget_value, percent, points, relative, seconds, usd
+from agentlint.metrics import COST, LATENCY, METRICS, RELIABILITY, metric
+from agentlint.report.table import budget_lines, columns, paint
+from agentlint.units import percent, relative, seconds, usd
+
+if TYPE_CHECKING:
+    from agentlint.optimizer.run import Result
 
 OBJECTIVE_TEXT = {
     "default": "keep every step that can be kept, then lowest expected cost",
-    "cost": "lowest expected cost",
-    "latency": "lowest critical-path latency",
-    "reliability": "highest reliability",
+    COST.short: "lowest expected cost",
+    LATENCY.short: "lowest critical-path latency",
+    RELIABILITY.short: "highest reliability",
     "pareto": "cost / latency / reliability frontier",
 }
 
 
 def delta_rows(before: Estimate, after: Estimate) -> list[tuple[str, str, str, str]]:
     """(figure, before, after, change) for the four headline figures."""
-    return [
-        ("cost per run", usd(before.cost_usd), usd(after.cost_usd),
-         relative(before.cost_usd, after.cost_usd)),
-        ("latency", seconds(before.latency_s), seconds(after.latency_s),
-         relative(before.latency_s, after.latency_s)),
-        ("reliability", percent(before.reliability), percent(after.reliability),
-         points(before.reliability, after.reliability)),
-        ("calls", f"{before.calls:.2f}", f"{after.calls:.2f}",
-         relative(before.calls, after.calls)),
-    ]
+    rows = []
+    for m in METRICS:
+        a, b = m.of(before), m.of(after)
+        shift, rel = m.change(a, b)
+        rows.append((m.label, m.text(a), m.text(b), shift if rel is None else rel))
+    rows.append(("calls", f"{before.calls:.2f}", f"{after.calls:.2f}",
+                 relative(before.calls, after.calls)))
+    return rows
 
 
 def relaxation_text(name: str, value: float | None) -> str:
     """``latency_s >= 3.2 s``: the budget that would do, rounded the safe way."""
     if value is None:
         return f"{name}: relaxing it alone is not enough"
-    if name == "reliability":
-        step = 1e-5 if value >= 0.9999 else 1e-4
-        return f"reliability <= {percent(math.floor(value / step) * step)}"
-    if name == "latency_s":
-        step = 1.0 if value >= 100 else 0.01
-        return f"latency_s >= {seconds(math.ceil(value / step - 1e-9) * step)}"
-    if value <= 0:
-        return f"cost_usd >= {usd(0.0)}"
-    step = 10.0 ** (math.floor(math.log10(value)) - 3)
-    return f"cost_usd >= {usd(math.ceil(value / step - 1e-9) * step)}"
+    m = metric(name)
+    # the relaxed budget: a ceiling raised to at least ``value``, a floor lowered to it
+    relation = "<=" if m.floor else ">="
+    return f"{name} {relation} {m.text(m.rounded_limit(value))}"
 
 
-def relaxations_line(result: Any) -> str:
+def relaxations_line(result: Result) -> str:
     """``needs latency_s >= 3.21 s, or cost_usd >= $0.04124``."""
     fixes = [relaxation_text(k, v) for k, v in result.relaxations.items() if v is not None]
     if fixes:
@@ -61,7 +57,7 @@ def relaxations_line(result: Any) -> str:
 NOISE_GAP = 1e-9
 
 
-def optimality_gap(result: Any) -> float | None:
+def optimality_gap(result: Result) -> float | None:
     """The relative gap an ``optimal`` plan is proven within, when it is not zero."""
     gap = getattr(result, "gap", None)
     if gap is not None:
@@ -70,7 +66,7 @@ def optimality_gap(result: Any) -> float | None:
     return limit if limit > 1e-9 else None  # the solver did not say: the --gap it had
 
 
-def status_line(result: Any) -> str:
+def status_line(result: Result) -> str:
     status = result.status
     if status == "optimal":
         gap = optimality_gap(result)
@@ -87,21 +83,8 @@ def status_line(result: Any) -> str:
             f"objective: {OBJECTIVE_TEXT.get(result.objective, result.objective)}")
 
 
-def table(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    for r in rows:
-        cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i])
-                 for i, c in enumerate(r)]
-        out.append("  ".join(cells).rstrip())
-    return out
-
-
-def render(result: Any, color: bool = False) -> str:
-    def paint(text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if color else text
-
-    out = [paint(status_line(result), "1")]
+def render(result: Result, color: bool = False) -> str:
+    out = [paint(status_line(result), "1", color)]
     if result.status == "infeasible":
         binding = ", ".join(result.binding) or "-"
         out.append(f"binding budget(s): {binding}")
@@ -113,12 +96,8 @@ def render(result: Any, color: bool = False) -> str:
                        + (f": {over}" if over else "") + "):")
     header = ("", "before", "after", "change")
     rows = [header, *delta_rows(result.before, result.after)]
-    out.extend(table(rows, {1, 2, 3}))
-    for b in result.after.budgets:
-        verdict = paint("pass", "32") if b.ok else paint("FAIL", "31;1")
-        relation = ">=" if b.name == "reliability" else "<="
-        out.append(f"budget {b.name}: {budget_value(b.name, b.actual)} {relation} "
-                   f"{budget_value(b.name, b.limit)}: {verdict}")
+    out += columns(rows, right={1, 2, 3})
+    out += budget_lines(result.after.budgets, color)
     if result.frontier:
         out.append(f"frontier ({len(result.frontier)} plans, none beaten on all three):")
         rows = [("#", "cost/run", "latency", "reliability", "calls", "changes")]
@@ -126,7 +105,7 @@ def render(result: Any, color: bool = False) -> str:
             e = q.estimate
             rows.append((str(k), usd(e.cost_usd), seconds(e.latency_s),
                          percent(e.reliability), f"{e.calls:.2f}", str(len(q.changes))))
-        out.extend(table(rows, {0, 1, 2, 3, 4, 5}))
+        out += columns(rows, right={0, 1, 2, 3, 4, 5})
     changes = result.changes
     if result.proposal is not None:
         if changes:

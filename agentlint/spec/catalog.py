@@ -10,9 +10,12 @@ the way people write them in specs and in other frameworks' files:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from agentlint.spec.model import Model
 
 PRICE_FIELDS = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "ttft_s",
                 "tokens_per_s", "per_call_usd", "per_call_s", "p_ok", "context_window")
@@ -55,6 +58,37 @@ def resolve(name: str) -> str | None:
 def entry(name: str) -> dict[str, Any] | None:
     key = resolve(name)
     return catalog()["models"][key] if key is not None else None
+
+
+def model(name: str, own: Mapping[str, Any] | None = None, *,
+          called: str | None = None) -> Model | None:
+    """The catalog's model ``name`` as a :class:`Model` (called ``called``, by default
+    ``name``), with the fields of ``own``, a spec's entry, over the catalog's.
+
+    None when the catalog does not know ``name`` and there is no ``own`` entry, or
+    when the catalog alone gives no price or no speed. A Model built over an ``own``
+    entry is returned whatever it lacks, for the spec's loader to report at the
+    entry (see ``Model.lacks``). ``from_catalog`` names the fields the catalog filled;
+    the cached-input price defaults to the input price.
+    """
+    found = entry(name)
+    if found is None and own is None:
+        return None
+    built = Model(name=called or name, base=resolve(name),
+                  provider=found.get("provider") if found is not None else None)
+    filled = []
+    for key in PRICE_FIELDS:
+        if own is not None and key in own:
+            setattr(built, key, own[key])
+        elif found is not None and key in found:
+            setattr(built, key, found[key])
+            filled.append(key)
+    built.from_catalog = tuple(filled)
+    if built.cached_input_per_mtok is None:
+        built.cached_input_per_mtok = built.input_per_mtok
+    if own is None and built.lacks is not None:
+        return None
+    return built
 
 
 def snapshot() -> dict[str, Any]:

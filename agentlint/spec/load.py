@@ -128,57 +128,32 @@ class _Builder:
                     raw.get("per_call_s"), raw.get("p_ok"), raw)
 
     def model(self, name: str, raw: YMap) -> Model:
-        base = raw.get("model", name)
-        entry = catalog.entry(str(base))
-        if entry is None and "model" in raw:
+        base = str(raw.get("model", name))
+        if "model" in raw and catalog.resolve(base) is None:
             raise self.error(raw, "model", f"model '{base}' is not in the built-in catalog; "
                              "remove 'model:' and give the prices yourself, or pick a name "
                              "from 'agentlint models'")
-        model = Model(name=name, base=catalog.resolve(str(base)), declared=True, raw=raw)
-        filled = []
-        for key in catalog.PRICE_FIELDS:
-            if key in raw:
-                setattr(model, key, raw[key])
-            elif entry is not None and key in entry:
-                setattr(model, key, entry[key])
-                filled.append(key)
-        if entry is not None:
-            model.provider = entry.get("provider")
-        model.from_catalog = tuple(filled)
-        self.check_model(model, raw)
-        return model
-
-    def check_model(self, model: Model, raw: YMap | None) -> None:
-        has_price = model.per_call_usd is not None or (
-            model.input_per_mtok is not None and model.output_per_mtok is not None)
-        has_time = model.per_call_s is not None or (
-            model.ttft_s is not None and model.tokens_per_s is not None)
-        where = raw if raw is not None else self.doc
-        if not has_price:
-            raise self.error(where, None, f"model '{model.name}' has no price: give "
+        model = catalog.model(base, raw, called=name)
+        assert model is not None  # built over the spec's own entry
+        model.declared, model.raw = True, raw
+        if model.lacks == "price":
+            raise self.error(raw, None, f"model '{name}' has no price: give "
                              "input_per_mtok and output_per_mtok, or per_call_usd (or base "
                              "it on a catalog model with 'model:')")
-        if not has_time:
-            raise self.error(where, None, f"model '{model.name}' has no speed: give ttft_s "
+        if model.lacks == "speed":
+            raise self.error(raw, None, f"model '{name}' has no speed: give ttft_s "
                              "and tokens_per_s, or per_call_s")
-        if model.cached_input_per_mtok is None:
-            model.cached_input_per_mtok = model.input_per_mtok
+        return model
 
     def model_ref(self, name: str, container: Any, key: Any) -> str:
         """Make sure ``name`` is a known model, adding catalog models on first use."""
         if name in self.wf.models:
             return name
-        entry = catalog.entry(name)
-        if entry is None:
+        model = catalog.model(name)
+        if model is None:
             raise self.error(container, key, f"unknown model '{name}'; declare it under "
                              "'models:' with its prices, or use a name from the built-in "
                              "catalog ('agentlint models' lists them)")
-        model = Model(name=name, base=catalog.resolve(name), provider=entry.get("provider"),
-                      from_catalog=tuple(k for k in catalog.PRICE_FIELDS if k in entry))
-        for key_ in catalog.PRICE_FIELDS:
-            if key_ in entry:
-                setattr(model, key_, entry[key_])
-        self.check_model(model, None)
         self.wf.models[name] = model
         return name
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentlint.metrics import METRICS
 from agentlint.spec.positions import YMap
 
 STEP_KINDS = ("llm", "router", "validator", "orchestrator", "aggregate", "tool", "human")
@@ -53,6 +54,16 @@ class Model:
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         return _at(self.raw, key)
+
+    @property
+    def lacks(self) -> str | None:
+        """``"price"`` or ``"speed"`` when the model cannot be priced or timed, else None."""
+        if self.per_call_usd is None and (self.input_per_mtok is None
+                                          or self.output_per_mtok is None):
+            return "price"
+        if self.per_call_s is None and (self.ttft_s is None or self.tokens_per_s is None):
+            return "speed"
+        return None
 
     @property
     def output_price(self) -> float:
@@ -208,8 +219,8 @@ class Budgets:
         return _at(self.raw, key)
 
     def items(self) -> list[tuple[str, float]]:
-        return [(k, v) for k, v in (("cost_usd", self.cost_usd), ("latency_s", self.latency_s),
-                                    ("reliability", self.reliability)) if v is not None]
+        """(metric name, limit) of each budget given, in the metrics' order."""
+        return [(m.name, v) for m in METRICS if (v := getattr(self, m.name)) is not None]
 
 
 @dataclass(slots=True)

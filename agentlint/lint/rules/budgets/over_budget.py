@@ -74,6 +74,7 @@ from __future__ import annotations
 
 from agentlint.lint.facts import weakest_steps
 from agentlint.lint.registry import Context
+from agentlint.metrics import COST, LATENCY
 from agentlint.units import chain, percent, seconds, usd
 
 CODE = "AL501"
@@ -88,7 +89,7 @@ def check(ctx: Context) -> None:
     rows = est.steps
     for check in est.over_budget:
         where = wf.budgets.at(check.name)
-        if check.name == "cost_usd":
+        if check.metric is COST:
             over = check.actual - check.limit
             top = sorted(range(len(rows)), key=lambda i: -rows[i].cost_usd)[:3]
             biggest = ", ".join(f"{rows[i].id} {usd(rows[i].cost_usd)}" for i in top
@@ -99,7 +100,7 @@ def check(ctx: Context) -> None:
                        f"expected cost {usd(check.actual)} per run is over the $0 budget")
             if biggest:
                 message += f"; costliest steps: {biggest}"
-        elif check.name == "latency_s":
+        elif check.metric is LATENCY:
             over = check.actual - check.limit
             message = (f"expected latency {seconds(check.actual)} is over the "
                        f"{seconds(check.limit)} budget by {seconds(over)}"

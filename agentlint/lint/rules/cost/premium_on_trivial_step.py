@@ -86,23 +86,6 @@ FORMAT_CUE = re.compile(
     r"|\bconvert\b[^.\n]{0,60}\b(?:into|to) (?:json|markdown|yaml|csv|a table)\b")
 
 
-def _catalog_model(name: str) -> Model | None:
-    entry = catalog.entry(name)
-    if entry is None:
-        return None
-    model = Model(name=name, base=catalog.resolve(name), provider=entry.get("provider"))
-    for key in catalog.PRICE_FIELDS:
-        if key in entry:
-            setattr(model, key, entry[key])
-    if model.cached_input_per_mtok is None:
-        model.cached_input_per_mtok = model.input_per_mtok
-    priced = model.per_call_usd is not None or (
-        model.input_per_mtok is not None and model.output_per_mtok is not None)
-    timed = model.per_call_s is not None or (
-        model.ttft_s is not None and model.tokens_per_s is not None)
-    return model if priced and timed else None
-
-
 def _cost_on(ctx: Context, step: Step, model: Model) -> float:
     wf = ctx.wf
     c, t, p = call_figures(wf, step, model, step_tokens(wf, step))
@@ -163,7 +146,7 @@ def check(ctx: Context) -> None:
 def _alternatives(wf: Workflow, model: Model, declared: list[Model], configured: str,
                   threshold: float) -> list[Model]:
     if configured:
-        chosen = wf.models.get(configured) or _catalog_model(configured)
+        chosen = wf.models.get(configured) or catalog.model(configured)
         return [chosen] if chosen is not None else []
     same = [m for m in declared if model.provider and m.provider == model.provider]
     if same:
@@ -177,7 +160,7 @@ def _alternatives(wf: Workflow, model: Model, declared: list[Model], configured:
     for name, entry in data.items():
         if entry.get("provider") != model.provider:
             continue
-        candidate = _catalog_model(name)
+        candidate = catalog.model(name)
         if candidate is not None and candidate.output_price < threshold:
             out.append(candidate)
     return out
