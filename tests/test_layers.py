@@ -5,18 +5,19 @@ lower layer; two packages that share a layer do not import each other.
 
 0. ``agentlint`` (the package: ``__version__``), ``errors``, ``data``, ``schemas``;
 1. ``units`` (how numbers are written), ``paths`` (which files, and their shown names);
-2. ``spec``: the workflow model, YAML with positions, the schema check, the
+2. ``metrics``: cost, latency and reliability, what a budget of each means;
+3. ``spec``: the workflow model, YAML with positions, the schema check, the
    dependency lists, topological order and cycle check (``spec/deps.py``: a
    cycle is a spec error) and comment-preserving spec editing (``spec/edit.py``);
-3. ``adapters`` | ``graph``: foreign formats lowered to a native spec, and the
+4. ``adapters`` | ``graph``: foreign formats lowered to a native spec, and the
    execution graph with the cost model; neither knows the other;
-4. ``sources`` + ``convert``, the ingest layer: any file, native or foreign, to a
+5. ``sources`` + ``convert``, the ingest layer: any file, native or foreign, to a
    ``Workflow`` (``convert`` writes a foreign workflow as a native spec);
-5. ``lint`` | ``optimizer``: the analyses;
-6. ``report``: findings, estimates, plans and diffs rendered;
-7. ``ci``: git-aware comparisons and baselines;
-8. ``cli``: the command line;
-9. ``__main__``: ``python -m agentlint``.
+6. ``lint`` | ``optimizer``: the analyses;
+7. ``ci``: git-aware comparisons and baselines (the analyses of a change);
+8. ``report``: findings, estimates, plans and diffs rendered;
+9. ``cli``: the command line;
+10. ``__main__``: ``python -m agentlint``.
 
 Every import counts, at module level (``TYPE_CHECKING`` blocks included) and
 inside functions: a lazy import is a dependency all the same, and one used to
@@ -40,14 +41,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "agentlint"
 LAYERS: dict[str, int] = {
     "": 0, "errors": 0, "data": 0, "schemas": 0,
     "units": 1, "paths": 1,
-    "spec": 2,
-    "adapters": 3, "graph": 3,
-    "sources": 4, "convert": 4,
-    "lint": 5, "optimizer": 5,
-    "report": 6,
+    "metrics": 2,
+    "spec": 3,
+    "adapters": 4, "graph": 4,
+    "sources": 5, "convert": 5,
+    "lint": 6, "optimizer": 6,
     "ci": 7,
-    "cli": 8,
-    "__main__": 9,
+    "report": 8,
+    "cli": 9,
+    "__main__": 10,
 }
 
 #: packages in one layer that may import each other (the ingest layer is one job in two modules)

@@ -14,9 +14,10 @@ import sys
 
 from tests.conftest import EXAMPLES
 
-#: packages and modules the lint path must not import
+#: packages and modules the lint path must not import (the optimizer package itself only
+#: names the objectives for the command line; its modules are what cost)
 FORBIDDEN = (
-    "agentlint.optimizer", "agentlint.ci", "agentlint.adapters.", "agentlint.convert",
+    "agentlint.optimizer.", "agentlint.ci", "agentlint.adapters.", "agentlint.convert",
     "pulp", "highspy", "networkx", "jsonschema", "pathspec",
 )
 #: of the report formats, the default text report only

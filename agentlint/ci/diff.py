@@ -35,12 +35,11 @@ from agentlint.ci.changes import changed_workflows, is_yaml, restrict_to
 from agentlint.ci.git import Base, Change, Repo
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import Estimate, estimate
-from agentlint.graph.view import build_view
+from agentlint.graph.view import View, build_view
 from agentlint.lint.config import ConfigFinder, Overrides
 from agentlint.lint.engine import lint_workflow
 from agentlint.lint.registry import Finding
 from agentlint.metrics import BY_SHORT, Metric
-from agentlint.report import mermaid
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
 
@@ -157,8 +156,8 @@ class WorkflowDiff:
     new_findings: list[Finding] = field(default_factory=list)
     fixed_findings: list[Finding] = field(default_factory=list)
     steps: list[StepChange] = field(default_factory=list)
-    #: Mermaid flowchart of the version after the change (before, when deleted)
-    mermaid: str = ""
+    #: the graph to draw: the version after the change (before, when deleted)
+    view: View | None = None
 
     @property
     def status(self) -> str:
@@ -385,7 +384,7 @@ def _compare(repo: Repo, tree: BaseTree, change: Change, finder: ConfigFinder,
     if wd.before is not None and wd.after is not None:
         wd.steps = _step_changes(wd.before, wd.after)
     if pictures and known is not None:
-        wd.mermaid = _picture(known)
+        wd.view = _picture(known)
     return wd
 
 
@@ -399,13 +398,13 @@ def _side(wf: Workflow, settings: Any) -> tuple[Estimate, list[Finding]]:
     return estimate(wf), findings
 
 
-def _picture(wf: Workflow) -> str:
+def _picture(wf: Workflow) -> View | None:
     try:
-        return mermaid.render(build_view(wf))
+        return build_view(wf)
     except Exception:
         if os.environ.get("AGENTLINT_DEBUG"):
             raise
-        return ""
+        return None
 
 
 def finding_id(f: Finding) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agentlint.metrics import METRICS
+from agentlint.report import mermaid
 from agentlint.report.diff_text import figure_rows, status_text, step_cells, threshold_change
 
 if TYPE_CHECKING:
@@ -131,12 +132,12 @@ def _details(wd: WorkflowDiff) -> list[str]:
             or wd.before_error):
         out.append("No change in figures or findings.")
         out.append("")
-    if wd.mermaid:
+    if wd.view is not None:
         label = "before the change (deleted)" if wd.after is None else "after the change"
         out.append(f"<details><summary>Flowchart {label}</summary>")
         out.append("")
         out.append("```mermaid")
-        out.append(wd.mermaid.rstrip("\n"))
+        out.append(mermaid.render(wd.view).rstrip("\n"))
         out.append("```")
         out.append("")
         out.append("</details>")
