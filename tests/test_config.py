@@ -178,11 +178,14 @@ def test_strict_in_config_makes_warnings_fail(rules: Rules, repo: Path) -> None:
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
     (".agentlint.yaml", "selct: [AL1]\n",
-     ".agentlint.yaml:1:1: unknown setting 'selct' (did you mean 'select'?)"),
-    (".agentlint.yaml", "strict: yes please\n", ".agentlint.yaml:1:1: 'strict' must be"),
+     ".agentlint.yaml:1:1: unknown key 'selct' in agentlint configuration; did you mean "
+     "'select'?"),
+    (".agentlint.yaml", "strict: yes please\n",
+     ".agentlint.yaml:1:9: 'strict' must be true or false, not text ('yes please')"),
     (".agentlint.yaml", "select: [AL1\n", ".agentlint.yaml:2:1: invalid YAML"),
     (".agentlint.yaml", "ignore: [AL801]\nseverity: {AL801: loud}\n",
-     ".agentlint.yaml:2:12: severity of 'AL801' must be one of"),
+     ".agentlint.yaml:2:19: 'severity' 'AL801' must be one of error, warning, info, off; "
+     "got text ('loud')"),
     (".agentlint.yaml", "select: [AL8]\nignore: [AL801, latncy]\n",
      ".agentlint.yaml:2:17: unknown rule selector 'latncy' in 'ignore'; did you mean "
      "'latency'?"),
@@ -193,7 +196,7 @@ def test_strict_in_config_makes_warnings_fail(rules: Rules, repo: Path) -> None:
     ("pyproject.toml", "[tool.agentlint]\nselect = [AL1]\n",
      "pyproject.toml:2:11: invalid TOML"),
     ("pyproject.toml", "[project]\nname = 'x'\n\n[tool.agentlint]\nexclude = 3\n",
-     "pyproject.toml:5:1: 'exclude' must be a list of strings"),
+     "pyproject.toml:5:11: 'exclude' must be a list or text, not a whole number (3)"),
 ])
 def test_invalid_config_names_the_file(rules: Rules, repo: Path, name: str, text: str,
                                        expected: str) -> None:
@@ -211,8 +214,8 @@ def test_invalid_config_exits_2_with_one_line(tmp_path: Path) -> None:
     write(tmp_path / "flow.yaml", SPEC)
     proc = run_process("lint", "flow.yaml", cwd=tmp_path)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr.strip() == (".agentlint.yaml:2:1: 'per-file-ignores' must be a "
-                                   "mapping")
+    assert proc.stderr.strip() == (".agentlint.yaml:2:19: 'per-file-ignores' must be a "
+                                   "mapping, not a list")
     missing = run_process("lint", "flow.yaml", "--config", "nope.toml", cwd=tmp_path)
     assert missing.returncode == 2
     assert missing.stderr.strip() == "agentlint: --config nope.toml: no such file"
