@@ -353,7 +353,8 @@ def test_profile_sections_per_file(flow_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(("body", "where", "words"), [
-    ("stepz: {}\n", "1:1: ", "unknown profile key 'stepz'"),
+    ("stepz: {}\n", "1:1: ",
+     "unknown key 'stepz' in agentlint profile; did you mean 'steps'?"),
     ("steps:\n  classify: {output_tokens: -3}\n", "2:29: ",
      "classify.output_tokens: -3 is out of range: output_tokens takes a number from 0 to"),
     ("steps:\n  answer_billing: {share: 0.7}\n  answer_tech: {share: 0.6}\n", "2:27: ",
