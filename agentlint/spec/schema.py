@@ -16,8 +16,9 @@ numbers where the schema wants text, as written (``id: NO`` is the step
 "NO"). Beyond the schema, NaN and infinite numbers are refused, and every
 number is checked against its range in :mod:`agentlint.spec.limits` (the
 schemas repeat those ranges) before its type, so the message names the range.
-The range is the one of the number's key, or else of the ``$defs`` entry its
-schema refers to (a profile's ``inputs: {question: 120}`` is ``tokens``).
+The range is the one of the ``$defs`` entry the number's schema refers to when
+:data:`~agentlint.spec.limits.LIMITS` names it (a profile's ``inputs:
+{question: 120}`` is ``tokens``), else the one of its key.
 """
 
 from __future__ import annotations
@@ -164,7 +165,9 @@ class Validator:
         schema = self.resolve(schema)
         types = schema.get("type")
         wanted = [] if types is None else [types] if isinstance(types, str) else list(types)
-        field = key if isinstance(key, str) and key in LIMITS else ref
+        # the range of the definition a user-named entry refers to (an input called
+        # `retries` is a number of tokens), else the range of the key
+        field = ref if ref in LIMITS else key if isinstance(key, str) else None
         if field in LIMITS and ("number" in wanted or "integer" in wanted):
             # The range first: `retries: 1e308` or `.nan` is out of range before
             # it is anything else, and the message gives the range.
