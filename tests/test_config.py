@@ -237,3 +237,67 @@ def test_config_is_read_once_per_folder(rules: Rules, repo: Path,
         for i in range(5):
             assert finder.config_for(str(repo / folder / f"f{i}.yaml")).select == ["AL801"]
     assert len(calls) == 1
+
+
+def test_toml_positions_and_spellings(rules: Rules, repo: Path) -> None:
+    path = write(repo / "pyproject.toml", """
+        [tool.agentlint]
+        extend_select = "AL201"
+        per_file_ignores = {"x/*" = "AL8"}
+
+        [tool.agentlint.severity]
+        AL801 = "ERROR"
+        AL802 = false
+        cost = "Warning"
+
+        [tool.agentlint.rules.cost-one]
+        floor = "high"
+    """)
+    config = read_config(str(path))
+    assert config is not None
+    assert config.extend_select == ["AL201"]
+    assert config.per_file_ignores == {"x/*": ["AL8"]}
+    assert config.severity == {"AL801": "error", "AL802": "off", "cost": "warning"}
+    assert config.pos("rules", "cost-one", "floor") == (11, 1)
+    with pytest.raises(ConfigError) as err:
+        rules.resolve(config)
+    assert str(err.value).startswith("pyproject.toml:11:1: option 'floor' of rule 'cost-one' "
+                                     "must be a number")
+    write(repo / "pyproject.toml", "[tool.agentlint.severity]\nAL801 = 'loud'\n")
+    with pytest.raises(ConfigError) as err:
+        read_config(str(path))
+    assert str(err.value) == ("pyproject.toml:2:9: 'severity' 'AL801' must be one of error, "
+                              "warning, info, off; got text ('loud')")
+    write(repo / "pyproject.toml", "[tool.agentlint]\nstrict = 'yes'\nselct = []\n")
+    with pytest.raises(ConfigError, match=r"^pyproject.toml:2:10: 'strict' must be true or"):
+        read_config(str(path))
+
+
+def test_yaml_config_reads_back_yaml_1_1_values(repo: Path) -> None:
+    path = write(repo / ".agentlint.yaml", """
+        select: [AL1, off]
+        severity: {AL2: off, AL3: Off}
+        exclude: 1.10
+    """)
+    config = read_config(str(path))
+    assert config is not None
+    assert config.select == ["AL1", "off"]
+    assert config.severity == {"AL2": "off", "AL3": "off"}
+    assert config.exclude == ["1.10"]
+
+
+def test_config_schema_is_read_only_when_a_file_exists(rules: Rules, repo: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentlint.spec import schema
+
+    read: list[str] = []
+    real = schema.load_schema
+    monkeypatch.setattr(schema, "load_schema", lambda *a: read.append(a[0] if a else
+                                                                      schema.SCHEMA_FILE)
+                        or real(*a))
+    write(repo / "flow.yaml", SPEC)
+    codes(rules, ["flow.yaml"])
+    assert "config-v1.schema.json" not in read
+    write(repo / ".agentlint.yaml", "select: [AL801]\n")
+    assert codes(rules, ["flow.yaml"]) == {"AL801"}
+    assert "config-v1.schema.json" in read
