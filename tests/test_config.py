@@ -195,6 +195,10 @@ def test_strict_in_config_makes_warnings_fail(rules: Rules, repo: Path) -> None:
      "pyproject.toml:2:17: unknown rule selector 'AL7' in 'per-file-ignores'"),
     ("pyproject.toml", "[tool.agentlint]\nselect = [AL1]\n",
      "pyproject.toml:2:11: invalid TOML"),
+    ("pyproject.toml", "[tool]\nagentlint = 3\n",
+     "pyproject.toml:2:1: tool.agentlint must be a table of settings"),
+    (".agentlint.yaml", "- select\n",
+     ".agentlint.yaml:1:1: a configuration must be a YAML mapping at the top level, not a list"),
     ("pyproject.toml", "[project]\nname = 'x'\n\n[tool.agentlint]\nexclude = 3\n",
      "pyproject.toml:5:11: 'exclude' must be a list or text, not a whole number (3)"),
 ])

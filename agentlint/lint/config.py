@@ -159,6 +159,9 @@ def _from_toml(text: str, shown: str, base: str, pyproject: bool) -> Config | No
         table = doc
     config = Config(path=shown, base_dir=base)
     where = _TomlWhere(text, _toml_header_line(text))
+    if not isinstance(table, dict):  # `agentlint = 3` under [tool]
+        raise ConfigError(shown, *where(("agentlint",)), "tool.agentlint must be a table of "
+                          "settings")
     _fill(config, _checked(where.positioned(table, (), where(())), shown))
     return config
 
