@@ -182,16 +182,22 @@ def models(fmt: str) -> None:
 
 
 @main.command()
+@click.argument("kind", required=False, default="workflow",
+                type=click.Choice(["workflow", "config", "profile"]))
 @click.option("--path", "show_path", is_flag=True, help="Print the schema file's path.")
 @guarded
-def schema(show_path: bool) -> None:
-    """Print the JSON Schema of spec format v1 (for editors and CI)."""
-    from agentlint.spec.schema import load_schema, schema_path
+def schema(kind: str, show_path: bool) -> None:
+    """Print a JSON Schema (for editors and CI).
+
+    KIND: workflow (the spec format v1, the default), config (.agentlint.yaml,
+    [tool.agentlint]) or profile (agentlint.profile.yaml).
+    """
+    from agentlint.spec.schema import SCHEMAS, load_schema, schema_path
 
     if show_path:
-        click.echo(schema_path())
+        click.echo(schema_path(SCHEMAS[kind]))
     else:
-        click.echo(json.dumps(load_schema(), indent=2))
+        click.echo(json.dumps(load_schema(SCHEMAS[kind]), indent=2, ensure_ascii=False))
 
 
 LINT_FORMATS = list(report.LINT)

@@ -350,13 +350,21 @@ def test_profile_sections_per_file(flow_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(("body", "where", "words"), [
-    ("stepz: {}\n", "1:1: ", "unknown profile key 'stepz'"),
+    ("stepz: {}\n", "1:1: ",
+     "unknown key 'stepz' in agentlint profile; did you mean 'steps'?"),
     ("steps:\n  classify: {output_tokens: -3}\n", "2:29: ",
      "classify.output_tokens: -3 is out of range: output_tokens takes a number from 0 to"),
     ("steps:\n  answer_billing: {share: 0.7}\n  answer_tech: {share: 0.6}\n", "2:27: ",
      "add up to 1.3"),
     ("models:\n  my-gpt-deployment: gpt-9-ultra\n", "2:22: ", "not in the built-in catalog"),
     ("models:\n  my-gpt-deployment: {input_per_mtok: 1}\n", "2:", "needs a price"),
+    # every file's section is checked, and a figure is named by its path
+    ("files:\n  other.yml:\n    steps: {a: {calls: 0}}\n", "3:24: ",
+     "files.other.yml.steps.a.calls: 0 is out of range: calls takes a whole number from 1"),
+    ("steps:\n  classify: {output_token: 3}\n", "2:14: ",
+     "unknown key 'output_token' in step; did you mean 'output_tokens'?"),
+    ("budgets: {reliability: 0}\n", "1:24: ", "budgets.reliability: 0 is out of range"),
+    ("- steps\n", "1:1: ", "a profile must be a YAML mapping at the top level, not a list"),
 ])
 def test_profile_errors_point_into_the_profile(flow_dir: Path, body: str, where: str,
                                                words: str) -> None:

@@ -79,6 +79,20 @@ def test_schema_command_path_points_at_shipped_file(cli) -> None:
     result = cli("schema", "--path")
     assert Path(result.output.strip()).name == "workflow-v1.schema.json"
     assert json.loads(cli("schema").output)["$id"].endswith("workflow-v1.schema.json")
+    for kind in ("config", "profile"):
+        path = Path(cli("schema", "--path", kind).output.strip())
+        assert path.name == f"{kind}-v1.schema.json" and path.is_file()
+        assert json.loads(cli("schema", kind).output) == json.loads(path.read_text("utf-8"))
+
+
+def test_docs_name_the_editor_schemas() -> None:
+    from tests.conftest import ROOT
+
+    for page, kind in (("configuration.md", "config"), ("profile.md", "profile")):
+        text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+        assert (f"# yaml-language-server: $schema=https://raw.githubusercontent.com/agentlint/"
+                f"agentlint/main/agentlint/schemas/{kind}-v1.schema.json") in text
+        assert f"agentlint schema --path {kind}" in text
 
 
 def test_models_command_lists_catalog(cli) -> None:

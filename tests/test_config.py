@@ -178,11 +178,14 @@ def test_strict_in_config_makes_warnings_fail(rules: Rules, repo: Path) -> None:
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
     (".agentlint.yaml", "selct: [AL1]\n",
-     ".agentlint.yaml:1:1: unknown setting 'selct' (did you mean 'select'?)"),
-    (".agentlint.yaml", "strict: yes please\n", ".agentlint.yaml:1:1: 'strict' must be"),
+     ".agentlint.yaml:1:1: unknown key 'selct' in agentlint configuration; did you mean "
+     "'select'?"),
+    (".agentlint.yaml", "strict: yes please\n",
+     ".agentlint.yaml:1:9: 'strict' must be true or false, not text ('yes please')"),
     (".agentlint.yaml", "select: [AL1\n", ".agentlint.yaml:2:1: invalid YAML"),
     (".agentlint.yaml", "ignore: [AL801]\nseverity: {AL801: loud}\n",
-     ".agentlint.yaml:2:12: severity of 'AL801' must be one of"),
+     ".agentlint.yaml:2:19: 'severity' 'AL801' must be one of error, warning, info, off; "
+     "got text ('loud')"),
     (".agentlint.yaml", "select: [AL8]\nignore: [AL801, latncy]\n",
      ".agentlint.yaml:2:17: unknown rule selector 'latncy' in 'ignore'; did you mean "
      "'latency'?"),
@@ -192,8 +195,12 @@ def test_strict_in_config_makes_warnings_fail(rules: Rules, repo: Path) -> None:
      "pyproject.toml:2:17: unknown rule selector 'AL7' in 'per-file-ignores'"),
     ("pyproject.toml", "[tool.agentlint]\nselect = [AL1]\n",
      "pyproject.toml:2:11: invalid TOML"),
+    ("pyproject.toml", "[tool]\nagentlint = 3\n",
+     "pyproject.toml:2:1: tool.agentlint must be a table of settings"),
+    (".agentlint.yaml", "- select\n",
+     ".agentlint.yaml:1:1: a configuration must be a YAML mapping at the top level, not a list"),
     ("pyproject.toml", "[project]\nname = 'x'\n\n[tool.agentlint]\nexclude = 3\n",
-     "pyproject.toml:5:1: 'exclude' must be a list of strings"),
+     "pyproject.toml:5:11: 'exclude' must be a list or text, not a whole number (3)"),
 ])
 def test_invalid_config_names_the_file(rules: Rules, repo: Path, name: str, text: str,
                                        expected: str) -> None:
@@ -211,8 +218,8 @@ def test_invalid_config_exits_2_with_one_line(tmp_path: Path) -> None:
     write(tmp_path / "flow.yaml", SPEC)
     proc = run_process("lint", "flow.yaml", cwd=tmp_path)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr.strip() == (".agentlint.yaml:2:1: 'per-file-ignores' must be a "
-                                   "mapping")
+    assert proc.stderr.strip() == (".agentlint.yaml:2:19: 'per-file-ignores' must be a "
+                                   "mapping, not a list")
     missing = run_process("lint", "flow.yaml", "--config", "nope.toml", cwd=tmp_path)
     assert missing.returncode == 2
     assert missing.stderr.strip() == "agentlint: --config nope.toml: no such file"
@@ -234,3 +241,67 @@ def test_config_is_read_once_per_folder(rules: Rules, repo: Path,
         for i in range(5):
             assert finder.config_for(str(repo / folder / f"f{i}.yaml")).select == ["AL801"]
     assert len(calls) == 1
+
+
+def test_toml_positions_and_spellings(rules: Rules, repo: Path) -> None:
+    path = write(repo / "pyproject.toml", """
+        [tool.agentlint]
+        extend_select = "AL201"
+        per_file_ignores = {"x/*" = "AL8"}
+
+        [tool.agentlint.severity]
+        AL801 = "ERROR"
+        AL802 = false
+        cost = "Warning"
+
+        [tool.agentlint.rules.cost-one]
+        floor = "high"
+    """)
+    config = read_config(str(path))
+    assert config is not None
+    assert config.extend_select == ["AL201"]
+    assert config.per_file_ignores == {"x/*": ["AL8"]}
+    assert config.severity == {"AL801": "error", "AL802": "off", "cost": "warning"}
+    assert config.pos("rules", "cost-one", "floor") == (11, 1)
+    with pytest.raises(ConfigError) as err:
+        rules.resolve(config)
+    assert str(err.value).startswith("pyproject.toml:11:1: option 'floor' of rule 'cost-one' "
+                                     "must be a number")
+    write(repo / "pyproject.toml", "[tool.agentlint.severity]\nAL801 = 'loud'\n")
+    with pytest.raises(ConfigError) as err:
+        read_config(str(path))
+    assert str(err.value) == ("pyproject.toml:2:9: 'severity' 'AL801' must be one of error, "
+                              "warning, info, off; got text ('loud')")
+    write(repo / "pyproject.toml", "[tool.agentlint]\nstrict = 'yes'\nselct = []\n")
+    with pytest.raises(ConfigError, match=r"^pyproject.toml:2:10: 'strict' must be true or"):
+        read_config(str(path))
+
+
+def test_yaml_config_reads_back_yaml_1_1_values(repo: Path) -> None:
+    path = write(repo / ".agentlint.yaml", """
+        select: [AL1, off]
+        severity: {AL2: off, AL3: Off}
+        exclude: 1.10
+    """)
+    config = read_config(str(path))
+    assert config is not None
+    assert config.select == ["AL1", "off"]
+    assert config.severity == {"AL2": "off", "AL3": "off"}
+    assert config.exclude == ["1.10"]
+
+
+def test_config_schema_is_read_only_when_a_file_exists(rules: Rules, repo: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentlint.spec import schema
+
+    read: list[str] = []
+    real = schema.load_schema
+    monkeypatch.setattr(schema, "load_schema", lambda *a: read.append(a[0] if a else
+                                                                      schema.SCHEMA_FILE)
+                        or real(*a))
+    write(repo / "flow.yaml", SPEC)
+    codes(rules, ["flow.yaml"])
+    assert "config-v1.schema.json" not in read
+    write(repo / ".agentlint.yaml", "select: [AL801]\n")
+    assert codes(rules, ["flow.yaml"]) == {"AL801"}
+    assert "config-v1.schema.json" in read

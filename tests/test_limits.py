@@ -55,6 +55,26 @@ def test_schema_and_table_agree() -> None:
             assert sub["minimum"] == limit.low and "exclusiveMinimum" not in sub, (where, name)
 
 
+def test_profile_schema_and_table_agree() -> None:
+    """Every figure of the profile schema has the range LIMITS gives its name."""
+    schema = load_schema("profile-v1.schema.json")
+    seen = set()
+    for where, definition in schema["$defs"].items():
+        for name, sub in [(where, definition), *definition.get("properties", {}).items()]:
+            types = sub.get("type")
+            types = types if isinstance(types, list) else [types]
+            if "number" not in types and "integer" not in types:
+                continue
+            limit = LIMITS[name]
+            seen.add(name)
+            assert ("integer" in types) == limit.whole, (where, name)
+            assert sub["maximum"] == limit.high, (where, name)
+            low = "exclusiveMinimum" if limit.low_open else "minimum"
+            assert sub[low] == limit.low and len({"minimum", "exclusiveMinimum"} & set(sub)) \
+                == 1, (where, name)
+    assert {"tokens", "share", "retries", "p_ok", "reliability", "max_iterations"} <= seen
+
+
 def test_every_limit_is_finite_and_sane() -> None:
     for name, limit in {**LIMITS, **FOREIGN}.items():
         assert math.isfinite(limit.low) and math.isfinite(limit.high), name

@@ -145,7 +145,8 @@ class _Reader:
     # -- references ----------------------------------------------------------------------
 
     def start(self, node: _Node) -> None:
-        for item in node.data.get("variables") or []:
+        variables = node.data.get("variables")
+        for item in variables if isinstance(variables, list) else []:
             if not isinstance(item, YMap) or "variable" not in item:
                 continue
             name = str(item.text("variable"))

@@ -5,7 +5,10 @@ model calls happen in which order, but not how big the inputs are, how much a
 step writes, which branch a router usually takes or what an Azure deployment
 name really runs. The profile beside the spec gives those figures; whatever
 it leaves out is assumed and reported (AL902). The format is documented in
-docs/profile.md.
+docs/profile.md; its shape is checked against the published schema
+``agentlint/schemas/profile-v1.schema.json`` by the same positioned validator
+as the workflow spec, and this module copies the values and resolves the
+model names against the catalog.
 """
 
 from __future__ import annotations
@@ -27,18 +30,12 @@ from agentlint.adapters.ir import (
 )
 from agentlint.errors import SpecError
 from agentlint.spec import catalog
-from agentlint.spec.limits import LIMITS, problem
-from agentlint.spec.positions import YMap, YSeq, position_of
+from agentlint.spec.positions import YMap, position_of
 from agentlint.spec.yamlload import load_text, read_text
 
-_MODEL_FIELDS = ("model", *catalog.PRICE_FIELDS)
-_STEP_FIELDS = {"output_tokens": "number", "input_tokens": "number", "calls": "count",
-                "retries": "whole", "share": "share", "count": "count",
-                "max_concurrency": "count", "candidates": "names"}
-_LOOP_FIELDS = {"expected_iterations": "positive", "max_iterations": "count"}
-_BUDGET_FIELDS = {"cost_usd": "number", "latency_s": "number", "reliability": "share"}
-_TOP = ("default_model", "models", "candidates", "inputs", "steps", "loops", "budgets",
-        "files")
+PROFILE_SCHEMA = "profile-v1.schema.json"
+#: the figures the schema makes whole numbers (the others are read as floats)
+_WHOLE = frozenset({"calls", "retries", "count", "max_concurrency", "max_iterations"})
 
 
 @dataclass(slots=True)
@@ -124,79 +121,47 @@ def load_profile(base_dir: str, display: str, basename: str, root: str) -> Profi
     profile = Profile(file=shown)
     if doc is None:
         return profile
+    from agentlint.spec.schema import normalise, validate
+
+    validate(normalise(doc, PROFILE_SCHEMA), shown, PROFILE_SCHEMA, noun="a profile",
+             path_names=True)
     reader = _Reader(shown)
-    if not isinstance(doc, YMap):
-        raise reader.fail(doc, None, "a profile must be a YAML mapping")
-    reader.section(profile, doc, top=True)
-    files = doc.get("files")
-    if files is not None:
-        if not isinstance(files, YMap):
-            raise reader.fail(doc, "files", "files must map file names to sections")
-        for name, section in files.items():
-            if name == basename:
-                if not isinstance(section, YMap):
-                    raise reader.fail(files, name, f"files.{name} must be a mapping")
-                reader.section(profile, section, top=False)
+    reader.section(profile, doc)
+    section = doc.get("files", {}).get(basename)
+    if section is not None:
+        reader.section(profile, section)
     return profile
 
 
 class _Reader:
+    """Copies a checked profile section; resolves its model names against the catalog."""
+
     def __init__(self, file: str) -> None:
         self.file = file
 
     def fail(self, container: Any, key: Any, message: str) -> SpecError:
         return SpecError(self.file, *position_of(container, key), message)
 
-    def section(self, profile: Profile, doc: YMap, top: bool) -> None:
-        allowed = _TOP if top else _TOP[:-1]
-        for key in doc:
-            if key not in allowed and not str(key).startswith("x-"):
-                raise SpecError(self.file, *doc.key_at(key), f"unknown profile key "
-                                f"'{key}'; a profile has {', '.join(allowed)}")
+    def section(self, profile: Profile, doc: YMap) -> None:
         if "default_model" in doc:
-            name = doc.text("default_model")
-            if not isinstance(name, str) or catalog.resolve(name) is None:
+            name = doc["default_model"]
+            if catalog.resolve(name) is None:
                 raise self.fail(doc, "default_model", f"default_model '{name}' is not in "
                                 "the built-in catalog ('agentlint models' lists them)")
             profile.default_model = name
         if "candidates" in doc:
-            profile.candidates = self.value(doc, "candidates", doc["candidates"], "names",
-                                            "candidates")
+            profile.candidates = list(doc["candidates"])
             profile.candidates_at = doc.value_at("candidates")
-        for name, value in self.entries(doc, "models"):
+        for name, value in _entries(doc, "models"):
             profile.models[name] = self.model(doc["models"], name, value)
-        for name, value in self.entries(doc, "inputs"):
-            tokens = value.get("tokens") if isinstance(value, YMap) else value
-            where = value if isinstance(value, YMap) else doc["inputs"]
-            key = "tokens" if isinstance(value, YMap) else name
-            if isinstance(value, YMap) and set(value) - {"tokens"}:
-                extra = sorted(set(value) - {"tokens"})[0]
-                raise SpecError(self.file, *value.key_at(extra), f"unknown key '{extra}' "
-                                "for an input; give its size as tokens")
-            profile.inputs[name] = self.value(where, key, tokens, "number",
-                                              f"inputs.{name}")
-        for name, value in self.entries(doc, "steps"):
-            profile.steps[name] = self.entry(doc["steps"], name, value, _STEP_FIELDS)
-        for name, value in self.entries(doc, "loops"):
-            profile.loops[name] = self.entry(doc["loops"], name, value, _LOOP_FIELDS)
-        if "budgets" in doc:
-            budgets = doc["budgets"]
-            if not isinstance(budgets, YMap):
-                raise self.fail(doc, "budgets", "budgets must be a mapping")
-            for key, value in budgets.items():
-                if key not in _BUDGET_FIELDS:
-                    raise SpecError(self.file, *budgets.key_at(key), f"unknown budget "
-                                    f"'{key}'; budgets are cost_usd, latency_s, reliability")
-                profile.budgets[key] = self.value(budgets, key, value, _BUDGET_FIELDS[key],
-                                                  f"budgets.{key}")
-
-    def entries(self, doc: YMap, key: str) -> list[tuple[str, Any]]:
-        if key not in doc:
-            return []
-        section = doc[key]
-        if not isinstance(section, YMap):
-            raise self.fail(doc, key, f"{key} must be a mapping")
-        return [(str(k), v) for k, v in section.items() if not str(k).startswith("x-")]
+        for name, value in _entries(doc, "inputs"):
+            profile.inputs[name] = float(value["tokens"] if isinstance(value, YMap) else value)
+        for name, value in _entries(doc, "steps"):
+            profile.steps[name] = _entry(doc["steps"], name, value)
+        for name, value in _entries(doc, "loops"):
+            profile.loops[name] = _entry(doc["loops"], name, value)
+        for key, value in doc.get("budgets", {}).items():
+            profile.budgets[key] = float(value)
 
     def model(self, section: YMap, name: str, value: Any) -> dict[str, Any]:
         if isinstance(value, str):
@@ -205,23 +170,16 @@ class _Reader:
                 raise self.fail(section, name, f"'{value}' is not in the built-in catalog; "
                                 "give a catalog name ('agentlint models') or the prices")
             return {"model": resolved}
-        if not isinstance(value, YMap):
-            raise self.fail(section, name, f"models.{name} must be a catalog name or a "
-                            "mapping of prices")
         out: dict[str, Any] = {}
         for key, field_value in value.items():
-            if key not in _MODEL_FIELDS:
-                raise SpecError(self.file, *value.key_at(key), f"unknown model field "
-                                f"'{key}'; fields are {', '.join(_MODEL_FIELDS)}")
             if key == "model":
-                resolved = catalog.resolve(str(field_value))
+                resolved = catalog.resolve(field_value)
                 if resolved is None:
                     raise self.fail(value, key, f"'{field_value}' is not in the built-in "
                                     "catalog")
                 out[key] = resolved
             else:
-                kind = "share" if key == "p_ok" else "number"
-                out[key] = self.value(value, key, field_value, kind, f"models.{name}.{key}")
+                out[key] = float(field_value)
         if "model" not in out:
             has_price = "per_call_usd" in out or ("input_per_mtok" in out
                                                   and "output_per_mtok" in out)
@@ -233,51 +191,18 @@ class _Reader:
                                 "catalog model")
         return out
 
-    def entry(self, section: YMap, name: str, value: Any, fields: dict[str, str]) -> Entry:
-        if not isinstance(value, YMap):
-            raise self.fail(section, name, f"'{name}' must be a mapping of "
-                            f"{', '.join(fields)}")
-        entry = Entry(name, section.key_at(name))
-        for key, field_value in value.items():
-            if key not in fields:
-                raise SpecError(self.file, *value.key_at(key), f"unknown key '{key}' for "
-                                f"'{name}'; keys are {', '.join(fields)}")
-            entry.values[key] = self.value(value, key, field_value, fields[key],
-                                           f"{name}.{key}")
-            entry.pos[key] = value.value_at(key)
-        return entry
 
-    def value(self, container: Any, key: Any, value: Any, kind: str, name: str) -> Any:
-        if kind == "names":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise self.fail(container, key, f"{name} must be a list of model names")
-            return list(value)
-        field = "tokens" if name.startswith("inputs.") else name.rsplit(".", 1)[-1]
-        if field in LIMITS:
-            written = container.text(key) if isinstance(container, (YMap, YSeq)) else None
-            message = problem(field, value, written, name=name)
-            if message is not None:
-                raise self.fail(container, key, message)
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and math.isfinite(value)
-        if kind in ("count", "whole"):
-            ok = ok and float(value).is_integer() and value >= (1 if kind == "count" else 0)
-            if ok:
-                return int(value)
-            lowest = 1 if kind == "count" else 0
-            raise self.fail(container, key, f"{name} must be a whole number of at least "
-                            f"{lowest}")
-        if kind == "share":
-            if ok and 0 <= value <= 1:
-                return float(value)
-            raise self.fail(container, key, f"{name} must be a number from 0 to 1")
-        if kind == "positive":
-            if ok and value > 0:
-                return float(value)
-            raise self.fail(container, key, f"{name} must be a number above 0")
-        if ok and value >= 0:
-            return float(value)
-        raise self.fail(container, key, f"{name} must be a number of at least 0")
+def _entries(doc: YMap, key: str) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in doc.get(key, {}).items() if not k.startswith("x-")]
+
+
+def _entry(section: YMap, name: str, value: YMap) -> Entry:
+    entry = Entry(name, section.key_at(name))
+    for key, field_value in value.items():
+        entry.values[key] = list(field_value) if key == "candidates" else \
+            int(field_value) if key in _WHOLE else float(field_value)
+        entry.pos[key] = value.value_at(key)
+    return entry
 
 
 def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec],

@@ -12,6 +12,11 @@ may replace the selection (``select``), add to it (``extend-select``) and take
 from it (``ignore``). A selector is ``ALL``, a code (``AL201``), a code prefix
 (``AL2``), a rule name or a family name. A typo in a selector is an error,
 not a silently ignored setting.
+
+The shape of a file is checked against the published schema
+``agentlint/schemas/config-v1.schema.json`` by the same positioned validator
+as the workflow spec (:mod:`agentlint.spec.schema`); this module then only
+copies the values and resolves the selectors against the rules.
 """
 
 from __future__ import annotations
@@ -25,14 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.errors import SpecError, UsageError
-from agentlint.lint.registry import FAMILIES, SEVERITIES, Registry, Rule
+from agentlint.lint.registry import FAMILIES, Registry, Rule
 from agentlint.lint.rules import default_registry
 from agentlint.paths import PatternError, Patterns, find_root, is_inside
 
 CONFIG_FILES = (".agentlint.yaml", ".agentlint.yml", "pyproject.toml")
+CONFIG_SCHEMA = "config-v1.schema.json"
 OFF = "off"
-KEYS = ("select", "ignore", "extend-select", "severity", "rules", "per-file-ignores",
-        "exclude", "strict")
 _CODE_PREFIX = re.compile(r"AL\d{0,3}")
 
 
@@ -155,12 +159,16 @@ def _from_toml(text: str, shown: str, base: str, pyproject: bool) -> Config | No
             return None
         table = doc
     config = Config(path=shown, base_dir=base)
-    header = _toml_header_line(text)
-    _fill(config, table, _TomlWhere(text, header))
+    where = _TomlWhere(text, _toml_header_line(text))
+    if not isinstance(table, dict):  # `agentlint = 3` under [tool]
+        raise ConfigError(shown, *where(("agentlint",)), "tool.agentlint must be a table of "
+                          "settings")
+    _fill(config, _checked(where.positioned(table, (), where(())), shown))
     return config
 
 
 def _from_yaml(text: str, shown: str, base: str) -> Config:
+    from agentlint.spec.schema import normalise
     from agentlint.spec.yamlload import load_text
 
     try:
@@ -170,39 +178,19 @@ def _from_yaml(text: str, shown: str, base: str) -> Config:
     config = Config(path=shown, base_dir=base)
     if doc is None:
         return config
-    _fill(config, doc, _YamlWhere(doc))
+    _fill(config, _checked(normalise(doc, CONFIG_SCHEMA), shown))
     return config
 
 
-class _YamlWhere:
-    """Positions of keys in a loaded YAML configuration."""
+def _checked(doc: Any, shown: str) -> Any:
+    """``doc`` once the configuration schema accepts it; else a ConfigError at the fault."""
+    from agentlint.spec.schema import validate
 
-    def __init__(self, doc: Any) -> None:
-        self.doc = doc
-
-    def __call__(self, keys: tuple[str, ...]) -> tuple[int, int]:
-        from agentlint.spec.positions import YMap
-
-        node = self.doc
-        pos = (1, 1)
-        for key in keys:
-            if isinstance(node, YMap) and key in node:
-                pos = node.key_at(key)
-                node = node[key]
-            else:
-                break
-        return pos
-
-    def text(self, container: Any, key: str) -> Any:
-        return container.text(key) if hasattr(container, "text") else container.get(key)
-
-    def item(self, keys: tuple[str, ...], index: int, value: str) -> tuple[int, int]:
-        from agentlint.spec.positions import YMap, YSeq
-
-        node = self.doc
-        for key in keys:
-            node = node.get(key) if isinstance(node, YMap) else None
-        return node.item_at(index) if isinstance(node, YSeq) else self(keys)
+    try:
+        validate(doc, shown, CONFIG_SCHEMA, noun="a configuration")
+    except SpecError as exc:
+        raise ConfigError(exc.file, exc.line, exc.col, exc.message) from None
+    return doc
 
 
 class _TomlWhere:
@@ -227,8 +215,13 @@ class _TomlWhere:
                 break
         return (line, col)
 
-    def text(self, container: Any, key: str) -> Any:
-        return container.get(key)
+    def value(self, keys: tuple[str, ...]) -> tuple[int, int]:
+        """Where the value of ``keys`` starts: after the ``=`` on the key's line."""
+        line, col = self(keys)
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        match = re.compile(r"[\"']?\s*=\s*(?=\S)").match(text, col - 1 + len(keys[-1])) \
+            if keys else None
+        return (line, match.end() + 1) if match else (line, col)
 
     def item(self, keys: tuple[str, ...], index: int, value: str) -> tuple[int, int]:
         line, col = self(keys)
@@ -239,6 +232,28 @@ class _TomlWhere:
                     return (i + 1, at + 1)
         return (line, col)
 
+    def positioned(self, value: Any, keys: tuple[str, ...], at: tuple[int, int]) -> Any:
+        """``value`` (from tomllib) as YMap / YSeq with positions, for the validator."""
+        from agentlint.spec.positions import YMap, YSeq, pack
+
+        if isinstance(value, dict):
+            out = YMap(pack(*at))
+            for key, sub in value.items():
+                path = (*keys, str(key))
+                spot = self.value(path)
+                out[key] = self.positioned(sub, path, spot)
+                out.kpos[key] = pack(*self(path))
+                out.vpos[key] = pack(*spot)
+            return out
+        if isinstance(value, list):
+            seq = YSeq(pack(*at))
+            for index, sub in enumerate(value):
+                spot = self.item(keys, index, sub) if isinstance(sub, str) else at
+                seq.append(self.positioned(sub, keys, spot))
+                seq.ipos.append(pack(*spot))
+            return seq
+        return value
+
 
 def _toml_header_line(text: str) -> int:
     for i, line in enumerate(text.splitlines()):
@@ -247,93 +262,46 @@ def _toml_header_line(text: str) -> int:
     return 1
 
 
-def _fill(config: Config, table: Any, where: Any) -> None:
-    """Check the shape of every setting and copy it into ``config``."""
-    if not isinstance(table, dict):
-        raise ConfigError(config.path or "configuration", 1, 1,
-                          "the configuration must be a mapping of settings")
-    for raw_key in table:
+def _fill(config: Config, doc: Any) -> None:
+    """Copy the settings of a checked document into ``config``, noting where each stood."""
+    for raw_key, value in doc.items():
         key = str(raw_key).replace("_", "-")
-        pos = where((str(raw_key),))
-        config.where[(key,)] = pos
-        if key not in KEYS:
-            raise ConfigError(config.path or "configuration", *pos,
-                              f"unknown setting '{raw_key}'" + _key_hint(key)
-                              + "; see docs/configuration.md")
-        value = table[raw_key]
-        if key in ("select", "ignore", "extend-select", "exclude"):
-            items = _str_list(config, key, value, pos)
-            for i, item in enumerate(items):
-                config.where.setdefault((key, item), where.item((str(raw_key),), i, item))
-            if key == "select":
-                config.select = items
-            elif key == "ignore":
-                config.ignore = items
-            elif key == "extend-select":
-                config.extend_select = items
-            else:
-                config.exclude = items
-        elif key == "strict":
-            if not isinstance(value, bool):
-                raise ConfigError(config.path or "configuration", *pos,
-                                  "'strict' must be true or false")
+        config.where[(key,)] = doc.key_at(raw_key)
+        if key == "strict":
             config.strict = value
         elif key == "severity":
-            _mapping(config, key, value, pos)
-            for sel in value:
-                level = where.text(value, sel)
-                if level is False:  # YAML 1.1 reads a bare `off` as false
-                    level = OFF
-                level = str(level).lower() if isinstance(level, str) else level
-                spot = where((str(raw_key), str(sel)))
-                config.where[(key, str(sel))] = spot
-                if level not in (*SEVERITIES, OFF):
-                    raise ConfigError(config.path or "configuration", *spot,
-                                      f"severity of '{sel}' must be one of error, warning, "
-                                      f"info, off (not {level!r})")
-                config.severity[str(sel)] = level
+            for sel, level in value.items():
+                config.where[(key, sel)] = value.key_at(sel)
+                # `false`: a bare `off` in YAML 1.1, or false in TOML
+                config.severity[sel] = OFF if level is False else level.lower()
         elif key == "rules":
-            _mapping(config, key, value, pos)
             for name, options in value.items():
-                spot = where((str(raw_key), str(name)))
-                config.where[(key, str(name))] = spot
-                if not isinstance(options, dict):
-                    raise ConfigError(config.path or "configuration", *spot,
-                                      f"options of rule '{name}' must be a mapping of "
-                                      "option = value")
+                config.where[(key, name)] = value.key_at(name)
                 for option in options:
-                    config.where[(key, str(name), str(option))] = where(
-                        (str(raw_key), str(name), str(option)))
-                config.rules[str(name)] = dict(options)
+                    config.where[(key, name, option)] = options.key_at(option)
+                config.rules[name] = dict(options)
         elif key == "per-file-ignores":
-            _mapping(config, key, value, pos)
-            for pattern, codes in value.items():
-                spot = where((str(raw_key), str(pattern)))
-                config.where[(key, str(pattern))] = spot
-                items = _str_list(config, f"per-file-ignores '{pattern}'", codes, spot)
-                config.per_file_ignores[str(pattern)] = items
-                for i, item in enumerate(items):
-                    config.where.setdefault((key, str(pattern), item), where.item(
-                        (str(raw_key), str(pattern)), i, item))
+            for pattern in value:
+                config.where[(key, pattern)] = value.key_at(pattern)
+                config.per_file_ignores[pattern] = _strings(config, (key, pattern), value,
+                                                            pattern)
+        else:  # select, ignore, extend-select, exclude
+            setattr(config, key.replace("-", "_"), _strings(config, (key,), doc, raw_key))
 
 
-def _key_hint(key: str) -> str:
-    close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _str_list(config: Config, key: str, value: Any, pos: tuple[int, int]) -> list[str]:
-    if isinstance(value, str):  # forgive `select = "AL1"`: one selector
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(config.path or "configuration", *pos,
-                          f"'{key}' must be a list of strings")
-    return [v.strip() for v in value if v.strip()]
-
-
-def _mapping(config: Config, key: str, value: Any, pos: tuple[int, int]) -> None:
-    if not isinstance(value, dict):
-        raise ConfigError(config.path or "configuration", *pos, f"'{key}' must be a mapping")
+def _strings(config: Config, keys: tuple[str, ...], container: Any, key: str) -> list[str]:
+    """A list of strings (or one string: ``select = "AL1"``), trimmed, blanks left out."""
+    value = container[key]
+    if isinstance(value, str):
+        items, spots = [value], [container.value_at(key)]
+    else:
+        items, spots = list(value), [value.item_at(i) for i in range(len(value))]
+    out = []
+    for item, spot in zip(items, spots, strict=True):
+        if item.strip():
+            out.append(item.strip())
+            config.where.setdefault((*keys, item.strip()), spot)
+    return out
 
 
 def _display(path: str) -> str:

@@ -29,7 +29,7 @@ from agentlint.spec.model import (
     Workflow,
 )
 from agentlint.spec.positions import YMap, YSeq, position_of
-from agentlint.spec.schema import validate
+from agentlint.spec.schema import normalise, validate
 from agentlint.spec.textpos import locate_ref
 from agentlint.spec.tokens import find_refs
 from agentlint.spec.yamlload import decode, load_text, read_text
@@ -70,7 +70,7 @@ def build(doc: Any, file: str, text: str, base_dir: str, root: str) -> Workflow:
             raise SpecError(file, *doc.value_at("agentlint"),
                             f"unsupported format version {doc.text('agentlint')!r}; this "
                             f"agentlint reads version {FORMAT_VERSION} (agentlint: 1)")
-    validate(doc, file)
+    validate(normalise(doc), file)
     return _Builder(doc, file, text, base_dir, root).build()
 
 

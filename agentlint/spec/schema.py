@@ -1,19 +1,24 @@
-"""Validate a loaded spec against the published JSON Schema, in plain words.
+"""Validate a loaded document against a published JSON Schema, in plain words.
 
-The schema file in ``agentlint/schemas/`` is the single source of truth: the
-same file editors use is interpreted here. agentlint does not import
+The schema files in ``agentlint/schemas/`` are the single source of truth: the
+same files editors use are interpreted here, for the workflow spec, the lint
+configuration (``.agentlint.yaml``, ``[tool.agentlint]``) and the profile
+overlay (``agentlint.profile.yaml``). agentlint does not import
 ``jsonschema`` on this path because its import alone costs more than linting
 a typical spec; instead this module interprets the subset of draft 2020-12
 keywords the schema uses, and refuses to start if the schema ever uses one it
 does not know, so the two can never silently disagree. The test suite checks
 that ``jsonschema`` and this validator reach the same verdicts.
 
-Beyond the schema, two things happen here because they need the positions:
-values YAML 1.1 turned into booleans or numbers where the schema wants text
-are read back as written (``id: NO`` is the step "NO"), and NaN or infinite
-numbers are refused. Every number is checked against its range in
-:mod:`agentlint.spec.limits` (the schema repeats those ranges) before its
-type, so the message names the range.
+Validation never changes the document. Before it, the loader runs
+:func:`normalise`, which reads back values YAML 1.1 turned into booleans or
+numbers where the schema wants text, as written (``id: NO`` is the step
+"NO"). Beyond the schema, NaN and infinite numbers are refused, and every
+number is checked against its range in :mod:`agentlint.spec.limits` (the
+schemas repeat those ranges) before its type, so the message names the range.
+The range is the one of the ``$defs`` entry the number's schema refers to when
+:data:`~agentlint.spec.limits.LIMITS` names it (a profile's ``inputs:
+{question: 120}`` is ``tokens``), else the one of its key.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from agentlint.spec.limits import LIMITS, problem
 from agentlint.spec.positions import YMap, YSeq, position_of
 
 SCHEMA_FILE = "workflow-v1.schema.json"
+#: the published schemas, by the name ``agentlint schema`` takes
+SCHEMAS = {"workflow": SCHEMA_FILE, "config": "config-v1.schema.json",
+           "profile": "profile-v1.schema.json"}
 _ANNOTATIONS = {"$schema", "$id", "$defs", "title", "description", "markdownDescription",
                 "default", "examples"}
 _KNOWN = _ANNOTATIONS | {
@@ -46,15 +54,16 @@ _TYPE_WORDS = {
 
 
 @cache
-def load_schema() -> dict[str, Any]:
-    text = resources.files("agentlint.schemas").joinpath(SCHEMA_FILE).read_text("utf-8")
+def load_schema(file: str = SCHEMA_FILE) -> dict[str, Any]:
+    """A published schema (package data), read once and checked for unknown keywords."""
+    text = resources.files("agentlint.schemas").joinpath(file).read_text("utf-8")
     schema = json.loads(text)
     _check_keywords(schema)
     return schema
 
 
-def schema_path() -> str:
-    return str(resources.files("agentlint.schemas").joinpath(SCHEMA_FILE))
+def schema_path(file: str = SCHEMA_FILE) -> str:
+    return str(resources.files("agentlint.schemas").joinpath(file))
 
 
 def _check_keywords(node: Any) -> None:
@@ -115,11 +124,20 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 
 class Validator:
-    """Checks one document; raises :class:`SpecError` at the first problem."""
+    """Checks one document against one schema; raises :class:`SpecError` at the first problem.
 
-    def __init__(self, file: str) -> None:
+    ``noun`` names the document in the message for a document that is not a
+    mapping; ``path_names``: range messages name a number by its dotted path
+    (``steps.classify.output_tokens``) instead of its key.
+    """
+
+    def __init__(self, file: str, schema: str = SCHEMA_FILE, *, noun: str = "a spec",
+                 path_names: bool = False) -> None:
         self.file = file
-        self.root = load_schema()
+        self.root = load_schema(schema)
+        self.noun = noun
+        self.path_names = path_names
+        self.path: list[Any] = []
 
     def fail(self, container: Any, key: Any, message: str, at_key: bool = False) -> SpecError:
         if at_key and isinstance(container, YMap):
@@ -130,49 +148,49 @@ class Validator:
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in schema:
-            name = schema["$ref"].removeprefix("#/$defs/")
-            schema = self.root["$defs"][name]
+            schema = self.root["$defs"][_ref_name(schema)]
         return schema
 
     def validate(self, doc: Any) -> None:
         if not isinstance(doc, YMap):
-            raise SpecError(self.file, *position_of(doc), "a spec must be a YAML mapping "
-                            f"at the top level, not {_describe(doc)}")
+            raise SpecError(self.file, *position_of(doc), f"{self.noun} must be a YAML "
+                            f"mapping at the top level, not {_describe(doc)}")
+        self.path = []
         self.check_object(doc, self.root, "the spec")
 
     def check(self, value: Any, schema: dict[str, Any], container: Any, key: Any,
               name: str) -> None:
         """Check ``container[key]`` (which is ``value``) against ``schema``."""
+        ref = _ref_name(schema)
         schema = self.resolve(schema)
         types = schema.get("type")
-        if types in ("number", "integer") and isinstance(key, str) and key in LIMITS:
+        wanted = [] if types is None else [types] if isinstance(types, str) else list(types)
+        # the range of the definition a user-named entry refers to (an input called
+        # `retries` is a number of tokens), else the range of the key
+        field = ref if ref in LIMITS else key if isinstance(key, str) else None
+        if field in LIMITS and ("number" in wanted or "integer" in wanted):
             # The range first: `retries: 1e308` or `.nan` is out of range before
             # it is anything else, and the message gives the range.
             written = container.text(key) if isinstance(container, YMap) else None
-            message = problem(key, value, written)
+            dotted = ".".join(str(k) for k in self.path) if self.path_names else None
+            message = problem(field, value, written, name=dotted)
             if message is not None:
                 raise self.fail(container, key, message)
-        if types is not None:
-            wanted = [types] if isinstance(types, str) else list(types)
-            if not any(_matches_type(value, t) for t in wanted):
-                raw = container.text(key) if isinstance(container, (YMap, YSeq)) else None
-                if "string" in wanted and isinstance(raw, str) and not isinstance(value, str):
-                    # YAML 1.1 read `NO` as false or `1.10` as 1.1: take the text as written.
-                    container[key] = value = raw
-                else:
-                    words = " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
-                    raise self.fail(container, key,
-                                    f"{name} must be {words}, not {_describe(value)}")
+        if wanted and not any(_matches_type(value, t) for t in wanted):
+            words = " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
+            raise self.fail(container, key, f"{name} must be {words}, not {_describe(value)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise self.fail(container, key, f"{name} must be a finite number, not {value}")
         if "const" in schema and value != schema["const"]:
             raise self.fail(container, key, f"{name} must be {json.dumps(schema['const'])}, "
                             f"not {_describe(value)}")
-        if "enum" in schema and value not in schema["enum"]:
-            options = ", ".join(str(o) for o in schema["enum"])
+        if "enum" in schema and not any(_same(value, o) for o in schema["enum"]):
+            # Written options only, once each: `off` stands for Off, OFF and false.
+            shown = dict.fromkeys(str(o).lower() for o in schema["enum"] if isinstance(o, str))
             hint = _did_you_mean(value, schema["enum"])
             raise self.fail(container, key,
-                            f"{name} must be one of {options}; got {_describe(value)}{hint}")
+                            f"{name} must be one of {', '.join(shown)}; got "
+                            f"{_describe(value)}{hint}")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             self.check_number(value, schema, container, key, name)
         elif isinstance(value, str):
@@ -223,8 +241,11 @@ class Validator:
         patterns: dict[str, Any] = schema.get("patternProperties", {})
         extra = schema.get("additionalProperties", True)
         names = schema.get("propertyNames")
+        depth = len(self.path)
         for key in list(obj):
             value = obj[key]
+            del self.path[depth:]
+            self.path.append(key)
             if key in props:
                 self.check(value, props[key], obj, key, f"'{key}'")
                 continue
@@ -246,6 +267,7 @@ class Validator:
                 raise self.fail(obj, key, f"unknown key '{key}' in {what}{hint}", at_key=True)
             if isinstance(extra, dict):
                 self.check(value, extra, obj, key, f"{what} '{key}'")
+        del self.path[depth:]
 
     def check_array(self, seq: YSeq, schema: dict[str, Any], name: str) -> None:
         if "minItems" in schema and len(seq) < schema["minItems"]:
@@ -256,8 +278,12 @@ class Validator:
                             f"{schema['maxItems']} items")
         items = schema.get("items")
         if items is not None:
+            depth = len(self.path)
             for index, value in enumerate(seq):
+                del self.path[depth:]
+                self.path.append(index)
                 self.check(value, items, seq, index, f"{name} item {index + 1}")
+            del self.path[depth:]
         if schema.get("uniqueItems"):
             seen: set[Any] = set()
             for index, value in enumerate(seq):
@@ -267,6 +293,16 @@ class Validator:
                 seen.add(marker)
 
 
+def _ref_name(schema: dict[str, Any]) -> str | None:
+    ref = schema.get("$ref")
+    return ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
+
+
+def _same(value: Any, option: Any) -> bool:
+    """JSON equality: true is not 1, and 1.0 is 1."""
+    return value == option and isinstance(value, bool) == isinstance(option, bool)
+
+
 def _did_you_mean(word: Any, options: list[Any]) -> str:
     if not isinstance(word, str):
         return ""
@@ -274,6 +310,59 @@ def _did_you_mean(word: Any, options: list[Any]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def validate(doc: Any, file: str) -> None:
-    """Validate ``doc`` (loaded with positions); raise SpecError at the first problem."""
-    Validator(file).validate(doc)
+def validate(doc: Any, file: str, schema: str = SCHEMA_FILE, *, noun: str = "a spec",
+             path_names: bool = False) -> None:
+    """Validate ``doc`` (loaded with positions, then :func:`normalise` run on it) against a
+    published schema; raise SpecError at the first problem. ``doc`` is left as it is."""
+    Validator(file, schema, noun=noun, path_names=path_names).validate(doc)
+
+
+def normalise(doc: Any, schema: str = SCHEMA_FILE) -> Any:
+    """Read back, as written, the values YAML 1.1 resolved where the schema wants text.
+
+    ``id: NO`` is the step "NO", ``name: 1.10`` the name "1.10": a plain scalar
+    YAML 1.1 made a boolean or a number is replaced by its text wherever the
+    schema allows text and not the resolved value. The loader runs this before
+    :func:`validate`; it changes ``doc`` in place and returns it. Values the
+    schema has no place for are left alone (validation reports them).
+    """
+    root = load_schema(schema)
+    _normalise(doc, root, root)
+    return doc
+
+
+def _normalise(node: Any, schema: dict[str, Any], root: dict[str, Any]) -> None:
+    while "$ref" in schema:
+        schema = root["$defs"][_ref_name(schema)]
+    if isinstance(node, YMap):
+        props: dict[str, Any] = schema.get("properties", {})
+        patterns: dict[str, Any] = schema.get("patternProperties", {})
+        extra = schema.get("additionalProperties")
+        for key in list(node):
+            subs = [props[key]] if key in props else [
+                sub for pattern, sub in patterns.items() if _regex(pattern).search(key)]
+            if not subs and isinstance(extra, dict):
+                subs = [extra]
+            for sub in subs:
+                _read_back(node, key, sub, root)
+    elif isinstance(node, YSeq) and isinstance(schema.get("items"), dict):
+        for index in range(len(node)):
+            _read_back(node, index, schema["items"], root)
+
+
+def _read_back(container: Any, key: Any, schema: dict[str, Any],
+               root: dict[str, Any]) -> None:
+    target = schema
+    while "$ref" in target:
+        target = root["$defs"][_ref_name(target)]
+    value = container[key]
+    types = target.get("type")
+    wanted = [] if types is None else [types] if isinstance(types, str) else list(types)
+    if "string" in wanted and not isinstance(value, str) \
+            and not any(_matches_type(value, t) for t in wanted):
+        raw = container.text(key)
+        if isinstance(raw, str):
+            container[key] = raw
+            return
+    if isinstance(value, (YMap, YSeq)):
+        _normalise(value, target, root)
