@@ -186,6 +186,58 @@ def test_crewai_step_points_at_the_task_key_even_when_given_agents_yaml() -> Non
     assert tasks.read_text(encoding="utf-8").splitlines()[line - 1] == "  agent: debater"
 
 
+CREW_WITH_GET = """
+from crewai import Agent, Crew, Process, Task
+from crewai.project import CrewBase, agent, crew, task
+
+
+@CrewBase
+class Team:
+    @agent
+    def writer(self) -> Agent:
+        return Agent(config=self.agents_config.get("writer"), llm="gpt-4o")
+
+    @agent
+    def editor(self) -> Agent:
+        return Agent(config=self.agents_config["editor"], llm="gpt-4o-mini")
+
+    @task
+    def draft(self) -> Task:
+        return Task(config=self.tasks_config.get("draft"), agent=self.writer())
+
+    @task
+    def review(self) -> Task:
+        return Task(config=self.tasks_config["review"], agent=self.editor())
+
+    @crew
+    def crew(self) -> Crew:
+        return Crew(agents=self.agents, tasks=self.tasks, process=Process.sequential)
+"""
+
+
+def test_crewai_config_that_is_not_a_plain_key_falls_back_to_the_method_name(
+        tmp_path: Path) -> None:
+    # config=self.agents_config.get("writer") names no key the syntax tree can read; the
+    # agent and task are then the ones named like their methods, as in CrewAI's templates
+    (tmp_path / ".git").mkdir()
+    config = tmp_path / "src" / "team" / "config"
+    config.mkdir(parents=True)
+    (config.parent / "crew.py").write_text(CREW_WITH_GET, encoding="utf-8")
+    (config / "agents.yaml").write_text(
+        "writer:\n  role: Writer\n  goal: Write.\n  backstory: You write.\n"
+        "editor:\n  role: Editor\n  goal: Edit.\n  backstory: You edit.\n", encoding="utf-8")
+    (config / "tasks.yaml").write_text(
+        "draft:\n  description: Draft a note.\n  expected_output: A note.\n"
+        "review:\n  description: Review it.\n  expected_output: A review.\n",
+        encoding="utf-8")
+    wf = load_any(str(config / "tasks.yaml"))
+    assert wf is not None
+    assert [s.id for s in wf.steps] == ["draft", "review"]
+    assert wf.step("draft").agent == "writer" and wf.step("draft").model == "gpt-4o"
+    assert wf.agents["writer"].model == "gpt-4o"
+    assert not any("has no agent" in m for m, _, _ in wf.assumptions)
+
+
 def test_dify_step_points_at_the_node_title() -> None:
     path = DIFY / "svcvit__Awesome-Dify-Workflow/DSL/translation_workflow.yml"
     wf = load_any(str(path))

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from agentlint.adapters import adk
+from agentlint.errors import SpecError
 from agentlint.sources import load_any
 from tests.conftest import run_process
 
@@ -281,3 +283,14 @@ def test_deeply_nested_agent_configs_stop(repo: Path) -> None:
     proc = run_process("estimate", "root_agent.yaml", cwd=repo)
     assert proc.returncode == 2 and "nested deeper than" in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+def test_too_many_agent_config_files_stop(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(adk, "MAX_FILES", 3)
+    write(repo, "root_agent.yaml", "agent_class: ParallelAgent\nname: fan\nsub_agents:\n"
+          + "".join(f"  - config_path: a{i}.yaml\n" for i in range(5)))
+    for i in range(5):
+        write(repo, f"a{i}.yaml", f"name: a{i}\nmodel: gemini-2.0-flash\ninstruction: Hi.\n")
+    with pytest.raises(SpecError) as err:
+        load_any(str(repo / "root_agent.yaml"))
+    assert str(err.value) == f"{repo / 'root_agent.yaml'}:7:18: more than 3 agent config files"

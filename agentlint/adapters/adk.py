@@ -119,15 +119,18 @@ class _Reader:
         subs = raw.get("sub_agents")
         if subs is not None and not isinstance(subs, YSeq):
             raise SpecError(file, *raw.value_at("sub_agents"), "sub_agents must be a list")
-        for index, item in enumerate(subs or []):
+        if subs is None:
+            subs = YSeq()
+        for index, item in enumerate(subs):
             at = subs.item_at(index)
             node.children.append(self.reference(item, file, path, at, anchor if not in_root
                                                 else at, in_root, stack, depth))
         tools = raw.get("tools")
-        for index, tool in enumerate(tools if isinstance(tools, YSeq) else []):
-            tool = mapping(tool) if not isinstance(tool, str) else YMap()
-            name = str(tools[index]) if isinstance(tools[index], str) else \
-                str(tool.get("name") or "tool")
+        if not isinstance(tools, YSeq):
+            tools = YSeq()
+        for index, entry in enumerate(tools):
+            tool = mapping(entry) if not isinstance(entry, str) else YMap()
+            name = str(entry) if isinstance(entry, str) else str(tool.get("name") or "tool")
             if name.rsplit(".", 1)[-1] == "AgentTool":
                 target = mapping(mapping(tool.get("args")).get("agent"))
                 at = tools.item_at(index)
@@ -141,26 +144,26 @@ class _Reader:
 
     def reference(self, item: Any, file: str, path: str, at: Pos, anchor: Pos,
                   in_root: bool, stack: list[str], depth: int) -> _Agent:
-        item = mapping(item)
-        if "code" in item and "config_path" not in item:
+        ref = mapping(item)
+        if "code" in ref and "config_path" not in ref:
             rel = os.path.relpath(path, self.root_dir).replace(os.sep, "/")
-            code = _Agent(item, file, path, rel, anchor, in_root, "code",
-                          str(item.get("code")))
-            code.code = str(item.get("code"))
+            code = _Agent(ref, file, path, rel, anchor, in_root, "code",
+                          str(ref.get("code")))
+            code.code = str(ref.get("code"))
             return code
-        if "config_path" not in item:
+        if "config_path" not in ref:
             raise SpecError(file, *at, "a sub-agent is {config_path: file.yaml} or "
                             "{code: module.name}")
-        rel = item.get("config_path")
-        where = item.value_at("config_path")
+        target = ref.get("config_path")
+        where = ref.value_at("config_path")
         self.files += 1
         if self.files > MAX_FILES:
             raise SpecError(file, *where, f"more than {MAX_FILES} agent config files")
-        real, text = read_inside(str(rel), os.path.dirname(path), self.draft.root, file,
+        real, text = read_inside(str(target), os.path.dirname(path), self.draft.root, file,
                                  where, "config_path", limit=MAX_FILE_BYTES)
         real = os.path.realpath(real)
         if real in stack:
-            raise SpecError(file, *where, f"config_path '{rel}' includes a file that "
+            raise SpecError(file, *where, f"config_path '{target}' includes a file that "
                             "includes it (a cycle of agent configs)")
         shown = shown_beside(real, self.file, self.root_dir)
         self.draft.sources.append(shown)
@@ -179,8 +182,10 @@ class _Reader:
             return self.llm(agent, preds, ancestors, model)
         own = agent.raw.get("model")
         model = str(own) if isinstance(own, str) and own.strip() else model
+        entries: list[str] = []
+        added: list[str] = []
         if agent.cls == "ParallelAgent":
-            entries, exits, added = [], [], []
+            exits: list[str] = []
             for child in agent.children:
                 e, x, a = self.build(child, preds, ancestors, model)
                 entries += e
@@ -191,8 +196,6 @@ class _Reader:
             first_step = len(self.draft.steps)
             if agent.cls == "LoopAgent":
                 self.loop_depth += 1
-            entries: list[str] = []
-            added: list[str] = []
             current = preds
             for child in agent.children:
                 e, x, a = self.build(child, current, ancestors + added, model)

@@ -220,28 +220,30 @@ def read_crew_py(source: str) -> CrewCode:
         if "agent" in decorators:
             for call in _calls(fn.body, ("Agent",))[:1]:
                 kw = _kwargs(call)
-                info = _AgentCode(_config_key(kw["config"]) if "config" in kw else fn.name
-                                  or fn.name)
+                # the method's name when config= is not a plain key (CrewAI's convention)
+                key = _config_key(kw["config"]) if "config" in kw else None
+                info = _AgentCode(key or fn.name)
                 if "llm" in kw:
                     info.llm_given = True
                     info.llm = model_of(kw["llm"])
                 if "tools" in kw:
                     info.tools = tool_names(kw["tools"])
-                if isinstance(kw.get("max_iter"), ast.Constant) \
-                        and isinstance(kw["max_iter"].value, int):
-                    info.max_iter = kw["max_iter"].value
-                    info.max_iter_at = (kw["max_iter"].lineno, kw["max_iter"].col_offset + 1)
+                max_iter = kw.get("max_iter")
+                if isinstance(max_iter, ast.Constant) and isinstance(max_iter.value, int):
+                    info.max_iter = max_iter.value
+                    info.max_iter_at = (max_iter.lineno, max_iter.col_offset + 1)
                 code.agents[fn.name] = info
         if "task" in decorators:
             for call in _calls(fn.body, ("Task", "ConditionalTask"))[:1]:
                 kw = _kwargs(call)
-                task = _TaskCode(_config_key(kw["config"]) if "config" in kw else fn.name
-                                 or fn.name, fn.name)
-                if isinstance(kw.get("context"), (ast.List, ast.Tuple)):
-                    task.context = [m for m in (_self_method(e) for e in kw["context"].elts)
-                                    if m]
-                if isinstance(kw.get("async_execution"), ast.Constant):
-                    task.async_execution = bool(kw["async_execution"].value)
+                key = _config_key(kw["config"]) if "config" in kw else None
+                task = _TaskCode(key or fn.name, fn.name)
+                context = kw.get("context")
+                if isinstance(context, (ast.List, ast.Tuple)):
+                    task.context = [m for m in (_self_method(e) for e in context.elts) if m]
+                async_execution = kw.get("async_execution")
+                if isinstance(async_execution, ast.Constant):
+                    task.async_execution = bool(async_execution.value)
                 if "agent" in kw:
                     task.agent = _self_method(kw["agent"])
                 if "tools" in kw:
@@ -511,8 +513,10 @@ class _Reader:
         names = [str(a) for a in agents if not str(a).startswith("x-")]
         if self.code:
             names += [a.key for a in self.code.agents.values() if a.key not in names]
-        keys = {self.draft.agents[n]["model"] if n in self.draft.agents
-                else self.draft.agents[self.agent(n, agents, at)]["model"] for n in names}
+        # every agent entry's model is a Draft.model key, a str
+        keys: set[str] = {self.draft.agents[n]["model"] if n in self.draft.agents
+                           else self.draft.agents[self.agent(n, agents, at)]["model"]
+                           for n in names}
         if len(keys) == 1:
             return keys.pop()
         return self.draft.model(None, at, default_reason="in a hierarchical crew the manager "

@@ -459,10 +459,10 @@ class _Reader:
             ranked = sorted(by_handle.items(), key=lambda kv: order.index(kv[0])
                             if kv[0] in order else len(order))
             seen: set[str] = set()
-            for _, (target, at) in ranked:
-                if target not in seen:
-                    seen.add(target)
-                    router.routes.append((target, at))
+            for _, (dest, at) in ranked:
+                if dest not in seen:
+                    seen.add(dest)
+                    router.routes.append((dest, at))
             handles = len(order) - 2 if self.nodes[src].type == "question-classifier" \
                 else len(self.nodes[src].data.get("cases") or []) + 1
             if handles > len(router.routes):
@@ -476,8 +476,11 @@ class _Reader:
 
     def order(self, specs: dict[str, StepSpec]) -> list[StepSpec]:
         """Steps in dependency order, each container followed by its children."""
-        parent_of = {n.step: self.nodes[n.parent].step for n in self.nodes.values()
-                     if n.step and n.parent in self.nodes and self.nodes[n.parent].step}
+        parent_of: dict[str, str] = {}
+        for n in self.nodes.values():
+            outer = self.nodes[n.parent].step if n.parent in self.nodes else None
+            if n.step and outer:
+                parent_of[n.step] = outer
         chains: dict[str, list[str]] = {}
 
         def chain(step: str) -> list[str]:

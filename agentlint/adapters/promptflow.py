@@ -156,8 +156,8 @@ class _Reader:
         if isinstance(activate, YMap) and "when" in activate:
             text = str(activate.get("when"))
             at = activate.value_at("when")
-            match = _REF.search(text)
-            path = self.ref_path(match.group(1), at) if match else None
+            found = _REF.search(text)
+            path = self.ref_path(found.group(1), at) if found else None
             if path is not None and path[1] is not None:
                 node.when = (path[1], text, at)
                 node.when_value = activate.get("is")

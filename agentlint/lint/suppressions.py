@@ -22,6 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentlint.lint.registry import Finding
 
 #: where a directive may start; confirmed as a comment afterwards
 _CANDIDATE = re.compile(r"(?=#[ \t]*agentlint[ \t]*:)")
@@ -77,7 +81,9 @@ def parse(text: str) -> tuple[list[Suppression], list[Problem]]:
     for match, (line, col), is_comment in zip(candidates, positions, comments, strict=True):
         if not is_comment:
             continue
-        body = _BODY.match(text, match.start()).group(1).strip()
+        found = _BODY.match(text, match.start())
+        assert found is not None  # _CANDIDATE is _BODY's own prefix, as a lookahead
+        body = found.group(1).strip()
         parsed = _DIRECTIVE.match(body)
         word = parsed.group("word").lower() if parsed else ""
         if word not in KNOWN:
@@ -210,7 +216,7 @@ def rule_matches(token: str, code: str, name: str) -> bool:
     return token.upper() == code or token.lower() == name
 
 
-def apply(findings: list, suppressions: list[Suppression]) -> list:
+def apply(findings: list[Finding], suppressions: list[Suppression]) -> list[Finding]:
     """The findings no directive silences; marks each directive that silenced one.
 
     Directives are few, so each finding is checked against the file-wide ones,
@@ -229,7 +235,7 @@ def apply(findings: list, suppressions: list[Suppression]) -> list:
             files.append(s)
         else:
             blocks.append(s)
-    kept = []
+    kept: list[Finding] = []
     for f in findings:
         hit = False
         for s in (*files, *by_line.get(f.line, ()), *(b for b in blocks if b.covers(f.line))):

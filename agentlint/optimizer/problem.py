@@ -20,6 +20,7 @@ from agentlint.graph.build import Graph, build_graph, exec_preds
 from agentlint.graph.estimate import Tokens, multipliers, step_figures, step_tokens
 from agentlint.spec.edit import SpecText
 from agentlint.spec.model import Ref, Step, Workflow
+from agentlint.spec.positions import YMap
 from agentlint.spec.tokens import find_refs
 
 #: Readers with more cuttable sources than this are not checked subset by
@@ -264,9 +265,9 @@ def _cuttable(wf: Workflow, g: Graph, text: SpecText, notes: list[str]
     for step in wf.steps:
         if not step.optional:
             continue
-        why = _cut_blocker(wf, g, text, step, routers)
-        if why:
-            notes.append(f"step '{step.id}' is optional but stays: {why}")
+        blocker = _cut_blocker(wf, g, text, step, routers)
+        if blocker:
+            notes.append(f"step '{step.id}' is optional but stays: {blocker}")
             continue
         eligible.add(step.index)
     drops: dict[tuple[int, int], float] = {}
@@ -334,7 +335,7 @@ def _cut_blocker(wf: Workflow, g: Graph, text: SpecText, step: Step, routers: bo
     return None
 
 
-def _text_owner(wf: Workflow, reader: Step, fld: str) -> tuple[object, str]:
+def _text_owner(wf: Workflow, reader: Step, fld: str) -> tuple[YMap | None, str]:
     """The positioned mapping holding the text ``fld`` of ``reader`` (None for files)."""
     raw = reader.raw
     if fld == "prompt":
@@ -420,10 +421,10 @@ def _tokens_without(wf: Workflow, text: SpecText, reader: Step, ids: set[str]
         owner, key = _text_owner(wf, reader, fld)
         if owner is None:
             return None
-        edits = text.removal_edits(owner, key, ids)  # type: ignore[arg-type]
+        edits = text.removal_edits(owner, key, ids)
         if edits is None:
             return None
-        value = text.value_after(owner, key, edits)  # type: ignore[arg-type]
+        value = text.value_after(owner, key, edits)
         if value is None:
             return None
         new_text[fld] = value

@@ -58,24 +58,26 @@ def rewrite(wf: Workflow, spec: SpecText, models: list[str | None], retries: lis
             changes.append(Change(step.id, "cut", False, True, step.at("id")[0],
                                   f"step '{step.id}': cut (optional step removed)"))
             continue
-        if models[i] != step.model:
-            assert models[i] is not None
-            line = spec.set_scalar(edits, step, "model", scalar_text(models[i]))
-            changes.append(Change(step.id, "model", step.model, models[i], line,
-                                  f"step '{step.id}': model {step.model} -> {models[i]}"))
+        model = models[i]
+        if model != step.model:
+            assert model is not None
+            line = spec.set_scalar(edits, step, "model", scalar_text(model))
+            changes.append(Change(step.id, "model", step.model, model, line,
+                                  f"step '{step.id}': model {step.model} -> {model}"))
         if retries[i] != step.retries:
             line = spec.set_scalar(edits, step, "retries", str(retries[i]))
             changes.append(Change(step.id, "retries", step.retries, retries[i], line,
                                   f"step '{step.id}': retries {step.retries} -> "
                                   f"{retries[i]}"))
-        if labels[i] != step.parallel:
-            if labels[i] is None:
+        label = labels[i]
+        if label != step.parallel:
+            if label is None:
                 line = spec.unset(edits, step, "parallel") or step.at("id")[0]
                 what = f"parallel {step.parallel} -> (none)"
             else:
-                line = spec.set_scalar(edits, step, "parallel", scalar_text(labels[i]))
-                what = f"parallel {step.parallel or '(none)'} -> {labels[i]}"
-            changes.append(Change(step.id, "parallel", step.parallel, labels[i], line,
+                line = spec.set_scalar(edits, step, "parallel", scalar_text(label))
+                what = f"parallel {step.parallel or '(none)'} -> {label}"
+            changes.append(Change(step.id, "parallel", step.parallel, label, line,
                                   f"step '{step.id}': {what}"))
     if gone:
         changes.extend(_drop_references(wf, spec, edits, gone, cut))
@@ -111,10 +113,10 @@ def _drop_references(wf: Workflow, spec: SpecText, edits: Edits, gone: set[str],
             else:
                 owner = raw
                 where = f"step '{reader.id}'"
-            key = (id(owner), fld)
-            if key in done:
+            seen = (id(owner), fld)
+            if seen in done:
                 continue
-            done.add(key)
+            done.add(seen)
             lines_new = spec.removal_edits(owner, fld, gone)
             assert lines_new is not None
             for line, new in lines_new.items():

@@ -11,6 +11,7 @@ import heapq
 
 from agentlint.errors import SpecError
 from agentlint.spec.model import Step, Workflow
+from agentlint.spec.positions import YSeq
 from agentlint.spec.textpos import locate_ref
 
 
@@ -68,10 +69,11 @@ def _ref_pos(wf: Workflow, step: Step, target: str) -> tuple[int, int]:
         if ref.kind == "steps" and ref.name == target:
             return locate_ref(wf, step, ref)
     raw = step.raw
-    if raw is not None and "needs" in raw:
-        for i, name in enumerate(raw["needs"]):
+    needs = raw.get("needs") if raw is not None else None
+    if isinstance(needs, YSeq):
+        for i, name in enumerate(needs):
             if name == target:
-                return raw["needs"].item_at(i)
+                return needs.item_at(i)
     return step.at()
 
 

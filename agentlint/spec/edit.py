@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -146,7 +146,7 @@ class SpecText:
         text = self.lines[line - 1]
         return text[col - 1] if 0 < col <= len(text) else ""
 
-    def is_block_map(self, raw: Any) -> bool:
+    def is_block_map(self, raw: Any) -> TypeGuard[YMap]:
         return isinstance(raw, YMap) and self.char(raw.at()) not in ("{", "")
 
     def extent(self, first: int, min_indent: int, dash_indent: int | None = None) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class Limit:
         return self.low <= value <= self.high
 
 
-def _whole(low: int, high: int) -> Limit:
+def _whole(low: float, high: float) -> Limit:
     return Limit(True, low, high)
 
 
@@ -111,7 +111,7 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

@@ -327,12 +327,13 @@ class _Builder:
                                          + _hint(ref.name, index))
                 elif ref.name == step.id:
                     raise self.ref_error(step, ref, f"step '{step.id}' reads its own output")
+            needs = raw.get("needs") if raw is not None else None
             for i, name in enumerate(step.needs):
                 if name not in index:
-                    raise self.error(raw["needs"], i, f"unknown step '{name}' in needs"
+                    raise self.error(needs, i, f"unknown step '{name}' in needs"
                                      + _hint(name, index))
                 if name == step.id:
-                    raise self.error(raw["needs"], i, f"step '{step.id}' needs itself")
+                    raise self.error(needs, i, f"step '{step.id}' needs itself")
             for route in step.routes:
                 if route.step not in index:
                     raise SpecError(self.file, *route.pos, f"unknown route target "

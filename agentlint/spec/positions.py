@@ -24,7 +24,7 @@ def unpack(pos: int) -> tuple[int, int]:
     return pos >> _COL_BITS, pos & _COL_MASK
 
 
-class YMap(dict):
+class YMap(dict[Any, Any]):
     """A mapping with the position of itself, of each key and of each value.
 
     ``raw`` holds, for values written as plain scalars that YAML 1.1 resolved
@@ -57,7 +57,7 @@ class YMap(dict):
         return self.get(key)
 
 
-class YSeq(list):
+class YSeq(list[Any]):
     """A sequence with the position of itself and of each item."""
 
     __slots__ = ("ipos", "pos", "raw")

@@ -10,7 +10,7 @@ value's own position is the honest fallback.
 from __future__ import annotations
 
 from agentlint.spec.model import Ref, Step, Workflow
-from agentlint.spec.positions import YMap
+from agentlint.spec.positions import YMap, YSeq
 
 
 def locate(text_lines: list[str], value_pos: tuple[int, int], value: str,
@@ -65,8 +65,8 @@ def locate_in_field(wf: Workflow, raw: YMap | None, key: str, value: str,
 def locate_ref(wf: Workflow, step: Step, ref: Ref) -> tuple[int, int]:
     raw = step.raw
     if ref.field == "context":
-        if raw is not None and "context" in raw:
-            seq = raw["context"]
+        seq = raw.get("context") if raw is not None else None
+        if isinstance(seq, YSeq):
             for index, name in enumerate(seq):
                 if name == ref.name:
                     return seq.item_at(index)

@@ -125,8 +125,9 @@ _NO_KEY = object()
 
 def _pos(mark: Any) -> int:
     """``pack`` for a 0-based parser mark, inlined: it runs for every node."""
-    col = mark.column + 1
-    return ((mark.line + 1) << 16) | (col if col < 0xFFFF else 0xFFFF)
+    line: int = mark.line + 1
+    col: int = mark.column + 1
+    return (line << 16) | (col if col < 0xFFFF else 0xFFFF)
 _MERGE_KEY = object()
 
 
@@ -328,7 +329,9 @@ class _Builder:
                             f"{tag.rsplit(':', 1)[-1]}") from None
 
 
-_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+#: first character -> [(tag, pattern)], as PyYAML keeps them
+_IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = (
+    yaml.resolver.Resolver.yaml_implicit_resolvers)
 _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
 

@@ -404,10 +404,10 @@ def _shared_bodies(ctx: Context, texts: list[_Text]) -> None:
     for line, occ in occurrences.items():
         if len({k for k, _ in occ}) < 2 or len({h for _, h in occ}) < 2:
             continue  # one prompt only, or part of a prefix they all share
-        size = count_tokens(line)
+        line_tokens = count_tokens(line)
         first = occ[0][0]
         for k, _ in occ:
-            shared[k] += size
+            shared[k] += line_tokens
             parent[find(k)] = find(first)
     clusters: dict[int, list[int]] = {}
     for k in range(len(owners)):

@@ -78,6 +78,7 @@ from __future__ import annotations
 from agentlint.lint.facts import code, input_price, names, step_pos, tokens
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Workflow
+from agentlint.spec.positions import YMap
 from agentlint.units import usd
 
 CODE = "AL203"
@@ -191,6 +192,6 @@ def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]
 
 def _input_pos(wf: Workflow, name: str) -> tuple[int, int]:
     raw = wf.raw.get("inputs") if wf.raw is not None else None
-    if raw is not None and name in raw:
+    if isinstance(raw, YMap) and name in raw:
         return raw.key_at(name)
     return wf.inputs[name].at()

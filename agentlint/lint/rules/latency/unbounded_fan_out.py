@@ -95,8 +95,8 @@ def check(ctx: Context) -> None:
         if len(group) <= limit:
             continue
         times = sorted((rows[v].latency_s for v in group), reverse=True)
-        waves = times[::limit]
-        extra = sum(waves) - times[0]
+        wave_leads = times[::limit]  # the slowest step of each wave sets its length
+        extra = sum(wave_leads) - times[0]
         first = wf.steps[group[limit]]
         ctx.report(
             f"parallel group '{first.parallel}' has {len(group)} steps but max_concurrency "
