@@ -61,7 +61,6 @@ LAZY = {
     "agentlint.cli": "start-up speed: a command loads only what it uses",
     "agentlint.adapters": "start-up speed: the built-in adapters load on first foreign file",
     "agentlint.optimizer": "start-up speed: the solver modules load when a solve starts",
-    "agentlint.lint.config": "spec.yamlload / spec.positions, downward; not yet moved up",
 }
 
 

@@ -31,6 +31,7 @@ from agentlint.adapters.ir import (
 from agentlint.errors import SpecError
 from agentlint.spec import catalog
 from agentlint.spec.positions import YMap, position_of
+from agentlint.spec.schema import normalise, validate
 from agentlint.spec.yamlload import load_text, read_text
 
 PROFILE_SCHEMA = "profile-v1.schema.json"
@@ -121,7 +122,6 @@ def load_profile(base_dir: str, display: str, basename: str, root: str) -> Profi
     profile = Profile(file=shown)
     if doc is None:
         return profile
-    from agentlint.spec.schema import normalise, validate
 
     validate(normalise(doc, PROFILE_SCHEMA), shown, PROFILE_SCHEMA, noun="a profile",
              path_names=True)

@@ -33,6 +33,9 @@ from agentlint.errors import SpecError, UsageError
 from agentlint.lint.registry import FAMILIES, Registry, Rule
 from agentlint.lint.rules import default_registry
 from agentlint.paths import PatternError, Patterns, find_root, is_inside
+from agentlint.spec.positions import YMap, YSeq, pack
+from agentlint.spec.schema import normalise, validate
+from agentlint.spec.yamlload import load_text
 
 CONFIG_FILES = (".agentlint.yaml", ".agentlint.yml", "pyproject.toml")
 CONFIG_SCHEMA = "config-v1.schema.json"
@@ -168,9 +171,6 @@ def _from_toml(text: str, shown: str, base: str, pyproject: bool) -> Config | No
 
 
 def _from_yaml(text: str, shown: str, base: str) -> Config:
-    from agentlint.spec.schema import normalise
-    from agentlint.spec.yamlload import load_text
-
     try:
         doc = load_text(text, shown)
     except SpecError as exc:
@@ -184,7 +184,6 @@ def _from_yaml(text: str, shown: str, base: str) -> Config:
 
 def _checked(doc: Any, shown: str) -> Any:
     """``doc`` once the configuration schema accepts it; else a ConfigError at the fault."""
-    from agentlint.spec.schema import validate
 
     try:
         validate(doc, shown, CONFIG_SCHEMA, noun="a configuration")
@@ -234,7 +233,6 @@ class _TomlWhere:
 
     def positioned(self, value: Any, keys: tuple[str, ...], at: tuple[int, int]) -> Any:
         """``value`` (from tomllib) as YMap / YSeq with positions, for the validator."""
-        from agentlint.spec.positions import YMap, YSeq, pack
 
         if isinstance(value, dict):
             out = YMap(pack(*at))
