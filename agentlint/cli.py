@@ -473,7 +473,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         click.echo(report.OPTIMIZE[fmt](result, _color(color)), nl=False)
     if result.status == "infeasible":
         sys.exit(1)
-    if write_back and result.changes:
+    if write_back and result.changes and result.proposal is not None:
         from agentlint.optimizer.files import write_in_place
 
         write_in_place(file, result.proposal.rewrite.text)

@@ -205,7 +205,7 @@ def _entry(section: YMap, name: str, value: YMap) -> Entry:
     return entry
 
 
-def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec],
+def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec],  # noqa: C901 - to split
                   inputs: dict[str, dict[str, Any]], agents: dict[str, dict[str, Any]],
                   assume: Callable[[str, str, Pos], None],
                   declare_model: Callable[[Any, Pos], str]) -> None:
@@ -237,8 +237,8 @@ def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec]
     by_id = {s.id: s for s in steps}
     assumed_calls: list[StepSpec] = []
     for spec in steps:
-        entry = profile.step_entry(spec)
-        values = entry.values if entry is not None else {}
+        found = profile.step_entry(spec)
+        values = found.values if found is not None else {}
         if "output_tokens" in values:
             spec.output_tokens = values["output_tokens"]
         if "input_tokens" in values:
@@ -248,7 +248,7 @@ def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec]
         if "retries" in values:
             spec.retries = values["retries"]
         if "candidates" in values:
-            spec.candidates = [declare_model(name, entry.pos["candidates"]) if entry else name
+            spec.candidates = [declare_model(name, found.pos["candidates"]) if found else name
                                for name in values["candidates"]]
         if spec.items is not None:  # an iteration: the length of its list
             if "count" in values:
@@ -306,8 +306,8 @@ def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec]
                        "expected_iterations under loops: in agentlint.profile.yaml",
                        loop.at)
     for kind, table in (("step", profile.steps), ("loop", profile.loops)):
-        for name, entry in table.items():
-            if not entry.used and not (kind == "loop" and any(
+        for name, named in table.items():
+            if not named.used and not (kind == "loop" and any(
                     name in (lp.id, *lp.names) for lp in loops)):
-                assume(f"profile:{kind}:{name}", f"{profile.file}:{entry.at[0]} names "
+                assume(f"profile:{kind}:{name}", f"{profile.file}:{named.at[0]} names "
                        f"{kind} '{name}', which this workflow does not have", (1, 1))

@@ -242,7 +242,8 @@ class Multipliers:
         return self.runs * self.it_expected * self.waves * f.time
 
     def success(self, f: Figures) -> float:
-        return 1.0 - self.runs * (1.0 - f.success ** (self.it_expected * self.copies))
+        kept: float = f.success ** (self.it_expected * self.copies)
+        return 1.0 - self.runs * (1.0 - kept)
 
     def log_success(self, f: Figures) -> float:
         s = self.success(f)

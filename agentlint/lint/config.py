@@ -474,18 +474,18 @@ def resolve(config: Config, overrides: Overrides | None = None,
 
     options: dict[str, dict[str, Any]] = {}
     for name, values in config.rules.items():
-        r = by_code.get(name.upper()) or next((x for x in rules if x.name == name.lower()),
+        named = by_code.get(name.upper()) or next((x for x in rules if x.name == name.lower()),
                                               None)
-        if r is None:
+        if named is None:
             raise config.error(("rules", name), f"unknown rule '{name}' in 'rules'"
                                + selector_hint(name, rules))
         for option, value in values.items():
-            if option not in r.options:
-                known = ", ".join(sorted(r.options)) or "none"
-                raise config.error(("rules", name, option), f"rule '{r.name}' has no option "
+            if option not in named.options:
+                known = ", ".join(sorted(named.options)) or "none"
+                raise config.error(("rules", name, option), f"rule '{named.name}' has no option "
                                    f"'{option}' (its options: {known})")
-            _check_type(config, r, option, value)
-        options.setdefault(r.name, {}).update(values)
+            _check_type(config, named, option, value)
+        options.setdefault(named.name, {}).update(values)
 
     per_file = [(_patterns(config, ("per-file-ignores", pattern), [pattern]),
                  frozenset(pick(codes, "per-file-ignores", pattern)))

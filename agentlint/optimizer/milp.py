@@ -497,7 +497,7 @@ class Formulation:
         """Minimise ``minimise`` under the base rows plus ``rows``."""
         pulp = self.pulp
         start = time.perf_counter()
-        extra = []
+        extra: list[Any] = []
         infeasible = self.constant_infeasible
         for lin, sense, rhs in rows:
             if rhs == -math.inf and sense == ">=":

@@ -328,8 +328,9 @@ def preference(p: Problem, i: int) -> list[int | None]:
     fewer fields (model, retries), in the order of the options; a cut last."""
     choice = p.choices[i]
     order: list[int | None] = [choice.current]
-    order.extend(sorted((j for j in range(len(choice.options)) if j != choice.current),
-                        key=lambda j: (choice.options[j].changes, j)))
+    others: list[int] = sorted((j for j in range(len(choice.options)) if j != choice.current),
+                               key=lambda j: (choice.options[j].changes, j))
+    order.extend(others)
     if choice.cuttable:
         order.append(None)
     return order
@@ -490,8 +491,7 @@ def _frontier(run: _Run, limits: dict[str, float], cheapest: Proposal) -> list[P
                 break
             level = c.latency_s - (c.latency_s - lo) * k / (PARETO_POINTS - 1)
             lin, sense, rhs = run.form.budget_row(LATENCY.name, level)
-            found(COST.name, [(lin, sense, rhs)],
-                  lambda f, level=level: f.latency_s <= level, RELIABILITY.name)
+            found(COST.name, [(lin, sense, rhs)], _at_most_latency(level), RELIABILITY.name)
     if safest is not None:
         hi = figures(run.problem, safest).reliability
         for k in range(1, PARETO_POINTS):
@@ -499,8 +499,7 @@ def _frontier(run: _Run, limits: dict[str, float], cheapest: Proposal) -> list[P
                 break
             level = c.reliability + (hi - c.reliability) * k / (PARETO_POINTS - 1)
             lin, sense, rhs = run.form.budget_row(RELIABILITY.name, level)
-            found(COST.name, [(lin, sense, rhs)],
-                  lambda f, level=level: f.reliability >= level, LATENCY.name)
+            found(COST.name, [(lin, sense, rhs)], _at_least_reliability(level), LATENCY.name)
     points = [(figures(run.problem, plan), plan) for plan in plans.values()]
     keep = []
     for f, plan in points:
@@ -516,3 +515,11 @@ def _dominates(a: PlanFigures, b: PlanFigures) -> bool:
               and a.reliability >= b.reliability)
     return better and (a.cost_usd, a.latency_s, a.reliability) != (
         b.cost_usd, b.latency_s, b.reliability)
+
+
+def _at_most_latency(level: float) -> Callable[[PlanFigures], bool]:
+    return lambda f: f.latency_s <= level
+
+
+def _at_least_reliability(level: float) -> Callable[[PlanFigures], bool]:
+    return lambda f: f.reliability >= level

@@ -35,8 +35,8 @@ def render(result: Result) -> str:
         out.append(f"**Proven optimal**{within} plan for: {objective} "
                    f"(solver {result.solver}).")
     elif result.status == "feasible":
-        gap = f", gap {result.gap * 100:.3g} %" if result.gap is not None else ""
-        out.append(f"**Feasible** plan, not proven optimal within the time limit{gap} "
+        reached = f", gap {result.gap * 100:.3g} %" if result.gap is not None else ""
+        out.append(f"**Feasible** plan, not proven optimal within the time limit{reached} "
                    f"(objective: {objective}).")
     else:
         out.append("**No plan meets the budgets.** Binding: "
@@ -55,8 +55,8 @@ def render(result: Result) -> str:
     out.append("")
     out.append("| | before | after | change |")
     out.append("|---|---:|---:|---:|")
-    for name, a, b, d in delta_rows(before, result.after):
-        out.append(f"| {name} | {a} | {b} | {d} |")
+    for name, a, after, d in delta_rows(before, result.after):
+        out.append(f"| {name} | {a} | {after} | {d} |")
     for b in result.after.budgets:
         m = b.metric
         relation = "≥" if m.floor else "≤"
@@ -101,6 +101,8 @@ def render(result: Result) -> str:
 
 def _suggestions(result: Result) -> list[str]:
     file = result.before.file
+    if result.proposal is None:  # no plan, nothing to suggest
+        return []
     rw = result.proposal.rewrite
     changes = result.changes
     out: list[str] = []

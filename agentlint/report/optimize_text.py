@@ -73,8 +73,8 @@ def status_line(result: Result) -> str:
         what = "optimal (proven)" if gap is None else \
             f"optimal within {gap * 100:.3g} % (proven)"
     elif status == "feasible":
-        gap = f", gap {result.gap * 100:.3g} %" if result.gap is not None else ""
-        what = f"feasible (not proven optimal within the time limit{gap})"
+        reached = f", gap {result.gap * 100:.3g} %" if result.gap is not None else ""
+        what = f"feasible (not proven optimal within the time limit{reached})"
     else:
         what = "infeasible: no plan meets the budgets"
         if result.message:
@@ -100,12 +100,13 @@ def render(result: Result, color: bool = False) -> str:
     out += budget_lines(result.after.budgets, color)
     if result.frontier:
         out.append(f"frontier ({len(result.frontier)} plans, none beaten on all three):")
-        rows = [("#", "cost/run", "latency", "reliability", "calls", "changes")]
+        points: list[tuple[str, ...]] = [
+            ("#", "cost/run", "latency", "reliability", "calls", "changes")]
         for k, q in enumerate(result.frontier, 1):
             e = q.estimate
-            rows.append((str(k), usd(e.cost_usd), seconds(e.latency_s),
-                         percent(e.reliability), f"{e.calls:.2f}", str(len(q.changes))))
-        out += columns(rows, right={0, 1, 2, 3, 4, 5})
+            points.append((str(k), usd(e.cost_usd), seconds(e.latency_s),
+                           percent(e.reliability), f"{e.calls:.2f}", str(len(q.changes))))
+        out += columns(points, right={0, 1, 2, 3, 4, 5})
     changes = result.changes
     if result.proposal is not None:
         if changes:

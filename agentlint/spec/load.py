@@ -175,7 +175,7 @@ class _Builder:
                 _ = index
         return agent
 
-    def step(self, index: int, raw: Any) -> Step:
+    def step(self, index: int, raw: Any) -> Step:  # noqa: C901 - to split
         if not isinstance(raw, YMap):  # the schema makes this unreachable; keep it honest
             raise self.error(self.doc["steps"], index, "a step must be a mapping")
         kind = raw.get("kind", "llm")

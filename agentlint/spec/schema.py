@@ -26,14 +26,16 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from agentlint.errors import SpecError
 from agentlint.spec.limits import LIMITS, problem
 from agentlint.spec.positions import YMap, YSeq, position_of
+
+_SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
 
 SCHEMA_FILE = "workflow-v1.schema.json"
 #: the published schemas, by the name ``agentlint schema`` takes
@@ -56,14 +58,16 @@ _TYPE_WORDS = {
 @cache
 def load_schema(file: str = SCHEMA_FILE) -> dict[str, Any]:
     """A published schema (package data), read once and checked for unknown keywords."""
-    text = resources.files("agentlint.schemas").joinpath(file).read_text("utf-8")
-    schema = json.loads(text)
+    with open(schema_path(file), encoding="utf-8") as fh:
+        schema: dict[str, Any] = json.load(fh)
     _check_keywords(schema)
     return schema
 
 
 def schema_path(file: str = SCHEMA_FILE) -> str:
-    return str(resources.files("agentlint.schemas").joinpath(file))
+    # beside the package's modules, read as a plain file: importlib.resources would
+    # cost every run of the pre-commit hook several milliseconds of imports
+    return os.path.join(_SCHEMAS, file)
 
 
 def _check_keywords(node: Any) -> None:
