@@ -175,27 +175,53 @@ class _Builder:
                 _ = index
         return agent
 
-    def step(self, index: int, raw: Any) -> Step:  # noqa: C901 - to split
+    def step(self, index: int, raw: Any) -> Step:
         if not isinstance(raw, YMap):  # the schema makes this unreachable; keep it honest
             raise self.error(self.doc["steps"], index, "a step must be a mapping")
         kind = raw.get("kind", "llm")
         step = Step(id=raw["id"], index=index, kind=kind, raw=raw)
-        wf = self.wf
-        agent = None
-        if "agent" in raw:
-            agent = wf.agents.get(raw["agent"])
-            if agent is None:
-                raise self.error(raw, "agent", f"unknown agent '{raw['agent']}'"
-                                 + _hint(raw["agent"], wf.agents))
-            step.agent = agent.name
-            step.tools = list(agent.tools)
+        agent = self._step_agent(step, raw)
+        self._step_model(step, raw, agent)
+        self._step_texts(step, raw, agent)
+        self._step_tool(step, raw)
+        self._step_figures(step, raw)
+        if "candidates" in raw:
+            cands = raw["candidates"]
+            step.candidates = [self.model_ref(c, cands, i) for i, c in enumerate(cands)]
+        for key in ("per_call_usd", "per_call_s", "p_ok"):
+            if key in raw:
+                setattr(step, key, raw[key])
+        if "routes" in raw:
+            if kind != "router":
+                raise self.error(raw, "routes", "'routes' is only for steps with kind: router")
+            step.routes = self.routes(raw["routes"])
+        _collect_refs(step)
+        return step
+
+    def _step_agent(self, step: Step, raw: YMap) -> Agent | None:
+        """The step's agent, if it names one; the step takes the agent's tools."""
+        if "agent" not in raw:
+            return None
+        agent = self.wf.agents.get(raw["agent"])
+        if agent is None:
+            raise self.error(raw, "agent", f"unknown agent '{raw['agent']}'"
+                             + _hint(raw["agent"], self.wf.agents))
+        step.agent = agent.name
+        step.tools = list(agent.tools)
+        return agent
+
+    def _step_model(self, step: Step, raw: YMap, agent: Agent | None) -> None:
+        """The step's own model, else its agent's; a model kind must end up with one."""
         if "model" in raw:
             step.model = self.model_ref(raw["model"], raw, "model")
         elif agent is not None and agent.model is not None:
             step.model = agent.model
-        if step.model is None and kind in MODEL_KINDS:
+        if step.model is None and step.kind in MODEL_KINDS:
             raise self.error(raw, None, f"step '{step.id}' has no model: give it 'model:' or "
                              "an 'agent:' with a model")
+
+    def _step_texts(self, step: Step, raw: YMap, agent: Agent | None) -> None:
+        """Prompt and system text, inline or from a file; the agent's system is the fallback."""
         for text_key, file_key, attr in (("system", "system_file", "system"),
                                          ("prompt", "prompt_file", "prompt")):
             if text_key in raw and file_key in raw:
@@ -210,16 +236,24 @@ class _Builder:
         elif agent is not None and agent.system:
             step.system = agent.system
             step.system_from = "agent"
+
+    def _step_tool(self, step: Step, raw: YMap) -> None:
+        """The tool a tool step calls: required there, declared, and allowed nowhere else."""
         if "tool" in raw:
-            if kind != "tool":
+            if step.kind != "tool":
                 raise self.error(raw, "tool", "'tool' is only for steps with kind: tool")
-            if raw["tool"] not in wf.tools:
+            if raw["tool"] not in self.wf.tools:
                 raise self.error(raw, "tool", f"unknown tool '{raw['tool']}'; declare it "
-                                 "under 'tools:'" + _hint(raw["tool"], wf.tools))
+                                 "under 'tools:'" + _hint(raw["tool"], self.wf.tools))
             step.tool = raw["tool"]
-        elif kind == "tool":
+        elif step.kind == "tool":
             raise self.error(raw, None, f"tool step '{step.id}' needs 'tool:' naming the "
                              "tool it calls")
+
+    @staticmethod
+    def _step_figures(step: Step, raw: YMap) -> None:
+        """Sizes, dependencies, retries, fan-out and flags, with their defaults (all checked
+        by the schema, so nothing here can fail)."""
         default_out = DEFAULT_OUTPUT_TOKENS if step.model is not None else 0.0
         step.output_tokens = float(raw.get("output_tokens", default_out))
         if "input_tokens" in raw:
@@ -238,22 +272,6 @@ class _Builder:
         step.terminal = bool(raw.get("terminal", False))
         step.optional = bool(raw.get("optional", False))
         step.max_retries = int(raw.get("max_retries", 2))
-        if "candidates" in raw:
-            cands = raw["candidates"]
-            step.candidates = [self.model_ref(c, cands, i) for i, c in enumerate(cands)]
-        for key in ("per_call_usd", "per_call_s", "p_ok"):
-            if key in raw:
-                setattr(step, key, raw[key])
-        if "routes" in raw:
-            if kind != "router":
-                raise self.error(raw, "routes", "'routes' is only for steps with kind: router")
-            step.routes = self.routes(raw["routes"])
-        for field, text in (("prompt", step.prompt), ("system", step.system)):
-            for ns, name, offset in find_refs(text):
-                step.refs.append(Ref(ns, name, field, offset))
-        for name in step.context:
-            step.refs.append(Ref("steps", name, "context", -1))
-        return step
 
     def routes(self, raw: YSeq) -> list[Route]:
         routes: list[Route] = []
@@ -396,6 +414,16 @@ def _entries(section: Any) -> list[tuple[str, Any]]:
     if not section:
         return []
     return [(k, v) for k, v in section.items() if not k.startswith("x-")]
+
+
+def _collect_refs(step: Step) -> None:
+    """Every step and input the step reads: ``{{ }}`` references in its texts, then its
+    context list (the reference checks and the lint rules start from these)."""
+    for field, text in (("prompt", step.prompt), ("system", step.system)):
+        for ns, name, offset in find_refs(text):
+            step.refs.append(Ref(ns, name, field, offset))
+    for name in step.context:
+        step.refs.append(Ref("steps", name, "context", -1))
 
 
 def _hint(name: str, known: Any) -> str:
