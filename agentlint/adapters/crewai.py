@@ -173,83 +173,123 @@ def _calls(body: list[ast.stmt], names: tuple[str, ...]) -> list[ast.Call]:
     return out
 
 
-def read_crew_py(source: str) -> CrewCode:  # noqa: C901 - to split
+def read_crew_py(source: str) -> CrewCode:
     """Read ``crew.py`` without running it: only its syntax tree is looked at."""
     tree = ast.parse(source)
     code = CrewCode()
+    functions = [f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef,
+                                                             ast.AsyncFunctionDef))]
+    models = _ModelNames(_assignments(tree), _llm_methods(functions))
+    for fn in functions:
+        decorators = {_name_of(d) for d in fn.decorator_list}
+        if "agent" in decorators:
+            for call in _calls(fn.body, ("Agent",))[:1]:
+                code.agents[fn.name] = _agent_code(fn.name, call, models)
+        if "task" in decorators:
+            for call in _calls(fn.body, ("Task", "ConditionalTask"))[:1]:
+                code.tasks.append(_task_code(fn.name, call))
+    code.llms = {name: models.of(value) for name, value in models.llms.items()}
+    _read_crew_calls(tree, code, models)
+    return code
+
+
+def _assignments(tree: ast.AST) -> dict[str, ast.AST]:
+    """``NAME = value`` anywhere in the file, so a model named through a constant is found
+    (of several assignments to one name, the last one the walk meets wins)."""
     consts: dict[str, ast.AST] = {}
     for stmt in ast.walk(tree):
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], ast.Name):
             consts[stmt.targets[0].id] = stmt.value
-    functions = [f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef,
-                                                             ast.AsyncFunctionDef))]
+    return consts
+
+
+def _llm_methods(functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> dict[str, ast.AST]:
+    """What each ``@llm`` method returns: agents may name their model through one."""
     llms: dict[str, ast.AST] = {}
     for fn in functions:
         if "llm" in {_name_of(d) for d in fn.decorator_list}:
             for node in ast.walk(fn):
                 if isinstance(node, ast.Return) and node.value is not None:
                     llms[fn.name] = node.value
+    return llms
 
-    def model_of(node: ast.AST, depth: int = 0) -> str | None:
-        if depth > 8:
+
+@dataclass(slots=True)
+class _ModelNames:
+    """Follows an expression to the model name literal it stands for, through constants,
+    ``@llm`` methods and ``LLM(model=...)`` calls."""
+
+    consts: dict[str, ast.AST]
+    llms: dict[str, ast.AST]
+
+    def of(self, node: ast.AST, depth: int = 0) -> str | None:
+        if depth > 8:  # constants that name each other in a cycle
             return None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
-        if isinstance(node, ast.Name) and node.id in consts:
-            return model_of(consts[node.id], depth + 1)
+        if isinstance(node, ast.Name) and node.id in self.consts:
+            return self.of(self.consts[node.id], depth + 1)
         method = _self_method(node)
-        if method is not None and method in llms:
-            return model_of(llms[method], depth + 1)
+        if method is not None and method in self.llms:
+            return self.of(self.llms[method], depth + 1)
         if isinstance(node, ast.Call):
             kw = _kwargs(node)
             for key in ("model", "model_name"):
                 if key in kw:
-                    return model_of(kw[key], depth + 1)
+                    return self.of(kw[key], depth + 1)
             if node.args:
-                return model_of(node.args[0], depth + 1)
+                return self.of(node.args[0], depth + 1)
         return None
 
-    def tool_names(node: ast.AST) -> list[str]:
-        if isinstance(node, (ast.List, ast.Tuple)):
-            return [n for n in (_name_of(e) for e in node.elts) if n]
-        return []
 
-    for fn in functions:
-        decorators = {_name_of(d) for d in fn.decorator_list}
-        if "agent" in decorators:
-            for call in _calls(fn.body, ("Agent",))[:1]:
-                kw = _kwargs(call)
-                # the method's name when config= is not a plain key (CrewAI's convention)
-                key = _config_key(kw["config"]) if "config" in kw else None
-                info = _AgentCode(key or fn.name)
-                if "llm" in kw:
-                    info.llm_given = True
-                    info.llm = model_of(kw["llm"])
-                if "tools" in kw:
-                    info.tools = tool_names(kw["tools"])
-                max_iter = kw.get("max_iter")
-                if isinstance(max_iter, ast.Constant) and isinstance(max_iter.value, int):
-                    info.max_iter = max_iter.value
-                    info.max_iter_at = (max_iter.lineno, max_iter.col_offset + 1)
-                code.agents[fn.name] = info
-        if "task" in decorators:
-            for call in _calls(fn.body, ("Task", "ConditionalTask"))[:1]:
-                kw = _kwargs(call)
-                key = _config_key(kw["config"]) if "config" in kw else None
-                task = _TaskCode(key or fn.name, fn.name)
-                context = kw.get("context")
-                if isinstance(context, (ast.List, ast.Tuple)):
-                    task.context = [m for m in (_self_method(e) for e in context.elts) if m]
-                async_execution = kw.get("async_execution")
-                if isinstance(async_execution, ast.Constant):
-                    task.async_execution = bool(async_execution.value)
-                if "agent" in kw:
-                    task.agent = _self_method(kw["agent"])
-                if "tools" in kw:
-                    task.tools = tool_names(kw["tools"])
-                code.tasks.append(task)
-    code.llms = {name: model_of(value) for name, value in llms.items()}
+def _tool_names(node: ast.AST) -> list[str]:
+    """The names in a literal ``tools=[...]`` list (anything else reads as no tools)."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [n for n in (_name_of(e) for e in node.elts) if n]
+    return []
+
+
+def _agent_code(method: str, call: ast.Call, models: _ModelNames) -> _AgentCode:
+    """One ``@agent`` method's ``Agent(...)`` call: its key, model, tools and max_iter."""
+    kw = _kwargs(call)
+    # the method's name when config= is not a plain key (CrewAI's convention)
+    key = _config_key(kw["config"]) if "config" in kw else None
+    info = _AgentCode(key or method)
+    if "llm" in kw:
+        info.llm_given = True
+        info.llm = models.of(kw["llm"])
+    if "tools" in kw:
+        info.tools = _tool_names(kw["tools"])
+    max_iter = kw.get("max_iter")
+    if isinstance(max_iter, ast.Constant) and isinstance(max_iter.value, int):
+        info.max_iter = max_iter.value
+        info.max_iter_at = (max_iter.lineno, max_iter.col_offset + 1)
+    return info
+
+
+def _task_code(method: str, call: ast.Call) -> _TaskCode:
+    """One ``@task`` method's ``Task(...)`` call: its key, context, agent, tools and
+    whether it runs asynchronously."""
+    kw = _kwargs(call)
+    key = _config_key(kw["config"]) if "config" in kw else None
+    task = _TaskCode(key or method, method)
+    context = kw.get("context")
+    if isinstance(context, (ast.List, ast.Tuple)):
+        task.context = [m for m in (_self_method(e) for e in context.elts) if m]
+    async_execution = kw.get("async_execution")
+    if isinstance(async_execution, ast.Constant):
+        task.async_execution = bool(async_execution.value)
+    if "agent" in kw:
+        task.agent = _self_method(kw["agent"])
+    if "tools" in kw:
+        task.tools = _tool_names(kw["tools"])
+    return task
+
+
+def _read_crew_calls(tree: ast.Module, code: CrewCode, models: _ModelNames) -> None:
+    """The ``Crew(...)`` calls at module level: the process and the manager's model (the
+    last call that gives one wins)."""
     for call in _calls(tree.body, ("Crew",)):
         kw = _kwargs(call)
         process = kw.get("process")
@@ -258,8 +298,7 @@ def read_crew_py(source: str) -> CrewCode:  # noqa: C901 - to split
         elif isinstance(process, ast.Constant) and isinstance(process.value, str):
             code.process = process.value
         if "manager_llm" in kw:
-            code.manager_llm = model_of(kw["manager_llm"])
-    return code
+            code.manager_llm = models.of(kw["manager_llm"])
 
 
 # -- the crew -------------------------------------------------------------------------------
