@@ -205,7 +205,7 @@ def _entry(section: YMap, name: str, value: YMap) -> Entry:
     return entry
 
 
-def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec],  # noqa: C901 - to split
+def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec],
                   inputs: dict[str, dict[str, Any]], agents: dict[str, dict[str, Any]],
                   assume: Callable[[str, str, Pos], None],
                   declare_model: Callable[[Any, Pos], str]) -> None:
@@ -213,8 +213,40 @@ def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec]
 
     ``assume(key, message, at)`` records a default still assumed;
     ``declare_model(name, at)`` declares a model the profile names and returns
-    its key under ``models:``.
+    its key under ``models:``. The order of the calls is the order the
+    assumptions and models are reported in.
     """
+    _size_inputs(profile, inputs, assume)
+    by_id = {s.id: s for s in steps}
+    assumed_calls: list[StepSpec] = []
+    for spec in steps:
+        found = profile.step_entry(spec)
+        values = found.values if found is not None else {}
+        _copy_step_values(spec, found, declare_model)
+        if spec.items is not None:  # an iteration: the length of its list
+            _count_items(spec, values, assume)
+        _set_fan_out(spec, values, by_id)
+        if spec.calls_assumed:
+            assumed_calls.append(spec)
+        if spec.routes:
+            _check_route_shares(profile, steps, spec, assume)
+    if profile.candidates:
+        _add_candidates(profile, steps, agents, declare_model)
+    if assumed_calls:
+        many = len(assumed_calls)
+        assume("tool-calls", f"{many} step{'s' if many > 1 else ''} with tools assumed "
+               f"to make {DEFAULT_TOOL_LOOP_CALLS} model calls each (decide, call, "
+               "answer); give calls per step in agentlint.profile.yaml",
+               assumed_calls[0].at)
+    for loop in loops:
+        _bound_loop(profile, loop, assume)
+    _report_unused(profile, loops, assume)
+
+
+def _size_inputs(profile: Profile, inputs: dict[str, dict[str, Any]],
+                 assume: Callable[[str, str, Pos], None]) -> None:
+    """Input sizes from the profile; the rest assumed (capped by a maximum length) and
+    reported together, at the first of them."""
     assumed_inputs: list[str] = []
     first_at: Pos | None = None
     capped = False
@@ -234,77 +266,100 @@ def apply_profile(profile: Profile, steps: list[StepSpec], loops: list[LoopSpec]
                f"{names} assumed {DEFAULT_INPUT_TOKENS:g} tokens"
                f"{' (less where a maximum length caps it)' if capped else ''}; give "
                "the sizes under inputs: in agentlint.profile.yaml", first_at or (1, 1))
-    by_id = {s.id: s for s in steps}
-    assumed_calls: list[StepSpec] = []
+
+
+def _copy_step_values(spec: StepSpec, found: Entry | None,
+                      declare_model: Callable[[Any, Pos], str]) -> None:
+    """The per-step figures the profile states outright (sizes, calls, retries, and the
+    candidate models, declared where the profile names them)."""
+    values = found.values if found is not None else {}
+    if "output_tokens" in values:
+        spec.output_tokens = values["output_tokens"]
+    if "input_tokens" in values:
+        spec.input_tokens = values["input_tokens"]
+    if "calls" in values:
+        spec.calls, spec.calls_assumed = values["calls"], False
+    if "retries" in values:
+        spec.retries = values["retries"]
+    if "candidates" in values:
+        spec.candidates = [declare_model(name, found.pos["candidates"]) if found else name
+                           for name in values["candidates"]]
+
+
+def _count_items(spec: StepSpec, values: dict[str, Any],
+                 assume: Callable[[str, str, Pos], None]) -> None:
+    """An iteration's list length and concurrency; an unknown length is assumed."""
+    if "count" in values:
+        spec.items, spec.items_assumed = values["count"], False
+    if "max_concurrency" in values:
+        spec.items_concurrency = values["max_concurrency"]
+    if spec.items_assumed:
+        shown = spec.names[0] if spec.names else spec.id
+        assume(f"items:{spec.id}", f"'{shown}' iterates a list of unknown "
+               f"length, assumed {DEFAULT_ITERATION_ITEMS} items; give count "
+               "under steps: in agentlint.profile.yaml", spec.at)
+
+
+def _set_fan_out(spec: StepSpec, values: dict[str, Any], by_id: dict[str, StepSpec]) -> None:
+    """A step inside an iteration runs once per item (its container's count wins); any
+    other fanned-out step takes its count and concurrency from the profile."""
+    container = by_id.get(spec.container) if spec.container else None
+    if container is not None and container.items is not None:
+        spec.fan_out = container.items
+        spec.fan_out_concurrency = container.items_concurrency
+    elif spec.fan_out is not None:
+        if "count" in values:
+            spec.fan_out = values["count"]
+        if "max_concurrency" in values:
+            spec.fan_out_concurrency = values["max_concurrency"]
+
+
+def _check_route_shares(profile: Profile, steps: list[StepSpec], router: StepSpec,
+                        assume: Callable[[str, str, Pos], None]) -> None:
+    """A router's branch shares must add up to at most 1; with two or more left open
+    they are assumed equal."""
+    shares = profile.route_shares(steps, router)
+    if len(router.routes) - len(shares) >= 2:  # one open share is the remainder
+        assume(f"shares:{router.id}", f"branches of '{router.id}' assumed equally "
+               "likely; give share per branch step in agentlint.profile.yaml",
+               router.at)
+
+
+def _add_candidates(profile: Profile, steps: list[StepSpec], agents: dict[str, dict[str, Any]],
+                    declare_model: Callable[[Any, Pos], str]) -> None:
+    """The profile-wide candidates: every model step without its own list may be routed
+    to them, besides the model it has."""
+    extra = [declare_model(name, profile.candidates_at) for name in profile.candidates]
     for spec in steps:
-        found = profile.step_entry(spec)
-        values = found.values if found is not None else {}
-        if "output_tokens" in values:
-            spec.output_tokens = values["output_tokens"]
-        if "input_tokens" in values:
-            spec.input_tokens = values["input_tokens"]
-        if "calls" in values:
-            spec.calls, spec.calls_assumed = values["calls"], False
-        if "retries" in values:
-            spec.retries = values["retries"]
-        if "candidates" in values:
-            spec.candidates = [declare_model(name, found.pos["candidates"]) if found else name
-                               for name in values["candidates"]]
-        if spec.items is not None:  # an iteration: the length of its list
-            if "count" in values:
-                spec.items, spec.items_assumed = values["count"], False
-            if "max_concurrency" in values:
-                spec.items_concurrency = values["max_concurrency"]
-            if spec.items_assumed:
-                shown = spec.names[0] if spec.names else spec.id
-                assume(f"items:{spec.id}", f"'{shown}' iterates a list of unknown "
-                       f"length, assumed {DEFAULT_ITERATION_ITEMS} items; give count "
-                       "under steps: in agentlint.profile.yaml", spec.at)
-        container = by_id.get(spec.container) if spec.container else None
-        if container is not None and container.items is not None:
-            spec.fan_out = container.items
-            spec.fan_out_concurrency = container.items_concurrency
-        elif spec.fan_out is not None:
-            if "count" in values:
-                spec.fan_out = values["count"]
-            if "max_concurrency" in values:
-                spec.fan_out_concurrency = values["max_concurrency"]
-        if spec.calls_assumed:
-            assumed_calls.append(spec)
-        if spec.routes:
-            shares = profile.route_shares(steps, spec)
-            if len(spec.routes) - len(shares) >= 2:  # one open share is the remainder
-                assume(f"shares:{spec.id}", f"branches of '{spec.id}' assumed equally "
-                       "likely; give share per branch step in agentlint.profile.yaml",
-                       spec.at)
-    if profile.candidates:
-        extra = [declare_model(name, profile.candidates_at) for name in profile.candidates]
-        for spec in steps:
-            own = spec.model or (agents.get(spec.agent, {}).get("model")
-                           if spec.agent else None)
-            if own is not None and spec.candidates is None:
-                spec.candidates = list(dict.fromkeys([own, *extra]))
-    if assumed_calls:
-        many = len(assumed_calls)
-        assume("tool-calls", f"{many} step{'s' if many > 1 else ''} with tools assumed "
-               f"to make {DEFAULT_TOOL_LOOP_CALLS} model calls each (decide, call, "
-               "answer); give calls per step in agentlint.profile.yaml",
-               assumed_calls[0].at)
-    for loop in loops:
-        bound = profile.loop_bound(loop)
-        if bound is not None:
-            loop.max_iterations = bound
-        if profile.loop_iterations(loop) is None:
-            if loop.max_iterations is None:
-                assume(f"loop:{loop.id}", f"loop '{loop.id}' has no max_iterations; "
-                       "the estimate assumes 10 rounds", loop.at)
-            else:
-                expected = math.ceil(loop.max_iterations / 2) if loop.until \
-                    else loop.max_iterations
-                assume(f"loop:{loop.id}", f"loop '{loop.id}' assumed to run "
-                       f"{expected} of at most {loop.max_iterations} rounds; give "
-                       "expected_iterations under loops: in agentlint.profile.yaml",
-                       loop.at)
+        own = spec.model or (agents.get(spec.agent, {}).get("model")
+                             if spec.agent else None)
+        if own is not None and spec.candidates is None:
+            spec.candidates = list(dict.fromkeys([own, *extra]))
+
+
+def _bound_loop(profile: Profile, loop: LoopSpec,
+                assume: Callable[[str, str, Pos], None]) -> None:
+    """A loop's bound from the profile; without expected_iterations the rounds are
+    assumed (half the bound for a loop that stops early, all of it otherwise)."""
+    bound = profile.loop_bound(loop)
+    if bound is not None:
+        loop.max_iterations = bound
+    if profile.loop_iterations(loop) is None:
+        if loop.max_iterations is None:
+            assume(f"loop:{loop.id}", f"loop '{loop.id}' has no max_iterations; "
+                   "the estimate assumes 10 rounds", loop.at)
+        else:
+            expected = math.ceil(loop.max_iterations / 2) if loop.until \
+                else loop.max_iterations
+            assume(f"loop:{loop.id}", f"loop '{loop.id}' assumed to run "
+                   f"{expected} of at most {loop.max_iterations} rounds; give "
+                   "expected_iterations under loops: in agentlint.profile.yaml",
+                   loop.at)
+
+
+def _report_unused(profile: Profile, loops: list[LoopSpec],
+                   assume: Callable[[str, str, Pos], None]) -> None:
+    """Profile entries that match no step or loop: most likely a typo or a renamed step."""
     for kind, table in (("step", profile.steps), ("loop", profile.loops)):
         for name, named in table.items():
             if not named.used and not (kind == "loop" and any(
