@@ -180,16 +180,28 @@ ADDED = {
 }
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_mutations_same_verdict(data: st.DataObject) -> None:
-    _mutate_and_compare(data, "workflow")
+#: mutated documents per schema: a sample in every run, the full count under -m slow
+FAST, FULL = 60, 300
+KINDS = ["workflow", "config", "profile"]
 
 
-@pytest.mark.parametrize("kind", ["config", "profile"])
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _budget(examples: int) -> settings:
+    return settings(max_examples=examples, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@_budget(FAST)
 @given(data=st.data())
-def test_mutations_same_verdict_config_and_profile(kind: str, data: st.DataObject) -> None:
+def test_mutations_same_verdict(kind: str, data: st.DataObject) -> None:
+    _mutate_and_compare(data, kind)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+@_budget(FULL)
+@given(data=st.data())
+def test_mutations_same_verdict_full(kind: str, data: st.DataObject) -> None:
     _mutate_and_compare(data, kind)
 
 
