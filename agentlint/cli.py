@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import click
 
-from agentlint import __version__, report
+from agentlint import __version__, escape, report
 from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
@@ -27,8 +27,14 @@ INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk"]
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
+    click.echo(escape.line(message), err=True)
     sys.exit(2)
+
+
+def error_line(err: SpecError) -> str:
+    """``file:line:col: reason`` with the file name and the reason escaped: one line,
+    never a workflow command (a spec's name and text are a stranger's in CI)."""
+    return f"{escape.path(err.file)}:{err.line}:{err.col}: {escape.text(err.message)}"
 
 
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,7 +46,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except SpecError as exc:
-            fail(str(exc))
+            fail(error_line(exc))
         except UsageError as exc:
             fail(f"agentlint: {exc}")
         except (KeyboardInterrupt, BrokenPipeError):
@@ -216,7 +222,11 @@ class _OneLineErrors(click.Command):
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
             exc.ctx = None
-            raise
+            message = exc.format_message()
+            if escape.text(message) == message:
+                raise
+            shown = click.UsageError(escape.text(message))  # it may quote a file name
+            raise shown from None
 
 
 def _selectors(values: tuple[str, ...]) -> list[str]:
@@ -302,15 +312,16 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
 
         count = write_baseline_file(write_baseline, result.findings)
         click.echo(f"agentlint: recorded {count} finding{'s' if count != 1 else ''} in "
-                   f"{write_baseline}", err=True)
+                   f"{escape.text(write_baseline)}", err=True)
         for err in result.errors:
-            click.echo(str(err), err=True)
+            click.echo(error_line(err), err=True)
         sys.exit(2 if result.errors else 0)
     if baseline is not None:
         result.findings, _, stale = baseline.apply(result.findings, result.files)
         if stale and fmt in ("text", "concise") and not quiet:
             click.echo(f"agentlint: {stale} finding{'s' if stale != 1 else ''} recorded in "
-                       f"{baseline_file} no longer occur; refresh it with --write-baseline",
+                       f"{escape.text(str(baseline_file))} no longer occur; refresh it with "
+                       "--write-baseline",
                        err=True)
     shown = [f for f in result.findings if not (quiet and f.severity == "info")]
     if output_file is not None and color is None:
@@ -325,7 +336,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     elif text:
         click.echo(text, nl=False, color=use_color)
     for err in result.errors:
-        click.echo(str(err), err=True)
+        click.echo(error_line(err), err=True)
     sys.exit(result.exit_code(strict=strict, exit_zero=exit_zero))
 
 
@@ -477,7 +488,8 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         from agentlint.optimizer.files import write_in_place
 
         write_in_place(file, result.proposal.rewrite.text)
-        click.echo(f"agentlint: wrote {file} ({len(result.changes)} changes)", err=True)
+        click.echo(f"agentlint: wrote {escape.text(file)} ({len(result.changes)} changes)",
+                   err=True)
 
 
 @main.command(cls=_OneLineErrors)
@@ -504,7 +516,7 @@ def convert(file: str, output: str | None, input_format: str) -> None:
     if os.path.exists(output) and os.path.realpath(output) == os.path.realpath(file):
         raise UsageError("--output would overwrite the source file; name another file")
     write_output(text, output)
-    click.echo(f"agentlint: wrote {output}", err=True)
+    click.echo(f"agentlint: wrote {escape.text(output)}", err=True)
 
 
 @main.command("diff", cls=_OneLineErrors)
@@ -551,7 +563,7 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
     else:
         click.echo(text, nl=False)
     for err in result.errors:
-        click.echo(str(err), err=True)
+        click.echo(error_line(err), err=True)
     sys.exit(result.exit_code())
 
 

@@ -6,6 +6,8 @@ import json
 import re
 import shutil
 import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,55 @@ def test_gitlab_fingerprints_survive_a_moved_line_and_stay_unique(tmp_path: Path
     twins = gitlab.build([f(10), f(12)])
     assert twins[0]["fingerprint"] != twins[1]["fingerprint"]
     assert gitlab.render([]) == "[]"
+
+
+# -- untrusted text in the action's own scripts --------------------------------------------
+
+
+def _step(action: dict, name: str) -> dict:
+    return next(s for s in steps(action) if s.get("name") == name)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_the_gate_encodes_the_thresholds_in_its_workflow_command(action: dict) -> None:
+    gate = _step(action, "Gate")
+    env = {"PATH": "/usr/bin:/bin", "AGENTLINT_LINT": "0", "AGENTLINT_DIFF": "1",
+           "AGENTLINT_FAIL_ON_FINDINGS": "true",
+           "AGENTLINT_FAIL_ON": "cost+10%\n::add-mask::secret\r\n::error::forged"}
+    proc = subprocess.run(["bash", "-c", gate["run"]], env=env, capture_output=True,
+                          text=True)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("::error title=agentlint::")
+    assert "(cost+10%25%0A::add-mask::secret%0D%0A::error::forged)" in lines[0]
+
+
+def test_file_names_reach_the_comment_escaped_and_the_shell_as_arguments(
+        action: dict, tmp_path: Path) -> None:
+    run = _step(action, "Compare with the base")["run"]
+    assert 'agentlint optimize --format markdown --time-limit 20 -- "$file"' in run
+    assert "read -r -d ''" in run  # NUL-separated: a newline in a name is no separator
+    assert "<code>$file</code>" not in run
+    lister = re.search(r'> "\$out/optimize\.list" <<\'PY\'\n(.*?)\n\s*PY\n', run, re.S)
+    assert lister is not None
+    code = textwrap.dedent(lister.group(1))
+    hostile = "a</code></summary>\n# heading <img src=x onerror=alert(1)>.yaml"
+    data = {"workflows": [{"file": hostile, "after": {}, "format": "agentlint"},
+                          {"file": "gone.yaml", "after": None, "format": "agentlint"}]}
+    (tmp_path / "diff.json").write_text(json.dumps(data), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "diff.json")],
+                          capture_output=True, text=True, check=True)
+    fields = proc.stdout.split("\0")
+    assert fields[-1] == "" and len(fields) == 3
+    assert fields[0] == hostile
+    summary = fields[1]
+    assert "\n" not in summary and "<img" not in summary and "</code></summary>\\n" not in summary
+    assert summary.endswith("<code>a&lt;/code&gt;&lt;/summary&gt;\\n# heading &lt;img src=x "
+                            "onerror=alert(1)&gt;.yaml</code></summary>")
+
+
+def test_outputs_take_no_line_of_an_input(action: dict) -> None:
+    run = _step(action, "Lint (SARIF)")["run"]
+    guard = run[run.index('if [ -f "$AGENTLINT_SARIF" ]'):run.index('echo "sarif-file=')]
+    assert "$'\\n'" in guard and "$'\\r'" in guard

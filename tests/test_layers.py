@@ -4,7 +4,8 @@ The layers, bottom to top. A module imports only from its own package or from a
 lower layer; two packages that share a layer do not import each other.
 
 0. ``agentlint`` (the package: ``__version__``), ``errors``, ``data``, ``schemas``;
-1. ``units`` (how numbers are written), ``paths`` (which files, and their shown names);
+1. ``units`` (how numbers are written), ``paths`` (which files, and their shown names),
+   ``escape`` (untrusted text made safe for each place it is printed);
 2. ``metrics``: cost, latency and reliability, what a budget of each means;
 3. ``spec``: the workflow model, YAML with positions, the schema check, the
    dependency lists, topological order and cycle check (``spec/deps.py``: a
@@ -40,7 +41,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "agentlint"
 #: top-level name below ``agentlint`` -> its layer: the one place the order is written
 LAYERS: dict[str, int] = {
     "": 0, "errors": 0, "data": 0, "schemas": 0,
-    "units": 1, "paths": 1,
+    "units": 1, "paths": 1, "escape": 1,
     "metrics": 2,
     "spec": 3,
     "adapters": 4, "graph": 4,

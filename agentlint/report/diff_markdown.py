@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from agentlint import escape
 from agentlint.metrics import METRICS
 from agentlint.report import mermaid
 from agentlint.report.diff_text import figure_rows, status_text, step_cells, threshold_change
@@ -25,17 +26,18 @@ _ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Prose in a table cell: no raw HTML, pipes escaped."""
+    return escape.cell(escape.md(text))
 
 
-def _code(text: str) -> str:
-    return f"`{text}`" if "`" not in text else f"`` {text} ``"
+_code = escape.code
 
 
 def render(result: DiffResult) -> str:
     base = result.base
-    where = f"`{base.ref}`" + (f" (merge base `{base.commit[:10]}`)" if base.merge_base
-                               else f" (`{base.commit[:10]}`)")
+    where = escape.code(base.ref) + (
+        f" (merge base {escape.code(base.commit[:10])})" if base.merge_base
+        else f" ({escape.code(base.commit[:10])})")
     out = [MARKER]
     n = len(result.workflows)
     if not n:
@@ -70,8 +72,9 @@ def render(result: DiffResult) -> str:
             findings.append(f"{len(wd.fixed_findings)} fixed")
         if wd.after_error is not None:
             findings.append("❌ cannot be read")
-        out.append(f"| {_code(wd.file)} ({_cell(wd.name)}) | {_cell(status_text(wd))} | "
-                   + " | ".join(_cell(c) for c in cells)
+        out.append(f"| {escape.cell(_code(wd.file))} ({_cell(wd.name)}) | "
+                   f"{_cell(status_text(wd))} | "
+                   + " | ".join(escape.cell(c) for c in cells)
                    + f" | {', '.join(findings) or '-'} |")
     out += _gate(result)
     for wd in result.workflows:
@@ -90,14 +93,14 @@ def _gate(result: DiffResult) -> list[str]:
            "| workflow | threshold | before | after | change |", "|---|---|---:|---:|---:|"]
     for c in result.crossings:
         m = c.threshold.measure
-        out.append(f"| {_code(c.file)} | {_code(c.threshold.text)} | "
+        out.append(f"| {escape.cell(_code(c.file))} | {escape.cell(_code(c.threshold.text))} | "
                    f"{m.text(m.of(c.before))} | {m.text(m.of(c.after))} | "
                    f"**{threshold_change(c)}** |")
     return out
 
 
 def _details(wd: WorkflowDiff) -> list[str]:
-    out = ["", f"#### {_code(wd.file)} ({_cell(wd.name)})", ""]
+    out = ["", f"#### {_code(wd.file)} ({escape.md(wd.name)})", ""]
     if wd.after_error is not None:
         out.append(f"❌ cannot be read: {_code(str(wd.after_error))}")
         out.append("")
@@ -108,9 +111,9 @@ def _details(wd: WorkflowDiff) -> list[str]:
         out.append("| step | model | cost per run | time | success |")
         out.append("|---|---|---:|---:|---:|")
         for s in wd.steps[:20]:
-            name = _code(s.id) + (" (new)" if s.before is None else
+            name = escape.cell(_code(s.id)) + (" (new)" if s.before is None else
                                   " (removed)" if s.after is None else "")
-            out.append("| " + " | ".join(_cell(c) for c in [name, *step_cells(s, "→", "—")])
+            out.append("| " + " | ".join([name, *(_cell(c) for c in step_cells(s, "→", "—"))])
                        + " |")
         if len(wd.steps) > 20:
             out.append(f"| … {len(wd.steps) - 20} more | | | | |")
@@ -120,13 +123,14 @@ def _details(wd: WorkflowDiff) -> list[str]:
         out.append("")
         for f in wd.new_findings:
             out.append(f"- {_ICON.get(f.severity, '')} {_code(f'{f.file}:{f.line}')} "
-                       f"**{f.code}** {f.rule}: {f.message}")
+                       f"**{escape.md(f.code)}** {escape.md(f.rule)}: {escape.md(f.message)}")
         out.append("")
     if wd.fixed_findings:
         out.append(f"**Fixed findings ({len(wd.fixed_findings)})**")
         out.append("")
         for f in wd.fixed_findings:
-            out.append(f"- ✅ **{f.code}** {f.rule}: {f.message}")
+            out.append(f"- ✅ **{escape.md(f.code)}** {escape.md(f.rule)}: "
+                       f"{escape.md(f.message)}")
         out.append("")
     if not (wd.steps or wd.new_findings or wd.fixed_findings or wd.after_error
             or wd.before_error):

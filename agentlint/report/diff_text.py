@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from agentlint import escape
 from agentlint.metrics import METRICS
+from agentlint.report.concise import line as finding_line
 from agentlint.report.table import columns
 
 if TYPE_CHECKING:
     from agentlint.ci.diff import Crossing, DiffResult, StepChange, WorkflowDiff
     from agentlint.graph.estimate import Estimate, StepEstimate
-    from agentlint.lint.registry import Finding
 
 
 def figure_rows(before: Estimate | None, after: Estimate | None
@@ -45,51 +46,48 @@ def threshold_change(c: Crossing) -> str:
 
 def status_text(wd: WorkflowDiff) -> str:
     if wd.status == "renamed":
-        return f"renamed from {wd.old_file}"
+        return f"renamed from {escape.text(wd.old_file or '')}"
     text = wd.status
     if not wd.change.direct and wd.change.via:
-        text += " (through " + ", ".join(wd.change.via) + ")"
+        text += " (through " + ", ".join(escape.text(v) for v in wd.change.via) + ")"
     elif wd.change.via:
-        text += " (and " + ", ".join(wd.change.via) + ")"
+        text += " (and " + ", ".join(escape.text(v) for v in wd.change.via) + ")"
     return text
 
 
 def headline(result: DiffResult) -> str:
     base = result.base
-    where = f"{base.ref} ({base.commit[:10]}" + (", merge base)" if base.merge_base else ")")
+    where = f"{escape.text(base.ref)} ({escape.text(base.commit[:10])}" + (
+        ", merge base)" if base.merge_base else ")")
     n = len(result.workflows)
     if not n:
         return f"agentlint diff: no workflow changed since {where}"
     return f"agentlint diff: {n} workflow{'s' if n != 1 else ''} changed since {where}"
 
 
-def _finding(f: Finding) -> str:
-    return f"{f.file}:{f.line}:{f.column}: {f.code} [{f.rule}] {f.message}"
-
-
 def render(result: DiffResult) -> str:
     out = [headline(result)]
     for wd in result.workflows:
         out.append("")
-        out.append(f"{wd.file} ({wd.name}): {status_text(wd)}")
+        out.append(f"{escape.path(wd.file)} ({escape.text(wd.name)}): {status_text(wd)}")
         if wd.after_error is not None:
-            out.append(f"  cannot be read: {wd.after_error}")
+            out.append(f"  cannot be read: {escape.text(str(wd.after_error))}")
         if wd.before_error is not None:
-            out.append(f"  base version cannot be read: {wd.before_error}")
+            out.append(f"  base version cannot be read: {escape.text(str(wd.before_error))}")
         if wd.before is not None or wd.after is not None:
             out += columns([("", "before", "after", "change"),
                             *figure_rows(wd.before, wd.after)], right={1, 2, 3}, pad="  ")
         if wd.steps:
             out.append("  steps changed:")
             out += columns([("step", "model", "cost/run", "time", "success"),
-                            *([s.id, *step_cells(s)] for s in wd.steps)],
+                            *([escape.line(s.id), *step_cells(s)] for s in wd.steps)],
                            right={2, 3, 4}, pad="    ")
         if wd.new_findings:
             out.append(f"  new findings ({len(wd.new_findings)}):")
-            out += [f"    {_finding(f)}" for f in wd.new_findings]
+            out += [f"    {finding_line(f)}" for f in wd.new_findings]
         if wd.fixed_findings:
             out.append(f"  fixed findings ({len(wd.fixed_findings)}):")
-            out += [f"    {_finding(f)}" for f in wd.fixed_findings]
+            out += [f"    {finding_line(f)}" for f in wd.fixed_findings]
     out += gate_lines(result)
     return "\n".join(out)
 
@@ -105,7 +103,7 @@ def step_cells(s: StepChange, arrow: str = "->", missing: str = "-") -> list[str
         return x if x == y else f"{x} {arrow} {y}"
 
     def model(e: StepEstimate | None) -> str:
-        return missing if e is None else (e.model or missing)
+        return missing if e is None else escape.text(e.model or missing)
 
     models = model(b) if model(b) == model(a) else f"{model(b)} {arrow} {model(a)}"
     return [models, *(pair(m.text, m.name) for m in METRICS)]
@@ -121,7 +119,8 @@ def gate_lines(result: DiffResult) -> list[str]:
     rows = [("workflow", "threshold", "before", "after", "change")]
     for c in result.crossings:
         m = c.threshold.measure
-        rows.append((c.file, c.threshold.text, m.text(m.of(c.before)), m.text(m.of(c.after)),
+        rows.append((escape.line(c.file), c.threshold.text, m.text(m.of(c.before)),
+                     m.text(m.of(c.after)),
                      threshold_change(c)))
     return ["", f"gate: FAILED, {n} threshold{'s' if n != 1 else ''} crossed ({limits})",
             *columns(rows, right={2, 3, 4}, pad="  ")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agentlint import escape
 from agentlint.graph.estimate import Estimate
 from agentlint.report.table import budget_lines, columns, paint
 from agentlint.units import percent, seconds, usd
@@ -11,16 +12,17 @@ def render(est: Estimate, color: bool = False) -> str:
     header = ("", "step", "model", "runs", "calls", "cost/run", "time", "success")
     rows = []
     for s in est.steps:
-        rows.append(("*" if s.critical else "", s.id, s.model or "-", f"{s.runs:.2f}",
+        rows.append(("*" if s.critical else "", escape.line(s.id), escape.text(s.model or "-"),
+                     f"{s.runs:.2f}",
                      f"{s.calls:.2f}", usd(s.cost_usd), seconds(s.latency_s),
                      percent(s.reliability)))
     total = ("", "total", "", "", f"{est.calls:.2f}", usd(est.cost_usd),
              seconds(est.latency_s), percent(est.reliability))
-    out = [paint(f"{est.file}: {est.name}", "1", color)]
+    out = [paint(f"{escape.path(est.file)}: {escape.text(est.name)}", "1", color)]
     out += columns([header, *rows, total], right={3, 4, 5, 6, 7})
     out.append(f"worst case: {usd(est.cost_usd_max)} per run, {seconds(est.latency_s_max)} "
                "(every retry, the slowest branch, every loop round)")
     if est.critical_path:
-        out.append("critical path (*): " + " -> ".join(est.critical_path))
+        out.append("critical path (*): " + " -> ".join(escape.text(s) for s in est.critical_path))
     out += budget_lines(est.budgets, color)
     return "\n".join(out)

@@ -3,23 +3,18 @@
 ``::error file=F,line=L,col=C,title=CODE rule::message``, escaped the way the
 runner unescapes (actions/toolkit ``command.ts``): in the message ``%``,
 carriage return and newline; in property values also ``:`` and ``,``, which
-would otherwise end the value. Info findings become notices.
+would otherwise end the value (``agentlint.escape.data`` and ``prop``, kept here
+under their old names). Info findings become notices.
 """
 
 from __future__ import annotations
 
+from agentlint.escape import data as escape_data
+from agentlint.escape import prop as escape_property
 from agentlint.lint.registry import Finding
 from agentlint.paths import cwd_path
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render(findings: list[Finding]) -> str:
@@ -30,3 +25,6 @@ def render(findings: list[Finding]) -> str:
             ("title", f"{f.code} {f.rule}")))
         lines.append(f"::{LEVELS.get(f.severity, 'warning')} {props}::{escape_data(f.message)}")
     return "\n".join(lines)
+
+
+__all__ = ["LEVELS", "escape_data", "escape_property", "render"]

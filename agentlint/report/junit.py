@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from agentlint import escape
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Finding
+from agentlint.report import concise
 
 #: characters XML 1.0 cannot hold at all, even escaped
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -40,14 +42,14 @@ def render(findings: list[Finding], result: LintResult) -> str:
                                  name=f"{f.code} {f.rule} at {f.line}:{f.column}")
             failure = ET.SubElement(case, "failure", message=_clean(f.message),
                                     type=f.severity)
-            failure.text = _clean(f"{f.file}:{f.line}:{f.column}: {f.code} [{f.rule}] "
-                                  f"{f.message}")
+            failure.text = _clean(concise.line(f))
     for err in result.errors:
         suite = ET.SubElement(root, "testsuite", name=err.file, tests="1", failures="0",
                               errors="1")
         case = ET.SubElement(suite, "testcase", classname=err.file, name="read spec")
         error = ET.SubElement(case, "error", message=_clean(err.message), type="SpecError")
-        error.text = _clean(str(err))
+        error.text = _clean(f"{escape.path(err.file)}:{err.line}:{err.col}: "
+                            f"{escape.text(err.message)}")
         total += 1
         errors += 1
     root.set("tests", str(total))

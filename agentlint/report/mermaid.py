@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from agentlint import escape
 from agentlint.graph.view import View, walk
 
 _ARROWS = {"data": "-->", "needs": "-.->", "order": "-.->", "route": "-->"}
 
 
-def _text(label: str) -> str:
-    return label.replace('"', "#quot;").replace("\n", "<br/>")
+_text = escape.mermaid
 
 
 def render(view: View, direction: str = "TD", changed: Collection[int] = ()) -> str:

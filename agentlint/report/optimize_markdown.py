@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from agentlint import escape
 from agentlint.graph.view import build_view
 from agentlint.report import mermaid
 from agentlint.report.optimize_text import (
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 def render(result: Result) -> str:
     before = result.before
-    out = [f"### agentlint optimize: `{before.file}` ({before.name})", ""]
+    out = [f"### agentlint optimize: {escape.code(before.file)} ({escape.md(before.name)})", ""]
     objective = OBJECTIVE_TEXT.get(result.objective, result.objective)
     if result.status == "optimal":
         gap = optimality_gap(result)
@@ -40,7 +41,7 @@ def render(result: Result) -> str:
                    f"(objective: {objective}).")
     else:
         out.append("**No plan meets the budgets.** Binding: "
-                   + ", ".join(f"`{b}`" for b in result.binding) + ".")
+                   + ", ".join(escape.code(b) for b in result.binding) + ".")
         fixes = [relaxation_text(k, v) for k, v in result.relaxations.items()
                  if v is not None]
         out.append("")
@@ -61,7 +62,7 @@ def render(result: Result) -> str:
         m = b.metric
         relation = "≥" if m.floor else "≤"
         verdict = "✅" if b.ok else "❌"
-        out.append(f"| budget `{b.name}` {relation} {m.text(b.limit)} | "
+        out.append(f"| budget {escape.cell(escape.code(b.name))} {relation} {m.text(b.limit)} | "
                    f"{m.text(m.of(before))} | {m.text(b.actual)} | {verdict} |")
     if result.frontier:
         out.append("")
@@ -78,7 +79,7 @@ def render(result: Result) -> str:
         out.append(f"#### Changes ({len(result.changes)})")
         out.append("")
         for c in result.changes:
-            out.append(f"- `{before.file}:{c.line}` {c.message}")
+            out.append(f"- {escape.code(f'{before.file}:{c.line}')} {escape.md(c.message)}")
         out.append("")
         out.append("<details><summary>Suggested edits</summary>")
         out.append("")
@@ -90,7 +91,7 @@ def render(result: Result) -> str:
     notes = [*result.problem.notes, *result.notes]
     if notes:
         out.append("")
-        out.extend(f"> {note}" for note in notes)
+        out.extend(f"> {escape.md(note)}" for note in notes)
     if result.proposal is not None:
         out.append("")
         out.append("#### Proposed plan")
@@ -110,15 +111,26 @@ def _suggestions(result: Result) -> list[str]:
         about = [c.message for c in changes if hunk.start <= c.line <= hunk.end]
         span = f"line {hunk.start}" if hunk.start == hunk.end else \
             f"lines {hunk.start}-{hunk.end}"
-        out.append(f"<!-- agentlint-suggestion file={file} start={hunk.start} "
+        out.append(f"<!-- agentlint-suggestion file={_comment(file)} start={hunk.start} "
                    f"end={hunk.end} -->")
-        out.append(f"`{file}` {span}" + (": " + "; ".join(about) if about else ""))
+        out.append(f"{escape.code(file)} {span}"
+                   + (": " + "; ".join(escape.md(a) for a in about) if about else ""))
         fence = "````" if any("```" in line for line in hunk.lines) else "```"
         out.append(f"{fence}suggestion")
         out.extend(hunk.lines)
         out.append(fence)
         out.append("")
     return out
+
+
+def _comment(file: str) -> str:
+    """A file name inside an HTML comment: one line, and no ``--`` to end the comment
+    (a name with ``-->``, a blank or ``%`` is percent-encoded, as in a URL)."""
+    shown = escape.text(file)
+    for ch, code in (("%", "%25"), (" ", "%20"), ("-", "%2D"), (">", "%3E")):
+        if ch in shown and (ch != "-" or "--" in shown):
+            shown = shown.replace(ch, code)
+    return shown
 
 
 def flowchart(proposal: Proposal) -> list[str]:
@@ -131,5 +143,5 @@ def flowchart(proposal: Proposal) -> list[str]:
     out = ["```mermaid", mermaid.render(view, changed=changed), "```"]
     cut = [c.step for c in proposal.changes if c.field == "cut"]
     if cut:
-        out += ["", "Cut: " + ", ".join(f"`{step}`" for step in cut) + "."]
+        out += ["", "Cut: " + ", ".join(escape.code(step) for step in cut) + "."]
     return out

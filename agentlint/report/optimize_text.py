@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from agentlint import escape
 from agentlint.graph.estimate import Estimate
 from agentlint.metrics import COST, LATENCY, METRICS, RELIABILITY, metric
 from agentlint.report.table import budget_lines, columns, paint
@@ -78,15 +79,16 @@ def status_line(result: Result) -> str:
     else:
         what = "infeasible: no plan meets the budgets"
         if result.message:
-            what += f" ({result.message})"
-    return (f"{result.before.file}: {result.before.name}: {what}; solver {result.solver}; "
+            what += f" ({escape.text(result.message)})"
+    return (f"{escape.path(result.before.file)}: {escape.text(result.before.name)}: {what}; "
+            f"solver {result.solver}; "
             f"objective: {OBJECTIVE_TEXT.get(result.objective, result.objective)}")
 
 
 def render(result: Result, color: bool = False) -> str:
     out = [paint(status_line(result), "1", color)]
     if result.status == "infeasible":
-        binding = ", ".join(result.binding) or "-"
+        binding = ", ".join(escape.text(b) for b in result.binding) or "-"
         out.append(f"binding budget(s): {binding}")
         out.append(relaxations_line(result))
         if result.proposal is not None:
@@ -111,9 +113,9 @@ def render(result: Result, color: bool = False) -> str:
     if result.proposal is not None:
         if changes:
             out.append(f"{len(changes)} change{'s' if len(changes) != 1 else ''}:")
-            file = result.before.file
-            out.extend(f"{file}:{c.line}: {c.message}" for c in changes)
+            file = escape.path(result.before.file)
+            out.extend(f"{file}:{c.line}: {escape.text(c.message)}" for c in changes)
         else:
             out.append("no change: the spec as written is already the best plan")
-    out.extend(f"note: {note}" for note in [*result.problem.notes, *result.notes])
+    out.extend(f"note: {escape.text(note)}" for note in [*result.problem.notes, *result.notes])
     return "\n".join(out)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from agentlint import escape
+
 if TYPE_CHECKING:
     from agentlint.graph.estimate import BudgetCheck
 
@@ -40,6 +42,6 @@ def budget_lines(budgets: Iterable[BudgetCheck], color: bool) -> list[str]:
     for b in budgets:
         m = b.metric
         verdict = paint("pass", "32", color) if b.ok else paint("FAIL", "31;1", color)
-        out.append(f"budget {b.name}: {m.text(b.actual)} {m.relation} {m.text(b.limit)}: "
-                   f"{verdict}")
+        out.append(f"budget {escape.text(b.name)}: {m.text(b.actual)} {m.relation} "
+                   f"{m.text(b.limit)}: {verdict}")
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from agentlint import escape
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Finding
 
@@ -31,14 +32,16 @@ def render(findings: list[Finding], result: LintResult, *, color: bool = False,
         if f.file not in lines_of:
             lines_of[f.file] = result.sources.get(f.file, "").splitlines()
         tone = _COLORS.get(f.severity, "0")
-        where = _paint(f"{f.file}:{f.line}:{f.column}:", "1", color)
-        code = _paint(f.code, "1;" + tone, color)
-        out.append(f"{where} {code} [{f.rule}] {f.message}")
+        where = _paint(f"{escape.path(f.file)}:{f.line}:{f.column}:", "1", color)
+        code = _paint(escape.text(f.code), "1;" + tone, color)
+        out.append(f"{where} {code} [{escape.text(f.rule)}] {escape.text(f.message)}")
         source = lines_of[f.file]
         if 1 <= f.line <= len(source):
-            text = source[f.line - 1].replace("\t", " ").rstrip()
+            raw = source[f.line - 1].replace("\t", " ").rstrip()
+            text = escape.text(raw)
             gutter = str(f.line).rjust(5)
-            caret_at = min(max(f.column, 1), len(text) + 1)
+            # the caret under the column, counted in the line as shown (escapes widen it)
+            caret_at = len(escape.text(raw[:min(max(f.column, 1), len(raw) + 1) - 1])) + 1
             out.append(f"{gutter} | {text}")
             out.append(f"{' ' * 5} | {' ' * (caret_at - 1)}{_paint('^', tone, color)}")
         out.append("")
@@ -78,4 +81,5 @@ def render_statistics(findings: list[Finding]) -> str:
         return ""
     width = max(len(str(n)) for *_, n in rows)
     name_width = max(len(r) for _, r, _, _ in rows)
-    return "\n".join(f"{n:>{width}}  {c}  {r:<{name_width}}  {s}" for c, r, s, n in rows)
+    return "\n".join(f"{n:>{width}}  {escape.line(c)}  {escape.text(r):<{name_width}}  {s}"
+                     for c, r, s, n in rows)
