@@ -123,7 +123,8 @@ def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
     """
     name = shown or path
     real = os.path.realpath(path)
-    top = os.path.realpath(root) if root is not None else find_root(os.path.dirname(real))
+    top = os.path.realpath(root) if root is not None else find_root(
+        os.path.dirname(os.path.abspath(path)))
     if not is_inside(real, top):
         raise SpecError(name, 1, 1, f"{what} points outside the repository "
                         f"({top}); agentlint reads files inside it only")
@@ -225,40 +226,47 @@ def excerpt(text: str, width: int = 60) -> str:
 
 
 def write_text_atomic(path: str, text: str, *, inputs: Iterable[str] = (),
-                      what: str = "output") -> None:
+                      what: str = "") -> None:
     """Write ``text`` (UTF-8) to ``path`` so that a crash never leaves half a file.
 
     Refused with a :class:`UsageError` (exit 2): a target that is one of
     ``inputs`` (the same file: a hard link or a symbolic link counts), a
-    read-only target or folder, a folder or FIFO. The text goes to a temporary
+    symbolic link to a file outside the repository, a read-only target or
+    folder, a folder or FIFO. The text goes to a temporary
     file in the target's folder, is synced, and replaces the target with
     :func:`os.replace`; the target's mode is kept (a new file gets the usual
-    mode under the umask). The temporary file never outlives the call, also
+    mode under the umask). ``what`` names the file in messages ("baseline"). The
+    temporary file never outlives the call, also
     when SIGINT or SIGTERM arrives. A character device (``/dev/stdout``) is
     written directly.
     """
+    label = f"{what} {path}" if what else path
     target = os.path.realpath(path)
+    if os.path.islink(path) and not is_inside(
+            target, find_root(os.path.dirname(os.path.abspath(path)))):
+        raise UsageError(f"cannot write {label}: it is a symbolic link that points outside "
+                         "the repository")
     folder = os.path.dirname(target) or os.curdir
     try:
         info: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {label}: {exc.strerror or exc}") from None
     data = text.encode("utf-8")
     if info is not None:
         same = _same_input(info, inputs)
         if same is not None:
-            raise UsageError(f"cannot write {path}: it is {same}, an input of this run; "
+            raise UsageError(f"cannot write {label}: it is {same}, an input of this run; "
                              "name another file")
         if stat.S_ISCHR(info.st_mode):
-            _write_device(path, target, data)
+            _write_device(label, target, data)
             return
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"cannot write {path}: it is {_kind(info.st_mode)}, not a "
+            raise UsageError(f"cannot write {label}: it is {_kind(info.st_mode)}, not a "
                              "regular file")
         if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
-            raise UsageError(f"cannot write {path}: the file is read-only "
+            raise UsageError(f"cannot write {label}: the file is read-only "
                              f"(mode {info.st_mode & 0o777:04o})")
         mode = info.st_mode & 0o7777
     else:
@@ -266,11 +274,11 @@ def write_text_atomic(path: str, text: str, *, inputs: Iterable[str] = (),
     try:
         folder_info = os.stat(folder)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {label}: {exc.strerror or exc}") from None
     if not stat.S_ISDIR(folder_info.st_mode):
-        raise UsageError(f"cannot write {path}: {folder} is not a folder")
+        raise UsageError(f"cannot write {label}: {folder} is not a folder")
     if not folder_info.st_mode & 0o222 or not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write {path}: its folder is read-only "
+        raise UsageError(f"cannot write {label}: its folder is read-only "
                          f"(mode {folder_info.st_mode & 0o777:04o})")
     with _signals_raise():
         tmp = None
@@ -290,7 +298,7 @@ def write_text_atomic(path: str, text: str, *, inputs: Iterable[str] = (),
             os.replace(tmp, target)
             tmp = None
         except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot write {label}: {exc.strerror or exc}") from None
         finally:
             if tmp is not None:
                 with contextlib.suppress(OSError):
