@@ -324,3 +324,33 @@ def test_output_that_links_outside_is_refused(repo: Path) -> None:
     (repo / "report.txt").symlink_to(victim)
     refused(run("lint", "flow.yaml", "-o", "report.txt", cwd=repo), "outside the repository")
     assert victim.read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGTERM") or sys.platform == "win32",
+                    reason="POSIX signals")
+def test_write_text_atomic_terminated_leaves_no_temp(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        pytest.skip("SIGTERM is handled by the test runner")
+    target = tmp_path / "out.txt"
+    target.write_text("old\n", encoding="utf-8")
+
+    def terminate(*_args: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(paths.os, "replace", terminate)
+    with pytest.raises(SystemExit):
+        paths.write_text_atomic(str(target), "new\n")
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_messages_quote_an_excerpt_only(repo: Path) -> None:
+    name = "m" * 5000
+    (repo / "flow.yaml").write_text(SPEC.replace("gpt-4o", name), encoding="utf-8")
+    proc = run("lint", "flow.yaml", cwd=repo)
+    err = refused(proc, "unknown model")
+    assert name not in err and len(err) < 400, err
