@@ -354,3 +354,12 @@ def test_messages_quote_an_excerpt_only(repo: Path) -> None:
     proc = run("lint", "flow.yaml", cwd=repo)
     err = refused(proc, "unknown model")
     assert name not in err and len(err) < 400, err
+
+
+@pytest.mark.parametrize("rel", ["../outside/secret.txt", "../outside/missing.txt"])
+def test_outside_prompt_files_are_refused_alike(repo: Path, rel: str) -> None:
+    """A file outside the repository is refused before it is looked for: the message
+    does not tell whether it exists."""
+    (repo / "flow.yaml").write_text(SPEC + f"    system_file: {rel}\n", encoding="utf-8")
+    err = refused(run("estimate", "flow.yaml", cwd=repo), "outside the repository")
+    assert "not found" not in err

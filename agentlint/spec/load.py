@@ -12,7 +12,14 @@ import os
 from typing import Any
 
 from agentlint.errors import SpecError
-from agentlint.paths import MAX_PROMPT_FILE_BYTES, MAX_SPEC_BYTES, decode, find_root, read_text
+from agentlint.paths import (
+    MAX_PROMPT_FILE_BYTES,
+    MAX_SPEC_BYTES,
+    decode,
+    find_root,
+    is_inside,
+    read_text,
+)
 from agentlint.spec import catalog
 from agentlint.spec.deps import check_cycles
 from agentlint.spec.model import (
@@ -302,7 +309,7 @@ class _Builder:
         path = os.path.realpath(os.path.join(self.base_dir, rel))
         if path in self._file_cache:
             return self._file_cache[path]
-        if not os.path.lexists(path):
+        if not os.path.lexists(path) and is_inside(path, os.path.realpath(self.root)):
             raise self.error(raw, key, f"{key} '{rel}' not found (paths are relative to "
                              "the spec's folder)")
         try:
