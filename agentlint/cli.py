@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
 import click
@@ -84,13 +84,38 @@ def entry() -> None:
     main()
 
 
-def write_output(text: str, path: str) -> None:
-    """Write a command's output to the file ``path`` (--output-file, --output)."""
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+def write_output(text: str, path: str, inputs: Iterable[str] = ()) -> None:
+    """Write a command's output to the file ``path`` (--output-file, --output), never over
+    one of ``inputs``, the files the command read."""
+    from agentlint.paths import write_text_atomic
+
+    write_text_atomic(path, text, inputs=inputs)
+
+
+def _inputs(*groups: Iterable[str | None] | str | None) -> list[str]:
+    """The files a run read (named, discovered, configuration, baseline), for a write to
+    refuse to replace; names that are not files are left to the write to skip."""
+    from agentlint.paths import discover
+
+    found: list[str] = []
+    for group in groups:
+        if group is None:
+            continue
+        for item in (group,) if isinstance(group, str) else group:
+            if item and os.path.isfile(item):
+                found.append(item)
+            elif item and os.path.isdir(item):
+                found.extend(discover([item]))
+    return found
+
+
+def _read_beside(file: str) -> list[str]:
+    """Files an adapter reads beside ``file`` (CrewAI's pair and crew.py, a profile)."""
+    folder = os.path.dirname(os.path.abspath(file))
+    names = ("tasks.yaml", "tasks.yml", "agents.yaml", "agents.yml", "crew.py",
+             "agentlint.profile.yaml", "agentlint.profile.yml")
+    return [os.path.join(folder, n) for n in names] + [
+        os.path.join(folder, "config", n) for n in names]
 
 
 def _color(flag: bool | None) -> bool:
@@ -310,7 +335,8 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     if write_baseline is not None:
         from agentlint.ci.baseline import write as write_baseline_file
 
-        count = write_baseline_file(write_baseline, result.findings)
+        count = write_baseline_file(write_baseline, result.findings,
+                                    _inputs(paths, result.files, config_file, baseline_file))
         click.echo(f"agentlint: recorded {count} finding{'s' if count != 1 else ''} in "
                    f"{escape.text(write_baseline)}", err=True)
         for err in result.errors:
@@ -332,7 +358,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     else:
         text = report.LINT[fmt](shown, result, use_color, not quiet)
     if output_file is not None:
-        write_output(text, output_file)
+        write_output(text, output_file, _inputs(paths, result.files, config_file, baseline_file))
     elif text:
         click.echo(text, nl=False, color=use_color)
     for err in result.errors:
@@ -485,9 +511,9 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
     if result.status == "infeasible":
         sys.exit(1)
     if write_back and result.changes and result.proposal is not None:
-        from agentlint.optimizer.files import write_in_place
+        from agentlint.paths import write_text_atomic
 
-        write_in_place(file, result.proposal.rewrite.text)
+        write_text_atomic(file, result.proposal.rewrite.text, what="spec")
         click.echo(f"agentlint: wrote {escape.text(file)} ({len(result.changes)} changes)",
                    err=True)
 
@@ -515,7 +541,7 @@ def convert(file: str, output: str | None, input_format: str) -> None:
         return
     if os.path.exists(output) and os.path.realpath(output) == os.path.realpath(file):
         raise UsageError("--output would overwrite the source file; name another file")
-    write_output(text, output)
+    write_output(text, output, _inputs((file,), _read_beside(file)))
     click.echo(f"agentlint: wrote {escape.text(output)}", err=True)
 
 

@@ -8,6 +8,21 @@ single line and exits 2; nothing else ever reaches the user as a traceback.
 
 from __future__ import annotations
 
+import re
+
+#: a quoted name or value longer than this is cut in a message (a hostile file can hold
+#: a key of megabytes); and no message is longer than MAX_MESSAGE characters
+MAX_QUOTE = 80
+MAX_MESSAGE = 1000
+_LONG_QUOTE = re.compile(rf"'([^'\n]{{{MAX_QUOTE + 1},}})'")
+
+
+def shorten(message: str) -> str:
+    """``message`` on one line, each long quoted part and the whole cut to an excerpt."""
+    one = " ".join(str(message).split())
+    one = _LONG_QUOTE.sub(lambda m: "'" + m.group(1)[:MAX_QUOTE - 3] + "...'", one)
+    return one if len(one) <= MAX_MESSAGE else one[:MAX_MESSAGE - 3] + "..."
+
 
 class SpecError(Exception):
     """A spec cannot be used; carries ``file:line:col`` and a plain reason."""
@@ -19,7 +34,8 @@ class SpecError(Exception):
         self.col = max(1, int(col))
         # One line, always: a newline in a message would break editors and CI
         # annotations that parse ``file:line:col: message``.
-        self.message = " ".join(str(message).split())
+        # Quoted parts are cut, so a message never carries more than an excerpt of a file.
+        self.message = shorten(message)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"

@@ -13,19 +13,29 @@ configuration, baselines and the reports agree:
   in messages and reports, relative to the working directory or the
   repository root, always with ``/``.
 
+- reading (:func:`read_text`, :func:`read_bytes`, :func:`read_stdin`): the one
+  guarded way to open a file: regular files only, never from outside the
+  repository root (symbolic links resolved), never more than a limit;
+- writing (:func:`write_text_atomic`): the one way to write a file: never
+  over an input of the run, never over a read-only file, atomically.
+
 This is a low layer: it imports only the standard library, :mod:`agentlint.errors`
-and ``pathspec``. Reading a file safely (regular files only, inside the
-repository root, up to a size) belongs here too, beside :func:`find_root` and
-:func:`is_inside`, when it is written.
+and ``pathspec``. docs/security.md describes the limits and the trust model.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import stat
+import sys
+import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from agentlint.errors import UsageError
+from agentlint.errors import SpecError, UsageError
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -35,6 +45,22 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "
                        "dist", "build"})
 #: names that stand for standard input, shown as they are
 STDIN_NAMES = ("-", "<stdin>")
+
+# -- limits: the most agentlint reads of each kind of file (docs/security.md) -------------
+
+#: a workflow spec, or a file a format's adapter reads as its spec (CrewAI's YAML files);
+#: standard input too
+MAX_SPEC_BYTES = 64 * 1024 * 1024
+#: a file a spec names: prompt_file, system_file, a promptflow or ADK reference
+MAX_PROMPT_FILE_BYTES = 1024 * 1024
+#: a CrewAI crew.py (parsed with ``ast``, never imported)
+MAX_CREW_PY_BYTES = 1024 * 1024
+#: .agentlint.yaml, .agentlint.toml, pyproject.toml
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+#: a baseline file (--baseline)
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+#: a measured profile beside a spec (agentlint.profile.yaml)
+MAX_PROFILE_BYTES = 16 * 1024 * 1024
 
 
 # -- the repository ---------------------------------------------------------------------
@@ -64,6 +90,283 @@ def find_root(start: str) -> str:
 def is_inside(path: str, folder: str) -> bool:
     """Is ``path`` the folder itself or under it? (Both as written: no link is resolved.)"""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def _kind(mode: int) -> str:
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
+               shown: str | None = None) -> bytes:
+    """The bytes of the regular file ``path``, never from outside ``root``.
+
+    ``path`` is resolved with its symbolic links; a file that resolves outside
+    ``root`` (itself resolved; None: the repository holding ``path``) is refused
+    before it is opened. The file is opened without following a link and without
+    blocking, and must be a regular file (a folder, FIFO, socket or device is
+    refused at once); its size is checked before reading and at most
+    ``limit + 1`` bytes are read, so a growing file cannot pass the limit.
+
+    Every failure is a :class:`SpecError` at ``shown:1:1`` whose message starts
+    with ``what``; none quotes the file's content.
+    """
+    name = shown or path
+    real = os.path.realpath(path)
+    top = os.path.realpath(root) if root is not None else find_root(
+        os.path.dirname(os.path.abspath(path)))
+    if not is_inside(real, top):
+        raise SpecError(name, 1, 1, f"{what} points outside the repository "
+                        f"({top}); agentlint reads files inside it only")
+    try:
+        fd = os.open(real, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise SpecError(name, 1, 1, f"{what} not found") from None
+    except OSError as exc:
+        raise SpecError(name, 1, 1, f"cannot read {what}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SpecError(name, 1, 1, f"{what} is {_kind(info.st_mode)}, not a regular "
+                            "file; agentlint reads regular files only")
+        if info.st_size > limit:
+            raise SpecError(name, 1, 1, f"{what} is {info.st_size} bytes; agentlint reads at "
+                            f"most {limit} bytes of it")
+        data = _read_upto(fd, limit)
+    except SpecError:
+        raise
+    except OSError as exc:
+        raise SpecError(name, 1, 1, f"cannot read {what}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise SpecError(name, 1, 1, f"{what} is larger than {limit} bytes; agentlint reads "
+                        "at most that much of it")
+    return data
+
+
+def _read_upto(fd: int, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes from ``fd``."""
+    chunks: list[bytes] = []
+    left = limit + 1
+    while left > 0:
+        chunk = os.read(fd, min(left, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_text(path: str, root: str | None, *, limit: int, what: str = "file",
+              shown: str | None = None) -> str:
+    """:func:`read_bytes`, decoded as UTF-8 (see :func:`decode`)."""
+    name = shown or path
+    return decode(read_bytes(path, root, limit=limit, what=what, shown=name), name)
+
+
+def read_stdin(limit: int = MAX_SPEC_BYTES, shown: str = "<stdin>") -> bytes:
+    """Standard input, read in chunks, refused past ``limit`` bytes."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return b""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(1024 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise SpecError(shown, 1, 1, f"standard input is larger than {limit} bytes; "
+                            "agentlint reads at most that much of it")
+    return b"".join(chunks)
+
+
+def decode(data: bytes, display: str) -> str:
+    """UTF-8 text (a byte-order mark dropped); binary data or other encodings are
+    a :class:`SpecError` at the offending byte, which is named by its value only."""
+    if b"\x00" in data:
+        line, col = _offset_to_pos(data, data.index(b"\x00"))
+        raise SpecError(display, line, col, "binary data (NUL byte); a spec must be UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _offset_to_pos(data, exc.start)
+        raise SpecError(display, line, col,
+                        f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+                        ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _offset_to_pos(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def excerpt(text: str, width: int = 60) -> str:
+    """At most ``width`` characters of ``text`` on one line, for a message."""
+    one = " ".join(str(text).split())
+    return one if len(one) <= width else one[:width - 3] + "..."
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def write_text_atomic(path: str, text: str, *, inputs: Iterable[str] = (),
+                      what: str = "") -> None:
+    """Write ``text`` (UTF-8) to ``path`` so that a crash never leaves half a file.
+
+    Refused with a :class:`UsageError` (exit 2): a target that is one of
+    ``inputs`` (the same file: a hard link or a symbolic link counts), a
+    symbolic link to a file outside the repository, a read-only target or
+    folder, a folder or FIFO. The text goes to a temporary
+    file in the target's folder, is synced, and replaces the target with
+    :func:`os.replace`; the target's mode is kept (a new file gets the usual
+    mode under the umask). ``what`` names the file in messages ("baseline"). The
+    temporary file never outlives the call, also
+    when SIGINT or SIGTERM arrives. A character device (``/dev/stdout``) is
+    written directly.
+    """
+    label = f"{what} {path}" if what else path
+    target = os.path.realpath(path)
+    if os.path.islink(path) and not is_inside(
+            target, find_root(os.path.dirname(os.path.abspath(path)))):
+        raise UsageError(f"cannot write {label}: it is a symbolic link that points outside "
+                         "the repository")
+    folder = os.path.dirname(target) or os.curdir
+    try:
+        info: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise UsageError(f"cannot write {label}: {exc.strerror or exc}") from None
+    data = text.encode("utf-8")
+    if info is not None:
+        same = _same_input(info, inputs)
+        if same is not None:
+            raise UsageError(f"cannot write {label}: it is {same}, an input of this run; "
+                             "name another file")
+        if stat.S_ISCHR(info.st_mode):
+            _write_device(label, target, data)
+            return
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"cannot write {label}: it is {_kind(info.st_mode)}, not a "
+                             "regular file")
+        if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+            raise UsageError(f"cannot write {label}: the file is read-only "
+                             f"(mode {info.st_mode & 0o777:04o})")
+        mode = info.st_mode & 0o7777
+    else:
+        mode = 0o666 & ~_umask()
+    try:
+        folder_info = os.stat(folder)
+    except OSError as exc:
+        raise UsageError(f"cannot write {label}: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(folder_info.st_mode):
+        raise UsageError(f"cannot write {label}: {folder} is not a folder")
+    if not folder_info.st_mode & 0o222 or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {label}: its folder is read-only "
+                         f"(mode {folder_info.st_mode & 0o777:04o})")
+    with _signals_raise():
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".agentlint-", suffix=".tmp", dir=folder)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, mode)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if not hasattr(os, "fchmod"):  # pragma: no cover - Windows
+                os.chmod(tmp, mode)
+            os.replace(tmp, target)
+            tmp = None
+        except OSError as exc:
+            raise UsageError(f"cannot write {label}: {exc.strerror or exc}") from None
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
+def _same_input(info: os.stat_result, inputs: Iterable[str]) -> str | None:
+    """The input that is the same file as ``info`` (device and inode), if any."""
+    for item in inputs:
+        if not item or item in STDIN_NAMES:
+            continue
+        try:
+            other = os.stat(item)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+            return item
+    return None
+
+
+def _write_device(path: str, target: str, data: bytes) -> None:
+    try:
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """While writing: SIGTERM (and SIGHUP) raise, as SIGINT does, so ``finally`` runs.
+
+    Handlers are installed only in the main thread and only where the default
+    (ending the process at once) is in place.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved: list[tuple[int, Any]] = []
+
+    def _raise(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        num = getattr(signal, name, None)
+        if num is None:
+            continue
+        try:
+            if signal.getsignal(num) is signal.SIG_DFL:
+                saved.append((num, signal.signal(num, _raise)))
+        except (OSError, ValueError):  # pragma: no cover - not settable here
+            continue
+    try:
+        yield
+    finally:
+        for num, old in saved:
+            signal.signal(num, old)
 
 
 # -- names --------------------------------------------------------------------------------

@@ -16,10 +16,9 @@ import os
 
 from agentlint import adapters
 from agentlint.errors import SpecError
-from agentlint.paths import YAML_SUFFIXES, find_root
+from agentlint.paths import MAX_SPEC_BYTES, YAML_SUFFIXES, find_root, read_text
 from agentlint.spec.load import is_workflow_text, load_workflow
 from agentlint.spec.model import Workflow
-from agentlint.spec.yamlload import read_text
 
 
 def load_any(path: str, *, input_format: str | None = None, text: str | None = None,
@@ -34,7 +33,7 @@ def load_any(path: str, *, input_format: str | None = None, text: str | None = N
     if text is None:
         if os.path.isdir(path):
             raise SpecError(shown, 1, 1, "is a directory, not a file")
-        text = read_text(path, shown)
+        text = read_text(path, None, limit=MAX_SPEC_BYTES, shown=shown)
     if input_format in (None, "auto"):
         if is_workflow_text(text):
             return load_workflow(path, display=shown, text=text)

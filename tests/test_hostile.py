@@ -119,20 +119,19 @@ def test_bad_option_exit_2(tmp_path: Path) -> None:
 def test_unreadable_file_in_process(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     command: str) -> None:
     """Root reads mode-000 files, so deny the read itself, as the OS would."""
-    import builtins
-
-    from agentlint.spec import yamlload
+    import os
 
     path = tmp_path / "locked.yaml"
     path.write_text("agentlint: 1\nsteps: []\n", encoding="utf-8")
-    real_open = builtins.open
+    real_open = os.open
+    real = os.path.realpath(path)
 
     def deny(file, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if str(file) == str(path):
+        if str(file) == real:
             raise PermissionError(13, "Permission denied")
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(yamlload, "open", deny, raising=False)
+    monkeypatch.setattr(os, "open", deny)  # agentlint.paths opens every file with os.open
     result = cli(command, str(path))
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{path}:1:1: cannot read file: Permission denied"

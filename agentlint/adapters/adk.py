@@ -37,10 +37,10 @@ from agentlint.adapters.files import read_inside
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, LoopSpec, Pos, StepSpec
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
-from agentlint.paths import shown_beside
+from agentlint.paths import MAX_SPEC_BYTES, shown_beside
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
-from agentlint.spec.yamlload import MAX_FILE_BYTES, load_text
+from agentlint.spec.yamlload import load_text
 
 _STATE = re.compile(r"\{+([^{}]*)\}+")
 ROOT_NAMES = ("root_agent.yaml", "root_agent.yml")
@@ -160,7 +160,7 @@ class _Reader:
         if self.files > MAX_FILES:
             raise SpecError(file, *where, f"more than {MAX_FILES} agent config files")
         real, text = read_inside(str(target), os.path.dirname(path), self.draft.root, file,
-                                 where, "config_path", limit=MAX_FILE_BYTES)
+                                 where, "config_path", limit=MAX_SPEC_BYTES)
         real = os.path.realpath(real)
         if real in stack:
             raise SpecError(file, *where, f"config_path '{target}' includes a file that "

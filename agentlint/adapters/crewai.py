@@ -32,15 +32,14 @@ from agentlint.adapters.files import inside
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, Pos, StepSpec
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
-from agentlint.paths import shown_beside
+from agentlint.paths import MAX_CREW_PY_BYTES, MAX_SPEC_BYTES, excerpt, read_text, shown_beside
 from agentlint.spec.limits import FOREIGN, problem
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.tokens import text_tokens
-from agentlint.spec.yamlload import decode, load_text, read_text
+from agentlint.spec.yamlload import load_text
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
-MAX_CREW_PY_BYTES = 1024 * 1024
 TASK_NAMES = ("tasks.yaml", "tasks.yml")
 AGENT_NAMES = ("agents.yaml", "agents.yml")
 
@@ -86,7 +85,7 @@ class CrewAIAdapter:
                 raise SpecError(display, 1, 1, "a CrewAI agents file needs its tasks.yaml "
                                 "beside it; agentlint reads the pair")
             tasks_display = shown_beside(tasks_path, display, os.path.dirname(path))
-            tasks_text = read_text(tasks_path, tasks_display)
+            tasks_text = read_text(tasks_path, root, limit=MAX_SPEC_BYTES, shown=tasks_display)
             agents_path: str | None = path
             agents_display, agents_text = display, text
         else:
@@ -94,7 +93,8 @@ class CrewAIAdapter:
             agents_path = _sibling(path, AGENT_NAMES)
             agents_display = shown_beside(agents_path, display, os.path.dirname(path)) \
                 if agents_path else ""
-            agents_text = read_text(agents_path, agents_display) if agents_path else ""
+            agents_text = read_text(agents_path, root, limit=MAX_SPEC_BYTES,
+                                    shown=agents_display) if agents_path else ""
         return _Reader(tasks_path, tasks_display, tasks_text, agents_path, agents_display,
                        agents_text, root).read()
 
@@ -330,15 +330,13 @@ class _Reader:
                               "read; the crew is read from the YAML files only", (1, 1))
             return None
         try:
-            if os.path.getsize(path) > MAX_CREW_PY_BYTES:
-                raise OSError("file too large")
-            with open(path, "rb") as fh:
-                source = decode(fh.read(MAX_CREW_PY_BYTES + 1), shown)
+            source = read_text(path, root, limit=MAX_CREW_PY_BYTES, what="crew.py",
+                               shown=shown)
             code = read_crew_py(source)
         except (OSError, SpecError, SyntaxError, ValueError, RecursionError,
                 MemoryError) as exc:
-            detail = f"line {exc.lineno}: {exc.msg}" if isinstance(exc, SyntaxError) \
-                else str(exc)
+            detail = f"line {exc.lineno}: {excerpt(exc.msg)}" if isinstance(exc, SyntaxError) \
+                else exc.message if isinstance(exc, SpecError) else excerpt(str(exc))
             self.draft.assume("crew.py", f"{shown} could not be read ({detail}); the crew "
                               "is read from the YAML files only", (1, 1))
             return None

@@ -6,11 +6,11 @@ import os
 
 from agentlint.adapters.ir import Pos
 from agentlint.errors import SpecError
-from agentlint.spec.load import MAX_PROMPT_FILE_BYTES
-from agentlint.spec.yamlload import decode
+from agentlint.paths import MAX_PROMPT_FILE_BYTES, read_text
 
 
 def inside(path: str, root: str) -> bool:
+    """Does ``path`` resolve to ``root`` or under it (symbolic links resolved)?"""
     path, root = os.path.realpath(path), os.path.realpath(root)
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -25,23 +25,11 @@ def read_inside(rel: str, base_dir: str, root: str, file: str, at: Pos, what: st
     if not isinstance(rel, str) or not rel.strip():
         raise SpecError(file, *at, f"{what} must be a file path")
     path = os.path.realpath(os.path.join(base_dir, rel))
-    if not inside(path, root):
-        raise SpecError(file, *at, f"{what} '{rel}' points outside the repository; "
-                        "agentlint reads files inside it only")
-    try:
-        if os.path.getsize(path) > limit:
-            raise SpecError(file, *at, f"{what} '{rel}' is larger than {limit} bytes")
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
-    except FileNotFoundError:
+    if not os.path.lexists(path) and inside(path, root):
         raise SpecError(file, *at, f"{what} '{rel}' not found (paths are relative to "
-                        f"{os.path.basename(base_dir) or base_dir}/)") from None
-    except IsADirectoryError:
-        raise SpecError(file, *at, f"{what} '{rel}' is a folder, not a file") from None
-    except OSError as exc:
-        raise SpecError(file, *at, f"cannot read {what} '{rel}': "
-                        f"{exc.strerror or exc}") from None
+                        f"{os.path.basename(base_dir) or base_dir}/)")
     try:
-        return path, decode(data, rel)
+        return path, read_text(path, root, limit=limit, what=f"{what} '{rel}'", shown=rel)
     except SpecError as exc:
-        raise SpecError(file, *at, f"{what} '{rel}': {exc.message}") from None
+        message = exc.message if exc.message.startswith(what) else f"{what} '{rel}': {exc.message}"
+        raise SpecError(file, *at, message) from None

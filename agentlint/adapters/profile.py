@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlint.adapters.files import inside
 from agentlint.adapters.ir import (
     DEFAULT_INPUT_TOKENS,
     DEFAULT_ITERATION_ITEMS,
@@ -29,10 +28,11 @@ from agentlint.adapters.ir import (
     StepSpec,
 )
 from agentlint.errors import SpecError
+from agentlint.paths import MAX_PROFILE_BYTES, read_text
 from agentlint.spec import catalog
 from agentlint.spec.positions import YMap, position_of
 from agentlint.spec.schema import normalise, validate
-from agentlint.spec.yamlload import load_text, read_text
+from agentlint.spec.yamlload import load_text
 
 PROFILE_SCHEMA = "profile-v1.schema.json"
 #: the figures the schema makes whole numbers (the others are read as floats)
@@ -115,10 +115,11 @@ def find_profile(base_dir: str) -> str | None:
 def load_profile(base_dir: str, display: str, basename: str, root: str) -> Profile:
     """The profile beside a spec (an empty one when there is none)."""
     path = find_profile(base_dir)
-    if path is None or not inside(path, root):
+    if path is None:
         return Profile()
     shown = os.path.join(os.path.dirname(display), os.path.basename(path))
-    doc = load_text(read_text(path, shown), shown)
+    doc = load_text(read_text(path, root, limit=MAX_PROFILE_BYTES, what="profile",
+                              shown=shown), shown)
     profile = Profile(file=shown)
     if doc is None:
         return profile

@@ -29,11 +29,19 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from agentlint.errors import UsageError
-from agentlint.paths import find_root, relative_to
+from agentlint.errors import SpecError, UsageError
+from agentlint.paths import (
+    MAX_BASELINE_BYTES,
+    excerpt,
+    find_root,
+    read_bytes,
+    relative_to,
+    write_text_atomic,
+)
 
 if TYPE_CHECKING:
     from agentlint.lint.registry import Finding
@@ -105,29 +113,28 @@ def build(findings: list[Finding], root: str) -> dict[str, object]:
     return {FORMAT_KEY: FORMAT_VERSION, "findings": entries}
 
 
-def write(path: str, findings: list[Finding]) -> int:
-    """Record ``findings`` in ``path``; returns how many findings were recorded."""
+def write(path: str, findings: list[Finding], inputs: Iterable[str] = ()) -> int:
+    """Record ``findings`` in ``path``; returns how many findings were recorded.
+
+    ``inputs``: the files the run read, which the baseline may not replace.
+    """
     data = build(findings, root_for(path))
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    try:
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+    write_text_atomic(path, text, inputs=inputs, what="baseline")
     return len(findings)
 
 
 def read(path: str) -> Baseline:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         raise UsageError(f"--baseline {path}: no such file (write one with "
-                         "--write-baseline)") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+                         "--write-baseline)")
+    try:
+        data = json.loads(read_bytes(path, None, limit=MAX_BASELINE_BYTES, what="baseline"))
+    except SpecError as exc:
+        raise UsageError(f"cannot read baseline {path}: {exc.message}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path} is not a baseline file (invalid JSON: {exc})") from None
+        raise UsageError(f"{path} is not a baseline file (invalid JSON: "
+                         f"{excerpt(str(exc), 120)})") from None
     if not isinstance(data, dict) or FORMAT_KEY not in data:
         raise UsageError(f"{path} is not a baseline file (no '{FORMAT_KEY}' key)")
     if data[FORMAT_KEY] != FORMAT_VERSION:

@@ -18,8 +18,8 @@ import os
 import posixpath
 
 from agentlint.ci.git import Change, Repo
-from agentlint.errors import UsageError
-from agentlint.paths import relative_to
+from agentlint.errors import SpecError, UsageError
+from agentlint.paths import MAX_SPEC_BYTES, read_bytes, relative_to
 
 YAML_SUFFIXES = (".yaml", ".yml")
 YAML_GLOBS = ("*.yaml", "*.yml")
@@ -100,10 +100,10 @@ def _readers(repo: Repo, changes: list[Change]) -> dict[str, list[str]]:
     names = {posixpath.basename(p) for p in support}
     for yaml_file in repo.grep_tracked(names, YAML_GLOBS):
         try:
-            with open(repo.abs(yaml_file), encoding="utf-8", errors="replace") as fh:
-                text = fh.read(4 * 1024 * 1024)
-        except OSError:
-            continue
+            text = read_bytes(repo.abs(yaml_file), repo.root, limit=MAX_SPEC_BYTES).decode(
+                "utf-8", errors="replace")
+        except SpecError:
+            continue  # not a regular file inside the repository, or too large
         folder = posixpath.dirname(yaml_file)
         for path in support:
             if posixpath.basename(path) not in text:

@@ -40,6 +40,7 @@ from agentlint.lint.config import ConfigFinder, Overrides
 from agentlint.lint.engine import lint_workflow
 from agentlint.lint.registry import Finding
 from agentlint.metrics import BY_SHORT, Metric
+from agentlint.paths import MAX_SPEC_BYTES, read_bytes
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
 
@@ -249,8 +250,11 @@ class BaseTree:
     def text(self, rel: str) -> str | None:
         if not self._state.get(rel):
             return None
-        with open(self.path(rel), encoding="utf-8", errors="replace") as fh:
-            return fh.read()
+        try:
+            data = read_bytes(self.path(rel), self.root, limit=MAX_SPEC_BYTES, shown=rel)
+        except SpecError:
+            return None
+        return data.decode("utf-8", errors="replace")
 
     def fetch(self, rels: list[str]) -> list[str]:
         """Write those of ``rels`` that exist in the base; returns the newly written."""

@@ -32,7 +32,15 @@ from typing import Any
 from agentlint.errors import SpecError, UsageError
 from agentlint.lint.registry import FAMILIES, Registry, Rule
 from agentlint.lint.rules import default_registry
-from agentlint.paths import PatternError, Patterns, find_root, is_inside
+from agentlint.paths import (
+    MAX_CONFIG_BYTES,
+    PatternError,
+    Patterns,
+    excerpt,
+    find_root,
+    is_inside,
+    read_bytes,
+)
 from agentlint.spec.positions import YMap, YSeq, pack
 from agentlint.spec.schema import normalise, validate
 from agentlint.spec.yamlload import load_text
@@ -130,14 +138,14 @@ def read_config(path: str) -> Config | None:
     """Read one configuration file; None for a pyproject.toml without our table."""
     shown = _display(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_bytes(path, None, limit=MAX_CONFIG_BYTES, what="configuration file",
+                          shown=shown)
+    except SpecError as exc:
+        raise ConfigError(shown, 1, 1, exc.message) from None
+    try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(shown, 1, 1, "configuration file is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(shown, 1, 1, f"cannot read configuration file: "
-                          f"{exc.strerror or exc}") from None
     base = os.path.dirname(os.path.abspath(path))
     if path.endswith(".toml"):
         return _from_toml(text, shown, base, os.path.basename(path) == "pyproject.toml")
@@ -154,7 +162,7 @@ def _from_toml(text: str, shown: str, base: str, pyproject: bool) -> Config | No
             return None  # someone else's broken table is not our business
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line, col = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        reason = excerpt(re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)), 120)
         raise ConfigError(shown, line, col, f"invalid TOML: {reason}") from None
     table = doc.get("tool", {}).get("agentlint") if isinstance(doc.get("tool"), dict) else None
     if table is None:

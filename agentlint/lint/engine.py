@@ -25,9 +25,8 @@ from agentlint.lint import suppressions as sup
 from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings, resolve
 from agentlint.lint.registry import Context, Finding, Registry, Rule
 from agentlint.lint.rules import default_registry
-from agentlint.paths import as_named, discover
+from agentlint.paths import MAX_SPEC_BYTES, as_named, decode, discover, read_stdin
 from agentlint.sources import load_any
-from agentlint.spec.yamlload import decode
 
 if TYPE_CHECKING:
     from agentlint.spec.model import Workflow
@@ -318,12 +317,10 @@ def _merge(result: LintResult, item: _Item, enabled: dict[str, Rule], out: _Outc
 
 def _lint_stdin(result: LintResult, finder: ConfigFinder, enabled: dict[str, Rule],
                 input_format: str | None, data: bytes | None, name: str | None) -> None:
-    import sys
-
     shown = name or "<stdin>"
-    if data is None:
-        data = sys.stdin.buffer.read()
     try:
+        if data is None:
+            data = read_stdin(MAX_SPEC_BYTES, shown)
         text = decode(data, shown)
     except SpecError as exc:
         result.errors.append(exc)

@@ -12,7 +12,14 @@ import os
 from typing import Any
 
 from agentlint.errors import SpecError
-from agentlint.paths import find_root, is_inside
+from agentlint.paths import (
+    MAX_PROMPT_FILE_BYTES,
+    MAX_SPEC_BYTES,
+    decode,
+    find_root,
+    is_inside,
+    read_text,
+)
 from agentlint.spec import catalog
 from agentlint.spec.deps import check_cycles
 from agentlint.spec.model import (
@@ -32,10 +39,9 @@ from agentlint.spec.positions import YMap, YSeq, position_of
 from agentlint.spec.schema import normalise, validate
 from agentlint.spec.textpos import locate_ref
 from agentlint.spec.tokens import find_refs
-from agentlint.spec.yamlload import decode, load_text, read_text
+from agentlint.spec.yamlload import load_text
 
 FORMAT_VERSION = 1
-MAX_PROMPT_FILE_BYTES = 1024 * 1024
 UNBOUNDED_LOOP_ITERATIONS = 10
 DEFAULT_OUTPUT_TOKENS = 256.0
 DEFAULT_TOOL_TIME_S = 0.5
@@ -53,10 +59,10 @@ def load_workflow(path: str, *, display: str | None = None, text: str | None = N
                   root: str | None = None) -> Workflow:
     """Load, validate and resolve a native spec; raise SpecError when unusable."""
     shown = display or path
-    if text is None:
-        text = read_text(path, shown)
-    doc = load_text(text, shown)
     base_dir = os.path.dirname(os.path.abspath(path))
+    if text is None:
+        text = read_text(path, root, limit=MAX_SPEC_BYTES, shown=shown)
+    doc = load_text(text, shown)
     return build(doc, shown, text, base_dir, root or find_root(base_dir))
 
 
@@ -301,30 +307,18 @@ class _Builder:
     def read_prompt_file(self, raw: YMap, key: str) -> str:
         rel = raw[key]
         path = os.path.realpath(os.path.join(self.base_dir, rel))
-        root = os.path.realpath(self.root)
-        if not is_inside(path, root):
-            raise self.error(raw, key, f"{key} '{rel}' points outside the repository; "
-                             "prompt files must live inside it")
         if path in self._file_cache:
             return self._file_cache[path]
-        try:
-            if os.path.getsize(path) > MAX_PROMPT_FILE_BYTES:
-                raise self.error(raw, key, f"{key} '{rel}' is larger than "
-                                 f"{MAX_PROMPT_FILE_BYTES} bytes")
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_PROMPT_FILE_BYTES + 1)
-        except FileNotFoundError:
+        if not os.path.lexists(path) and is_inside(path, os.path.realpath(self.root)):
             raise self.error(raw, key, f"{key} '{rel}' not found (paths are relative to "
-                             "the spec's folder)") from None
-        except IsADirectoryError:
-            raise self.error(raw, key, f"{key} '{rel}' is a folder, not a file") from None
-        except OSError as exc:
-            raise self.error(raw, key, f"cannot read {key} '{rel}': "
-                             f"{exc.strerror or exc}") from None
+                             "the spec's folder)")
         try:
-            text = decode(data, rel)
+            text = read_text(path, self.root, limit=MAX_PROMPT_FILE_BYTES,
+                             what=f"{key} '{rel}'", shown=rel)
         except SpecError as exc:
-            raise self.error(raw, key, f"{key} '{rel}': {exc.message}") from None
+            message = exc.message if exc.message.startswith(key) else \
+                f"{key} '{rel}': {exc.message}"
+            raise self.error(raw, key, message) from None
         self._file_cache[path] = text
         return text
 

@@ -11,7 +11,6 @@ in a positioned error instead of exhausting memory.
 from __future__ import annotations
 
 import math
-import os
 import re
 from sys import intern
 from typing import Any
@@ -38,7 +37,6 @@ try:  # the C loader is several times faster; fall back when PyYAML lacks it
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 #: Aliases may repeat a subtree, but the expanded document may not exceed the
 #: distinct nodes by more than this (a "billion laughs" file expands to 10^9).
@@ -65,45 +63,6 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _NUMBER_START = frozenset("0123456789+-.")
 _EXP_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 _constructor = SafeConstructor()
-
-
-def read_text(path: str, display: str | None = None) -> str:
-    """Read a spec file as UTF-8 text, refusing binary and oversized files."""
-    shown = display or path
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise SpecError(shown, 1, 1, f"file is {size} bytes; agentlint reads at most "
-                            f"{MAX_FILE_BYTES} bytes per spec")
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except SpecError:
-        raise
-    except IsADirectoryError:
-        raise SpecError(shown, 1, 1, "is a directory, not a file") from None
-    except OSError as exc:
-        raise SpecError(shown, 1, 1, f"cannot read file: {exc.strerror or exc}") from None
-    return decode(data, shown)
-
-
-def decode(data: bytes, display: str) -> str:
-    if b"\x00" in data:
-        line, col = _offset_to_pos(data, data.index(b"\x00"))
-        raise SpecError(display, line, col, "binary data (NUL byte); a spec must be UTF-8 text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, col = _offset_to_pos(data, exc.start)
-        raise SpecError(display, line, col,
-                        f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
-                        ) from None
-    return text[1:] if text.startswith("\ufeff") else text
-
-
-def _offset_to_pos(data: bytes, offset: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, offset) + 1
-    start = data.rfind(b"\n", 0, offset) + 1
-    return line, offset - start + 1
 
 
 class _Frame:
