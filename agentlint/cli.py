@@ -53,6 +53,12 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
         except MemoryError:
             fail("agentlint: out of memory")
+        except OSError as exc:  # the output cannot be written (a full disk, a closed pipe)
+            if os.environ.get("AGENTLINT_DEBUG"):
+                raise
+            if exc.filename:
+                fail(f"agentlint: {escape.path(str(exc.filename))}: {exc.strerror or exc}")
+            fail(f"agentlint: cannot write the output: {exc.strerror or exc}")
         except Exception as exc:  # a bug in agentlint: still one line, exit 2
             if os.environ.get("AGENTLINT_DEBUG"):
                 raise

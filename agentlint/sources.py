@@ -16,7 +16,7 @@ import os
 
 from agentlint import adapters
 from agentlint.errors import SpecError
-from agentlint.paths import MAX_SPEC_BYTES, YAML_SUFFIXES, find_root, read_text
+from agentlint.paths import MAX_SPEC_BYTES, YAML_SUFFIXES, decode, find_root, read_bytes
 from agentlint.spec.load import is_workflow_text, load_workflow
 from agentlint.spec.model import Workflow
 
@@ -33,7 +33,17 @@ def load_any(path: str, *, input_format: str | None = None, text: str | None = N
     if text is None:
         if os.path.isdir(path):
             raise SpecError(shown, 1, 1, "is a directory, not a file")
-        text = read_text(path, None, limit=MAX_SPEC_BYTES, shown=shown)
+        data = read_bytes(path, None, limit=MAX_SPEC_BYTES, shown=shown)
+        try:
+            text = decode(data, shown)
+        except SpecError:
+            # binary or not UTF-8: a workflow so damaged is an error; any other YAML file
+            # (a Latin-1 compose file, a blob named .yaml) is none of agentlint's business
+            looks = data.decode("utf-8", "replace").replace("\x00", " ")
+            if explicit or input_format not in (None, "auto") or is_workflow_text(looks) \
+                    or adapters.detect(path, looks) is not None:
+                raise
+            return None
     if input_format in (None, "auto"):
         if is_workflow_text(text):
             return load_workflow(path, display=shown, text=text)

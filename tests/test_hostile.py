@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_process
+from tests.conftest import EXAMPLES, run_process
 
 BOMB = """agentlint: 1
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -82,7 +86,6 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    import os
 
     path = tmp_path / "locked.yaml"
     path.write_text("agentlint: 1\n", encoding="utf-8")
@@ -119,7 +122,6 @@ def test_bad_option_exit_2(tmp_path: Path) -> None:
 def test_unreadable_file_in_process(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     command: str) -> None:
     """Root reads mode-000 files, so deny the read itself, as the OS would."""
-    import os
 
     path = tmp_path / "locked.yaml"
     path.write_text("agentlint: 1\nsteps: []\n", encoding="utf-8")
@@ -135,3 +137,43 @@ def test_unreadable_file_in_process(cli, tmp_path: Path, monkeypatch: pytest.Mon
     result = cli(command, str(path))
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{path}:1:1: cannot read file: Permission denied"
+
+
+# -- files that are none of agentlint's business, and outputs that cannot be written --------
+
+
+def test_lint_skips_yaml_that_is_no_workflow_even_when_not_text(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "compose.yaml").write_bytes(b"services:\n  web:\n    image: caf\xe9\n")
+    (tmp_path / "blob.yaml").write_bytes(b"a: \x00\x01\x02\n")
+    (tmp_path / "broken.yaml").write_bytes(b"agentlint: 1\nname: caf\xe9\n")
+    skipped = run_process("lint", "compose.yaml", "blob.yaml", cwd=tmp_path)
+    assert (skipped.returncode, skipped.stdout, skipped.stderr) == (0, "", "")
+    broken = run_process("lint", "broken.yaml", cwd=tmp_path)
+    assert broken.returncode == 2
+    assert broken.stderr == ("broken.yaml:2:10: not valid UTF-8 (byte 0xe9); "
+                             "save the file as UTF-8\n")
+
+
+def test_a_full_output_device_is_one_line(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "agentlint", "estimate",
+                               str(EXAMPLES / "debate.yaml")], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == "agentlint: cannot write the output: No space left on device\n"
+
+
+def test_deeply_nested_configuration_and_baseline_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    shutil.copy(EXAMPLES / "debate.yaml", tmp_path / "debate.yaml")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.agentlint]\nselect = " + "[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
+    done = run_process("lint", "debate.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "pyproject.toml:1:1: the TOML is nested too deeply to read\n"
+    (tmp_path / "pyproject.toml").unlink()
+    (tmp_path / "base.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    done = run_process("lint", "debate.yaml", "--baseline", "base.json", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "nested too deeply" in done.stderr

@@ -135,6 +135,8 @@ def read(path: str) -> Baseline:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{path} is not a baseline file (invalid JSON: "
                          f"{excerpt(str(exc), 120)})") from None
+    except RecursionError:  # json recurses once per nested array or object
+        raise UsageError(f"{path} is not a baseline file (nested too deeply)") from None
     if not isinstance(data, dict) or FORMAT_KEY not in data:
         raise UsageError(f"{path} is not a baseline file (no '{FORMAT_KEY}' key)")
     if data[FORMAT_KEY] != FORMAT_VERSION:

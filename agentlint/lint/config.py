@@ -157,6 +157,8 @@ def _from_toml(text: str, shown: str, base: str, pyproject: bool) -> Config | No
         return None
     try:
         doc = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise ConfigError(shown, 1, 1, "the TOML is nested too deeply to read") from None
     except tomllib.TOMLDecodeError as exc:
         if pyproject and "[tool.agentlint" not in text:
             return None  # someone else's broken table is not our business
