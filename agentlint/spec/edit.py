@@ -25,7 +25,7 @@ import yaml
 
 from agentlint.spec.model import Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
-from agentlint.spec.tokens import TEMPLATE, find_refs
+from agentlint.spec.tokens import find_refs, placeholders
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@-]*")
 
@@ -391,13 +391,13 @@ class SpecText:
             return None
         value = raw[key]
         wanted: Counter[str] = Counter()
-        for match in TEMPLATE.finditer(value):
-            refs = {name for ns, name, _ in find_refs(match.group(0)) if ns == "steps"}
-            inputs = [name for ns, name, _ in find_refs(match.group(0)) if ns == "inputs"]
+        for match in placeholders(value):
+            refs = {name for ns, name, _ in find_refs(match.text) if ns == "steps"}
+            inputs = [name for ns, name, _ in find_refs(match.text) if ns == "inputs"]
             if refs & ids:
                 if len(refs) > 1 or inputs:
                     return None
-                wanted[match.group(0)] += 1
+                wanted[match.text] += 1
         if not wanted:
             return {}
         first, last = span
