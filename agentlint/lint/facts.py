@@ -54,15 +54,19 @@ def tokens(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def held_tools(step: Step) -> list[str]:
+    """The tools the step calls (tool step) or can call (a model step's ``tools``)."""
+    return [step.tool] if step.kind == "tool" and step.tool else list(step.tools)
+
+
 def side_effect_tools(wf: Workflow, step: Step) -> list[str]:
     """Tools with effect write or send the step calls (tool step) or holds (agent)."""
-    held = [step.tool] if step.kind == "tool" and step.tool else list(step.tools)
-    return [t for t in held if t in wf.tools and wf.tools[t].effect in ("write", "send")]
+    return [t for t in held_tools(step)
+            if t in wf.tools and wf.tools[t].effect in ("write", "send")]
 
 
 def non_idempotent_tools(wf: Workflow, step: Step) -> list[str]:
-    held = [step.tool] if step.kind == "tool" and step.tool else list(step.tools)
-    return [t for t in held if t in wf.tools and not wf.tools[t].idempotent]
+    return [t for t in held_tools(step) if t in wf.tools and not wf.tools[t].idempotent]
 
 
 def branch_chain(g: Graph, i: int) -> list[BranchKey]:
@@ -152,8 +156,7 @@ def _own_origin(wf: Workflow, step: Step) -> str | None:
     for name in step.input_refs():
         if wf.inputs[name].untrusted:
             return f"`inputs.{name}`"
-    held = [step.tool] if step.kind == "tool" and step.tool else step.tools
-    for tool in held:
+    for tool in held_tools(step):
         if tool in wf.tools and wf.tools[tool].untrusted:
             return f"tool `{tool}`"
     return None
