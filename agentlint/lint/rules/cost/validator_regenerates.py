@@ -61,7 +61,7 @@ from agentlint.graph.estimate import (
     multipliers,
     step_tokens,
 )
-from agentlint.lint.facts import code, step_pos, tokens
+from agentlint.lint.facts import code, output_size, step_pos, tokens
 from agentlint.lint.registry import Context
 from agentlint.units import seconds, usd
 
@@ -83,8 +83,8 @@ def check(ctx: Context) -> None:
         checked = [wf.steps[p] for p in g.data_preds[step.index] if wf.steps[p].uses_model]
         if not checked:
             continue
-        target = max(checked, key=lambda s: s.output_tokens * s.fan_out)
-        size = target.output_tokens * target.fan_out
+        target = max(checked, key=output_size)
+        size = output_size(target)
         if size <= 0 or step.output_tokens < ratio * size or step.output_tokens <= verdict:
             continue
         tk = step_tokens(wf, step)
