@@ -54,13 +54,7 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.graph.estimate import (
-    Tokens,
-    attempt_figures,
-    call_figures,
-    multipliers,
-    step_tokens,
-)
+from agentlint.graph.estimate import Tokens, multipliers, step_figures, step_tokens
 from agentlint.lint.facts import code, output_size, step_pos, tokens
 from agentlint.lint.registry import Context
 from agentlint.units import seconds, usd
@@ -88,8 +82,7 @@ def check(ctx: Context) -> None:
         if size <= 0 or step.output_tokens < ratio * size or step.output_tokens <= verdict:
             continue
         tk = step_tokens(wf, step)
-        c, t, p = call_figures(wf, step, wf.model_of(step), Tokens(tk.input, tk.cached, verdict))
-        f = attempt_figures(c, t, p, step.calls, step.retries, step.cache_hit_rate)
+        f = step_figures(wf, step, tokens=Tokens(tk.input, tk.cached, verdict))
         m = multipliers(g, step.index)
         row = rows[step.index]
         ctx.report(
