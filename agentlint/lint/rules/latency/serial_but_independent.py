@@ -111,10 +111,7 @@ def _serial_groups(ctx: Context) -> None:
     wf, g = ctx.wf, ctx.graph
     n = g.n
     min_seconds = float(ctx.option("min_seconds"))
-    group_of = [0] * n
-    for gi, group in enumerate(g.groups):
-        for v in group:
-            group_of[v] = gi
+    group_of = g.group_of
     # latest[v]: the latest group holding a transitive dependency of v (one
     # topological pass; sequential steps depend only on steps listed before them)
     latest = [-1] * n

@@ -67,10 +67,6 @@ def check(ctx: Context) -> None:
     wf, g = ctx.wf, ctx.graph
     if wf.execution != "sequential":
         return
-    group_of = [0] * g.n
-    for gi, group in enumerate(g.groups):
-        for v in group:
-            group_of[v] = gi
     rows = ctx.estimate.steps
     for gi, group in enumerate(g.groups):
         if len(group) < 2:
@@ -78,7 +74,7 @@ def check(ctx: Context) -> None:
         for v in group:
             step = wf.steps[v]
             for p in g.dep_preds[v]:
-                if group_of[p] != gi:
+                if g.group_of[p] != gi:
                     continue
                 pred = wf.steps[p]
                 where, how = _dependency_pos(ctx, step, pred)
