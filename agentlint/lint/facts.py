@@ -13,7 +13,7 @@ from agentlint.graph.estimate import (
 )
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Model, Step, Workflow
-from agentlint.spec.positions import YMap
+from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.textpos import locate, text_lines
 from agentlint.units import percent
 
@@ -23,6 +23,16 @@ def step_pos(step: Step, key: str = "id") -> tuple[int, int]:
     if step.raw is not None and key in step.raw:
         return step.at(key)
     return step.at("id")
+
+
+def needs_pos(step: Step, name: str) -> tuple[int, int] | None:
+    """Position of the entry ``name`` in the step's ``needs`` list, if it is written there."""
+    listed = step.raw.get("needs") if step.raw is not None else None
+    if isinstance(listed, YSeq):
+        for k, entry in enumerate(listed):
+            if entry == name:
+                return listed.item_at(k)
+    return None
 
 
 def model_pos(wf: Workflow, step: Step) -> tuple[int, int]:

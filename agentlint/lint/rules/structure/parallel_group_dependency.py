@@ -51,7 +51,7 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.lint.facts import code, step_pos
+from agentlint.lint.facts import code, needs_pos, step_pos
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Step
 from agentlint.spec.textpos import locate_ref
@@ -90,11 +90,9 @@ def _dependency_pos(ctx: Context, step: Step, pred: Step) -> tuple[tuple[int, in
     for ref in step.refs:
         if ref.kind == "steps" and ref.name == pred.id:
             return locate_ref(ctx.wf, step, ref), "reads the output of"
-    raw = step.raw
-    if raw is not None and "needs" in raw:
-        for k, name in enumerate(raw["needs"]):
-            if name == pred.id:
-                return raw["needs"].item_at(k), "needs"
+    where = needs_pos(step, pred.id)
+    if where is not None:
+        return where, "needs"
     for route in pred.routes:
         if route.step == step.id:
             return route.pos, "is a route of"
