@@ -117,9 +117,11 @@ def _inputs(*groups: Iterable[str | None] | str | None) -> list[str]:
 
 def _read_beside(file: str) -> list[str]:
     """Files an adapter reads beside ``file`` (CrewAI's pair and crew.py, a profile)."""
+    from agentlint.adapters.crewai import AGENT_NAMES, TASK_NAMES
+    from agentlint.adapters.ir import PROFILE_NAMES
+
     folder = os.path.dirname(os.path.abspath(file))
-    names = ("tasks.yaml", "tasks.yml", "agents.yaml", "agents.yml", "crew.py",
-             "agentlint.profile.yaml", "agentlint.profile.yml")
+    names = (*TASK_NAMES, *AGENT_NAMES, "crew.py", *PROFILE_NAMES)
     return [os.path.join(folder, n) for n in names] + [
         os.path.join(folder, "config", n) for n in names]
 
