@@ -412,12 +412,12 @@ def rules_command(fmt: str) -> None:
                                 "options": r.options, "default_enabled": r.default_enabled}
                                for r in known], indent=2))
         return
-    width = max([len(r.name) for r in known] + [4])
-    click.echo(f"{'code':6} {'name':{width}} {'family':11} {'severity':8} summary")
-    for r in known:
-        marker = "" if r.default_enabled else " (off by default)"
-        click.echo(f"{r.code:6} {r.name:{width}} {r.family:11} {r.severity:8} "
-                   f"{r.summary}{marker}")
+    from agentlint.report.table import columns
+
+    rows = [("code", "name", "family", "severity", "summary")]
+    rows += [(r.code, r.name, r.family, r.severity,
+              r.summary + ("" if r.default_enabled else " (off by default)")) for r in known]
+    click.echo("\n".join(columns(rows, sep=" ", minimum=(6, 4, 11, 8))))
 
 
 @main.command("rule", cls=_OneLineErrors)
