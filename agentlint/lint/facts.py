@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from agentlint.graph.build import BranchKey, Graph
 from agentlint.graph.estimate import (
+    Tokens,
     multipliers,
     step_figures,
 )
@@ -104,6 +105,12 @@ def text_pos(wf: Workflow, raw: YMap | None, field: str, text: str, offset: int
     if f"{field}_file" in raw:
         return raw.value_at(f"{field}_file")
     return raw.at()
+
+
+def call_tokens(ctx: Context, step: Step) -> Tokens:
+    """The tokens of one call of ``step``, as the estimate counted them (not recounted)."""
+    row = ctx.estimate.steps[step.index]
+    return Tokens(row.input_tokens, row.cached_tokens, row.output_tokens)
 
 
 def retry_gain(ctx: Context, indices: list[int]) -> float:

@@ -54,8 +54,8 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.graph.estimate import Tokens, multipliers, step_figures, step_tokens
-from agentlint.lint.facts import code, output_size, step_pos, tokens
+from agentlint.graph.estimate import Tokens, multipliers, step_figures
+from agentlint.lint.facts import call_tokens, code, output_size, step_pos, tokens
 from agentlint.lint.registry import Context
 from agentlint.units import seconds, usd
 
@@ -81,7 +81,7 @@ def check(ctx: Context) -> None:
         size = output_size(target)
         if size <= 0 or step.output_tokens < ratio * size or step.output_tokens <= verdict:
             continue
-        tk = step_tokens(wf, step)
+        tk = call_tokens(ctx, step)
         f = step_figures(wf, step, tokens=Tokens(tk.input, tk.cached, verdict))
         m = multipliers(g, step.index)
         row = rows[step.index]
