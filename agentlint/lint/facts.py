@@ -92,6 +92,14 @@ def input_price(model: Model | None) -> float:
     return model.input_per_mtok or 0.0
 
 
+def cache_discount(model: Model | None) -> float:
+    """USD per million input tokens a cached read saves, as the estimate prices it (0 for
+    per-call priced models and models without a cached-input price)."""
+    if model is None or model.per_call_usd is not None or model.cached_input_per_mtok is None:
+        return 0.0
+    return (model.input_per_mtok or 0.0) - model.cached_input_per_mtok
+
+
 def output_size(step: Step) -> float:
     return step.output_tokens * step.fan_out
 
