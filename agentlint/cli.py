@@ -117,9 +117,11 @@ def _inputs(*groups: Iterable[str | None] | str | None) -> list[str]:
 
 def _read_beside(file: str) -> list[str]:
     """Files an adapter reads beside ``file`` (CrewAI's pair and crew.py, a profile)."""
+    from agentlint.adapters.crewai import AGENT_NAMES, TASK_NAMES
+    from agentlint.adapters.ir import PROFILE_NAMES
+
     folder = os.path.dirname(os.path.abspath(file))
-    names = ("tasks.yaml", "tasks.yml", "agents.yaml", "agents.yml", "crew.py",
-             "agentlint.profile.yaml", "agentlint.profile.yml")
+    names = (*TASK_NAMES, *AGENT_NAMES, "crew.py", *PROFILE_NAMES)
     return [os.path.join(folder, n) for n in names] + [
         os.path.join(folder, "config", n) for n in names]
 
@@ -410,12 +412,12 @@ def rules_command(fmt: str) -> None:
                                 "options": r.options, "default_enabled": r.default_enabled}
                                for r in known], indent=2))
         return
-    width = max([len(r.name) for r in known] + [4])
-    click.echo(f"{'code':6} {'name':{width}} {'family':11} {'severity':8} summary")
-    for r in known:
-        marker = "" if r.default_enabled else " (off by default)"
-        click.echo(f"{r.code:6} {r.name:{width}} {r.family:11} {r.severity:8} "
-                   f"{r.summary}{marker}")
+    from agentlint.report.table import columns
+
+    rows = [("code", "name", "family", "severity", "summary")]
+    rows += [(r.code, r.name, r.family, r.severity,
+              r.summary + ("" if r.default_enabled else " (off by default)")) for r in known]
+    click.echo("\n".join(columns(rows, sep=" ", minimum=(6, 4, 11, 8))))
 
 
 @main.command("rule", cls=_OneLineErrors)

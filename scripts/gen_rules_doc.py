@@ -12,6 +12,7 @@ tests/test_rules_docs.py fails while the file and the rules disagree.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -78,15 +79,8 @@ The three rules marked *contract* have names the product promises to keep.
 def _options(r: Rule) -> str:
     if not r.options:
         return ""
-    return ", ".join(f"`{k} = {_toml(v)}`" for k, v in r.options.items())
-
-
-def _toml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(value)
+    # TOML writes these values as JSON does, and `agentlint rule` prints them so
+    return ", ".join(f"`{k} = {json.dumps(v)}`" for k, v in r.options.items())
 
 
 def _example_finding() -> str:

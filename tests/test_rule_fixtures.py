@@ -62,8 +62,11 @@ def test_fixture_names_a_rule_and_is_not_a_suppression(path: Path) -> None:
 
 @pytest.mark.parametrize("r", all_rules(), ids=lambda r: r.code)
 def test_every_rule_has_a_fixture(r) -> None:
-    assert any(rule_code_of(p) == [r.code] for p in FILES), \
-        f"{r.code}: add tests/fixtures/rules/{r.code}-{r.name}.yaml"
+    own = [p for p in FILES if rule_code_of(p) == [r.code]]
+    assert own, f"{r.code}: add tests/fixtures/rules/{r.code}-{r.name}.yaml"
+    # a silent fixture alone would pass with the rule switched off
+    assert any(r.code in {c for _, c in expectations(p.read_text(encoding="utf-8"))}
+               for p in own), f"{r.code}: no fixture expects it to fire (`# expect: {r.code}`)"
 
 
 def test_expectation_forms() -> None:

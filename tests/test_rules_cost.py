@@ -130,6 +130,16 @@ def test_cache_defeating_prefix_shared_body_behind_different_openings(spec) -> N
         "tokens fewer to cache, up to $0.00156 per run when the cache has expired)")
 
 
+def test_cache_defeating_prefix_shared_body_prices_no_discount_it_does_not_have(spec) -> None:
+    # `big` has no cached-input price: the estimate bills a cached read at the full
+    # price, so an expired cache costs nothing extra and the message names no dollars
+    text = SHARED.replace("model: cacher", "model: big")
+    found = run(spec, text, "cache-defeating-prefix")
+    assert where(found) == [at(text, "You are the billing agent.")]
+    assert found[0].message.endswith(
+        "so one cached prefix serves all 2 (1,040 tokens fewer to cache)")
+
+
 def test_cache_defeating_prefix_shared_body_first_is_fine(spec) -> None:
     fixed = SHARED.replace("      You are the billing agent.\n" + BODY,
                            BODY + "      You are the billing agent.\n").replace(

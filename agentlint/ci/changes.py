@@ -17,15 +17,14 @@ from __future__ import annotations
 import os
 import posixpath
 
+from agentlint.adapters.crewai import AGENT_NAMES, TASK_NAMES
+from agentlint.adapters.ir import PROFILE_NAMES
 from agentlint.ci.git import Change, Repo
 from agentlint.errors import SpecError, UsageError
 from agentlint.paths import MAX_SPEC_BYTES, read_bytes, relative_to
 
 YAML_SUFFIXES = (".yaml", ".yml")
 YAML_GLOBS = ("*.yaml", "*.yml")
-PROFILE_NAMES = ("agentlint.profile.yaml", "agentlint.profile.yml")
-CREW_TASKS = ("tasks.yaml", "tasks.yml")
-CREW_AGENTS = ("agents.yaml", "agents.yml")
 #: more changed files than this: do not look for the workflows that read them
 MAX_SUPPORT_FILES = 2000
 
@@ -91,10 +90,10 @@ def _readers(repo: Repo, changes: list[Change]) -> dict[str, list[str]]:
                 if is_yaml(name) and name.lower() not in PROFILE_NAMES:
                     add(posixpath.join(folder, name), path)
         elif lower == "crew.py":
-            for name in CREW_TASKS:
+            for name in TASK_NAMES:
                 add(posixpath.join(folder, "config", name), path)
-        elif lower in CREW_AGENTS:
-            for name in CREW_TASKS:
+        elif lower in AGENT_NAMES:
+            for name in TASK_NAMES:
                 add(posixpath.join(folder, name), path)
     # files named by their path: prompt files, sub-agent configs, templates
     names = {posixpath.basename(p) for p in support}

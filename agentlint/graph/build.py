@@ -38,6 +38,8 @@ class Graph:
     #: (expected, worst-case) iterations of the loop a step is in
     iterations: list[tuple[float, float]] = field(default_factory=list)
     groups: list[list[int]] = field(default_factory=list)
+    #: the index in ``groups`` of each step's group
+    group_of: list[int] = field(default_factory=list)
     loop_of: list[int | None] = field(default_factory=list)
 
     @property
@@ -74,14 +76,17 @@ def build_graph(wf: Workflow) -> Graph:
 def _groups(g: Graph) -> None:
     """Sequential mode: consecutive steps with the same ``parallel`` label."""
     groups: list[list[int]] = []
+    group_of: list[int] = []
     last_label: str | None = None
     for step in g.wf.steps:
         if step.parallel is not None and step.parallel == last_label and groups:
             groups[-1].append(step.index)
         else:
             groups.append([step.index])
+        group_of.append(len(groups) - 1)
         last_label = step.parallel
     g.groups = groups
+    g.group_of = group_of
 
 
 def _branches(g: Graph) -> None:

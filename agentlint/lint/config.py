@@ -444,28 +444,25 @@ def resolve(config: Config, overrides: Overrides | None = None,
     """
     registry = registry or default_registry()
     rules = registry.rules()
-    by_code = {r.code: r for r in rules}
     o = overrides or Overrides()
 
-    def pick(selectors: list[str], *keys: str) -> set[str]:
-        codes: set[str] = set()
-        for sel in selectors:
-            matched = match_selector(sel, rules)
-            if not matched:
-                raise config.error((*keys, sel), f"unknown rule selector '{sel}' in "
-                                   f"'{keys[0]}'" + selector_hint(sel, rules))
-            codes.update(r.code for r in matched)
-        return codes
-
-    # effective severities: the most specific selector wins
-    severity = {r.code: r.severity for r in rules}
-    ordered = sorted(config.severity.items(), key=lambda kv: specificity(kv[0]))
-    for sel, level in ordered:
+    def matching(sel: str, *keys: str) -> list[Rule]:
+        """The rules ``sel`` names; an error at ``keys`` + ``sel`` when it names none."""
         matched = match_selector(sel, rules)
         if not matched:
-            raise config.error(("severity", sel), f"unknown rule selector '{sel}' in "
-                               "'severity'" + selector_hint(sel, rules))
-        for r in matched:
+            raise config.error((*keys, sel), f"unknown rule selector '{sel}' in "
+                               f"'{keys[0]}'" + selector_hint(sel, rules))
+        return matched
+
+    def pick(selectors: list[str], *keys: str) -> set[str]:
+        return {r.code for sel in selectors for r in matching(sel, *keys)}
+
+    # effective severities: the most specific selector wins
+    default = {r.code: r.severity for r in rules}
+    severity = dict(default)
+    ordered = sorted(config.severity.items(), key=lambda kv: specificity(kv[0]))
+    for sel, level in ordered:
+        for r in matching(sel, "severity"):
             severity[r.code] = level
 
     enabled = {r.code for r in rules if r.default_enabled}
@@ -480,12 +477,11 @@ def resolve(config: Config, overrides: Overrides | None = None,
     enabled -= {r.code for sel in o.ignore for r in match_selector(sel, rules)}
     for code in enabled:  # selected on the command line although "off" in the file
         if severity[code] == OFF:
-            severity[code] = by_code[code].severity
+            severity[code] = default[code]
 
     options: dict[str, dict[str, Any]] = {}
     for name, values in config.rules.items():
-        named = by_code.get(name.upper()) or next((x for x in rules if x.name == name.lower()),
-                                              None)
+        named = registry.find(name)
         if named is None:
             raise config.error(("rules", name), f"unknown rule '{name}' in 'rules'"
                                + selector_hint(name, rules))

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from agentlint.graph.build import BranchKey, Graph
 from agentlint.graph.estimate import (
+    Tokens,
     multipliers,
     step_figures,
 )
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Model, Step, Workflow
-from agentlint.spec.positions import YMap
+from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.textpos import locate, text_lines
 from agentlint.units import percent
 
@@ -23,6 +24,16 @@ def step_pos(step: Step, key: str = "id") -> tuple[int, int]:
     if step.raw is not None and key in step.raw:
         return step.at(key)
     return step.at("id")
+
+
+def needs_pos(step: Step, name: str) -> tuple[int, int] | None:
+    """Position of the entry ``name`` in the step's ``needs`` list, if it is written there."""
+    listed = step.raw.get("needs") if step.raw is not None else None
+    if isinstance(listed, YSeq):
+        for k, entry in enumerate(listed):
+            if entry == name:
+                return listed.item_at(k)
+    return None
 
 
 def model_pos(wf: Workflow, step: Step) -> tuple[int, int]:
@@ -54,15 +65,19 @@ def tokens(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def held_tools(step: Step) -> list[str]:
+    """The tools the step calls (tool step) or can call (a model step's ``tools``)."""
+    return [step.tool] if step.kind == "tool" and step.tool else list(step.tools)
+
+
 def side_effect_tools(wf: Workflow, step: Step) -> list[str]:
     """Tools with effect write or send the step calls (tool step) or holds (agent)."""
-    held = [step.tool] if step.kind == "tool" and step.tool else list(step.tools)
-    return [t for t in held if t in wf.tools and wf.tools[t].effect in ("write", "send")]
+    return [t for t in held_tools(step)
+            if t in wf.tools and wf.tools[t].effect in ("write", "send")]
 
 
 def non_idempotent_tools(wf: Workflow, step: Step) -> list[str]:
-    held = [step.tool] if step.kind == "tool" and step.tool else list(step.tools)
-    return [t for t in held if t in wf.tools and not wf.tools[t].idempotent]
+    return [t for t in held_tools(step) if t in wf.tools and not wf.tools[t].idempotent]
 
 
 def branch_chain(g: Graph, i: int) -> list[BranchKey]:
@@ -75,6 +90,14 @@ def input_price(model: Model | None) -> float:
     if model is None or model.per_call_usd is not None:
         return 0.0
     return model.input_per_mtok or 0.0
+
+
+def cache_discount(model: Model | None) -> float:
+    """USD per million input tokens a cached read saves, as the estimate prices it (0 for
+    per-call priced models and models without a cached-input price)."""
+    if model is None or model.per_call_usd is not None or model.cached_input_per_mtok is None:
+        return 0.0
+    return (model.input_per_mtok or 0.0) - model.cached_input_per_mtok
 
 
 def output_size(step: Step) -> float:
@@ -90,6 +113,12 @@ def text_pos(wf: Workflow, raw: YMap | None, field: str, text: str, offset: int
     if f"{field}_file" in raw:
         return raw.value_at(f"{field}_file")
     return raw.at()
+
+
+def call_tokens(ctx: Context, step: Step) -> Tokens:
+    """The tokens of one call of ``step``, as the estimate counted them (not recounted)."""
+    row = ctx.estimate.steps[step.index]
+    return Tokens(row.input_tokens, row.cached_tokens, row.output_tokens)
 
 
 def retry_gain(ctx: Context, indices: list[int]) -> float:
@@ -152,8 +181,7 @@ def _own_origin(wf: Workflow, step: Step) -> str | None:
     for name in step.input_refs():
         if wf.inputs[name].untrusted:
             return f"`inputs.{name}`"
-    held = [step.tool] if step.kind == "tool" and step.tool else step.tools
-    for tool in held:
+    for tool in held_tools(step):
         if tool in wf.tools and wf.tools[tool].untrusted:
             return f"tool `{tool}`"
     return None

@@ -217,7 +217,7 @@ from dataclasses import dataclass
 from agentlint.graph.estimate import (
     CACHE_MIN_TOKENS,
 )
-from agentlint.lint.facts import code, names, text_pos, tokens
+from agentlint.lint.facts import cache_discount, code, names, text_pos, tokens
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Step, Workflow
 from agentlint.spec.positions import YMap
@@ -326,13 +326,7 @@ def _cache_saving(ctx: Context, item: _Text) -> tuple[float, float]:
         if gain <= 0:
             continue
         best = max(best, gain)
-        model = wf.model_of(step)
-        if model is not None and model.per_call_usd is None:
-            cached = model.cached_input_per_mtok
-            if cached is None:
-                cached = model.input_per_mtok or 0.0
-            per_call = gain * ((model.input_per_mtok or 0.0) - cached) / 1e6
-            dollars += per_call * rows[step.index].calls
+        dollars += gain * cache_discount(wf.model_of(step)) / 1e6 * rows[step.index].calls
     return best, dollars
 
 
@@ -420,18 +414,14 @@ def _shared_bodies(ctx: Context, texts: list[_Text]) -> None:
         items = [item for k in members for item in owners[k]]
         labels = [item.owner.split(":", 1)[1] for item in items]
         lead = items[0]
-        cold = 0.0
-        for item in items[1:]:
-            model = wf.model_of(item.users[0])
-            if model is not None and model.per_call_usd is None:
-                cached = model.cached_input_per_mtok or 0.0
-                cold += size * ((model.input_per_mtok or 0.0) - cached) / 1e6
+        cold = sum(size * cache_discount(wf.model_of(item.users[0])) / 1e6
+                   for item in items[1:])
         kind = "agents" if all(i.owner.startswith("agent:") for i in items) else "steps"
         ctx.report(
             f"the system prompts of {kind} {names(labels)} share {tokens(size)} tokens of "
             "text behind different openings, so each caches its own copy; put the shared "
             f"text first and each one's own lines last so one cached prefix serves all "
-            f"{len(items)} ({tokens(size * (len(items) - 1))} tokens fewer to cache, up to "
-            f"{usd(cold)} per run when the cache has expired)",
+            f"{len(items)} ({tokens(size * (len(items) - 1))} tokens fewer to cache"
+            + (f", up to {usd(cold)} per run when the cache has expired)" if cold > 0 else ")"),
             text_pos(wf, lead.raw, "system", lead.text, 0),
             key=f"{lead.owner}/system")

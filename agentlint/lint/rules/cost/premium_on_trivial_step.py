@@ -63,9 +63,8 @@ from agentlint.graph.estimate import (
     attempt_figures,
     call_figures,
     multipliers,
-    step_tokens,
 )
-from agentlint.lint.facts import code, model_pos, tokens
+from agentlint.lint.facts import call_tokens, code, model_pos, tokens
 from agentlint.lint.registry import Context
 from agentlint.spec import catalog
 from agentlint.spec.model import Model, Step, Workflow
@@ -88,7 +87,7 @@ FORMAT_CUE = re.compile(
 
 def _cost_on(ctx: Context, step: Step, model: Model) -> float:
     wf = ctx.wf
-    c, t, p = call_figures(wf, step, model, step_tokens(wf, step))
+    c, t, p = call_figures(wf, step, model, call_tokens(ctx, step))
     f = attempt_figures(c, t, p, step.calls, step.retries, step.cache_hit_rate)
     return multipliers(ctx.graph, step.index).cost(f)
 

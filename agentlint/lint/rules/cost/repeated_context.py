@@ -75,7 +75,7 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.lint.facts import code, input_price, names, step_pos, tokens
+from agentlint.lint.facts import code, input_price, names, output_size, step_pos, tokens
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
@@ -105,14 +105,12 @@ def check(ctx: Context) -> None:
         who = [i for i in every if wf.steps[i].uses_model]
         if sum(g.weight[i] for i in who) < min_readers - 1e-9:
             continue
+        size = _size(wf, (ns, name))
         if ns == "inputs":
-            size = wf.inputs[name].tokens
             where = _input_pos(wf, name)
             label = f"input `{name}`"
         else:
-            src = wf.step(name)
-            size = src.output_tokens * src.fan_out
-            where = step_pos(src)
+            where = step_pos(wf.step(name))
             label = f"the output of {code(name)}"
         if size < min_tokens:
             continue
@@ -139,16 +137,7 @@ def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]
     are reported together, once, when what they re-read beyond the first
     reader reaches ``min_tokens``. One pass over the references: linear.
     """
-    wf = ctx.wf
-
-    def size_of(source: tuple[str, str]) -> float:
-        ns, name = source
-        if ns == "inputs":
-            return wf.inputs[name].tokens
-        src = wf.step(name)
-        return src.output_tokens * src.fan_out
-
-    g = ctx.graph
+    wf, g = ctx.wf, ctx.graph
     # Model calls on the main line only: alternatives of a router never run
     # together, and a router passing the input on to its workers is the point.
     readers = {s: [i for i in who if wf.steps[i].model is not None
@@ -156,8 +145,8 @@ def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]
                for s, who in readers.items()}
     # Run inputs only: every reader gets the very same text. Step outputs differ
     # from step to step and are judged one by one above.
-    pool = {s: size_of(s) for s, who in readers.items()
-            if s[0] == "inputs" and len(who) >= min_readers and size_of(s) < min_tokens}
+    pool = {s: _size(wf, s) for s, who in readers.items()
+            if s[0] == "inputs" and len(who) >= min_readers and _size(wf, s) < min_tokens}
     shared: dict[int, float] = {}
     used: dict[int, list[tuple[str, str]]] = {}
     for source, size in pool.items():
@@ -188,6 +177,12 @@ def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]
         f"tokens and {usd(dollars)} per run; merge the steps on one model into one call that "
         "returns every answer, or put the shared text first so the prefix cache serves it",
         step_pos(first), key=f"step:{first.id}/context")
+
+
+def _size(wf: Workflow, source: tuple[str, str]) -> float:
+    """Tokens of a run input, or of a step's output (all its copies)."""
+    ns, name = source
+    return wf.inputs[name].tokens if ns == "inputs" else output_size(wf.step(name))
 
 
 def _input_pos(wf: Workflow, name: str) -> tuple[int, int]:

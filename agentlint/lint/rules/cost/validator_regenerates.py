@@ -54,14 +54,8 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.graph.estimate import (
-    Tokens,
-    attempt_figures,
-    call_figures,
-    multipliers,
-    step_tokens,
-)
-from agentlint.lint.facts import code, step_pos, tokens
+from agentlint.graph.estimate import Tokens, multipliers, step_figures
+from agentlint.lint.facts import call_tokens, code, output_size, step_pos, tokens
 from agentlint.lint.registry import Context
 from agentlint.units import seconds, usd
 
@@ -83,13 +77,12 @@ def check(ctx: Context) -> None:
         checked = [wf.steps[p] for p in g.data_preds[step.index] if wf.steps[p].uses_model]
         if not checked:
             continue
-        target = max(checked, key=lambda s: s.output_tokens * s.fan_out)
-        size = target.output_tokens * target.fan_out
+        target = max(checked, key=output_size)
+        size = output_size(target)
         if size <= 0 or step.output_tokens < ratio * size or step.output_tokens <= verdict:
             continue
-        tk = step_tokens(wf, step)
-        c, t, p = call_figures(wf, step, wf.model_of(step), Tokens(tk.input, tk.cached, verdict))
-        f = attempt_figures(c, t, p, step.calls, step.retries, step.cache_hit_rate)
+        tk = call_tokens(ctx, step)
+        f = step_figures(wf, step, tokens=Tokens(tk.input, tk.cached, verdict))
         m = multipliers(g, step.index)
         row = rows[step.index]
         ctx.report(

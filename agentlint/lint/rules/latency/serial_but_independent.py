@@ -80,7 +80,14 @@ from __future__ import annotations
 import itertools
 
 from agentlint.graph.build import Graph, exec_preds
-from agentlint.lint.facts import branch_chain, code, names, side_effect_tools, step_pos
+from agentlint.lint.facts import (
+    branch_chain,
+    code,
+    names,
+    needs_pos,
+    side_effect_tools,
+    step_pos,
+)
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Step, Workflow
 from agentlint.units import seconds
@@ -111,10 +118,7 @@ def _serial_groups(ctx: Context) -> None:
     wf, g = ctx.wf, ctx.graph
     n = g.n
     min_seconds = float(ctx.option("min_seconds"))
-    group_of = [0] * n
-    for gi, group in enumerate(g.groups):
-        for v in group:
-            group_of[v] = gi
+    group_of = g.group_of
     # latest[v]: the latest group holding a transitive dependency of v (one
     # topological pass; sequential steps depend only on steps listed before them)
     latest = [-1] * n
@@ -202,12 +206,7 @@ def _needs_on_critical_path(ctx: Context) -> None:
         saving = finish[u] - other
         if saving < min_seconds:
             continue
-        raw = step.raw
-        where = step_pos(step, "needs")
-        if raw is not None and "needs" in raw:
-            for k, name in enumerate(raw["needs"]):
-                if name == before.id:
-                    where = raw["needs"].item_at(k)
+        where = needs_pos(step, before.id) or step_pos(step, "needs")
         ctx.report(
             f"{code(step.id)} needs {code(before.id)} but reads nothing from it: waiting for "
             f"it holds {code(step.id)} back {seconds(saving)}, on the critical path "

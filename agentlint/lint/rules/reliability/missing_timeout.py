@@ -53,11 +53,8 @@ from __future__ import annotations
 
 import math
 
-from agentlint.graph.estimate import (
-    call_figures,
-    step_tokens,
-)
-from agentlint.lint.facts import code, names, step_pos
+from agentlint.graph.estimate import call_figures
+from agentlint.lint.facts import call_tokens, code, names, step_pos
 from agentlint.lint.registry import Context
 from agentlint.units import seconds
 
@@ -83,7 +80,7 @@ def check(ctx: Context) -> None:
             what = f"{code(step.id)}, which can call {names(step.tools)},"
         else:
             continue
-        _, t, _ = call_figures(wf, step, wf.model_of(step), step_tokens(wf, step))
+        _, t, _ = call_figures(wf, step, wf.model_of(step), call_tokens(ctx, step))
         per_attempt = step.calls * t
         suggestion = max(1, math.ceil(factor * per_attempt))
         ctx.report(

@@ -51,7 +51,7 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.lint.facts import code, step_pos
+from agentlint.lint.facts import code, needs_pos, step_pos
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Step
 from agentlint.spec.textpos import locate_ref
@@ -67,10 +67,6 @@ def check(ctx: Context) -> None:
     wf, g = ctx.wf, ctx.graph
     if wf.execution != "sequential":
         return
-    group_of = [0] * g.n
-    for gi, group in enumerate(g.groups):
-        for v in group:
-            group_of[v] = gi
     rows = ctx.estimate.steps
     for gi, group in enumerate(g.groups):
         if len(group) < 2:
@@ -78,7 +74,7 @@ def check(ctx: Context) -> None:
         for v in group:
             step = wf.steps[v]
             for p in g.dep_preds[v]:
-                if group_of[p] != gi:
+                if g.group_of[p] != gi:
                     continue
                 pred = wf.steps[p]
                 where, how = _dependency_pos(ctx, step, pred)
@@ -94,11 +90,9 @@ def _dependency_pos(ctx: Context, step: Step, pred: Step) -> tuple[tuple[int, in
     for ref in step.refs:
         if ref.kind == "steps" and ref.name == pred.id:
             return locate_ref(ctx.wf, step, ref), "reads the output of"
-    raw = step.raw
-    if raw is not None and "needs" in raw:
-        for k, name in enumerate(raw["needs"]):
-            if name == pred.id:
-                return raw["needs"].item_at(k), "needs"
+    where = needs_pos(step, pred.id)
+    if where is not None:
+        return where, "needs"
     for route in pred.routes:
         if route.step == step.id:
             return route.pos, "is a route of"
