@@ -23,6 +23,7 @@ from agentlint.adapters.ir import (
     DEFAULT_INPUT_TOKENS,
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
+    PROFILE_NAMES,
     LoopSpec,
     Pos,
     StepSpec,
@@ -31,10 +32,10 @@ from agentlint.errors import SpecError
 from agentlint.paths import MAX_PROFILE_BYTES, read_text
 from agentlint.spec import catalog
 from agentlint.spec.positions import YMap, position_of
-from agentlint.spec.schema import normalise, validate
+from agentlint.spec.schema import SCHEMAS, normalise, validate
 from agentlint.spec.yamlload import load_text
 
-PROFILE_SCHEMA = "profile-v1.schema.json"
+PROFILE_SCHEMA = SCHEMAS["profile"]
 #: the figures the schema makes whole numbers (the others are read as floats)
 _WHOLE = frozenset({"calls", "retries", "count", "max_concurrency", "max_iterations"})
 
@@ -97,7 +98,7 @@ class Profile:
                 shares[target] = float(entry.values["share"])
                 first = first or entry.pos["share"]
         if sum(shares.values()) > 1.0 + 1e-9 and first is not None:
-            raise SpecError(self.file or "agentlint.profile.yaml", *first,
+            raise SpecError(self.file or PROFILE_NAMES[0], *first,
                             f"shares of the branches of '{router.id}' add up to "
                             f"{sum(shares.values()):g}; they are probabilities and must add "
                             "up to at most 1")
@@ -105,7 +106,8 @@ class Profile:
 
 
 def find_profile(base_dir: str) -> str | None:
-    for name in ("agentlint.profile.yaml", "agentlint.profile.yml"):
+    """The profile file in ``base_dir``, if there is one."""
+    for name in PROFILE_NAMES:
         path = os.path.join(base_dir, name)
         if os.path.isfile(path):
             return path
