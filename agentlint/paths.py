@@ -4,6 +4,7 @@ One place for every decision about paths, so that ``lint``, ``diff``, the
 configuration, baselines and the reports agree:
 
 - the repository root (:func:`find_root`), the folder above which nothing is read;
+- the package's own data (:func:`package_file`): the schemas and the catalog;
 - discovery (:func:`discover`): the files named on the command line, and the
   YAML files under the folders named there;
 - patterns (:class:`Patterns`): ``--exclude``, the configuration's ``exclude``
@@ -61,6 +62,16 @@ MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 #: a measured profile beside a spec (agentlint.profile.yaml)
 MAX_PROFILE_BYTES = 16 * 1024 * 1024
+
+
+#: agentlint's own folder: the package data (schemas/, data/) lies beside the modules and
+#: is read as plain files (importlib.resources would cost every lint its imports)
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def package_file(*parts: str) -> str:
+    """The path of a file shipped inside the package: ``package_file("data", "catalog.json")``."""
+    return os.path.join(PACKAGE_DIR, *parts)
 
 
 # -- the repository ---------------------------------------------------------------------

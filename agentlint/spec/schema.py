@@ -26,16 +26,14 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import os
 import re
 from functools import cache
 from typing import Any
 
 from agentlint.errors import SpecError
+from agentlint.paths import package_file
 from agentlint.spec.limits import LIMITS, problem
 from agentlint.spec.positions import YMap, YSeq, position_of
-
-_SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
 
 SCHEMA_FILE = "workflow-v1.schema.json"
 #: the published schemas, by the name ``agentlint schema`` takes
@@ -65,9 +63,8 @@ def load_schema(file: str = SCHEMA_FILE) -> dict[str, Any]:
 
 
 def schema_path(file: str = SCHEMA_FILE) -> str:
-    # beside the package's modules, read as a plain file: importlib.resources would
-    # cost every run of the pre-commit hook several milliseconds of imports
-    return os.path.join(_SCHEMAS, file)
+    """Where a published schema lies (package data, see :func:`agentlint.paths.package_file`)."""
+    return package_file("schemas", file)
 
 
 def _check_keywords(node: Any) -> None:
