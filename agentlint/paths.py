@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from agentlint.errors import SpecError, UsageError
+from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, named here too
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -225,12 +226,6 @@ def _offset_to_pos(data: bytes, offset: int) -> tuple[int, int]:
     line = data.count(b"\n", 0, offset) + 1
     start = data.rfind(b"\n", 0, offset) + 1
     return line, offset - start + 1
-
-
-def excerpt(text: str, width: int = 60) -> str:
-    """At most ``width`` characters of ``text`` on one line, for a message."""
-    one = " ".join(str(text).split())
-    return one if len(one) <= width else one[:width - 3] + "..."
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from agentlint.adapters.common import at_of, clamp, figure, val_pos
 from agentlint.adapters.files import inside
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, Pos, StepSpec
 from agentlint.adapters.lower import Draft
-from agentlint.errors import SpecError
-from agentlint.paths import MAX_CREW_PY_BYTES, MAX_SPEC_BYTES, excerpt, read_text, shown_beside
+from agentlint.errors import SpecError, excerpt
+from agentlint.paths import MAX_CREW_PY_BYTES, MAX_SPEC_BYTES, read_text, shown_beside
 from agentlint.spec.limits import FOREIGN, problem
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
