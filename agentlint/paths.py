@@ -14,7 +14,8 @@ configuration, baselines and the reports agree:
   in messages and reports, relative to the working directory or the
   repository root, always with ``/``.
 
-- reading (:func:`read_text`, :func:`read_bytes`, :func:`read_stdin`): the one
+- reading (:func:`read_text`, :func:`read_bytes`, :func:`read_named`,
+  :func:`read_stdin`): the one
   guarded way to open a file: regular files only, never from outside the
   repository root (symbolic links resolved), never more than a limit;
 - writing (:func:`write_text_atomic`): the one way to write a file: never
@@ -185,6 +186,28 @@ def read_text(path: str, root: str | None, *, limit: int, what: str = "file",
     """:func:`read_bytes`, decoded as UTF-8 (see :func:`decode`)."""
     name = shown or path
     return decode(read_bytes(path, root, limit=limit, what=what, shown=name), name)
+
+
+def read_named(rel: str, base_dir: str, root: str, *, limit: int, what: str,
+               folder: str) -> tuple[str, str]:
+    """A file a spec names, ``rel`` relative to ``base_dir``: its real path and its text.
+
+    :func:`read_text` with the file's name in every message: each starts with
+    ``what`` (``prompt_file 'p.txt' not found (paths are relative to FOLDER)``).
+    A missing file is reported as such only inside ``root``, so a path outside
+    tells nothing of what exists there. Failures are :class:`SpecError` at
+    ``rel:1:1``; the caller places them where the spec names the file.
+    """
+    path = os.path.realpath(os.path.join(base_dir, rel))
+    if not os.path.lexists(path) and is_inside(path, os.path.realpath(root)):
+        raise SpecError(rel, 1, 1, f"{what} '{rel}' not found (paths are relative to "
+                        f"{folder})")
+    try:
+        return path, read_text(path, root, limit=limit, what=f"{what} '{rel}'", shown=rel)
+    except SpecError as exc:
+        if exc.message.startswith(what):
+            raise
+        raise SpecError(rel, 1, 1, f"{what} '{rel}': {exc.message}") from None
 
 
 def read_stdin(limit: int = MAX_SPEC_BYTES, shown: str = "<stdin>") -> bytes:

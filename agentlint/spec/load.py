@@ -17,7 +17,7 @@ from agentlint.paths import (
     MAX_SPEC_BYTES,
     decode,
     find_root,
-    is_inside,
+    read_named,
     read_text,
 )
 from agentlint.spec import catalog
@@ -309,16 +309,11 @@ class _Builder:
         path = os.path.realpath(os.path.join(self.base_dir, rel))
         if path in self._file_cache:
             return self._file_cache[path]
-        if not os.path.lexists(path) and is_inside(path, os.path.realpath(self.root)):
-            raise self.error(raw, key, f"{key} '{rel}' not found (paths are relative to "
-                             "the spec's folder)")
         try:
-            text = read_text(path, self.root, limit=MAX_PROMPT_FILE_BYTES,
-                             what=f"{key} '{rel}'", shown=rel)
+            _, text = read_named(rel, self.base_dir, self.root, limit=MAX_PROMPT_FILE_BYTES,
+                                 what=key, folder="the spec's folder")
         except SpecError as exc:
-            message = exc.message if exc.message.startswith(key) else \
-                f"{key} '{rel}': {exc.message}"
-            raise self.error(raw, key, message) from None
+            raise self.error(raw, key, exc.message) from None
         self._file_cache[path] = text
         return text
 
