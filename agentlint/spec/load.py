@@ -15,7 +15,6 @@ from agentlint.errors import SpecError
 from agentlint.paths import (
     MAX_PROMPT_FILE_BYTES,
     MAX_SPEC_BYTES,
-    decode,
     find_root,
     read_named,
     read_text,
@@ -420,9 +419,3 @@ def _hint(name: str, known: Any) -> str:
 
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def load_bytes(data: bytes, display: str, base_dir: str, root: str) -> Workflow:
-    """Load a spec given as bytes (stdin)."""
-    text = decode(data, display)
-    return build(load_text(text, display), display, text, base_dir, root)
