@@ -81,22 +81,19 @@ def _check_keywords(node: Any) -> None:
                 _check_keywords(value)
 
 
+#: Python type -> JSON Schema type (bool before int: a bool is an int to isinstance)
+_JSON_TYPES: dict[type, str] = {type(None): "null", bool: "boolean", int: "integer",
+                                float: "number", str: "string", YSeq: "array", list: "array",
+                                YMap: "object", dict: "object"}
+
+
 def _type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+    """The JSON Schema type of ``value`` (its Python type name when it has none)."""
+    kind = _JSON_TYPES.get(type(value))
+    if kind is None:  # a subclass
+        kind = next((name for cls, name in _JSON_TYPES.items() if isinstance(value, cls)),
+                    type(value).__name__)
+    return kind
 
 
 def _matches_type(value: Any, wanted: str) -> bool:
