@@ -31,13 +31,12 @@ from agentlint.adapters.ir import (
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_PROFILE_BYTES, read_text
 from agentlint.spec import catalog
+from agentlint.spec.limits import LIMITS
 from agentlint.spec.positions import YMap, position_of
 from agentlint.spec.schema import SCHEMAS, normalise, validate
 from agentlint.spec.yamlload import load_text
 
 PROFILE_SCHEMA = SCHEMAS["profile"]
-#: the figures the schema makes whole numbers (the others are read as floats)
-_WHOLE = frozenset({"calls", "retries", "count", "max_concurrency", "max_iterations"})
 
 
 @dataclass(slots=True)
@@ -203,7 +202,7 @@ def _entry(section: YMap, name: str, value: YMap) -> Entry:
     entry = Entry(name, section.key_at(name))
     for key, field_value in value.items():
         entry.values[key] = list(field_value) if key == "candidates" else \
-            int(field_value) if key in _WHOLE else float(field_value)
+            int(field_value) if key in LIMITS and LIMITS[key].whole else float(field_value)
         entry.pos[key] = value.value_at(key)
     return entry
 
