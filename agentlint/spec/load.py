@@ -59,10 +59,11 @@ def load_workflow(path: str, *, display: str | None = None, text: str | None = N
     """Load, validate and resolve a native spec; raise SpecError when unusable."""
     shown = display or path
     base_dir = os.path.dirname(os.path.abspath(path))
+    root = root or find_root(base_dir)
     if text is None:
         text = read_text(path, root, limit=MAX_SPEC_BYTES, shown=shown)
     doc = load_text(text, shown)
-    return build(doc, shown, text, base_dir, root or find_root(base_dir))
+    return build(doc, shown, text, base_dir, root)
 
 
 def build(doc: Any, file: str, text: str, base_dir: str, root: str) -> Workflow:
