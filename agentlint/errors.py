@@ -17,11 +17,18 @@ MAX_MESSAGE = 1000
 _LONG_QUOTE = re.compile(rf"'([^'\n]{{{MAX_QUOTE + 1},}})'")
 
 
+def excerpt(text: str, width: int = MAX_QUOTE) -> str:
+    """At most ``width`` characters of ``text`` on one line (``...`` when cut), for a
+    message: the one way agentlint cuts a value it quotes."""
+    one = " ".join(str(text).split())
+    return one if len(one) <= width else one[:width - 3] + "..."
+
+
 def shorten(message: str) -> str:
     """``message`` on one line, each long quoted part and the whole cut to an excerpt."""
     one = " ".join(str(message).split())
-    one = _LONG_QUOTE.sub(lambda m: "'" + m.group(1)[:MAX_QUOTE - 3] + "...'", one)
-    return one if len(one) <= MAX_MESSAGE else one[:MAX_MESSAGE - 3] + "..."
+    one = _LONG_QUOTE.sub(lambda m: "'" + excerpt(m.group(1)) + "'", one)
+    return excerpt(one, MAX_MESSAGE)
 
 
 class SpecError(Exception):

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import re
 
+from agentlint.errors import MAX_QUOTE
+
 #: C0 controls, DEL, C1 controls, and the bidi embeddings, overrides and isolates
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: the same but for CR and LF, which a workflow command percent-encodes instead
@@ -121,8 +123,8 @@ def mermaid(value: str) -> str:
     return text(out.replace("\r\n", "\n").replace("\n", "<br/>"))
 
 
-#: how many characters of an untrusted value a message quotes
-EXCERPT = 80
+#: how many characters of an untrusted value a message quotes (as in a SpecError)
+EXCERPT = MAX_QUOTE
 
 
 def excerpt(value: str, limit: int = EXCERPT) -> str:

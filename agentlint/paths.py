@@ -4,6 +4,7 @@ One place for every decision about paths, so that ``lint``, ``diff``, the
 configuration, baselines and the reports agree:
 
 - the repository root (:func:`find_root`), the folder above which nothing is read;
+- the package's own data (:func:`package_file`): the schemas and the catalog;
 - discovery (:func:`discover`): the files named on the command line, and the
   YAML files under the folders named there;
 - patterns (:class:`Patterns`): ``--exclude``, the configuration's ``exclude``
@@ -13,7 +14,8 @@ configuration, baselines and the reports agree:
   in messages and reports, relative to the working directory or the
   repository root, always with ``/``.
 
-- reading (:func:`read_text`, :func:`read_bytes`, :func:`read_stdin`): the one
+- reading (:func:`read_text`, :func:`read_bytes`, :func:`read_named`,
+  :func:`read_stdin`): the one
   guarded way to open a file: regular files only, never from outside the
   repository root (symbolic links resolved), never more than a limit;
 - writing (:func:`write_text_atomic`): the one way to write a file: never
@@ -36,6 +38,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from agentlint.errors import SpecError, UsageError
+from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, named here too
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -61,6 +64,16 @@ MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 #: a measured profile beside a spec (agentlint.profile.yaml)
 MAX_PROFILE_BYTES = 16 * 1024 * 1024
+
+
+#: agentlint's own folder: the package data (schemas/, data/) lies beside the modules and
+#: is read as plain files (importlib.resources would cost every lint its imports)
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def package_file(*parts: str) -> str:
+    """The path of a file shipped inside the package: ``package_file("data", "catalog.json")``."""
+    return os.path.join(PACKAGE_DIR, *parts)
 
 
 # -- the repository ---------------------------------------------------------------------
@@ -175,6 +188,28 @@ def read_text(path: str, root: str | None, *, limit: int, what: str = "file",
     return decode(read_bytes(path, root, limit=limit, what=what, shown=name), name)
 
 
+def read_named(rel: str, base_dir: str, root: str, *, limit: int, what: str,
+               folder: str) -> tuple[str, str]:
+    """A file a spec names, ``rel`` relative to ``base_dir``: its real path and its text.
+
+    :func:`read_text` with the file's name in every message: each starts with
+    ``what`` (``prompt_file 'p.txt' not found (paths are relative to FOLDER)``).
+    A missing file is reported as such only inside ``root``, so a path outside
+    tells nothing of what exists there. Failures are :class:`SpecError` at
+    ``rel:1:1``; the caller places them where the spec names the file.
+    """
+    path = os.path.realpath(os.path.join(base_dir, rel))
+    if not os.path.lexists(path) and is_inside(path, os.path.realpath(root)):
+        raise SpecError(rel, 1, 1, f"{what} '{rel}' not found (paths are relative to "
+                        f"{folder})")
+    try:
+        return path, read_text(path, root, limit=limit, what=f"{what} '{rel}'", shown=rel)
+    except SpecError as exc:
+        if exc.message.startswith(what):
+            raise
+        raise SpecError(rel, 1, 1, f"{what} '{rel}': {exc.message}") from None
+
+
 def read_stdin(limit: int = MAX_SPEC_BYTES, shown: str = "<stdin>") -> bytes:
     """Standard input, read in chunks, refused past ``limit`` bytes."""
     stream = getattr(sys.stdin, "buffer", None)
@@ -214,12 +249,6 @@ def _offset_to_pos(data: bytes, offset: int) -> tuple[int, int]:
     line = data.count(b"\n", 0, offset) + 1
     start = data.rfind(b"\n", 0, offset) + 1
     return line, offset - start + 1
-
-
-def excerpt(text: str, width: int = 60) -> str:
-    """At most ``width`` characters of ``text`` on one line, for a message."""
-    one = " ".join(str(text).split())
-    return one if len(one) <= width else one[:width - 3] + "..."
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -30,10 +30,10 @@ def load_any(path: str, *, input_format: str | None = None, text: str | None = N
     so a typo gives an error instead of silence.
     """
     shown = display or path
+    root = find_root(os.path.dirname(os.path.abspath(path)))  # looked for once per file
     if text is None:
-        if os.path.isdir(path):
-            raise SpecError(shown, 1, 1, "is a directory, not a file")
-        data = read_bytes(path, None, limit=MAX_SPEC_BYTES, shown=shown)
+        # a folder, FIFO or device is refused by read_bytes, like every other file agentlint reads
+        data = read_bytes(path, root, limit=MAX_SPEC_BYTES, shown=shown)
         try:
             text = decode(data, shown)
         except SpecError:
@@ -44,19 +44,17 @@ def load_any(path: str, *, input_format: str | None = None, text: str | None = N
                     or adapters.detect(path, looks) is not None:
                 raise
             return None
+    if input_format == "agentlint":
+        return load_workflow(path, display=shown, text=text, root=root)
     if input_format in (None, "auto"):
         if is_workflow_text(text):
-            return load_workflow(path, display=shown, text=text)
+            return load_workflow(path, display=shown, text=text, root=root)
         adapter = adapters.detect(path, text)
-        if adapter is not None:
-            return adapter.load(path, text, shown, find_root(os.path.dirname(
-                os.path.abspath(path))))
-        if explicit and not path.endswith(YAML_SUFFIXES):
+        if adapter is None:
+            # a named YAML file is read as a spec, so a typo is an error and not silence
+            if explicit and path.endswith(YAML_SUFFIXES):
+                return load_workflow(path, display=shown, text=text, root=root)
             return None
-        if explicit:
-            return load_workflow(path, display=shown, text=text)
-        return None
-    if input_format == "agentlint":
-        return load_workflow(path, display=shown, text=text)
-    adapter = adapters.by_name(input_format)
-    return adapter.load(path, text, shown, find_root(os.path.dirname(os.path.abspath(path))))
+    else:
+        adapter = adapters.by_name(input_format)
+    return adapter.load(path, text, shown, root)

@@ -458,3 +458,17 @@ def test_the_profile_example_in_the_docs_is_valid(flow_dir: Path) -> None:
     assert wf.budgets.reliability == 0.95 and wf.inputs["question"].tokens == 120
     unknown = [m for m, _, key in wf.assumptions if key.startswith("assumption:profile:")]
     assert any("'order_search'" in m for m in unknown)
+
+
+def test_profile_figures_whole_where_the_limits_table_says(tmp_path: Path) -> None:
+    from agentlint.adapters.profile import load_profile
+    from agentlint.spec.limits import LIMITS
+
+    (tmp_path / "agentlint.profile.yaml").write_text(
+        "steps:\n  s: {calls: 2.0, retries: 1, count: 3, max_concurrency: 2, output_tokens: 7,"
+        " share: 0.5}\nloops:\n  l: {max_iterations: 4.0, expected_iterations: 2}\n",
+        encoding="utf-8")
+    profile = load_profile(str(tmp_path), "flow.yaml", "flow.yaml", str(tmp_path))
+    values = {**profile.steps["s"].values, **profile.loops["l"].values}
+    for key, value in values.items():
+        assert type(value) is (int if LIMITS[key].whole else float), key

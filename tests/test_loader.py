@@ -233,3 +233,24 @@ def test_exponent_without_dot_is_a_number(spec) -> None:
     wf = load_workflow(str(spec(HEAD + "steps:\n  - id: a\n    model: m\n"
                                 "    cache_hit_rate: 1e-2\n")))
     assert wf.steps[0].cache_hit_rate == 0.01
+
+
+def test_load_any_refuses_a_folder_as_read_bytes_does(tmp_path: Path) -> None:
+    from agentlint.sources import load_any
+
+    (tmp_path / ".git").mkdir()
+    folder = tmp_path / "flow.yaml"
+    folder.mkdir()
+    with pytest.raises(SpecError, match="is a folder, not a regular file"):
+        load_any(str(folder))
+
+
+def test_a_huge_written_number_is_quoted_as_an_excerpt_with_its_length() -> None:
+    from agentlint.spec import limits
+
+    digits = "9" * 5000
+    assert limits.shown(digits) == "999999999999... (5000 characters)"
+    assert limits.shown("1e308") == "1e308"
+    message = limits.problem("retries", float("inf"), digits)
+    assert message == ("retries: 999999999999... (5000 characters) is out of range: retries "
+                       "takes a whole number from 0 to 100")

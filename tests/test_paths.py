@@ -313,3 +313,15 @@ def test_paths_is_a_low_layer() -> None:
     assert {n for n in names if n.startswith("agentlint")} == {"agentlint.errors"}
     assert {n.split(".")[0] for n in names} - set(sys.stdlib_module_names) == {
         "agentlint", "pathspec"}
+
+
+def test_one_excerpt_cuts_every_quoted_value() -> None:
+    from agentlint import errors, escape
+
+    assert paths.excerpt is errors.excerpt
+    assert escape.EXCERPT == errors.MAX_QUOTE
+    assert errors.excerpt("a\n  b\tc") == "a b c"
+    assert errors.excerpt("x" * 200) == "x" * (errors.MAX_QUOTE - 3) + "..."
+    assert errors.excerpt("x" * 200, 10) == "x" * 7 + "..."
+    err = errors.SpecError("f", 1, 1, f"key '{'k' * 200}' unknown")
+    assert err.message == f"key '{errors.excerpt('k' * 200)}' unknown"

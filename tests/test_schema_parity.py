@@ -232,3 +232,20 @@ def _mutate_and_compare(data: st.DataObject, kind: str) -> None:
         assert VALIDATORS[kind].is_valid(as_plain(normalised)), shown
     else:
         assert not VALIDATORS[kind].is_valid(doc), shown
+
+
+def test_json_types_of_python_values() -> None:
+    import enum
+
+    from agentlint.spec.schema import _type_of
+
+    class Flag(enum.IntEnum):
+        ON = 1
+
+    doc = load_text("m: {a: 1}\ns: [1]\n", "t.yaml")
+    cases = [(None, "null"), (True, "boolean"), (1, "integer"), (1.5, "number"),
+             ("x", "string"), ([], "array"), ({}, "object"), (doc, "object"),
+             (doc["m"], "object"), (doc["s"], "array"), (Flag.ON, "integer"),
+             (b"x", "bytes")]
+    for value, kind in cases:
+        assert _type_of(value) == kind, value

@@ -85,3 +85,13 @@ def test_library_depth_error_is_translated(monkeypatch: pytest.MonkeyPatch) -> N
         yamlload.load_text("agentlint: 1\nsteps: [[[]]]\n", "deep.yaml")
     assert info.value.message.startswith("invalid YAML: nesting deeper than 64 levels")
     assert (info.value.line, info.value.col) == (2, 8)
+
+
+def test_parser_recursion_is_the_nesting_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def recurse(self: object, loader: object) -> None:
+        raise RecursionError
+
+    monkeypatch.setattr(yamlload._Builder, "build", recurse)
+    with pytest.raises(yamlload.SpecError) as info:
+        yamlload.load_text("a: 1\n", "deep.yaml")
+    assert info.value.message == yamlload.NESTING_MESSAGE

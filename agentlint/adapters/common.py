@@ -9,7 +9,6 @@ for near spellings, and values read with the ``line:col`` they were written at
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -100,33 +99,15 @@ def mapping(raw: Any) -> YMap:
     return out
 
 
-def as_list(raw: Any) -> list[Any]:
-    return list(raw) if isinstance(raw, list) else []
-
-
-def number(value: Any) -> float | None:
-    """A number written as a number or as text (promptflow writes ``max_tokens: '256'``)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            out = float(value.strip())
-        except ValueError:
-            return None
-        return out if math.isfinite(out) else None
-    return None
-
-
 def figure(raw: Any, key: Any, file: str, field: str | None = None,
            default: Pos = (1, 1)) -> float | None:
-    """``number(raw[key])``, refused at its position when outside the field's range.
+    """``raw[key]`` as a number (written as one or as text: promptflow writes
+    ``max_tokens: '256'``), refused at its position when outside the field's range.
 
     ``field`` names the range in :data:`~agentlint.spec.limits.FOREIGN` (else
     :data:`~agentlint.spec.limits.LIMITS`); by default it is ``key``. Values that
-    are not numbers are None, as for :func:`number`; NaN, infinite and huge
-    numbers, written as numbers or as text, are out of range.
+    are not numbers are None; NaN, infinite and huge numbers, written as numbers
+    or as text, are out of range.
     """
     value = raw.get(key) if isinstance(raw, dict) else None
     if isinstance(value, str):

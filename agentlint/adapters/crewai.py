@@ -28,11 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.adapters.common import at_of, clamp, figure, val_pos
-from agentlint.adapters.files import inside
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, Pos, StepSpec
 from agentlint.adapters.lower import Draft
-from agentlint.errors import SpecError
-from agentlint.paths import MAX_CREW_PY_BYTES, MAX_SPEC_BYTES, excerpt, read_text, shown_beside
+from agentlint.errors import SpecError, excerpt
+from agentlint.paths import (
+    MAX_CREW_PY_BYTES,
+    MAX_SPEC_BYTES,
+    is_inside,
+    read_text,
+    shown_beside,
+)
 from agentlint.spec.limits import FOREIGN, problem
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
@@ -325,7 +330,7 @@ class _Reader:
         if not os.path.isfile(path):
             return None
         shown = shown_beside(path, tasks_display, os.path.dirname(tasks_path))
-        if not inside(path, root):
+        if not is_inside(os.path.realpath(path), os.path.realpath(root)):
             self.draft.assume("crew.py", f"{shown} is outside the repository and was not "
                               "read; the crew is read from the YAML files only", (1, 1))
             return None

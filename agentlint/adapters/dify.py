@@ -44,7 +44,6 @@ from agentlint.spec.yamlload import load_text
 
 _VAR = re.compile(r"\{\{#([^#{}]+)#\}\}")
 _SIMPLE_VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-MODEL_TYPES = {"llm", "question-classifier", "parameter-extractor", "agent"}
 TOOL_TYPES = {"tool", "http-request", "knowledge-retrieval"}
 NOT_STEPS = {"start", "end", "answer", "iteration-start", "loop-start", "loop-end", ""}
 CONTAINERS = {"iteration", "loop"}

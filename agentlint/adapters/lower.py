@@ -197,22 +197,21 @@ class Draft:
             else:
                 spec.output_tokens = DEFAULT_TOOL_OUTPUT_TOKENS
                 assumed_tool.append(spec)
-        if assumed_llm:
-            first = assumed_llm[0]
-            many = len(assumed_llm)
-            self.assume("output-tokens", f"output size of {many} model "
-                        f"step{'s' if many > 1 else ''} assumed {DEFAULT_OUTPUT_TOKENS:g} "
-                        f"tokens{' (less where max_tokens caps it)' if capped else ''}; the "
-                        f"source does not say, give output_tokens per step in "
-                        "agentlint.profile.yaml", first.at)
-        if assumed_tool:
-            first = assumed_tool[0]
-            many = len(assumed_tool)
-            self.assume("tool-output", f"output size of {many} code or tool "
-                        f"step{'s' if many > 1 else ''} assumed "
-                        f"{DEFAULT_TOOL_OUTPUT_TOKENS:g} tokens (it matters where a model "
-                        "reads it); give output_tokens per step in agentlint.profile.yaml",
-                        first.at)
+        self._assume_sizes("output-tokens", assumed_llm, "model", DEFAULT_OUTPUT_TOKENS,
+                           f"{' (less where max_tokens caps it)' if capped else ''}; the "
+                           "source does not say, ")
+        self._assume_sizes("tool-output", assumed_tool, "code or tool",
+                           DEFAULT_TOOL_OUTPUT_TOKENS, " (it matters where a model reads it); ")
+
+    def _assume_sizes(self, code: str, specs: list[StepSpec], noun: str, tokens: float,
+                      why: str) -> None:
+        """One assumption for the output size of ``specs``, at the first of them."""
+        if not specs:
+            return
+        many = len(specs)
+        self.assume(code, f"output size of {many} {noun} step{'s' if many > 1 else ''} "
+                    f"assumed {tokens:g} tokens{why}give output_tokens per step in "
+                    "agentlint.profile.yaml", specs[0].at)
 
     def _computed_size(self, spec: StepSpec, by_id: dict[str, StepSpec]) -> float:
         sizes: list[float] = []

@@ -23,6 +23,7 @@ from agentlint.adapters.ir import (
     DEFAULT_INPUT_TOKENS,
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
+    PROFILE_NAMES,
     LoopSpec,
     Pos,
     StepSpec,
@@ -30,13 +31,12 @@ from agentlint.adapters.ir import (
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_PROFILE_BYTES, read_text
 from agentlint.spec import catalog
+from agentlint.spec.limits import LIMITS
 from agentlint.spec.positions import YMap, position_of
-from agentlint.spec.schema import normalise, validate
+from agentlint.spec.schema import SCHEMAS, normalise, validate
 from agentlint.spec.yamlload import load_text
 
-PROFILE_SCHEMA = "profile-v1.schema.json"
-#: the figures the schema makes whole numbers (the others are read as floats)
-_WHOLE = frozenset({"calls", "retries", "count", "max_concurrency", "max_iterations"})
+PROFILE_SCHEMA = SCHEMAS["profile"]
 
 
 @dataclass(slots=True)
@@ -97,7 +97,7 @@ class Profile:
                 shares[target] = float(entry.values["share"])
                 first = first or entry.pos["share"]
         if sum(shares.values()) > 1.0 + 1e-9 and first is not None:
-            raise SpecError(self.file or "agentlint.profile.yaml", *first,
+            raise SpecError(self.file or PROFILE_NAMES[0], *first,
                             f"shares of the branches of '{router.id}' add up to "
                             f"{sum(shares.values()):g}; they are probabilities and must add "
                             "up to at most 1")
@@ -105,7 +105,8 @@ class Profile:
 
 
 def find_profile(base_dir: str) -> str | None:
-    for name in ("agentlint.profile.yaml", "agentlint.profile.yml"):
+    """The profile file in ``base_dir``, if there is one."""
+    for name in PROFILE_NAMES:
         path = os.path.join(base_dir, name)
         if os.path.isfile(path):
             return path
@@ -201,7 +202,7 @@ def _entry(section: YMap, name: str, value: YMap) -> Entry:
     entry = Entry(name, section.key_at(name))
     for key, field_value in value.items():
         entry.values[key] = list(field_value) if key == "candidates" else \
-            int(field_value) if key in _WHOLE else float(field_value)
+            int(field_value) if key in LIMITS and LIMITS[key].whole else float(field_value)
         entry.pos[key] = value.value_at(key)
     return entry
 

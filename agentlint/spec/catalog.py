@@ -10,14 +10,12 @@ the way people write them in specs and in other frameworks' files:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from agentlint.paths import package_file
 from agentlint.spec.model import Model
-
-_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 
 PRICE_FIELDS = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "ttft_s",
                 "tokens_per_s", "per_call_usd", "per_call_s", "p_ok", "context_window")
@@ -26,8 +24,7 @@ PRICE_FIELDS = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "t
 @cache
 def catalog() -> dict[str, Any]:
     try:
-        # a plain file beside the modules (importlib.resources costs every lint its imports)
-        with open(os.path.join(_DATA, "catalog.json"), encoding="utf-8") as fh:
+        with open(package_file("data", "catalog.json"), encoding="utf-8") as fh:
             data: dict[str, Any] = json.load(fh)
     except FileNotFoundError:  # pragma: no cover - a broken install
         return {"snapshot": {}, "models": {}, "aliases": {}}

@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from agentlint.errors import excerpt
+
 
 @dataclass(frozen=True, slots=True)
 class Limit:
@@ -116,10 +118,11 @@ def is_number(value: Any) -> TypeGuard[float]:
 
 
 def shown(text: Any, value: Any = None) -> str:
-    """How to quote a value in a message: as written, shortened when huge."""
+    """How to quote a value in a message: as written, shortened when huge (with its length:
+    a 5000-digit number is out of range for being long)."""
     out = str(text) if text is not None else str(value)
     if len(out) > 24:
-        out = f"{out[:12]}... ({len(out)} characters)"
+        out = f"{excerpt(out, 15)} ({len(out)} characters)"
     return out
 
 

@@ -15,9 +15,8 @@ from agentlint.errors import SpecError
 from agentlint.paths import (
     MAX_PROMPT_FILE_BYTES,
     MAX_SPEC_BYTES,
-    decode,
     find_root,
-    is_inside,
+    read_named,
     read_text,
 )
 from agentlint.spec import catalog
@@ -60,10 +59,11 @@ def load_workflow(path: str, *, display: str | None = None, text: str | None = N
     """Load, validate and resolve a native spec; raise SpecError when unusable."""
     shown = display or path
     base_dir = os.path.dirname(os.path.abspath(path))
+    root = root or find_root(base_dir)
     if text is None:
         text = read_text(path, root, limit=MAX_SPEC_BYTES, shown=shown)
     doc = load_text(text, shown)
-    return build(doc, shown, text, base_dir, root or find_root(base_dir))
+    return build(doc, shown, text, base_dir, root)
 
 
 def build(doc: Any, file: str, text: str, base_dir: str, root: str) -> Workflow:
@@ -309,16 +309,11 @@ class _Builder:
         path = os.path.realpath(os.path.join(self.base_dir, rel))
         if path in self._file_cache:
             return self._file_cache[path]
-        if not os.path.lexists(path) and is_inside(path, os.path.realpath(self.root)):
-            raise self.error(raw, key, f"{key} '{rel}' not found (paths are relative to "
-                             "the spec's folder)")
         try:
-            text = read_text(path, self.root, limit=MAX_PROMPT_FILE_BYTES,
-                             what=f"{key} '{rel}'", shown=rel)
+            _, text = read_named(rel, self.base_dir, self.root, limit=MAX_PROMPT_FILE_BYTES,
+                                 what=key, folder="the spec's folder")
         except SpecError as exc:
-            message = exc.message if exc.message.startswith(key) else \
-                f"{key} '{rel}': {exc.message}"
-            raise self.error(raw, key, message) from None
+            raise self.error(raw, key, exc.message) from None
         self._file_cache[path] = text
         return text
 
@@ -425,9 +420,3 @@ def _hint(name: str, known: Any) -> str:
 
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def load_bytes(data: bytes, display: str, base_dir: str, root: str) -> Workflow:
-    """Load a spec given as bytes (stdin)."""
-    text = decode(data, display)
-    return build(load_text(text, display), display, text, base_dir, root)

@@ -13,7 +13,6 @@ from typing import Any
 from agentlint.metrics import METRICS
 from agentlint.spec.positions import YMap
 
-STEP_KINDS = ("llm", "router", "validator", "orchestrator", "aggregate", "tool", "human")
 #: kinds that cannot run without a model; a router may be plain code (an if-else)
 MODEL_KINDS = frozenset({"llm", "validator", "orchestrator"})
 

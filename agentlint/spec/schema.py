@@ -26,16 +26,14 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import os
 import re
 from functools import cache
 from typing import Any
 
 from agentlint.errors import SpecError
+from agentlint.paths import package_file
 from agentlint.spec.limits import LIMITS, problem
 from agentlint.spec.positions import YMap, YSeq, position_of
-
-_SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
 
 SCHEMA_FILE = "workflow-v1.schema.json"
 #: the published schemas, by the name ``agentlint schema`` takes
@@ -65,9 +63,8 @@ def load_schema(file: str = SCHEMA_FILE) -> dict[str, Any]:
 
 
 def schema_path(file: str = SCHEMA_FILE) -> str:
-    # beside the package's modules, read as a plain file: importlib.resources would
-    # cost every run of the pre-commit hook several milliseconds of imports
-    return os.path.join(_SCHEMAS, file)
+    """Where a published schema lies (package data, see :func:`agentlint.paths.package_file`)."""
+    return package_file("schemas", file)
 
 
 def _check_keywords(node: Any) -> None:
@@ -84,22 +81,19 @@ def _check_keywords(node: Any) -> None:
                 _check_keywords(value)
 
 
+#: Python type -> JSON Schema type (bool before int: a bool is an int to isinstance)
+_JSON_TYPES: dict[type, str] = {type(None): "null", bool: "boolean", int: "integer",
+                                float: "number", str: "string", YSeq: "array", list: "array",
+                                YMap: "object", dict: "object"}
+
+
 def _type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+    """The JSON Schema type of ``value`` (its Python type name when it has none)."""
+    kind = _JSON_TYPES.get(type(value))
+    if kind is None:  # a subclass
+        kind = next((name for cls, name in _JSON_TYPES.items() if isinstance(value, cls)),
+                    type(value).__name__)
+    return kind
 
 
 def _matches_type(value: Any, wanted: str) -> bool:

@@ -318,8 +318,8 @@ def load_text(text: str, display: str) -> Any:
         raise SpecError(display, line, col, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise SpecError(display, 1, 1, f"invalid YAML: {exc}") from None
-    except RecursionError:
-        raise SpecError(display, 1, 1, "invalid YAML: nesting too deep") from None
+    except RecursionError:  # a parser's own recursion: the same refusal, in the same words
+        raise SpecError(display, 1, 1, NESTING_MESSAGE) from None
     finally:
         loader.dispose()
 
