@@ -58,7 +58,7 @@ MAX_SPEC_BYTES = 64 * 1024 * 1024
 MAX_PROMPT_FILE_BYTES = 1024 * 1024
 #: a CrewAI crew.py (parsed with ``ast``, never imported)
 MAX_CREW_PY_BYTES = 1024 * 1024
-#: .agentlint.yaml, .agentlint.toml, pyproject.toml
+#: .agentlint.yaml, .agentlint.yml, pyproject.toml
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 #: a baseline file (--baseline)
 MAX_BASELINE_BYTES = 64 * 1024 * 1024

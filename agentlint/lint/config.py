@@ -42,11 +42,11 @@ from agentlint.paths import (
     read_bytes,
 )
 from agentlint.spec.positions import YMap, YSeq, pack
-from agentlint.spec.schema import normalise, validate
+from agentlint.spec.schema import SCHEMAS, normalise, validate
 from agentlint.spec.yamlload import load_text
 
 CONFIG_FILES = (".agentlint.yaml", ".agentlint.yml", "pyproject.toml")
-CONFIG_SCHEMA = "config-v1.schema.json"
+CONFIG_SCHEMA = SCHEMAS["config"]
 OFF = "off"
 _CODE_PREFIX = re.compile(r"AL\d{0,3}")
 
