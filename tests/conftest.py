@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,11 +67,8 @@ def cli(request: pytest.FixtureRequest) -> Callable[..., Result | ProcessResult]
     """
     if getattr(request, "param", "in-process") == "process":
         def run_real(*args: str, input: str | bytes | None = None) -> ProcessResult:
-            data = input.encode() if isinstance(input, str) else input
-            done = subprocess.run([sys.executable, "-m", "agentlint", *args],
-                                  capture_output=True, input=data, timeout=300)
-            return ProcessResult(done.returncode, done.stdout.decode("utf-8", "replace"),
-                                 done.stderr.decode("utf-8", "replace"))
+            done = run_process(*args, input=input, timeout=300)
+            return ProcessResult(done.returncode, done.stdout, done.stderr)
 
         return run_real
     runner = CliRunner()
@@ -100,8 +97,17 @@ def spec(tmp_path: Path) -> Callable[..., Path]:
 
 
 def run_process(*args: str, cwd: str | Path | None = None, timeout: float = 120,
-                input: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    """Run agentlint in a real process (for exit codes, stderr and no-traceback checks)."""
-    return subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout,
-                          input=input.decode() if input else None)
+                input: str | bytes | None = None, env: Mapping[str, str] | None = None
+                ) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m agentlint ARGS`` as a real process: the one way tests start it.
+
+    ``input`` is fed to stdin as given (bytes need not be UTF-8); ``env`` replaces
+    the environment. stdout and stderr are read as bytes and decoded as UTF-8
+    strictly, without newline translation: output that is not UTF-8, or a raw
+    carriage return in it, reaches the test as it is.
+    """
+    data = input.encode() if isinstance(input, str) else input
+    done = subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=cwd, env=env,
+                          capture_output=True, timeout=timeout, input=data)
+    return subprocess.CompletedProcess(done.args, done.returncode,
+                                       done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))

@@ -13,13 +13,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from agentlint import escape
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_process
 from tests.support import GitRepo
 
 FIXTURE = ROOT / "tests" / "fixtures" / "rules" / "AL201-cache-defeating-prefix.yaml"
@@ -40,10 +39,8 @@ LINT_FORMATS = ["text", "concise", "github", "json", "sarif", "junit", "gitlab"]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1",
-                               "HOME": str(cwd)})
+    return run_process(*args, cwd=cwd, timeout=300,
+                       env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(cwd)})
 
 
 def write_specs(root: Path) -> list[str]:

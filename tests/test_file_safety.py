@@ -17,6 +17,7 @@ import pytest
 
 from agentlint import paths
 from agentlint.errors import SpecError, UsageError
+from tests.conftest import run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "TOPSECRET-8d1f3a"
@@ -29,14 +30,12 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
 
 
 def run(*args: str, cwd: Path, timeout: float = 60, data: bytes | None = None
-        ) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=cwd,
-                          capture_output=True, timeout=timeout, input=data,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+        ) -> subprocess.CompletedProcess[str]:
+    return run_process(*args, cwd=cwd, timeout=timeout, input=data)
 
 
 def refused(proc: subprocess.CompletedProcess[bytes], *needles: str) -> str:
-    out, err = proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
+    out, err = proc.stdout, proc.stderr
     assert proc.returncode == 2, out + err
     assert "Traceback" not in err, err
     assert SECRET not in out and SECRET not in err, out + err
