@@ -66,6 +66,10 @@ def cli(request: pytest.FixtureRequest) -> Callable[..., Result | ProcessResult]
     runs the command over that fixture's rules instead of agentlint's.
     """
     if getattr(request, "param", "in-process") == "process":
+        if "rules" in request.fixturenames:
+            pytest.fail("a process runs agentlint's own rules: a test with a `rules` "
+                        "fixture cannot be a `contract` test")
+
         def run_real(*args: str, input: str | bytes | None = None) -> ProcessResult:
             done = run_process(*args, input=input, timeout=300)
             return ProcessResult(done.returncode, done.stdout, done.stderr)

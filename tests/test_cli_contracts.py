@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from agentlint.cli import main
-from tests.conftest import EXAMPLES, FIXTURES, ROOT, run_process
+from tests.conftest import EXAMPLES, FIXTURES, ROOT, ProcessResult, run_process
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 FORMATS = FIXTURES / "formats"
@@ -112,3 +112,16 @@ def test_a_broken_spec_keeps_stdout_parseable(tmp_path: Path, fmt: str) -> None:
     if fmt in ("json", "sarif", "gitlab"):
         json.loads(done.stdout)
 
+
+@pytest.mark.contract
+def test_the_contract_marker_runs_both_ways(cli, request: pytest.FixtureRequest) -> None:
+    """A ``contract`` test runs twice, named by how; the ``process`` run is a real child."""
+    variant = request.node.callspec.params["cli"]
+    assert variant in ("in-process", "process")
+    assert request.node.name == f"test_the_contract_marker_runs_both_ways[{variant}]"
+    result = cli("graph", str(EXAMPLES / "research-fanout.yaml"), "--format", "mermaid")
+    assert result.exit_code == 0
+    assert result.output.startswith("flowchart ")
+    assert isinstance(result, ProcessResult) == (variant == "process")
+    if variant == "process":  # what the child wrote to its file descriptors, nothing else
+        assert result.stderr == "" and result.stdout.startswith("flowchart ")
