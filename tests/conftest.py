@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -115,3 +116,25 @@ def run_process(*args: str, cwd: str | Path | None = None, timeout: float = 120,
                           capture_output=True, timeout=timeout, input=data)
     return subprocess.CompletedProcess(done.args, done.returncode,
                                        done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
+#: an error line that names its place: ``FILE:LINE:COLUMN: message``
+POSITIONED = re.compile(r"(?P<file>.+?):(?P<line>[0-9]+):(?P<col>[0-9]+): ")
+
+
+def exit_2_one_line(run: subprocess.CompletedProcess[str] | Result | ProcessResult,
+                    file: str | None = None) -> str:
+    """Assert the run ended in exit 2 with one line on stderr and no traceback; return it.
+
+    With ``file``, the line is positioned in that file (``FILE:LINE:COLUMN: ``).
+    Takes a process (``run_process``) or a ``cli`` result alike.
+    """
+    code = run.returncode if isinstance(run, subprocess.CompletedProcess) else run.exit_code
+    assert code == 2, run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.endswith("\n"), run.stderr
+    assert "Traceback" not in run.stderr and "Traceback" not in run.stdout, run.stderr
+    line = run.stderr[:-1]
+    if file is not None:
+        place = POSITIONED.match(line)
+        assert place is not None and place["file"] == file, line
+    return line

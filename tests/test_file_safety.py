@@ -17,7 +17,7 @@ import pytest
 
 from agentlint import paths
 from agentlint.errors import SpecError, UsageError
-from tests.conftest import run_process
+from tests.conftest import exit_2_one_line, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "TOPSECRET-8d1f3a"
@@ -36,8 +36,7 @@ def run(*args: str, cwd: Path, timeout: float = 60, data: bytes | None = None
 
 def refused(proc: subprocess.CompletedProcess[bytes], *needles: str) -> str:
     out, err = proc.stdout, proc.stderr
-    assert proc.returncode == 2, out + err
-    assert "Traceback" not in err, err
+    exit_2_one_line(proc)
     assert SECRET not in out and SECRET not in err, out + err
     for needle in needles:
         assert needle in err, err

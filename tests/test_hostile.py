@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, run_process
+from tests.conftest import EXAMPLES, exit_2_one_line, run_process
 
 BOMB = """agentlint: 1
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -68,14 +68,8 @@ def test_hostile_file_exit_2_one_line(tmp_path: Path, case: str, command: str) -
     started = time.monotonic()
     proc = run_process(command, str(path), cwd=tmp_path, timeout=60)
     assert time.monotonic() - started < 30
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
-    assert lines[0].startswith(f"{path}:"), lines[0]
-    line, col = lines[0][len(str(path)) + 1:].split(":")[:2]
-    assert line.isdigit() and col.isdigit()
-    assert expected in lines[0]
+    line = exit_2_one_line(proc, file=str(path))
+    assert expected in line
     assert not (tmp_path / "PWNED").exists()
 
 
