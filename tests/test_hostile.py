@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, exit_2_one_line, run_process
+from tests.support import SPEC
 
 BOMB = """agentlint: 1
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -99,8 +100,7 @@ def test_directory_symlink_loop_is_not_followed(tmp_path: Path) -> None:
     sub = tmp_path / "flows"
     sub.mkdir()
     (sub / "loop").symlink_to(tmp_path)
-    (sub / "ok.yaml").write_text("agentlint: 1\nsteps:\n  - id: a\n    model: gpt-4o-mini\n",
-                                 encoding="utf-8")
+    (sub / "ok.yaml").write_text(SPEC, encoding="utf-8")
     proc = run_process("estimate", str(tmp_path), "--format", "json", cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count('"name"') == 1

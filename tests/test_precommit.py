@@ -14,17 +14,9 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.support import SPEC
 
-CLEAN = """\
-agentlint: 1
-name: ok
-models:
-  small: {per_call_usd: 0.001, per_call_s: 0.2, p_ok: 0.99}
-steps:
-  - id: answer
-    model: small
-    prompt: "hello"
-"""
+CLEAN = SPEC
 STALE = CLEAN.replace('"hello"', '"hello"  # agentlint: disable=assumed-value')
 GITHUB_WORKFLOW = "name: ci\non: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
 COMPOSE = "services:\n  web:\n    image: nginx\n"
