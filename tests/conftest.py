@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 
 from agentlint.cli import main
+from tests.support import write
 
 #: Every property test is bounded: a deadline per example and a number of examples.
 #: Tests that need more time or examples say so with their own ``@settings``.
@@ -92,13 +92,10 @@ def spec(tmp_path: Path) -> Callable[..., Path]:
     """Write a spec (dedented) into a temp repository and return its path."""
     (tmp_path / ".git").mkdir(exist_ok=True)
 
-    def write(text: str, name: str = "flow.yaml") -> Path:
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-        return path
+    def write_spec(text: str, name: str = "flow.yaml") -> Path:
+        return write(tmp_path / name, text)
 
-    return write
+    return write_spec
 
 
 def run_process(*args: str, cwd: str | Path | None = None, timeout: float = 120,
