@@ -23,6 +23,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -95,9 +96,20 @@ def side_by_side(a: list[str], b: list[str], cwd: Path, pairs: int = 21
     return statistics.median(ta), statistics.median(tb), ratio
 
 
+def script(name: str) -> str | None:
+    """The console script ``name`` of this interpreter's environment, else the one on PATH.
+
+    Run as ``venv/bin/python benchmarks/lint_speed.py`` without activating the
+    environment, PATH may hold another install (or none): the measured programs are
+    the ones installed beside this interpreter.
+    """
+    beside = Path(sysconfig.get_path("scripts")) / name
+    return str(beside) if beside.is_file() else shutil.which(name)
+
+
 def main() -> None:
     agentlint = [sys.executable, "-m", "agentlint", "lint", "--exit-zero"]
-    yamllint = shutil.which("yamllint")
+    yamllint = script("yamllint")
     if yamllint is None:
         raise SystemExit("yamllint is not installed: pip install yamllint")
     ylint = [yamllint, "-d", "relaxed"]
@@ -116,9 +128,9 @@ def main() -> None:
         bigger.write_text(spec_text(20_000), encoding="utf-8")
 
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-        command = shutil.which("agentlint") or agentlint[0]
-        hook = [command, "lint", "--exit-zero", str(one)] if shutil.which("agentlint") \
-            else [*agentlint, str(one)]
+        command = script("agentlint")
+        hook = [command, "lint", "--exit-zero", str(one)] if command else [*agentlint, str(one)]
+        print(f"agentlint: {' '.join(hook[:-1])}; yamllint: {yamllint}")
         a, y, ratio = side_by_side(hook, [*ylint, str(one)], root)
         print(f"1 spec (30 steps), fresh process, CPU: agentlint {a * 1000:.0f} ms, "
               f"yamllint {y * 1000:.0f} ms, ratio {ratio:.2f} (target <= 0.6)")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 
 from agentlint.cli import main
+from tests.support import write
 
 #: Every property test is bounded: a deadline per example and a number of examples.
 #: Tests that need more time or examples say so with their own ``@settings``.
@@ -66,12 +67,13 @@ def cli(request: pytest.FixtureRequest) -> Callable[..., Result | ProcessResult]
     runs the command over that fixture's rules instead of agentlint's.
     """
     if getattr(request, "param", "in-process") == "process":
+        if "rules" in request.fixturenames:
+            pytest.fail("a process runs agentlint's own rules: a test with a `rules` "
+                        "fixture cannot be a `contract` test")
+
         def run_real(*args: str, input: str | bytes | None = None) -> ProcessResult:
-            data = input.encode() if isinstance(input, str) else input
-            done = subprocess.run([sys.executable, "-m", "agentlint", *args],
-                                  capture_output=True, input=data, timeout=300)
-            return ProcessResult(done.returncode, done.stdout.decode("utf-8", "replace"),
-                                 done.stderr.decode("utf-8", "replace"))
+            done = run_process(*args, input=input, timeout=300)
+            return ProcessResult(done.returncode, done.stdout, done.stderr)
 
         return run_real
     runner = CliRunner()
@@ -90,18 +92,46 @@ def spec(tmp_path: Path) -> Callable[..., Path]:
     """Write a spec (dedented) into a temp repository and return its path."""
     (tmp_path / ".git").mkdir(exist_ok=True)
 
-    def write(text: str, name: str = "flow.yaml") -> Path:
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-        return path
+    def write_spec(text: str, name: str = "flow.yaml") -> Path:
+        return write(tmp_path / name, text)
 
-    return write
+    return write_spec
 
 
 def run_process(*args: str, cwd: str | Path | None = None, timeout: float = 120,
-                input: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    """Run agentlint in a real process (for exit codes, stderr and no-traceback checks)."""
-    return subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout,
-                          input=input.decode() if input else None)
+                input: str | bytes | None = None, env: Mapping[str, str] | None = None
+                ) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m agentlint ARGS`` as a real process: the one way tests start it.
+
+    ``input`` is fed to stdin as given (bytes need not be UTF-8); ``env`` replaces
+    the environment. stdout and stderr are read as bytes and decoded as UTF-8
+    strictly, without newline translation: output that is not UTF-8, or a raw
+    carriage return in it, reaches the test as it is.
+    """
+    data = input.encode() if isinstance(input, str) else input
+    done = subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=cwd, env=env,
+                          capture_output=True, timeout=timeout, input=data)
+    return subprocess.CompletedProcess(done.args, done.returncode,
+                                       done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
+#: an error line that names its place: ``FILE:LINE:COLUMN: message``
+POSITIONED = re.compile(r"(?P<file>.+?):(?P<line>[0-9]+):(?P<col>[0-9]+): ")
+
+
+def exit_2_one_line(run: subprocess.CompletedProcess[str] | Result | ProcessResult,
+                    file: str | None = None) -> str:
+    """Assert the run ended in exit 2 with one line on stderr and no traceback; return it.
+
+    With ``file``, the line is positioned in that file (``FILE:LINE:COLUMN: ``).
+    Takes a process (``run_process``) or a ``cli`` result alike.
+    """
+    code = run.returncode if isinstance(run, subprocess.CompletedProcess) else run.exit_code
+    assert code == 2, run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.endswith("\n"), run.stderr
+    assert "Traceback" not in run.stderr and "Traceback" not in run.stdout, run.stderr
+    line = run.stderr[:-1]
+    if file is not None:
+        place = POSITIONED.match(line)
+        assert place is not None and place["file"] == file, line
+    return line

@@ -16,21 +16,9 @@ from agentlint.lint.config import Config, ConfigFinder, Overrides, Settings, res
 from agentlint.lint.engine import LintResult, lint_paths
 from agentlint.lint.registry import Context, Registry, Rule
 from agentlint.lint.rules import default_registry
+from tests.support import SPEC
 
-#: a small, valid spec with two steps (step ids on lines 6 and 9)
-SPEC = """\
-agentlint: 1
-name: demo
-models:
-  small: {per_call_usd: 0.001, per_call_s: 0.2, p_ok: 0.99}
-steps:
-  - id: first
-    model: small
-    prompt: "hello"
-  - id: second
-    model: small
-    prompt: "{{ steps.first.output }}"
-"""
+__all__ = ["DOC", "SPEC", "Rules"]  # SPEC: the shared small spec, for the engine tests
 
 DOC = """What it finds
 -------------

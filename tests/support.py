@@ -10,6 +10,22 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+#: the smallest valid spec most tests need: one model priced per call, two steps, the
+#: second reading the first (step ids on lines 6 and 9; ``"hello"`` at line 8, column 13)
+SPEC = """\
+agentlint: 1
+name: demo
+models:
+  small: {per_call_usd: 0.001, per_call_s: 0.2, p_ok: 0.99}
+steps:
+  - id: first
+    model: small
+    prompt: "hello"
+  - id: second
+    model: small
+    prompt: "{{ steps.first.output }}"
+"""
+
 #: two models with token prices: a premium one and a small one
 TWO_MODELS = """\
 models:

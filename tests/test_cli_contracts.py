@@ -19,20 +19,19 @@ import pytest
 from click.testing import CliRunner
 
 from agentlint.cli import main
-from tests.conftest import EXAMPLES, FIXTURES, ROOT
+from tests.conftest import EXAMPLES, FIXTURES, ROOT, ProcessResult, run_process
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 FORMATS = FIXTURES / "formats"
 
 
-def agentlint(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=cwd,
-                          capture_output=True, timeout=300)
+def agentlint(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return run_process(*args, cwd=cwd, timeout=300)
 
 
 def test_lint_json_is_the_whole_of_stdout() -> None:
     done = agentlint("lint", "examples", "--format", "json")
-    assert done.returncode == 1 and done.stderr == b""
+    assert done.returncode == 1 and done.stderr == ""
     findings = json.loads(done.stdout)
     assert findings and all(
         list(f) == ["code", "rule", "severity", "message", "file", "line", "column"]
@@ -42,7 +41,7 @@ def test_lint_json_is_the_whole_of_stdout() -> None:
 
 def test_lint_sarif_validates_against_the_schema() -> None:
     done = agentlint("lint", "examples", "--format", "sarif")
-    assert done.returncode == 1 and done.stderr == b""
+    assert done.returncode == 1 and done.stderr == ""
     log = json.loads(done.stdout)
     schema = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft7Validator(schema)
@@ -52,39 +51,39 @@ def test_lint_sarif_validates_against_the_schema() -> None:
 
 def test_lint_github_prints_workflow_commands_only() -> None:
     done = agentlint("lint", "examples", "--format", "github")
-    assert done.returncode == 1 and done.stderr == b""
-    lines = done.stdout.decode().splitlines()
+    assert done.returncode == 1 and done.stderr == ""
+    lines = done.stdout.splitlines()
     assert lines and all(line.startswith(("::error ", "::warning ", "::notice "))
                          for line in lines)
 
 
 def test_lint_junit_and_gitlab_parse() -> None:
     junit = agentlint("lint", "examples", "--format", "junit")
-    assert junit.returncode == 1 and junit.stderr == b""
-    assert ET.fromstring(junit.stdout).tag == "testsuites"
+    assert junit.returncode == 1 and junit.stderr == ""
+    assert ET.fromstring(junit.stdout.encode()).tag == "testsuites"
     gitlab = agentlint("lint", "examples", "--format", "gitlab")
-    assert gitlab.returncode == 1 and gitlab.stderr == b""
+    assert gitlab.returncode == 1 and gitlab.stderr == ""
     issues = json.loads(gitlab.stdout)
     assert issues and all({"description", "fingerprint", "location"} <= set(i) for i in issues)
 
 
 def test_other_formats_lint_as_json() -> None:
     done = agentlint("lint", str(FORMATS), "--format", "json")
-    assert done.returncode in (0, 1) and done.stderr == b""
+    assert done.returncode in (0, 1) and done.stderr == ""
     assert isinstance(json.loads(done.stdout), list)
 
 
 def test_estimate_json_of_every_example_in_one_array() -> None:
     done = agentlint("estimate", "examples", "--format", "json")
-    assert done.returncode == 1 and done.stderr == b""  # two examples miss a budget
+    assert done.returncode == 1 and done.stderr == ""  # two examples miss a budget
     data = json.loads(done.stdout)
     assert [d["file"] for d in data] == [f"examples/{p.name}" for p in EXAMPLE_FILES]
 
 
 def test_graph_mermaid_is_only_the_chart() -> None:
     done = agentlint("graph", "examples/research-fanout.yaml", "--format", "mermaid")
-    assert done.returncode == 0 and done.stderr == b""
-    assert done.stdout.decode().startswith("flowchart ")
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.startswith("flowchart ")
 
 
 def test_in_process_use_leaves_the_garbage_collector_alone() -> None:
@@ -109,6 +108,20 @@ def test_a_broken_spec_keeps_stdout_parseable(tmp_path: Path, fmt: str) -> None:
     (tmp_path / "broken.yaml").write_text("agentlint: 1\nsteps: 3\n", encoding="utf-8")
     done = agentlint("lint", "broken.yaml", "--format", fmt, cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.decode().startswith("broken.yaml:2:8: ")
+    assert done.stderr.startswith("broken.yaml:2:8: ")
     if fmt in ("json", "sarif", "gitlab"):
         json.loads(done.stdout)
+
+
+@pytest.mark.contract
+def test_the_contract_marker_runs_both_ways(cli, request: pytest.FixtureRequest) -> None:
+    """A ``contract`` test runs twice, named by how; the ``process`` run is a real child."""
+    variant = request.node.callspec.params["cli"]
+    assert variant in ("in-process", "process")
+    assert request.node.name == f"test_the_contract_marker_runs_both_ways[{variant}]"
+    result = cli("graph", str(EXAMPLES / "research-fanout.yaml"), "--format", "mermaid")
+    assert result.exit_code == 0
+    assert result.output.startswith("flowchart ")
+    assert isinstance(result, ProcessResult) == (variant == "process")
+    if variant == "process":  # what the child wrote to its file descriptors, nothing else
+        assert result.stderr == "" and result.stdout.startswith("flowchart ")

@@ -17,14 +17,13 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, run_process
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 _SETUP = re.compile(r"<!--\s*sample-setup:\s*([\w-]+)\s*-->\s*$")
@@ -130,8 +129,7 @@ def run(command: str, cwd: Path, last: int) -> tuple[int, str]:
         return 0, f"{last}\n"
     assert argv[0] == "agentlint", f"a sample runs agentlint only: {command}"
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    done = subprocess.run([sys.executable, "-m", "agentlint", *argv[1:]], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = run_process(*argv[1:], cwd=cwd, env=env, timeout=300)
     return done.returncode, done.stdout + done.stderr
 
 

@@ -13,13 +13,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from agentlint import escape
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_process
 from tests.support import GitRepo
 
 FIXTURE = ROOT / "tests" / "fixtures" / "rules" / "AL201-cache-defeating-prefix.yaml"
@@ -40,10 +39,8 @@ LINT_FORMATS = ["text", "concise", "github", "json", "sarif", "junit", "gitlab"]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1",
-                               "HOME": str(cwd)})
+    return run_process(*args, cwd=cwd, timeout=300,
+                       env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(cwd)})
 
 
 def write_specs(root: Path) -> list[str]:
@@ -137,10 +134,10 @@ def test_estimate_and_optimize_reports(hostile: tuple[Path, list[str]], name: st
                     if line.startswith("<!-- agentlint-suggestion"))
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
-def test_diff_reports(tmp_path: Path, fmt: str) -> None:
-    repo = GitRepo(tmp_path / "repo")
+@pytest.fixture(scope="module")
+def hostile_branch(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
+    """A repository whose branch adds the hostile names (read only: built once)."""
+    repo = GitRepo(tmp_path_factory.mktemp("escaping") / "repo")
     repo.write("README.md", "demo\n")
     repo.commit("first")
     repo.git("checkout", "-q", "-b", "feature")
@@ -149,6 +146,13 @@ def test_diff_reports(tmp_path: Path, fmt: str) -> None:
     (repo.root / markdown_name).write_text(FIXTURE.read_text(encoding="utf-8"),
                                            encoding="utf-8")
     repo.commit("hostile names")
+    return repo
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_diff_reports(hostile_branch: GitRepo, fmt: str) -> None:
+    repo = hostile_branch
     proc = run("diff", "main", "--format", fmt, cwd=repo.root)
     assert proc.returncode in (0, 1), proc.stderr
     out = proc.stdout

@@ -17,10 +17,11 @@ import pytest
 
 from agentlint import paths
 from agentlint.errors import SpecError, UsageError
+from tests.conftest import exit_2_one_line, run_process
+from tests.support import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "TOPSECRET-8d1f3a"
-SPEC = "agentlint: 1\nname: flow\nsteps:\n  - id: a\n    model: gpt-4o\n"
 TASKS = "draft:\n  description: Draft a note.\n  expected_output: A note.\n"
 AGENTS = "writer:\n  role: Writer\n  goal: Write.\n  backstory: You write.\n"
 needs_links = pytest.mark.skipif(not hasattr(os, "symlink") or sys.platform == "win32",
@@ -29,16 +30,13 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
 
 
 def run(*args: str, cwd: Path, timeout: float = 60, data: bytes | None = None
-        ) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=cwd,
-                          capture_output=True, timeout=timeout, input=data,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+        ) -> subprocess.CompletedProcess[str]:
+    return run_process(*args, cwd=cwd, timeout=timeout, input=data)
 
 
 def refused(proc: subprocess.CompletedProcess[bytes], *needles: str) -> str:
-    out, err = proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
-    assert proc.returncode == 2, out + err
-    assert "Traceback" not in err, err
+    out, err = proc.stdout, proc.stderr
+    exit_2_one_line(proc)
     assert SECRET not in out and SECRET not in err, out + err
     for needle in needles:
         assert needle in err, err
@@ -52,7 +50,7 @@ def repo(tmp_path: Path) -> Path:
     (root / ".git").mkdir(parents=True)
     outside = tmp_path / "outside"
     outside.mkdir()
-    (outside / "flow.yaml").write_text(SPEC.replace("name: flow", f"name: {SECRET}"),
+    (outside / "flow.yaml").write_text(SPEC.replace("name: demo", f"name: {SECRET}"),
                                        encoding="utf-8")
     (outside / "secret.txt").write_text(f"{SECRET}\n: [ not yaml {SECRET}\n",
                                         encoding="utf-8")
@@ -350,7 +348,8 @@ def test_write_text_atomic_terminated_leaves_no_temp(tmp_path: Path,
 
 def test_messages_quote_an_excerpt_only(repo: Path) -> None:
     name = "m" * 5000
-    (repo / "flow.yaml").write_text(SPEC.replace("gpt-4o", name), encoding="utf-8")
+    (repo / "flow.yaml").write_text(SPEC.replace("model: small", f"model: {name}"),
+                                    encoding="utf-8")
     proc = run("lint", "flow.yaml", cwd=repo)
     err = refused(proc, "unknown model")
     assert name not in err and len(err) < 400, err

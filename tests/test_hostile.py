@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, run_process
+from tests.conftest import EXAMPLES, exit_2_one_line, run_process
+from tests.support import SPEC
 
 BOMB = """agentlint: 1
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -68,14 +69,8 @@ def test_hostile_file_exit_2_one_line(tmp_path: Path, case: str, command: str) -
     started = time.monotonic()
     proc = run_process(command, str(path), cwd=tmp_path, timeout=60)
     assert time.monotonic() - started < 30
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
-    assert lines[0].startswith(f"{path}:"), lines[0]
-    line, col = lines[0][len(str(path)) + 1:].split(":")[:2]
-    assert line.isdigit() and col.isdigit()
-    assert expected in lines[0]
+    line = exit_2_one_line(proc, file=str(path))
+    assert expected in line
     assert not (tmp_path / "PWNED").exists()
 
 
@@ -105,8 +100,7 @@ def test_directory_symlink_loop_is_not_followed(tmp_path: Path) -> None:
     sub = tmp_path / "flows"
     sub.mkdir()
     (sub / "loop").symlink_to(tmp_path)
-    (sub / "ok.yaml").write_text("agentlint: 1\nsteps:\n  - id: a\n    model: gpt-4o-mini\n",
-                                 encoding="utf-8")
+    (sub / "ok.yaml").write_text(SPEC, encoding="utf-8")
     proc = run_process("estimate", str(tmp_path), "--format", "json", cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count('"name"') == 1

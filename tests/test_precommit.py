@@ -14,17 +14,9 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.support import SPEC
 
-CLEAN = """\
-agentlint: 1
-name: ok
-models:
-  small: {per_call_usd: 0.001, per_call_s: 0.2, p_ok: 0.99}
-steps:
-  - id: answer
-    model: small
-    prompt: "hello"
-"""
+CLEAN = SPEC
 STALE = CLEAN.replace('"hello"', '"hello"  # agentlint: disable=assumed-value')
 GITHUB_WORKFLOW = "name: ci\non: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
 COMPOSE = "services:\n  web:\n    image: nginx\n"
@@ -106,3 +98,36 @@ def test_try_repo_blocks_broken_specs_and_ignores_other_yaml(tmp_path: Path) -> 
     assert "flows/broken.yaml:2:8: " in out
     assert "flows/stale.yaml:8:22: AL901 [unused-suppression]" in out
     assert "clean.yaml:" not in out
+
+
+# -- the lower bounds an install (the hook's among them) may resolve to -----------------------
+
+
+def test_lower_bounds_are_the_pins_of_the_oldest_constraints() -> None:
+    """Every dependency has a lower bound, and constraints/oldest.txt pins exactly those.
+
+    .ci/run's second leg installs against that file; a bound raised in one place
+    and not the other would test releases the project does not declare.
+    """
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    bounds: dict[str, Version] = {}
+    for line in [*project["dependencies"], *project["optional-dependencies"]["test"]]:
+        req = Requirement(line)
+        lower = [s for s in req.specifier if s.operator == ">="]
+        assert len(lower) == 1 and len(req.specifier) == 1, line
+        bounds[canonicalize_name(req.name)] = Version(lower[0].version)
+    pins: dict[str, Version] = {}
+    for raw in (ROOT / "constraints" / "oldest.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            req = Requirement(line)
+            (pin,) = req.specifier
+            assert pin.operator == "==", raw
+            pins[canonicalize_name(req.name)] = Version(pin.version)
+    assert pins == bounds

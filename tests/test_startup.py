@@ -50,6 +50,7 @@ def test_lint_of_a_native_spec_imports_only_the_lint_path() -> None:
 
 def test_json_output_adds_its_own_report_only() -> None:
     modules = imported_by("--format", "json", str(EXAMPLES / "research-fanout.yaml"))
+    assert "agentlint.report.json_report" in modules  # the probe saw the JSON run
     reports = {m for m in modules if m.startswith("agentlint.report")}
     assert reports <= REPORTS_ALLOWED | {"agentlint.report.json_report"}
     assert not any(m.startswith(FORBIDDEN) for m in modules)
