@@ -12,7 +12,7 @@ import pytest
 from agentlint.adapters import adk
 from agentlint.errors import SpecError
 from agentlint.sources import load_any
-from tests.conftest import run_process
+from tests.conftest import exit_2_one_line, run_process
 
 
 @pytest.fixture
@@ -35,9 +35,7 @@ def write(root: Path, name: str, text: str) -> Path:
 
 
 def one_line_error(proc, prefix: str) -> None:
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
-    assert proc.stderr.startswith(prefix), proc.stderr
+    assert exit_2_one_line(proc).startswith(prefix), proc.stderr
 
 
 FLOW_WITH = """

@@ -237,8 +237,11 @@ def test_excerpt_cuts_and_escapes() -> None:
     assert escape.excerpt("a\nb", 10) == "a\\nb"
 
 
-def test_the_github_report_keeps_its_old_names() -> None:
+def test_the_github_report_escapes_with_the_escape_module() -> None:
+    from agentlint.lint.registry import Finding
     from agentlint.report import github
 
-    assert github.escape_data is escape.data
-    assert github.escape_property is escape.prop
+    f = Finding("AL801", "a,b", "error", "50%\n::warning::x", "dir:x/a,b.yaml", 3, 5)
+    line = github.render([f])
+    assert line == (f"::error file={escape.prop('dir:x/a,b.yaml')},line=3,col=5,"
+                    f"title={escape.prop('AL801 a,b')}::{escape.data(f.message)}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from agentlint import __version__
+from agentlint import __version__, escape
 from agentlint.errors import SpecError
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Context, Finding
@@ -199,8 +199,8 @@ def test_sarif_clean_run_and_odd_paths(rules: Rules, tmp_path: Path,
 
 
 def test_github_escaping() -> None:
-    assert github.escape_data("50% done\r\nnext: a,b") == "50%25 done%0D%0Anext: a,b"
-    assert github.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    assert escape.data("50% done\r\nnext: a,b") == "50%25 done%0D%0Anext: a,b"
+    assert escape.prop("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
 
 
 def test_github_commands(cli, rules: Rules, repo: Path) -> None:

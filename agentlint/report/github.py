@@ -9,8 +9,7 @@ under their old names). Info findings become notices.
 
 from __future__ import annotations
 
-from agentlint.escape import data as escape_data
-from agentlint.escape import prop as escape_property
+from agentlint import escape
 from agentlint.lint.registry import Finding
 from agentlint.paths import cwd_path
 
@@ -20,11 +19,11 @@ LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 def render(findings: list[Finding]) -> str:
     lines = []
     for f in findings:
-        props = ",".join(f"{k}={escape_property(str(v))}" for k, v in (
+        props = ",".join(f"{k}={escape.prop(str(v))}" for k, v in (
             ("file", cwd_path(f.file)), ("line", f.line), ("col", f.column),
             ("title", f"{f.code} {f.rule}")))
-        lines.append(f"::{LEVELS.get(f.severity, 'warning')} {props}::{escape_data(f.message)}")
+        lines.append(f"::{LEVELS.get(f.severity, 'warning')} {props}::{escape.data(f.message)}")
     return "\n".join(lines)
 
 
-__all__ = ["LEVELS", "escape_data", "escape_property", "render"]
+__all__ = ["LEVELS", "render"]
