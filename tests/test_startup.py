@@ -20,8 +20,8 @@ FORBIDDEN = (
     "agentlint.optimizer.", "agentlint.ci", "agentlint.adapters.", "agentlint.convert",
     "pulp", "highspy", "networkx", "jsonschema", "pathspec",
 )
-#: of the report formats, the default text report only
-REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text"}
+#: of the report formats, the default text report only (with the colour helper it shares)
+REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text", "agentlint.report.table"}
 
 PROBE = """\
 import atexit, json, sys

@@ -13,12 +13,9 @@ from collections import Counter
 from agentlint import escape
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Finding
+from agentlint.report.table import paint
 
 _COLORS = {"error": "31", "warning": "33", "info": "36"}
-
-
-def _paint(text: str, code: str, color: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
 def render(findings: list[Finding], result: LintResult, *, color: bool = False,
@@ -32,8 +29,8 @@ def render(findings: list[Finding], result: LintResult, *, color: bool = False,
         if f.file not in lines_of:
             lines_of[f.file] = result.sources.get(f.file, "").splitlines()
         tone = _COLORS.get(f.severity, "0")
-        where = _paint(f"{escape.path(f.file)}:{f.line}:{f.column}:", "1", color)
-        code = _paint(escape.text(f.code), "1;" + tone, color)
+        where = paint(f"{escape.path(f.file)}:{f.line}:{f.column}:", "1", color)
+        code = paint(escape.text(f.code), "1;" + tone, color)
         out.append(f"{where} {code} [{escape.text(f.rule)}] {escape.text(f.message)}")
         source = lines_of[f.file]
         if 1 <= f.line <= len(source):
@@ -43,7 +40,7 @@ def render(findings: list[Finding], result: LintResult, *, color: bool = False,
             # the caret under the column, counted in the line as shown (escapes widen it)
             caret_at = len(escape.text(raw[:min(max(f.column, 1), len(raw) + 1) - 1])) + 1
             out.append(f"{gutter} | {text}")
-            out.append(f"{' ' * 5} | {' ' * (caret_at - 1)}{_paint('^', tone, color)}")
+            out.append(f"{' ' * 5} | {' ' * (caret_at - 1)}{paint('^', tone, color)}")
         out.append("")
     if summary:
         out.append(summary_line(findings))
