@@ -21,6 +21,7 @@ from typing import Any
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import Estimate, estimate
 from agentlint.metrics import BY_NAME, BY_SHORT, COST, LATENCY, METRICS, RELIABILITY
+from agentlint.optimizer import OBJECTIVES
 from agentlint.optimizer.milp import (
     COST_SCALE,
     DEFAULT_GAP,
@@ -45,7 +46,6 @@ from agentlint.optimizer.rewrite import Change, Rewrite
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
-OBJECTIVES = ("default", *(m.short for m in METRICS))
 #: the stages of each objective, solved in turn (``cuts``: the number of steps cut)
 STAGES = {"default": ("cuts", COST.name), **{m.short: (m.name,) for m in METRICS}}
 #: how far a later stage may let an earlier stage's optimum slip (relative)
