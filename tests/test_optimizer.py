@@ -154,6 +154,33 @@ def test_markdown_report(cli) -> None:
     assert "Cut: `research_forums`." in md  # research_forums is cut for cost
 
 
+def test_the_gap_is_judged_by_the_solve_and_worded_alike() -> None:
+    from agentlint.optimizer.milp import NOISE_GAP, Formulation
+    from agentlint.report import optimize_markdown, optimize_text
+
+    wf = load_workflow(str(EXAMPLES / "long-chain.yaml"))
+    result = optimize(wf)
+    form = Formulation(result.problem, result.solver, 1e-4)
+    # an optimal solve: closed to float noise or by the absolute gap, nothing to state;
+    # within --gap, the gap reached; the solver silent, the --gap it ran with
+    assert form._proven_within(NOISE_GAP / 10) is None
+    assert form._proven_within(2e-4) is None
+    assert form._proven_within(1.16e-4 / 2) == pytest.approx(5.8e-5)
+    assert form._proven_within(None) == 1e-4
+    assert Formulation(result.problem, result.solver, 0.0)._proven_within(None) is None
+    assert result.status == "optimal" and result.gap == 0.0
+    assert ": optimal (proven);" in optimize_text.status_line(result)
+    assert "**Proven optimal** plan for:" in optimize_markdown.render(result)
+    result.gap = 1.16e-4
+    assert ": optimal within 0.0116 % (proven);" in optimize_text.status_line(result)
+    assert "**Proven optimal** (within 0.0116 %) plan for:" in optimize_markdown.render(result)
+    result.status, result.gap = "feasible", 5e-3
+    assert "feasible (not proven optimal within the time limit, gap 0.5 %)" \
+        in optimize_text.status_line(result)
+    assert "not proven optimal within the time limit, gap 0.5 % (objective:" \
+        in optimize_markdown.render(result)
+
+
 def test_diff_applies_with_patch(cli, tmp_path: Path) -> None:
     path = copy_example(tmp_path, "research-fanout.yaml")
     wf = load_workflow(str(path))

@@ -40,6 +40,8 @@ LOG_SCALE = 1e6
 #: workflow from half a second to minutes, so the default is the solvers' own,
 #: and a plan proven only within a gap says so with the gap reached.
 DEFAULT_GAP = 1e-4
+#: a relative gap at most this is float noise: the solve closed it
+NOISE_GAP = 1e-9
 #: absolute gap, in the scaled units (micro-dollars, milliseconds, log-success
 #: times 1e6): a millionth of a micro-dollar
 GAP_ABS = 1e-6
@@ -569,12 +571,20 @@ class Formulation:
             return "unknown", None
         sol = prob.sol_status
         if sol == pulp.LpSolutionOptimal:
-            return "optimal", gap if gap is not None and gap <= self.gap else None
+            return "optimal", self._proven_within(gap)
         if sol == pulp.LpSolutionIntegerFeasible:
             return "feasible", gap
         if prob.status == pulp.LpStatusInfeasible or sol == pulp.LpSolutionInfeasible:
             return "infeasible", None
         return "unknown", None
+
+    def _proven_within(self, gap: float | None) -> float | None:
+        """The relative gap an optimal solve is proven within, None when it is closed
+        (float noise, or the absolute gap met); when the solver does not say, the
+        ``--gap`` it ran with."""
+        if gap is None:
+            return self.gap if self.gap > NOISE_GAP else None
+        return gap if NOISE_GAP < gap <= self.gap else None
 
     def _read(self, prob: Any) -> Plan:
         p = self.p
