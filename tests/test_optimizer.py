@@ -600,6 +600,43 @@ def test_cbc_log_gap_and_result(tmp_path: Path) -> None:
     assert _cbc_log(str(tmp_path / "missing.log")) == (None, None)
 
 
+QUIET_SCRIPT = r"""
+import ctypes, os, sys
+from agentlint.optimizer.milp import quiet
+
+libc = ctypes.CDLL(None)
+libc.printf(b"c-before|")               # C-buffered before: must go out, not into log
+print("py-before|", end="")             # Python-buffered before: likewise
+fds = len(os.listdir("/proc/self/fd"))
+log = []
+try:
+    with quiet(log):
+        libc.printf(b"c-inside|")
+        print("py-inside|", end="")
+        os.write(2, b"err-inside|")
+        raise KeyError("boom")
+except KeyError:
+    pass
+print("after|", end="")
+sys.stdout.flush()
+sys.stderr.write("log=" + repr(log) + " leaked=" + str(len(os.listdir("/proc/self/fd")) - fds))
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_quiet_captures_python_and_c_output_and_restores_on_errors() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffers on
+    proc = subprocess.run([sys.executable, "-c", QUIET_SCRIPT], capture_output=True,
+                          text=True, timeout=60, cwd=EXAMPLES.parent, env=env)
+    assert proc.returncode == 0, proc.stderr
+    # two buffers flushed one after the other: their order is not the writes' order
+    assert sorted(proc.stdout.split("|")) == ["", "after", "c-before", "py-before"]
+    log, leaked = proc.stderr.rsplit(" leaked=", 1)
+    assert leaked == "0"
+    for piece in ("c-inside|", "py-inside|", "err-inside|"):
+        assert piece in log
+
+
 def test_the_command_default_gap_is_the_optimizers() -> None:
     from agentlint.cli import main
     from agentlint.optimizer.milp import DEFAULT_GAP

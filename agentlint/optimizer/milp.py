@@ -54,8 +54,12 @@ def _pulp() -> Any:
     return pulp
 
 
-def _flush_c_stdio() -> None:
-    """Flush the C library's stdio buffers (solvers print through them)."""
+def _flush() -> None:
+    """Flush Python's standard streams and the C library's stdio buffers (solvers
+    print through those), so what was written lands on the descriptor of the time."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
     try:
         import ctypes
 
@@ -71,10 +75,10 @@ def quiet(log: list[str]) -> Iterator[None]:
     Solvers print from C code (highspy prints a banner whenever a ``Highs``
     object is made, whatever ``msg`` says), past ``sys.stdout``: only
     redirecting the descriptors keeps agentlint's standard output its own.
+    Both ends flush every buffer: output written before goes out, output
+    written inside (from Python or C) goes to ``log``, whatever is raised.
     """
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
+    _flush()
     saved: list[int] = []
     with tempfile.TemporaryFile() as sink:
         try:
@@ -83,10 +87,12 @@ def quiet(log: list[str]) -> Iterator[None]:
                 os.dup2(sink.fileno(), fd)
             yield
         finally:
-            _flush_c_stdio()
+            _flush()
             for fd, copy in zip((1, 2), saved, strict=False):
-                os.dup2(copy, fd)
-                os.close(copy)
+                try:
+                    os.dup2(copy, fd)
+                finally:
+                    os.close(copy)
             sink.seek(0)
             text = sink.read().decode("utf-8", errors="replace")
             if text:
