@@ -288,8 +288,9 @@ def score_of(objective: str) -> Callable[[PlanFigures], tuple[float, ...]]:
     return lambda f: (m.score(f.metric(m.name)),)
 
 
-def meets_all(limits: dict[str, float]) -> Callable[[PlanFigures], bool]:
-    return lambda f: all(_meets(k, f.metric(k), v) for k, v in limits.items())
+def meets_all(limits: dict[str, float]) -> Callable[[PlanFigures | Estimate], bool]:
+    """Do a plan's figures, or an estimate, meet every budget of ``limits``?"""
+    return lambda f: all(BY_NAME[k].within(BY_NAME[k].of(f), v) for k, v in limits.items())
 
 
 def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
@@ -301,6 +302,7 @@ def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
     such a plan is excluded (a no-good row) and the stages run again.
     """
     rows = run.budget_rows(limits)
+    meets = meets_all(limits)
     banned: set[Any] = set()
     outcome: Outcome | None = None
     for _ in range(MAX_RECHECKS):
@@ -308,9 +310,9 @@ def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
         if outcome.plan is None:
             return outcome, None
         plan = tie_break(run, STAGES[objective], rows, outcome.plan)
-        plan = polish(run.problem, plan, score_of(objective), meets_all(limits), banned)
+        plan = polish(run.problem, plan, score_of(objective), meets, banned)
         proposal = run.propose(plan)
-        if all(_meets(k, getattr(proposal.estimate, k), v) for k, v in limits.items()):
+        if meets(proposal.estimate):
             return outcome, proposal
         for bad in (outcome.plan, plan):
             if bad.key() not in banned:
@@ -372,10 +374,6 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
         if len(prefs[i]) > 1:
             fixed.append(form.takes(i, [plan.choice[i]]))
     return plan
-
-
-def _meets(name: str, actual: float, limit: float) -> bool:
-    return BY_NAME[name].within(actual, limit)
 
 
 def _infeasible(run: _Run, result: Result, limits: dict[str, float],
