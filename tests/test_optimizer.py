@@ -600,6 +600,19 @@ def test_cbc_log_gap_and_result(tmp_path: Path) -> None:
     assert _cbc_log(str(tmp_path / "missing.log")) == (None, None)
 
 
+def test_the_tie_break_cap_skips_it_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentlint.optimizer.run as run
+
+    wf = load_workflow(str(EXAMPLES / "research-fanout.yaml"))
+    settled = optimize(wf, objective="latency")
+    assert settled.notes == [] and settled.changes
+    monkeypatch.setattr(run, "MAX_TIE_BREAK_STEPS", 0)
+    skipped = optimize(wf, objective="latency")
+    assert skipped.status == "optimal"
+    assert [n for n in skipped.notes if n.startswith("the tie-break between equally good")]
+    assert skipped.timings["solves"] < settled.timings["solves"]
+
+
 QUIET_SCRIPT = r"""
 import ctypes, os, sys
 from agentlint.optimizer.milp import quiet

@@ -51,8 +51,8 @@ STAGES = {"default": ("cuts", COST.name), **{m.short: (m.name,) for m in METRICS
 #: how far a later stage may let an earlier stage's optimum slip (relative)
 LEXICOGRAPHIC_TOLERANCE = 1e-9
 #: the tie-break settles at most this many steps whose setting is not their first
-#: preference (one solve each); beyond, the solver's plan is only polished
-MAX_TIE_BREAK_SOLVES = 50
+#: preference (a solve or more each); beyond, the solver's plan is only polished
+MAX_TIE_BREAK_STEPS = 50
 PARETO_POINTS = 6
 #: plans a hair over a budget (float rounding the solver cannot see) excluded
 #: one by one before giving up
@@ -344,17 +344,18 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
 
     Step by step in listing order, each step takes its most preferred setting
     (``preference``) that some plan as good as the optimum on every stage
-    still allows, given the steps before it. One solve per step whose setting
-    is not its first preference, so the answer does not depend on which of
+    still allows, given the steps before it. A solve per step whose setting is
+    not its first preference, and one more each time it finds a better one, so
+    the answer does not depend on which of
     several equal optima the solver returned. The grouping is settled after
     this, by the polish (``canonical_groups``). Skipped (the plan is only
-    polished) when more than ``MAX_TIE_BREAK_SOLVES`` steps would need a solve
+    polished) when more than ``MAX_TIE_BREAK_STEPS`` steps would need a solve
     or time runs out; ``run.tie_broken`` says which.
     """
     p = run.problem
     form = run.form
     prefs = [preference(p, i) for i in range(p.n)]
-    if sum(1 for i, c in enumerate(plan.choice) if c != prefs[i][0]) > MAX_TIE_BREAK_SOLVES:
+    if sum(1 for i, c in enumerate(plan.choice) if c != prefs[i][0]) > MAX_TIE_BREAK_STEPS:
         run.tie_broken = False
         return plan
     rows = [*rows, *(run.stage_row(name, plan) for name in run.stage_names(names))]
