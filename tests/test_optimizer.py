@@ -199,6 +199,19 @@ def test_diff_applies_with_patch(cli, tmp_path: Path) -> None:
         assert path.read_text(encoding="utf-8") == expected
 
 
+def test_diff_keeps_a_leading_dot_of_the_file_name(cli, tmp_path: Path) -> None:
+    path = copy_example(tmp_path, "research-fanout.yaml")
+    path.rename(tmp_path / ".fanout.yaml")
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        diff = cli("optimize", "./.fanout.yaml", "--objective", "latency", "--diff")
+    finally:
+        os.chdir(cwd)
+    assert diff.exit_code == 0
+    assert diff.stdout.startswith("--- a/.fanout.yaml\n+++ b/.fanout.yaml\n")
+
+
 def test_write_keeps_comments_and_untouched_lines(cli, tmp_path: Path) -> None:
     path = copy_example(tmp_path, "long-chain.yaml")
     before = path.read_text(encoding="utf-8").splitlines()
