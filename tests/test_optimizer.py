@@ -179,6 +179,10 @@ def test_the_gap_is_judged_by_the_solve_and_worded_alike() -> None:
         in optimize_text.status_line(result)
     assert "not proven optimal within the time limit, gap 0.5 % (objective:" \
         in optimize_markdown.render(result)
+    # CBC reports no gap once its search completes: its plan is stated within --gap
+    cbc = optimize(wf, solver="cbc")
+    assert cbc.status == "optimal" and cbc.gap == 1e-4
+    assert ": optimal within 0.01 % (proven);" in optimize_text.status_line(cbc)
 
 
 def test_diff_applies_with_patch(cli, tmp_path: Path) -> None:
