@@ -667,6 +667,15 @@ def test_quiet_captures_python_and_c_output_and_restores_on_errors() -> None:
         assert piece in log
 
 
+def test_the_objectives_are_the_stages_the_run_solves() -> None:
+    from agentlint.optimizer import OBJECTIVES
+    from agentlint.optimizer.run import STAGES
+
+    assert tuple(STAGES) == OBJECTIVES == ("default", "cost", "latency", "reliability")
+    with pytest.raises(UsageError, match="use one of default, cost, latency, reliability"):
+        optimize(load_workflow(str(EXAMPLES / "long-chain.yaml")), objective="speed")
+
+
 def test_the_command_default_gap_is_the_optimizers() -> None:
     from agentlint.cli import main
     from agentlint.optimizer.milp import DEFAULT_GAP

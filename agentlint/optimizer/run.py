@@ -21,7 +21,6 @@ from typing import Any
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import Estimate, estimate
 from agentlint.metrics import BY_NAME, BY_SHORT, COST, LATENCY, METRICS, RELIABILITY
-from agentlint.optimizer import OBJECTIVES
 from agentlint.optimizer.milp import (
     COST_SCALE,
     DEFAULT_GAP,
@@ -46,7 +45,8 @@ from agentlint.optimizer.rewrite import Change, Rewrite
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
-#: the stages of each objective, solved in turn (``cuts``: the number of steps cut)
+#: the stages of each objective, solved in turn (``cuts``: the number of steps cut), in
+#: the order of ``agentlint.optimizer.OBJECTIVES`` (a test holds them equal)
 STAGES = {"default": ("cuts", COST.name), **{m.short: (m.name,) for m in METRICS}}
 #: how far a later stage may let an earlier stage's optimum slip (relative)
 LEXICOGRAPHIC_TOLERANCE = 1e-9
@@ -242,9 +242,9 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
              path: str | None = None, gap: float = DEFAULT_GAP,
              verbose: bool = False) -> Result:
     """Propose the best change to ``wf`` that meets its budgets."""
-    if objective not in OBJECTIVES:
+    if objective not in STAGES:  # the objectives: agentlint.optimizer.OBJECTIVES
         raise UsageError(f"unknown objective '{objective}'; use one of "
-                         + ", ".join(OBJECTIVES))
+                         + ", ".join(STAGES))
     if wf.format != "agentlint":
         raise UsageError(f"optimize rewrites native agentlint specs; {wf.file} is a "
                          f"{wf.format} file (agentlint convert prints its native spec)")
