@@ -154,6 +154,37 @@ def test_markdown_report(cli) -> None:
     assert "Cut: `research_forums`." in md  # research_forums is cut for cost
 
 
+def test_the_gap_is_judged_by_the_solve_and_worded_alike() -> None:
+    from agentlint.optimizer.milp import NOISE_GAP, Formulation
+    from agentlint.report import optimize_markdown, optimize_text
+
+    wf = load_workflow(str(EXAMPLES / "long-chain.yaml"))
+    result = optimize(wf)
+    form = Formulation(result.problem, result.solver, 1e-4)
+    # an optimal solve: closed to float noise or by the absolute gap, nothing to state;
+    # within --gap, the gap reached; the solver silent, the --gap it ran with
+    assert form._proven_within(NOISE_GAP / 10) is None
+    assert form._proven_within(2e-4) is None
+    assert form._proven_within(1.16e-4 / 2) == pytest.approx(5.8e-5)
+    assert form._proven_within(None) == 1e-4
+    assert Formulation(result.problem, result.solver, 0.0)._proven_within(None) is None
+    assert result.status == "optimal" and result.gap == 0.0
+    assert ": optimal (proven);" in optimize_text.status_line(result)
+    assert "**Proven optimal** plan for:" in optimize_markdown.render(result)
+    result.gap = 1.16e-4
+    assert ": optimal within 0.0116 % (proven);" in optimize_text.status_line(result)
+    assert "**Proven optimal** (within 0.0116 %) plan for:" in optimize_markdown.render(result)
+    result.status, result.gap = "feasible", 5e-3
+    assert "feasible (not proven optimal within the time limit, gap 0.5 %)" \
+        in optimize_text.status_line(result)
+    assert "not proven optimal within the time limit, gap 0.5 % (objective:" \
+        in optimize_markdown.render(result)
+    # CBC reports no gap once its search completes: its plan is stated within --gap
+    cbc = optimize(wf, solver="cbc")
+    assert cbc.status == "optimal" and cbc.gap == 1e-4
+    assert ": optimal within 0.01 % (proven);" in optimize_text.status_line(cbc)
+
+
 def test_diff_applies_with_patch(cli, tmp_path: Path) -> None:
     path = copy_example(tmp_path, "research-fanout.yaml")
     wf = load_workflow(str(path))
@@ -170,6 +201,19 @@ def test_diff_applies_with_patch(cli, tmp_path: Path) -> None:
         subprocess.run(["patch", "-p1", "-s"], input=diff.stdout, text=True, cwd=tmp_path,
                        check=True)
         assert path.read_text(encoding="utf-8") == expected
+
+
+def test_diff_keeps_a_leading_dot_of_the_file_name(cli, tmp_path: Path) -> None:
+    path = copy_example(tmp_path, "research-fanout.yaml")
+    path.rename(tmp_path / ".fanout.yaml")
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        diff = cli("optimize", "./.fanout.yaml", "--objective", "latency", "--diff")
+    finally:
+        os.chdir(cwd)
+    assert diff.exit_code == 0
+    assert diff.stdout.startswith("--- a/.fanout.yaml\n+++ b/.fanout.yaml\n")
 
 
 def test_write_keeps_comments_and_untouched_lines(cli, tmp_path: Path) -> None:
@@ -571,6 +615,65 @@ def test_cbc_log_gap_and_result(tmp_path: Path) -> None:
     assert gap == pytest.approx(0.005)
     assert wall == pytest.approx(1.02)
     assert _cbc_log(str(tmp_path / "missing.log")) == (None, None)
+
+
+def test_the_tie_break_cap_skips_it_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentlint.optimizer.run as run
+
+    wf = load_workflow(str(EXAMPLES / "research-fanout.yaml"))
+    settled = optimize(wf, objective="latency")
+    assert settled.notes == [] and settled.changes
+    monkeypatch.setattr(run, "MAX_TIE_BREAK_STEPS", 0)
+    skipped = optimize(wf, objective="latency")
+    assert skipped.status == "optimal"
+    assert [n for n in skipped.notes if n.startswith("the tie-break between equally good")]
+    assert skipped.timings["solves"] < settled.timings["solves"]
+
+
+QUIET_SCRIPT = r"""
+import ctypes, os, sys
+from agentlint.optimizer.milp import quiet
+
+libc = ctypes.CDLL(None)
+libc.printf(b"c-before|")               # C-buffered before: must go out, not into log
+print("py-before|", end="")             # Python-buffered before: likewise
+fds = len(os.listdir("/proc/self/fd"))
+log = []
+try:
+    with quiet(log):
+        libc.printf(b"c-inside|")
+        print("py-inside|", end="")
+        os.write(2, b"err-inside|")
+        raise KeyError("boom")
+except KeyError:
+    pass
+print("after|", end="")
+sys.stdout.flush()
+sys.stderr.write("log=" + repr(log) + " leaked=" + str(len(os.listdir("/proc/self/fd")) - fds))
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_quiet_captures_python_and_c_output_and_restores_on_errors() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffers on
+    proc = subprocess.run([sys.executable, "-c", QUIET_SCRIPT], capture_output=True,
+                          text=True, timeout=60, cwd=EXAMPLES.parent, env=env)
+    assert proc.returncode == 0, proc.stderr
+    # two buffers flushed one after the other: their order is not the writes' order
+    assert sorted(proc.stdout.split("|")) == ["", "after", "c-before", "py-before"]
+    log, leaked = proc.stderr.rsplit(" leaked=", 1)
+    assert leaked == "0"
+    for piece in ("c-inside|", "py-inside|", "err-inside|"):
+        assert piece in log
+
+
+def test_the_objectives_are_the_stages_the_run_solves() -> None:
+    from agentlint.optimizer import OBJECTIVES
+    from agentlint.optimizer.run import STAGES
+
+    assert tuple(STAGES) == OBJECTIVES == ("default", "cost", "latency", "reliability")
+    with pytest.raises(UsageError, match="use one of default, cost, latency, reliability"):
+        optimize(load_workflow(str(EXAMPLES / "long-chain.yaml")), objective="speed")
 
 
 def test_the_command_default_gap_is_the_optimizers() -> None:

@@ -40,6 +40,8 @@ LOG_SCALE = 1e6
 #: workflow from half a second to minutes, so the default is the solvers' own,
 #: and a plan proven only within a gap says so with the gap reached.
 DEFAULT_GAP = 1e-4
+#: a relative gap at most this is float noise: the solve closed it
+NOISE_GAP = 1e-9
 #: absolute gap, in the scaled units (micro-dollars, milliseconds, log-success
 #: times 1e6): a millionth of a micro-dollar
 GAP_ABS = 1e-6
@@ -52,8 +54,12 @@ def _pulp() -> Any:
     return pulp
 
 
-def _flush_c_stdio() -> None:
-    """Flush the C library's stdio buffers (solvers print through them)."""
+def _flush() -> None:
+    """Flush Python's standard streams and the C library's stdio buffers (solvers
+    print through those), so what was written lands on the descriptor of the time."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
     try:
         import ctypes
 
@@ -69,10 +75,10 @@ def quiet(log: list[str]) -> Iterator[None]:
     Solvers print from C code (highspy prints a banner whenever a ``Highs``
     object is made, whatever ``msg`` says), past ``sys.stdout``: only
     redirecting the descriptors keeps agentlint's standard output its own.
+    Both ends flush every buffer: output written before goes out, output
+    written inside (from Python or C) goes to ``log``, whatever is raised.
     """
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
+    _flush()
     saved: list[int] = []
     with tempfile.TemporaryFile() as sink:
         try:
@@ -81,10 +87,12 @@ def quiet(log: list[str]) -> Iterator[None]:
                 os.dup2(sink.fileno(), fd)
             yield
         finally:
-            _flush_c_stdio()
+            _flush()
             for fd, copy in zip((1, 2), saved, strict=False):
-                os.dup2(copy, fd)
-                os.close(copy)
+                try:
+                    os.dup2(copy, fd)
+                finally:
+                    os.close(copy)
             sink.seek(0)
             text = sink.read().decode("utf-8", errors="replace")
             if text:
@@ -569,12 +577,20 @@ class Formulation:
             return "unknown", None
         sol = prob.sol_status
         if sol == pulp.LpSolutionOptimal:
-            return "optimal", gap if gap is not None and gap <= self.gap else None
+            return "optimal", self._proven_within(gap)
         if sol == pulp.LpSolutionIntegerFeasible:
             return "feasible", gap
         if prob.status == pulp.LpStatusInfeasible or sol == pulp.LpSolutionInfeasible:
             return "infeasible", None
         return "unknown", None
+
+    def _proven_within(self, gap: float | None) -> float | None:
+        """The relative gap an optimal solve is proven within, None when it is closed
+        (float noise, or the absolute gap met); when the solver does not say, the
+        ``--gap`` it ran with."""
+        if gap is None:
+            return self.gap if self.gap > NOISE_GAP else None
+        return gap if NOISE_GAP < gap <= self.gap else None
 
     def _read(self, prob: Any) -> Plan:
         p = self.p

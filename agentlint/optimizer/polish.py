@@ -27,7 +27,7 @@ from agentlint.optimizer.plan import (
     segment_latency,
     start_and_tail,
 )
-from agentlint.optimizer.problem import Problem
+from agentlint.optimizer.problem import Problem, Segment
 
 Score = tuple[float, ...]
 
@@ -273,7 +273,7 @@ def canonical_groups(p: Problem, plan: Plan, score: Callable[[PlanFigures], Scor
     cut = cut_of(plan)
     fixed = math.fsum(segment_latency(seg, d, cut, plan.merge)
                       for seg in p.segments if not seg.free)
-    runs = [_Run(p, seg, plan, d) for seg in p.segments if seg.free]
+    runs = [_FreeRun(p, seg, plan, d) for seg in p.segments if seg.free]
     width = p.n + 1
     limit = sum(r.key_of(plan.merge) for r in runs)
     top = fixed + math.fsum(d)
@@ -330,13 +330,12 @@ def _threshold(passes: Callable[[float], bool], lo: float, hi: float) -> float:
             hi = mid
 
 
-class _Run:
+class _FreeRun:
     """One run of listed steps whose grouping is free, with the plan's settings fixed."""
 
-    def __init__(self, p: Problem, seg: object, plan: Plan, d: list[float]) -> None:
+    def __init__(self, p: Problem, seg: Segment, plan: Plan, d: list[float]) -> None:
         self.p = p
-        self.seg = seg
-        positions: list[int] = seg.positions  # type: ignore[attr-defined]
+        positions = seg.positions
         self.positions = positions
         self.seq = [v for v in positions if plan.choice[v] is not None]
         self.d = [d[v] for v in self.seq]
@@ -350,7 +349,7 @@ class _Run:
             self.spec_together.append(all(p.current_merge[v] for v in between))
         self.labelled = [p.wf.steps[v].parallel is not None for v in self.seq]
         conflict = [-1] * m
-        for u, v in seg.edges:  # type: ignore[attr-defined]
+        for u, v in seg.edges:
             if u in index and v in index:
                 a, b = sorted((index[u], index[v]))
                 conflict[b] = max(conflict[b], a)

@@ -45,14 +45,14 @@ from agentlint.optimizer.rewrite import Change, Rewrite
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
-OBJECTIVES = ("default", *(m.short for m in METRICS))
-#: the stages of each objective, solved in turn (``cuts``: the number of steps cut)
+#: the stages of each objective, solved in turn (``cuts``: the number of steps cut), in
+#: the order of ``agentlint.optimizer.OBJECTIVES`` (a test holds them equal)
 STAGES = {"default": ("cuts", COST.name), **{m.short: (m.name,) for m in METRICS}}
 #: how far a later stage may let an earlier stage's optimum slip (relative)
 LEXICOGRAPHIC_TOLERANCE = 1e-9
 #: the tie-break settles at most this many steps whose setting is not their first
-#: preference (one solve each); beyond, the solver's plan is only polished
-MAX_TIE_BREAK_SOLVES = 50
+#: preference (a solve or more each); beyond, the solver's plan is only polished
+MAX_TIE_BREAK_STEPS = 50
 PARETO_POINTS = 6
 #: plans a hair over a budget (float rounding the solver cannot see) excluded
 #: one by one before giving up
@@ -242,9 +242,9 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
              path: str | None = None, gap: float = DEFAULT_GAP,
              verbose: bool = False) -> Result:
     """Propose the best change to ``wf`` that meets its budgets."""
-    if objective not in OBJECTIVES:
+    if objective not in STAGES:  # the objectives: agentlint.optimizer.OBJECTIVES
         raise UsageError(f"unknown objective '{objective}'; use one of "
-                         + ", ".join(OBJECTIVES))
+                         + ", ".join(STAGES))
     if wf.format != "agentlint":
         raise UsageError(f"optimize rewrites native agentlint specs; {wf.file} is a "
                          f"{wf.format} file (agentlint convert prints its native spec)")
@@ -288,8 +288,9 @@ def score_of(objective: str) -> Callable[[PlanFigures], tuple[float, ...]]:
     return lambda f: (m.score(f.metric(m.name)),)
 
 
-def meets_all(limits: dict[str, float]) -> Callable[[PlanFigures], bool]:
-    return lambda f: all(_meets(k, f.metric(k), v) for k, v in limits.items())
+def meets_all(limits: dict[str, float]) -> Callable[[PlanFigures | Estimate], bool]:
+    """Do a plan's figures, or an estimate, meet every budget of ``limits``?"""
+    return lambda f: all(BY_NAME[k].within(BY_NAME[k].of(f), v) for k, v in limits.items())
 
 
 def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
@@ -301,6 +302,7 @@ def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
     such a plan is excluded (a no-good row) and the stages run again.
     """
     rows = run.budget_rows(limits)
+    meets = meets_all(limits)
     banned: set[Any] = set()
     outcome: Outcome | None = None
     for _ in range(MAX_RECHECKS):
@@ -308,9 +310,9 @@ def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
         if outcome.plan is None:
             return outcome, None
         plan = tie_break(run, STAGES[objective], rows, outcome.plan)
-        plan = polish(run.problem, plan, score_of(objective), meets_all(limits), banned)
+        plan = polish(run.problem, plan, score_of(objective), meets, banned)
         proposal = run.propose(plan)
-        if all(_meets(k, getattr(proposal.estimate, k), v) for k, v in limits.items()):
+        if meets(proposal.estimate):
             return outcome, proposal
         for bad in (outcome.plan, plan):
             if bad.key() not in banned:
@@ -342,17 +344,18 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
 
     Step by step in listing order, each step takes its most preferred setting
     (``preference``) that some plan as good as the optimum on every stage
-    still allows, given the steps before it. One solve per step whose setting
-    is not its first preference, so the answer does not depend on which of
+    still allows, given the steps before it. A solve per step whose setting is
+    not its first preference, and one more each time it finds a better one, so
+    the answer does not depend on which of
     several equal optima the solver returned. The grouping is settled after
     this, by the polish (``canonical_groups``). Skipped (the plan is only
-    polished) when more than ``MAX_TIE_BREAK_SOLVES`` steps would need a solve
+    polished) when more than ``MAX_TIE_BREAK_STEPS`` steps would need a solve
     or time runs out; ``run.tie_broken`` says which.
     """
     p = run.problem
     form = run.form
     prefs = [preference(p, i) for i in range(p.n)]
-    if sum(1 for i, c in enumerate(plan.choice) if c != prefs[i][0]) > MAX_TIE_BREAK_SOLVES:
+    if sum(1 for i, c in enumerate(plan.choice) if c != prefs[i][0]) > MAX_TIE_BREAK_STEPS:
         run.tie_broken = False
         return plan
     rows = [*rows, *(run.stage_row(name, plan) for name in run.stage_names(names))]
@@ -372,10 +375,6 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
         if len(prefs[i]) > 1:
             fixed.append(form.takes(i, [plan.choice[i]]))
     return plan
-
-
-def _meets(name: str, actual: float, limit: float) -> bool:
-    return BY_NAME[name].within(actual, limit)
 
 
 def _infeasible(run: _Run, result: Result, limits: dict[str, float],

@@ -14,7 +14,9 @@ def render(result: Result) -> str:
         return ""
     old = result.problem.wf.text
     new = result.proposal.rewrite.text
-    name = result.before.file.lstrip("./") or result.before.file
+    name = result.before.file
+    while name.startswith("./"):  # only that prefix: a name may start with a dot
+        name = name[2:]
     diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
                                 fromfile=f"a/{name}", tofile=f"b/{name}")
     text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"

@@ -16,7 +16,7 @@ from agentlint.report import mermaid
 from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
     delta_rows,
-    optimality_gap,
+    gap_note,
     relaxation_text,
     relaxations_line,
 )
@@ -30,13 +30,13 @@ def render(result: Result) -> str:
     before = result.before
     out = [f"### agentlint optimize: {escape.code(before.file)} ({escape.md(before.name)})", ""]
     objective = OBJECTIVE_TEXT.get(result.objective, result.objective)
+    note = gap_note(result)
     if result.status == "optimal":
-        gap = optimality_gap(result)
-        within = f" (within {gap * 100:.3g} %)" if gap is not None else ""
+        within = f" ({note})" if note else ""
         out.append(f"**Proven optimal**{within} plan for: {objective} "
                    f"(solver {result.solver}).")
     elif result.status == "feasible":
-        reached = f", gap {result.gap * 100:.3g} %" if result.gap is not None else ""
+        reached = f", {note}" if note else ""
         out.append(f"**Feasible** plan, not proven optimal within the time limit{reached} "
                    f"(objective: {objective}).")
     else:
