@@ -19,7 +19,7 @@ from tests.conftest import EXAMPLES, run_process
 
 EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
 
-TWO_MODELS = """
+PRICED_PAIR = """
 agentlint: 1
 name: small
 execution: {execution}
@@ -241,7 +241,7 @@ def test_write_keeps_comments_and_untouched_lines(cli, tmp_path: Path) -> None:
 
 
 def test_write_keeps_crlf(cli, spec) -> None:
-    text = TWO_MODELS.format(execution="sequential") + (
+    text = PRICED_PAIR.format(execution="sequential") + (
         "  - id: a\n    model: big\n    prompt: \"Summarise {{ inputs.doc }}\"\n"
         "    output_tokens: 300\n"
         "budgets:\n  cost_usd: 0.01\n")
@@ -285,7 +285,7 @@ def test_candidates_limit_models(spec) -> None:
     body = ("  - id: a\n    model: big\n    prompt: \"{{ inputs.doc }}\"\n"
             "    candidates: [big]\n"
             "  - id: b\n    model: big\n    prompt: \"{{ steps.a.output }}\"\n")
-    path = spec(TWO_MODELS.format(execution="sequential") + body)
+    path = spec(PRICED_PAIR.format(execution="sequential") + body)
     result = optimize(load_workflow(str(path)), objective="cost")
     plan = result.to_json()["plan"]
     assert plan["a"]["model"] == "big"
@@ -295,7 +295,7 @@ def test_candidates_limit_models(spec) -> None:
 def test_no_retries_added_to_side_effects(spec) -> None:
     body = ("  - id: send\n    kind: tool\n    tool: mail\n    retries: 1\n"
             "  - id: read\n    kind: tool\n    tool: fetch\n")
-    text = TWO_MODELS.format(execution="dag").replace(
+    text = PRICED_PAIR.format(execution="dag").replace(
         "inputs:", "tools:\n  mail: {effect: send, p_ok: 0.9}\n"
         "  fetch: {effect: read, p_ok: 0.9}\ninputs:") + body + "budgets:\n  reliability: 0.999\n"
     result = optimize(load_workflow(str(spec(text))), objective="reliability")
@@ -305,7 +305,7 @@ def test_no_retries_added_to_side_effects(spec) -> None:
 
 
 def test_model_from_agent_gets_a_model_line(spec) -> None:
-    text = TWO_MODELS.format(execution="sequential") + (
+    text = PRICED_PAIR.format(execution="sequential") + (
         "  - id: a\n    agent: writer\n    prompt: \"{{ inputs.doc }}\"\n"
         "    output_tokens: 300\n")
     text = text.replace("inputs:", "agents:\n  writer: {model: big, system: Write.}\ninputs:")
@@ -322,7 +322,7 @@ def test_sequential_groups_respect_data_and_concurrency(spec) -> None:
         f"    output_tokens: 400\n" for i in range(5))
     steps += ("  - id: join\n    model: big\n    prompt: \"" +
               " ".join(f"{{{{ steps.s{i}.output }}}}" for i in range(5)) + "\"\n")
-    text = TWO_MODELS.format(execution="sequential").replace(
+    text = PRICED_PAIR.format(execution="sequential").replace(
         "execution: sequential", "execution: sequential\nmax_concurrency: 2") + steps
     path = spec(text)
     result = optimize(load_workflow(str(path)), objective="latency", path=str(path))
@@ -346,7 +346,7 @@ def test_dag_mode_keeps_needs(tmp_path: Path) -> None:
 
 
 def test_latency_objective_leaves_steps_off_the_critical_path(spec) -> None:
-    text = TWO_MODELS.format(execution="dag") + (
+    text = PRICED_PAIR.format(execution="dag") + (
         "  - id: slow\n    model: big\n    prompt: \"{{ inputs.doc }}\"\n"
         "    output_tokens: 900\n"
         "  - id: quick\n    model: big\n    prompt: \"Say hi.\"\n    output_tokens: 5\n")
@@ -357,7 +357,7 @@ def test_latency_objective_leaves_steps_off_the_critical_path(spec) -> None:
 
 
 def test_no_change_when_spec_is_already_best(cli, spec) -> None:
-    text = TWO_MODELS.format(execution="sequential") + (
+    text = PRICED_PAIR.format(execution="sequential") + (
         "  - id: a\n    model: tiny\n    prompt: \"{{ inputs.doc }}\"\n"
         "    max_retries: 0\n")
     result = cli("optimize", str(spec(text)), "--format", "json")
@@ -370,7 +370,7 @@ def test_no_change_when_spec_is_already_best(cli, spec) -> None:
 
 
 def test_infeasible_reports_relaxations_that_work(cli, spec) -> None:
-    text = TWO_MODELS.format(execution="sequential") + (
+    text = PRICED_PAIR.format(execution="sequential") + (
         "  - id: a\n    model: big\n    prompt: \"{{ inputs.doc }}\"\n    output_tokens: 600\n"
         "  - id: b\n    model: big\n    prompt: \"{{ steps.a.output }}\"\n"
         "    output_tokens: 600\n"
