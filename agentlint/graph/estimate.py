@@ -291,8 +291,9 @@ def estimate(wf: Workflow, graph: Graph | None = None) -> Estimate:
         rows.append(StepEstimate(step.id, step.model, m.runs, tokens.input, tokens.cached,
                                  tokens.output, calls, cost[i], time[i], succ[i], cmax[i],
                                  tmax[i]))
-    latency, path = longest_path(exec_preds(g, expected=True), time, n)
+    latency, _ = longest_path(exec_preds(g, expected=True), time, n)
     latency_max, _ = longest_path(exec_preds(g, expected=False), tmax, n)
+    path = route_path(g, time)
     for i in path:
         rows[i].critical = True
     reliability = 1.0
@@ -306,6 +307,56 @@ def estimate(wf: Workflow, graph: Graph | None = None) -> Estimate:
     result.budgets = [BudgetCheck(name, limit, getattr(result, name))
                       for name, limit in wf.budgets.items()]
     return result
+
+
+def when_run(g: Graph, time: list[float]) -> list[float]:
+    """Each step's expected time in the runs that run it (its time over its run probability)."""
+    return [t / g.weight[i] if g.weight[i] > 0 else 0.0 for i, t in enumerate(time)]
+
+
+def route_path(g: Graph, time: list[float]) -> list[int]:
+    """The critical path to print: the slowest route one run can take.
+
+    ``time`` is the steps' expected time per run. The expected latency chains a
+    router's alternatives with their share-weighted times; a run takes only one
+    of them, so the path printed keeps them apart: each step counts its time in
+    the runs that run it, and the path goes through at most one alternative of
+    each router. In ``dag`` mode that is the longest path of the dependency
+    graph (no dependency joins two alternatives of one router). In
+    ``sequential`` mode each router is sent down its slowest route (innermost
+    routers first) and the path is the slowest member of each group that runs.
+    """
+    full = when_run(g, time)
+    if g.wf.execution != "sequential":
+        return longest_path(exec_preds(g, expected=False), full, g.n)[1]
+    taken = _slowest_routes(g, full)
+    path: list[int] = []
+    for group in g.groups:
+        running = [v for v in group if all(taken.get(k[0]) == k for k in g.chain(g.branch[v]))]
+        if running:
+            path.append(max(running, key=lambda v: (full[v], -v)))
+    return path
+
+
+def _slowest_routes(g: Graph, full: list[float]) -> dict[int, BranchKey]:
+    """For each router, the route whose steps (with their own slowest routes) take longest."""
+    own: dict[BranchKey, float] = {}
+    for v in range(g.n):
+        key = g.branch[v]
+        if key is not None:
+            own[key] = own.get(key, 0.0) + full[v]
+    routers = sorted({k[0] for k in g.branch_parent}, key=lambda r: -len(g.chain(g.branch[r])))
+    taken: dict[int, BranchKey] = {}
+    for r in routers:  # innermost first: a nested router's slowest route adds to its branch
+        keys = sorted((k for k in own if k[0] == r), key=lambda k: k[1])
+        if not keys:
+            continue
+        best = max(keys, key=lambda k: own[k])
+        taken[r] = best
+        outer = g.branch[r]
+        if outer is not None:
+            own[outer] = own.get(outer, 0.0) + own[best]
+    return taken
 
 
 def worst_case_cost(g: Graph, cmax: list[float]) -> float:
