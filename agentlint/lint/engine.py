@@ -85,6 +85,9 @@ class RuleCrash(Exception):
     """A rule raised: a bug in agentlint, reported as a failure to lint the file."""
 
 
+_RANK = {"info": 1, "warning": 2, "error": 3}
+
+
 def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Finding]:
     """Lint one loaded workflow; findings sorted by position.
 
@@ -102,8 +105,14 @@ def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Findin
             continue
         _run(ctx, r)
     findings = ctx.findings
+    default = {r.code: r.severity for r in settings.rules}
     for f in findings:
-        f.severity = settings.severity.get(f.code, f.severity)
+        level = settings.severity.get(f.code, f.severity)
+        # a rule may report a finding below its own severity (a verdict that rests
+        # on an assumed figure): the configuration raises or lowers it from there
+        lowered = f.severity != default.get(f.code, f.severity)
+        f.severity = f.severity if lowered and _RANK.get(level, 0) > _RANK[f.severity] \
+            else level
     directives, problems = sup.parse(wf.text)
     findings = sup.apply(findings, directives)
     if meta_rule is not None:

@@ -232,7 +232,9 @@ def _needs_on_critical_path(ctx: Context) -> None:
         before = wf.steps[u]
         if before.id not in step.needs or u in g.data_preds[v] or u in required[v]:
             continue
-        other = max((finish[p] for p in preds[v] if p != u), default=0.0)
+        # it stays on its branch: it still starts after the routers that chose it
+        other = max([finish[p] for p in preds[v] if p != u] +
+                    [finish[router] for router, _ in branch_chain(g, v)], default=0.0)
         saving = finish[u] - other
         if saving < min_seconds:
             continue
@@ -244,5 +246,6 @@ def _needs_on_critical_path(ctx: Context) -> None:
         ctx.report(
             f"{code(step.id)} needs {code(before.id)} but reads nothing from it: waiting for "
             f"it holds {code(step.id)} back {seconds(saving)}{runs}, on the critical path "
-            f"({seconds(est.latency_s)}); {drop} (saves up to {seconds(saving)} per run)",
+            f"({seconds(est.latency_s)}); {drop} (saves up to {seconds(saving)} per run"
+            f"{' that takes it' if runs else ''})",
             where, key=f"step:{step.id}/needs/{before.id}")

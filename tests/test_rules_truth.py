@@ -1,0 +1,181 @@
+"""Rules fire only where their fix is right: dependencies beyond data, branch
+timelines, assumed sizes, and the printed critical path as one route."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from agentlint.lint.config import Config, resolve
+from agentlint.lint.engine import lint_workflow
+from agentlint.lint.registry import Finding
+from agentlint.sources import load_any
+from tests.conftest import FIXTURES, run_process
+
+RULES = FIXTURES / "rules"
+ROUTER = RULES / "AL101-serial-but-independent-router.yaml"
+
+
+def _lint(path: Path, **rules: dict[str, object]) -> list[Finding]:
+    wf = load_any(str(path))
+    assert wf is not None
+    return lint_workflow(wf, resolve(Config(select=["ALL"], rules=dict(rules))))
+
+
+def _only(found: list[Finding], code: str) -> list[Finding]:
+    return [f for f in found if f.code == code]
+
+
+# -- 1. serial-but-independent -------------------------------------------------------------
+
+
+def test_al101_saving_is_measured_on_the_steps_own_branch() -> None:
+    (f,) = _only(_lint(ROUTER), "AL101")
+    # billing (600 tokens) and audit (300) on gpt-4o, when the branch runs: the
+    # wait starts when the router has chosen the branch, not at the start of the run,
+    # and the other route (`fetch` -> `tech`) is never added to it.
+    assert "holds `notify` back 12.45 s in the runs that take its branch (50.00 % of runs)" \
+        in f.message
+    assert "`tech`" not in f.message
+
+
+def test_al101_a_quick_predecessor_on_the_other_route_is_not_reported() -> None:
+    # `tech` needs `fetch` (a 0.5 s tool): on its own branch that holds it back
+    # 0.5 s, under min_seconds, whatever the slow alternative takes
+    found = _only(_lint(ROUTER), "AL101")
+    assert all("`tech`" not in f.message for f in found)
+    assert _only(_lint(ROUTER, **{"serial-but-independent": {"min_seconds": 0.4}}), "AL101")
+
+
+def test_al101_a_promptflow_gate_is_a_dependency() -> None:
+    flow = RULES / "AL101-serial-but-independent-promptflow" / "flow.dag.yaml"
+    found = _only(_lint(flow), "AL101")
+    assert [f.message.split(" but ")[0] for f in found] == ["`review` needs `check`"]
+    # said in promptflow's words: the node's inputs
+    assert "remove the `${check.output}` entry from the `inputs` of node `review`" \
+        in found[0].message
+
+
+def test_al101_native_spec_keeps_its_wording() -> None:
+    (f,) = _only(_lint(ROUTER), "AL101")
+    assert "drop the entry if the order is not required" in f.message
+
+
+def test_al101_order_a_reader_records_is_a_dependency() -> None:
+    wf = load_any(str(ROUTER))
+    assert wf is not None
+    wf.extra["required_order"] = {"notify": {"audit": "state"}}
+    found = lint_workflow(wf, resolve(Config(select=["AL101"])))
+    assert found == []
+
+
+def test_al101_uses_a_readers_wording_first() -> None:
+    class Words:
+        format = "crewai"
+
+        def unorder(self, step: str, before: str) -> str:
+            return f"set `async_execution: true` on task `{before}`"
+
+    wf = load_any(str(ROUTER))
+    assert wf is not None
+    wf.extra["wording"] = Words()
+    (f,) = lint_workflow(wf, resolve(Config(select=["AL101"])))
+    assert "set `async_execution: true` on task `audit`" in f.message
+    assert "drop the entry" not in f.message
+
+
+# -- 2. sizes agentlint assumed ------------------------------------------------------------
+
+
+def test_repeated_context_on_assumed_sizes_is_info_and_says_so() -> None:
+    (f,) = _only(_lint(RULES / "AL203-repeated-context-assumed.yaml"), "AL203")
+    assert f.severity == "info"
+    assert "input `answer` states no `tokens`, counted as 500" in f.message
+
+
+def test_repeated_context_on_stated_sizes_stays_a_warning() -> None:
+    found = _only(_lint(RULES / "AL203-repeated-context.yaml"), "AL203")
+    assert found and all(f.severity == "warning" for f in found)
+    assert all("assumed" not in f.message for f in found)
+
+
+def test_context_overflow_on_an_assumed_size_is_info() -> None:
+    (f,) = _only(_lint(RULES / "AL207-context-window-overflow-assumed.yaml"), "AL207")
+    assert f.severity == "info"
+    assert "`write_page` states no `output_tokens`, counted as 256" in f.message
+    stated = _only(_lint(RULES / "AL207-context-window-overflow.yaml"), "AL207")
+    assert stated and all(f.severity == "error" for f in stated)
+
+
+def test_orchestration_overhead_skips_a_cheap_router_on_the_cheapest_model() -> None:
+    path = RULES / "AL206-orchestration-overhead-cheap.yaml"
+    assert _only(_lint(path), "AL206") == []
+    # the same router in a run that costs more is still worth a finding
+    found = _only(_lint(path, **{"orchestration-overhead": {"min_cost_usd": 0.0}}), "AL206")
+    assert len(found) == 1
+
+
+def test_orchestration_overhead_on_stated_sizes_stays_a_warning() -> None:
+    found = _only(_lint(RULES / "AL206-orchestration-overhead.yaml"), "AL206")
+    assert [f.severity for f in found] == ["warning"]
+
+
+def test_adapted_workflow_sizes_come_from_its_assumptions() -> None:
+    flow = FIXTURES / "formats" / "promptflow" / "microsoft__promptflow" / "examples" / \
+        "flows" / "evaluation" / "eval-single-turn-metrics" / "flow.dag.yaml"
+    found = _only(_lint(flow), "AL203")
+    assert found and all(f.severity == "info" for f in found)
+    assert all("is assumed (500 tokens)" in f.message for f in found)
+
+
+# -- 3. the printed critical path is one route --------------------------------------------
+
+
+def _estimate(path: Path, tmp_path: Path, fmt: str = "json") -> str:
+    copy = tmp_path / path.name
+    shutil.copy(path, copy)
+    result = run_process("estimate", str(copy), "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_estimate_critical_path_takes_one_route_json(tmp_path: Path) -> None:
+    data = json.loads(_estimate(ROUTER, tmp_path))
+    assert data["critical_path"] == ["classify", "billing", "audit", "notify"]
+    flagged = [s["id"] for s in data["steps"] if s["critical"]]
+    assert flagged == data["critical_path"]
+    assert not {"fetch", "tech"} & set(data["critical_path"])
+
+
+def test_estimate_critical_path_takes_one_route_text(tmp_path: Path) -> None:
+    text = _estimate(ROUTER, tmp_path, "text")
+    assert "critical path (*): classify -> billing -> audit -> notify" in text
+
+
+def test_router_alternatives_are_never_chained(tmp_path: Path) -> None:
+    spec = FIXTURES.parent.parent / "examples" / "support-triage.yaml"
+    data = json.loads(_estimate(spec, tmp_path))
+    routes = {"billing", "tech", "account"}
+    assert len(routes & set(data["critical_path"])) == 1
+    # the slowest route when it runs: tech's expected time over its share
+    times = {s["id"]: s["latency_s"] / s["runs"] for s in data["steps"] if s["id"] in routes}
+    assert max(times, key=lambda k: times[k]) in data["critical_path"]
+
+
+def test_sequential_critical_path_takes_one_route(tmp_path: Path) -> None:
+    spec = tmp_path / "seq.yaml"
+    spec.write_text(
+        "agentlint: 1\nname: seq\ninputs:\n  q: {tokens: 100}\nsteps:\n"
+        "  - id: pick\n    kind: router\n    model: gpt-4o-mini\n    prompt: '{{ inputs.q }}'\n"
+        "    output_tokens: 5\n    routes: [a1, b1]\n"
+        "  - id: a1\n    model: gpt-4o\n    prompt: '{{ inputs.q }}'\n    output_tokens: 100\n"
+        "  - id: a2\n    model: gpt-4o\n    prompt: '{{ steps.a1.output }}'\n"
+        "    output_tokens: 100\n"
+        "  - id: b1\n    model: gpt-4o\n    prompt: '{{ inputs.q }}'\n    output_tokens: 900\n"
+        "  - id: done\n    model: gpt-4o-mini\n    prompt: 'ok'\n    output_tokens: 5\n",
+        encoding="utf-8")
+    result = run_process("estimate", str(spec), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    path = json.loads(result.stdout)["critical_path"]
+    assert path == ["pick", "b1", "done"]
