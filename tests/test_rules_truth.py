@@ -179,3 +179,72 @@ def test_sequential_critical_path_takes_one_route(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     path = json.loads(result.stdout)["critical_path"]
     assert path == ["pick", "b1", "done"]
+
+
+# -- 4. advice in the source format's words ------------------------------------------------
+
+FORMATS = FIXTURES / "formats"
+
+
+def test_adk_serial_agents_are_told_about_parallel_agent() -> None:
+    found = _only(_lint(RULES / "AL101-serial-but-independent-adk" / "root_agent.yaml"),
+                  "AL101")
+    assert len(found) == 2
+    first = next(f for f in found if f.message.startswith("`style_guide` needs `fact_finder`"))
+    assert "`agent_class: ParallelAgent`" in first.message
+    assert "`fact_finder` (agents/fact_finder.yaml)" in first.message
+    assert "drop the entry" not in first.message
+
+
+def test_adk_brief_writer_reading_state_is_not_told_to_drop_fact_finder() -> None:
+    # {facts} is written by fact_finder's output_key: a dependency, never reported
+    found = _lint(RULES / "AL101-serial-but-independent-adk" / "root_agent.yaml")
+    assert not any("needs `fact_finder`" in f.message and f.message.startswith("`brief_writer`")
+                   for f in found)
+
+
+def test_adk_history_is_cut_with_include_contents_and_output_key() -> None:
+    root = FORMATS / "adk" / "zhangp365__adk-python" / "contributing" / "samples" / \
+        "multi_agent_seq_config" / "root_agent.yaml"
+    found = _only(_lint(root), "AL005")
+    assert found
+    for f in found:
+        assert "set `include_contents: none` on agent" in f.message
+        assert "an `output_key`" in f.message and "`{key}`" in f.message
+        assert "under `context`" not in f.message
+
+
+def test_an_opaque_code_agent_is_taken_to_need_what_runs_before_it() -> None:
+    root = FORMATS / "adk" / "own" / "support_router" / "root_agent.yaml"
+    assert _only(_lint(root), "AL101") == []
+
+
+def test_dify_and_promptflow_phrases_name_the_node_and_the_key() -> None:
+    from agentlint.lint.wording import fix
+
+    dify = load_any(str(FORMATS / "dify" / "svcvit__Awesome-Dify-Workflow" / "DSL" /
+                        "translation_workflow.yml"))
+    assert dify is not None and dify.format == "dify"
+    first = dify.steps[0]
+    said = fix(dify, "context", first.id, ["inputs.query"])
+    assert said is not None
+    assert f"node `TRANSLATION` (translation_workflow.yml:{first.at()[0]})" in said
+    assert "variable selector" in said
+    assert "`model.name: gpt-4o-mini`" in (fix(dify, "model", first.id, "gpt-4o-mini") or "")
+    native = load_any(str(ROUTER))
+    assert native is not None and fix(native, "context", "notify", ["audit"]) is None
+
+
+def test_repeated_context_in_promptflow_names_the_nodes_inputs(tmp_path: Path) -> None:
+    flow = RULES / "AL101-serial-but-independent-promptflow"
+    copy = tmp_path / "flow"
+    shutil.copytree(flow, copy)
+    text = (copy / "flow.dag.yaml").read_text(encoding="utf-8")
+    # give the question a stated size large enough to be worth a finding
+    (copy / "agentlint.profile.yaml").write_text("inputs:\n  question: 3000\n",
+                                                 encoding="utf-8")
+    (copy / "flow.dag.yaml").write_text(text, encoding="utf-8")
+    (f,) = _only(_lint(copy / "flow.dag.yaml"), "AL203")
+    assert f.severity == "warning"
+    assert "in the `inputs` of node `check` (flow.dag.yaml:" in f.message
+    assert "`${inputs.question}`" in f.message

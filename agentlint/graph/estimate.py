@@ -293,7 +293,7 @@ def estimate(wf: Workflow, graph: Graph | None = None) -> Estimate:
                                  tmax[i]))
     latency, _ = longest_path(exec_preds(g, expected=True), time, n)
     latency_max, _ = longest_path(exec_preds(g, expected=False), tmax, n)
-    path = route_path(g, time)
+    path = route_path(g, when_run(g, time))
     for i in path:
         rows[i].critical = True
     reliability = 1.0
@@ -314,19 +314,18 @@ def when_run(g: Graph, time: list[float]) -> list[float]:
     return [t / g.weight[i] if g.weight[i] > 0 else 0.0 for i, t in enumerate(time)]
 
 
-def route_path(g: Graph, time: list[float]) -> list[int]:
+def route_path(g: Graph, full: list[float]) -> list[int]:
     """The critical path to print: the slowest route one run can take.
 
-    ``time`` is the steps' expected time per run. The expected latency chains a
-    router's alternatives with their share-weighted times; a run takes only one
-    of them, so the path printed keeps them apart: each step counts its time in
-    the runs that run it, and the path goes through at most one alternative of
+    ``full`` is each step's figure in the runs that run it (:func:`when_run` of
+    its expected time, or a hop count). The expected latency chains a router's
+    alternatives with their share-weighted times; a run takes only one of them,
+    so the path keeps them apart: it goes through at most one alternative of
     each router. In ``dag`` mode that is the longest path of the dependency
     graph (no dependency joins two alternatives of one router). In
     ``sequential`` mode each router is sent down its slowest route (innermost
     routers first) and the path is the slowest member of each group that runs.
     """
-    full = when_run(g, time)
     if g.wf.execution != "sequential":
         return longest_path(exec_preds(g, expected=False), full, g.n)[1]
     taken = _slowest_routes(g, full)

@@ -14,6 +14,7 @@ from agentlint.graph.estimate import (
     multipliers,
     step_figures,
 )
+from agentlint.graph.estimate import when_run as run_time
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Model, Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
@@ -243,9 +244,7 @@ def _gate_at(lines: list[str], at: tuple[int, int]) -> bool:
 
 def when_run(ctx: Context) -> list[float]:
     """Each step's expected time in the runs that run it (its branch's own timeline)."""
-    g = ctx.graph
-    return [row.latency_s / g.weight[i] if g.weight[i] > 0 else 0.0
-            for i, row in enumerate(ctx.estimate.steps)]
+    return run_time(ctx.graph, [row.latency_s for row in ctx.estimate.steps])
 
 
 # -- sizes agentlint assumed -------------------------------------------------------------
