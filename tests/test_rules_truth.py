@@ -40,6 +40,35 @@ def test_al101_saving_is_measured_on_the_steps_own_branch() -> None:
     assert "`tech`" not in f.message
 
 
+def test_al101_sequential_saving_counts_the_branch_runs_not_their_average() -> None:
+    (f,) = _only(_lint(RULES / "AL101-serial-but-independent-branch.yaml"), "AL101")
+    # billing_summary takes 5.60 s and billing_audit 3.26 s when the billing route runs
+    # (half the runs): grouping them saves 3.26 s in those runs, 1.63 s on average
+    assert "saves 3.26 s in the runs that take this branch (50.00 % of runs; expected " \
+        "latency 14.79 s -> about 13.16 s)" in f.message
+
+
+def test_al101_main_line_step_after_an_alternative_uses_its_own_timeline(
+        tmp_path: Path) -> None:
+    spec = tmp_path / "after-route.yaml"
+    spec.write_text(
+        "agentlint: 1\nname: r\ninputs:\n  q: {tokens: 100}\nsteps:\n"
+        "  - id: pick\n    kind: router\n    model: gpt-4o-mini\n    prompt: '{{ inputs.q }}'\n"
+        "    output_tokens: 5\n    routes: [a, b, c]\n"
+        "  - id: a\n    model: gpt-4o\n    prompt: '{{ inputs.q }}'\n    output_tokens: 60\n"
+        "  - id: b\n    model: gpt-4o\n    prompt: '{{ inputs.q }}'\n    output_tokens: 60\n"
+        "  - id: c\n    model: gpt-4o\n    prompt: '{{ steps.pick.output }}'\n"
+        "    output_tokens: 150\n"
+        "  - id: after\n    model: gpt-4o\n    prompt: '{{ inputs.q }}'\n    output_tokens: 60\n",
+        encoding="utf-8")
+    # `after` runs in every run; `c` (2.1 s) in a third of them: waiting for it costs
+    # `after` 0.7 s on average, under min_seconds, though 2.1 s in c's own runs
+    assert _only(_lint(spec), "AL101") == []
+    (f,) = _only(_lint(spec, **{"serial-but-independent": {"min_seconds": 0.5}}), "AL101")
+    assert f.message.startswith("`after` waits for `c`")
+    assert "on the critical path" in f.message and "in the runs that take" not in f.message
+
+
 def test_al101_a_quick_predecessor_on_the_other_route_is_not_reported() -> None:
     # `tech` needs `fetch` (a 0.5 s tool): on its own branch that holds it back
     # 0.5 s, under min_seconds, whatever the slow alternative takes

@@ -82,6 +82,8 @@ def check(ctx: Context) -> None:
     hop = [1.0 if step.uses_model else 0.0 for step in wf.steps]
     # one route a run can take: never two alternatives of one router
     path = route_path(g, hop)
+    while path and not hop[path[-1]]:
+        path.pop()  # the chain ends at its last model call
     depth = sum(hop[i] for i in path)
     if depth <= limit:
         return

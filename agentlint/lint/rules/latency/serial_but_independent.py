@@ -154,7 +154,7 @@ def _serial_groups(ctx: Context) -> None:
             if p < v:
                 m = max(m, group_of[p], latest[p])
         latest[v] = m
-    t = when_run(ctx)
+    expected = [row.latency_s for row in ctx.estimate.steps]
     for gi in range(1, len(g.groups)):
         prev, cur = g.groups[gi - 1], g.groups[gi]
         if any(_is_gate(wf, wf.steps[u]) for u in prev):
@@ -175,6 +175,12 @@ def _serial_groups(ctx: Context) -> None:
             free.append(v)
         if not free:
             continue
+        # the movers' own timeline: the runs that run them. A step on a branch they
+        # are in runs in those runs by its share of them; a step enclosing them, always.
+        ref = max(g.weight[v] for v in free)
+        if ref <= 0:
+            continue
+        t = {x: expected[x] / max(g.weight[x], ref) for x in [*prev, *cur]}
         t_prev = max(t[u] for u in prev)
         t_cur = max(t[v] for v in cur)
         t_free = max(t[v] for v in free)
@@ -183,8 +189,7 @@ def _serial_groups(ctx: Context) -> None:
         saving = t_prev + t_cur - max(t_prev, t_free) - (max(rest) if rest else 0.0)
         if saving < min_seconds:
             continue
-        weight = min(g.weight[v] for v in [*prev, *free])
-        _serial_finding(ctx, g, prev, cur, free, _effect(ctx, saving, weight))
+        _serial_finding(ctx, g, prev, cur, free, _effect(ctx, saving, ref))
 
 
 def _serial_finding(ctx: Context, g: Graph, prev: list[int], cur: list[int],
