@@ -123,6 +123,18 @@ def test_repeated_context_on_assumed_sizes_is_info_and_says_so() -> None:
     assert "input `answer` states no `tokens`, counted as 500" in f.message
 
 
+def test_a_configured_severity_does_not_raise_a_finding_on_assumed_sizes() -> None:
+    path = RULES / "AL203-repeated-context-assumed.yaml"
+    wf = load_any(str(path))
+    assert wf is not None
+    found = lint_workflow(wf, resolve(Config(select=["ALL"], severity={"AL203": "error"})))
+    assert [f.severity for f in found if f.code == "AL203"] == ["info"]
+    stated = load_any(str(RULES / "AL203-repeated-context.yaml"))
+    assert stated is not None
+    found = lint_workflow(stated, resolve(Config(select=["ALL"], severity={"AL203": "error"})))
+    assert {f.severity for f in found if f.code == "AL203"} == {"error"}
+
+
 def test_repeated_context_on_stated_sizes_stays_a_warning() -> None:
     found = _only(_lint(RULES / "AL203-repeated-context.yaml"), "AL203")
     assert found and all(f.severity == "warning" for f in found)
@@ -277,3 +289,9 @@ def test_repeated_context_in_promptflow_names_the_nodes_inputs(tmp_path: Path) -
     assert f.severity == "warning"
     assert "in the `inputs` of node `check` (flow.dag.yaml:" in f.message
     assert "`${inputs.question}`" in f.message
+
+
+def test_sequential_critical_path_keeps_a_dependency_inside_a_group(tmp_path: Path) -> None:
+    # polish reads draft although both carry one parallel label: it runs after it
+    data = json.loads(_estimate(RULES / "AL004-parallel-group-dependency.yaml", tmp_path))
+    assert data["critical_path"] == ["outline", "draft", "polish", "publish"]

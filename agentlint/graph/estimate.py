@@ -323,18 +323,18 @@ def route_path(g: Graph, full: list[float]) -> list[int]:
     so the path keeps them apart: it goes through at most one alternative of
     each router. In ``dag`` mode that is the longest path of the dependency
     graph (no dependency joins two alternatives of one router). In
-    ``sequential`` mode each router is sent down its slowest route (innermost
-    routers first) and the path is the slowest member of each group that runs.
+    ``sequential`` mode, where every group waits for the one before, each
+    router is sent down its slowest route first (innermost routers first) and
+    the path is the longest through the steps that run on those routes.
     """
+    preds = exec_preds(g, expected=False)
     if g.wf.execution != "sequential":
-        return longest_path(exec_preds(g, expected=False), full, g.n)[1]
+        return longest_path(preds, full, g.n)[1]
     taken = _slowest_routes(g, full)
-    path: list[int] = []
-    for group in g.groups:
-        running = [v for v in group if all(taken.get(k[0]) == k for k in g.chain(g.branch[v]))]
-        if running:
-            path.append(max(running, key=lambda v: (full[v], -v)))
-    return path
+    runs = [all(taken.get(k[0]) == k for k in g.chain(g.branch[v])) for v in range(g.n)]
+    # a step off the chosen routes takes no time and is left out of the path
+    _, path = longest_path(preds, [f if runs[v] else 0.0 for v, f in enumerate(full)], g.n)
+    return [v for v in path if runs[v]]
 
 
 def _slowest_routes(g: Graph, full: list[float]) -> dict[int, BranchKey]:

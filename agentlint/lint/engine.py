@@ -109,7 +109,7 @@ def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Findin
     for f in findings:
         level = settings.severity.get(f.code, f.severity)
         # a rule may report a finding below its own severity (a verdict that rests
-        # on an assumed figure): the configuration raises or lowers it from there
+        # on an assumed figure): a configured severity can lower it, never raise it
         lowered = f.severity != default.get(f.code, f.severity)
         f.severity = f.severity if lowered and _RANK.get(level, 0) > _RANK[f.severity] \
             else level
