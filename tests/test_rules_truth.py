@@ -295,3 +295,20 @@ def test_sequential_critical_path_keeps_a_dependency_inside_a_group(tmp_path: Pa
     # polish reads draft although both carry one parallel label: it runs after it
     data = json.loads(_estimate(RULES / "AL004-parallel-group-dependency.yaml", tmp_path))
     assert data["critical_path"] == ["outline", "draft", "polish", "publish"]
+
+
+def test_a_crewai_reader_plugs_its_words_into_implicit_context() -> None:
+    class Words:
+        format = "crewai"
+
+        def context(self, step: str, reads: list[str]) -> str:
+            return f"give task `{step}` `context: [{', '.join(reads)}]`"
+
+    wf = load_any(str(RULES / "AL005-implicit-context" / "tasks.yaml"))
+    assert wf is not None and wf.format == "crewai"
+    wf.extra["wording"] = Words()
+    found = lint_workflow(wf, resolve(Config(select=["AL005"])))
+    assert found
+    for f in found:
+        assert "`context: [" in f.message and "keeping only the ones it needs" in f.message
+        assert "under `context`" not in f.message

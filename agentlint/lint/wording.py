@@ -16,6 +16,8 @@ Kinds:
 - ``unorder(step, before)``: let ``step`` start without waiting for ``before``;
 - ``context(step, reads)``: make ``step`` read only what it needs of
   ``reads`` (step ids or ``inputs.NAME``);
+- ``trim(step, reads)``: give ``step`` only the part of ``reads`` it needs
+  (the same text, cut down), where ``context`` chooses which outputs it reads;
 - ``model(step, model)``: run ``step`` on ``model`` (a catalog name).
 
 Steps are named the way the source names them (an ADK agent, a Dify node's
@@ -145,11 +147,11 @@ Phrase = Callable[..., str]
 
 TABLE: dict[str, dict[str, Phrase]] = {
     "adk": {"parallel": _adk_parallel, "unorder": _adk_unorder, "context": _adk_context,
-            "model": _adk_model},
+            "trim": _adk_context, "model": _adk_model},
     "promptflow": {"parallel": _pf_parallel, "unorder": _pf_unorder,
-                   "context": _pf_context, "model": _pf_model},
+                   "context": _pf_context, "trim": _pf_context, "model": _pf_model},
     "dify": {"parallel": _dify_parallel, "unorder": _dify_unorder, "context": _dify_context,
-             "model": _dify_model},
+             "trim": _dify_context, "model": _dify_model},
 }
 
 

@@ -138,7 +138,7 @@ def check(ctx: Context) -> None:
         dollars = sum(size * input_price(wf.model_of(wf.steps[i])) * rows[i].calls / 1e6
                       for i in who)
         source = name if ns == "steps" else f"inputs.{name}"
-        said = [format_fix(wf, "context", wf.steps[i].id, [source]) for i in who[:1]]
+        said = [format_fix(wf, "trim", wf.steps[i].id, [source]) for i in who[:1]]
         fix = f"{said[0]}, and the same for the other readers" if said and said[0] else \
             "give each step only the part it needs, or merge the readers into one call"
         note = assumed.source(ns, name)
