@@ -312,3 +312,21 @@ def test_a_crewai_reader_plugs_its_words_into_implicit_context() -> None:
     for f in found:
         assert "`context: [" in f.message and "keeping only the ones it needs" in f.message
         assert "under `context`" not in f.message
+
+
+def test_a_straggler_whose_time_comes_from_an_assumed_size_is_info(tmp_path: Path) -> None:
+    group = ("agentlint: 1\nname: drafts\ninputs:\n  topic: {tokens: 50}\nsteps:\n"
+             "  - id: title\n    parallel: drafts\n    model: gpt-4o-mini\n"
+             "    prompt: 'A title for {{ inputs.topic }}'\n    output_tokens: 10\n"
+             "  - id: tagline\n    parallel: drafts\n    model: gpt-4o-mini\n"
+             "    prompt: 'A tagline for {{ inputs.topic }}'\n    output_tokens: 10\n"
+             "  - id: body\n    parallel: drafts\n    model: gpt-4o\n"
+             "    prompt: 'A short body for {{ inputs.topic }}'\n")
+    spec = tmp_path / "drafts.yaml"
+    spec.write_text(group, encoding="utf-8")
+    (f,) = _only(_lint(spec), "AL103")
+    assert f.severity == "info"
+    assert "`body` states no `output_tokens`, counted as 256" in f.message
+    spec.write_text(group + "    output_tokens: 256\n", encoding="utf-8")
+    (f,) = _only(_lint(spec), "AL103")
+    assert f.severity == "warning" and "assumed" not in f.message

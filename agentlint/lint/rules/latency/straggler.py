@@ -4,7 +4,9 @@ In a ``sequential`` workflow's parallel group, the slowest member when it
 calls a model and takes at least ``factor`` (default 3) times the median
 time of the other members, and at least ``min_seconds`` longer than the
 next slowest. Tool steps are not reported: their time is the tool's, and
-grouping them is already the best that can be done.
+grouping them is already the best that can be done. When the member's
+time, or the next slowest one's, comes from an output size agentlint
+assumed (no ``output_tokens``), the finding is ``info`` and says so.
 
 Why it costs
 ------------
@@ -66,7 +68,7 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.lint.facts import code, step_pos
+from agentlint.lint.facts import assumed_sizes, code, report_sized, step_pos
 from agentlint.lint.registry import Context
 from agentlint.units import seconds
 
@@ -84,6 +86,7 @@ def check(ctx: Context) -> None:
     factor = float(ctx.option("factor"))
     min_seconds = float(ctx.option("min_seconds"))
     rows = ctx.estimate.steps
+    assumed = assumed_sizes(wf)
     for group in g.groups:
         if len(group) < 2:
             continue
@@ -98,12 +101,15 @@ def check(ctx: Context) -> None:
         extra = slow_t - others[-1]
         if median <= 0 or slow_t < factor * median or extra < min_seconds:
             continue
-        ctx.report(
+        # its time comes from its output size, and the others' from theirs
+        notes = [n for v in (slow, ordered[-2]) if (n := assumed.outputs.get(wf.steps[v].id))]
+        report_sized(
+            ctx,
             f"{code(step.id)} takes {seconds(slow_t)}, {slow_t / median:.1f}x the median of "
             f"the rest of group '{step.parallel}' ({seconds(median)}): the group waits "
             f"{seconds(extra)} for it alone; give it a faster model or a smaller output, or "
             "take it out of the group",
-            step_pos(step), key=f"step:{step.id}")
+            step_pos(step), f"step:{step.id}", notes)
 
 
 def _median(values: list[float]) -> float:
