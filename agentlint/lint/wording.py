@@ -44,7 +44,7 @@ def _list(items: Sequence[str]) -> str:
     return ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-_NAMED = re.compile(r"'([^']+)'")
+_NAMED = re.compile(r"'(.+)'")
 _IN_FILE = re.compile(r"\(([^()]+\.ya?ml)\)")
 
 
