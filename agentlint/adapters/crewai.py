@@ -104,7 +104,9 @@ class CrewAIAdapter:
                 ("expected_output:" in text or "description:" in text)
                 and _sibling(path, AGENT_NAMES) is not None)
         if base in AGENT_NAMES:
-            return _looks_like_agents(text) and _sibling(path, TASK_NAMES) is not None
+            # an agent lacking one of the three is refused as CrewAI refuses it
+            return ("role:" in text or "goal:" in text or "backstory:" in text) \
+                and _sibling(path, TASK_NAMES) is not None
         return False
 
     def load(self, path: str, text: str, display: str, root: str) -> Workflow:
@@ -351,7 +353,9 @@ class _Reader:
         words.order = order
         words.task_at = {key: tasks.key_at(key) for key in order}
         words.async_tasks = {t.key for t in read if t.is_async}
-        words.explicit_context = {t.key for t in read if t.explicit is not None}
+        key_of = {t.id: t.key for t in read}
+        words.explicit_context = {t.key: [key_of.get(i, i) for i, _ in t.explicit]
+                                  for t in read if t.explicit is not None}
         for t in read:
             words.step_task.setdefault(t.id, t.key)
         for spec in draft.steps:
@@ -551,7 +555,7 @@ class _Reader:
             no_agent = no_agent or t.agent is None
             boss = self.step(t, t.id, manager_agent, manager_model, MANAGER_CALLS_PER_TASK)
             boss.kind = "orchestrator"
-            boss.calls_assumed = True
+            boss.calls_assumed = False  # the hierarchical assumption says why two
             boss.origin = "crewai task, executed by the crew manager (hierarchical process)"
             if manager_agent is None:
                 boss.system = f"You are {MANAGER_ROLE}. {MANAGER_BACKSTORY}\nYour personal " \

@@ -34,7 +34,8 @@ class CrewAIWording:
     order: list[str] = field(default_factory=list)
     task_at: dict[str, Pos] = field(default_factory=dict)
     async_tasks: set[str] = field(default_factory=set)
-    explicit_context: set[str] = field(default_factory=set)
+    #: the tasks each task names in its ``context`` (tasks without one are not listed)
+    explicit_context: dict[str, list[str]] = field(default_factory=dict)
     #: step id -> the task it stands for (a hierarchical task has two steps)
     step_task: dict[str, str] = field(default_factory=dict)
     #: step id -> the agent whose model runs it
@@ -69,10 +70,10 @@ class CrewAIWording:
                     f"end with more than one async task: add a final task with `context: "
                     f"[{names}]` and set `async_execution: true` on {listed}")
         follow = after[0]
-        verb = "add them to" if follow in self.explicit_context else "give it"
+        wanted = list(dict.fromkeys([*self.explicit_context.get(follow, []), *tasks]))
         return (f"set `async_execution: true` on task {listed}; CrewAI waits for async "
-                f"tasks at the next synchronous task, {self._task_ref(follow)}: {verb} "
-                f"`context: [{names}]`")
+                f"tasks at the next synchronous task, {self._task_ref(follow)}: give it "
+                f"`context: [{', '.join(wanted)}]`")
 
     def context(self, step: str, reads: Sequence[str]) -> str | None:
         task = self._task(step)
