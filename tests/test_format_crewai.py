@@ -454,3 +454,64 @@ def test_wording_in_a_hierarchical_crew() -> None:
     line = _line(main, "        manager_llm=")
     assert desk.model("draft_reply", "gpt-4o-mini") == (
         f'set `manager_llm="gpt-4o-mini"` on the crew ({main}:{line}:21)')
+
+
+# -- the same for the other formats -----------------------------------------------------------
+
+GATED_FLOW = """
+inputs:
+  question:
+    type: string
+outputs:
+  label:
+    type: string
+    reference: ${classify.output}
+  answer:
+    type: string
+    reference: ${answer.output}
+nodes:
+- name: classify
+  type: llm
+  source:
+    type: code
+    path: classify.jinja2
+  inputs:
+    model: gpt-4o-mini
+    question: ${inputs.question}
+  api: chat
+- name: answer
+  type: llm
+  source:
+    type: code
+    path: answer.jinja2
+  inputs:
+    model: gpt-4o
+    question: ${inputs.question}
+  api: chat
+  activate:
+    when: ${classify.output}
+    is: on-topic
+"""
+
+
+def test_promptflow_flow_output_is_not_unused(tmp_path: Path) -> None:
+    # classify only gates answer (order, no data) but the flow returns it as `label`
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "qa/flow.dag.yaml", GATED_FLOW)
+    write(tmp_path / "qa/classify.jinja2", "system:\nSay on-topic or off-topic.\nuser:\n"
+          "{{question}}\n")
+    write(tmp_path / "qa/answer.jinja2", "system:\nAnswer.\nuser:\n{{question}}\n")
+    wf = load_any(str(tmp_path / "qa/flow.dag.yaml"))
+    assert wf is not None
+    assert wf.step("classify").output_leaves == "it is the flow output 'label'"
+    found = _lint(tmp_path / "qa/flow.dag.yaml", cwd=tmp_path)
+    assert "serial-but-independent" in {f["rule"] for f in found}  # the flow is linted
+    assert "unused-output" not in {f["rule"] for f in found}
+
+
+def test_dify_end_and_answer_nodes_mark_what_the_app_returns() -> None:
+    dify = FIXTURES / "formats" / "dify"
+    ends = {p.name: [s.output_leaves for s in load_any(str(p)).steps]  # type: ignore[union-attr]
+            for p in dify.rglob("*.yml")}
+    assert any(any(x and x.startswith("the end node ") for x in v) for v in ends.values())
+    assert any(any(x and x.startswith("the answer node ") for x in v) for v in ends.values())
