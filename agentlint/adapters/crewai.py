@@ -104,9 +104,7 @@ class CrewAIAdapter:
                 ("expected_output:" in text or "description:" in text)
                 and _sibling(path, AGENT_NAMES) is not None)
         if base in AGENT_NAMES:
-            # an agent lacking one of the three is refused as CrewAI refuses it
-            return ("role:" in text or "goal:" in text or "backstory:" in text) \
-                and _sibling(path, TASK_NAMES) is not None
+            return _looks_like_agents(text) and _sibling(path, TASK_NAMES) is not None
         return False
 
     def load(self, path: str, text: str, display: str, root: str) -> Workflow:
@@ -190,7 +188,10 @@ class _Reader:
         self.agents = load_text(agents_text, agents_display) if agents_path else None
         if agents_path:
             self.draft.sources.append(agents_display)
-        self.module_path: str | None = None
+        crew_dir = os.path.dirname(os.path.dirname(os.path.abspath(tasks_path)))
+        #: the agents file as the crew's ``agents_config`` names it
+        self.agents_rel = os.path.normpath(os.path.relpath(os.path.abspath(agents_path),
+                                                           crew_dir)) if agents_path else ""
         self.code = self.crew_module(tasks_path, tasks_display, root)
         if self.code is not None and self.code.class_name and (
                 self.code.crew is None or self.code.crew.process is None):
@@ -229,8 +230,16 @@ class _Reader:
             try:
                 source = read_text(path, root, limit=MAX_CREW_PY_BYTES, what="crew module",
                                    shown=shown)
-                if not is_legacy and "CrewBase" not in source:
-                    continue
+            except (OSError, SpecError) as exc:
+                if is_legacy:  # another module that cannot be read is not the crew's
+                    detail = exc.message if isinstance(exc, SpecError) else excerpt(str(exc))
+                    self.draft.assume(f"crew-module:{shown}", f"{shown} could not be read "
+                                      f"({detail}); the crew is read from the YAML files "
+                                      "only", (1, 1))
+                continue
+            if not is_legacy and "CrewBase" not in source:
+                continue
+            try:
                 tree = ast.parse(source)
                 classes = [c for c in crew_classes(tree) if os.path.normpath(config_path(
                     c, "tasks_config", "config/tasks.yaml")) == want]
@@ -238,11 +247,9 @@ class _Reader:
                     return self.accept(read_crew_module(source, shown, classes[0], tree))
                 if is_legacy:
                     fallback = read_crew_module(source, shown, tree=tree)
-            except (OSError, SpecError, SyntaxError, ValueError, RecursionError,
-                    MemoryError) as exc:
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                 detail = f"line {exc.lineno}: {excerpt(exc.msg)}" \
-                    if isinstance(exc, SyntaxError) else exc.message \
-                    if isinstance(exc, SpecError) else excerpt(str(exc))
+                    if isinstance(exc, SyntaxError) else excerpt(str(exc))
                 self.draft.assume(f"crew-module:{shown}", f"{shown} could not be read "
                                   f"({detail}); the crew is read from the YAML files only",
                                   (1, 1))
@@ -332,7 +339,8 @@ class _Reader:
         hierarchical = bool(code and code.process == "hierarchical")
         if hierarchical:
             self.check_manager()
-        if code:  # CrewAI builds every @agent method's agent, used or not
+        if code and self.agents is not None and code.agents_config == self.agents_rel:
+            # CrewAI builds every @agent method's agent, used or not
             for info in code.agents.values():
                 self.check_agent(info.key, agents, info)
         ids = {key: draft.new_id(key, "task") for key in order}

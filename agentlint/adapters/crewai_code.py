@@ -18,6 +18,7 @@ validation use them:
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 
 from agentlint.adapters.ir import Pos
@@ -79,6 +80,8 @@ class CrewCode:
 
     module: str = ""  # the module as shown in messages
     class_name: str | None = None
+    #: the agents file the class names (``agents_config``), relative to the module
+    agents_config: str = "config/agents.yaml"
     agents: dict[str, AgentCode] = field(default_factory=dict)  # by method name
     tasks: list[TaskCode] = field(default_factory=list)
     #: ``@llm`` methods and the model each returns (None when not a literal)
@@ -179,6 +182,9 @@ def read_crew_module(source: str, module: str = "crew.py",
     tree = tree if tree is not None else ast.parse(source)
     scope: ast.AST = cls if cls is not None else tree
     code = CrewCode(module=module, class_name=cls.name if cls is not None else None)
+    if cls is not None:
+        code.agents_config = os.path.normpath(config_path(cls, "agents_config",
+                                                          code.agents_config))
     functions = [f for f in ast.walk(scope) if isinstance(f, (ast.FunctionDef,
                                                               ast.AsyncFunctionDef))]
     models = ModelNames(assignments(tree), _llm_methods(functions))
