@@ -416,6 +416,64 @@ def test_unused_output_spares_a_task_with_a_callback(tmp_path: Path) -> None:
     assert not [f for f in _lint(tasks, cwd=tmp_path) if f["rule"] == "unused-output"]
 
 
+def test_unused_output_spares_a_task_whose_agent_sends_it(tmp_path: Path) -> None:
+    _crew(tmp_path, WRITER + """
+notifier:
+  role: Notifier
+  goal: Tell the user about {topic}.
+  backstory: You send short push notifications.
+""", """
+        alert:
+          description: Send the user a push notification about {topic}.
+          expected_output: The text that was sent.
+          agent: notifier
+        draft:
+          description: Draft a post about {topic}.
+          expected_output: A post.
+          agent: writer
+          context: []
+        """, """
+        from crewai import Agent, Crew, Process, Task
+        from crewai.project import CrewBase, agent, crew, task
+
+        from team.tools.push_tool import send_push_notification
+        from team.tools.search import search_tools
+
+
+        @CrewBase
+        class Team:
+            @agent
+            def writer(self) -> Agent:
+                return Agent(config=self.agents_config["writer"], tools=search_tools)
+
+            @agent
+            def notifier(self) -> Agent:
+                return Agent(config=self.agents_config["notifier"],
+                             tools=[send_push_notification])
+
+            @task
+            def alert(self) -> Task:
+                return Task(config=self.tasks_config["alert"])
+
+            @task
+            def draft(self) -> Task:
+                return Task(config=self.tasks_config["draft"])
+
+            @crew
+            def crew(self) -> Crew:
+                return Crew(agents=self.agents, tasks=self.tasks, process=Process.sequential)
+        """)
+    tasks = tmp_path / "src/team/config/tasks.yaml"
+    wf = _load(tasks)
+    assert wf.step("alert").output_leaves == \
+        "its tool send_push_notification sends or writes it out"
+    assert wf.agents["writer"].tools == ["search_tools"]  # a list held in a variable
+    assert wf.step("draft").calls == 3  # so the writer runs a tool loop
+    messages = [m for m, _, _ in wf.assumptions]
+    assert any(m.startswith("tool send_push_notification is assumed to send") for m in messages)
+    assert not [f for f in _lint(tasks, cwd=tmp_path) if f["rule"] == "unused-output"]
+
+
 # -- 5. advice in CrewAI's words --------------------------------------------------------------
 
 

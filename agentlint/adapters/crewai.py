@@ -145,6 +145,19 @@ MANAGER_BACKSTORY = (
     "right questions to get the best out of your team.\nEven though you don't perform "
     "tasks by yourself, you have a lot of experience in the field, which allows you to "
     "properly evaluate the work of your team members.")
+#: words in a tool's name that say it sends or writes what it is given (push_notification,
+#: FileWriterTool, send_email, SlackPostTool): its agent's answer leaves the crew
+_EFFECT_WORDS = re.compile(r"(?:^|_)(?:write|writer|send|sender|push|notify|notification|"
+                           r"email|mail|publish|publisher|upload|uploader|save|post|slack|"
+                           r"tweet|sms)(?:_|$)")
+
+
+def effect_of(tool: str) -> bool:
+    """A tool whose name says it sends or writes something (CamelCase or snake_case)."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tool).lower()
+    return bool(_EFFECT_WORDS.search(snake))
+
+
 #: model calls of the manager per task: it delegates, then writes the final answer
 MANAGER_CALLS_PER_TASK = 2
 #: modules read in one folder of the crew's package, and folders above the crew module
@@ -475,6 +488,12 @@ class _Reader:
             t.leaves = "it is handed to the task's callback"
         if raw.get("human_input") is True:
             t.origin_notes.append("asks a human")
+        sender = next((x for x in [*(tools or []), *(agent_tools or [])] if effect_of(x)), None)
+        if sender is not None and t.leaves is None:
+            t.leaves = f"its tool {sender} sends or writes it out"
+            draft.assume(f"effect:{sender}", f"tool {sender} is assumed to send or write "
+                         "out what it is given (from its name): the output of a task that "
+                         "holds it is not reported unused", at)
         return t
 
     def wire(self, read: list[_Task]) -> None:

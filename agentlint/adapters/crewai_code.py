@@ -253,9 +253,14 @@ class ModelNames:
 
 
 def _tool_names(node: ast.AST) -> list[str]:
-    """The names in a literal ``tools=[...]`` list (anything else reads as no tools)."""
+    """The names in a literal ``tools=[...]`` list; a list held in a variable or returned
+    by a call (``tools=sandbox_tools``) is named after it; anything else is no tools."""
     if isinstance(node, (ast.List, ast.Tuple)):
-        return [n for n in (_name_of(e) for e in node.elts) if n]
+        names = [_name_of(e.value if isinstance(e, ast.Starred) else e) for e in node.elts]
+        return [n for n in names if n]
+    if isinstance(node, (ast.Name, ast.Attribute, ast.Call)):
+        name = _name_of(node)
+        return [name] if name else []
     return []
 
 
