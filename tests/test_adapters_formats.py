@@ -240,10 +240,13 @@ def test_crew_py_wiring_is_read_without_running_it() -> None:
 
 def test_hierarchical_crew_has_a_manager() -> None:
     wf, _ = _load(CREWAI / "own/hierarchical_crew/src/hierarchical_crew/config/agents.yaml")
-    manager = wf.step("crew_manager")
-    assert manager.index == 0 and manager.kind == "orchestrator"
-    assert manager.model == "gpt-4o" and manager.calls == 2
-    assert wf.step("collect_facts").model == "gpt-4o-mini"
+    # the manager executes every task: the coworker answers, the manager writes the answer
+    assert [s.id for s in wf.steps] == ["collect_facts__coworker", "collect_facts",
+                                        "write_article__coworker", "write_article"]
+    manager = wf.step("collect_facts")
+    assert manager.kind == "orchestrator" and manager.model == "gpt-4o" and manager.calls == 2
+    assert manager.step_refs() == ["collect_facts__coworker"]
+    assert wf.step("collect_facts__coworker").model == "gpt-4o-mini"
     assert wf.agents == {}
 
 

@@ -132,6 +132,7 @@ class _Reader:
             if node.type not in NOT_STEPS:
                 node.step = draft.new_id(node.id, "node")
         specs = {n.step: self.step(n) for n in self.nodes.values() if n.step}
+        self.outputs(specs)
         edges = graph.get("edges")
         self.control(edges if isinstance(edges, YSeq) else YSeq(), specs)
         draft.steps = self.order(specs)
@@ -140,6 +141,25 @@ class _Reader:
             draft.assume("dangling", f"reference to node '{name}', which is not in the graph, "
                          "ignored", at)
         return draft.finish()
+
+    def outputs(self, specs: dict[str, StepSpec]) -> None:
+        """Nodes an ``end`` node's outputs or an ``answer`` node's text name: what the app
+        returns, so their output leaves the workflow."""
+        for node in self.nodes.values():
+            named: list[str] = []
+            if node.type == "end" and isinstance(node.data.get("outputs"), list):
+                for out in node.data["outputs"]:
+                    selector = out.get("value_selector") if isinstance(out, dict) else None
+                    if isinstance(selector, list) and selector:
+                        named.append(str(selector[0]))
+            elif node.type == "answer":
+                named = [m.group(1).split(".")[0]
+                         for m in _VAR.finditer(str(node.data.get("answer") or ""))]
+            for name in named:
+                target = self.nodes.get(name)
+                if target is not None and target.step in specs:
+                    specs[target.step].output_leaves = f"the {node.type} node " \
+                        f"'{node.title}' returns it"
 
     # -- references ----------------------------------------------------------------------
 

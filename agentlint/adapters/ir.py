@@ -9,7 +9,9 @@ not say. The defaults below are what is assumed when nothing says more.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 Pos = tuple[int, int]
 
@@ -67,6 +69,9 @@ class StepSpec:
     #: inputs, an aggregator), "item" (one element of a list it iterates)
     size: str | None = None
     implicit_context: bool = False
+    #: why the step's output leaves the workflow although no step reads it (written to a
+    #: file, the run's declared answer, handed to a callback); None when it does not
+    output_leaves: str | None = None
     #: positions of individual keys (``model``, ``prompt``, ...) in the source
     pos: dict[str, Pos] = field(default_factory=dict)
     source: str | None = None
@@ -80,3 +85,24 @@ class LoopSpec:
     max_iterations: int | None
     until: str | None = None
     names: tuple[str, ...] = ()
+
+
+class Wording(Protocol):
+    """How a fix is said in a source format's own keys, with the ``file:line:col`` where
+    the edit goes. An adapter leaves one in ``Workflow.extra["wording"]``; a rule that
+    suggests a fix asks it first and says the fix in agentlint's keys when it returns
+    None (or when the workflow has no wording: a native spec)."""
+
+    format: str
+
+    def parallel(self, steps: Sequence[str]) -> str | None:
+        """Run ``steps`` (step ids, in order) side by side."""
+
+    def context(self, step: str, reads: Sequence[str]) -> str | None:
+        """Make ``step`` read only ``reads`` (step ids)."""
+
+    def model(self, step: str, model: str) -> str | None:
+        """Run ``step`` on ``model`` (a catalog name)."""
+
+    def keep_output(self, step: str) -> str | None:
+        """Use the output of ``step`` (read it where it is needed, or keep it)."""

@@ -167,6 +167,7 @@ class Draft:
             step = wf.step(spec.id)
             step.origin = spec.origin or None
             step.implicit_context = spec.implicit_context
+            step.output_leaves = spec.output_leaves
         wf.assumptions = [(message, at, f"assumption:{key}")
                           for key, (message, at) in self.assumed.items()]
         wf.extra["native"] = doc

@@ -112,6 +112,11 @@ class _Reader:
             for n in parsed})
         by_id = {n.id: n for n in parsed}
         specs = {n.id: self.step(n) for n in parsed}
+        for name, out in mapping(doc.get("outputs")).items():  # what the flow returns
+            for found in _REF.finditer(str(mapping(out).get("reference") or "")):
+                target = ids.get(found.group(1).strip().split(".")[0])
+                if target is not None:
+                    specs[target].output_leaves = f"it is the flow output '{name}'"
         draft.steps = [specs[i] for i in order]
         self.conditions([by_id[i] for i in order], specs)
         return draft.finish()
