@@ -437,26 +437,7 @@ class _Reader:
             spec.kind, spec.size = "aggregate", "sum"
             spec.prompt = self.loop_variables(node)
         elif kind == "assigner":
-            spec.kind, spec.size = "aggregate", "max"
-            lines: list[str] = []
-            for _, var, item, at in self.assignments(node):
-                source = item.get("value") if "items" in data else item.get(
-                    "input_variable_selector")
-                if isinstance(source, list) and item.get("input_type", "variable") \
-                        == "variable" and len(source) >= 2:
-                    path = self.ref(list(source), at, node)
-                    if path:
-                        lines.append(f"{var}: {{{{ {path} }}}}")
-                elif source is not None and not isinstance(source, (list, dict)):
-                    lines.append(f"{var}: {source}")
-                operation = str(item.get("operation") or item.get("write_mode") or "")
-                target = item.get("variable_selector") or item.get(
-                    "assigned_variable_selector")
-                if operation in READING_OPERATIONS and isinstance(target, list):
-                    path = self.ref(list(target), at, node)
-                    if path:
-                        lines.append(f"{var} (before): {{{{ {path} }}}}")
-            spec.prompt = "\n".join(dict.fromkeys(lines))
+            self.assigner(node, spec)
         elif kind == "human-input":
             self.human(node, spec)
         else:  # code, document-extractor and whatever comes next
@@ -465,6 +446,29 @@ class _Reader:
             if kind not in ("code", "document-extractor"):
                 spec.origin += " (a node type agentlint does not know; read as code)"
         return spec
+
+    def assigner(self, node: _Node, spec: StepSpec) -> None:
+        """An assigner: what it writes is what it reads (its value, or its variable
+        too when the operation appends or adds to it)."""
+        spec.kind, spec.size = "aggregate", "max"
+        lines: list[str] = []
+        for _, var, item, at in self.assignments(node):
+            source = item.get("value") if "items" in node.data else item.get(
+                "input_variable_selector")
+            if isinstance(source, list) and item.get("input_type", "variable") \
+                    == "variable" and len(source) >= 2:
+                path = self.ref(list(source), at, node)
+                if path:
+                    lines.append(f"{var}: {{{{ {path} }}}}")
+            elif source is not None and not isinstance(source, (list, dict)):
+                lines.append(f"{var}: {source}")
+            operation = str(item.get("operation") or item.get("write_mode") or "")
+            target = item.get("variable_selector") or item.get("assigned_variable_selector")
+            if operation in READING_OPERATIONS and isinstance(target, list):
+                path = self.ref(list(target), at, node)
+                if path:
+                    lines.append(f"{var} (before): {{{{ {path} }}}}")
+        spec.prompt = "\n".join(dict.fromkeys(lines))
 
     def loop_variables(self, node: _Node) -> str:
         """``label: value`` for each variable a loop starts with (a selector as a reference)."""
