@@ -2,7 +2,11 @@
 
 - ``sub_agents: [{config_path: x.yaml}]`` (and ``AgentTool`` tools) are read
   recursively, relative to the file that names them, never from outside the
-  repository; a ``code:`` reference or a custom agent class is an opaque step.
+  repository. Each file is first checked against ADK's own config classes
+  (:mod:`agentlint.adapters.adk_schema`): what ADK would refuse is an error.
+  A ``code:`` reference or a class of the user's own is an opaque step and a
+  warning that the estimate leaves its work out; ``RouterAgent`` runs its
+  classifier, then one of its routes.
 - Each ``LlmAgent`` is a step: its ``model`` (inherited from the nearest
   ancestor that has one), ``instruction`` as system prompt, ``tools``.
   ``output_key`` writes session state, and ``{key}`` in a later instruction

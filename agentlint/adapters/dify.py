@@ -15,7 +15,15 @@
   by an edge to one whose output it never reads is serial but independent.
 - ``iteration`` runs its child nodes once per item: they get a fan-out of the
   list's length (unknown, assumed) with ``parallel_nums`` at a time when
-  ``is_parallel``, else one at a time. ``loop`` nodes become loops.
+  ``is_parallel``, else one at a time. ``loop`` nodes become loops: the loop
+  node sets up its ``loop_variables``, and ``[loop_id, var]`` is the loop's
+  state (what the loop node or an assigner wrote), never a read of the loop's
+  own output; a node after a loop waits for its last round.
+- ``assigner`` nodes write conversation and loop variables: a reader of the
+  variable depends on the write that finished before it starts (by the
+  edges); a conversation variable nothing wrote yet is a run input.
+- ``human-input`` is a ``human`` step that waits for a person (an assumed
+  wait, at most its deadline), followed by a router over its actions.
 - Apps without a workflow graph (chat, completion, agent apps) are one step
   built from ``model_config``.
 """

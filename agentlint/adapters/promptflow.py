@@ -12,10 +12,13 @@
 - ``python`` and package tool nodes are tool steps.
 - ``${node.output}`` references are data dependencies; execution is ``dag``,
   as promptflow runs independent nodes concurrently.
-- ``activate: {when: ${x.output}, is: v}`` makes a node conditional. Nodes
+- ``activate: {when: ${x.output}, is: v}`` makes a node conditional: the
+  executor reads ``x`` first, a data dependency like an input reference. Nodes
   gated on the same ``when`` with different ``is`` values are the branches of
   a router at ``x`` (shares equal unless the profile says); a condition with a
   single value is assumed to hold.
+- ``aggregation: true`` nodes run once per batch of lines: a line bears their
+  time over the batch's size (assumed unless the profile gives ``count``).
 - ``use_variants`` nodes are read from their default variant in
   ``node_variants``; the others are noted.
 """
