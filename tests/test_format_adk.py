@@ -119,6 +119,16 @@ def test_a_class_that_is_no_agent_and_a_blocked_module(repo: Path) -> None:
     assert "Blocked module reference" in line
 
 
+def test_agent_names_adk_rejects(repo: Path) -> None:
+    line = _refused(repo, "name: my-agent\nmodel: gemini-2.5-flash\ninstruction: Hi.\n",
+                    "root_agent.yaml:1:7: ")
+    assert "Found invalid agent name: `my-agent`. Agent name must be a valid identifier." \
+        in line
+    line = _refused(repo, "name: user\nmodel: gemini-2.5-flash\ninstruction: Hi.\n",
+                    "root_agent.yaml:1:7: ")
+    assert "Agent name cannot be `user`" in line
+
+
 def test_bad_values(repo: Path) -> None:
     base = "name: w\nmodel: gemini-2.5-flash\ninstruction: Hi.\n"
     line = _refused(repo, base + "include_contents: all\n", "root_agent.yaml:4:19: ")

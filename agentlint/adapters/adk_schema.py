@@ -127,6 +127,13 @@ def check(raw: YMap, file: str, cls: str) -> None:
                 and not isinstance(raw[key], str) and raw[key] is not None:
             raise SpecError(file, *val_pos(raw, key), f"{key}: Input should be a valid "
                             "string")
+    name = raw.get("name")
+    if isinstance(name, str) and not name.isidentifier():  # BaseAgent's name validator
+        raise SpecError(file, *val_pos(raw, "name"), f"name: Found invalid agent name: "
+                        f"`{name}`. Agent name must be a valid identifier.")
+    if name == "user":
+        raise SpecError(file, *val_pos(raw, "name"), "name: Agent name cannot be `user`. "
+                        "`user` is reserved for end-user's input.")
     for key in BOOL_KEYS:
         if keys is not None and key in raw and raw[key] is not None \
                 and not isinstance(raw[key], bool):
