@@ -294,3 +294,23 @@ def test_a_later_reader_of_an_output_key_is_not_independent(repo: Path) -> None:
             if h["rule"] == "serial-but-independent"]
     # `style` reads nothing of `research`: that one is independent; `write` is not
     assert [h["message"].split("`")[1] for h in hits] == ["style"]
+
+
+PATHS = [HELP_DESK / "root_agent.yaml"]
+
+
+def _figures(cli, path: Path) -> tuple[float, float, float, list[tuple[str, float, float]]]:
+    result = cli("estimate", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    return (data["cost_usd"], data["latency_s"], data["reliability"],
+            [(s["id"], s["cost_usd"], s["latency_s"]) for s in data["steps"]])
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_the_converted_spec_estimates_the_same(cli, tmp_path: Path, path: Path) -> None:
+    """What the reader models (waits, shares, state reads) survives as a native spec."""
+    out = tmp_path / "converted.yaml"
+    result = cli("convert", str(path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert _figures(cli, out) == _figures(cli, path)

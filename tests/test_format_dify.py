@@ -13,6 +13,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from agentlint.graph.build import build_graph
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
@@ -135,3 +137,23 @@ def test_a_short_deadline_caps_the_assumed_wait(tmp_path: Path) -> None:
         "timeout: 1\n          timeout_unit: day", "timeout: 0.05\n          timeout_unit: hour")
     (tmp_path / "app.yml").write_text(text, encoding="utf-8")
     assert _load(tmp_path / "app.yml").step("approve").per_call_s == 180.0
+
+
+PATHS = [INCREMENT, REVIEW]
+
+
+def _figures(cli, path: Path) -> tuple[float, float, float, list[tuple[str, float, float]]]:
+    result = cli("estimate", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    return (data["cost_usd"], data["latency_s"], data["reliability"],
+            [(s["id"], s["cost_usd"], s["latency_s"]) for s in data["steps"]])
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_the_converted_spec_estimates_the_same(cli, tmp_path: Path, path: Path) -> None:
+    """What the reader models (waits, shares, state reads) survives as a native spec."""
+    out = tmp_path / "converted.yaml"
+    result = cli("convert", str(path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert _figures(cli, out) == _figures(cli, path)

@@ -12,6 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from agentlint.graph.build import build_graph
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
@@ -114,3 +116,23 @@ def test_a_model_aggregation_is_priced_per_line_and_says_so(tmp_path: Path) -> N
     assert log.model is not None and log.per_call_s is None
     assert any(m.startswith("aggregation node 'log_scores' calls its model once per batch")
                for m, _, _ in wf.assumptions)
+
+
+PATHS = [GATED / "flow.dag.yaml", SWITCH, EVAL]
+
+
+def _figures(cli, path: Path) -> tuple[float, float, float, list[tuple[str, float, float]]]:
+    result = cli("estimate", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    return (data["cost_usd"], data["latency_s"], data["reliability"],
+            [(s["id"], s["cost_usd"], s["latency_s"]) for s in data["steps"]])
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_the_converted_spec_estimates_the_same(cli, tmp_path: Path, path: Path) -> None:
+    """What the reader models (waits, shares, state reads) survives as a native spec."""
+    out = tmp_path / "converted.yaml"
+    result = cli("convert", str(path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert _figures(cli, out) == _figures(cli, path)
