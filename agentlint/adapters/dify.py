@@ -18,7 +18,7 @@
   ``is_parallel``, else one at a time. ``loop`` nodes become loops: the loop
   node sets up its ``loop_variables``, and ``[loop_id, var]`` is the loop's
   state (what the loop node or an assigner wrote), never a read of the loop's
-  own output; a node after a loop waits for its last round.
+  own output; a node after a loop or an iteration waits for its last round.
 - ``assigner`` nodes write conversation and loop variables: a reader of the
   variable depends on the write that finished before it starts (by the
   edges); a conversation variable nothing wrote yet is a run input.
@@ -619,7 +619,7 @@ class _Reader:
 
         def step_preds(node_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
             node = self.nodes[node_id]
-            if node.type == "loop" and node.step is not None:
+            if node.type in CONTAINERS and node.step is not None:
                 return [node.step, *self.last_in(node_id)]
             if node.step is not None:
                 return [node.step]
