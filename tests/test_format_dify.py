@@ -139,6 +139,56 @@ def test_a_short_deadline_caps_the_assumed_wait(tmp_path: Path) -> None:
     assert _load(tmp_path / "app.yml").step("approve").per_call_s == 180.0
 
 
+ITERATION_APP = """
+app: {mode: workflow, name: per_item}
+kind: app
+workflow:
+  graph:
+    edges:
+      - {source: start, target: each}
+      - {source: eachstart, target: write}
+      - {source: each, target: after}
+    nodes:
+      - id: start
+        data: {title: Start, type: start, variables: [{variable: items, type: paragraph}]}
+      - id: each
+        data:
+          title: Each
+          type: iteration
+          iterator_selector: [start, items]
+          output_selector: [write, text]
+          start_node_id: eachstart
+      - id: eachstart
+        parentId: each
+        data: {title: '', type: iteration-start}
+      - id: write
+        parentId: each
+        data:
+          title: Write
+          type: llm
+          iteration_id: each
+          model: {provider: openai, name: gpt-4o-mini}
+          prompt_template: [{role: user, text: 'Write about {{#each.item#}}'}]
+      - id: after
+        data:
+          title: After
+          type: llm
+          model: {provider: openai, name: gpt-4o-mini}
+          prompt_template: [{role: user, text: Say done.}]
+"""
+
+
+def test_a_node_after_a_container_waits_for_its_last_child(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    app = tmp_path / "app.yml"
+    app.write_text(ITERATION_APP, encoding="utf-8")
+    wf = _load(app)
+    after = wf.step("after")
+    assert set(after.needs) == {"each", "write"}
+    g = build_graph(wf)
+    assert wf.step("write").index in g.dep_preds[after.index]
+
+
 PATHS = [INCREMENT, REVIEW]
 
 
