@@ -228,6 +228,18 @@ def test_a_custom_class_configured_like_an_llm_agent(repo: Path) -> None:
     assert "read as an LlmAgent from its keys" in hit["message"]
 
 
+def test_static_instruction_is_sent_before_the_instruction(repo: Path) -> None:
+    write(repo, "root_agent.yaml", """
+        name: helper
+        model: gemini-2.5-flash
+        static_instruction: "You are the help desk of Example Ltd. Keep {this} literal."
+        instruction: Answer the question.
+        """)
+    system = _load(repo / "root_agent.yaml").step("helper").system or ""
+    assert system.startswith("You are the help desk of Example Ltd. Keep {this} literal.")
+    assert system.endswith("Answer the question.")
+
+
 # -- state writes are dependencies -------------------------------------------------------------
 
 

@@ -264,6 +264,10 @@ class _Reader:
         instruction = instruction if isinstance(instruction, str) else ""
         spec.system = self.state_refs(instruction, agent.at("instruction"), ancestors)
         spec.pos["system"] = agent.at("instruction")
+        static = raw.get("static_instruction")
+        if isinstance(static, str) and static.strip():
+            # sent first and literally (no {key} filling); the instruction follows it
+            spec.system = static.replace("{{", "{ {") + "\n\n" + spec.system
         # what it reads from session state: the agents whose output_key wrote it
         spec.reads = [(name, agent.at("instruction")) for ns, name, _ in
                       find_refs(spec.system) if ns == "steps"]
