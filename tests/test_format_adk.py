@@ -228,6 +228,25 @@ def test_a_custom_class_configured_like_an_llm_agent(repo: Path) -> None:
     assert "read as an LlmAgent from its keys" in hit["message"]
 
 
+def test_adk_classes_agentlint_does_not_read_are_warnings(repo: Path) -> None:
+    write(repo, "root_agent.yaml", """
+        agent_class: SequentialAgent
+        name: both
+        sub_agents:
+          - config_path: base.yaml
+          - config_path: graph.yaml
+        """)
+    write(repo, "base.yaml", "agent_class: BaseAgent\nname: nothing\n")
+    write(repo, "graph.yaml", "agent_class: google.adk.agents.langgraph_agent.LangGraphAgent"
+          "\nname: graph\ngraph: my_pkg.graph\n")  # a class of its own: extra keys allowed
+    hits = [h for h in _lint(repo / "root_agent.yaml", cwd=repo)
+            if "is not modelled" in h["message"]]
+    assert [(h["severity"], h["line"], h["message"].split(" is ")[0]) for h in hits] == [
+        ("warning", 4, "agent class 'BaseAgent' of 'nothing'"),
+        ("warning", 5, "agent class 'google.adk.agents.langgraph_agent.LangGraphAgent' of "
+                       "'graph'")]
+
+
 def test_static_instruction_is_sent_before_the_instruction(repo: Path) -> None:
     write(repo, "root_agent.yaml", """
         name: helper
