@@ -25,6 +25,10 @@ DEFAULT_TOOL_OUTPUT_TOKENS = 500.0
 DEFAULT_TOOL_LOOP_CALLS = 3
 #: items of a list an iteration runs over
 DEFAULT_ITERATION_ITEMS = 5
+#: how long a person takes to answer a step that waits for one (a Dify human-input node)
+DEFAULT_HUMAN_WAIT_S = 600.0
+#: lines of a promptflow batch run an aggregation node summarises at once
+DEFAULT_BATCH_LINES = 10
 #: the profile beside a spec
 PROFILE_NAMES = ("agentlint.profile.yaml", "agentlint.profile.yml")
 
@@ -45,6 +49,10 @@ class StepSpec:
     prompt: str | None = None
     tool: str | None = None
     context: list[tuple[str, Pos]] = field(default_factory=list)
+    #: steps whose output this step depends on without its prompt saying so (a state
+    #: variable they write, a condition on their output): data dependencies, which
+    #: lowering adds as ``context`` where no reference in the text carries them
+    reads: list[tuple[str, Pos]] = field(default_factory=list)
     needs: list[tuple[str, Pos]] = field(default_factory=list)
     parallel: str | None = None
     routes: list[tuple[str, Pos]] = field(default_factory=list)
@@ -72,6 +80,10 @@ class StepSpec:
     #: why the step's output leaves the workflow although no step reads it (written to a
     #: file, the run's declared answer, handed to a callback); None when it does not
     output_leaves: str | None = None
+    #: seconds of one call of a step without a model (``per_call_s``): a person's
+    #: wait, or a batch step's time shared over the lines of its batch
+    per_call_s: float | None = None
+    wait_assumed: bool = False
     #: positions of individual keys (``model``, ``prompt``, ...) in the source
     pos: dict[str, Pos] = field(default_factory=dict)
     source: str | None = None

@@ -102,8 +102,9 @@ def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Findin
             continue
         _run(ctx, r)
     findings = ctx.findings
+    defaults = {r.code: r.severity for r in settings.rules}
     for f in findings:
-        f.severity = settings.severity.get(f.code, f.severity)
+        f.severity = _severity(settings.severity, defaults, f)
     directives, problems = sup.parse(wf.text)
     findings = sup.apply(findings, directives)
     if meta_rule is not None:
@@ -112,7 +113,7 @@ def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Findin
         _run(ctx, meta_rule)
         extra = ctx.findings
         for f in extra:
-            f.severity = settings.severity.get(f.code, f.severity)
+            f.severity = _severity(settings.severity, defaults, f)
         # only a file-wide directive can silence the meta rule itself
         findings += sup.apply(extra, [d for d in directives if d.kind == "file"])
     findings.sort(key=Finding.sort_key)
@@ -358,3 +359,13 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
     if settings.strict:
         result.strict_files.add(wf.file)
     result.findings.extend(findings)
+
+
+def _severity(configured: dict[str, str], defaults: dict[str, str], f: Finding) -> str:
+    """The severity a finding is reported at: the configured one, except that a finding
+    its rule raised above the rule's default keeps it while the configuration leaves
+    the rule at its default."""
+    level = configured.get(f.code, f.severity)
+    if level == defaults.get(f.code) and f.severity != level:
+        return f.severity
+    return level
