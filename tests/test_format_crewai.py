@@ -571,7 +571,7 @@ nodes:
 
 
 def test_promptflow_flow_output_is_not_unused(tmp_path: Path) -> None:
-    # classify only gates answer (order, no data) but the flow returns it as `label`
+    # the flow returns classify as `label` (and its answer gates `answer`)
     (tmp_path / ".git").mkdir()
     write(tmp_path / "qa/flow.dag.yaml", GATED_FLOW)
     write(tmp_path / "qa/classify.jinja2", "system:\nSay on-topic or off-topic.\nuser:\n"
@@ -581,7 +581,7 @@ def test_promptflow_flow_output_is_not_unused(tmp_path: Path) -> None:
     assert wf is not None
     assert wf.step("classify").output_leaves == "it is the flow output 'label'"
     found = _lint(tmp_path / "qa/flow.dag.yaml", cwd=tmp_path)
-    assert "serial-but-independent" in {f["rule"] for f in found}  # the flow is linted
+    assert "serial-but-independent" not in {f["rule"] for f in found}  # the gate is data
     assert "unused-output" not in {f["rule"] for f in found}
 
 
