@@ -62,6 +62,9 @@ import yaml
 HERE = Path(__file__).resolve().parent
 SCORED = ("warning", "error")
 OUTCOMES = ("read", "refused", "skipped")
+#: what a run can give: a labelled outcome, or a crash (a traceback, an exit code
+#: agentlint does not document, output that is not JSON)
+RESULTS = (*OUTCOMES, "crashed")
 #: the file outcomes that disagree with the labels, as the table names them
 MISMATCHES = (
     ("valid_refused", "valid but refused"),
@@ -70,6 +73,7 @@ MISMATCHES = (
     ("invalid_skipped", "invalid but skipped"),
     ("non_workflow_read", "not a workflow but read"),
     ("non_workflow_refused", "not a workflow but refused"),
+    ("crashed", "crashed"),
 )
 #: two call counts agree when they differ by at most this share (and 0.01 absolute)
 CALLS_TOLERANCE = 0.01
@@ -183,11 +187,19 @@ def run_one(label: Label, corpus: Path) -> Run:
     lint = agentlint(["lint", "--format", "json", *fmt, label.path], corpus)
     if lint.returncode == 2:
         return Run("refused", [], error=lint.stderr.strip())
-    findings = json.loads(lint.stdout or "[]")
-    est = agentlint(["estimate", "--format", "json", *fmt, label.path], corpus)
-    if est.returncode == 2:
-        return Run("skipped", findings)
-    data = json.loads(est.stdout)
+    try:
+        if lint.returncode not in (0, 1):
+            raise ValueError(f"lint exited {lint.returncode}")
+        findings = json.loads(lint.stdout or "[]")
+        est = agentlint(["estimate", "--format", "json", *fmt, label.path], corpus)
+        if est.returncode == 2:
+            return Run("skipped", findings)
+        if est.returncode not in (0, 1):
+            raise ValueError(f"estimate exited {est.returncode}")
+        data = json.loads(est.stdout)
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        tail = (lint.stderr.strip().splitlines() or [""])[-1]
+        return Run("crashed", [], error=f"{exc}: {tail}".strip())
     estimate = data[0] if isinstance(data, list) else data
     return Run("read", findings, estimate=estimate)
 
@@ -262,7 +274,7 @@ def score(label: Label, run: Run, rules: dict[str, Tally]) -> dict[str, Any]:
     }
     if run.error:
         out["error"] = run.error
-        if label.error_line is not None:
+        if run.outcome == "refused" and label.error_line is not None:
             out["error_line_ok"] = error_line(run.error) == label.error_line
     if label.model_calls is not None:
         got = model_calls(run.estimate) if run.estimate is not None else None
@@ -283,10 +295,10 @@ def summarise(labels: list[Label], runs: list[Run]) -> dict[str, Any]:
     total = Tally(sum(t.tp for t in rules.values()), sum(t.fp for t in rules.values()),
                   sum(t.fn for t in rules.values()))
     n = len(labels)
-    matrix = {e: {o: 0 for o in OUTCOMES} for e in OUTCOMES}
+    matrix = {e: {o: 0 for o in RESULTS} for e in OUTCOMES}
     for lb, rn in zip(labels, runs, strict=True):
         matrix[lb.expect][rn.outcome] += 1
-    actual = {o: sum(matrix[e][o] for e in OUTCOMES) for o in OUTCOMES}
+    actual = {o: sum(matrix[e][o] for e in OUTCOMES) for o in RESULTS}
     calls = [w["model_calls"] for w in workflows if "model_calls" in w]
     paths = [w["critical_path"] for w in workflows if "critical_path" in w]
     lines = [w["error_line_ok"] for w in workflows if "error_line_ok" in w]
@@ -301,7 +313,7 @@ def summarise(labels: list[Label], runs: list[Run]) -> dict[str, Any]:
         "files": {
             "expected": {e: sum(matrix[e].values()) for e in OUTCOMES},
             "actual": actual,
-            "share": {o: ratio(actual[o], n) for o in OUTCOMES},
+            "share": {o: ratio(actual[o], n) for o in RESULTS},
             "matrix": matrix,
             "agree": sum(matrix[o][o] for o in OUTCOMES),
             "valid_refused": ids("read", "refused"),
@@ -310,6 +322,7 @@ def summarise(labels: list[Label], runs: list[Run]) -> dict[str, Any]:
             "invalid_skipped": ids("refused", "skipped"),
             "non_workflow_read": ids("skipped", "read"),
             "non_workflow_refused": ids("skipped", "refused"),
+            "crashed": [w["id"] for w in workflows if w["outcome"] == "crashed"],
             "error_line_agree": sum(lines), "error_line_labelled": len(lines),
         },
         "model_calls": {"labelled": len(calls), "agree": sum(c["agree"] for c in calls),
@@ -340,7 +353,7 @@ def render(s: dict[str, Any]) -> str:
     n = s["workflows_total"]
     out.append(f"files: {n} labelled ({f['expected']['read']} valid, "
                f"{f['expected']['refused']} invalid, {f['expected']['skipped']} not workflows); "
-               + ", ".join(f"{o} {f['actual'][o]} ({pct(f['share'][o])})" for o in OUTCOMES)
+               + ", ".join(f"{o} {f['actual'][o]} ({pct(f['share'][o])})" for o in RESULTS)
                + f"; outcome as labelled {f['agree']}/{n}")
     for key, text in MISMATCHES:
         out.append(f"  {text}: {', '.join(f[key]) if f[key] else 'none'}")

@@ -56,6 +56,7 @@ def test_scores_follow_from_the_labels(bench: ModuleType) -> None:
         bench.Label("w3", "c/flow.dag.yaml", "refused", error_line=29),
         bench.Label("w4", "d/ci.yml", "skipped"),
         bench.Label("w5", "e/flow.dag.yaml", "refused"),
+        bench.Label("w6", "f/flow.dag.yaml", "read", must=[e("AL005", 2)]),
     ]
     runs = [
         # AL005@11 right; AL005@21 wrong; AL301 debatable; info never scored;
@@ -70,20 +71,23 @@ def test_scores_follow_from_the_labels(bench: ModuleType) -> None:
         bench.Run("skipped", []),
         bench.Run("read", [finding("AL203", 1, "error")],                  # invalid but read
                   estimate={"critical_path": [], "steps": []}),
+        bench.Run("crashed", [], error="lint exited 3: Traceback"),       # its must is missed
     ]
     s = bench.summarise(labels, runs)
     assert s["rules"] == {
         "AL001": {"tp": 1, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0},
-        "AL005": {"tp": 1, "fp": 1, "fn": 0, "precision": 0.5, "recall": 1.0},
+        "AL005": {"tp": 1, "fp": 1, "fn": 1, "precision": 0.5, "recall": 0.5},
         "AL101": {"tp": 0, "fp": 0, "fn": 1, "precision": None, "recall": 0.0},
         "AL203": {"tp": 0, "fp": 1, "fn": 0, "precision": 0.0, "recall": None},
     }
-    assert s["overall"] == {"tp": 2, "fp": 2, "fn": 1, "precision": 0.5, "recall": 2 / 3}
+    assert s["overall"] == {"tp": 2, "fp": 2, "fn": 2, "precision": 0.5, "recall": 0.5}
     files = s["files"]
-    assert files["expected"] == {"read": 2, "refused": 2, "skipped": 1}
-    assert files["actual"] == {"read": 2, "refused": 2, "skipped": 1}
-    assert files["share"] == {"read": 0.4, "refused": 0.4, "skipped": 0.2}
+    assert files["expected"] == {"read": 3, "refused": 2, "skipped": 1}
+    assert files["actual"] == {"read": 2, "refused": 2, "skipped": 1, "crashed": 1}
+    assert files["share"] == {"read": 2 / 6, "refused": 2 / 6, "skipped": 1 / 6,
+                              "crashed": 1 / 6}
     assert files["agree"] == 3
+    assert files["crashed"] == ["w6"]
     assert files["valid_refused"] == ["w2"]
     assert files["invalid_read"] == ["w5"]
     assert files["non_workflow_read"] == [] and files["invalid_skipped"] == []
@@ -97,11 +101,13 @@ def test_scores_follow_from_the_labels(bench: ModuleType) -> None:
     assert w1["fn"] == ["AL101 line 30"]
 
     table = bench.render(s)
-    assert "all         2    2    1       0.50    0.67" in table
+    assert "all         2    2    2       0.50    0.50" in table
     assert "AL101       0    0    1          -    0.00" in table
     assert "precision on warnings and errors: 0.50 (2 right of 4)" in table
-    assert "read 2 (0.40), refused 2 (0.40), skipped 1 (0.20); outcome as labelled 3/5" in table
+    assert ("read 2 (0.33), refused 2 (0.33), skipped 1 (0.17), crashed 1 (0.17); "
+            "outcome as labelled 3/6") in table
     assert "valid but refused: w2" in table and "invalid but read: w5" in table
+    assert "crashed: w6" in table
     assert "model calls per run: 1/2 agree (0.50)" in table
     assert "  w2: expected 2, got -" in table
 
