@@ -23,6 +23,8 @@ expects:
   count neither way); ``must_not``: tempting findings that would be wrong. On a
   workflow that is read the ``must`` list is complete: any other warning or
   error is a false positive;
+- ``unscored`` (top level): rules whose findings no reader can call right or
+  wrong from the file (they rest on catalog figures); they are counted apart;
 - ``model_calls``: expected model calls per run (the framework's semantics, plus
   agentlint's documented assumptions where the framework leaves a figure open,
   such as three calls for an agent with tools); ``critical_path``: the step ids on
@@ -146,11 +148,14 @@ def _expected(raw: object, where: str) -> list[Expected]:
     return out
 
 
-def load_labels(path: Path) -> list[Label]:
-    """The workflows of a labels file, in order."""
+def load_labels(path: Path) -> tuple[list[Label], set[str]]:
+    """The workflows of a labels file, in order, and the rules it leaves unscored."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("workflows"), list):
         raise LabelError(f"{path}: expected a mapping with a workflows: list")
+    unscored = data.get("unscored") or []
+    if not isinstance(unscored, list) or not all(isinstance(r, str) for r in unscored):
+        raise LabelError(f"{path}: unscored must be a list of rule codes")
     labels: list[Label] = []
     seen: set[str] = set()
     for raw in data["workflows"]:
@@ -173,7 +178,7 @@ def load_labels(path: Path) -> list[Label]:
             critical_path=[str(s) for s in path_] if isinstance(path_, list) else None,
             error_line=raw.get("error_line"),
         ))
-    return labels
+    return labels, set(unscored)
 
 
 def agentlint(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -235,13 +240,16 @@ class Tally:
                 "recall": ratio(self.tp, self.tp + self.fn)}
 
 
-def score(label: Label, run: Run, rules: dict[str, Tally]) -> dict[str, Any]:
+def score(label: Label, run: Run, rules: dict[str, Tally],
+          unscored: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Match one workflow's findings against its labels; add to ``rules``."""
-    scored = [f for f in run.findings if f.get("severity") in SCORED]
+    graded = [f for f in run.findings if f.get("severity") in SCORED]
+    scored = [f for f in graded if f.get("code") not in unscored]
     tp: list[dict[str, Any]] = []
     fp: list[dict[str, Any]] = []
     debatable: list[dict[str, Any]] = []
-    open_must = list(label.must) if label.expect == "read" else []
+    open_must = ([e for e in label.must if e.rule not in unscored]
+                 if label.expect == "read" else [])
     open_may = list(label.may) if label.expect == "read" else []
     for f in scored:
         hit = next((e for e in open_must if e.matches(f)), None)
@@ -271,6 +279,7 @@ def score(label: Label, run: Run, rules: dict[str, Tally]) -> dict[str, Any]:
         "fn": [f"{e.rule} line {e.line}" + (f" ({e.step})" if e.step else "")
                for e in open_must],
         "debatable": [brief(f) for f in debatable],
+        "unscored": [brief(f) for f in graded if f.get("code") in unscored],
     }
     if run.error:
         out["error"] = run.error
@@ -288,10 +297,16 @@ def score(label: Label, run: Run, rules: dict[str, Tally]) -> dict[str, Any]:
     return out
 
 
-def summarise(labels: list[Label], runs: list[Run]) -> dict[str, Any]:
+def summarise(labels: list[Label], runs: list[Run],
+              unscored: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Every figure the table prints, from the labels and the runs."""
     rules: dict[str, Tally] = {}
-    workflows = [score(lb, rn, rules) for lb, rn in zip(labels, runs, strict=True)]
+    workflows = [score(lb, rn, rules, unscored) for lb, rn in zip(labels, runs, strict=True)]
+    left_out: dict[str, int] = {}
+    for w in workflows:
+        for item in w["unscored"]:
+            code = item.split(" ", 1)[0]
+            left_out[code] = left_out.get(code, 0) + 1
     total = Tally(sum(t.tp for t in rules.values()), sum(t.fp for t in rules.values()),
                   sum(t.fn for t in rules.values()))
     n = len(labels)
@@ -310,6 +325,8 @@ def summarise(labels: list[Label], runs: list[Run]) -> dict[str, Any]:
         "workflows_total": n,
         "rules": {code: rules[code].to_json() for code in sorted(rules)},
         "overall": total.to_json(),
+        "unscored": {code: left_out.get(code, 0) for code in sorted(unscored)},
+        "debatable": sum(len(w["debatable"]) for w in workflows),
         "files": {
             "expected": {e: sum(matrix[e].values()) for e in OUTCOMES},
             "actual": actual,
@@ -349,6 +366,9 @@ def render(s: dict[str, Any]) -> str:
     out.append("")
     out.append(f"precision on warnings and errors: {pct(o['precision'])} "
                f"({o['tp']} right of {o['tp'] + o['fp']}); recall {pct(o['recall'])}")
+    left = ", ".join(f"{code} {n}" for code, n in s["unscored"].items())
+    out.append(f"not scored: {s['debatable']} findings labelled debatable"
+               + (f"; unscored rules: {left}" if left else ""))
     f = s["files"]
     n = s["workflows_total"]
     out.append(f"files: {n} labelled ({f['expected']['read']} valid, "
@@ -392,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", "-j", type=int, default=1, help="workflows run at a time")
     args = ap.parse_args(argv)
     try:
-        labels = load_labels(args.labels)
+        labels, unscored = load_labels(args.labels)
     except (OSError, yaml.YAMLError, LabelError) as exc:
         print(f"{args.labels}: {exc}", file=sys.stderr)
         return 2
@@ -404,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         labels = [lb for lb in labels if lb.id in args.only]
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         runs = list(pool.map(lambda lb: run_one(lb, args.corpus), labels))
-    summary = summarise(labels, runs)
+    summary = summarise(labels, runs, frozenset(unscored))
     print(json.dumps(summary, indent=2) if args.json else render(summary))
     return 0
 

@@ -166,3 +166,14 @@ def test_unreadable_labels_exit_2(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "expect" in done.stderr
+
+
+def test_unscored_rules_are_counted_apart(bench: ModuleType) -> None:
+    label = bench.Label("w", "f.yaml", "read", must=[bench.Expected("AL301", 1)])
+    run = bench.Run("read", [finding("AL301", 1), finding("AL301", 9), finding("AL005", 4)],
+                    estimate={"steps": [], "critical_path": []})
+    s = bench.summarise([label], [run], frozenset({"AL301"}))
+    # the must entry on an unscored rule is not missed either: the rule is not scored
+    assert s["overall"] == {"tp": 0, "fp": 1, "fn": 0, "precision": 0.0, "recall": None}
+    assert s["unscored"] == {"AL301": 2}
+    assert "not scored: 0 findings labelled debatable; unscored rules: AL301 2" in bench.render(s)
