@@ -46,9 +46,10 @@ def test_eight_premium_evaluators_read_the_same_inputs_in_parallel() -> None:
     inputs = {"question", "answer", "context", "ground_truth"}
     for name in EVALUATORS:
         step = wf.step(name)
-        assert step.step_refs() == [], f"{name} reads another step's output"
+        # the activate condition reads validate_input, like an input reference
+        assert step.step_refs() == ["validate_input"], f"{name} reads another step's output"
         assert set(step.input_refs()) <= inputs and len(step.input_refs()) >= 2
-        assert step.needs == ["validate_input"]  # the activate condition, not data
+        assert step.needs == []
         assert len(step.system) > 200  # its template, read from the .jinja2 file
     for a, b in itertools.permutations(EVALUATORS, 2):
         assert not _reaches(g, wf.step_index[a], wf.step_index[b])
@@ -240,10 +241,13 @@ def test_crew_py_wiring_is_read_without_running_it() -> None:
 
 def test_hierarchical_crew_has_a_manager() -> None:
     wf, _ = _load(CREWAI / "own/hierarchical_crew/src/hierarchical_crew/config/agents.yaml")
-    manager = wf.step("crew_manager")
-    assert manager.index == 0 and manager.kind == "orchestrator"
-    assert manager.model == "gpt-4o" and manager.calls == 2
-    assert wf.step("collect_facts").model == "gpt-4o-mini"
+    # the manager executes every task: the coworker answers, the manager writes the answer
+    assert [s.id for s in wf.steps] == ["collect_facts__coworker", "collect_facts",
+                                        "write_article__coworker", "write_article"]
+    manager = wf.step("collect_facts")
+    assert manager.kind == "orchestrator" and manager.model == "gpt-4o" and manager.calls == 2
+    assert manager.step_refs() == ["collect_facts__coworker"]
+    assert wf.step("collect_facts__coworker").model == "gpt-4o-mini"
     assert wf.agents == {}
 
 
@@ -307,4 +311,5 @@ def test_transfer_router_inherited_model_and_parallel_branches() -> None:
     assert {"web_searcher", "docs_searcher"} <= set(summarizer.step_refs())
     assert summarizer.model == "gemini-2.5-flash" and summarizer.output_tokens == 256
     audit = wf.step("support_agents_audit_trail")
-    assert audit.kind == "tool" and audit.needs == ["summarizer"]
+    # a code agent gets the whole session: what came before is data to it
+    assert audit.kind == "tool" and audit.step_refs() == ["summarizer"] and audit.needs == []

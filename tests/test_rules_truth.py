@@ -330,3 +330,20 @@ def test_a_straggler_whose_time_comes_from_an_assumed_size_is_info(tmp_path: Pat
     spec.write_text(group + "    output_tokens: 256\n", encoding="utf-8")
     (f,) = _only(_lint(spec), "AL103")
     assert f.severity == "warning" and "assumed" not in f.message
+
+
+def test_orchestration_overhead_that_rests_on_assumed_sizes_is_info() -> None:
+    # a flash router over cheaper flash workers: 39 % of the cost with every size
+    # assumed, under the limit were the router's sizes smaller and the workers' larger
+    root = FORMATS / "adk" / "own" / "support_router" / "root_agent.yaml"
+    (f,) = _only(_lint(root), "AL206")
+    assert f.severity == "info"
+    assert "the output size of `support_router` is assumed (256 tokens)" in f.message
+
+
+def test_a_premium_manager_over_small_workers_stays_a_warning_on_assumed_sizes() -> None:
+    # 98 % of the cost on gpt-4o: whatever the sizes, coordination dominates
+    crew = FORMATS / "crewai" / "own" / "hierarchical_crew" / "src" / "hierarchical_crew" / \
+        "config" / "tasks.yaml"
+    (f,) = _only(_lint(crew), "AL206")
+    assert f.severity == "warning" and "assumed" not in f.message

@@ -2,7 +2,11 @@
 
 - ``sub_agents: [{config_path: x.yaml}]`` (and ``AgentTool`` tools) are read
   recursively, relative to the file that names them, never from outside the
-  repository; a ``code:`` reference or a custom agent class is an opaque step.
+  repository. Each file is first checked against ADK's own config classes
+  (:mod:`agentlint.adapters.adk_schema`): what ADK would refuse is an error.
+  A ``code:`` reference or a class of the user's own is an opaque step and a
+  warning that the estimate leaves its work out; ``RouterAgent`` runs its
+  classifier, then one of its routes.
 - Each ``LlmAgent`` is a step: its ``model`` (inherited from the nearest
   ancestor that has one), ``instruction`` as system prompt, ``tools``.
   ``output_key`` writes session state, and ``{key}`` in a later instruction
@@ -32,20 +36,31 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentlint.adapters.adk_schema import CLASS_KEYS, agent_class, check
 from agentlint.adapters.common import at_of, clamp, figure, mapping, val_pos
 from agentlint.adapters.files import read_inside
-from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, LoopSpec, Pos, StepSpec
+from agentlint.adapters.ir import (
+    DEFAULT_INPUT_TOKENS,
+    DEFAULT_MODEL,
+    DEFAULT_TOOL_LOOP_CALLS,
+    LoopSpec,
+    Pos,
+    StepSpec,
+)
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_SPEC_BYTES, shown_beside
+from agentlint.spec import catalog
+from agentlint.spec.load import DEFAULT_OUTPUT_TOKENS
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
+from agentlint.spec.tokens import find_refs
 from agentlint.spec.yamlload import load_text
 
 _STATE = re.compile(r"\{+([^{}]*)\}+")
 ROOT_NAMES = ("root_agent.yaml", "root_agent.yml")
 LLM_CLASSES = ("LlmAgent", "Agent", "")
-CONTAINER_CLASSES = ("SequentialAgent", "ParallelAgent", "LoopAgent")
+CONTAINER_CLASSES = ("SequentialAgent", "ParallelAgent", "LoopAgent", "RouterAgent")
 MAX_DEPTH = 32
 MAX_FILES = 1000
 EXIT_TOOLS = ("exit_loop",)
@@ -91,6 +106,8 @@ class _Reader:
         #: transfer steps: what follows them reads the conversation handed over
         self.handoffs: set[str] = set()
         self.loop_depth = 0
+        #: inside an AgentTool's agent (it sees session state, not the conversation)
+        self.tool_depth = 0
 
     # -- reading the tree ----------------------------------------------------------------
 
@@ -110,9 +127,10 @@ class _Reader:
         if depth > MAX_DEPTH:
             raise SpecError(file, *at_of(raw), f"agents nested deeper than {MAX_DEPTH} "
                             "levels")
-        cls = str(raw.get("agent_class") or "LlmAgent")
+        cls = agent_class(raw, file)
+        check(raw, file, cls)
         rel = os.path.relpath(path, self.root_dir).replace(os.sep, "/")
-        node = _Agent(raw, file, path, rel, anchor, in_root, cls.rsplit(".", 1)[-1],
+        node = _Agent(raw, file, path, rel, anchor, in_root, cls,
                       str(raw.text("name")) if "name" in raw else "")
         if not node.name:
             raise SpecError(file, *at_of(raw), "an ADK agent needs a name")
@@ -178,10 +196,16 @@ class _Reader:
     def build(self, agent: _Agent, preds: list[str], ancestors: list[str],
               model: str | None) -> tuple[list[str], list[str], list[str]]:
         """Add the steps of ``agent``; returns (entries, exits, model steps added)."""
-        if agent.cls in LLM_CLASSES or agent.cls.endswith("LlmAgent"):
+        if agent.cls in LLM_CLASSES:
+            return self.llm(agent, preds, ancestors, model)
+        if agent.cls not in CLASS_KEYS and not agent.code and "instruction" in agent.raw:
+            # a class of the user's own configured like an LlmAgent: read as one, said so
+            self.unmodelled(agent, model, read_as="an LlmAgent")
             return self.llm(agent, preds, ancestors, model)
         own = agent.raw.get("model")
         model = str(own) if isinstance(own, str) and own.strip() else model
+        if agent.cls == "RouterAgent":
+            return self.router_agent(agent, preds, ancestors, model)
         entries: list[str] = []
         added: list[str] = []
         if agent.cls == "ParallelAgent":
@@ -206,7 +230,7 @@ class _Reader:
                 self.loop_depth -= 1
                 self.loop(agent, first_step)
             return entries, current, added
-        return self.opaque(agent, preds)
+        return self.opaque(agent, preds, ancestors, model)
 
     def llm(self, agent: _Agent, preds: list[str], ancestors: list[str],
             inherited: str | None) -> tuple[list[str], list[str], list[str]]:
@@ -227,20 +251,31 @@ class _Reader:
         # order (or side by side) the model decides at run time, so none is imposed.
         tool_exits: list[str] = []
         added: list[str] = []
+        # An AgentTool runs its agent on a copy of the session state (so it reads what
+        # earlier agents wrote) but not on the conversation: only the request it is sent.
+        self.tool_depth += 1
         for tool_agent in agent.agent_tools:
-            _, _, a = self.build(tool_agent, preds, [], name)
+            _, _, a = self.build(tool_agent, preds, ancestors, name)
             tool_exits += a
             added += a
+        self.tool_depth -= 1
         current = preds
         instruction = raw.get("instruction")
         instruction = instruction if isinstance(instruction, str) else ""
         spec.system = self.state_refs(instruction, agent.at("instruction"), ancestors)
         spec.pos["system"] = agent.at("instruction")
+        static = raw.get("static_instruction")
+        if isinstance(static, str) and static.strip():
+            # sent first and literally (no {key} filling); the instruction follows it
+            spec.system = static.replace("{{", "{ {") + "\n\n" + spec.system
+        # what it reads from session state: the agents whose output_key wrote it
+        spec.reads = [(name, agent.at("instruction")) for ns, name, _ in
+                      find_refs(spec.system) if ns == "steps"]
         history = str(raw.get("include_contents") or "default") != "none"
         if history:
             user = draft.input("user_message", agent.anchor)
             spec.prompt = "{{ inputs." + user + " }}"
-            earlier = [s for s in ancestors if s != spec.id]
+            earlier = [s for s in ancestors if s != spec.id] if not self.tool_depth else []
             if earlier:
                 spec.context = [(s, agent.anchor) for s in earlier]
                 spec.implicit_context = True
@@ -320,17 +355,99 @@ class _Reader:
             out += self._tools_below(child)
         return out
 
-    def opaque(self, agent: _Agent, preds: list[str]
-               ) -> tuple[list[str], list[str], list[str]]:
+    def opaque(self, agent: _Agent, preds: list[str], ancestors: list[str],
+               model: str | None) -> tuple[list[str], list[str], list[str]]:
+        """An agent whose behaviour is code agentlint does not read: one tool step (its
+        code's own time, free unless the profile says), then its sub-agents, each once
+        and one after another, and a warning that the estimate leaves its work out."""
         what = agent.code or agent.cls
         spec = StepSpec(self.draft.new_id(agent.name, "agent"), agent.anchor, kind="tool",
                         origin=f"adk {'code reference' if agent.code else 'custom agent'} "
-                        f"'{what}' (not read)")
+                        f"'{what}' (not read)", names=(agent.name,))
         spec.tool = self.draft.tool(what, agent.anchor)
-        spec.context = [(p, agent.anchor) for p in preds if p in self.handoffs]
-        spec.needs = [(p, agent.anchor) for p in preds if p not in self.handoffs]
+        # its code gets the whole session (events and state): what came before is data
+        spec.reads = [(p, agent.anchor) for p in preds]
         self.draft.steps.append(spec)
-        return [spec.id], [spec.id], []
+        self.unmodelled(agent, model)
+        current: list[str] = [spec.id]
+        added: list[str] = []
+        for child in agent.children:
+            _, x, a = self.build(child, current, ancestors + added, model)
+            current = x or current
+            added += a
+        return [spec.id], current, added
+
+    def unmodelled(self, agent: _Agent, model: str | None, read_as: str | None = None
+                   ) -> None:
+        """Warn, at the agent, that the estimate leaves out what its code does."""
+        what = f"code reference '{agent.code}'" if agent.code else \
+            f"agent class '{agent.cls}' of '{agent.name}'"
+        name = model or self.draft.profile.default_model or DEFAULT_MODEL
+        found = catalog.model(catalog.resolve(name) or DEFAULT_MODEL)
+        per_call = "a model call"
+        if found is not None:
+            cost, time = call_price(found.input_per_mtok, found.output_per_mtok,
+                                    found.ttft_s, found.tokens_per_s)
+            per_call = f"${cost:.2g} and {time:.2g} s per {found.name} call of " \
+                f"{DEFAULT_INPUT_TOKENS:g} tokens in and {DEFAULT_OUTPUT_TOKENS:g} out"
+        if read_as is not None:
+            message = f"{what} is no class ADK configures: read as " \
+                f"{read_as} from its keys, but its own code decides its model calls, so " \
+                f"the estimate is off by {per_call} for each call more or fewer"
+        else:
+            children = f" (its {len(agent.children)} sub-agent(s) counted once each, one " \
+                "after another)" if agent.children else ""
+            message = f"{what} is not modelled: the estimate counts it " \
+                f"as a free tool step{children}, so cost and time are low by whatever " \
+                f"its code runs, {per_call} for each model call it makes"
+        self.draft.assume(f"unmodelled:{agent.name}", f"{message}; give its figures in "
+                          "agentlint.profile.yaml or convert it to a native spec",
+                          agent.anchor)
+
+    def router_agent(self, agent: _Agent, preds: list[str], ancestors: list[str],
+                     model: str | None) -> tuple[list[str], list[str], list[str]]:
+        """ADK's RouterAgent: its classifier sub-agent runs, then the one sub-agent its
+        routes (or default_route) name for the classifier's answer."""
+        raw = agent.raw
+        by_name = {child.name: child for child in agent.children}
+        classifier = by_name.get(str(raw.get("classifier_agent_name")))
+        if classifier is None:
+            raise SpecError(agent.file, *agent.at("classifier_agent_name"),
+                            f"classifier_agent_name: Classifier agent "
+                            f"'{raw.get('classifier_agent_name')}' not found in sub_agents.")
+        entries, exits, added = self.build(classifier, preds, ancestors, model)
+        choose = StepSpec(self.draft.new_id(agent.name, "agent"), agent.anchor,
+                          kind="router", output_tokens=0.0, names=(agent.name,),
+                          origin=f"adk RouterAgent '{agent.name}': the route the "
+                          "classifier's answer picks")
+        choose.prompt = "\n".join("{{ steps." + x + ".output }}" for x in exits)
+        self.draft.steps.append(choose)
+        routes = mapping(raw.get("routes"))
+        targets = [str(v) for v in routes.values()]
+        if isinstance(raw.get("default_route"), str) and raw["default_route"]:
+            targets.append(str(raw["default_route"]))
+        out: list[str] = []
+        for target in dict.fromkeys(targets):
+            child = by_name.get(target)
+            if child is None:
+                raise SpecError(agent.file, *agent.at("routes"), f"routes: Target route "
+                                f"agent '{target}' was not found in sub_agents.")
+            start = [choose.id]
+            if child.cls in CONTAINER_CLASSES:
+                hand = StepSpec(self.draft.new_id(child.name, "agent"), child.anchor,
+                                kind="aggregate", output_tokens=0.0, names=(child.name,),
+                                origin=f"adk route to {child.cls} '{child.name}'")
+                hand.needs = [(choose.id, child.anchor)]
+                self.draft.steps.append(hand)
+                self.handoffs.add(hand.id)
+                choose.routes.append((hand.id, child.anchor))
+                start = [hand.id]
+            e, x, a = self.build(child, start, ancestors + added, model)
+            if e and start == [choose.id]:
+                choose.routes.append((e[0], child.anchor))
+            out += x
+            added += a
+        return entries, out or [choose.id], added
 
     def state_refs(self, text: str, at: Pos, ancestors: list[str]) -> str:
         """``{key}`` (ADK state interpolation) as agentlint references."""
@@ -353,6 +470,15 @@ class _Reader:
             return "{{ inputs." + name + " }}"
 
         return _STATE.sub(swap, text)
+
+
+def call_price(input_per_mtok: float | None, output_per_mtok: float | None,
+               ttft_s: float | None, tokens_per_s: float | None) -> tuple[float, float]:
+    """Cost and seconds of one call of the assumed size on a model's prices."""
+    cost = (DEFAULT_INPUT_TOKENS * (input_per_mtok or 0.0)
+            + DEFAULT_OUTPUT_TOKENS * (output_per_mtok or 0.0)) / 1e6
+    time = (ttft_s or 0.0) + (DEFAULT_OUTPUT_TOKENS / tokens_per_s if tokens_per_s else 0.0)
+    return cost, time
 
 
 def key_anchor(doc: YMap) -> Pos:

@@ -1,9 +1,9 @@
-"""CrewAI crews: ``config/agents.yaml`` + ``config/tasks.yaml``, and ``crew.py`` beside them.
+"""CrewAI crews: ``config/agents.yaml`` + ``config/tasks.yaml``, and the crew's Python.
 
 - One step per task, in the order the crew runs them (the ``@task`` methods
-  of ``crew.py`` when it has them, else the YAML order), in ``sequential``
-  execution. A run of consecutive ``async_execution`` tasks is one parallel
-  group.
+  of the crew module when it has them, else the YAML order), in
+  ``sequential`` execution. A run of consecutive ``async_execution`` tasks is
+  one parallel group.
 - A task's agent gives the model (its ``llm``, else CrewAI's default) and the
   system prompt (role, backstory, goal, as CrewAI composes them); the task's
   description and expected output are the prompt. ``{name}`` placeholders are
@@ -13,10 +13,20 @@
   it is async, only the joined async outputs right after an async group), as
   CrewAI does: those dependencies are added and the step is marked
   ``implicit_context``.
-- ``crew.py`` is read with Python's ``ast`` module, never imported or run:
-  ``process=Process.hierarchical`` (a manager step is added), per-agent
-  ``llm=`` (strings, ``LLM(model=...)``, ``@llm`` methods), ``tools=``, and
-  per-task ``context=``, ``async_execution=`` and ``agent=``.
+- The crew module (the ``@CrewBase`` module beside ``config/``, whatever its
+  name) and the module that assembles the crew are read with Python's ``ast``
+  module, never imported or run (:mod:`agentlint.adapters.crewai_code`).
+- ``process=Process.hierarchical``: the manager executes every task. Each
+  task is two steps: the coworker the manager delegates to, then the
+  manager's own step (two calls: it delegates, then writes the final answer
+  from the task, its context and the coworker's answer).
+- What CrewAI refuses is refused: a task without ``description`` or
+  ``expected_output``, an agent without ``role``, ``goal`` or ``backstory``,
+  a hierarchical crew without ``manager_llm`` or ``manager_agent``, a task
+  without an agent in a sequential crew whose assembly was read.
+- A task whose output leaves the crew (``output_file``, a ``callback``, the
+  crew's final task) is marked so (``output_leaves``); fixes are said in
+  CrewAI's keys (:mod:`agentlint.adapters.crewai_words`).
 """
 
 from __future__ import annotations
@@ -27,7 +37,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentlint.adapters.common import at_of, clamp, figure, val_pos
+from agentlint.adapters.common import at_of, figure, val_pos
+from agentlint.adapters.crewai_code import (
+    AGENT_REQUIRED,
+    TASK_REQUIRED,
+    AgentCode,
+    CrewCall,
+    CrewCode,
+    TaskCode,
+    config_path,
+    crew_classes,
+    module_crew_calls,
+    names_class,
+    pick_crew_call,
+    read_crew_module,
+)
+from agentlint.adapters.crewai_words import CrewAIWording
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, Pos, StepSpec
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError, excerpt
@@ -41,7 +66,6 @@ from agentlint.paths import (
 from agentlint.spec.limits import FOREIGN, problem
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
-from agentlint.spec.tokens import text_tokens
 from agentlint.spec.yamlload import load_text
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
@@ -74,7 +98,11 @@ class CrewAIAdapter:
     def sniff(self, path: str, text: str) -> bool:
         base = os.path.basename(path).lower()
         if base in TASK_NAMES:
-            return _looks_like_tasks(text)
+            # a task lacking one of the two is still a CrewAI task (and refused as CrewAI
+            # refuses it) when the file has the other beside its agents.yaml
+            return _looks_like_tasks(text) or (
+                ("expected_output:" in text or "description:" in text)
+                and _sibling(path, AGENT_NAMES) is not None)
         if base in AGENT_NAMES:
             return _looks_like_agents(text) and _sibling(path, TASK_NAMES) is not None
         return False
@@ -104,209 +132,59 @@ class CrewAIAdapter:
                        agents_text, root).read()
 
 
-# -- crew.py, read as a syntax tree ---------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _AgentCode:
-    key: str
-    llm: str | None = None
-    llm_given: bool = False
-    tools: list[str] = field(default_factory=list)
-    max_iter: int | None = None
-    max_iter_at: tuple[int, int] = (1, 1)
-
-
-@dataclass(slots=True)
-class _TaskCode:
-    key: str
-    method: str
-    context: list[str] | None = None  # method names
-    async_execution: bool | None = None
-    agent: str | None = None  # method name
-    tools: list[str] | None = None
-
-
-@dataclass(slots=True)
-class CrewCode:
-    """What ``crew.py`` says about the crew, as far as literals in its source tell."""
-
-    process: str | None = None
-    manager_llm: str | None = None
-    agents: dict[str, _AgentCode] = field(default_factory=dict)  # by method name
-    tasks: list[_TaskCode] = field(default_factory=list)
-    #: ``@llm`` methods and the model each returns (None when not a literal)
-    llms: dict[str, str | None] = field(default_factory=dict)
-
-
-def _name_of(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Call):
-        return _name_of(node.func)
-    return None
-
-
-def _self_method(node: ast.AST) -> str | None:
-    """``self.name()`` -> ``name``."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-            and isinstance(node.func.value, ast.Name) and node.func.value.id == "self":
-        return node.func.attr
-    return None
-
-
-def _config_key(node: ast.AST) -> str | None:
-    """``self.agents_config['researcher']`` -> ``researcher``."""
-    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
-            and isinstance(node.slice.value, str):
-        return node.slice.value
-    return None
-
-
-def _kwargs(call: ast.Call) -> dict[str, ast.AST]:
-    return {kw.arg: kw.value for kw in call.keywords if kw.arg}
-
-
-def _calls(body: list[ast.stmt], names: tuple[str, ...]) -> list[ast.Call]:
-    out = []
-    for stmt in body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Call) and _name_of(node.func) in names:
-                out.append(node)
-    return out
-
-
-def read_crew_py(source: str) -> CrewCode:
-    """Read ``crew.py`` without running it: only its syntax tree is looked at."""
-    tree = ast.parse(source)
-    code = CrewCode()
-    functions = [f for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef,
-                                                             ast.AsyncFunctionDef))]
-    models = _ModelNames(_assignments(tree), _llm_methods(functions))
-    for fn in functions:
-        decorators = {_name_of(d) for d in fn.decorator_list}
-        if "agent" in decorators:
-            for call in _calls(fn.body, ("Agent",))[:1]:
-                code.agents[fn.name] = _agent_code(fn.name, call, models)
-        if "task" in decorators:
-            for call in _calls(fn.body, ("Task", "ConditionalTask"))[:1]:
-                code.tasks.append(_task_code(fn.name, call))
-    code.llms = {name: models.of(value) for name, value in models.llms.items()}
-    _read_crew_calls(tree, code, models)
-    return code
-
-
-def _assignments(tree: ast.AST) -> dict[str, ast.AST]:
-    """``NAME = value`` anywhere in the file, so a model named through a constant is found
-    (of several assignments to one name, the last one the walk meets wins)."""
-    consts: dict[str, ast.AST] = {}
-    for stmt in ast.walk(tree):
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
-                and isinstance(stmt.targets[0], ast.Name):
-            consts[stmt.targets[0].id] = stmt.value
-    return consts
-
-
-def _llm_methods(functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> dict[str, ast.AST]:
-    """What each ``@llm`` method returns: agents may name their model through one."""
-    llms: dict[str, ast.AST] = {}
-    for fn in functions:
-        if "llm" in {_name_of(d) for d in fn.decorator_list}:
-            for node in ast.walk(fn):
-                if isinstance(node, ast.Return) and node.value is not None:
-                    llms[fn.name] = node.value
-    return llms
-
-
-@dataclass(slots=True)
-class _ModelNames:
-    """Follows an expression to the model name literal it stands for, through constants,
-    ``@llm`` methods and ``LLM(model=...)`` calls."""
-
-    consts: dict[str, ast.AST]
-    llms: dict[str, ast.AST]
-
-    def of(self, node: ast.AST, depth: int = 0) -> str | None:
-        if depth > 8:  # constants that name each other in a cycle
-            return None
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.Name) and node.id in self.consts:
-            return self.of(self.consts[node.id], depth + 1)
-        method = _self_method(node)
-        if method is not None and method in self.llms:
-            return self.of(self.llms[method], depth + 1)
-        if isinstance(node, ast.Call):
-            kw = _kwargs(node)
-            for key in ("model", "model_name"):
-                if key in kw:
-                    return self.of(kw[key], depth + 1)
-            if node.args:
-                return self.of(node.args[0], depth + 1)
-        return None
-
-
-def _tool_names(node: ast.AST) -> list[str]:
-    """The names in a literal ``tools=[...]`` list (anything else reads as no tools)."""
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return [n for n in (_name_of(e) for e in node.elts) if n]
-    return []
-
-
-def _agent_code(method: str, call: ast.Call, models: _ModelNames) -> _AgentCode:
-    """One ``@agent`` method's ``Agent(...)`` call: its key, model, tools and max_iter."""
-    kw = _kwargs(call)
-    # the method's name when config= is not a plain key (CrewAI's convention)
-    key = _config_key(kw["config"]) if "config" in kw else None
-    info = _AgentCode(key or method)
-    if "llm" in kw:
-        info.llm_given = True
-        info.llm = models.of(kw["llm"])
-    if "tools" in kw:
-        info.tools = _tool_names(kw["tools"])
-    max_iter = kw.get("max_iter")
-    if isinstance(max_iter, ast.Constant) and isinstance(max_iter.value, int):
-        info.max_iter = max_iter.value
-        info.max_iter_at = (max_iter.lineno, max_iter.col_offset + 1)
-    return info
-
-
-def _task_code(method: str, call: ast.Call) -> _TaskCode:
-    """One ``@task`` method's ``Task(...)`` call: its key, context, agent, tools and
-    whether it runs asynchronously."""
-    kw = _kwargs(call)
-    key = _config_key(kw["config"]) if "config" in kw else None
-    task = _TaskCode(key or method, method)
-    context = kw.get("context")
-    if isinstance(context, (ast.List, ast.Tuple)):
-        task.context = [m for m in (_self_method(e) for e in context.elts) if m]
-    async_execution = kw.get("async_execution")
-    if isinstance(async_execution, ast.Constant):
-        task.async_execution = bool(async_execution.value)
-    if "agent" in kw:
-        task.agent = _self_method(kw["agent"])
-    if "tools" in kw:
-        task.tools = _tool_names(kw["tools"])
-    return task
-
-
-def _read_crew_calls(tree: ast.Module, code: CrewCode, models: _ModelNames) -> None:
-    """The ``Crew(...)`` calls at module level: the process and the manager's model (the
-    last call that gives one wins)."""
-    for call in _calls(tree.body, ("Crew",)):
-        kw = _kwargs(call)
-        process = kw.get("process")
-        if isinstance(process, ast.Attribute):
-            code.process = process.attr
-        elif isinstance(process, ast.Constant) and isinstance(process.value, str):
-            code.process = process.value
-        if "manager_llm" in kw:
-            code.manager_llm = models.of(kw["manager_llm"])
 
 
 # -- the crew -------------------------------------------------------------------------------
+
+#: CrewAI's own manager (``Crew._create_manager_agent``, its English prompts)
+MANAGER_ROLE = "Crew Manager"
+MANAGER_GOAL = "Manage the team to complete the task in the best way possible."
+MANAGER_BACKSTORY = (
+    "You are a seasoned manager with a knack for getting the best out of your team.\nYou "
+    "are also known for your ability to delegate work to the right people, and to ask the "
+    "right questions to get the best out of your team.\nEven though you don't perform "
+    "tasks by yourself, you have a lot of experience in the field, which allows you to "
+    "properly evaluate the work of your team members.")
+#: words in a tool's name that say it sends or writes what it is given (push_notification,
+#: FileWriterTool, send_email, SlackPostTool): its agent's answer leaves the crew
+_EFFECT_WORDS = re.compile(r"(?:^|_)(?:write|writer|send|sender|push|notify|notification|"
+                           r"email|mail|publish|publisher|upload|uploader|save|post|slack|"
+                           r"tweet|sms)(?:_|$)")
+
+
+def effect_of(tool: str) -> bool:
+    """A tool whose name says it sends or writes something (CamelCase or snake_case)."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tool).lower()
+    return bool(_EFFECT_WORDS.search(snake))
+
+
+#: model calls of the manager per task: it delegates, then writes the final answer
+MANAGER_CALLS_PER_TASK = 2
+#: modules read in one folder of the crew's package, and folders above the crew module
+MAX_PACKAGE_MODULES = 64
+MAX_PACKAGE_DEPTH = 3
+
+
+@dataclass(slots=True)
+class _Task:
+    """One task as read, before it becomes one step (two in a hierarchical crew)."""
+
+    key: str
+    id: str
+    at: Pos
+    raw: YMap
+    code: TaskCode | None
+    agent: str | None
+    agent_at: Pos
+    model: str | None
+    prompt: str
+    calls: int | None
+    is_async: bool
+    explicit: list[tuple[str, Pos]] | None
+    context: list[tuple[str, Pos]] = field(default_factory=list)
+    origin_notes: list[str] = field(default_factory=list)
+    leaves: str | None = None
+    parallel: str | None = None
 
 
 class _Reader:
@@ -316,42 +194,135 @@ class _Reader:
         self.draft = Draft("crewai", tasks_path, tasks_display, tasks_text, root)
         self.draft.execution = "sequential"
         self.file = tasks_display
+        self.root = root
+        self.tasks_path = tasks_path
         self.tasks = load_text(tasks_text, tasks_display)
         self.agents_display = agents_display
         self.agents = load_text(agents_text, agents_display) if agents_path else None
         if agents_path:
             self.draft.sources.append(agents_display)
-        self.code = self.crew_py(tasks_path, tasks_display, root)
-        self.input_at: dict[str, Pos] = {}
-
-    def crew_py(self, tasks_path: str, tasks_display: str, root: str) -> CrewCode | None:
         crew_dir = os.path.dirname(os.path.dirname(os.path.abspath(tasks_path)))
-        path = os.path.join(crew_dir, "crew.py")
-        if not os.path.isfile(path):
+        #: the agents file as the crew's ``agents_config`` names it
+        self.agents_rel = os.path.normpath(os.path.relpath(os.path.abspath(agents_path),
+                                                           crew_dir)) if agents_path else ""
+        self.code = self.crew_module(tasks_path, tasks_display, root)
+        if self.code is not None and self.code.class_name and (
+                self.code.crew is None or self.code.crew.process is None):
+            self.find_assembly(self.code)
+        self.input_at: dict[str, Pos] = {}
+        self.words = CrewAIWording(tasks_display)
+
+    # -- the crew's Python ----------------------------------------------------------------
+
+    def shown(self, path: str) -> str:
+        return shown_beside(path, self.file, os.path.dirname(self.tasks_path))
+
+    def crew_module(self, tasks_path: str, tasks_display: str, root: str) -> CrewCode | None:
+        """The ``@CrewBase`` module whose ``tasks_config`` is this tasks file, in the folder
+        above ``config/`` (``crew.py`` when no module there declares the crew)."""
+        crew_dir = os.path.dirname(os.path.dirname(os.path.abspath(tasks_path)))
+        real_root = os.path.realpath(root)
+        legacy = os.path.join(crew_dir, "crew.py")
+        if not is_inside(os.path.realpath(crew_dir), real_root):
+            if os.path.isfile(legacy):
+                self.draft.assume("crew.py", f"{self.shown(legacy)} is outside the repository "
+                                  "and was not read; the crew is read from the YAML files "
+                                  "only", (1, 1))
             return None
-        shown = shown_beside(path, tasks_display, os.path.dirname(tasks_path))
-        if not is_inside(os.path.realpath(path), os.path.realpath(root)):
-            self.draft.assume("crew.py", f"{shown} is outside the repository and was not "
-                              "read; the crew is read from the YAML files only", (1, 1))
-            return None
-        try:
-            source = read_text(path, root, limit=MAX_CREW_PY_BYTES, what="crew.py",
-                               shown=shown)
-            code = read_crew_py(source)
-        except (OSError, SpecError, SyntaxError, ValueError, RecursionError,
-                MemoryError) as exc:
-            detail = f"line {exc.lineno}: {excerpt(exc.msg)}" if isinstance(exc, SyntaxError) \
-                else exc.message if isinstance(exc, SpecError) else excerpt(str(exc))
-            self.draft.assume("crew.py", f"{shown} could not be read ({detail}); the crew "
-                              "is read from the YAML files only", (1, 1))
-            return None
-        for info in code.agents.values():
+        want = os.path.normpath(os.path.relpath(os.path.abspath(tasks_path), crew_dir))
+        fallback: CrewCode | None = None
+        for path in _modules(crew_dir, first="crew.py"):
+            shown = self.shown(path)
+            is_legacy = os.path.basename(path) == "crew.py"
+            if not is_inside(os.path.realpath(path), real_root):
+                if is_legacy:
+                    self.draft.assume("crew.py", f"{shown} is outside the repository and was "
+                                      "not read; the crew is read from the YAML files only",
+                                      (1, 1))
+                continue
+            try:
+                source = read_text(path, root, limit=MAX_CREW_PY_BYTES, what="crew module",
+                                   shown=shown)
+            except (OSError, SpecError) as exc:
+                if is_legacy:  # another module that cannot be read is not the crew's
+                    detail = exc.message if isinstance(exc, SpecError) else excerpt(str(exc))
+                    self.draft.assume(f"crew-module:{shown}", f"{shown} could not be read "
+                                      f"({detail}); the crew is read from the YAML files "
+                                      "only", (1, 1))
+                continue
+            if not is_legacy and "CrewBase" not in source:
+                continue
+            try:
+                tree = ast.parse(source)
+                classes = [c for c in crew_classes(tree) if os.path.normpath(config_path(
+                    c, "tasks_config", "config/tasks.yaml")) == want]
+                if classes:
+                    return self.accept(read_crew_module(source, shown, classes[0], tree))
+                if is_legacy:
+                    fallback = read_crew_module(source, shown, tree=tree)
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                detail = f"line {exc.lineno}: {excerpt(exc.msg)}" \
+                    if isinstance(exc, SyntaxError) else excerpt(str(exc))
+                self.draft.assume(f"crew-module:{shown}", f"{shown} could not be read "
+                                  f"({detail}); the crew is read from the YAML files only",
+                                  (1, 1))
+        return self.accept(fallback) if fallback is not None else None
+
+    def accept(self, code: CrewCode) -> CrewCode:
+        infos = list(code.agents.values())
+        if code.crew is not None and code.crew.manager_agent is not None:
+            infos.append(code.crew.manager_agent)
+        for info in infos:
             if info.max_iter is not None:
                 message = problem("max_iter", info.max_iter, limit=FOREIGN["max_iter"])
                 if message is not None:
-                    raise SpecError(shown, *info.max_iter_at, message)
-        self.draft.sources.append(shown)
+                    raise SpecError(code.module, *info.max_iter_at, message)
+        self.draft.sources.append(code.module)
         return code
+
+    def find_assembly(self, code: CrewCode) -> None:
+        """The ``Crew(...)`` call in another module of the package that names the crew's
+        class (``main.py``, ``app.py``, ...), when the crew module names no process."""
+        assert code.class_name is not None
+        crew_dir = os.path.dirname(os.path.dirname(os.path.abspath(self.tasks_path)))
+        real_root = os.path.realpath(self.root)
+        calls: list[CrewCall] = []
+        folder = crew_dir
+        for _ in range(MAX_PACKAGE_DEPTH + 1):
+            if not is_inside(os.path.realpath(folder), real_root) \
+                    or os.path.basename(folder) == "src":
+                break
+            for path in _modules(folder):
+                shown = self.shown(path)
+                if shown == code.module or not is_inside(os.path.realpath(path), real_root):
+                    continue
+                try:
+                    source = read_text(path, self.root, limit=MAX_CREW_PY_BYTES,
+                                       what="module", shown=shown)
+                    if code.class_name not in source or "Crew(" not in source:
+                        continue
+                    tree = ast.parse(source)
+                except (OSError, SpecError, SyntaxError, ValueError, RecursionError,
+                        MemoryError):
+                    continue  # a module that does not read says nothing about the crew
+                if names_class(tree, code.class_name):
+                    found = module_crew_calls(tree, shown)
+                    if found:
+                        calls.extend(found)
+                        self.draft.sources.append(shown)
+            if calls or os.path.realpath(folder) == real_root:
+                break
+            folder = os.path.dirname(folder)
+        chosen = pick_crew_call(([code.crew] if code.crew else []) + calls)
+        code.crew = chosen
+        if chosen is not None and chosen.manager_agent is not None:
+            info = chosen.manager_agent
+            if info.max_iter is not None:
+                message = problem("max_iter", info.max_iter, limit=FOREIGN["max_iter"])
+                if message is not None:
+                    raise SpecError(chosen.module, *info.max_iter_at, message)
+
+    # -- reading --------------------------------------------------------------------------
 
     def fail(self, at: Pos, message: str) -> SpecError:
         return SpecError(self.file, *at, message)
@@ -374,116 +345,307 @@ class _Reader:
         agents = self.agents or YMap()
         draft.name = os.path.basename(os.path.dirname(os.path.dirname(
             os.path.abspath(draft.path)))) or None
-        by_method = {t.method: t for t in code.tasks} if code else {}
         order = [str(k) for k in tasks if not str(k).startswith("x-")]
         if code and code.tasks:
             in_code = [t.key for t in code.tasks if t.key in tasks]
             order = in_code + [k for k in order if k not in in_code]
-        task_code = {t.key: t for t in code.tasks} if code else {}
-        ids = {key: draft.new_id(key, "task") for key in order}
         hierarchical = bool(code and code.process == "hierarchical")
+        if hierarchical:
+            self.check_manager()
+        if code and self.agents is not None and code.agents_config == self.agents_rel:
+            # CrewAI builds every @agent method's agent, used or not
+            for info in code.agents.values():
+                self.check_agent(info.key, agents, info)
+        ids = {key: draft.new_id(key, "task") for key in order}
+        read = [self.task(key, ids, hierarchical, agents) for key in order]
+        self.wire(read)
+        if read:
+            last = read[-1]
+            last.leaves = last.leaves or "it is the crew's final task: its output is what " \
+                "kickoff() returns"
+        if hierarchical:
+            self.emit_hierarchical(read, agents)
+        else:
+            for t in read:
+                draft.steps.append(self.step(t, t.id, t.agent, t.model, t.calls))
+        used = {s.agent for s in draft.steps}
+        draft.agents = {k: v for k, v in draft.agents.items() if k in used}
+        words = self.words
+        words.order = order
+        words.task_at = {key: tasks.key_at(key) for key in order}
+        words.async_tasks = {t.key for t in read if t.is_async}
+        key_of = {t.id: t.key for t in read}
+        words.explicit_context = {t.key: [key_of.get(i, i) for i, _ in t.explicit]
+                                  for t in read if t.explicit is not None}
+        for t in read:
+            words.step_task.setdefault(t.id, t.key)
+        for spec in draft.steps:
+            if spec.agent is not None and spec.id not in words.manager_steps:
+                words.step_agent[spec.id] = spec.agent
+        wf = draft.finish()
+        wf.extra["wording"] = words
+        return wf
+
+    def check_task(self, key: str, raw: YMap, tc: TaskCode | None) -> None:
+        """CrewAI's ``Task`` requires a description and an expected output."""
+        for name in TASK_REQUIRED:
+            if raw.get(name) is not None or (tc is not None and (
+                    name in tc.given or tc.open_kwargs)):
+                continue
+            raise self.fail(self.tasks.key_at(key), f"task '{key}' has no {name}: CrewAI's "
+                            "Task requires description and expected_output")
+
+    def check_agent(self, name: str, agents: YMap, info: AgentCode | None) -> None:
+        """CrewAI's agents require a role, a goal and a backstory."""
+        raw = agents.get(name)
+        raw = raw if isinstance(raw, YMap) else YMap()
+        if info is None and name not in agents:
+            return  # an agent named nowhere here: refused where the task names it
+        for field_name in AGENT_REQUIRED:
+            if raw.get(field_name) is not None or (info is not None and (
+                    field_name in info.given or info.open_kwargs)):
+                continue
+            message = f"agent '{name}' has no {field_name}: CrewAI's Agent requires role, " \
+                "goal and backstory"
+            if name in agents:
+                raise SpecError(self.agents_display, *agents.key_at(name), message)
+            assert info is not None and self.code is not None
+            raise SpecError(self.code.module, *info.at, message)
+
+    def check_manager(self) -> None:
+        crew = self.code.crew if self.code else None
+        assert crew is not None
+        if crew.manager_llm_given or crew.manager_agent_given or crew.open_kwargs:
+            return
+        raise SpecError(crew.module, *crew.at, "a hierarchical crew needs manager_llm or "
+                        "manager_agent: CrewAI refuses Crew(process=Process.hierarchical) "
+                        "without one")
+
+    def task(self, key: str, ids: dict[str, str], hierarchical: bool,
+             agents: YMap) -> _Task:
+        tasks, code, draft = self.tasks, self.code, self.draft
+        raw = tasks[key]
+        at = tasks.key_at(key)
+        if not isinstance(raw, YMap):
+            raise self.fail(val_pos(tasks, key, at), f"task '{key}' must be a mapping")
+        tc = next((t for t in code.tasks if t.key == key), None) if code else None
+        self.check_task(key, raw, tc)
+        agent_name = raw.text("agent") if "agent" in raw else None
+        if agent_name is None and tc and tc.agent and code and tc.agent in code.agents:
+            agent_name = code.agents[tc.agent].key
+        agent_at = val_pos(raw, "agent", at)
+        model: str | None = None
+        agent: str | None = None
+        if agent_name is not None:
+            agent_name = str(agent_name)
+            info = next((a for a in code.agents.values() if a.key == agent_name), None) \
+                if code else None
+            if agent_name not in agents and info is None:
+                raise self.fail(agent_at, f"task '{key}' names agent '{agent_name}', "
+                                "which is not in agents.yaml")
+            self.check_agent(agent_name, agents, info)
+            agent = self.agent(agent_name, agents, agent_at)
+        elif hierarchical:
+            model = self.delegate_model(agents, at)
+        else:
+            given_in_code = tc is not None and ("agent" in tc.given or tc.open_kwargs)
+            if code is not None and code.crew is not None and not given_in_code:
+                raise self.fail(at, f"task '{key}' has no agent: CrewAI's sequential process "
+                                "refuses a task without one (give it `agent:`)")
+            model = draft.model(None, at, default_reason=f"task '{key}' has no agent in "
+                                "tasks.yaml or the crew module")
+        if "llm" in raw:
+            model = draft.model(raw.text("llm"), raw.value_at("llm"))
+        description = str(raw.get("description") or "")
+        expected = str(raw.get("expected_output") or "")
+        prompt = description.strip()
+        if expected.strip():
+            prompt += ("\n\nThis is the expected criteria for your final answer: "
+                       + expected.strip() + "\nyou MUST return the actual complete "
+                       "content as the final answer, not a summary.")
+        prompt = self.interpolate(prompt, val_pos(raw, "description", at))
+        tools = tc.tools if tc and tc.tools is not None else None
+        if "tools" in raw and isinstance(raw["tools"], list):
+            tools = [str(t) for t in raw["tools"]]
+        agent_tools = draft.agents.get(agent, {}).get("tools") if agent else None
+        calls = None
+        if tools or agent_tools:
+            calls = DEFAULT_TOOL_LOOP_CALLS
+            limit = self.max_iter(agent, agents)
+            if limit is not None:
+                calls = max(1, min(calls, limit))
+        is_async = bool(raw.get("async_execution") is True)
+        if tc and tc.async_execution is not None:
+            is_async = tc.async_execution
+        t = _Task(key, ids[key], at, raw, tc, agent, agent_at, model, prompt, calls, is_async,
+                  self.explicit_context(key, raw, tc, ids))
+        if raw.get("output_file"):
+            t.origin_notes.append(f"writes {raw.get('output_file')}")
+            t.leaves = f"it is written to {raw.get('output_file')} (output_file)"
+        elif tc is not None and tc.output_file:
+            t.leaves = "it is written to the output_file set in the crew module"
+        if tc is not None and tc.callback and t.leaves is None:
+            t.leaves = "it is handed to the task's callback"
+        if raw.get("human_input") is True:
+            t.origin_notes.append("asks a human")
+        sender = next((x for x in [*(tools or []), *(agent_tools or [])] if effect_of(x)), None)
+        if sender is not None and t.leaves is None:
+            t.leaves = f"its tool {sender} sends or writes it out"
+            draft.assume(f"effect:{sender}", f"tool {sender} is assumed to send or write "
+                         "out what it is given (from its name): the output of a task that "
+                         "holds it is not reported unused", at)
+        return t
+
+    def wire(self, read: list[_Task]) -> None:
+        """What each task reads: its ``context``, else what CrewAI hands it."""
         acc: list[str] = []
         pending: list[str] = []
         last_sync: str | None = None
         group = 0
         prev_async = False
-        agent_of: dict[str, str] = {}
-        for key in order:
-            raw = tasks[key]
-            at = tasks.key_at(key)
-            if not isinstance(raw, YMap):
-                raise self.fail(val_pos(tasks, key, at), f"task '{key}' must be a mapping")
-            tc = task_code.get(key)
-            spec = StepSpec(ids[key], at, origin="crewai task",
-                            names=(key,) if key != ids[key] else ())
-            spec.pos["id"] = at
-            spec.pos["prompt"] = val_pos(raw, "description", at)
-            agent_name = raw.text("agent") if "agent" in raw else None
-            if agent_name is None and tc and tc.agent and code and tc.agent in code.agents:
-                agent_name = code.agents[tc.agent].key
-            agent_at = val_pos(raw, "agent", at)
-            if agent_name is not None:
-                agent_name = str(agent_name)
-                known = agent_name in agents or (code and any(
-                    a.key == agent_name for a in code.agents.values()))
-                if not known:
-                    raise self.fail(agent_at, f"task '{key}' names agent '{agent_name}', "
-                                    "which is not in agents.yaml")
-                spec.agent = self.agent(agent_name, agents, agent_at)
-                spec.pos["agent"] = spec.pos["model"] = agent_at
-                agent_of[spec.id] = spec.agent
-            elif hierarchical:
-                spec.model = self.delegate_model(agents, at)
-                spec.origin += " (the manager picks its agent at run time)"
-            else:
-                spec.model = draft.model(None, at, default_reason=f"task '{key}' has no "
-                                         "agent in tasks.yaml or crew.py")
-            if "llm" in raw:
-                spec.model = draft.model(raw.text("llm"), raw.value_at("llm"))
-                spec.pos["model"] = raw.value_at("llm")
-            description = str(raw.get("description") or "")
-            expected = str(raw.get("expected_output") or "")
-            prompt = description.strip()
-            if expected.strip():
-                prompt += ("\n\nThis is the expected criteria for your final answer: "
-                           + expected.strip() + "\nyou MUST return the actual complete "
-                           "content as the final answer, not a summary.")
-            spec.prompt = self.interpolate(prompt, spec.pos["prompt"])
-            tools = tc.tools if tc and tc.tools is not None else None
-            if "tools" in raw and isinstance(raw["tools"], list):
-                tools = [str(t) for t in raw["tools"]]
-            agent_tools = draft.agents.get(spec.agent, {}).get("tools") if spec.agent else None
-            if tools or agent_tools:
-                spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, True
-                limit = self.max_iter(spec.agent, agents)
-                if limit is not None:
-                    spec.calls = max(1, min(spec.calls, limit))
-            is_async = bool(raw.get("async_execution") is True)
-            if tc and tc.async_execution is not None:
-                is_async = tc.async_execution
-            explicit = self.explicit_context(key, raw, tc, by_method, ids)
-            if is_async:
-                context = explicit if explicit is not None else (
-                    [(last_sync, at)] if last_sync else [])
-                pending.append(spec.id)
+        for t in read:
+            if t.is_async:
                 if not prev_async:
                     group += 1
-                spec.parallel = f"async-{group}"
+                t.parallel = f"async-{group}"
+                t.context = t.explicit if t.explicit is not None else (
+                    [(last_sync, t.at)] if last_sync else [])
+                pending.append(t.id)
             else:
                 if pending:
                     acc, pending = list(pending), []
-                context = explicit if explicit is not None else [(i, at) for i in acc]
-                acc.append(spec.id)
-                last_sync = spec.id
-            prev_async = is_async
-            spec.context = context
-            spec.pos["context"] = val_pos(raw, "context", at)
-            if explicit is None and context:
-                spec.implicit_context = True
-            notes = []
-            if raw.get("output_file"):
-                notes.append(f"writes {raw.get('output_file')}")
-            if raw.get("human_input") is True:
-                notes.append("asks a human")
-            if notes:
-                spec.origin += f" ({'; '.join(notes)})"
-            draft.steps.append(spec)
-        if hierarchical:
-            self.manager()
-        used = {s.agent for s in draft.steps}
-        draft.agents = {k: v for k, v in draft.agents.items() if k in used}
-        return draft.finish()
+                t.context = t.explicit if t.explicit is not None else [(i, t.at) for i in acc]
+                acc.append(t.id)
+                last_sync = t.id
+            prev_async = t.is_async
 
-    def explicit_context(self, key: str, raw: YMap, tc: Any, by_method: dict[str, Any],
+    def step(self, t: _Task, step_id: str, agent: str | None, model: str | None,
+             calls: int | None) -> StepSpec:
+        spec = StepSpec(step_id, t.at, origin="crewai task",
+                        names=(t.key,) if t.key != step_id else ())
+        spec.pos["id"] = t.at
+        spec.pos["prompt"] = val_pos(t.raw, "description", t.at)
+        spec.agent, spec.model = agent, model
+        if agent is not None:
+            spec.pos["agent"] = spec.pos["model"] = t.agent_at
+        if "llm" in t.raw:
+            spec.pos["model"] = t.raw.value_at("llm")
+        spec.prompt = t.prompt
+        if calls is not None:
+            spec.calls, spec.calls_assumed = calls, True
+        spec.context = list(t.context)
+        spec.pos["context"] = val_pos(t.raw, "context", t.at)
+        spec.implicit_context = t.explicit is None and bool(t.context)
+        spec.parallel = t.parallel
+        if t.origin_notes:
+            spec.origin += f" ({'; '.join(t.origin_notes)})"
+        spec.output_leaves = t.leaves
+        return spec
+
+    def emit_hierarchical(self, read: list[_Task], agents: YMap) -> None:
+        """The manager executes every task: it delegates it to a coworker (the task's agent,
+        else one it picks), who answers; then it writes the task's final answer.
+
+        Each task is two steps: the coworker's, reading the task and its context (the
+        manager passes them on in its delegation), and the manager's, under the task's
+        own id, reading the task, its context and the coworker's answer in two calls. The
+        coworkers of a run of async tasks form one parallel group, their managers' steps
+        the next one.
+        """
+        draft = self.draft
+        manager_agent, manager_model = self.manager(agents, read[0].at)
+        group = 0
+        run: list[tuple[StepSpec, StepSpec]] = []
+
+        def flush() -> None:
+            nonlocal group
+            if not run:
+                return
+            group += 1
+            for worker, _ in run:
+                worker.parallel = f"async-{group}-coworkers"
+                draft.steps.append(worker)
+            for _, boss in run:
+                boss.parallel = f"async-{group}"
+                draft.steps.append(boss)
+            run.clear()
+
+        no_agent = False
+        for t in read:
+            coworker = t.agent or "coworker"
+            worker = self.step(t, draft.new_id(f"{t.key}__{coworker}"), t.agent, t.model,
+                               t.calls)
+            worker.origin = f"crewai coworker (the manager delegates task '{t.key}' to " + (
+                f"agent '{t.agent}')" if t.agent else "an agent it picks at run time)")
+            worker.implicit_context = False
+            worker.output_leaves = None
+            no_agent = no_agent or t.agent is None
+            boss = self.step(t, t.id, manager_agent, manager_model, MANAGER_CALLS_PER_TASK)
+            boss.kind = "orchestrator"
+            boss.calls_assumed = False  # the hierarchical assumption says why two
+            boss.origin = "crewai task, executed by the crew manager (hierarchical process)"
+            if manager_agent is None:
+                boss.system = f"You are {MANAGER_ROLE}. {MANAGER_BACKSTORY}\nYour personal " \
+                              f"goal is: {MANAGER_GOAL}"
+            boss.context = [*t.context, (worker.id, t.at)]
+            self.words.step_task[worker.id] = t.key
+            self.words.manager_steps.add(boss.id)
+            if t.is_async:
+                run.append((worker, boss))
+                continue
+            flush()
+            draft.steps.extend((worker, boss))
+        flush()
+        picks = "; a task without an agent goes to the coworker the manager picks at run " \
+            "time" if no_agent else ""
+        draft.assume("hierarchical", "hierarchical crew: the manager executes every task, "
+                     "delegating it with its 'Delegate work to coworker' tool (one call), "
+                     "then writing the final answer from the task, its context and the "
+                     f"coworker's answer (a second call): {MANAGER_CALLS_PER_TASK} manager "
+                     "calls per task are assumed, more when it asks questions or delegates "
+                     f"again{picks}", read[0].at)
+
+    def manager(self, agents: YMap, at: Pos) -> tuple[str | None, str | None]:
+        """The manager's agent (``manager_agent``) or model (``manager_llm``)."""
+        crew = self.code.crew if self.code else None
+        assert crew is not None
+        draft = self.draft
+        info = crew.manager_agent
+        if info is not None and info.key in agents:
+            self.check_agent(info.key, agents, info)
+            name = self.agent(info.key, agents, at, info)
+            self.words.manager_llm = self.words.agent_llm.get(name)
+            return name, None
+        if info is not None:
+            for field_name in AGENT_REQUIRED:
+                if field_name not in info.given and not info.open_kwargs:
+                    raise SpecError(crew.module, *info.at, f"the manager agent has no "
+                                    f"{field_name}: CrewAI's Agent requires role, goal and "
+                                    "backstory")
+            model = draft.model(info.llm, info.llm_at or info.at, default_reason=(
+                "the manager agent's llm is not a literal" if info.llm_given else
+                "the manager agent names no llm"))
+            self.words.manager_llm = (crew.module, info.llm_at or info.at, "code")
+            return None, model
+        if crew.manager_agent_given:
+            return None, draft.model(None, crew.at, default_reason="the crew's manager_agent "
+                                     "is not an Agent(...) the syntax tree can follow")
+        if crew.manager_llm_at is not None:
+            self.words.manager_llm = (crew.module, crew.manager_llm_at, "code")
+        return None, draft.model(crew.manager_llm, crew.manager_llm_at or crew.at,
+                                 default_reason="the crew's manager_llm is not a literal")
+
+    def explicit_context(self, key: str, raw: YMap, tc: TaskCode | None,
                          ids: dict[str, str]) -> list[tuple[str, Pos]] | None:
+        by_method = {t.method: t for t in self.code.tasks} if self.code else {}
         if tc is not None and tc.context is not None:
             out = []
             for method in tc.context:
                 target = by_method.get(method)
                 name = target.key if target is not None else method
                 if name not in ids:
-                    raise self.fail(self.tasks.key_at(key), f"crew.py gives task '{key}' "
-                                    f"context '{method}', which is not a task")
+                    raise self.fail(self.tasks.key_at(key), f"the crew module gives task "
+                                    f"'{key}' context '{method}', which is not a task")
                 out.append((ids[name], self.tasks.key_at(key)))
             return out
         if "context" not in raw:
@@ -501,27 +663,31 @@ class _Reader:
             out.append((ids[name], items.item_at(i)))
         return out
 
-    def agent(self, name: str, agents: YMap, at: Pos) -> str:
+    def agent(self, name: str, agents: YMap, at: Pos, code: AgentCode | None = None) -> str:
         draft = self.draft
         if name in draft.agents:
             return name
         raw = agents.get(name)
         raw = raw if isinstance(raw, YMap) else YMap()
-        code = next((a for a in self.code.agents.values() if a.key == name), None) \
-            if self.code else None
+        if code is None and self.code is not None:
+            code = next((a for a in self.code.agents.values() if a.key == name), None)
         role = str(raw.get("role") or "").strip()
         goal = str(raw.get("goal") or "").strip()
         backstory = str(raw.get("backstory") or "").strip()
         system = f"You are {role}. {backstory}\nYour personal goal is: {goal}" \
             if (role or goal or backstory) else ""
         entry: dict[str, Any] = {"at": at}
+        yaml_at = agents.key_at(name) if name in agents else None
         if code is not None and code.llm_given:
+            self.words.agent_llm[name] = (self.code.module if self.code else self.file,
+                                          code.llm_at or code.at, "code")
             if code.llm is not None:
                 entry["model"] = draft.model(code.llm, at)
             else:
                 entry["model"] = draft.model(None, at, default_reason=f"the llm of agent "
-                                             f"'{name}' in crew.py is not a literal")
+                                             f"'{name}' in the crew module is not a literal")
         elif "llm" in raw:
+            self.words.agent_llm[name] = (self.agents_display, raw.key_at("llm"), "yaml")
             llm = raw.get("llm")
             if isinstance(llm, YMap):  # llm: {model: ..., temperature: ...}
                 llm = llm.get("model")
@@ -530,12 +696,16 @@ class _Reader:
                 method_model = self.code.llms[llm]
                 if method_model is None:
                     entry["model"] = draft.model(None, at, default_reason=f"the @llm method "
-                                                 f"'{llm}' in crew.py returns no literal model")
+                                                 f"'{llm}' returns no literal model")
                 else:
                     entry["model"] = draft.model(method_model, at)
             else:
                 entry["model"] = draft.model(llm, at)
         else:
+            if yaml_at is not None:
+                self.words.agent_llm[name] = (self.agents_display, yaml_at, "yaml")
+            elif code is not None and self.code is not None:
+                self.words.agent_llm[name] = (self.code.module, code.at, "code")
             entry["model"] = draft.model(None, at, default_reason="agents without llm run "
                                          "on CrewAI's default model (OPENAI_MODEL_NAME, else "
                                          "gpt-4o-mini)")
@@ -553,6 +723,9 @@ class _Reader:
     def delegate_model(self, agents: YMap, at: Pos) -> str:
         """The model of a task the manager delegates: the crew's, when all agents share one."""
         names = [str(a) for a in agents if not str(a).startswith("x-")]
+        manager = self.code.crew.manager_agent if self.code and self.code.crew else None
+        if manager is not None:
+            names = [n for n in names if n != manager.key]
         if self.code:
             names += [a.key for a in self.code.agents.values() if a.key not in names]
         # every agent entry's model is a Draft.model key, a str
@@ -577,25 +750,16 @@ class _Reader:
                     return info.max_iter
         return None
 
-    def manager(self) -> None:
-        draft, code = self.draft, self.code
-        assert code is not None
-        workers = list(draft.steps)
-        at = workers[0].at
-        model = draft.model(code.manager_llm, at, default_reason="the hierarchical crew "
-                            "names no manager_llm") if code.manager_llm \
-            else draft.model(None, at, default_reason="the hierarchical crew names no "
-                             "manager_llm")
-        mean = sum(text_tokens(s.prompt or "") for s in workers) / max(1, len(workers))
-        spec = StepSpec(draft.new_id("crew_manager"), at, kind="orchestrator", model=model,
-                        origin="crewai manager (hierarchical process)",
-                        system="You are Crew Manager. You are a seasoned manager with a knack "
-                               "for getting the best out of your team.\nYour personal goal "
-                               "is: Manage the team to complete the task in the best way "
-                               "possible.",
-                        input_tokens=clamp("input_tokens", float(round(mean))),
-                        calls=int(clamp("calls", len(workers))))
-        draft.steps.insert(0, spec)
-        draft.assume("hierarchical", "hierarchical crew: the manager is read as one step "
-                     f"making one delegating call per task ({len(workers)} calls); the order "
-                     "and assignment it chooses at run time are not known", at)
+
+def _modules(folder: str, first: str | None = None) -> list[str]:
+    """The Python modules directly in ``folder`` (``first`` first), at most
+    :data:`MAX_PACKAGE_MODULES` of them."""
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".py"))
+    except OSError:
+        return []
+    if first is not None and first in names:
+        names.remove(first)
+        names.insert(0, first)
+    paths = [os.path.join(folder, n) for n in names[:MAX_PACKAGE_MODULES]]
+    return [p for p in paths if os.path.isfile(p)]

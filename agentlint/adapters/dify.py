@@ -15,7 +15,15 @@
   by an edge to one whose output it never reads is serial but independent.
 - ``iteration`` runs its child nodes once per item: they get a fan-out of the
   list's length (unknown, assumed) with ``parallel_nums`` at a time when
-  ``is_parallel``, else one at a time. ``loop`` nodes become loops.
+  ``is_parallel``, else one at a time. ``loop`` nodes become loops: the loop
+  node sets up its ``loop_variables``, and ``[loop_id, var]`` is the loop's
+  state (what the loop node or an assigner wrote), never a read of the loop's
+  own output; a node after a loop or an iteration waits for its last round.
+- ``assigner`` nodes write conversation and loop variables: a reader of the
+  variable depends on the write that finished before it starts (by the
+  edges); a conversation variable nothing wrote yet is a run input.
+- ``human-input`` is a ``human`` step that waits for a person (an assumed
+  wait, at most its deadline), followed by a router over its actions.
 - Apps without a workflow graph (chat, completion, agent apps) are one step
   built from ``model_config``.
 """
@@ -29,6 +37,7 @@ from typing import Any
 
 from agentlint.adapters.common import at_of, figure, key_pos, mapping, val_pos
 from agentlint.adapters.ir import (
+    DEFAULT_HUMAN_WAIT_S,
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
     LoopSpec,
@@ -38,6 +47,7 @@ from agentlint.adapters.ir import (
 from agentlint.adapters.lower import Draft, dedup, topo_order
 from agentlint.adapters.templates import rewrite_jinja
 from agentlint.errors import SpecError
+from agentlint.spec.limits import is_number
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.yamlload import load_text
@@ -52,6 +62,11 @@ RETRIEVAL_CHUNK_TOKENS = 300
 RETRIEVAL_TOP_K = 4
 #: a classifier answers with a class label
 CLASSIFIER_OUTPUT_CAP = 64
+#: seconds of a human-input node's ``timeout_unit``
+TIMEOUT_UNITS = {"hour": 3600.0, "day": 86400.0}
+#: assigner operations that read the variable they write (the others replace it)
+READING_OPERATIONS = {"append", "extend", "+=", "-=", "*=", "/=", "remove-first",
+                      "remove-last"}
 
 
 def _top(text: str, line: str) -> bool:
@@ -95,6 +110,13 @@ class _Reader:
         self.nodes: dict[str, _Node] = {}
         self.start_vars: dict[str, str] = {}
         self.dangling: list[tuple[str, Pos]] = []
+        #: node id -> the nodes an edge leads from into it
+        self.edge_preds: dict[str, list[str]] = {}
+        #: (conversation or loop node id, variable) -> assigner nodes that write it
+        self.writers: dict[tuple[str, str], list[str]] = {}
+        self._before: dict[str, frozenset[str]] = {}
+        #: human-input node id -> the step of the person's choice among its actions
+        self.choices: dict[str, str] = {}
 
     def fail(self, at: Pos, message: str) -> SpecError:
         return SpecError(self.file, *at, message)
@@ -131,15 +153,49 @@ class _Reader:
         for node in self.nodes.values():
             if node.type not in NOT_STEPS:
                 node.step = draft.new_id(node.id, "node")
-        specs = {n.step: self.step(n) for n in self.nodes.values() if n.step}
         edges = graph.get("edges")
-        self.control(edges if isinstance(edges, YSeq) else YSeq(), specs)
+        edges = edges if isinstance(edges, YSeq) else YSeq()
+        for edge in edges:
+            if isinstance(edge, YMap) and str(edge.get("source")) in self.nodes \
+                    and str(edge.get("target")) in self.nodes:
+                self.edge_preds.setdefault(str(edge.get("target")), []).append(
+                    str(edge.get("source")))
+        for node in self.nodes.values():
+            if node.type == "assigner" and node.step:
+                for head, var, _, _ in self.assignments(node):
+                    self.writers.setdefault((head, var), []).append(node.id)
+        specs = {n.step: self.step(n) for n in self.nodes.values() if n.step}
+        for node in list(self.nodes.values()):
+            if node.type == "human-input" and node.step and node.data.get("user_actions"):
+                choice = self.choice_step(node)
+                specs[choice.id] = choice
+        self.outputs(specs)
+        self.control(edges, specs)
         draft.steps = self.order(specs)
         if self.dangling:
             name, at = self.dangling[0]
             draft.assume("dangling", f"reference to node '{name}', which is not in the graph, "
                          "ignored", at)
         return draft.finish()
+
+    def outputs(self, specs: dict[str, StepSpec]) -> None:
+        """Nodes an ``end`` node's outputs or an ``answer`` node's text name: what the app
+        returns, so their output leaves the workflow."""
+        for node in self.nodes.values():
+            named: list[str] = []
+            if node.type == "end" and isinstance(node.data.get("outputs"), list):
+                for out in node.data["outputs"]:
+                    selector = out.get("value_selector") if isinstance(out, dict) else None
+                    if isinstance(selector, list) and selector:
+                        named.append(str(selector[0]))
+            elif node.type == "answer":
+                named = [m.group(1).split(".")[0]
+                         for m in _VAR.finditer(str(node.data.get("answer") or ""))]
+            for name in named:
+                target = self.nodes.get(name)
+                if target is not None and target.step in specs:
+                    specs[target.step].output_leaves = f"the {node.type} node " \
+                        f"'{node.title}' returns it"
 
     # -- references ----------------------------------------------------------------------
 
@@ -161,7 +217,13 @@ class _Reader:
         head, var = str(selector[0]), str(selector[1])
         if head == "sys":
             return "inputs." + self.draft.input(f"sys_{var}", at)
-        if head in ("conversation", "userinput"):
+        if head == "conversation":
+            writer = self.last_writer((head, var), reader)
+            if writer is not None:
+                return f"steps.{writer}.output"
+            # not written earlier in this run: the value the last turn left
+            return "inputs." + self.draft.input(f"{head}_{var}", at)
+        if head == "userinput":
             return "inputs." + self.draft.input(f"{head}_{var}", at)
         if head == "env":
             return None
@@ -169,6 +231,13 @@ class _Reader:
         if node is None:
             self.dangling.append((head, at))
             return None
+        if node.type == "loop" and var not in ("index",):
+            # a loop variable: the loop's own state, not a read of the loop's output
+            if reader is not None and reader.id == node.id:
+                return None
+            writer = self.last_writer((node.id, var), reader)
+            if writer is not None:
+                return f"steps.{writer}.output"
         if node.type == "start":
             name = self.start_vars.get(var) or self.draft.input(var, at)
             self.start_vars.setdefault(var, name)
@@ -183,6 +252,79 @@ class _Reader:
             return None
         return f"steps.{node.step}.output" + (f".{var}" if var.isidentifier() else "")
 
+    def assignments(self, node: _Node) -> list[tuple[str, str, Any, Pos]]:
+        """What an assigner writes: ``(conversation or loop id, variable, item, pos)``."""
+        data = node.data
+        out: list[tuple[str, str, Any, Pos]] = []
+        items = data.get("items")
+        if isinstance(items, YSeq):  # version 2: one entry per variable
+            for index, item in enumerate(items):
+                item = mapping(item)
+                target = item.get("variable_selector")
+                if isinstance(target, list) and len(target) >= 2:
+                    out.append((str(target[0]), str(target[1]), item,
+                                val_pos(items, index, node.at)))
+        target = data.get("assigned_variable_selector")  # version 1
+        if isinstance(target, list) and len(target) >= 2:
+            out.append((str(target[0]), str(target[1]), data,
+                        val_pos(data, "assigned_variable_selector", node.at)))
+        return out
+
+    def before(self, node_id: str) -> frozenset[str]:
+        """Nodes that have finished when ``node_id`` starts, by the edges.
+
+        A container reached by an edge has finished with everything inside it; a
+        node inside a container starts after what its container waited for.
+        """
+        if node_id in self._before:
+            return self._before[node_id]
+        self._before[node_id] = frozenset()  # a cycle of edges adds nothing
+        out: set[str] = set()
+        node = self.nodes[node_id]
+        if node.type in ("iteration-start", "loop-start") and node.parent in self.nodes:
+            out.add(node.parent)
+            out |= self.before(node.parent)
+        for src in self.edge_preds.get(node_id, []):
+            out.add(src)
+            out |= self.before(src)
+            if self.nodes[src].type in CONTAINERS:
+                out |= self.inside(src)
+        self._before[node_id] = frozenset(out)
+        return self._before[node_id]
+
+    def inside(self, container: str) -> set[str]:
+        out: set[str] = set()
+        for node in self.nodes.values():
+            outer = node.parent
+            seen = 0
+            while outer is not None and outer in self.nodes and seen <= len(self.nodes):
+                if outer == container:
+                    out.add(node.id)
+                    break
+                outer, seen = self.nodes[outer].parent, seen + 1
+        return out
+
+    def last_in(self, container: str) -> list[str]:
+        """Steps inside a container that no other step inside it waits for: a node
+        after the container starts when they have finished (its last round)."""
+        inner = [n for n in self.inside(container) if self.nodes[n].step]
+        return [self.nodes[n].step or "" for n in inner
+                if not any(n in self.before(m) for m in inner if m != n)]
+
+    def last_writer(self, key: tuple[str, str], reader: _Node | None) -> str | None:
+        """The step of the assigner whose write of ``key`` the reader sees, if any.
+
+        Writes that have finished before the reader starts count; of those, the
+        one the others all precede. A write later in a loop's round reaches the
+        next round, which the loop's repetition already counts.
+        """
+        if reader is None:
+            return None
+        done = self.before(reader.id)
+        found = [w for w in self.writers.get(key, []) if w in done and w != reader.id]
+        last = [w for w in found if not any(w in self.before(o) for o in found if o != w)]
+        return self.nodes[last[-1]].step if last else None
+
     def text_refs(self, text: str, at: Pos, reader: _Node,
                   context: str | None = None) -> str:
         """Dify text with ``{{#node.var#}}`` turned into agentlint references."""
@@ -190,6 +332,8 @@ class _Reader:
             body = m.group(1).strip()
             if body == "context":
                 return "{{ " + context + " }}" if context else ""
+            if body.startswith("$output."):  # a field of a human-input form
+                return "[" + body[len("$output."):] + "]"
             path = self.ref(body.split("."), at, reader)
             return "{{ " + path + " }}" if path else m.group(0).replace("{{", "{ {")
         clean = text.replace("{{", "\x00").replace("\x00#", "{{#").replace("\x00", "{ {")
@@ -316,13 +460,90 @@ class _Reader:
             else:
                 spec.items_concurrency = 1
         elif kind == "loop":
-            spec.kind = "aggregate"
-            spec.prompt = self.selector_lines(data, node, skip=("title", "desc"))
-        else:  # code, document-extractor, assigner and whatever comes next
+            # The loop node sets up its variables; its break conditions are checked
+            # after each round (the loop's `until`), on the loop's own state.
+            spec.kind, spec.size = "aggregate", "sum"
+            spec.prompt = self.loop_variables(node)
+        elif kind == "assigner":
+            self.assigner(node, spec)
+        elif kind == "human-input":
+            self.human(node, spec)
+        else:  # code, document-extractor and whatever comes next
             spec.kind = "aggregate"
             spec.prompt = self.selector_lines(data, node, skip=("title", "desc", "code"))
-            if kind not in ("code", "document-extractor", "assigner"):
+            if kind not in ("code", "document-extractor"):
                 spec.origin += " (a node type agentlint does not know; read as code)"
+        return spec
+
+    def assigner(self, node: _Node, spec: StepSpec) -> None:
+        """An assigner: what it writes is what it reads (its value, or its variable
+        too when the operation appends or adds to it)."""
+        spec.kind, spec.size = "aggregate", "max"
+        lines: list[str] = []
+        for _, var, item, at in self.assignments(node):
+            source = item.get("value") if "items" in node.data else item.get(
+                "input_variable_selector")
+            if isinstance(source, list) and item.get("input_type", "variable") \
+                    == "variable" and len(source) >= 2:
+                path = self.ref(list(source), at, node)
+                if path:
+                    lines.append(f"{var}: {{{{ {path} }}}}")
+            elif source is not None and not isinstance(source, (list, dict)):
+                lines.append(f"{var}: {source}")
+            operation = str(item.get("operation") or item.get("write_mode") or "")
+            target = item.get("variable_selector") or item.get("assigned_variable_selector")
+            if operation in READING_OPERATIONS and isinstance(target, list):
+                path = self.ref(list(target), at, node)
+                if path:
+                    lines.append(f"{var} (before): {{{{ {path} }}}}")
+        spec.prompt = "\n".join(dict.fromkeys(lines))
+
+    def loop_variables(self, node: _Node) -> str:
+        """``label: value`` for each variable a loop starts with (a selector as a reference)."""
+        lines: list[str] = []
+        variables = node.data.get("loop_variables")
+        for index, item in enumerate(variables if isinstance(variables, YSeq) else []):
+            item = mapping(item)
+            label = str(item.get("label") or index)
+            value = item.get("value")
+            if item.get("value_type") == "variable" and isinstance(value, list):
+                path = self.ref(list(value), val_pos(variables, index, node.at), node)
+                lines.append(f"{label}: {{{{ {path} }}}}" if path else f"{label}:")
+            else:
+                lines.append(f"{label}: {'' if value is None else value}")
+        return "\n".join(lines)
+
+    def human(self, node: _Node, spec: StepSpec) -> None:
+        """A human-input node: the run pauses until a person fills in its form."""
+        data = node.data
+        spec.kind = "human"
+        text = data.get("form_content")
+        spec.prompt = self.text_refs(str(text), val_pos(data, "form_content", node.at),
+                                     node) if isinstance(text, str) else ""
+        extra = self.selector_lines(data, node, skip=("title", "desc", "form_content"))
+        if extra:
+            spec.prompt = "\n".join(t for t in (spec.prompt, extra) if t)
+        spec.pos["prompt"] = val_pos(data, "form_content", node.at)
+        # Dify's deadline (36 hours unless set) only bounds the wait: a wait under it
+        # is assumed; any value that is not a positive number leaves Dify's default.
+        timeout = data.get("timeout")
+        if not is_number(timeout) or not 0 < timeout < 1e9:
+            timeout = 36
+        unit = TIMEOUT_UNITS.get(str(data.get("timeout_unit") or "hour"), 3600.0)
+        spec.per_call_s = min(DEFAULT_HUMAN_WAIT_S, float(timeout) * unit)
+        spec.wait_assumed = True
+        spec.origin += " (waits for a person)"
+
+    def choice_step(self, node: _Node) -> StepSpec:
+        """The choice a person makes on a human-input form: a router over its actions
+        (each action is an edge handle), decided without a model."""
+        assert node.step is not None
+        spec = StepSpec(self.draft.new_id(f"{node.step}_choice", "choice"), node.at,
+                        kind="router", output_tokens=0.0,
+                        origin=f"dify human-input node '{node.title}': the action chosen",
+                        names=(f"{node.title} choice",))
+        spec.prompt = "{{ steps." + node.step + ".output }}"
+        self.choices[node.id] = spec.id
         return spec
 
     def model(self, node: _Node, spec: StepSpec, model: Any, key: str) -> None:
@@ -418,6 +639,8 @@ class _Reader:
 
         def step_preds(node_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
             node = self.nodes[node_id]
+            if node.type in CONTAINERS and node.step is not None:
+                return [node.step, *self.last_in(node_id)]
             if node.step is not None:
                 return [node.step]
             if node_id in memo:
@@ -439,9 +662,12 @@ class _Reader:
             target = self.nodes[tgt]
             for src, at, handle in items:
                 source = self.nodes[src]
-                if source.type in ("question-classifier", "if-else") and handle != "source" \
-                        and target.step is not None:
+                if source.type in ("question-classifier", "if-else", "human-input") \
+                        and handle != "source" and target.step is not None \
+                        and (source.type != "human-input" or src in self.choices):
                     routes.setdefault(src, {}).setdefault(handle, (target.step, at))
+                    if src in self.choices:
+                        specs[target.step].needs.append((self.choices[src], at))
                 if target.step is None:
                     continue
                 spec = specs[target.step]
@@ -449,9 +675,11 @@ class _Reader:
                     if p != spec.id:
                         spec.needs.append((p, at))
         for src, by_handle in routes.items():
-            router = specs[self.nodes[src].step or ""]
+            router = specs[self.choices.get(src) or self.nodes[src].step or ""]
             order = [str(mapping(c).get("id")) for c in
                      self.nodes[src].data.get("classes") or []]
+            order += [str(mapping(c).get("id")) for c in
+                      self.nodes[src].data.get("user_actions") or []]
             order += [str(mapping(c).get("case_id") or mapping(c).get("id"))
                       for c in self.nodes[src].data.get("cases") or []]
             order += ["true", "false"]
@@ -462,8 +690,11 @@ class _Reader:
                 if dest not in seen:
                     seen.add(dest)
                     router.routes.append((dest, at))
-            handles = len(order) - 2 if self.nodes[src].type == "question-classifier" \
-                else len(self.nodes[src].data.get("cases") or []) + 1
+            if self.nodes[src].type == "human-input":  # its actions, and a deadline passed
+                handles = len(order) - 2 + ("timeout" in by_handle)
+            else:
+                handles = len(order) - 2 if self.nodes[src].type == "question-classifier" \
+                    else len(self.nodes[src].data.get("cases") or []) + 1
             if handles > len(router.routes):
                 self.draft.assume(f"empty-branch:{router.id}", f"'{self.nodes[src].title}' "
                                   f"has {handles - len(router.routes)} branch(es) that run no "
@@ -480,6 +711,8 @@ class _Reader:
             outer = self.nodes[n.parent].step if n.parent in self.nodes else None
             if n.step and outer:
                 parent_of[n.step] = outer
+                if n.id in self.choices:
+                    parent_of[self.choices[n.id]] = outer
         chains: dict[str, list[str]] = {}
 
         def chain(step: str) -> list[str]:

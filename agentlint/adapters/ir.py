@@ -9,7 +9,9 @@ not say. The defaults below are what is assumed when nothing says more.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 Pos = tuple[int, int]
 
@@ -23,6 +25,10 @@ DEFAULT_TOOL_OUTPUT_TOKENS = 500.0
 DEFAULT_TOOL_LOOP_CALLS = 3
 #: items of a list an iteration runs over
 DEFAULT_ITERATION_ITEMS = 5
+#: how long a person takes to answer a step that waits for one (a Dify human-input node)
+DEFAULT_HUMAN_WAIT_S = 600.0
+#: lines of a promptflow batch run an aggregation node summarises at once
+DEFAULT_BATCH_LINES = 10
 #: the profile beside a spec
 PROFILE_NAMES = ("agentlint.profile.yaml", "agentlint.profile.yml")
 
@@ -43,6 +49,10 @@ class StepSpec:
     prompt: str | None = None
     tool: str | None = None
     context: list[tuple[str, Pos]] = field(default_factory=list)
+    #: steps whose output this step depends on without its prompt saying so (a state
+    #: variable they write, a condition on their output): data dependencies, which
+    #: lowering adds as ``context`` where no reference in the text carries them
+    reads: list[tuple[str, Pos]] = field(default_factory=list)
     needs: list[tuple[str, Pos]] = field(default_factory=list)
     parallel: str | None = None
     routes: list[tuple[str, Pos]] = field(default_factory=list)
@@ -67,6 +77,13 @@ class StepSpec:
     #: inputs, an aggregator), "item" (one element of a list it iterates)
     size: str | None = None
     implicit_context: bool = False
+    #: why the step's output leaves the workflow although no step reads it (written to a
+    #: file, the run's declared answer, handed to a callback); None when it does not
+    output_leaves: str | None = None
+    #: seconds of one call of a step without a model (``per_call_s``): a person's
+    #: wait, or a batch step's time shared over the lines of its batch
+    per_call_s: float | None = None
+    wait_assumed: bool = False
     #: positions of individual keys (``model``, ``prompt``, ...) in the source
     pos: dict[str, Pos] = field(default_factory=dict)
     source: str | None = None
@@ -80,3 +97,24 @@ class LoopSpec:
     max_iterations: int | None
     until: str | None = None
     names: tuple[str, ...] = ()
+
+
+class Wording(Protocol):
+    """How a fix is said in a source format's own keys, with the ``file:line:col`` where
+    the edit goes. An adapter leaves one in ``Workflow.extra["wording"]``; a rule that
+    suggests a fix asks it first and says the fix in agentlint's keys when it returns
+    None (or when the workflow has no wording: a native spec)."""
+
+    format: str
+
+    def parallel(self, steps: Sequence[str]) -> str | None:
+        """Run ``steps`` (step ids, in order) side by side."""
+
+    def context(self, step: str, reads: Sequence[str]) -> str | None:
+        """Make ``step`` read only ``reads`` (step ids)."""
+
+    def model(self, step: str, model: str) -> str | None:
+        """Run ``step`` on ``model`` (a catalog name)."""
+
+    def keep_output(self, step: str) -> str | None:
+        """Use the output of ``step`` (read it where it is needed, or keep it)."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from agentlint.adapters.common import clamp, closest_catalog_name, safe_id, safe_name
 from agentlint.adapters.ir import (
+    DEFAULT_INPUT_TOKENS,
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_MODEL,
     DEFAULT_TOOL_OUTPUT_TOKENS,
@@ -159,6 +160,7 @@ class Draft:
                             "no model call, tool or code step agentlint could read")
         apply_profile(self.profile, self.steps, self.loops, self.inputs, self.agents,
                       self.assume, self.model)
+        self._assume_waits()
         self._fill_sizes()
         doc = self.document()
         wf = build(doc, self.file, self.text, self.base_dir, self.root)
@@ -167,12 +169,28 @@ class Draft:
             step = wf.step(spec.id)
             step.origin = spec.origin or None
             step.implicit_context = spec.implicit_context
+            step.output_leaves = spec.output_leaves
         wf.assumptions = [(message, at, f"assumption:{key}")
                           for key, (message, at) in self.assumed.items()]
         wf.extra["native"] = doc
         wf.extra["sources"] = list(dict.fromkeys(self.sources))
         wf.extra["notes"] = list(self.notes)
         return wf
+
+    def _assume_waits(self) -> None:
+        """A step that waits for a person: its wait and its answer, when nothing says."""
+        for spec in self.steps:
+            if not spec.wait_assumed or spec.per_call_s is None:
+                continue
+            shown = spec.names[0] if spec.names else spec.id
+            answer = ""
+            if spec.output_tokens is None:
+                spec.output_tokens = DEFAULT_INPUT_TOKENS
+                answer = f" and an answer of {DEFAULT_INPUT_TOKENS:g} tokens"
+            self.assume(f"wait:{spec.id}", f"'{shown}' waits for a person: assumed "
+                        f"{spec.per_call_s:g} s per run{answer} (the source gives a deadline at "
+                        "most); give per_call_s (and output_tokens) under steps: in "
+                        "agentlint.profile.yaml", spec.at)
 
     def _fill_sizes(self) -> None:
         """Output sizes: stated, profiled, computed from what a step reads, or assumed."""
@@ -314,10 +332,13 @@ class Draft:
         add("output_tokens", spec.output_tokens)
         if spec.input_tokens is not None:
             add("input_tokens", spec.input_tokens)
-        if spec.context:
-            add("context", _id_seq(spec.context, p.get("context", spec.at)))
-        if spec.needs:
-            add("needs", _id_seq(spec.needs, p.get("needs", spec.at)))
+        context = spec.context + _unwritten(spec)
+        if context:
+            add("context", _id_seq(context, p.get("context", spec.at)))
+        data = {name for name, _ in context} | _text_steps(spec)
+        needs = [(name, at) for name, at in spec.needs if name not in data]
+        if needs:
+            add("needs", _id_seq(needs, p.get("needs", spec.at)))
         if spec.parallel is not None:
             add("parallel", spec.parallel)
         if spec.routes:
@@ -335,6 +356,8 @@ class Draft:
             add("routes", routes)
         if spec.retries is not None:
             add("retries", spec.retries)
+        if spec.per_call_s is not None:
+            add("per_call_s", spec.per_call_s)
         if spec.calls is not None and spec.calls != 1:
             add("calls", spec.calls)
         if spec.fan_out is not None:
@@ -383,6 +406,19 @@ def _id_seq(items: list[tuple[str, Pos]], at: Pos) -> YSeq:
         out.append(name)
         out.ipos.append(pack(*pos))
     return out
+
+
+def _text_steps(spec: StepSpec) -> set[str]:
+    """Steps whose output the step's texts reference."""
+    return {name for text in (spec.system or "", spec.prompt or "")
+            for ns, name, _ in find_refs(text) if ns == "steps"}
+
+
+def _unwritten(spec: StepSpec) -> list[tuple[str, Pos]]:
+    """The step's ``reads`` that neither its texts nor its context carry already."""
+    carried = _text_steps(spec) | {name for name, _ in spec.context}
+    return [(name, at) for name, at in dedup(spec.reads)
+            if name not in carried and name != spec.id]
 
 
 def dedup(items: list[tuple[str, Pos]]) -> list[tuple[str, Pos]]:

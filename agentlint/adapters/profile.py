@@ -283,6 +283,8 @@ def _copy_step_values(spec: StepSpec, found: Entry | None,
         spec.calls, spec.calls_assumed = values["calls"], False
     if "retries" in values:
         spec.retries = values["retries"]
+    if "per_call_s" in values:
+        spec.per_call_s, spec.wait_assumed = values["per_call_s"], False
     if "candidates" in values:
         spec.candidates = [declare_model(name, found.pos["candidates"]) if found else name
                            for name in values["candidates"]]

@@ -12,10 +12,13 @@
 - ``python`` and package tool nodes are tool steps.
 - ``${node.output}`` references are data dependencies; execution is ``dag``,
   as promptflow runs independent nodes concurrently.
-- ``activate: {when: ${x.output}, is: v}`` makes a node conditional. Nodes
+- ``activate: {when: ${x.output}, is: v}`` makes a node conditional: the
+  executor reads ``x`` first, a data dependency like an input reference. Nodes
   gated on the same ``when`` with different ``is`` values are the branches of
   a router at ``x`` (shares equal unless the profile says); a condition with a
   single value is assumed to hold.
+- ``aggregation: true`` nodes run once per batch of lines: a line bears their
+  time over the batch's size (assumed unless the profile gives ``count``).
 - ``use_variants`` nodes are read from their default variant in
   ``node_variants``; the others are noted.
 """
@@ -28,11 +31,12 @@ from typing import Any
 
 from agentlint.adapters.common import at_of, figure, key_pos, mapping, val_pos
 from agentlint.adapters.files import read_inside
-from agentlint.adapters.ir import Pos, StepSpec
+from agentlint.adapters.ir import DEFAULT_BATCH_LINES, Pos, StepSpec
 from agentlint.adapters.lower import Draft, dedup, topo_order
 from agentlint.adapters.templates import rewrite_jinja, split_roles
 from agentlint.errors import SpecError
 from agentlint.spec.catalog import resolve
+from agentlint.spec.load import DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
@@ -112,6 +116,11 @@ class _Reader:
             for n in parsed})
         by_id = {n.id: n for n in parsed}
         specs = {n.id: self.step(n) for n in parsed}
+        for name, out in mapping(doc.get("outputs")).items():  # what the flow returns
+            for found in _REF.finditer(str(mapping(out).get("reference") or "")):
+                target = ids.get(found.group(1).strip().split(".")[0])
+                if target is not None:
+                    specs[target].output_leaves = f"it is the flow output '{name}'"
         draft.steps = [specs[i] for i in order]
         self.conditions([by_id[i] for i in order], specs)
         return draft.finish()
@@ -228,13 +237,36 @@ class _Reader:
             spec.pos["tool"] = template_at
             spec.prompt = "\n".join(f"{k}: {{{{ {v} }}}}" for k, v in node.vars.items())
             spec.pos["prompt"] = key_pos(body, "inputs", at)
-            if body.get("aggregation") is True:
-                spec.origin += " (aggregation: runs once per batch)"
-        if node.when is not None:
-            spec.needs.append((node.when[0], node.when[2]))
-            spec.pos["needs"] = node.when[2]
+        if body.get("aggregation") is True:
+            self.aggregation(node, spec)
         spec.needs = dedup(spec.needs)
         return spec
+
+    def aggregation(self, node: _Node, spec: StepSpec) -> None:
+        """``aggregation: true``: the node runs once per batch of lines, over the lists
+        of their outputs, so one line bears a share of its time.
+
+        A model-less node's time per line is its call's time over the lines of the
+        batch (the profile's ``count`` for the node, else assumed). A model node is
+        priced at one call per line reading one line's outputs: its prompt's fixed
+        part is really shared by the batch, so that is an upper bound.
+        """
+        draft = self.draft
+        entry = draft.profile.step_entry(spec)
+        lines = entry.values.get("count") if entry is not None else None
+        at = val_pos(node.body, "aggregation", spec.at)
+        if lines is None:
+            lines = DEFAULT_BATCH_LINES
+            draft.assume("batch", f"aggregation node '{node.name}' runs once per batch; "
+                         f"a batch assumed {DEFAULT_BATCH_LINES} lines (give count under "
+                         "steps: in agentlint.profile.yaml)", at)
+        spec.origin += f" (aggregation: once per batch of {int(lines)} lines)"
+        if spec.model is None:
+            spec.per_call_s = DEFAULT_TOOL_TIME_S / lines
+        else:
+            draft.assume(f"aggregation:{node.id}", f"aggregation node '{node.name}' calls "
+                         "its model once per batch; priced as one call per line reading "
+                         "one line's outputs, an upper bound", at)
 
     def model(self, inputs: YMap, at: Pos) -> str:
         model = inputs.get("model")
@@ -257,12 +289,16 @@ class _Reader:
                 groups.setdefault(node.when[1].replace(" ", ""), []).append(node)
         routed: set[str] = set()
         single: list[_Node] = []
+        # `when` reads the gate's output, like an input reference: a data dependency.
+        # Branches of a router depend on it through the route instead.
+        gated: list[_Node] = []
         for members in groups.values():
             values: dict[str, _Node] = {}
             for node in members:
                 values.setdefault(repr(node.when_value), node)
             if len(values) < 2:
                 single.extend(members)
+                gated.extend(members)
                 continue
             assert members[0].when is not None
             router_id = members[0].when[0]
@@ -272,6 +308,7 @@ class _Reader:
                                   "the nodes gated like it are a second switch on "
                                   f"'{router_id}'; only the first is read as branches",
                                   members[0].when[2])
+                gated.extend(members)
                 continue
             routed.add(router_id)
             if router.kind == "tool":
@@ -280,6 +317,11 @@ class _Reader:
             router.routes = [(n.id, val_pos(mapping(n.body.get("activate")), "is",
                                             n.when[2] if n.when else n.raw.at()))
                              for n in values.values()]
+            targets = {id(n) for n in values.values()}
+            gated.extend(n for n in members if id(n) not in targets)
+        for node in gated:
+            if node.when is not None:
+                specs[node.id].reads.append((node.when[0], node.when[2]))
         if single:
             first = single[0]
             many = len(single)

@@ -85,9 +85,6 @@ class RuleCrash(Exception):
     """A rule raised: a bug in agentlint, reported as a failure to lint the file."""
 
 
-_RANK = {"info": 1, "warning": 2, "error": 3}
-
-
 def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Finding]:
     """Lint one loaded workflow; findings sorted by position.
 
@@ -105,14 +102,9 @@ def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Findin
             continue
         _run(ctx, r)
     findings = ctx.findings
-    default = {r.code: r.severity for r in settings.rules}
+    defaults = {r.code: r.severity for r in settings.rules}
     for f in findings:
-        level = settings.severity.get(f.code, f.severity)
-        # a rule may report a finding below its own severity (a verdict that rests
-        # on an assumed figure): a configured severity can lower it, never raise it
-        lowered = f.severity != default.get(f.code, f.severity)
-        f.severity = f.severity if lowered and _RANK.get(level, 0) > _RANK[f.severity] \
-            else level
+        f.severity = _severity(settings.severity, defaults, f)
     directives, problems = sup.parse(wf.text)
     findings = sup.apply(findings, directives)
     if meta_rule is not None:
@@ -121,7 +113,7 @@ def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Findin
         _run(ctx, meta_rule)
         extra = ctx.findings
         for f in extra:
-            f.severity = settings.severity.get(f.code, f.severity)
+            f.severity = _severity(settings.severity, defaults, f)
         # only a file-wide directive can silence the meta rule itself
         findings += sup.apply(extra, [d for d in directives if d.kind == "file"])
     findings.sort(key=Finding.sort_key)
@@ -367,3 +359,23 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
     if settings.strict:
         result.strict_files.add(wf.file)
     result.findings.extend(findings)
+
+
+_RANK = {"info": 1, "warning": 2, "error": 3}
+
+
+def _severity(configured: dict[str, str], defaults: dict[str, str], f: Finding) -> str:
+    """The severity a finding is reported at: the configured one, except that
+
+    - a finding its rule raised above the rule's default keeps it while the
+      configuration leaves the rule at its default;
+    - a finding its rule lowered below the default (a verdict that rests on an
+      assumed figure) can be lowered further, never raised.
+    """
+    level = configured.get(f.code, f.severity)
+    default = defaults.get(f.code, f.severity)
+    if f.severity != default and _RANK.get(f.severity, 0) < _RANK.get(default, 0):
+        return level if _RANK.get(level, 0) < _RANK[f.severity] else f.severity
+    if level == default and f.severity != level:
+        return f.severity
+    return level

@@ -348,7 +348,4 @@ def report_sized(ctx: Context, message: str, at: tuple[int, int], key: str,
         return
     shown = "; ".join(notes[:3]) + (f"; and {len(notes) - 3} more" if len(notes) > 3 else "")
     ctx.report(f"{message} [rests on assumed sizes: {shown}; state them to confirm]", at,
-               key=key)
-    finding = ctx.findings[-1]
-    if finding.severity in ("warning", "error"):
-        finding.severity = "info"
+               key=key, severity="info")

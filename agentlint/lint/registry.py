@@ -169,15 +169,17 @@ class Context:
             return configured[name]
         return self._current.options[name]
 
-    def report(self, message: str, at: tuple[int, int], key: str = "") -> None:
+    def report(self, message: str, at: tuple[int, int], key: str = "",
+               severity: str | None = None) -> None:
         """Record a finding of the current rule at ``at`` = (line, col).
 
-        Its severity is the rule's; the configuration may change it afterwards.
+        Its severity is the rule's unless ``severity`` says otherwise; the
+        configuration may change it afterwards.
         """
         r = self._current
         assert r is not None
-        self.findings.append(Finding(r.code, r.name, r.severity, message, self.wf.file,
-                                     at[0], at[1], key))
+        self.findings.append(Finding(r.code, r.name, severity or r.severity, message,
+                                     self.wf.file, at[0], at[1], key))
 
     def run(self, r: Rule) -> None:
         self._current = r

@@ -166,6 +166,9 @@ class Step:
     implicit_context: bool = False
     #: what the step stands for in the source format, e.g. "crewai task" (adapters)
     origin: str | None = None
+    #: why the output leaves the workflow although no step reads it (adapters: a CrewAI
+    #: ``output_file``, a flow's declared outputs); None when it does not
+    output_leaves: str | None = None
     raw: YMap | None = None
 
     def at(self, key: str | None = None) -> tuple[int, int]:

@@ -4,7 +4,9 @@ Values an adapter had to assume while reading a workflow written in
 another format (a CrewAI crew, a promptflow flow, a Dify app, ...): a
 model's price or speed, an output size, the retries of a step, whatever
 that format leaves unsaid. Each assumption is reported once, at the place
-in the source it is about.
+in the source it is about. A part of the workflow the reader cannot model
+at all (an ADK agent class of your own, a ``code:`` agent) is reported as a
+warning: the estimate leaves its work out.
 
 Why it costs
 ------------
@@ -62,4 +64,6 @@ def check(ctx: Context) -> None:
         if (message, at) in seen:
             continue
         seen.add((message, at))
-        ctx.report(message, at, key=key)
+        # a part of the workflow the estimate leaves out is more than a guessed figure
+        ctx.report(message, at, key=key, severity="warning"
+                   if key.startswith("assumption:unmodelled:") else None)

@@ -6,7 +6,9 @@ that is neither the workflow's last step (in ``dag`` mode: a step no
 other model step waits for, an end of the graph), nor the last step of a
 router branch that no later step joins (the answer on that branch), nor
 ``terminal``, nor a step with a side effect (an agent holding a
-``write`` or ``send`` tool). Routers
+``write`` or ``send`` tool), nor a step whose output leaves the workflow
+by another way its source format declares (a CrewAI task's
+``output_file`` or ``callback``, a crew's final task). Routers
 (their output is the routing decision), validators (their verdict gates
 the run), tool and human steps are never reported.
 
@@ -56,11 +58,16 @@ steps:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from agentlint.graph.build import BranchKey, Graph
 from agentlint.lint.facts import code, side_effect_tools, step_pos, tokens
 from agentlint.lint.registry import Context
 from agentlint.spec.tokens import find_refs
 from agentlint.units import seconds, usd
+
+if TYPE_CHECKING:  # the lint path of a native spec imports no adapter
+    from agentlint.adapters.ir import Wording
 
 CODE = "AL001"
 NAME = "unused-output"
@@ -84,21 +91,26 @@ def check(ctx: Context) -> None:
                 read[wf.step_index[name]] = True
     branch_end = _branch_ends(g)
     rows = ctx.estimate.steps
+    wording: Wording | None = wf.extra.get("wording")  # the source format's own words
     for step in wf.steps:
         i = step.index
         if read[i] or i == n - 1 or step.terminal or not step.uses_model:
             continue
         if step.kind in NEVER_UNUSED_KINDS or side_effect_tools(wf, step):
             continue
+        if step.output_leaves:
+            continue  # written to a file, handed to a callback, the run's declared answer
         if i in branch_end:
             continue
         if wf.execution == "dag" and not any(wf.steps[w].uses_model for w in g.dep_succs[i]):
             continue  # in dag mode every end of the graph is an output of the run
+        said = wording.keep_output(step.id) if wording is not None else None
+        fix = said or f"read it with {{{{ steps.{step.id}.output }}}} where it is needed"
         ctx.report(
             f"nothing reads the output of {code(step.id)} ({tokens(step.output_tokens)} "
             f"tokens): it is not the last step, not terminal and has no side effect; "
             f"delete it (saves {usd(rows[i].cost_usd)} and {seconds(rows[i].latency_s)} "
-            f"per run) or read it with {{{{ steps.{step.id}.output }}}} where it is needed",
+            f"per run) or {fix}",
             step_pos(step), key=f"step:{step.id}")
 
 
