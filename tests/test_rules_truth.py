@@ -347,3 +347,18 @@ def test_a_premium_manager_over_small_workers_stays_a_warning_on_assumed_sizes()
         "config" / "tasks.yaml"
     (f,) = _only(_lint(crew), "AL206")
     assert f.severity == "warning" and "assumed" not in f.message
+
+
+def test_stragglers_with_the_same_assumed_size_are_compared_model_against_model(
+        tmp_path: Path) -> None:
+    spec = tmp_path / "drafts.yaml"
+    spec.write_text(
+        "agentlint: 1\nname: drafts\ninputs:\n  topic: {tokens: 50}\nsteps:\n"
+        "  - id: fast_a\n    parallel: drafts\n    model: gpt-4o-mini\n"
+        "    prompt: 'Code for {{ inputs.topic }}'\n"
+        "  - id: fast_b\n    parallel: drafts\n    model: gpt-4o-mini\n"
+        "    prompt: 'Code for {{ inputs.topic }}'\n"
+        "  - id: slow\n    parallel: drafts\n    model: o1\n"
+        "    prompt: 'Code for {{ inputs.topic }}'\n", encoding="utf-8")
+    found = _only(_lint(spec), "AL103")
+    assert [(f.severity, "assumed" in f.message) for f in found] == [("warning", False)]

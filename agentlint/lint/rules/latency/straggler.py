@@ -6,7 +6,9 @@ time of the other members, and at least ``min_seconds`` longer than the
 next slowest. Tool steps are not reported: their time is the tool's, and
 grouping them is already the best that can be done. When the member's
 time, or the next slowest one's, comes from an output size agentlint
-assumed (no ``output_tokens``), the finding is ``info`` and says so.
+assumed (no ``output_tokens``), the finding is ``info`` and says so;
+members that all have the same assumed size are compared model against
+model, and that comparison stands.
 
 Why it costs
 ------------
@@ -101,8 +103,12 @@ def check(ctx: Context) -> None:
         extra = slow_t - others[-1]
         if median <= 0 or slow_t < factor * median or extra < min_seconds:
             continue
-        # its time comes from its output size, and the others' from theirs
-        notes = [n for v in (slow, ordered[-2]) if (n := assumed.outputs.get(wf.steps[v].id))]
+        # its time comes from its output size, and the others' from theirs; members that
+        # all have the same assumed size are compared model against model, which holds
+        pair = [wf.steps[v] for v in (slow, ordered[-2])]
+        notes = [n for p in pair if (n := assumed.outputs.get(p.id))]
+        if len(notes) == 2 and pair[0].output_tokens == pair[1].output_tokens:
+            notes = []
         report_sized(
             ctx,
             f"{code(step.id)} takes {seconds(slow_t)}, {slow_t / median:.1f}x the median of "
