@@ -60,6 +60,12 @@ def render(wf: Workflow) -> str:
         lines.append("# Assumed, because the source does not say (replace with real figures):")
         for message, (line, _), _ in wf.assumptions:
             lines.append(f"#   - {message} [{os.path.basename(wf.file)}:{line}]")
+    unpriced = wf.extra.get("unpriced") or []
+    if unpriced:
+        lines.append("#")
+        lines.append("# Not in the catalog, priced as an upper bound (give the real model):")
+        for message, (line, _), _ in unpriced:
+            lines.append(f"#   - {message} [{os.path.basename(wf.file)}:{line}]")
     body = yaml.dump(plain(doc), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=100, default_flow_style=False)
     return "\n".join(lines) + "\n" + body
