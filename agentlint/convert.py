@@ -89,12 +89,33 @@ def as_native(wf: Workflow) -> Workflow:
 
     Its positions point into that text (``render(wf)``), so tools that edit a
     spec's text, like the optimizer's rewrite, can work on it; the figures are
-    those of ``wf``. A native workflow is returned as it is.
+    those of ``wf``. It keeps the name of the source file (what a report names;
+    :func:`source_line` turns its lines into the source's). A native workflow is
+    returned as it is.
     """
     if wf.extra.get("native") is None:
         return wf
     text = render(wf)
-    base, _ = os.path.splitext(wf.file)
-    native = load_workflow(wf.file, display=f"{base}.agentlint.yaml", text=text)
+    native = load_workflow(wf.file, display=wf.file, text=text)
     native.extra["converted_from"] = wf.file
     return native
+
+
+#: The key of a step whose line a change of each field belongs to, best first.
+_CHANGE_KEYS = {"model": ("model", "agent", "id"), "retries": ("retries", "id"),
+                "parallel": ("parallel", "id"), "cut": ("id",), "reference": ("id",)}
+
+
+def source_line(adapted: Workflow, step_id: str, field: str) -> int:
+    """The line of ``adapted``'s source file that a change to ``field`` of step
+    ``step_id`` is about: where the source names the step's model (or the agent that
+    brings it), else the step itself (a CrewAI task's key, a promptflow ``- name:``,
+    a Dify node's ``title:``, an ADK agent's ``name:``)."""
+    if step_id not in adapted.step_index:
+        return 1
+    step = adapted.step(step_id)
+    raw = step.raw
+    for key in _CHANGE_KEYS.get(field, ("id",)):
+        if raw is not None and key in raw:
+            return step.at(key)[0]
+    return step.at()[0]
