@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from sys import intern
 from typing import NamedTuple
 
@@ -106,6 +107,7 @@ class Misspelt(NamedTuple):
     meant: str
 
 
+@lru_cache(maxsize=4096)
 def _close(word: str, target: str) -> bool:
     import difflib
 
