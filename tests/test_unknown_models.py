@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from agentlint.spec import catalog
 from agentlint.sources import load_any
+from agentlint.spec import catalog
 from tests.conftest import FIXTURES, run_process
 
 DIFY = FIXTURES / "formats" / "dify" / "svcvit__Awesome-Dify-Workflow" / "DSL"
