@@ -35,6 +35,8 @@ INTENT = DIFY / "根据用户的意图进行回复.yml"  # names qwen-vl-plus
     ("gpt-3.5-turbo-large", "gpt-3.5-turbo", "GPT"),
     ("claude-haiku-5", "claude-haiku-4-5", "Claude"),
     ("azure/chatgpt-v-2", "gpt-4-32k", "GPT"),
+    ("my-gpt4o-deployment", "gpt-4o", "GPT"),
+    ("gpt4o-mini-prod", "gpt-4o-mini", "GPT"),
     ("in-house-summariser", "gpt-4-32k", ""),
 ])
 def test_upper_bound_is_the_costliest_of_the_family(name: str, bound: str,

@@ -156,7 +156,7 @@ def upper_bound(name: str) -> tuple[str, str]:
             continue
         family, keys = label, members
         # the version right after the family word: "gpt-3.5", "llama-4", "o1"
-        version = re.match(r"[-_ ]?v?(\d+(?:[.-]\d+)?)", low[match.end():])
+        version = re.match(r"[-_ ]?v?(\d+(?:[.-]\d+)?o?)(?![a-z])", low[match.end():])
         if version is not None:
             stem = match.group(0).strip("/_-") + "-" + version.group(1).replace("-", ".")
             same = [k for k in keys if k.replace("-", ".").startswith(stem.replace("-", "."))
