@@ -153,3 +153,37 @@ def test_hand_entered_models_carry_their_date() -> None:
     for key in ("gpt-4-32k", "glm-4.6", "glm-4.5", "glm-4.5-air", "qwen3-max",
                 "ollama-local"):
         assert models[key]["source"] == f"listed@{models[key]['read']}", key
+
+
+CONTOSO = FIXTURES / "formats" / "promptflow" / "Azure-Samples__contoso-chat" / "contoso-chat"
+
+
+def _contoso(tmp_path: Path, inputs: str) -> Path:
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    for item in CONTOSO.iterdir():
+        shutil.copy(item, tmp_path / item.name)
+    flow = tmp_path / "flow.dag.yaml"
+    text = flow.read_text(encoding="utf-8")
+    assert text.count("    deployment_name: gpt-35-turbo\n") == 1
+    flow.write_text(text.replace("    deployment_name: gpt-35-turbo\n", inputs), encoding="utf-8")
+    return flow
+
+
+def test_an_azure_deployment_is_priced_by_its_model_field(tmp_path: Path) -> None:
+    flow = _contoso(tmp_path, "    deployment_name: contoso-chat-prod\n    model: gpt-4-32k\n")
+    wf = load_any(str(flow))
+    assert wf is not None
+    model = wf.model_of(wf.step("llm_response"))
+    assert model is not None and model.base == "gpt-4-32k"
+    assert wf.extra["unpriced"] == []
+
+
+def test_an_azure_deployment_without_a_model_is_an_upper_bound(tmp_path: Path) -> None:
+    flow = _contoso(tmp_path, "    deployment_name: contoso-chat-prod\n")
+    proc = run_process("lint", "--select", "AL903", "--format", "json", "flow.dag.yaml",
+                       cwd=tmp_path)
+    found = json.loads(proc.stdout)
+    assert proc.returncode == 0 and len(found) == 1
+    lines = flow.read_text(encoding="utf-8").splitlines()
+    assert "contoso-chat-prod" in lines[found[0]["line"] - 1]
+    assert "costliest model in the catalog" in found[0]["message"]
