@@ -534,7 +534,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
 def _into_source(result: Any, adapted: Any) -> None:
     """An adapted workflow's plan, told in its source file: each change at the source's
     line, and no suggested edit (those would be lines of the converted spec)."""
-    from agentlint.convert import source_line
+    from agentlint.convert import source_line, source_note
     from agentlint.spec.edit import Edits
 
     for proposal in [result.proposal, *result.frontier]:
@@ -542,10 +542,12 @@ def _into_source(result: Any, adapted: Any) -> None:
             continue
         for change in proposal.changes:
             change.line = source_line(adapted, change.step, change.field)
+            change.message += source_note(adapted, change.step, change.field)
         proposal.rewrite.edits = Edits([], "\n", True)
     if result.changes:
-        result.notes.append(f"{adapted.file} is a {adapted.format} workflow: make these "
-                            "changes in it by hand (agentlint rewrites only its own specs)")
+        result.notes.append(f"{adapted.file} is a workflow in the {adapted.format} format: "
+                            "make these changes in it by hand (agentlint rewrites only its "
+                            "own specs)")
 
 
 @main.command(cls=_OneLineErrors)

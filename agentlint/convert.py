@@ -11,6 +11,7 @@ ingest layer above the native loader and the adapters.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import yaml
@@ -119,3 +120,17 @@ def source_line(adapted: Workflow, step_id: str, field: str) -> int:
         if raw is not None and key in raw:
             return step.at(key)[0]
     return step.at()[0]
+
+
+def source_note(adapted: Workflow, step_id: str, field: str) -> str:
+    """Where a model change is really made when the line does not show it: the file
+    that defines the step (an ADK sub-agent's), or the agent it runs as (CrewAI)."""
+    if field != "model" or step_id not in adapted.step_index:
+        return ""
+    step = adapted.step(step_id)
+    defined = re.search(r"\(([^()]+\.ya?ml)\)", step.origin or "")
+    if defined is not None:
+        return f" (the model is set in {defined.group(1)})"
+    if step.agent:
+        return f" (the model is agent '{step.agent}''s)"
+    return ""

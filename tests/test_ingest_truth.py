@@ -266,3 +266,17 @@ def test_lint_and_optimize_agree_on_premium_models(repo: Path) -> None:
                                   cwd=repo).stdout)["plan"]
     for step, model in named.items():
         assert plan[step]["model"] == model, (step, plan[step], model)
+
+
+def test_optimize_names_the_file_an_adk_sub_agent_sets_its_model_in() -> None:
+    root = ADK_LOOP / "root_agent.yaml"
+    proc = run_process("optimize", str(root), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    changes = [c for c in json.loads(proc.stdout)["changes"] if c["field"] == "model"]
+    assert changes
+    lines = root.read_text(encoding="utf-8").splitlines()
+    for change in changes:
+        # the line of root_agent.yaml that brings the agent in, and the file that sets it
+        assert "config_path:" in lines[change["line"] - 1] or "name:" in lines[change["line"] - 1]
+        defined = re.search(r"the model is set in (\S+\.yaml)\)$", change["message"])
+        assert defined and (ADK_LOOP / defined.group(1)).is_file(), change["message"]
