@@ -476,10 +476,12 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @click.option("--verbose", is_flag=True,
               help="Print the solvers' own logs on standard error.")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
+              show_default=True, help="Format of the file (detected by default).")
 @guarded
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
                      gap: float, fmt: str, show_diff: bool, write_back: bool,
-                     color: bool | None, verbose: bool) -> None:
+                     color: bool | None, verbose: bool, input_format: str) -> None:
     """Propose the best change to a workflow that meets its budgets (a MILP).
 
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
@@ -491,21 +493,24 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         raise UsageError(f"{file} is a folder; optimize takes one spec file")
     if write_back and pareto:
         raise UsageError("--write applies one plan; drop --pareto")
-    wf = _load_named((file,), "auto")[0]
-    converted = wf.format != "agentlint"
-    if converted:
+    wf = _load_named((file,), input_format)[0]
+    adapted = wf if wf.format != "agentlint" else None
+    if adapted is not None:
         # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the one
-        # `agentlint convert` prints); its changes cannot be written into the source.
+        # `agentlint convert` prints); its changes are reported at the source's lines,
+        # and not written: the source says them in its own format.
         if write_back or show_diff:
             raise UsageError(f"--write and --diff edit agentlint specs and {file} is a "
-                             f"{wf.format} file; run 'agentlint convert {file} -o FILE' "
-                             "and optimize FILE")
+                             f"{wf.format} file, which agentlint does not rewrite; run "
+                             f"'agentlint convert {file} -o FILE' and optimize FILE")
         from agentlint.convert import as_native
 
         wf = as_native(wf)
     result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
-                          pareto=pareto, path=None if converted else file, gap=gap,
+                          pareto=pareto, path=None if adapted else file, gap=gap,
                           verbose=verbose)
+    if adapted is not None:
+        _into_source(result, adapted)
     if verbose and result.solver_log:
         click.echo(result.solver_log, err=True, nl=not result.solver_log.endswith("\n"))
     if show_diff:
@@ -524,6 +529,25 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         write_text_atomic(file, result.proposal.rewrite.text, what="spec")
         click.echo(f"agentlint: wrote {escape.text(file)} ({len(result.changes)} changes)",
                    err=True)
+
+
+def _into_source(result: Any, adapted: Any) -> None:
+    """An adapted workflow's plan, told in its source file: each change at the source's
+    line, and no suggested edit (those would be lines of the converted spec)."""
+    from agentlint.convert import source_line, source_note
+    from agentlint.spec.edit import Edits
+
+    for proposal in [result.proposal, *result.frontier]:
+        if proposal is None:
+            continue
+        for change in proposal.changes:
+            change.line = source_line(adapted, change.step, change.field)
+            change.message += source_note(adapted, change.step, change.field)
+        proposal.rewrite.edits = Edits([], "\n", True)
+    if result.changes:
+        result.notes.append(f"{adapted.file} is a workflow in the {adapted.format} format: "
+                            "make these changes in it by hand (agentlint rewrites only its "
+                            "own specs)")
 
 
 @main.command(cls=_OneLineErrors)

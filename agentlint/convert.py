@@ -11,6 +11,7 @@ ingest layer above the native loader and the adapters.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import yaml
@@ -60,6 +61,12 @@ def render(wf: Workflow) -> str:
         lines.append("# Assumed, because the source does not say (replace with real figures):")
         for message, (line, _), _ in wf.assumptions:
             lines.append(f"#   - {message} [{os.path.basename(wf.file)}:{line}]")
+    unpriced = wf.extra.get("unpriced") or []
+    if unpriced:
+        lines.append("#")
+        lines.append("# Not in the catalog, priced as an upper bound (give the real model):")
+        for message, (line, _), _ in unpriced:
+            lines.append(f"#   - {message} [{os.path.basename(wf.file)}:{line}]")
     body = yaml.dump(plain(doc), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=100, default_flow_style=False)
     return "\n".join(lines) + "\n" + body
@@ -83,12 +90,47 @@ def as_native(wf: Workflow) -> Workflow:
 
     Its positions point into that text (``render(wf)``), so tools that edit a
     spec's text, like the optimizer's rewrite, can work on it; the figures are
-    those of ``wf``. A native workflow is returned as it is.
+    those of ``wf``. It keeps the name of the source file (what a report names;
+    :func:`source_line` turns its lines into the source's). A native workflow is
+    returned as it is.
     """
     if wf.extra.get("native") is None:
         return wf
     text = render(wf)
-    base, _ = os.path.splitext(wf.file)
-    native = load_workflow(wf.file, display=f"{base}.agentlint.yaml", text=text)
+    native = load_workflow(wf.file, display=wf.file, text=text)
     native.extra["converted_from"] = wf.file
     return native
+
+
+#: The key of a step whose line a change of each field belongs to, best first.
+_CHANGE_KEYS = {"model": ("model", "agent", "id"), "retries": ("retries", "id"),
+                "parallel": ("parallel", "id"), "cut": ("id",), "reference": ("id",)}
+
+
+def source_line(adapted: Workflow, step_id: str, field: str) -> int:
+    """The line of ``adapted``'s source file that a change to ``field`` of step
+    ``step_id`` is about: where the source names the step's model (or the agent that
+    brings it), else the step itself (a CrewAI task's key, a promptflow ``- name:``,
+    a Dify node's ``title:``, an ADK agent's ``name:``)."""
+    if step_id not in adapted.step_index:
+        return 1
+    step = adapted.step(step_id)
+    raw = step.raw
+    for key in _CHANGE_KEYS.get(field, ("id",)):
+        if raw is not None and key in raw:
+            return step.at(key)[0]
+    return step.at()[0]
+
+
+def source_note(adapted: Workflow, step_id: str, field: str) -> str:
+    """Where a model change is really made when the line does not show it: the file
+    that defines the step (an ADK sub-agent's), or the agent it runs as (CrewAI)."""
+    if field != "model" or step_id not in adapted.step_index:
+        return ""
+    step = adapted.step(step_id)
+    defined = re.search(r"\(([^()]+\.ya?ml)\)", step.origin or "")
+    if defined is not None:
+        return f" (the model is set in {defined.group(1)})"
+    if step.agent:
+        return f" (the model is agent '{step.agent}''s)"
+    return ""

@@ -64,6 +64,8 @@ class Draft:
         self.assumed: dict[str, tuple[str, Pos]] = {}
         self.sources: list[str] = [display]
         self.notes: list[str] = []
+        #: models the catalog does not know, priced as an upper bound: (message, where, key)
+        self.unpriced: list[tuple[str, Pos, str]] = []
 
     # -- facts that had to be assumed ---------------------------------------------------
 
@@ -114,11 +116,15 @@ class Draft:
                                 f"written; priced as {close}, the closest name (map it under "
                                 "models: in agentlint.profile.yaml)", at)
                 else:
-                    default = self.profile.default_model or DEFAULT_MODEL
-                    entry = {"model": catalog.resolve(default) or default}
-                    self.assume(f"model:{name}", f"model '{name}' is not in the catalog; "
-                                f"priced as {default}, the default (map it under models: in "
-                                "agentlint.profile.yaml)", at)
+                    # never the cheapest guess: the costliest model of its family
+                    bound, family = catalog.upper_bound(name)
+                    entry = {"model": bound}
+                    why = (f"the costliest {family} model in the catalog" if family else
+                           "the costliest model in the catalog (no known family in the name)")
+                    self.unpriced.append((f"model '{name}' is not in the catalog; priced as "
+                                          f"{bound}, {why}, so its cost is an upper bound "
+                                          "(map it under models: in agentlint.profile.yaml)",
+                                          at, f"unpriced:{name}"))
         key = self._declare(name, entry, at)
         self._model_keys[name] = key
         return key
@@ -175,6 +181,7 @@ class Draft:
         wf.extra["native"] = doc
         wf.extra["sources"] = list(dict.fromkeys(self.sources))
         wf.extra["notes"] = list(self.notes)
+        wf.extra["unpriced"] = list(self.unpriced)
         return wf
 
     def _assume_waits(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from sys import intern
 from typing import NamedTuple
 
@@ -51,6 +52,10 @@ def placeholders(text: str) -> Iterator[Placeholder]:
 
 
 _REF = re.compile(r"\b(steps|inputs)\.([A-Za-z0-9_][A-Za-z0-9_-]*)")
+# a dotted name inside a placeholder: head.name, and the attribute after it if any
+_DOTTED = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z0-9_][A-Za-z0-9_-]*)"
+                     r"(?:\.([A-Za-z_][A-Za-z0-9_]*))?")
+_NAMESPACES = ("steps", "inputs")
 
 
 def count_tokens(text: str) -> int:
@@ -91,4 +96,57 @@ def find_refs(text: str) -> list[tuple[str, str, int]]:
     for p in placeholders(text):
         for ref in _REF.finditer(p.body):
             out.append((intern(ref.group(1)), intern(ref.group(2)), p.body_start + ref.start()))
+    return out
+
+
+class Misspelt(NamedTuple):
+    """A placeholder reference that is almost ``steps.X.output`` or ``inputs.Y``."""
+
+    offset: int  # of its placeholder's ``{{`` in the text
+    found: str
+    meant: str
+
+
+@lru_cache(maxsize=4096)
+def _close(word: str, target: str) -> bool:
+    import difflib
+
+    if word == target or abs(len(word) - len(target)) > 2:
+        return False
+    if word.lower() == target:
+        return True
+    return difflib.SequenceMatcher(None, word.lower(), target).ratio() >= 0.75
+
+
+def find_misspelt(text: str) -> list[Misspelt]:
+    """References in placeholders that name no namespace by a slip of the keyboard:
+    ``{{ input.ticket }}``, ``{{ step.a.output }}``, ``{{ steps.a.outptu }}``.
+
+    Only a head close to ``steps`` / ``inputs`` (or an attribute of a step close to
+    ``output``) counts, so template text that is not a reference
+    (``{{ customer.name }}``, Dify's ``{{#sys.query#}}``) stays allowed. Linear: each
+    placeholder's inside is scanned once.
+    """
+    if "{{" not in text:
+        return []
+    out: list[Misspelt] = []
+    for p in placeholders(text):
+        if p.body.lstrip().startswith("#"):
+            continue  # Dify's {{#node.var#}}
+        for m in _DOTTED.finditer(p.body):
+            head, name, attr = m.group(1), m.group(2), m.group(3)
+            at = p.start
+            if head == "steps":
+                if attr is not None and _close(attr, "output"):
+                    out.append(Misspelt(at, m.group(0), f"steps.{name}.output"))
+                continue
+            if head == "inputs":
+                continue
+            for ns in _NAMESPACES:
+                if _close(head, ns):
+                    meant = f"{ns}.{name}" + (f".{attr}" if attr else "")
+                    if ns == "steps" and attr is not None and _close(attr, "output"):
+                        meant = f"steps.{name}.output"
+                    out.append(Misspelt(at, m.group(0), meant))
+                    break
     return out
