@@ -49,8 +49,14 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(error_line(exc))
         except UsageError as exc:
             fail(f"agentlint: {exc}")
-        except (KeyboardInterrupt, BrokenPipeError):
+        except BrokenPipeError:
             sys.exit(2)
+        except (KeyboardInterrupt, SystemExit) as exc:  # a signal: one line, 128 + signal
+            if isinstance(exc, SystemExit) and getattr(exc, "signum", None) is None:
+                raise
+            from agentlint.interrupt import leave
+
+            leave(exc)
         except MemoryError:
             fail("agentlint: out of memory")
         except OSError as exc:  # the output cannot be written (a full disk, a closed pipe)
@@ -64,6 +70,21 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             fail(f"agentlint: internal error: {type(exc).__name__}: {exc} "
                  "(set AGENTLINT_DEBUG=1 for details)")
+
+    return wrapper
+
+
+def interruptible(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """SIGINT and SIGTERM end the command cleanly (``agentlint.interrupt``): its solver
+    ended, its temporary files removed; ``guarded`` reports it and exits 130 / 143."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from agentlint.interrupt import handled
+
+        with handled():
+            return fn(*args, **kwargs)
 
     return wrapper
 
@@ -477,6 +498,7 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--verbose", is_flag=True,
               help="Print the solvers' own logs on standard error.")
 @guarded
+@interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
                      gap: float, fmt: str, show_diff: bool, write_back: bool,
                      color: bool | None, verbose: bool) -> None:

@@ -29,11 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import stat
 import sys
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -369,33 +367,13 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def _signals_raise() -> Iterator[None]:
-    """While writing: SIGTERM (and SIGHUP) raise, as SIGINT does, so ``finally`` runs.
+    """While writing: SIGINT, SIGTERM and SIGHUP raise (``interrupt.Interrupted``, exit
+    128 + signal), so the ``finally`` that removes the temporary file runs, and a
+    second signal does not cut it short."""
+    from agentlint.interrupt import handled  # only when writing: off the lint path
 
-    Handlers are installed only in the main thread and only where the default
-    (ending the process at once) is in place.
-    """
-    if threading.current_thread() is not threading.main_thread():
+    with handled():
         yield
-        return
-    saved: list[tuple[int, Any]] = []
-
-    def _raise(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    for name in ("SIGTERM", "SIGHUP"):
-        num = getattr(signal, name, None)
-        if num is None:
-            continue
-        try:
-            if signal.getsignal(num) is signal.SIG_DFL:
-                saved.append((num, signal.signal(num, _raise)))
-        except (OSError, ValueError):  # pragma: no cover - not settable here
-            continue
-    try:
-        yield
-    finally:
-        for num, old in saved:
-            signal.signal(num, old)
 
 
 # -- names --------------------------------------------------------------------------------
