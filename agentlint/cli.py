@@ -483,7 +483,8 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--solver", type=click.Choice(["auto", "highs", "cbc"]), default="auto",
               show_default=True, help="auto: HiGHS when highspy is installed, else CBC.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Seconds for all solves together.")
+              show_default=True,
+              help="Seconds for the whole command; the best plan found by then is printed.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), default=1e-4,
               show_default=True,
               help="Relative optimality gap within which a plan counts as proven optimal.")
@@ -507,6 +508,9 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
     cannot be read or an option is wrong.
     """
+    import time
+
+    started = time.perf_counter()  # --time-limit covers the whole command
     from agentlint.optimizer.run import optimize as run_optimize
 
     if os.path.isdir(file):
@@ -527,7 +531,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         wf = as_native(wf)
     result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
                           pareto=pareto, path=None if converted else file, gap=gap,
-                          verbose=verbose)
+                          verbose=verbose, started=started)
     if verbose and result.solver_log:
         click.echo(result.solver_log, err=True, nl=not result.solver_log.endswith("\n"))
     if show_diff:

@@ -210,6 +210,10 @@ class Lin:
         return pulp.LpAffineExpression(self.terms, constant=self.const)
 
 
+class _TimeUp(Exception):
+    """The deadline passed while the model was built."""
+
+
 @dataclass
 class Outcome:
     """One solve: status, the plan read back, and what it took."""
@@ -235,13 +239,19 @@ class Formulation:
     #: keep the solvers' own logs in ``log`` (``optimize --verbose``)
     verbose: bool = False
     log: list[str] = field(default_factory=list)
+    #: a ``time.perf_counter`` reading: the build stops there (``timed_out``), incomplete
+    deadline: float | None = None
+    timed_out: bool = False
 
     def __post_init__(self) -> None:
         start = time.perf_counter()
         self.pulp = _pulp()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self._build()
+            try:
+                self._build()
+            except _TimeUp:
+                self.timed_out = True
         self.build_seconds = time.perf_counter() - start
 
     # -- variables and expressions ---------------------------------------------------------
@@ -250,6 +260,9 @@ class Formulation:
              up: float | None = None) -> Any:
         pulp = self.pulp
         self.variables += 1
+        if self.deadline is not None and not self.variables % 1024 \
+                and time.perf_counter() >= self.deadline:
+            raise _TimeUp
         if binary:
             return pulp.LpVariable(name, 0, 1, pulp.LpBinary)
         return pulp.LpVariable(name, low, up, pulp.LpContinuous)
