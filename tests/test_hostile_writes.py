@@ -71,7 +71,7 @@ def test_suggestion_fence_holds_backticks_and_details(repo: Path) -> None:
     quoted = lines[opening + 1:closing]
     assert any("</details>" in line for line in quoted)
     # nothing in the block can close it: no line of backticks only, as long as the fence
-    assert not any(re.fullmatch(r"\s{0,3}`{%d,}\s*" % len(fence), q) for q in quoted)
+    assert not any(re.fullmatch(r"\s{0,3}`{" + str(len(fence)) + r",}\s*", q) for q in quoted)
     # outside the fences, no raw HTML from the spec
     outside = [line for i, line in enumerate(lines) if not opening <= i <= closing]
     assert not any("<script>" in line for line in outside)

@@ -213,7 +213,6 @@ def test_signal_during_a_write_leaves_the_target_whole(tmp_path: Path) -> None:
         "    time.sleep(30)\n"
         "    return real(src, dst, *a, **k)\n"
         "os.replace = slow\n", encoding="utf-8")
-    flow = tmp_path / "flow.dag.yaml"
     (tmp_path / "flow.dag.yaml").write_text(PROMPTFLOW, encoding="utf-8")
     (tmp_path / "answer.jinja2").write_text("Answer {{question}}\n", encoding="utf-8")
     target = tmp_path / "out.yaml"
@@ -226,7 +225,7 @@ def test_signal_during_a_write_leaves_the_target_whole(tmp_path: Path) -> None:
     wait_for(proc, ready.exists)
     assert [p.name for p in tmp_path.glob(".agentlint-*.tmp")], "the write is under way"
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, err
     assert err.decode() == "agentlint: interrupted by SIGTERM\n"
     assert target.read_text(encoding="utf-8") == "old\n"
