@@ -619,7 +619,7 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
                       pictures=fmt == "markdown")
     text = report.DIFF[fmt](result)
     if output_file is not None:
-        write_output(text, output_file)
+        write_output(text, output_file, _inputs(result.read, paths, config_file))
     else:
         click.echo(text, nl=False)
     for err in result.errors:

@@ -239,3 +239,17 @@ def test_a_missing_name_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
                                       proc.stderr.decode("utf-8"))
     line = exit_2_one_line(run)
     assert line.startswith("\\xfe-missing.yaml:1:1: "), line
+
+
+@pytest.mark.parametrize("target", ["flow.yaml", "sub/../flow.yaml"])
+def test_diff_output_onto_a_changed_spec_is_refused(tmp_path: Path, target: str) -> None:
+    """The changed specs are inputs of ``diff``: its report never replaces one."""
+    repo = _git_repo(tmp_path)
+    (repo / "sub").mkdir()
+    spec = repo / "flow.yaml"
+    spec.write_text(HOSTILE.replace("name: demo", "name: changed"), encoding="utf-8")
+    before = spec.read_bytes()
+    line = exit_2_one_line(run_process("diff", "HEAD", "--output-file", target, cwd=repo))
+    assert "input of this run" in line and "flow.yaml" in line, line
+    assert spec.read_bytes() == before
+    assert not list(repo.glob(".agentlint-*"))
