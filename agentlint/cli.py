@@ -510,25 +510,32 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
     """
     import time
 
-    started = time.perf_counter()  # --time-limit covers the whole command
-    from agentlint.optimizer.run import optimize as run_optimize
+    from agentlint.interrupt import TimeUp, alarm_at
 
+    started = time.perf_counter()  # --time-limit covers the whole command
     if os.path.isdir(file):
         raise UsageError(f"{file} is a folder; optimize takes one spec file")
     if write_back and pareto:
         raise UsageError("--write applies one plan; drop --pareto")
-    wf = _load_named((file,), "auto")[0]
-    converted = wf.format != "agentlint"
-    if converted:
-        # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the one
-        # `agentlint convert` prints); its changes cannot be written into the source.
-        if write_back or show_diff:
-            raise UsageError(f"--write and --diff edit agentlint specs and {file} is a "
-                             f"{wf.format} file; run 'agentlint convert {file} -o FILE' "
-                             "and optimize FILE")
-        from agentlint.convert import as_native
+    try:
+        with alarm_at(started + time_limit):  # loading the optimizer and the spec count too
+            from agentlint.optimizer.run import optimize as run_optimize
 
-        wf = as_native(wf)
+            wf = _load_named((file,), "auto")[0]
+            converted = wf.format != "agentlint"
+            if converted:
+                # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the
+                # one `agentlint convert` prints); its changes cannot be written into it.
+                if write_back or show_diff:
+                    raise UsageError(f"--write and --diff edit agentlint specs and {file} "
+                                     f"is a {wf.format} file; run 'agentlint convert {file} "
+                                     "-o FILE' and optimize FILE")
+                from agentlint.convert import as_native
+
+                wf = as_native(wf)
+    except TimeUp:
+        raise UsageError(f"{file}: the time limit ({time_limit:g} s) ran out while the spec "
+                         "was read, before any plan was found; raise --time-limit") from None
     result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
                           pareto=pareto, path=None if converted else file, gap=gap,
                           verbose=verbose, started=started)

@@ -50,6 +50,38 @@ class Interrupted(SystemExit):
             return f"signal {self.signum}"
 
 
+class TimeUp(BaseException):
+    """An :func:`alarm_at` deadline passed. Not an ``Exception``: no loader's
+    ``except Exception`` turns it into a parse error."""
+
+
+@contextlib.contextmanager
+def alarm_at(deadline: float | None) -> Iterator[None]:
+    """Within the block, raise :class:`TimeUp` when ``time.perf_counter()`` reaches
+    ``deadline`` (SIGALRM).
+
+    For work that checks no clock of its own (reading a large spec, building a
+    model). Nothing happens without a deadline, outside the main thread, where
+    SIGALRM has a handler already, or on a system without ``setitimer``.
+    """
+    if deadline is None or not hasattr(signal, "setitimer") \
+            or threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGALRM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def _raise(_signum: int, _frame: Any) -> None:
+        raise TimeUp
+
+    old = signal.signal(signal.SIGALRM, _raise)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, max(1e-3, deadline - time.perf_counter()))
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def _replaceable(handler: Any) -> bool:
     """Python's defaults only: an ignored signal stays ignored, a host's handler stays."""
     return handler is signal.SIG_DFL or handler is signal.default_int_handler

@@ -20,6 +20,7 @@ from typing import Any
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import Estimate, estimate
+from agentlint.interrupt import TimeUp, alarm_at
 from agentlint.metrics import BY_NAME, BY_SHORT, COST, LATENCY, METRICS, RELIABILITY
 from agentlint.optimizer.milp import (
     COST_SCALE,
@@ -318,12 +319,18 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
                          f"{wf.format} file (agentlint convert prints its native spec)")
     if not 0 <= gap < 1:
         raise UsageError("--gap is a relative optimality gap between 0 and 1")
-    name = pick_solver(solver)
     started = time.perf_counter() if started is None else started
     entered = time.perf_counter()
-    run = _Run(wf, path or wf.file, name, time_limit, gap, verbose, started)
-    shown = time.perf_counter()
-    before = estimate(wf, run.problem.graph)
+    try:
+        # no clock is read while the solver is chosen, the model built, the spec estimated
+        with alarm_at(None if time_limit is None else started + time_limit):
+            name = pick_solver(solver)
+            run = _Run(wf, path or wf.file, name, time_limit, gap, verbose, started)
+            shown = time.perf_counter()
+            before = estimate(wf, run.problem.graph)
+    except TimeUp:
+        assert time_limit is not None
+        raise TimeLimitError(wf.file, time_limit, "while the model was built") from None
     if time_limit is not None:
         # the plan reported is loaded and estimated again: keep what that took at the
         # start (with a margin), at most half the limit
