@@ -87,6 +87,22 @@ def prop(value: str) -> str:
     return data(value).replace(":", "%3A").replace(",", "%2C")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogates(value: str) -> str:
+    """``value`` with only its lone surrogates (a file name's bytes that are not UTF-8)
+    shown as :func:`text` shows them (``\\xff``): the rest kept as it is."""
+    return _SURROGATE.sub(_visible, value)
+
+
+def json_text(text: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with each lone surrogate (a
+    file name's byte that is not UTF-8) written as its ``\\uXXXX`` escape: the text
+    can be encoded as UTF-8, and ``json.loads`` gives the same string back."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def md(value: str) -> str:
     """Markdown prose: one line, no raw HTML (``&``, ``<``, ``>`` as entities)."""
     return text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

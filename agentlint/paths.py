@@ -37,6 +37,7 @@ from typing import Any
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, named here too
+from agentlint.interrupt import handled
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -370,8 +371,6 @@ def _signals_raise() -> Iterator[None]:
     """While writing: SIGINT, SIGTERM and SIGHUP raise (``interrupt.Interrupted``, exit
     128 + signal), so the ``finally`` that removes the temporary file runs, and a
     second signal does not cut it short."""
-    from agentlint.interrupt import handled  # only when writing: off the lint path
-
     with handled():
         yield
 
@@ -426,7 +425,7 @@ def artifact_uri(path: str) -> str:
         from pathlib import Path
 
         return Path(rel).as_uri()
-    return quote(rel, safe="/")
+    return quote(rel.encode("utf-8", "surrogateescape"), safe="/")  # a name's own bytes
 
 
 def as_named(path: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import exit_2_one_line, run_process
+from tests.conftest import EXAMPLES, exit_2_one_line, run_process
 from tests.support import GitRepo
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX names and modes")
@@ -253,3 +253,51 @@ def test_diff_output_onto_a_changed_spec_is_refused(tmp_path: Path, target: str)
     assert "input of this run" in line and "flow.yaml" in line, line
     assert spec.read_bytes() == before
     assert not list(repo.glob(".agentlint-*"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab", "junit",
+                                 "concise"])
+def test_findings_on_a_name_that_is_not_utf8(named: Path, fmt: str) -> None:
+    """Every finding names the file: each format shows it escaped, none fails on it."""
+    with open(os.path.join(os.fsencode(named), NAME), "wb") as fh:
+        fh.write((EXAMPLES / "research-fanout.yaml").read_bytes())
+    proc = bytes_run("lint", "--select", "all", "--format", fmt, NAME, cwd=named)
+    assert proc.returncode in (0, 1), proc.stderr
+    out = proc.stdout.decode("utf-8")
+    assert b"\xff" not in proc.stdout + proc.stderr
+    assert "Traceback" not in out and "internal error" not in proc.stderr.decode()
+    assert "\\xff" in out or "\\udcff" in out or "%FF" in out, out
+    if fmt in ("json", "sarif", "gitlab"):
+        import json
+
+        json.loads(out)
+
+
+def test_baseline_of_a_name_that_is_not_utf8_round_trips(named: Path) -> None:
+    out = named / "base.json"
+    with open(os.path.join(os.fsencode(named), NAME), "wb") as fh:
+        fh.write((EXAMPLES / "research-fanout.yaml").read_bytes())
+    proc = bytes_run("lint", "--select", "all", "--write-baseline", "base.json", NAME,
+                     cwd=named)
+    assert proc.returncode == 0, proc.stderr
+    assert b"recorded 0 " not in proc.stderr and b"\\xff" in proc.stderr
+    assert "\\udcff" in out.read_bytes().decode("utf-8")
+    again = bytes_run("lint", "--select", "all", "--baseline", "base.json", NAME, cwd=named)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.decode("utf-8").strip() == ""
+
+
+def test_convert_of_a_source_whose_name_is_not_utf8(named: Path) -> None:
+    source = os.path.join(os.fsencode(named), b"\xfd.dag.yaml")
+    with open(source, "wb") as fh:
+        fh.write(PROMPTFLOW.encode())
+    (named / "answer.jinja2").write_text("Answer {{question}}\n", encoding="utf-8")
+    proc = bytes_run("convert", b"\xfd.dag.yaml", "-o", "out.yaml", cwd=named)
+    assert proc.returncode == 0, proc.stderr
+    text = (named / "out.yaml").read_text(encoding="utf-8")
+    assert "\\xfd.dag.yaml" in text
+    assert run_process("estimate", "out.yaml", cwd=named).returncode == 0
+    for fmt in ("text", "json", "markdown"):
+        done = bytes_run("optimize", "--format", fmt, b"\xfd.dag.yaml", cwd=named)
+        assert done.returncode == 0, done.stderr
+        done.stdout.decode("utf-8")
