@@ -21,8 +21,8 @@ configuration, baselines and the reports agree:
 - writing (:func:`write_text_atomic`): the one way to write a file: never
   over an input of the run, never over a read-only file, atomically.
 
-This is a low layer: it imports only the standard library, :mod:`agentlint.errors`
-and ``pathspec``. docs/security.md describes the limits and the trust model.
+This is a low layer: it imports only the standard library, :mod:`agentlint.errors`,
+:mod:`agentlint.interrupt` (itself standard library only) and ``pathspec``. docs/security.md describes the limits and the trust model.
 """
 
 from __future__ import annotations
