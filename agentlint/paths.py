@@ -22,7 +22,8 @@ configuration, baselines and the reports agree:
   over an input of the run, never over a read-only file, atomically.
 
 This is a low layer: it imports only the standard library, :mod:`agentlint.errors`,
-:mod:`agentlint.interrupt` (itself standard library only) and ``pathspec``. docs/security.md describes the limits and the trust model.
+:mod:`agentlint.interrupt` (itself standard library only) and ``pathspec``.
+docs/security.md describes the limits and the trust model.
 """
 
 from __future__ import annotations
