@@ -49,8 +49,14 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(error_line(exc))
         except UsageError as exc:
             fail(f"agentlint: {exc}")
-        except (KeyboardInterrupt, BrokenPipeError):
+        except BrokenPipeError:
             sys.exit(2)
+        except (KeyboardInterrupt, SystemExit) as exc:  # a signal: one line, 128 + signal
+            if isinstance(exc, SystemExit) and getattr(exc, "signum", None) is None:
+                raise
+            from agentlint.interrupt import leave
+
+            leave(exc)
         except MemoryError:
             fail("agentlint: out of memory")
         except OSError as exc:  # the output cannot be written (a full disk, a closed pipe)
@@ -64,6 +70,21 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             fail(f"agentlint: internal error: {type(exc).__name__}: {exc} "
                  "(set AGENTLINT_DEBUG=1 for details)")
+
+    return wrapper
+
+
+def interruptible(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """SIGINT and SIGTERM end the command cleanly (``agentlint.interrupt``): its solver
+    ended, its temporary files removed; ``guarded`` reports it and exits 130 / 143."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from agentlint.interrupt import handled
+
+        with handled():
+            return fn(*args, **kwargs)
 
     return wrapper
 
@@ -462,7 +483,8 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--solver", type=click.Choice(["auto", "highs", "cbc"]), default="auto",
               show_default=True, help="auto: HiGHS when highspy is installed, else CBC.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Seconds for all solves together.")
+              show_default=True,
+              help="Seconds for the whole command; the best plan found by then is printed.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), default=1e-4,
               show_default=True,
               help="Relative optimality gap within which a plan counts as proven optimal.")
@@ -479,6 +501,7 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
 @guarded
+@interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
                      gap: float, fmt: str, show_diff: bool, write_back: bool,
                      color: bool | None, verbose: bool, input_format: str) -> None:
@@ -487,28 +510,39 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
     cannot be read or an option is wrong.
     """
-    from agentlint.optimizer.run import optimize as run_optimize
+    import time
 
+    from agentlint.interrupt import TimeUp, alarm_at
+
+    started = time.perf_counter()  # --time-limit covers the whole command
     if os.path.isdir(file):
         raise UsageError(f"{file} is a folder; optimize takes one spec file")
     if write_back and pareto:
         raise UsageError("--write applies one plan; drop --pareto")
-    wf = _load_named((file,), input_format)[0]
-    adapted = wf if wf.format != "agentlint" else None
-    if adapted is not None:
-        # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the one
-        # `agentlint convert` prints); its changes are reported at the source's lines,
-        # and not written: the source says them in its own format.
-        if write_back or show_diff:
-            raise UsageError(f"--write and --diff edit agentlint specs and {file} is a "
-                             f"{wf.format} file, which agentlint does not rewrite; run "
-                             f"'agentlint convert {file} -o FILE' and optimize FILE")
-        from agentlint.convert import as_native
+    try:
+        with alarm_at(started + time_limit):  # loading the optimizer and the spec count too
+            from agentlint.optimizer.run import optimize as run_optimize
 
-        wf = as_native(wf)
+            wf = _load_named((file,), input_format)[0]
+            adapted = wf if wf.format != "agentlint" else None
+            if adapted is not None:
+                # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the
+                # one `agentlint convert` prints); its changes are reported at the
+                # source's lines, and not written: the source says them in its own format.
+                if write_back or show_diff:
+                    raise UsageError(f"--write and --diff edit agentlint specs and {file} "
+                                     f"is a {wf.format} file, which agentlint does not "
+                                     f"rewrite; run 'agentlint convert {file} -o FILE' and "
+                                     "optimize FILE")
+                from agentlint.convert import as_native
+
+                wf = as_native(wf)
+    except TimeUp:
+        raise UsageError(f"{file}: the time limit ({time_limit:g} s) ran out while the spec "
+                         "was read, before any plan was found; raise --time-limit") from None
     result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
                           pareto=pareto, path=None if adapted else file, gap=gap,
-                          verbose=verbose)
+                          verbose=verbose, started=started)
     if adapted is not None:
         _into_source(result, adapted)
     if verbose and result.solver_log:
@@ -617,7 +651,7 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
                       pictures=fmt == "markdown")
     text = report.DIFF[fmt](result)
     if output_file is not None:
-        write_output(text, output_file)
+        write_output(text, output_file, _inputs(result.read, paths, config_file))
     else:
         click.echo(text, nl=False)
     for err in result.errors:

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from agentlint import escape
 from agentlint.errors import SpecError, UsageError
 from agentlint.sources import load_any
 from agentlint.spec.load import load_workflow
@@ -42,6 +43,8 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
+    if isinstance(value, str):  # a file name that is not UTF-8: YAML cannot hold its bytes
+        return escape.surrogates(value)
     return value
 
 
@@ -52,21 +55,25 @@ def render(wf: Workflow) -> str:
         raise UsageError(f"{wf.file} is already an agentlint spec; there is nothing to "
                          "convert")
     sources = wf.extra.get("sources") or [wf.file]
-    lines = [f"# agentlint spec converted from the {wf.format} workflow {sources[0]}"]
+    # names escaped: one comment line each, whatever bytes a file name holds
+    lines = [f"# agentlint spec converted from the {wf.format} workflow "
+             f"{escape.text(sources[0])}"]
     for other in sources[1:]:
-        lines.append(f"#   also read: {other}")
+        lines.append(f"#   also read: {escape.text(other)}")
     lines.append("# by `agentlint convert`. Steps keep their source in x-source.")
     if wf.assumptions:
         lines.append("#")
         lines.append("# Assumed, because the source does not say (replace with real figures):")
         for message, (line, _), _ in wf.assumptions:
-            lines.append(f"#   - {message} [{os.path.basename(wf.file)}:{line}]")
+            lines.append(f"#   - {escape.text(message)} "
+                         f"[{escape.text(os.path.basename(wf.file))}:{line}]")
     unpriced = wf.extra.get("unpriced") or []
     if unpriced:
         lines.append("#")
         lines.append("# Not in the catalog, priced as an upper bound (give the real model):")
         for message, (line, _), _ in unpriced:
-            lines.append(f"#   - {message} [{os.path.basename(wf.file)}:{line}]")
+            lines.append(f"#   - {escape.text(message)} "
+                         f"[{escape.text(os.path.basename(wf.file))}:{line}]")
     body = yaml.dump(plain(doc), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=100, default_flow_style=False)
     return "\n".join(lines) + "\n" + body

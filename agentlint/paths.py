@@ -21,24 +21,24 @@ configuration, baselines and the reports agree:
 - writing (:func:`write_text_atomic`): the one way to write a file: never
   over an input of the run, never over a read-only file, atomically.
 
-This is a low layer: it imports only the standard library, :mod:`agentlint.errors`
-and ``pathspec``. docs/security.md describes the limits and the trust model.
+This is a low layer: it imports only the standard library, :mod:`agentlint.errors`,
+:mod:`agentlint.interrupt` (itself standard library only) and ``pathspec``.
+docs/security.md describes the limits and the trust model.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import stat
 import sys
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, named here too
+from agentlint.interrupt import handled
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -369,33 +369,11 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def _signals_raise() -> Iterator[None]:
-    """While writing: SIGTERM (and SIGHUP) raise, as SIGINT does, so ``finally`` runs.
-
-    Handlers are installed only in the main thread and only where the default
-    (ending the process at once) is in place.
-    """
-    if threading.current_thread() is not threading.main_thread():
+    """While writing: SIGINT, SIGTERM and SIGHUP raise (``interrupt.Interrupted``, exit
+    128 + signal), so the ``finally`` that removes the temporary file runs, and a
+    second signal does not cut it short."""
+    with handled():
         yield
-        return
-    saved: list[tuple[int, Any]] = []
-
-    def _raise(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    for name in ("SIGTERM", "SIGHUP"):
-        num = getattr(signal, name, None)
-        if num is None:
-            continue
-        try:
-            if signal.getsignal(num) is signal.SIG_DFL:
-                saved.append((num, signal.signal(num, _raise)))
-        except (OSError, ValueError):  # pragma: no cover - not settable here
-            continue
-    try:
-        yield
-    finally:
-        for num, old in saved:
-            signal.signal(num, old)
 
 
 # -- names --------------------------------------------------------------------------------
@@ -448,7 +426,7 @@ def artifact_uri(path: str) -> str:
         from pathlib import Path
 
         return Path(rel).as_uri()
-    return quote(rel, safe="/")
+    return quote(rel.encode("utf-8", "surrogateescape"), safe="/")  # a name's own bytes
 
 
 def as_named(path: str) -> str:

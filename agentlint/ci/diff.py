@@ -40,7 +40,7 @@ from agentlint.lint.config import ConfigFinder, Overrides
 from agentlint.lint.engine import lint_workflow
 from agentlint.lint.registry import Finding
 from agentlint.metrics import BY_SHORT, Metric
-from agentlint.paths import MAX_SPEC_BYTES, read_bytes
+from agentlint.paths import MAX_SPEC_BYTES, read_bytes, relative_to
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
 
@@ -202,6 +202,8 @@ class DiffResult:
     crossings: list[Crossing] = field(default_factory=list)
     #: versions after the change that cannot be read: the run exits 2
     errors: list[SpecError] = field(default_factory=list)
+    #: the working tree's files the run read (changed specs): never written over
+    read: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -324,6 +326,8 @@ def run_diff(base_ref: str | None = None, *, paths: list[str] | None = None,
     result = DiffResult(base, thresholds=list(thresholds or []))
     with BaseTree(repo, base.commit) as tree:
         for change in changed_workflows(repo, base.commit, restrict):
+            if change.path is not None:
+                result.read.append(relative_to(repo.abs(change.path), os.getcwd(), up=True))
             wd = _compare(repo, tree, change, finder, input_format, pictures)
             if wd is None:
                 continue
