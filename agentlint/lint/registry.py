@@ -42,6 +42,8 @@ FAMILY_TITLE = {"structure": "Structure", "latency": "Latency", "cost": "Cost",
 
 @dataclass(slots=True)
 class Finding:
+    """One problem a rule found, where it is, and how severe."""
+
     code: str
     rule: str
     severity: str
@@ -67,6 +69,8 @@ RuleFn = Callable[["Context"], None]
 
 @dataclass(slots=True)
 class Rule:
+    """A lint rule: its code, name, family, default severity, documentation and check."""
+
     code: str
     name: str
     severity: str
