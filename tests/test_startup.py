@@ -3,14 +3,22 @@
 It is a pre-commit hook's whole cost, run on every commit: the optimizer (and
 PuLP and HiGHS behind it), the readers of other formats, the CI modules and the
 other report formats cost start-up time and are not needed to lint a native
-spec. ``benchmarks/lint_speed.py`` measures the time itself.
+spec. Nor are the standard modules only a write (tempfile), a TOML
+configuration (tomllib) or a "did you mean" hint (difflib) needs. A dataclass
+created on this path has a docstring of its own: without one, the class's
+``__doc__`` is built from ``inspect.signature`` at every start.
+``benchmarks/lint_speed.py`` measures the time itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import EXAMPLES
 
@@ -20,6 +28,9 @@ FORBIDDEN = (
     "agentlint.optimizer.", "agentlint.ci", "agentlint.adapters.", "agentlint.convert",
     "pulp", "highspy", "networkx", "jsonschema", "pathspec",
 )
+#: standard modules only some runs need: writing a file (tempfile, and shutil and random
+#: behind it), reading a TOML configuration, suggesting a close name in an error
+NOT_ON_THE_LINT_PATH = ("tempfile", "shutil", "random", "tomllib", "difflib")
 #: of the report formats, the default text report only (with the colour helper it shares)
 REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text", "agentlint.report.table"}
 
@@ -32,9 +43,9 @@ entry()
 """
 
 
-def imported_by(*args: str) -> set[str]:
+def imported_by(*args: str, cwd: Path | None = None) -> set[str]:
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, cwd=cwd)
     assert done.returncode in (0, 1), done.stderr
     return set(json.loads(done.stderr))
 
@@ -54,3 +65,39 @@ def test_json_output_adds_its_own_report_only() -> None:
     reports = {m for m in modules if m.startswith("agentlint.report")}
     assert reports <= REPORTS_ALLOWED | {"agentlint.report.json_report"}
     assert not any(m.startswith(FORBIDDEN) for m in modules)
+
+
+def _alone(tmp_path: Path) -> Path:
+    """research-fanout.yaml in a repository of its own (no configuration file to read)."""
+    (tmp_path / ".git").mkdir()
+    spec = tmp_path / "flow.yaml"
+    shutil.copyfile(EXAMPLES / "research-fanout.yaml", spec)
+    return spec
+
+
+def test_lint_leaves_out_the_modules_of_writes_toml_and_hints(tmp_path: Path) -> None:
+    spec = _alone(tmp_path)
+    modules = imported_by(str(spec), cwd=tmp_path)
+    assert "agentlint.lint.engine" in modules  # the probe saw the run
+    assert sorted(m for m in NOT_ON_THE_LINT_PATH if m in modules) == []
+
+
+def test_a_toml_configuration_still_loads_its_reader(tmp_path: Path) -> None:
+    """The deferred import is there when a pyproject.toml configures agentlint."""
+    spec = _alone(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.agentlint]\nignore = [\"AL101\"]\n",
+                                             encoding="utf-8")
+    assert "tomllib" in imported_by(str(spec), cwd=tmp_path)
+
+
+def test_dataclasses_on_the_lint_path_have_docstrings(tmp_path: Path) -> None:
+    modules = imported_by(str(_alone(tmp_path)), cwd=tmp_path)
+    undocumented = []
+    for name in sorted(m for m in modules if m.startswith("agentlint")):
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if (isinstance(value, type) and dataclasses.is_dataclass(value)
+                    and value.__module__ == name
+                    and (value.__doc__ or "").startswith(value.__name__ + "(")):
+                undocumented.append(f"{name}.{value.__name__}")
+    assert undocumented == []
