@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agentlint.lint.registry import cleandoc
+from agentlint.lint.rules import RULE_MODULES
 from tests.conftest import EXAMPLES
 
 #: packages and modules the lint path must not import (the optimizer package itself only
@@ -101,3 +107,13 @@ def test_dataclasses_on_the_lint_path_have_docstrings(tmp_path: Path) -> None:
                     and (value.__doc__ or "").startswith(value.__name__ + "(")):
                 undocumented.append(f"{name}.{value.__name__}")
     assert undocumented == []
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\u2003ab", max_size=40))
+def test_the_rule_tables_cleandoc_is_inspects(doc: str) -> None:
+    assert cleandoc(doc) == inspect.cleandoc(doc)
+
+
+def test_rule_pages_are_cleaned_as_inspect_cleans_them() -> None:
+    for module in RULE_MODULES:
+        assert cleandoc(module.__doc__ or "") == inspect.cleandoc(module.__doc__ or "")
