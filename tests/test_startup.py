@@ -19,6 +19,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from hypothesis import given
@@ -117,3 +118,28 @@ def test_the_rule_tables_cleandoc_is_inspects(doc: str) -> None:
 def test_rule_pages_are_cleaned_as_inspect_cleans_them() -> None:
     for module in RULE_MODULES:
         assert cleandoc(module.__doc__ or "") == inspect.cleandoc(module.__doc__ or "")
+
+
+def test_the_console_script_stops_the_collector_before_the_imports() -> None:
+    """The ``agentlint`` command starts at ``agentlint.__main__:run``, which switches
+    the collector off before click and the lint path are imported."""
+    with open(Path(__file__).parent.parent / "pyproject.toml", "rb") as fh:
+        scripts = tomllib.load(fh)["project"]["scripts"]
+    assert scripts["agentlint"] == "agentlint.__main__:run"
+    probe = (
+        "import gc, sys\n"
+        "import agentlint.__main__ as m\n"
+        "assert gc.isenabled() and 'click' not in sys.modules  # importing it changes nothing\n"
+        "seen = []\n"
+        "off = gc.disable\n"
+        "gc.disable = lambda: (seen.append('click' in sys.modules), off())\n"
+        "sys.argv = ['agentlint', '--version']\n"
+        "try:\n"
+        "    m.run()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write(repr(seen))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("[False"), done.stderr
