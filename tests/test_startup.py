@@ -127,19 +127,39 @@ def test_the_console_script_stops_the_collector_before_the_imports() -> None:
         scripts = tomllib.load(fh)["project"]["scripts"]
     assert scripts["agentlint"] == "agentlint.__main__:run"
     probe = (
-        "import gc, sys\n"
+        "import atexit, gc, sys\n"
         "import agentlint.__main__ as m\n"
         "assert gc.isenabled() and 'click' not in sys.modules  # importing it changes nothing\n"
         "seen = []\n"
         "off = gc.disable\n"
         "gc.disable = lambda: (seen.append('click' in sys.modules), off())\n"
+        "atexit.register(lambda: sys.stderr.write(repr(seen)))\n"
         "sys.argv = ['agentlint', '--version']\n"
-        "try:\n"
-        "    m.run()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "sys.stderr.write(repr(seen))\n")
+        "m.run()\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith("[False"), done.stderr
+
+
+def test_the_command_ends_without_the_interpreters_finalization(tmp_path: Path) -> None:
+    """After the command, exit handlers run and the output is flushed, then the process
+    ends: no object is freed one by one (a finalizer would print), the exit code is the
+    command's."""
+    spec = _alone(tmp_path)
+    probe = (
+        "import atexit, sys\n"
+        "import agentlint.__main__ as m\n"
+        "class Loud:\n"
+        "    def __del__(self):\n"
+        "        sys.stderr.write('finalized')\n"
+        "kept = Loud()\n"
+        "atexit.register(lambda: sys.stderr.write('handlers ran'))\n"
+        "sys.argv = ['agentlint', 'lint', '--strict', sys.argv[1]]\n"
+        "m.run()\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(spec)], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # research-fanout has warnings: --strict fails
+    assert "handlers ran" in done.stderr
+    assert "finalized" not in done.stderr
+    assert done.stdout.endswith("in 1 file\n")  # the report's last line got out
