@@ -25,27 +25,27 @@ the time measured).
 Part 1 on a 2-core AMD EPYC, Python 3.11, click 8.3, PyYAML 6.0 with libyaml,
 yamllint 1.38, in instructions (callgrind; the 0.6 target is 382M):
 
-    agentlint                  461M     yamllint                         636M
+    agentlint                  472M     yamllint                         636M
       interpreter start         86M       interpreter start               88M
-      click                     96M       argparse                         9M
+      click                     95M       argparse                         9M
       PyYAML                    91M       PyYAML                          99M
-      agentlint's modules      173M       pathspec                       104M
-      lint one file, exit       17M       yamllint's modules              32M
+      agentlint's modules      183M       pathspec                       104M
+      lint one file, exit       18M       yamllint's modules              32M
                                           lint one file (pure Python)    304M
 
 57M of PyYAML's import is the pattern ``yaml.reader`` compiles at import,
 though libyaml's parser never uses it (the C extension needs the module).
 
-Ratio 0.72 (it was 536M, 0.84, before the lint path stopped importing
-tempfile, tomllib and difflib, its dataclasses got docstrings, the console
-script switched the collector off first and the process stopped finalizing
-the interpreter). Of agentlint's modules, about 70M is the compiling of the
-methods the ~28 dataclasses on the lint path generate from source at every
-start (spec.model alone 39M); the 27 rule modules are 32M, the command line
-18M. In CPU time, the same run measured agentlint 94 ms, yamllint 117 ms,
-``python -c pass`` 25 ms: ratio 0.83 (it was 1.04); higher than the ratio of
-instructions, as the import machinery runs fewer instructions per cycle than
-yamllint's scanner.
+Ratio 0.74. Before the lint path stopped importing tempfile, tomllib and
+difflib, its dataclasses got docstrings, the rule pages were cleaned without
+inspect.cleandoc's loop, the console script switched the collector off first
+and the process stopped finalizing the interpreter, the same run took 554M
+(0.87). Of agentlint's modules, about 70M is the compiling of the methods the
+~28 dataclasses on the lint path generate from source at every start
+(spec.model alone 39M); the 27 rule modules are 32M, the command line 18M.
+In CPU time (21 pairs) agentlint 92 ms, yamllint 113 ms, ``python -c pass``
+27 ms: ratio 0.85 (it was 1.07); higher than the ratio of instructions, as the
+import machinery runs fewer instructions per cycle than yamllint's scanner.
 """
 
 from __future__ import annotations
