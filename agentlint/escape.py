@@ -29,15 +29,26 @@ Ordinary text (printable, no bidi controls) comes out of :func:`text`,
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from agentlint.errors import MAX_QUOTE
 
 #: C0 controls, DEL, C1 controls, the bidi embeddings, overrides and isolates, and lone
 #: surrogates (a file name's bytes that are not UTF-8, as ``os`` decodes them)
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-#: the same but for CR and LF, which a workflow command percent-encodes instead
-_UNSAFE_BUT_CRLF = re.compile(
-    "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+@cache
+def _unsafe_but_crlf() -> re.Pattern[str]:
+    """The same but for CR and LF, which a workflow command percent-encodes instead.
+
+    Compiled on first use: only the GitHub report needs it, and a character class
+    beyond Latin-1 costs as much to compile as a small module to import.
+    """
+    return re.compile(
+        "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -77,7 +88,7 @@ def data(value: str) -> str:
     ``%``, CR and LF percent-encoded as the runner decodes them (actions/toolkit
     ``command.ts``); the other control characters shown as visible escapes.
     """
-    shown = _UNSAFE_BUT_CRLF.sub(_visible, value)
+    shown = _unsafe_but_crlf().sub(_visible, value)
     return shown.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -32,7 +32,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -312,6 +311,8 @@ def write_text_atomic(path: str, text: str, *, inputs: Iterable[str] = (),
     with _signals_raise():
         tmp = None
         try:
+            import tempfile  # only a write needs it (and shutil, random behind it)
+
             fd, tmp = tempfile.mkstemp(prefix=".agentlint-", suffix=".tmp", dir=folder)
             try:
                 view = memoryview(data)

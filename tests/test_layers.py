@@ -62,6 +62,7 @@ LAZY = {
     "agentlint.cli": "start-up speed: a command loads only what it uses",
     "agentlint.adapters": "start-up speed: the built-in adapters load on first foreign file",
     "agentlint.optimizer": "start-up speed: the solver modules load when a solve starts",
+    "agentlint.__main__": "start-up speed: the collector is off before the CLI is imported",
 }
 
 

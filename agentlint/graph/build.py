@@ -25,6 +25,8 @@ BranchKey = tuple[int, int]  # (router index, route index)
 
 @dataclass(slots=True)
 class Graph:
+    """The workflow as indexed lists: dependencies, order, branches, loops, groups."""
+
     wf: Workflow
     data_preds: list[list[int]]
     dep_preds: list[list[int]]

@@ -26,6 +26,8 @@ CACHE_HIT_TIME_S = 0.01
 
 @dataclass(slots=True)
 class Tokens:
+    """Tokens a step reads (of them cached) and writes, per call."""
+
     input: float
     cached: float
     output: float
@@ -45,6 +47,8 @@ class Figures:
 
 @dataclass(slots=True)
 class StepEstimate:
+    """One step's share of a run: calls, tokens, cost, latency, reliability."""
+
     id: str
     model: str | None
     runs: float
@@ -71,6 +75,8 @@ class StepEstimate:
 
 @dataclass(slots=True)
 class BudgetCheck:
+    """One budget of the spec next to the estimated figure."""
+
     name: str
     limit: float
     actual: float
@@ -86,6 +92,8 @@ class BudgetCheck:
 
 @dataclass(slots=True)
 class Estimate:
+    """A workflow's expected cost, latency and reliability per run, step by step."""
+
     name: str
     file: str
     cost_usd: float

@@ -21,10 +21,8 @@ copies the values and resolves the selectors against the rules.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,6 +153,8 @@ def read_config(path: str) -> Config | None:
 def _from_toml(text: str, shown: str, base: str, pyproject: bool) -> Config | None:
     if pyproject and "agentlint" not in text:
         return None
+    import tomllib  # read on first use: most runs find no TOML configuration
+
     try:
         doc = tomllib.loads(text)
     except RecursionError:  # tomllib recurses once per nested array or table
@@ -427,6 +427,8 @@ def specificity(selector: str) -> int:
 
 
 def selector_hint(selector: str, rules: Iterable[Rule]) -> str:
+    import difflib
+
     words = [r.code for r in rules]
     words += [r.name for r in rules] + list(FAMILIES)
     close = difflib.get_close_matches(selector, words, n=1, cutoff=0.6) or \

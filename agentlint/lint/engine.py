@@ -218,16 +218,26 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
     return result
 
 
-@dataclass(slots=True)
 class _Item:
-    """One thing ``lint_paths`` does, in the order of the command line."""
+    """One thing ``lint_paths`` does, in the order of the command line.
 
-    kind: str  # file | stdin | error
-    file: str = ""
-    settings: Settings | None = None
-    display: str | None = None
-    error: SpecError | None = None
-    named: bool = False  # named one by one (not found in a folder): near misses are refused
+    A plain class, not a dataclass: this module is on every lint's start-up
+    path and the generated methods of a dataclass cost more to create than the
+    class is worth (nothing compares or prints an ``_Item``).
+    """
+
+    __slots__ = ("display", "error", "file", "kind", "named", "settings")
+
+    def __init__(self, kind: str, file: str = "", settings: Settings | None = None,
+                 display: str | None = None, error: SpecError | None = None,
+                 named: bool = False) -> None:
+        self.kind = kind  # file | stdin | error
+        self.file = file
+        self.settings = settings
+        self.display = display
+        self.error = error
+        #: named one by one (not found in a folder): near misses are refused
+        self.named = named
 
 
 def worker_count(jobs: int) -> int:
@@ -253,13 +263,19 @@ def worker_count(jobs: int) -> int:
 _WORKER_FINDER: ConfigFinder | None = None
 
 
-@dataclass(slots=True)
 class _Outcome:
-    findings: list[Finding]
-    file: str | None  # the workflow's display name; None when not a workflow or unreadable
-    text: str
-    strict: bool
-    errors: list[tuple[str, int, int, str]]
+    """What a worker sends back for one file (a plain class, as ``_Item``; it pickles
+    through its slots)."""
+
+    __slots__ = ("errors", "file", "findings", "strict", "text")
+
+    def __init__(self, findings: list[Finding], file: str | None, text: str, strict: bool,
+                 errors: list[tuple[str, int, int, str]]) -> None:
+        self.findings = findings
+        self.file = file  # the workflow's display name; None when not a workflow or unreadable
+        self.text = text
+        self.strict = strict
+        self.errors = errors
 
 
 def _init_worker(overrides: Overrides, registry: Registry) -> None:

@@ -109,12 +109,12 @@ class Misspelt(NamedTuple):
 
 @lru_cache(maxsize=4096)
 def _close(word: str, target: str) -> bool:
-    import difflib
-
     if word == target or abs(len(word) - len(target)) > 2:
         return False
     if word.lower() == target:
         return True
+    import difflib  # a near miss only: not on the path of a well-formed spec
+
     return difflib.SequenceMatcher(None, word.lower(), target).ratio() >= 0.75
 
 

@@ -212,7 +212,6 @@ own lines after it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from agentlint.graph.estimate import (
     CACHE_MIN_TOKENS,
@@ -248,15 +247,22 @@ VOLATILE = re.compile(
     re.S)
 
 
-@dataclass(slots=True)
 class _Text:
-    """A prompt text and where it lives: an agent's system prompt or a step's field."""
+    """A prompt text and where it lives: an agent's system prompt or a step's field.
 
-    text: str
-    field: str  # "system" or "prompt"
-    raw: YMap | None
-    owner: str  # "agent:NAME" or "step:ID"
-    users: list[Step]
+    A plain class: a dataclass's generated methods cost more to create at every
+    start than this record is worth.
+    """
+
+    __slots__ = ("field", "owner", "raw", "text", "users")
+
+    def __init__(self, text: str, field: str, raw: YMap | None, owner: str,
+                 users: list[Step]) -> None:
+        self.text = text
+        self.field = field  # "system" or "prompt"
+        self.raw = raw
+        self.owner = owner  # "agent:NAME" or "step:ID"
+        self.users = users
 
 
 def _prompt_texts(wf: Workflow) -> list[_Text]:
