@@ -656,7 +656,7 @@ def test_tasks_listed_in_another_order_run_in_that_order(tmp_path: Path) -> None
     last = max(i for i, text in enumerate(lines, 1) if text == "    - food_guide_task")
     assert last > _line(tasks, "complete_travel_package_task:")
     assert f"tasks.yaml:{last}:7: task 'complete_travel_package_task'" in done.stderr
-    assert "runs after it" in done.stderr
+    assert "listed after it in the crew's tasks" in done.stderr
     # a list that is not of the crew's task methods says nothing: every task runs
     module.write_text(source.replace(given, "tasks=[self.food_guide_task(), make_task()]"),
                       encoding="utf-8")

@@ -848,8 +848,9 @@ class _Reader:
         (``validate_context_no_future_tasks``)."""
         keys = list(ids)
         if keys.index(name) >= keys.index(key):
-            raise self.fail(at, f"task '{key}' has context '{name}', which the crew runs "
-                            "after it: CrewAI refuses a context on a later task")
+            raise self.fail(at, f"task '{key}' has context '{name}', which is listed "
+                            "after it in the crew's tasks: CrewAI refuses a context on a "
+                            "later task")
 
     def agent(self, name: str, agents: YMap, at: Pos, code: AgentCode | None = None) -> str:
         draft = self.draft
