@@ -766,3 +766,54 @@ def test_diff_rebuilds_the_base_with_the_module_that_assembles_the_crew(
     assert w["via"] == ["desk/src/support_desk/main.py"] and w["before_error"] is None
     changed = {s["before"]["model"] + " -> " + s["after"]["model"] for s in w["steps"]}
     assert changed == {"gpt-4o -> gpt-4o-mini"}
+
+
+def test_hierarchical_coworkers_are_the_agents_given_to_the_crew(tmp_path: Path) -> None:
+    agents = """
+writer:
+  role: Writer
+  goal: Write about {topic}.
+  backstory: You write.
+  llm: claude-sonnet-4-5
+editor:
+  role: Editor
+  goal: Edit.
+  backstory: You edit.
+  llm: gpt-4o
+"""
+    tasks = """
+article:
+  description: Write an article on {topic}.
+  expected_output: An article.
+"""
+    module = """
+from crewai import Agent, Crew, Process, Task
+from crewai.project import CrewBase, agent, crew, task
+
+
+@CrewBase
+class Team:
+    @agent
+    def writer(self) -> Agent:
+        return Agent(config=self.agents_config["writer"])
+
+    @agent
+    def editor(self) -> Agent:
+        return Agent(config=self.agents_config["editor"])
+
+    @task
+    def article(self) -> Task:
+        return Task(config=self.tasks_config["article"])
+
+    @crew
+    def crew(self) -> Crew:
+        return Crew(agents=AGENTS, tasks=self.tasks, process=Process.hierarchical,
+                    manager_llm="gpt-4o")
+"""
+    _crew(tmp_path, agents, tasks, module.replace("AGENTS", "[self.writer()]"))
+    wf = _load(tmp_path / "src/team/config/tasks.yaml")
+    # the only coworker the manager can hand the task to is the writer
+    assert wf.step("article__coworker").model == "claude-sonnet-4-5"
+    _crew(tmp_path, agents, tasks, module.replace("AGENTS", "self.agents"))
+    wf = _load(tmp_path / "src/team/config/tasks.yaml")
+    assert wf.step("article__coworker").model == "gpt-4o-mini"  # it picks: not known

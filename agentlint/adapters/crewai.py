@@ -917,6 +917,10 @@ class _Reader:
             names = [n for n in names if n != manager.key]
         if self.code:
             names += [a.key for a in self.code.agents.values() if a.key not in names]
+            given = self.code.crew.agents if self.code.crew else None
+            if given and all(m in self.code.agents for m in given):
+                # Crew(agents=[self.a(), ...]): the manager's coworkers are those agents
+                names = [self.code.agents[m].key for m in given]
         # every agent entry's model is a Draft.model key, a str
         keys: set[str] = {self.draft.agents[n]["model"] if n in self.draft.agents
                            else self.draft.agents[self.agent(n, agents, at)]["model"]
