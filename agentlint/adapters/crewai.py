@@ -217,6 +217,8 @@ def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<![\w]){spaced}(?:e?s)?(?![\w])", text, re.IGNORECASE) is not None
 
 
+#: earlier tasks a task's text is searched for by name, at most
+MAX_NAMED_CONTEXT = 32
 #: model calls of the manager per task: it delegates, then writes the final answer
 MANAGER_CALLS_PER_TASK = 2
 #: modules read in one folder of the crew's package, and folders above the crew module
@@ -679,6 +681,8 @@ class _Reader:
         handed = list(dict.fromkeys(i for i, _ in t.context))
         if len(handed) == 1 and _ASKS_LAST.search(text):
             return True
+        if len(handed) > MAX_NAMED_CONTEXT:
+            return False  # nobody names that many tasks one by one
         by_id = self.by_id
         for step_id in handed:
             other = by_id.get(step_id)
