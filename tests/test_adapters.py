@@ -41,7 +41,7 @@ def _estimate(cli, *args: str) -> dict:
 def test_fixtures_cover_every_format() -> None:
     counts = {fmt: sum(1 for _, f in ENTRIES if f == fmt) for fmt in
               ("promptflow", "crewai", "dify", "adk")}
-    assert counts == {"promptflow": 5, "crewai": 22, "dify": 9, "adk": 4}
+    assert counts == {"promptflow": 5, "crewai": 26, "dify": 9, "adk": 4}
 
 
 @pytest.mark.parametrize(("path", "fmt"), ENTRIES, ids=IDS)

@@ -4,7 +4,7 @@ The "after" side is the working tree (in CI: the commit under test); the
 "before" side is the base commit, read from git objects. The base version of
 a workflow is rebuilt in a private temporary folder from the files it needs:
 the spec itself, the YAML files beside it (a CrewAI pair, a profile), a
-``crew.py`` one folder up, and every file its text names by a relative path
+crew's modules where the CrewAI reader looks, and every file its text names by a relative path
 (prompt files, ADK sub-agent files, promptflow templates), followed through
 the YAML files so read. Nothing is checked out; the working tree is never
 touched. Both sides are linted with the working tree's configuration, so a
@@ -31,6 +31,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentlint.adapters.crewai import (
+    AGENT_NAMES,
+    TASK_NAMES,
+    crew_folder,
+    module_names,
+    package_folders,
+)
 from agentlint.ci.changes import changed_workflows, is_yaml, restrict_to
 from agentlint.ci.git import Base, Change, Repo
 from agentlint.errors import SpecError, UsageError
@@ -281,8 +288,14 @@ class BaseTree:
             return False
         folder = posixpath.dirname(rel)
         siblings = [p for p in self.repo.list_dir(self.commit, folder) if is_yaml(p)]
-        parent = posixpath.dirname(folder) if folder else None
-        extra = [posixpath.join(parent, "crew.py")] if parent is not None else []
+        extra: list[str] = []
+        if folder and posixpath.basename(rel).lower() in TASK_NAMES + AGENT_NAMES:
+            # a crew's Python: the crew module and the module that assembles the crew, looked
+            # for where the CrewAI reader looks for them
+            for package in package_folders(crew_folder(rel)):
+                listed = [posixpath.basename(p) for p in self.repo.list_dir(self.commit, package)]
+                extra += [posixpath.join(package, n) if package else n
+                          for n in module_names(listed, first="crew.py")]
         self.fetch(siblings[:_MAX_SIBLINGS] + extra)
         frontier = [rel]
         for _ in range(_MAX_FOLLOW):
