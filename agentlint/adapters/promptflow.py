@@ -33,6 +33,7 @@ from agentlint.adapters.common import at_of, figure, key_pos, mapping, val_pos
 from agentlint.adapters.files import read_inside
 from agentlint.adapters.ir import DEFAULT_BATCH_LINES, Pos, StepSpec
 from agentlint.adapters.lower import Draft, dedup, topo_order
+from agentlint.adapters.promptflow_schema import check
 from agentlint.adapters.templates import rewrite_jinja, split_roles
 from agentlint.errors import SpecError
 from agentlint.spec.catalog import resolve
@@ -92,6 +93,7 @@ class _Reader:
         nodes = doc.get("nodes")
         if not isinstance(nodes, list) or not nodes:
             raise self.fail(key_pos(doc, "nodes"), "a promptflow flow needs a list of nodes")
+        check(doc, self.file)  # what promptflow's executor refuses, refused first
         folder = os.path.basename(os.path.dirname(os.path.abspath(draft.path)))
         draft.name = folder or None
         inputs = mapping(doc.get("inputs"))
