@@ -17,7 +17,8 @@ from tests.conftest import FIXTURES, run_process
 REFUSE = FIXTURES / "refuse" / "promptflow"
 
 CASES = [
-    ("wrong_node_reference", 24, 11, "references a non-existent node 'third_node'"),
+    ("wrong_node_reference", 24, 11, "${third_node} refers to node 'third_node', which is "
+     "not in nodes: (node 'second_node' reads it)"),
     ("node_missing_type_or_source", 9, 3, "Node divide_num has no type"),
     ("outputs_reference_not_valid", 7, 16,
      "output 'content' references non-existent node 'another_stringify_num'"),

@@ -114,19 +114,19 @@ class _Check:
             for key in inputs:
                 found = reference(inputs.get(key))
                 if found is not None and found[0] == "input" and found[1] not in self.inputs:
-                    raise self.fail(inputs.value_at(key), f"Node '{raw.get('name')}' "
-                                    f"references flow input '{found[1]}' which is not "
-                                    "defined in the flow (inputs:)")
+                    raise self.fail(inputs.value_at(key), f"{inputs.get(key)} refers to flow "
+                                    f"input '{found[1]}', which is not declared under "
+                                    f"inputs: (node '{raw.get('name')}' reads it)")
         aggregation = {str(raw.get("name")) for raw, body in bodies if _aggregation(body)}
         deps: dict[str, set[str]] = {}
         for raw, body in bodies:
             name = str(raw.get("name"))
-            refs: list[tuple[str, Pos]] = []
+            refs: list[tuple[str, Pos, str]] = []
             inputs = mapping(body.get("inputs"))
             for key in inputs:
                 found = reference(inputs.get(key))
                 if found is not None and found[0] == "node":
-                    refs.append((found[1], inputs.value_at(key)))
+                    refs.append((found[1], inputs.value_at(key), str(inputs.get(key))))
             activate = body.get("activate")
             if isinstance(activate, YMap):
                 found = reference(activate.get("when"))
@@ -136,12 +136,12 @@ class _Check:
                         raise self.fail(at, f"Non-aggregation node '{found[1]}' cannot be "
                                         "referenced in the activate config of the "
                                         f"aggregation node '{name}'")
-                    refs.append((found[1], at))
+                    refs.append((found[1], at, str(activate.get("when"))))
             deps[name] = set()
-            for target, at in refs:
+            for target, at, text in refs:
                 if target not in names:
-                    raise self.fail(at, f"Node '{name}' references a non-existent node "
-                                    f"'{target}' in the flow")
+                    raise self.fail(at, f"{text} refers to node '{target}', which is not in "
+                                    f"nodes: (node '{name}' reads it)")
                 if name not in aggregation and target in aggregation:
                     raise self.fail(at, f"Non-aggregate node '{name}' cannot reference "
                                     f"aggregate node '{target}': it runs once per batch, "
