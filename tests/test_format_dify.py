@@ -248,3 +248,16 @@ def test_an_agent_node_without_tools_makes_one_call() -> None:
     agents = [s for s in wf.steps if s.model is not None]
     assert len(agents) == 1  # the TOD agent node, its parameters name no tools
     assert agents[0].calls == 1
+
+
+def test_a_branch_straight_to_an_answer_keeps_its_share() -> None:
+    # if-else: true -> LLM -> answer, false -> answer directly; the LLM runs on half
+    wf = _load(RUNTIME / "Demo-tod_agent.yml")
+    g = build_graph(wf)
+    router = wf.step("1742523610643")
+    assert router.kind == "router"
+    assert sorted(r.step for r in router.routes) == ["1742523618478", "answer"]
+    assert wf.step("answer").model is None
+    assert g.weight[wf.step("1742523618478").index] == 0.5
+    # the agent node has no tools: one call
+    assert wf.step("1742523567258").calls == 1

@@ -175,6 +175,7 @@ class _Reader:
             if node.type == "human-input" and node.step and node.data.get("user_actions"):
                 choice = self.choice_step(node)
                 specs[choice.id] = choice
+        self.branch_ends(edges, specs)
         self.outputs(specs)
         self.control(edges, specs)
         draft.steps = self.order(specs)
@@ -738,6 +739,28 @@ class _Reader:
             data = {n for t in (spec.system or "", spec.prompt or "")
                     for n in re.findall(r"steps\.([A-Za-z0-9_-]+)", t)}
             spec.needs = [(n, at) for n, at in dedup(spec.needs) if n not in data]
+
+    def branch_ends(self, edges: YSeq, specs: dict[str, StepSpec]) -> None:
+        """A branch of an if-else or a classifier that goes straight to an answer or an
+        end node (and nothing else leads there) runs no model: a free step, so the
+        branch keeps its share of the runs and the steps of the others run only on
+        theirs."""
+        for edge in edges:
+            if not isinstance(edge, YMap):
+                continue
+            src = self.nodes.get(str(edge.get("source")))
+            tgt = self.nodes.get(str(edge.get("target")))
+            handle = str(edge.get("sourceHandle") or "source")
+            if src is None or tgt is None or handle == "source" or tgt.step is not None \
+                    or src.type not in ("if-else", "question-classifier") \
+                    or tgt.type not in ("answer", "end") \
+                    or self.edge_preds.get(tgt.id) != [src.id]:
+                continue
+            tgt.step = self.draft.new_id(tgt.id, "node")
+            specs[tgt.step] = StepSpec(
+                tgt.step, tgt.at, kind="aggregate", output_tokens=0.0,
+                origin=f"dify {tgt.type} node '{tgt.title}' (branch '{handle}' of "
+                f"'{src.title}': no model)", names=(tgt.title, tgt.id))
 
     def order(self, specs: dict[str, StepSpec]) -> list[StepSpec]:
         """Steps in dependency order, each container followed by its children."""
