@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from agentlint.adapters.promptflow_schema import reference
+from agentlint.sources import load_any
 from tests.conftest import FIXTURES, run_process
 
 REFUSE = FIXTURES / "refuse" / "promptflow"
@@ -64,3 +65,34 @@ def test_a_valid_flow_beside_them_is_read(tmp_path: Path) -> None:
         text.replace("another_stringify_num", "stringify_num"), encoding="utf-8")
     proc = run_process("lint", "flow.dag.yaml", cwd=folder)
     assert proc.returncode in (0, 1), proc.stderr
+
+
+FLOW = """\
+inputs:
+  text:
+    type: string
+outputs:
+  out:
+    type: string
+    reference: ${shout.output}
+nodes:
+- name: shout
+  type: python
+  source:
+    type: code
+    path: shout.py
+  inputs:
+    text: %s
+"""
+
+
+def test_flow_prefix_names_a_flow_input_as_inputs_does(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "flow.dag.yaml").write_text(FLOW % "${flow.text}", encoding="utf-8")
+    wf = load_any(str(tmp_path / "flow.dag.yaml"))
+    assert wf is not None and wf.step("shout").input_refs() == ["text"]
+    (tmp_path / "flow.dag.yaml").write_text(FLOW % "${flow.txt}", encoding="utf-8")
+    proc = run_process("lint", "flow.dag.yaml", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("flow.dag.yaml:15:11: ${flow.txt} refers to flow input "
+                                  "'txt', which is not declared under inputs:")

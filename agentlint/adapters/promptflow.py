@@ -183,7 +183,7 @@ class _Reader:
     def ref_path(self, body: str, at: Pos) -> tuple[str, str | None] | None:
         """``(reference path, node id or None)`` of the text inside ``${...}``."""
         parts = body.strip().split(".")
-        if parts[0] == "inputs" and len(parts) > 1:
+        if parts[0] in ("inputs", "flow") and len(parts) > 1:  # promptflow reads both
             name = parts[1]
             if name not in self.input_ids:
                 raise self.fail(at, f"${{{body}}} refers to flow input '{name}', which "
