@@ -180,3 +180,13 @@ def test_an_embedding_package_tool_is_no_model_call() -> None:
     flow = FIXTURES / "formats/promptflow/Azure-Samples__contoso-chat/contoso-chat/flow.dag.yaml"
     wf = _load(flow)
     assert wf.step("question_embedding").model is None
+
+
+def test_a_python_node_given_an_embedding_deployment_is_no_model_call(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "flow.dag.yaml").write_text(
+        (PY_FLOWS / "basic" / "flow.dag.yaml").read_text(encoding="utf-8").replace(
+            "gpt-35-turbo-instruct", "text-embedding-ada-002"), encoding="utf-8")
+    shutil.copy(PY_FLOWS / "basic" / "hello.jinja2", tmp_path / "hello.jinja2")
+    wf = _load(tmp_path / "flow.dag.yaml")
+    assert _model_steps(wf) == []

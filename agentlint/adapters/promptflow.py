@@ -265,7 +265,8 @@ class _Reader:
             return False
         names = [k for k in inputs if _MODEL_KEY.search(str(k))
                  and isinstance(inputs.get(k), str) and not _REF.search(inputs[k])
-                 and str(inputs.get(k)).strip()]
+                 and str(inputs.get(k)).strip()
+                 and "embed" not in f"{k} {inputs.get(k)}".lower()]  # embeddings: unpriced
         connection = next((str(inputs[k]) for k in inputs if "connection" in str(k).lower()
                            and isinstance(inputs.get(k), str)
                            and not _REF.search(inputs[k])), None)

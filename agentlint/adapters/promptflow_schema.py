@@ -70,7 +70,8 @@ class _Check:
         return node if node else raw
 
     def run(self) -> None:
-        nodes = [n for n in self.doc.get("nodes") or [] if isinstance(n, YMap)]
+        # a node that is no mapping with a name is the reader's to refuse
+        nodes = [n for n in self.doc.get("nodes") or [] if isinstance(n, YMap) and "name" in n]
         bodies = [(raw, self.body(raw)) for raw in nodes]
         for raw, body in bodies:
             self.deserialize(raw, body)
