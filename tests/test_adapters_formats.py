@@ -177,10 +177,10 @@ def test_iteration_fans_its_children_out() -> None:
     assert merge.output_tokens >= 5 * wf.step("1727189055973").output_tokens
 
 
-def test_agent_node_is_an_agent_loop() -> None:
+def test_agent_node_without_tools_is_one_call() -> None:
     wf, _ = _load(DIFY / "svcvit__Awesome-Dify-Workflow/DSL/AgentFlow.yml")
     (step,) = wf.steps
-    assert step.model == "gpt-4o-mini" and step.calls == 3
+    assert step.model == "gpt-4o-mini" and step.calls == 1  # no tools: nothing to loop on
     assert step.input_refs() == ["sys_query"]
 
 

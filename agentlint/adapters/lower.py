@@ -143,11 +143,14 @@ class Draft:
     # -- inputs and tools ---------------------------------------------------------------
 
     def input(self, name: str, at: Pos, *, cap: float | None = None,
-              tokens: float | None = None) -> str:
-        """Declare a run input (once); returns its id. ``cap`` bounds its size."""
+              tokens: float | None = None, untrusted: bool = False) -> str:
+        """Declare a run input (once); returns its id. ``cap`` bounds its size;
+        ``untrusted`` marks text an outsider writes (the end user's message)."""
         key = safe_id(name, fallback="input")
         if key not in self.inputs:
             self.inputs[key] = {"at": at, "cap": cap, "tokens": tokens}
+        if untrusted:
+            self.inputs[key]["untrusted"] = True
         return key
 
     def tool(self, name: str, at: Pos) -> str:
@@ -282,6 +285,8 @@ class Draft:
             for key, entry in self.inputs.items():
                 item = YMap(pack(*entry["at"]))
                 put(item, "tokens", entry["tokens"], entry["at"])
+                if entry.get("untrusted"):
+                    put(item, "untrusted", True, entry["at"])
                 put(inputs, key, item, entry["at"])
             put(doc, "inputs", inputs, (1, 1))
         if self.agents:
