@@ -214,6 +214,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from agentlint.graph.estimate import (
     CACHE_MIN_TOKENS,
@@ -320,15 +321,28 @@ def _value(m: re.Match[str]) -> tuple[int, str]:
     return m.start(), m.group(0)
 
 
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
+def _first_volatile(text: str) -> re.Match[str] | None:
+    return VOLATILE.search(text)
+
+
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
+def _tokens_after(text: str, start: int) -> int:
+    return count_tokens(_volatile_free(text[start:]))
+
+
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
 def _volatile_free(text: str) -> str:
     return VOLATILE.sub("", text)
 
 
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
 def _stable_head(text: str) -> str:
     m = VOLATILE.search(text)
     return text if m is None else text[:m.start()]
 
 
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
 def _cached(system: str, prompt: str) -> int:
     """Cacheable prefix tokens, with literal timestamps and ids counted as volatile."""
     prefix = _stable_head(system)
@@ -338,6 +352,7 @@ def _cached(system: str, prompt: str) -> int:
     return size if size >= CACHE_MIN_TOKENS else 0
 
 
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
 def _reordered(text: str) -> str:
     """The text with its volatile parts moved to the end."""
     moved = " ".join(m.group(0) for m in VOLATILE.finditer(text))
@@ -372,10 +387,10 @@ def check(ctx: Context) -> None:
     min_tokens = float(ctx.option("min_tokens"))
     texts = _prompt_texts(wf)
     for item in texts:
-        first = VOLATILE.search(item.text)
+        first = _first_volatile(item.text)
         if first is None:
             continue
-        after = count_tokens(_volatile_free(item.text[first.start():]))
+        after = _tokens_after(item.text, first.start())
         if after < min_tokens:
             continue
         gain, dollars = _cache_saving(ctx, item)
