@@ -125,6 +125,10 @@ def _kind(mode: int) -> str:
 #: the files read in this run, by resolved path: (device, inode, size, mtime) when read,
 #: the bytes, and the text once decoded; None outside a run (:func:`read_once`)
 _READS: dict[str, tuple[tuple[int, int, int, int], bytes, list[str]]] | None = None
+#: the most bytes the cache keeps: past it the files read first are let go (a run over
+#: a folder of large specs holds no more than this), and read again if named again
+READ_CACHE_BYTES = 128 * 1024 * 1024
+_HELD = 0  # the bytes the cache keeps now
 
 
 @contextlib.contextmanager
@@ -136,14 +140,16 @@ def read_once() -> Iterator[None]:
     device, inode, size or modification time changed (a write of this run replaces
     the inode) is read again. Nested blocks share the outer cache.
     """
-    global _READS
+    global _READS, _HELD
     outer = _READS
     if outer is None:
-        _READS = {}
+        _READS, _HELD = {}, 0
     try:
         yield
     finally:
         _READS = outer
+        if outer is None:
+            _HELD = 0
 
 
 def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
@@ -161,8 +167,27 @@ def _cached(real: str) -> tuple[tuple[int, int, int, int], bytes, list[str]] | N
             return hit
     except OSError:
         pass
-    del _READS[real]
+    _forget(real)
     return None
+
+
+def _forget(real: str) -> None:
+    global _HELD
+    if _READS is not None:
+        old = _READS.pop(real, None)
+        _HELD -= len(old[1]) if old is not None else 0
+
+
+def _keep(real: str, info: os.stat_result, data: bytes) -> None:
+    global _HELD
+    if _READS is None or len(data) > READ_CACHE_BYTES:
+        return
+    old = _READS.pop(real, None)
+    _HELD -= len(old[1]) if old is not None else 0
+    while _READS and _HELD + len(data) > READ_CACHE_BYTES:
+        _HELD -= len(_READS.pop(next(iter(_READS)))[1])
+    _READS[real] = (_stamp(info), data, [])
+    _HELD += len(data)
 
 
 def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
@@ -216,8 +241,7 @@ def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
     if len(data) > limit:
         raise SpecError(name, 1, 1, f"{what} is larger than {limit} bytes; agentlint reads "
                         "at most that much of it")
-    if _READS is not None:
-        _READS[real] = (_stamp(info), data, [])
+    _keep(real, info, data)
     return data
 
 

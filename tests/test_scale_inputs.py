@@ -213,3 +213,17 @@ def test_huge_adk_loop_bound_is_refused(repo: Path) -> None:
     line = exit_2_one_line(lint(repo, "root_agent.yaml", 20), "root_agent.yaml")
     assert line.startswith("root_agent.yaml:3:17: max_iterations: 1000000000000 is out of "
                            "range"), line
+
+
+def test_the_read_cache_holds_a_bounded_number_of_bytes(repo: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paths, "READ_CACHE_BYTES", 10)
+    for name in ("a", "b", "c"):
+        (repo / name).write_text("1234", encoding="utf-8")
+    with paths.read_once():
+        first = paths.read_text(str(repo / "a"), str(repo), limit=100)
+        paths.read_text(str(repo / "b"), str(repo), limit=100)
+        assert paths.read_text(str(repo / "a"), str(repo), limit=100) is first
+        paths.read_text(str(repo / "c"), str(repo), limit=100)  # 12 bytes: "a" is let go
+        assert paths._HELD == 8
+        assert paths.read_text(str(repo / "a"), str(repo), limit=100) is not first
