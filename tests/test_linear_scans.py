@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agentlint.adapters.common import closest_catalog_name
 from agentlint.adapters.crewai import _PLACEHOLDER as CREW_PLACEHOLDER
 from agentlint.adapters.dify import _SIMPLE_VAR as DIFY_SIMPLE_VAR
 from agentlint.adapters.dify import _VAR as DIFY_VAR
@@ -245,6 +246,9 @@ SCANS: dict[str, tuple[Callable[[str], object], list[str], int]] = {
     "suppression directives": (_suppressions, ["#agentlint:", "# agentlint: disable=AL201\n",
                                                "a:\n  # agentlint: disable\n"], PY_SIZE),
     "toml key places": (lambda t: _key_at(t, "  "), [" ", " =", "  x"], PY_SIZE),
+    # a name on two lines: the patterns ending in ".*$" retried every start of the first
+    "catalog names": (lambda t: closest_catalog_name(t + "\nx"), ["-latest", "@", "1.1-"],
+                      PY_SIZE),
     "promptflow references": (_all(PF_REF), ["${", "${a", "$", "{"], C_SIZE),
     "dify variables": (_all(DIFY_VAR), ["{{#", "{{#a", "{{#a#"], C_SIZE),
     "dify simple variables": (_all(DIFY_SIMPLE_VAR), ["{{", "{{ ", "{{ a", "{{a"], C_SIZE),
@@ -258,7 +262,7 @@ SCANS: dict[str, tuple[Callable[[str], object], list[str], int]] = {
 }
 #: the scans that replaced a quadratic expression: sampled in the quick suite too
 REPLACED = ["jinja tags", "chat roles", "adk state", "volatile text", "path words",
-            "suppression directives", "toml key places"]
+            "suppression directives", "toml key places", "catalog names"]
 
 
 @pytest.mark.parametrize("name", REPLACED)

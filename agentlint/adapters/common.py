@@ -62,6 +62,10 @@ def closest_catalog_name(raw: str) -> str | None:
     """
     seen: set[str] = set()
     queue = [raw.strip().lower()]
+    if "\n" in queue[0]:
+        # a model name is one line; on several, the patterns below ending in ``.*$``
+        # would retry every start of a long line (quadratic time)
+        return None
     while queue:
         name = queue.pop(0)
         if not name or name in seen:
