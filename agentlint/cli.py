@@ -93,6 +93,9 @@ def interruptible(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.version_option(__version__, prog_name="agentlint")
 def main() -> None:
     """Static analysis of LLM agent workflows: lint, estimate, optimize."""
+    from agentlint.paths import read_once
+
+    click.get_current_context().with_resource(read_once())  # each file read once per run
 
 
 def entry() -> None:

@@ -119,6 +119,76 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+# -- the read cache: each file is read once per run ----------------------------------------
+
+#: the files read in this run, by resolved path: (device, inode, size, mtime) when read,
+#: the bytes, and the text once decoded; None outside a run (:func:`read_once`)
+_READS: dict[str, tuple[tuple[int, int, int, int], bytes, list[str]]] | None = None
+#: the most bytes the cache keeps: past it the files read first are let go (a run over
+#: a folder of large specs holds no more than this), and read again if named again
+READ_CACHE_BYTES = 128 * 1024 * 1024
+_HELD = 0  # the bytes the cache keeps now
+
+
+@contextlib.contextmanager
+def read_once() -> Iterator[None]:
+    """Within this block a file is read once: 6,000 steps naming one prompt file read it
+    once, and share one text (so what is computed from a text can be kept by it).
+
+    Every read is still checked (inside the root, under the limit); a file whose
+    device, inode, size or modification time changed (a write of this run replaces
+    the inode) is read again. Nested blocks share the outer cache.
+    """
+    global _READS, _HELD
+    outer = _READS
+    if outer is None:
+        _READS, _HELD = {}, 0
+    try:
+        yield
+    finally:
+        _READS = outer
+        if outer is None:
+            _HELD = 0
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _cached(real: str) -> tuple[tuple[int, int, int, int], bytes, list[str]] | None:
+    if _READS is None:
+        return None
+    hit = _READS.get(real)
+    if hit is None:
+        return None
+    try:
+        if _stamp(os.stat(real)) == hit[0]:
+            return hit
+    except OSError:
+        pass
+    _forget(real)
+    return None
+
+
+def _forget(real: str) -> None:
+    global _HELD
+    if _READS is not None:
+        old = _READS.pop(real, None)
+        _HELD -= len(old[1]) if old is not None else 0
+
+
+def _keep(real: str, info: os.stat_result, data: bytes) -> None:
+    global _HELD
+    if _READS is None or len(data) > READ_CACHE_BYTES:
+        return
+    old = _READS.pop(real, None)
+    _HELD -= len(old[1]) if old is not None else 0
+    while _READS and _HELD + len(data) > READ_CACHE_BYTES:
+        _HELD -= len(_READS.pop(next(iter(_READS)))[1])
+    _READS[real] = (_stamp(info), data, [])
+    _HELD += len(data)
+
+
 def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
                shown: str | None = None) -> bytes:
     """The bytes of the regular file ``path``, never from outside ``root``.
@@ -140,6 +210,12 @@ def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
     if not is_inside(real, top):
         raise SpecError(name, 1, 1, f"{what} points outside the repository "
                         f"({top}); agentlint reads files inside it only")
+    hit = _cached(real)
+    if hit is not None:
+        if len(hit[1]) > limit:
+            raise SpecError(name, 1, 1, f"{what} is {len(hit[1])} bytes; agentlint reads at "
+                            f"most {limit} bytes of it")
+        return hit[1]
     try:
         fd = os.open(real, _OPEN_FLAGS)
     except FileNotFoundError:
@@ -164,6 +240,7 @@ def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
     if len(data) > limit:
         raise SpecError(name, 1, 1, f"{what} is larger than {limit} bytes; agentlint reads "
                         "at most that much of it")
+    _keep(real, info, data)
     return data
 
 
@@ -184,7 +261,14 @@ def read_text(path: str, root: str | None, *, limit: int, what: str = "file",
               shown: str | None = None) -> str:
     """:func:`read_bytes`, decoded as UTF-8 (see :func:`decode`)."""
     name = shown or path
-    return decode(read_bytes(path, root, limit=limit, what=what, shown=name), name)
+    data = read_bytes(path, root, limit=limit, what=what, shown=name)
+    hit = _cached(os.path.realpath(path)) if _READS is not None else None
+    if hit is not None and hit[1] is data and hit[2]:
+        return hit[2][0]  # decoded once already
+    text = decode(data, name)
+    if hit is not None and hit[1] is data:
+        hit[2].append(text)
+    return text
 
 
 def read_named(rel: str, base_dir: str, root: str, *, limit: int, what: str,

@@ -35,7 +35,6 @@ files it includes are not read a second time as workflows of their own; pass
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +50,7 @@ from agentlint.adapters.ir import (
     StepSpec,
 )
 from agentlint.adapters.lower import Draft
+from agentlint.adapters.templates import brace_runs
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_SPEC_BYTES, shown_beside
 from agentlint.spec import catalog
@@ -60,7 +60,6 @@ from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.tokens import find_refs
 from agentlint.spec.yamlload import load_text
 
-_STATE = re.compile(r"\{+([^{}]*)\}+")
 ROOT_NAMES = ("root_agent.yaml", "root_agent.yml")
 LLM_CLASSES = ("LlmAgent", "Agent", "")
 CONTAINER_CLASSES = ("SequentialAgent", "ParallelAgent", "LoopAgent", "RouterAgent")
@@ -491,23 +490,30 @@ class _Reader:
         """``{key}`` (ADK state interpolation) as agentlint references."""
         earlier = set(ancestors)
 
-        def swap(m: re.Match[str]) -> str:
-            key = m.group(1).strip().rstrip("?")  # {key?} is optional: same reference
+        def swap(whole: str, body: str) -> str:
+            key = body.strip().rstrip("?")  # {key?} is optional: same reference
             bare = key.split(":", 1)[1] if key.split(":", 1)[0] in ("app", "user", "temp") \
                 else key
             if bare.startswith("artifact."):
                 bare = bare[len("artifact."):]
             if not bare.replace(".", "_").isidentifier():
-                return m.group(0).replace("{{", "{ {")
+                return whole.replace("{{", "{ {")
             writer = self.writers.get(key)
             if writer is not None and writer in earlier:
                 return "{{ steps." + writer + ".output }}"
             if writer is not None:
-                return m.group(0).replace("{{", "{ {")  # written later: a loop carries it
+                return whole.replace("{{", "{ {")  # written later: a loop carries it
             name = self.draft.input(key.replace(":", "_").replace(".", "_"), at)
             return "{{ inputs." + name + " }}"
 
-        return _STATE.sub(swap, text)
+        # ADK's own pattern, {+[^{}]*}+, scanned in linear time
+        out: list[str] = []
+        last = 0
+        for start, end, body_start, body_end in brace_runs(text):
+            out += (text[last:start], swap(text[start:end], text[body_start:body_end]))
+            last = end
+        out.append(text[last:])
+        return "".join(out)
 
 
 def call_price(input_per_mtok: float | None, output_per_mtok: float | None,

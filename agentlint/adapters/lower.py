@@ -61,6 +61,7 @@ class Draft:
         self.steps: list[StepSpec] = []
         self.loops: list[LoopSpec] = []
         self.ids: set[str] = set()
+        self._id_tried: dict[str, int] = {}  # see safe_id
         self.assumed: dict[str, tuple[str, Pos]] = {}
         self.sources: list[str] = [display]
         self.notes: list[str] = []
@@ -159,7 +160,7 @@ class Draft:
         return key
 
     def new_id(self, name: Any, fallback: str = "step") -> str:
-        return safe_id(name, self.ids, fallback)
+        return safe_id(name, self.ids, fallback, self._id_tried)
 
     # -- the result ---------------------------------------------------------------------
 

@@ -225,7 +225,9 @@ class DiffResult:
 # -- reading the base ---------------------------------------------------------------------
 
 #: a relative file path with an extension, as specs name prompt and sub-agent files
-_PATH_WORD = re.compile(r"(?<![\w.~/$-])((?:\.{1,2}/)*[\w.@+-]+(?:/[\w.@+-]+)*\.\w{1,10})\b")
+#: (one start per word: none right after ``@`` or ``+``, and the ``./`` steps taken
+#: whole, so a long word is scanned once, not once per character)
+_PATH_WORD = re.compile(r"(?<![\w.~/$@+-])((?:\.{1,2}/)*+[\w.@+-]+(?:/[\w.@+-]+)*\.\w{1,10})\b")
 _MAX_FOLLOW = 3  # rounds of following names in fetched YAML files
 _MAX_SIBLINGS = 200
 

@@ -16,7 +16,7 @@ from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, lon
 from agentlint.metrics import BY_NAME, Metric
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Step, Workflow
-from agentlint.spec.tokens import count_tokens, stable_prefix, text_tokens
+from agentlint.spec.tokens import prefix_tokens, text_tokens
 
 #: Providers cache a prompt prefix only from this length on (OpenAI, Anthropic: 1024).
 CACHE_MIN_TOKENS = 1024
@@ -140,12 +140,9 @@ def step_tokens(wf: Workflow, step: Step) -> Tokens:
         cached = 0.0
     else:
         static = float(text_tokens(step.system) + text_tokens(step.prompt))
-        prefix = stable_prefix(step.system)
-        if len(prefix) == len(step.system):  # no placeholder: the prompt's prefix follows
-            prefix = prefix + "\n" + stable_prefix(step.prompt) if step.system \
-                else stable_prefix(step.prompt)
-        prefix_tokens = count_tokens(prefix)
-        cached = float(prefix_tokens) if prefix_tokens >= CACHE_MIN_TOKENS else 0.0
+        # the system prompt's stable prefix, and the prompt's when it has no placeholder
+        reusable = prefix_tokens(step.system, step.prompt)
+        cached = float(reusable) if reusable >= CACHE_MIN_TOKENS else 0.0
     referenced = 0.0
     seen_steps: set[str] = set()
     for ref in step.refs:

@@ -58,13 +58,35 @@ _DOTTED = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z0-9_][A-Za-z0
 _NAMESPACES = ("steps", "inputs")
 
 
+#: a text at least this long has its counts kept, by the text itself: a prompt file
+#: that thousands of steps share is one string (agentlint.paths reads a file once per run)
+#: and is counted once. A string keeps its hash, so a lookup by the same string is cheap.
+_KEEP_FROM = 4096
+
+
+@lru_cache(maxsize=256)
+def _kept_chars(text: str) -> tuple[int, int]:
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return len(text) - non_ascii, non_ascii
+
+
+def _chars(text: str) -> tuple[int, int]:
+    """(ASCII, other) characters of ``text``."""
+    if len(text) >= _KEEP_FROM:
+        return _kept_chars(text)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return len(text) - non_ascii, non_ascii
+
+
+def _tokens_of(ascii_chars: int, non_ascii: int) -> int:
+    return -(-ascii_chars // 4) + non_ascii
+
+
 def count_tokens(text: str) -> int:
     """Estimated tokens of plain text (placeholders already removed)."""
     if not text:
         return 0
-    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
-    ascii_chars = len(text) - non_ascii
-    return -(-ascii_chars // 4) + non_ascii
+    return _tokens_of(*_chars(text))
 
 
 def strip_templates(text: str) -> str:
@@ -79,6 +101,13 @@ def strip_templates(text: str) -> str:
 
 
 def text_tokens(text: str) -> int:
+    if len(text) >= _KEEP_FROM:
+        return _kept_text_tokens(text)
+    return count_tokens(strip_templates(text))
+
+
+@lru_cache(maxsize=256)
+def _kept_text_tokens(text: str) -> int:
     return count_tokens(strip_templates(text))
 
 
@@ -88,8 +117,46 @@ def stable_prefix(text: str) -> str:
     return text if cut < 0 else text[:cut]
 
 
+def prefix_tokens(system: str, prompt: str) -> int:
+    """Tokens of what a prefix cache can reuse of a call: the system prompt up to its
+    first placeholder, and when it has none, a line break and the prompt's stable prefix
+    too (``count_tokens`` of that text, without building it)."""
+    ascii_chars, non_ascii, cut = _prefix_chars(system)
+    if cut:
+        return _tokens_of(ascii_chars, non_ascii)
+    more_ascii, more_other, _ = _prefix_chars(prompt)
+    if not system:
+        return _tokens_of(more_ascii, more_other)
+    return _tokens_of(ascii_chars + 1 + more_ascii, non_ascii + more_other)
+
+
+def _prefix_chars(text: str) -> tuple[int, int, bool]:
+    """(ASCII, other) characters of the stable prefix; does a placeholder cut it?"""
+    if len(text) >= _KEEP_FROM:
+        return _kept_prefix_chars(text)
+    prefix = stable_prefix(text)
+    return (*_chars(prefix), len(prefix) < len(text))
+
+
+@lru_cache(maxsize=256)
+def _kept_prefix_chars(text: str) -> tuple[int, int, bool]:
+    prefix = stable_prefix(text)
+    return (*_chars(prefix), len(prefix) < len(text))
+
+
 def find_refs(text: str) -> list[tuple[str, str, int]]:
     """``(namespace, name, offset)`` for each ``steps.X`` / ``inputs.Y`` in a placeholder."""
+    if len(text) >= _KEEP_FROM:
+        return list(_kept_refs(text))
+    return _find_refs(text)
+
+
+@lru_cache(maxsize=256)
+def _kept_refs(text: str) -> tuple[tuple[str, str, int], ...]:
+    return tuple(_find_refs(text))
+
+
+def _find_refs(text: str) -> list[tuple[str, str, int]]:
     if "{{" not in text:
         return []
     out = []
