@@ -35,9 +35,9 @@ from agentlint.adapters.templates import (
 )
 from agentlint.ci.diff import _PATH_WORD
 from agentlint.errors import shorten
+from agentlint.graph.downgrade import FORMAT_CUE
 from agentlint.lint.config import _key_at
 from agentlint.lint.rules.cost.cache_defeating_prefix import VOLATILE
-from agentlint.graph.downgrade import FORMAT_CUE
 from agentlint.lint.rules.security.secret_in_prompt import SECRETS
 from agentlint.lint.suppressions import _Blocks, apply, parse
 from agentlint.spec.tokens import find_refs, placeholders, strip_templates
