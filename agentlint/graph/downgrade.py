@@ -24,6 +24,13 @@ FORMAT_CUE = re.compile(
     r"|\boutput (?:markdown|json|yaml|csv) only\b"
     r"|\bconvert\b[^.\n]{0,60}\b(?:into|to) (?:json|markdown|yaml|csv|a table)\b")
 
+#: A prompt that asks for a verdict on quality (a score, a rating, a grade): the
+#: answer is short, but the judgement behind it is the step's whole work, and a
+#: smaller model judges worse (LLM-as-judge agreement drops with model size).
+JUDGEMENT_CUE = re.compile(
+    r"(?i)\b(?:rat(?:e|es|ing)|scor(?:e|es|ing)|grad(?:e|es|ing)|judg(?:e|es|ing|ement)"
+    r"|evaluat(?:e|es|ing|ion))\b")
+
 
 def trivial(step: Step, max_output: float = MAX_TRIVIAL_OUTPUT) -> str | None:
     """Why ``step``'s job is trivial (``"to route"``, ...), or None when it is not."""
@@ -34,6 +41,8 @@ def trivial(step: Step, max_output: float = MAX_TRIVIAL_OUTPUT) -> str | None:
     if step.kind != "llm":
         return None
     if step.output_tokens <= max_output:
+        if JUDGEMENT_CUE.search(step.system) or JUDGEMENT_CUE.search(step.prompt):
+            return None  # a short verdict on quality is judgement, not a label
         return f"to write {_tokens(step.output_tokens)} tokens"
     if not step.input_refs() and step.step_refs() and (
             FORMAT_CUE.search(step.system) or FORMAT_CUE.search(step.prompt)):

@@ -5,6 +5,9 @@ A step on a premium model (output price at least
 is trivial: a router, a validator, a step that writes at most
 ``max_output_tokens`` (default 32: a label, a code, a yes/no), or a step
 that only fills a template or converts the format of earlier outputs.
+A short answer that judges quality (the prompt asks to score, rate,
+grade, judge or evaluate) is not trivial: the verdict is the work, and a
+smaller model gives worse verdicts, so such a step is not reported.
 The message names a cheaper model and the dollars per run it saves: the
 configured ``cheap_model``, else the cheapest non-premium model declared
 in the spec (the provider's own first), else the built-in catalog's
