@@ -49,8 +49,14 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(error_line(exc))
         except UsageError as exc:
             fail(f"agentlint: {exc}")
-        except (KeyboardInterrupt, BrokenPipeError):
+        except BrokenPipeError:
             sys.exit(2)
+        except (KeyboardInterrupt, SystemExit) as exc:  # a signal: one line, 128 + signal
+            if isinstance(exc, SystemExit) and getattr(exc, "signum", None) is None:
+                raise
+            from agentlint.interrupt import leave
+
+            leave(exc)
         except MemoryError:
             fail("agentlint: out of memory")
         except OSError as exc:  # the output cannot be written (a full disk, a closed pipe)
@@ -68,10 +74,28 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def interruptible(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """SIGINT and SIGTERM end the command cleanly (``agentlint.interrupt``): its solver
+    ended, its temporary files removed; ``guarded`` reports it and exits 130 / 143."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from agentlint.interrupt import handled
+
+        with handled():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="agentlint")
 def main() -> None:
     """Static analysis of LLM agent workflows: lint, estimate, optimize."""
+    from agentlint.paths import read_once
+
+    click.get_current_context().with_resource(read_once())  # each file read once per run
 
 
 def entry() -> None:
@@ -462,7 +486,8 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--solver", type=click.Choice(["auto", "highs", "cbc"]), default="auto",
               show_default=True, help="auto: HiGHS when highspy is installed, else CBC.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Seconds for all solves together.")
+              show_default=True,
+              help="Seconds for the whole command; the best plan found by then is printed.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), default=1e-4,
               show_default=True,
               help="Relative optimality gap within which a plan counts as proven optimal.")
@@ -476,36 +501,53 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @click.option("--verbose", is_flag=True,
               help="Print the solvers' own logs on standard error.")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
+              show_default=True, help="Format of the file (detected by default).")
 @guarded
+@interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
                      gap: float, fmt: str, show_diff: bool, write_back: bool,
-                     color: bool | None, verbose: bool) -> None:
+                     color: bool | None, verbose: bool, input_format: str) -> None:
     """Propose the best change to a workflow that meets its budgets (a MILP).
 
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
     cannot be read or an option is wrong.
     """
-    from agentlint.optimizer.run import optimize as run_optimize
+    import time
 
+    from agentlint.interrupt import TimeUp, alarm_at
+
+    started = time.perf_counter()  # --time-limit covers the whole command
     if os.path.isdir(file):
         raise UsageError(f"{file} is a folder; optimize takes one spec file")
     if write_back and pareto:
         raise UsageError("--write applies one plan; drop --pareto")
-    wf = _load_named((file,), "auto")[0]
-    converted = wf.format != "agentlint"
-    if converted:
-        # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the one
-        # `agentlint convert` prints); its changes cannot be written into the source.
-        if write_back or show_diff:
-            raise UsageError(f"--write and --diff edit agentlint specs and {file} is a "
-                             f"{wf.format} file; run 'agentlint convert {file} -o FILE' "
-                             "and optimize FILE")
-        from agentlint.convert import as_native
+    try:
+        with alarm_at(started + time_limit):  # loading the optimizer and the spec count too
+            from agentlint.optimizer.run import optimize as run_optimize
 
-        wf = as_native(wf)
+            wf = _load_named((file,), input_format)[0]
+            adapted = wf if wf.format != "agentlint" else None
+            if adapted is not None:
+                # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the
+                # one `agentlint convert` prints); its changes are reported at the
+                # source's lines, and not written: the source says them in its own format.
+                if write_back or show_diff:
+                    raise UsageError(f"--write and --diff edit agentlint specs and {file} "
+                                     f"is a {wf.format} file, which agentlint does not "
+                                     f"rewrite; run 'agentlint convert {file} -o FILE' and "
+                                     "optimize FILE")
+                from agentlint.convert import as_native
+
+                wf = as_native(wf)
+    except TimeUp:
+        raise UsageError(f"{file}: the time limit ({time_limit:g} s) ran out while the spec "
+                         "was read, before any plan was found; raise --time-limit") from None
     result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
-                          pareto=pareto, path=None if converted else file, gap=gap,
-                          verbose=verbose)
+                          pareto=pareto, path=None if adapted else file, gap=gap,
+                          verbose=verbose, started=started)
+    if adapted is not None:
+        _into_source(result, adapted)
     if verbose and result.solver_log:
         click.echo(result.solver_log, err=True, nl=not result.solver_log.endswith("\n"))
     if show_diff:
@@ -524,6 +566,25 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         write_text_atomic(file, result.proposal.rewrite.text, what="spec")
         click.echo(f"agentlint: wrote {escape.text(file)} ({len(result.changes)} changes)",
                    err=True)
+
+
+def _into_source(result: Any, adapted: Any) -> None:
+    """An adapted workflow's plan, told in its source file: each change at the source's
+    line, and no suggested edit (those would be lines of the converted spec)."""
+    from agentlint.convert import source_line, source_note
+    from agentlint.spec.edit import Edits
+
+    for proposal in [result.proposal, *result.frontier]:
+        if proposal is None:
+            continue
+        for change in proposal.changes:
+            change.line = source_line(adapted, change.step, change.field)
+            change.message += source_note(adapted, change.step, change.field)
+        proposal.rewrite.edits = Edits([], "\n", True)
+    if result.changes:
+        result.notes.append(f"{adapted.file} is a workflow in the {adapted.format} format: "
+                            "make these changes in it by hand (agentlint rewrites only its "
+                            "own specs)")
 
 
 @main.command(cls=_OneLineErrors)
@@ -593,7 +654,7 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
                       pictures=fmt == "markdown")
     text = report.DIFF[fmt](result)
     if output_file is not None:
-        write_output(text, output_file)
+        write_output(text, output_file, _inputs(result.read, paths, config_file))
     else:
         click.echo(text, nl=False)
     for err in result.errors:

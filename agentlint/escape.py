@@ -29,13 +29,26 @@ Ordinary text (printable, no bidi controls) comes out of :func:`text`,
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from agentlint.errors import MAX_QUOTE
 
-#: C0 controls, DEL, C1 controls, and the bidi embeddings, overrides and isolates
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-#: the same but for CR and LF, which a workflow command percent-encodes instead
-_UNSAFE_BUT_CRLF = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: C0 controls, DEL, C1 controls, the bidi embeddings, overrides and isolates, and lone
+#: surrogates (a file name's bytes that are not UTF-8, as ``os`` decodes them)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+@cache
+def _unsafe_but_crlf() -> re.Pattern[str]:
+    """The same but for CR and LF, which a workflow command percent-encodes instead.
+
+    Compiled on first use: only the GitHub report needs it, and a character class
+    beyond Latin-1 costs as much to compile as a small module to import.
+    """
+    return re.compile(
+        "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -44,6 +57,8 @@ def _visible(match: re.Match[str]) -> str:
     if ch in _NAMED:
         return _NAMED[ch]
     code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as surrogateescape keeps it
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
@@ -73,7 +88,7 @@ def data(value: str) -> str:
     ``%``, CR and LF percent-encoded as the runner decodes them (actions/toolkit
     ``command.ts``); the other control characters shown as visible escapes.
     """
-    shown = _UNSAFE_BUT_CRLF.sub(_visible, value)
+    shown = _unsafe_but_crlf().sub(_visible, value)
     return shown.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -81,6 +96,22 @@ def prop(value: str) -> str:
     """A property value of a workflow command (``file=VALUE``): :func:`data`, and ``:``
     and ``,``, which would end the value."""
     return data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogates(value: str) -> str:
+    """``value`` with only its lone surrogates (a file name's bytes that are not UTF-8)
+    shown as :func:`text` shows them (``\\xff``): the rest kept as it is."""
+    return _SURROGATE.sub(_visible, value)
+
+
+def json_text(text: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with each lone surrogate (a
+    file name's byte that is not UTF-8) written as its ``\\uXXXX`` escape: the text
+    can be encoded as UTF-8, and ``json.loads`` gives the same string back."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def md(value: str) -> str:

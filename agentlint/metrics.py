@@ -17,6 +17,8 @@ from agentlint.units import percent, points, relative, seconds, usd
 
 @dataclass(frozen=True, slots=True)
 class Metric:
+    """One of the three figures: its names, its direction and how it is written."""
+
     name: str  #: the budget key and the Estimate attribute: ``cost_usd``
     short: str  #: the objective and threshold name: ``cost``
     label: str  #: the reports' row label: ``cost per run``

@@ -21,24 +21,23 @@ configuration, baselines and the reports agree:
 - writing (:func:`write_text_atomic`): the one way to write a file: never
   over an input of the run, never over a read-only file, atomically.
 
-This is a low layer: it imports only the standard library, :mod:`agentlint.errors`
-and ``pathspec``. docs/security.md describes the limits and the trust model.
+This is a low layer: it imports only the standard library, :mod:`agentlint.errors`,
+:mod:`agentlint.interrupt` (itself standard library only) and ``pathspec``.
+docs/security.md describes the limits and the trust model.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import stat
 import sys
-import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, named here too
+from agentlint.interrupt import handled
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -120,6 +119,76 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+# -- the read cache: each file is read once per run ----------------------------------------
+
+#: the files read in this run, by resolved path: (device, inode, size, mtime) when read,
+#: the bytes, and the text once decoded; None outside a run (:func:`read_once`)
+_READS: dict[str, tuple[tuple[int, int, int, int], bytes, list[str]]] | None = None
+#: the most bytes the cache keeps: past it the files read first are let go (a run over
+#: a folder of large specs holds no more than this), and read again if named again
+READ_CACHE_BYTES = 128 * 1024 * 1024
+_HELD = 0  # the bytes the cache keeps now
+
+
+@contextlib.contextmanager
+def read_once() -> Iterator[None]:
+    """Within this block a file is read once: 6,000 steps naming one prompt file read it
+    once, and share one text (so what is computed from a text can be kept by it).
+
+    Every read is still checked (inside the root, under the limit); a file whose
+    device, inode, size or modification time changed (a write of this run replaces
+    the inode) is read again. Nested blocks share the outer cache.
+    """
+    global _READS, _HELD
+    outer = _READS
+    if outer is None:
+        _READS, _HELD = {}, 0
+    try:
+        yield
+    finally:
+        _READS = outer
+        if outer is None:
+            _HELD = 0
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _cached(real: str) -> tuple[tuple[int, int, int, int], bytes, list[str]] | None:
+    if _READS is None:
+        return None
+    hit = _READS.get(real)
+    if hit is None:
+        return None
+    try:
+        if _stamp(os.stat(real)) == hit[0]:
+            return hit
+    except OSError:
+        pass
+    _forget(real)
+    return None
+
+
+def _forget(real: str) -> None:
+    global _HELD
+    if _READS is not None:
+        old = _READS.pop(real, None)
+        _HELD -= len(old[1]) if old is not None else 0
+
+
+def _keep(real: str, info: os.stat_result, data: bytes) -> None:
+    global _HELD
+    if _READS is None or len(data) > READ_CACHE_BYTES:
+        return
+    old = _READS.pop(real, None)
+    _HELD -= len(old[1]) if old is not None else 0
+    while _READS and _HELD + len(data) > READ_CACHE_BYTES:
+        _HELD -= len(_READS.pop(next(iter(_READS)))[1])
+    _READS[real] = (_stamp(info), data, [])
+    _HELD += len(data)
+
+
 def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
                shown: str | None = None) -> bytes:
     """The bytes of the regular file ``path``, never from outside ``root``.
@@ -141,6 +210,12 @@ def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
     if not is_inside(real, top):
         raise SpecError(name, 1, 1, f"{what} points outside the repository "
                         f"({top}); agentlint reads files inside it only")
+    hit = _cached(real)
+    if hit is not None:
+        if len(hit[1]) > limit:
+            raise SpecError(name, 1, 1, f"{what} is {len(hit[1])} bytes; agentlint reads at "
+                            f"most {limit} bytes of it")
+        return hit[1]
     try:
         fd = os.open(real, _OPEN_FLAGS)
     except FileNotFoundError:
@@ -165,6 +240,7 @@ def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
     if len(data) > limit:
         raise SpecError(name, 1, 1, f"{what} is larger than {limit} bytes; agentlint reads "
                         "at most that much of it")
+    _keep(real, info, data)
     return data
 
 
@@ -185,7 +261,14 @@ def read_text(path: str, root: str | None, *, limit: int, what: str = "file",
               shown: str | None = None) -> str:
     """:func:`read_bytes`, decoded as UTF-8 (see :func:`decode`)."""
     name = shown or path
-    return decode(read_bytes(path, root, limit=limit, what=what, shown=name), name)
+    data = read_bytes(path, root, limit=limit, what=what, shown=name)
+    hit = _cached(os.path.realpath(path)) if _READS is not None else None
+    if hit is not None and hit[1] is data and hit[2]:
+        return hit[2][0]  # decoded once already
+    text = decode(data, name)
+    if hit is not None and hit[1] is data:
+        hit[2].append(text)
+    return text
 
 
 def read_named(rel: str, base_dir: str, root: str, *, limit: int, what: str,
@@ -312,6 +395,8 @@ def write_text_atomic(path: str, text: str, *, inputs: Iterable[str] = (),
     with _signals_raise():
         tmp = None
         try:
+            import tempfile  # only a write needs it (and shutil, random behind it)
+
             fd, tmp = tempfile.mkstemp(prefix=".agentlint-", suffix=".tmp", dir=folder)
             try:
                 view = memoryview(data)
@@ -369,33 +454,11 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def _signals_raise() -> Iterator[None]:
-    """While writing: SIGTERM (and SIGHUP) raise, as SIGINT does, so ``finally`` runs.
-
-    Handlers are installed only in the main thread and only where the default
-    (ending the process at once) is in place.
-    """
-    if threading.current_thread() is not threading.main_thread():
+    """While writing: SIGINT, SIGTERM and SIGHUP raise (``interrupt.Interrupted``, exit
+    128 + signal), so the ``finally`` that removes the temporary file runs, and a
+    second signal does not cut it short."""
+    with handled():
         yield
-        return
-    saved: list[tuple[int, Any]] = []
-
-    def _raise(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    for name in ("SIGTERM", "SIGHUP"):
-        num = getattr(signal, name, None)
-        if num is None:
-            continue
-        try:
-            if signal.getsignal(num) is signal.SIG_DFL:
-                saved.append((num, signal.signal(num, _raise)))
-        except (OSError, ValueError):  # pragma: no cover - not settable here
-            continue
-    try:
-        yield
-    finally:
-        for num, old in saved:
-            signal.signal(num, old)
 
 
 # -- names --------------------------------------------------------------------------------
@@ -448,7 +511,7 @@ def artifact_uri(path: str) -> str:
         from pathlib import Path
 
         return Path(rel).as_uri()
-    return quote(rel, safe="/")
+    return quote(rel.encode("utf-8", "surrogateescape"), safe="/")  # a name's own bytes
 
 
 def as_named(path: str) -> str:

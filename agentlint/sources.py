@@ -7,7 +7,16 @@ Which files to look at is :func:`agentlint.paths.discover`'s business. Looking
 is cheap on purpose: the pre-commit hook hands agentlint every YAML file in a
 commit, so a file is only parsed when a quick look at its text says it is a
 native spec or one of the formats an adapter reads. Everything else is
-skipped without a word.
+skipped without a word when it was found by walking a folder.
+
+A file the user names one by one (on the command line, or the pre-commit hook's
+file list) is held to more: when it is *almost* a workflow (a misspelt
+``agentlint:`` marker, a top-level ``steps:`` list of model steps without the
+marker, a CrewAI or ADK file under a name its framework does not read) it is
+refused with the reason and a "did you mean"
+(:func:`agentlint.adapters.nearmiss.near_miss`), so a typo
+never passes as a clean run. Only what shows no sign of being a workflow (CI and
+compose files, manifests, an empty file) is skipped.
 """
 
 from __future__ import annotations
@@ -22,12 +31,16 @@ from agentlint.spec.model import Workflow
 
 
 def load_any(path: str, *, input_format: str | None = None, text: str | None = None,
-             display: str | None = None, explicit: bool = False) -> Workflow | None:
+             display: str | None = None, explicit: bool = False,
+             named: bool = False) -> Workflow | None:
     """Read ``path`` as a workflow; None when it is not one (skip it silently).
 
     ``explicit`` is set for files the user named one by one with a format in
     mind (``estimate FILE``): those are read even without a recognisable marker,
-    so a typo gives an error instead of silence.
+    so a typo gives an error instead of silence. ``named`` is set for files
+    named one by one to a command that skips what is not a workflow (``lint``,
+    the pre-commit hook): a file that is almost a workflow is refused there
+    (:mod:`agentlint.adapters.nearmiss`), anything else is skipped.
     """
     shown = display or path
     root = find_root(os.path.dirname(os.path.abspath(path)))  # looked for once per file
@@ -51,6 +64,10 @@ def load_any(path: str, *, input_format: str | None = None, text: str | None = N
             return load_workflow(path, display=shown, text=text, root=root)
         adapter = adapters.detect(path, text)
         if adapter is None:
+            if explicit or named:
+                miss = adapters.near_miss(path, text, shown)
+                if miss is not None:
+                    raise miss
             # a named YAML file is read as a spec, so a typo is an error and not silence
             if explicit and path.endswith(YAML_SUFFIXES):
                 return load_workflow(path, display=shown, text=text, root=root)
@@ -58,3 +75,4 @@ def load_any(path: str, *, input_format: str | None = None, text: str | None = N
     else:
         adapter = adapters.by_name(input_format)
     return adapter.load(path, text, shown, root)
+

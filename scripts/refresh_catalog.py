@@ -78,6 +78,8 @@ CLASS_ESTIMATES: dict[str, Estimate] = {
     "groq": Estimate(ttft_s=0.2, tokens_per_s=350.0, p_ok=0.985),
     # Open-weight models on GPU hosts (Together AI).
     "hosted_open": Estimate(ttft_s=0.5, tokens_per_s=90.0, p_ok=0.985),
+    # A model on the user's own machine (Ollama): loaded, on a laptop-class GPU.
+    "local": Estimate(ttft_s=0.5, tokens_per_s=30.0, p_ok=0.98),
 }
 
 
@@ -222,6 +224,37 @@ CURATED: tuple[Curated, ...] = (
         ttft_s=0.7,
         tokens_per_s=40.0,
     ),
+)
+
+@dataclass(frozen=True)
+class Listed:
+    """A model litellm's table does not carry (or not at the snapshot), entered by hand
+    from a published price list; ``source`` is ``listed@<read date>`` and
+    docs/catalog.md names the page each figure was read from."""
+
+    key: str
+    provider: str
+    klass: str
+    input_per_mtok: float
+    output_per_mtok: float
+    context_window: int
+    read: str
+    cached_input_per_mtok: float | None = None
+    overrides: Mapping[str, float] = field(default_factory=dict)
+
+
+#: Hand-entered models (see docs/catalog.md, "Models entered by hand").
+LISTED: tuple[Listed, ...] = (
+    Listed("gpt-4-32k", "openai", "mid", 60.0, 120.0, 32768, "2026-11-30"),
+    Listed("glm-4.6", "zai", "mid", 0.6, 2.2, 200000, "2026-11-30",
+           cached_input_per_mtok=0.11),
+    Listed("glm-4.5", "zai", "mid", 0.6, 2.2, 131072, "2026-11-30"),
+    Listed("glm-4.5-air", "zai", "small", 0.2, 1.1, 131072, "2026-11-30",
+           cached_input_per_mtok=0.03),
+    Listed("qwen3-max", "alibaba", "mid", 1.2, 6.0, 262144, "2026-11-30"),
+    # Any model served by a local Ollama: no charge. Its context window is Ollama's
+    # default num_ctx and its speed a laptop-class GPU's on an 8B model at 4 bits.
+    Listed("ollama-local", "ollama", "local", 0.0, 0.0, 4096, "2026-11-30"),
 )
 
 #: Other spellings of catalog models. Keys are lower case. The loader also
@@ -383,6 +416,18 @@ ALIASES: dict[str, str] = {
     "kimi-k2-instruct-0905": "kimi-k2",
     "moonshotai/kimi-k2-instruct-0905": "kimi-k2",
     "groq/moonshotai/kimi-k2-instruct-0905": "kimi-k2",
+    # hand-entered models: snapshots, Azure deployment names, provider ids
+    "gpt-4-0613": "gpt-4",
+    "gpt-4-32k-0613": "gpt-4-32k",
+    "gpt-4-32k-0314": "gpt-4-32k",
+    "gpt-35-turbo-0125": "gpt-3.5-turbo",
+    "zai/glm-4.6": "glm-4.6",
+    "z-ai/glm-4.6": "glm-4.6",
+    "zai/glm-4.5": "glm-4.5",
+    "zai/glm-4.5-air": "glm-4.5-air",
+    "z-ai/glm-4.5-air": "glm-4.5-air",
+    "dashscope/qwen3-max": "qwen3-max",
+    "alibaba/qwen3-max": "qwen3-max",
 }
 
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
@@ -473,6 +518,23 @@ def estimate_for(item: Curated) -> Estimate:
     return Estimate(**values)
 
 
+def listed_entry(item: Listed) -> dict[str, Any]:
+    """The catalog entry of a hand-entered model (same fields as a litellm one)."""
+    base = CLASS_ESTIMATES[item.klass]
+    values = {"ttft_s": base.ttft_s, "tokens_per_s": base.tokens_per_s, "p_ok": base.p_ok}
+    values.update(item.overrides)
+    entry: dict[str, Any] = {"provider": item.provider,
+                             "input_per_mtok": item.input_per_mtok,
+                             "output_per_mtok": item.output_per_mtok}
+    if item.cached_input_per_mtok is not None:
+        entry["cached_input_per_mtok"] = item.cached_input_per_mtok
+    entry["context_window"] = item.context_window
+    entry.update(values)
+    entry["source"] = f"listed@{item.read}"
+    entry["read"] = item.read
+    return entry
+
+
 def build_catalog(
     prices: Mapping[str, Any],
     *,
@@ -481,6 +543,7 @@ def build_catalog(
     read_date: str,
     curated: Sequence[Curated] = CURATED,
     aliases: Mapping[str, str] = ALIASES,
+    listed: Sequence[Listed] = LISTED,
 ) -> dict[str, Any]:
     """Build the whole catalog document from litellm's parsed price map."""
     if not _HEX40.match(commit):
@@ -511,6 +574,10 @@ def build_catalog(
             read_date=read_date,
             context_fallback=fallback,
         )
+    for item in listed:
+        if item.key in models:
+            raise CatalogError(f"{item.key}: listed twice")
+        models[item.key] = listed_entry(item)
     checked_aliases: dict[str, str] = {}
     for alias, target in aliases.items():
         if alias != alias.lower():

@@ -41,7 +41,7 @@ def _estimate(cli, *args: str) -> dict:
 def test_fixtures_cover_every_format() -> None:
     counts = {fmt: sum(1 for _, f in ENTRIES if f == fmt) for fmt in
               ("promptflow", "crewai", "dify", "adk")}
-    assert counts == {"promptflow": 5, "crewai": 22, "dify": 9, "adk": 4}
+    assert counts == {"promptflow": 5, "crewai": 26, "dify": 9, "adk": 4}
 
 
 @pytest.mark.parametrize(("path", "fmt"), ENTRIES, ids=IDS)
@@ -343,7 +343,10 @@ def test_without_a_profile_the_defaults_are_assumed(flow_dir: Path) -> None:
     wf = load_any(str(flow_dir / "flow.dag.yaml"))
     assert wf is not None
     messages = " | ".join(m for m, _, _ in wf.assumptions)
-    assert "model 'my-gpt-deployment' is not in the catalog; priced as gpt-4o-mini" in messages
+    unpriced = " | ".join(m for m, _, _ in wf.extra["unpriced"])
+    # an unknown deployment is priced as an upper bound, never as the cheap default
+    assert "model 'my-gpt-deployment' is not in the catalog; priced as gpt-4-32k, the " \
+        "costliest GPT model" in unpriced
     assert "size of input question assumed 500 tokens" in messages
     assert "branches of 'route' assumed equally likely" in messages
     route = wf.step("route")

@@ -43,7 +43,8 @@ def test_crewai_tasks_without_context_get_everything(cli) -> None:
     tasks = FORMATS / "crewai/ed-donner__agents/3_crewai/reference/debate/src/debate/config/" \
         "tasks.yaml"
     hits = [f for f in findings(cli, tasks) if f["rule"] == "implicit-context"]
-    assert {h["message"].split("`")[1] for h in hits} == {"oppose", "decide"}
+    # decide asks for the arguments of the debaters: it needs all it gets
+    assert {h["message"].split("`")[1] for h in hits} == {"oppose"}
 
 
 def test_every_fixture_lints_without_error(cli) -> None:

@@ -177,10 +177,10 @@ def test_iteration_fans_its_children_out() -> None:
     assert merge.output_tokens >= 5 * wf.step("1727189055973").output_tokens
 
 
-def test_agent_node_is_an_agent_loop() -> None:
+def test_agent_node_without_tools_is_one_call() -> None:
     wf, _ = _load(DIFY / "svcvit__Awesome-Dify-Workflow/DSL/AgentFlow.yml")
     (step,) = wf.steps
-    assert step.model == "gpt-4o-mini" and step.calls == 3
+    assert step.model == "gpt-4o-mini" and step.calls == 1  # no tools: nothing to loop on
     assert step.input_refs() == ["sys_query"]
 
 
@@ -197,7 +197,8 @@ def test_independent_tasks_run_in_sequence_with_implicit_context() -> None:
     # `oppose` says nothing about `propose`, yet CrewAI hands it propose's output
     assert oppose.implicit_context and oppose.step_refs() == ["propose"]
     assert "propose" not in oppose.prompt
-    assert decide.implicit_context and decide.step_refs() == ["propose", "oppose"]
+    # `decide` reviews "the arguments presented by the debaters": what it gets, it asks for
+    assert not decide.implicit_context and decide.step_refs() == ["propose", "oppose"]
     assert oppose.parallel is None and propose.parallel is None
     assert propose.agent == oppose.agent == "debater"
     assert wf.agents["debater"].model == "openai/gpt-5.4-mini"
@@ -257,7 +258,9 @@ def test_crewai_default_model_is_stated() -> None:
     assert wf.agents["researcher"].model == "gpt-4o-mini"
     messages = [m for m, _, _ in wf.assumptions]
     assert sum("CrewAI's default model" in m for m in messages) == 1
-    assert wf.step("reporting_task").implicit_context
+    # "Review the context you got": it asks for the one output it is handed
+    assert not wf.step("reporting_task").implicit_context
+    assert wf.step("reporting_task").step_refs() == ["research_task"]
 
 
 # -- Google ADK --------------------------------------------------------------------------------

@@ -345,3 +345,55 @@ def test_the_converted_spec_estimates_the_same(cli, tmp_path: Path, path: Path) 
     result = cli("convert", str(path), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert _figures(cli, out) == _figures(cli, path)
+
+
+# -- calls: built-in tools, exit_loop, AgentTools and transfers -------------------------------
+
+SAMPLES = FIXTURES / "formats" / "adk" / "zhangp365__adk-python" / "contributing" / "samples"
+SUPPORT = FIXTURES / "formats" / "adk" / "own" / "support_router"
+
+
+def _calls(wf: Workflow) -> dict[str, int]:
+    return {s.id: s.calls for s in wf.steps if s.model is not None}
+
+
+def test_built_in_search_is_served_inside_one_call() -> None:
+    # google_search adds Gemini's grounding to the request: no tool loop
+    wf = _load(SAMPLES / "tool_agent_tool_config" / "root_agent.yaml")
+    assert _calls(wf) == {"web_search_agent": 1, "summarizer_agent": 1,
+                          "research_assistant_agent": 3}
+
+
+def test_agent_tools_are_called_one_after_another() -> None:
+    # the root writes the summarizer's request after reading the search results
+    wf = _load(SAMPLES / "tool_agent_tool_config" / "root_agent.yaml")
+    assert wf.step("summarizer_agent").step_refs() == ["web_search_agent"]
+    proc = run_process("estimate", "--format", "json", "root_agent.yaml",
+                       cwd=SAMPLES / "tool_agent_tool_config")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["critical_path"] == [
+        "web_search_agent", "summarizer_agent", "research_assistant_agent"]
+    assert any("AgentTools of 'research_assistant_agent' are assumed called one after "
+               "another" in m for m, _, _ in wf.assumptions)
+
+
+def test_exit_loop_ends_the_turn_in_one_call() -> None:
+    # RefinerAgent either writes the document or calls exit_loop (skip_summarization):
+    # one call a round either way
+    wf = _load(SAMPLES / "multi_agent_loop_config" / "root_agent.yaml")
+    assert _calls(wf) == {"InitialWriterAgent": 1, "CriticAgent": 1, "RefinerAgent": 1}
+    assert wf.loops and wf.loops[0].until
+
+
+def test_a_transfer_is_a_short_reply_and_no_implicit_context() -> None:
+    wf = _load(SUPPORT / "root_agent.yaml")
+    assert wf.step("support_router").output_tokens == 20
+    assert _calls(wf)["web_searcher"] == 1
+    hits = _lint(SUPPORT / "root_agent.yaml")
+    found = {(h["rule"], h["line"]) for h in hits if h["severity"] != "info"}
+    # billing_agent gets the conversation the router handed over, not a reply of it
+    assert ("implicit-context", 10) not in found
+    # the summarizer still reads web and docs results twice (state and conversation)
+    assert ("implicit-context", 11) in found
+    # the router's share of the cost is small once its reply is a transfer call
+    assert not [r for r, _ in found if r == "orchestration-overhead"]

@@ -10,6 +10,7 @@ where ``main.py`` assembles it, and a sequential crew in ``newsroom.py``.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
 from tests.conftest import FIXTURES, exit_2_one_line, run_process
-from tests.support import write
+from tests.support import GitRepo, write
 
 OWN = FIXTURES / "formats" / "crewai" / "own"
 FLOW = OWN / "content_flow/src/content_flow/crews/content_crew"
@@ -591,3 +592,228 @@ def test_dify_end_and_answer_nodes_mark_what_the_app_returns() -> None:
             for p in dify.rglob("*.yml")}
     assert any(any(x and x.startswith("the end node ") for x in v) for v in ends.values())
     assert any(any(x and x.startswith("the answer node ") for x in v) for v in ends.values())
+
+
+# -- what CrewAI runs and hands each task, on real crews --------------------------------------
+
+ED = FIXTURES / "formats" / "crewai" / "ed-donner__agents" / "3_crewai"
+MODULES = FIXTURES / "formats" / "crewai" / "modules"
+TEMPLATE = FIXTURES / "formats" / "crewai" / "crewAIInc__crewAI" / "lib" / "cli" / "src" \
+    / "crewai_cli" / "templates" / "crew" / "config"
+DEBATE_CONFIG = ED / "reference" / "debate" / "src" / "debate" / "config"
+POSTMORTEM = ED / "community_contributions" / "incident_postmortem" / "src" \
+    / "incident_postmortem" / "config"
+STOCK_PICKER = ED / "reference" / "stock_picker" / "src" / "stock_picker" / "config"
+
+
+def _with_module(tmp_path: Path, config: Path, module: str) -> Path:
+    """A real crew's YAML pair with its real crew module beside it, as the crew lays them
+    out (``<package>/config/*.yaml``, ``<package>/crew.py``); returns its tasks.yaml. The
+    modules are stored as text (tests/fixtures/SOURCES.md)."""
+    (tmp_path / ".git").mkdir(exist_ok=True)  # the repository the crew lies in
+    package = tmp_path / "src" / config.parent.name
+    shutil.copytree(config, package / "config")
+    shutil.copyfile(MODULES / f"{module}.py.txt", package / "crew.py")
+    return package / "config" / "tasks.yaml"
+
+
+def test_only_the_tasks_given_to_the_crew_run(tmp_path: Path) -> None:
+    # crew.py: Crew(agents=self.agents, tasks=[self.complete_travel_package_task()])
+    tasks = _with_module(tmp_path, ED / "community_contributions" / "travelmate" / "src"
+                         / "travelmate" / "config", "travelmate_crew")
+    wf = _load(tasks)
+    assert [s.id for s in wf.steps] == ["complete_travel_package_task"]
+    # the tasks its context names never run: they hand it nothing
+    assert wf.steps[0].step_refs() == [] and not wf.steps[0].implicit_context
+    [note] = [m for m, _, _ in wf.assumptions if "tasks=[...]" in m]
+    assert "1 of the 8 tasks" in note and "'travel_guide_task'" in note
+    data = _estimate(tasks)
+    assert data["calls"] == 1
+    assert data["critical_path"] == ["complete_travel_package_task"]
+    found = {f["rule"] for f in _lint(tasks)}
+    assert not found & {"unused-output", "serial-but-independent"}
+
+
+def test_tasks_listed_in_another_order_run_in_that_order(tmp_path: Path) -> None:
+    tasks = _with_module(tmp_path, ED / "community_contributions" / "travelmate" / "src"
+                         / "travelmate" / "config", "travelmate_crew")
+    module = tasks.parent.parent / "crew.py"
+    source = module.read_text(encoding="utf-8")
+    given = "tasks=[self.complete_travel_package_task()]"
+    module.write_text(source.replace(given, "tasks=[self.food_guide_task(), "
+                                     "self.complete_travel_package_task()]"), encoding="utf-8")
+    wf = _load(tasks)
+    assert [s.id for s in wf.steps] == ["food_guide_task", "complete_travel_package_task"]
+    # of the six tasks its context names, only food_guide_task runs (and before it)
+    assert wf.step("complete_travel_package_task").step_refs() == ["food_guide_task"]
+    assert wf.step("food_guide_task").step_refs() == []
+    # CrewAI refuses a context on a task the crew runs later
+    module.write_text(source.replace(given, "tasks=[self.complete_travel_package_task(), "
+                                     "self.food_guide_task()]"), encoding="utf-8")
+    done = run_process("lint", str(tasks))
+    exit_2_one_line(done)
+    lines = tasks.read_text(encoding="utf-8").splitlines()
+    last = max(i for i, text in enumerate(lines, 1) if text == "    - food_guide_task")
+    assert last > _line(tasks, "complete_travel_package_task:")
+    assert f"tasks.yaml:{last}:7: task 'complete_travel_package_task'" in done.stderr
+    assert "listed after it in the crew's tasks" in done.stderr
+    # a list that is not of the crew's task methods says nothing: every task runs
+    module.write_text(source.replace(given, "tasks=[self.food_guide_task(), make_task()]"),
+                      encoding="utf-8")
+    assert len(_load(tasks).steps) == 8
+
+
+def test_implicit_context_the_task_asks_for_is_not_reported() -> None:
+    # "Review the context you got": all it gets is what it asks for
+    assert not _load(TEMPLATE / "tasks.yaml").step("reporting_task").implicit_context
+    debate = _load(DEBATE_CONFIG / "tasks.yaml")
+    # "Review the arguments presented by the debaters": both earlier tasks are the debater's
+    assert not debate.step("decide").implicit_context
+    assert debate.step("decide").step_refs() == ["propose", "oppose"]  # still handed both
+    # oppose argues against the motion: it never asks for the proposal it is handed
+    assert debate.step("oppose").implicit_context
+    hits = [f for f in _lint(DEBATE_CONFIG / "tasks.yaml") if f["rule"] == "implicit-context"]
+    assert [h["line"] for h in hits] == [_line(DEBATE_CONFIG / "tasks.yaml", "oppose:")]
+
+
+def test_implicit_context_of_the_previous_and_prior_tasks(tmp_path: Path) -> None:
+    tasks = _with_module(tmp_path, POSTMORTEM, "incident_postmortem_crew")
+    wf = _load(tasks)
+    # "Using the timeline and impact from the previous task" (the one task before it)
+    assert not wf.step("analyze_root_cause_task").implicit_context
+    # "Combine the outputs from prior tasks"
+    assert not wf.step("finalize_postmortem_task").implicit_context
+    assert wf.step("finalize_postmortem_task").step_refs() == [
+        "summarize_incident_task", "analyze_root_cause_task"]
+    assert not [f for f in _lint(tasks) if f["rule"] == "implicit-context"]
+
+
+def test_the_previous_task_is_not_every_earlier_task(tmp_path: Path) -> None:
+    _crew(tmp_path, AGENTS_TWO, """
+a:
+  description: Collect facts on {topic}.
+  expected_output: Facts.
+  agent: writer
+b:
+  description: Collect quotes on {topic}.
+  expected_output: Quotes.
+  agent: writer
+c:
+  description: Summarise the previous task.
+  expected_output: A summary.
+  agent: editor
+""")
+    wf = _load(tmp_path / "src" / "team" / "config" / "tasks.yaml")
+    assert wf.step("c").implicit_context  # it gets a and b, asks for b only
+
+
+AGENTS_TWO = """
+writer:
+  role: Writer
+  goal: Write
+  backstory: Writes.
+editor:
+  role: Editor
+  goal: Edit
+  backstory: Edits.
+"""
+
+
+def test_tasks_that_write_files_through_their_tools(tmp_path: Path) -> None:
+    tasks = _with_module(tmp_path, ED / "reference" / "engineering_team" / "src"
+                         / "engineering_team" / "config", "engineering_team_crew")
+    wf = _load(tasks)
+    # "Use your sandbox tools to write and check the code": sandbox_tools writes files
+    assert wf.tools["sandbox_tools"].effect == "write"
+    assert not wf.tools["sandbox_tools"].idempotent
+    # the lead's MCP server (mcps=[...]) gives it tools; a documentation lookup, not a writer
+    assert wf.agents["engineering_lead"].tools == ["mcp:mcp.context7.com"]
+    assert wf.tools["mcp:mcp.context7.com"].effect == "read"
+    assert "write files" in (wf.step("frontend_task").output_leaves or "")
+    assert any("sandbox_tools is assumed to write files" in m for m, _, _ in wf.assumptions)
+    # every agent holds tools: 4 tasks x 3 calls
+    assert _estimate(tasks)["calls"] == 12
+    found = {f["rule"] for f in _lint(tasks)}
+    assert not found & {"unused-output", "serial-but-independent"}
+
+
+def test_web_search_results_reaching_a_push_notification_tool(tmp_path: Path) -> None:
+    # a hierarchical crew (manager_agent built in the @crew method)
+    tasks = _with_module(tmp_path, STOCK_PICKER, "stock_picker_crew")
+    wf = _load(tasks)
+    assert wf.tools["SerperDevTool"].untrusted and wf.tools["SerperDevTool"].effect == "read"
+    assert wf.tools["send_push_notification"].effect == "send"
+    hits = [f for f in _lint(tasks) if f["rule"] == "untrusted-to-privileged-tool"]
+    assert [(h["line"], h["severity"]) for h in hits] == [
+        (_line(tasks, "  agent: stock_picker"), "error")]
+    assert "SerperDevTool" in hits[0]["message"]
+    assert "send_push_notification" in hits[0]["message"]
+
+
+def test_diff_rebuilds_the_base_with_the_module_that_assembles_the_crew(
+        tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    shutil.copytree(OWN / "support_desk", repo.root / "desk")
+    repo.commit("a crew")
+    repo.git("checkout", "-q", "-b", "feature")
+    main = repo.root / "desk" / "src" / "support_desk" / "main.py"
+    main.write_text(main.read_text(encoding="utf-8").replace(
+        'MANAGER_MODEL = "gpt-4o"', 'MANAGER_MODEL = "gpt-4o-mini"'), encoding="utf-8")
+    done = run_process("diff", "main", "--format", "json", cwd=repo.root)
+    assert done.returncode in (0, 1), done.stderr
+    [w] = json.loads(done.stdout)["workflows"]
+    assert w["file"].endswith("crews/triage_crew/config/tasks.yaml")
+    assert w["via"] == ["desk/src/support_desk/main.py"] and w["before_error"] is None
+    changed = {s["before"]["model"] + " -> " + s["after"]["model"] for s in w["steps"]}
+    assert changed == {"gpt-4o -> gpt-4o-mini"}
+
+
+def test_hierarchical_coworkers_are_the_agents_given_to_the_crew(tmp_path: Path) -> None:
+    agents = """
+writer:
+  role: Writer
+  goal: Write about {topic}.
+  backstory: You write.
+  llm: claude-sonnet-4-5
+editor:
+  role: Editor
+  goal: Edit.
+  backstory: You edit.
+  llm: gpt-4o
+"""
+    tasks = """
+article:
+  description: Write an article on {topic}.
+  expected_output: An article.
+"""
+    module = """
+from crewai import Agent, Crew, Process, Task
+from crewai.project import CrewBase, agent, crew, task
+
+
+@CrewBase
+class Team:
+    @agent
+    def writer(self) -> Agent:
+        return Agent(config=self.agents_config["writer"])
+
+    @agent
+    def editor(self) -> Agent:
+        return Agent(config=self.agents_config["editor"])
+
+    @task
+    def article(self) -> Task:
+        return Task(config=self.tasks_config["article"])
+
+    @crew
+    def crew(self) -> Crew:
+        return Crew(agents=AGENTS, tasks=self.tasks, process=Process.hierarchical,
+                    manager_llm="gpt-4o")
+"""
+    _crew(tmp_path, agents, tasks, module.replace("AGENTS", "[self.writer()]"))
+    wf = _load(tmp_path / "src/team/config/tasks.yaml")
+    # the only coworker the manager can hand the task to is the writer
+    assert wf.step("article__coworker").model == "claude-sonnet-4-5"
+    _crew(tmp_path, agents, tasks, module.replace("AGENTS", "self.agents"))
+    wf = _load(tmp_path / "src/team/config/tasks.yaml")
+    assert wf.step("article__coworker").model == "gpt-4o-mini"  # it picks: not known

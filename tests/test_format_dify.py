@@ -207,3 +207,57 @@ def test_the_converted_spec_estimates_the_same(cli, tmp_path: Path, path: Path) 
     result = cli("convert", str(path), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert _figures(cli, out) == _figures(cli, path)
+
+
+# -- the end user's message is untrusted; an agent without tools makes one call -------------
+
+LLM2O1 = RUNTIME / "llm2o1.cn.yml"
+AGENTFLOW = FIXTURES / "formats/dify/svcvit__Awesome-Dify-Workflow/DSL/AgentFlow.yml"
+
+
+def test_sys_query_is_untrusted_and_the_platform_ids_are_not(tmp_path: Path) -> None:
+    wf = _load(LLM2O1)
+    assert wf.inputs["sys_query"].untrusted
+    # the same app quoting the platform's user id instead: no outsider's text
+    (tmp_path / ".git").mkdir()
+    text = LLM2O1.read_text(encoding="utf-8").replace("{{#sys.query#}}", "{{#sys.user_id#}}")
+    (tmp_path / LLM2O1.name).write_text(text, encoding="utf-8")
+    other = _load(tmp_path / LLM2O1.name)
+    assert "sys_user_id" in other.inputs and not other.inputs["sys_user_id"].untrusted
+    proc = run_process("lint", "--format", "json", LLM2O1.name, cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    found = [h["message"] for h in json.loads(proc.stdout)
+             if h["rule"] == "untrusted-in-system-prompt"]
+    assert not [m for m in found if "sys_user_id" in m]
+
+
+def test_sys_query_in_a_system_prompt_is_found_at_the_quote() -> None:
+    proc = run_process("lint", "--format", "json", LLM2O1.name, cwd=RUNTIME)
+    assert proc.returncode == 1, proc.stderr
+    hits = [(h["line"], h["column"]) for h in json.loads(proc.stdout)
+            if h["rule"] == "untrusted-in-system-prompt"]
+    # the task executor's and the final summary's system messages quote {{#sys.query#}}
+    assert [line for line, _ in hits] == [372, 459]
+    lines = LLM2O1.read_text(encoding="utf-8").splitlines()
+    for line, col in hits:
+        assert lines[line - 1][col - 1:].startswith("{{#sys.query#}}")
+
+
+def test_an_agent_node_without_tools_makes_one_call() -> None:
+    wf = _load(AGENTFLOW)
+    agents = [s for s in wf.steps if s.model is not None]
+    assert len(agents) == 1  # the TOD agent node, its parameters name no tools
+    assert agents[0].calls == 1
+
+
+def test_a_branch_straight_to_an_answer_keeps_its_share() -> None:
+    # if-else: true -> LLM -> answer, false -> answer directly; the LLM runs on half
+    wf = _load(RUNTIME / "Demo-tod_agent.yml")
+    g = build_graph(wf)
+    router = wf.step("1742523610643")
+    assert router.kind == "router"
+    assert sorted(r.step for r in router.routes) == ["1742523618478", "answer"]
+    assert wf.step("answer").model is None
+    assert g.weight[wf.step("1742523618478").index] == 0.5
+    # the agent node has no tools: one call
+    assert wf.step("1742523567258").calls == 1

@@ -136,3 +136,57 @@ def test_the_converted_spec_estimates_the_same(cli, tmp_path: Path, path: Path) 
     result = cli("convert", str(path), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert _figures(cli, out) == _figures(cli, path)
+
+
+# -- python nodes that call a model -----------------------------------------------------------
+
+PY_FLOWS = FIXTURES / "runtime" / "promptflow"
+
+
+def _model_steps(wf: Workflow) -> list[str]:
+    return [s.id for s in wf.steps if s.model is not None]
+
+
+def test_a_python_node_given_a_deployment_is_a_model_call() -> None:
+    # basic: `llm` is a python node with deployment_name: gpt-35-turbo-instruct
+    wf = _load(PY_FLOWS / "basic" / "flow.dag.yaml")
+    assert _model_steps(wf) == ["llm"]
+    llm = wf.step("llm")
+    assert llm.calls == 1 and llm.output_tokens <= 120  # max_tokens: "120" caps it
+    assert any("python node 'llm' is read as one model call" in m
+               for m, _, _ in wf.assumptions)
+    # eval-summarization: four score_* nodes, each given connection and deployment_name
+    wf = _load(PY_FLOWS / "eval-summarization" / "flow.dag.yaml")
+    assert sorted(_model_steps(wf)) == ["score_coherence", "score_consistency",
+                                        "score_fluency", "score_relevance"]
+
+
+def test_a_python_node_given_a_connection_and_a_rendered_prompt_is_a_model_call() -> None:
+    wf = _load(PY_FLOWS / "customer-intent-extraction" / "flow.dag.yaml")
+    assert _model_steps(wf) == ["extract_intent"]
+    assert wf.step("extract_intent").step_refs() == ["chat_prompt"]
+
+
+def test_a_python_node_given_only_a_connection_is_a_tool_and_says_so() -> None:
+    # chat-with-pdf: setup_env takes the connection to set up the environment; the calls
+    # happen in code the flow does not show, and the estimate says it leaves them out
+    wf = _load(PY_FLOWS / "chat-with-pdf" / "flow.dag.yaml")
+    assert _model_steps(wf) == []
+    assert any(m.startswith("python node 'setup_env' takes connection 'open_ai_connection'")
+               and "left out of the estimate" in m for m, _, _ in wf.assumptions)
+
+
+def test_an_embedding_package_tool_is_no_model_call() -> None:
+    flow = FIXTURES / "formats/promptflow/Azure-Samples__contoso-chat/contoso-chat/flow.dag.yaml"
+    wf = _load(flow)
+    assert wf.step("question_embedding").model is None
+
+
+def test_a_python_node_given_an_embedding_deployment_is_no_model_call(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "flow.dag.yaml").write_text(
+        (PY_FLOWS / "basic" / "flow.dag.yaml").read_text(encoding="utf-8").replace(
+            "gpt-35-turbo-instruct", "text-embedding-ada-002"), encoding="utf-8")
+    shutil.copy(PY_FLOWS / "basic" / "hello.jinja2", tmp_path / "hello.jinja2")
+    wf = _load(tmp_path / "flow.dag.yaml")
+    assert _model_steps(wf) == []

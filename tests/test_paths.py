@@ -302,7 +302,8 @@ def test_find_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_paths_is_a_low_layer() -> None:
-    """agentlint.paths imports the standard library, agentlint.errors and pathspec only."""
+    """agentlint.paths imports the standard library, agentlint.errors, agentlint.interrupt
+    (the signals of a write; standard library only) and pathspec only."""
     import ast
 
     tree = ast.parse((ROOT / "agentlint" / "paths.py").read_text(encoding="utf-8"))
@@ -310,7 +311,8 @@ def test_paths_is_a_low_layer() -> None:
              for alias in node.names}
     names |= {node.module for node in ast.walk(tree)
               if isinstance(node, ast.ImportFrom) and node.module}
-    assert {n for n in names if n.startswith("agentlint")} == {"agentlint.errors"}
+    assert {n for n in names if n.startswith("agentlint")} == {"agentlint.errors",
+                                                                "agentlint.interrupt"}
     assert {n.split(".")[0] for n in names} - set(sys.stdlib_module_names) == {
         "agentlint", "pathspec"}
 

@@ -3,15 +3,30 @@
 It is a pre-commit hook's whole cost, run on every commit: the optimizer (and
 PuLP and HiGHS behind it), the readers of other formats, the CI modules and the
 other report formats cost start-up time and are not needed to lint a native
-spec. ``benchmarks/lint_speed.py`` measures the time itself.
+spec. Nor are the standard modules only a write (tempfile), a TOML
+configuration (tomllib) or a "did you mean" hint (difflib) needs. A dataclass
+created on this path has a docstring of its own: without one, the class's
+``__doc__`` is built from ``inspect.signature`` at every start.
+``benchmarks/lint_speed.py`` measures the time itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import inspect
 import json
+import shutil
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agentlint.lint.registry import cleandoc
+from agentlint.lint.rules import RULE_MODULES
 from tests.conftest import EXAMPLES
 
 #: packages and modules the lint path must not import (the optimizer package itself only
@@ -20,6 +35,9 @@ FORBIDDEN = (
     "agentlint.optimizer.", "agentlint.ci", "agentlint.adapters.", "agentlint.convert",
     "pulp", "highspy", "networkx", "jsonschema", "pathspec",
 )
+#: standard modules only some runs need: writing a file (tempfile, and shutil and random
+#: behind it), reading a TOML configuration, suggesting a close name in an error
+NOT_ON_THE_LINT_PATH = ("tempfile", "shutil", "random", "tomllib", "difflib")
 #: of the report formats, the default text report only (with the colour helper it shares)
 REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text", "agentlint.report.table"}
 
@@ -32,9 +50,9 @@ entry()
 """
 
 
-def imported_by(*args: str) -> set[str]:
+def imported_by(*args: str, cwd: Path | None = None) -> set[str]:
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, cwd=cwd)
     assert done.returncode in (0, 1), done.stderr
     return set(json.loads(done.stderr))
 
@@ -54,3 +72,94 @@ def test_json_output_adds_its_own_report_only() -> None:
     reports = {m for m in modules if m.startswith("agentlint.report")}
     assert reports <= REPORTS_ALLOWED | {"agentlint.report.json_report"}
     assert not any(m.startswith(FORBIDDEN) for m in modules)
+
+
+def _alone(tmp_path: Path) -> Path:
+    """research-fanout.yaml in a repository of its own (no configuration file to read)."""
+    (tmp_path / ".git").mkdir()
+    spec = tmp_path / "flow.yaml"
+    shutil.copyfile(EXAMPLES / "research-fanout.yaml", spec)
+    return spec
+
+
+def test_lint_leaves_out_the_modules_of_writes_toml_and_hints(tmp_path: Path) -> None:
+    spec = _alone(tmp_path)
+    modules = imported_by(str(spec), cwd=tmp_path)
+    assert "agentlint.lint.engine" in modules  # the probe saw the run
+    assert sorted(m for m in NOT_ON_THE_LINT_PATH if m in modules) == []
+
+
+def test_a_toml_configuration_still_loads_its_reader(tmp_path: Path) -> None:
+    """The deferred import is there when a pyproject.toml configures agentlint."""
+    spec = _alone(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.agentlint]\nignore = [\"AL101\"]\n",
+                                             encoding="utf-8")
+    assert "tomllib" in imported_by(str(spec), cwd=tmp_path)
+
+
+def test_dataclasses_on_the_lint_path_have_docstrings(tmp_path: Path) -> None:
+    modules = imported_by(str(_alone(tmp_path)), cwd=tmp_path)
+    undocumented = []
+    for name in sorted(m for m in modules if m.startswith("agentlint")):
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if (isinstance(value, type) and dataclasses.is_dataclass(value)
+                    and value.__module__ == name
+                    and (value.__doc__ or "").startswith(value.__name__ + "(")):
+                undocumented.append(f"{name}.{value.__name__}")
+    assert undocumented == []
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\u2003ab", max_size=40))
+def test_the_rule_tables_cleandoc_is_inspects(doc: str) -> None:
+    assert cleandoc(doc) == inspect.cleandoc(doc)
+
+
+def test_rule_pages_are_cleaned_as_inspect_cleans_them() -> None:
+    for module in RULE_MODULES:
+        assert cleandoc(module.__doc__ or "") == inspect.cleandoc(module.__doc__ or "")
+
+
+def test_the_console_script_stops_the_collector_before_the_imports() -> None:
+    """The ``agentlint`` command starts at ``agentlint.__main__:run``, which switches
+    the collector off before click and the lint path are imported."""
+    with open(Path(__file__).parent.parent / "pyproject.toml", "rb") as fh:
+        scripts = tomllib.load(fh)["project"]["scripts"]
+    assert scripts["agentlint"] == "agentlint.__main__:run"
+    probe = (
+        "import atexit, gc, sys\n"
+        "import agentlint.__main__ as m\n"
+        "assert gc.isenabled() and 'click' not in sys.modules  # importing it changes nothing\n"
+        "seen = []\n"
+        "off = gc.disable\n"
+        "gc.disable = lambda: (seen.append('click' in sys.modules), off())\n"
+        "atexit.register(lambda: sys.stderr.write(repr(seen)))\n"
+        "sys.argv = ['agentlint', '--version']\n"
+        "m.run()\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("[False"), done.stderr
+
+
+def test_the_command_ends_without_the_interpreters_finalization(tmp_path: Path) -> None:
+    """After the command, exit handlers run and the output is flushed, then the process
+    ends: no object is freed one by one (a finalizer would print), the exit code is the
+    command's."""
+    spec = _alone(tmp_path)
+    probe = (
+        "import atexit, sys\n"
+        "import agentlint.__main__ as m\n"
+        "class Loud:\n"
+        "    def __del__(self):\n"
+        "        sys.stderr.write('finalized')\n"
+        "kept = Loud()\n"
+        "atexit.register(lambda: sys.stderr.write('handlers ran'))\n"
+        "sys.argv = ['agentlint', 'lint', '--strict', sys.argv[1]]\n"
+        "m.run()\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(spec)], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # research-fanout has warnings: --strict fails
+    assert "handlers ran" in done.stderr
+    assert "finalized" not in done.stderr
+    assert done.stdout.endswith("in 1 file\n")  # the report's last line got out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from agentlint.errors import UsageError
+from agentlint.errors import SpecError, UsageError
 from agentlint.spec.model import Workflow
 
 
@@ -56,6 +56,14 @@ def detect(path: str, text: str) -> Adapter | None:
         if adapter.sniff(path, text):
             return adapter
     return None
+
+
+def near_miss(path: str, text: str, shown: str) -> SpecError | None:
+    """Why ``path``, a named file no adapter took, is almost a workflow (None: it is not
+    one); see :mod:`agentlint.adapters.nearmiss`, loaded on first use."""
+    from agentlint.adapters.nearmiss import near_miss as check
+
+    return check(path, text, shown)
 
 
 def by_name(name: str) -> Adapter:

@@ -23,6 +23,9 @@
   are added as dependencies and the step is marked ``implicit_context``.
 - ``AgentTool`` agents run as tool calls of their parent: steps before it,
   one more model call of the parent each.
+- An agent whose only tools are built into the model's call (``google_search``,
+  ``url_context``, ...) or end its turn (``exit_loop``: no call follows its
+  response) makes one call; other tools are a tool loop (assumed calls).
 
 Only ``root_agent.yaml`` is recognised on its own (ADK's entry point), so the
 files it includes are not read a second time as workflows of their own; pass
@@ -32,7 +35,6 @@ files it includes are not read a second time as workflows of their own; pass
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +50,7 @@ from agentlint.adapters.ir import (
     StepSpec,
 )
 from agentlint.adapters.lower import Draft
+from agentlint.adapters.templates import brace_runs
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_SPEC_BYTES, shown_beside
 from agentlint.spec import catalog
@@ -57,13 +60,21 @@ from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.tokens import find_refs
 from agentlint.spec.yamlload import load_text
 
-_STATE = re.compile(r"\{+([^{}]*)\}+")
 ROOT_NAMES = ("root_agent.yaml", "root_agent.yml")
 LLM_CLASSES = ("LlmAgent", "Agent", "")
 CONTAINER_CLASSES = ("SequentialAgent", "ParallelAgent", "LoopAgent", "RouterAgent")
 MAX_DEPTH = 32
 MAX_FILES = 1000
 EXIT_TOOLS = ("exit_loop",)
+#: what an agent that hands the conversation over writes: a transfer_to_agent call
+TRANSFER_TOKENS = 20.0
+#: tools that end the agent's turn: they escalate with ``skip_summarization``, so no
+#: model call follows their response (``tools/exit_loop_tool.py``)
+END_TURN_TOOLS = ("exit_loop", "exit_current_loop")
+#: ADK's built-in tools that the model runs itself, inside the one call (they add a
+#: ``types.Tool`` to the request: Gemini's search, URL and Maps grounding)
+BUILTIN_TOOLS = ("google_search", "url_context", "enterprise_web_search",
+                 "google_maps_grounding")
 
 
 class AdkAdapter:
@@ -105,6 +116,8 @@ class _Reader:
         self.writers: dict[str, str] = {}  # state key -> step id that wrote it last
         #: transfer steps: what follows them reads the conversation handed over
         self.handoffs: set[str] = set()
+        #: agents that hand the conversation over: their reply is the transfer call
+        self.transfers: set[str] = set()
         self.loop_depth = 0
         #: inside an AgentTool's agent (it sees session state, not the conversation)
         self.tool_depth = 0
@@ -247,18 +260,30 @@ class _Reader:
         spec.model = draft.model(name, agent.at("model"), default_reason=f"ADK agent "
                                  f"'{agent.name}' and its ancestors name no model")
         spec.pos["model"] = agent.at("model")
-        # AgentTools run inside this agent's turn, before its final answer; in which
-        # order (or side by side) the model decides at run time, so none is imposed.
+        # AgentTools run inside this agent's turn, before its final answer. The model
+        # writes each request after reading the answers before it: one tool per model
+        # call (the calls counted below), so each reads the one listed before it.
         tool_exits: list[str] = []
         added: list[str] = []
         # An AgentTool runs its agent on a copy of the session state (so it reads what
         # earlier agents wrote) but not on the conversation: only the request it is sent.
         self.tool_depth += 1
+        before: list[str] = []
         for tool_agent in agent.agent_tools:
-            _, _, a = self.build(tool_agent, preds, ancestors, name)
+            e, x, a = self.build(tool_agent, preds, ancestors, name)
+            by_id = {s.id: s for s in draft.steps}
+            for entry in e:
+                if entry in by_id:
+                    by_id[entry].reads += [(b, agent.at("tools")) for b in before]
+            before = x or before
             tool_exits += a
             added += a
         self.tool_depth -= 1
+        if len(agent.agent_tools) > 1:
+            draft.assume(f"agent-tools:{agent.name}", f"the {len(agent.agent_tools)} "
+                         f"AgentTools of '{agent.name}' are assumed called one after "
+                         "another, in the order listed, one per model call",
+                         agent.at("tools"))
         current = preds
         instruction = raw.get("instruction")
         instruction = instruction if isinstance(instruction, str) else ""
@@ -275,7 +300,9 @@ class _Reader:
         if history:
             user = draft.input("user_message", agent.anchor)
             spec.prompt = "{{ inputs." + user + " }}"
-            earlier = [s for s in ancestors if s != spec.id] if not self.tool_depth else []
+            # the conversation holds earlier replies; a transfer call carries no text
+            earlier = [s for s in ancestors if s != spec.id and s not in self.transfers] \
+                if not self.tool_depth else []
             if earlier:
                 spec.context = [(s, agent.anchor) for s in earlier]
                 spec.implicit_context = True
@@ -284,7 +311,9 @@ class _Reader:
         spec.needs = [(p, agent.anchor) for p in current
                       if p not in {c for c, _ in spec.context}]
         calls = 1 + len(agent.agent_tools)
-        if agent.tools:
+        looping = [t for t in agent.tools
+                   if t.rsplit(".", 1)[-1] not in (*END_TURN_TOOLS, *BUILTIN_TOOLS)]
+        if looping:
             spec.calls, spec.calls_assumed = int(clamp(
                 "calls", DEFAULT_TOOL_LOOP_CALLS + len(agent.agent_tools))), True
         elif calls > 1:
@@ -306,8 +335,16 @@ class _Reader:
             self.writers[key] = spec.id
         if not agent.children:
             return [spec.id] if not tool_exits else tool_exits[:1], [spec.id], added
-        # An LlmAgent with sub_agents transfers the conversation to one of them.
+        # An LlmAgent with sub_agents transfers the conversation to one of them: what it
+        # writes is a transfer_to_agent call, a few tokens, unless a cap says less.
         spec.kind = "router"
+        self.transfers.add(spec.id)
+        if spec.output_cap is None or spec.output_cap > TRANSFER_TOKENS:
+            spec.output_tokens = TRANSFER_TOKENS
+            draft.assume(f"transfer:{spec.id}", f"'{agent.name}' answers with a transfer "
+                         f"to one of its sub-agents: its output assumed {TRANSFER_TOKENS:g} "
+                         "tokens (a transfer_to_agent call); give output_tokens in "
+                         "agentlint.profile.yaml", spec.at)
         exits = [spec.id]
         for child in agent.children:
             start = [spec.id]
@@ -453,23 +490,30 @@ class _Reader:
         """``{key}`` (ADK state interpolation) as agentlint references."""
         earlier = set(ancestors)
 
-        def swap(m: re.Match[str]) -> str:
-            key = m.group(1).strip().rstrip("?")  # {key?} is optional: same reference
+        def swap(whole: str, body: str) -> str:
+            key = body.strip().rstrip("?")  # {key?} is optional: same reference
             bare = key.split(":", 1)[1] if key.split(":", 1)[0] in ("app", "user", "temp") \
                 else key
             if bare.startswith("artifact."):
                 bare = bare[len("artifact."):]
             if not bare.replace(".", "_").isidentifier():
-                return m.group(0).replace("{{", "{ {")
+                return whole.replace("{{", "{ {")
             writer = self.writers.get(key)
             if writer is not None and writer in earlier:
                 return "{{ steps." + writer + ".output }}"
             if writer is not None:
-                return m.group(0).replace("{{", "{ {")  # written later: a loop carries it
+                return whole.replace("{{", "{ {")  # written later: a loop carries it
             name = self.draft.input(key.replace(":", "_").replace(".", "_"), at)
             return "{{ inputs." + name + " }}"
 
-        return _STATE.sub(swap, text)
+        # ADK's own pattern, {+[^{}]*}+, scanned in linear time
+        out: list[str] = []
+        last = 0
+        for start, end, body_start, body_end in brace_runs(text):
+            out += (text[last:start], swap(text[start:end], text[body_start:body_end]))
+            last = end
+        out.append(text[last:])
+        return "".join(out)
 
 
 def call_price(input_per_mtok: float | None, output_per_mtok: float | None,

@@ -26,15 +26,23 @@ _NAME_BAD = re.compile(r"[^A-Za-z0-9_.:/@-]+")
 # -- names --------------------------------------------------------------------------------
 
 
-def safe_id(name: Any, taken: set[str] | None = None, fallback: str = "step") -> str:
-    """A step, loop or input id the native format accepts, unique within ``taken``."""
+def safe_id(name: Any, taken: set[str] | None = None, fallback: str = "step",
+            tried: dict[str, int] | None = None) -> str:
+    """A step, loop or input id the native format accepts, unique within ``taken``.
+
+    ``tried`` (with a ``taken`` that only grows) keeps, per name, the first suffix not
+    yet tried, so that 10,000 steps of one name cost no 10,000 tries each.
+    """
     text = _ID_BAD.sub("_", str(name).strip()).strip("_") or fallback
     if text[0] == "-":
         text = "_" + text
-    base, n = text, 2
+    base = text
+    n = tried.get(base, 2) if tried is not None else 2
     while taken is not None and text in taken:
         text = f"{base}_{n}"
         n += 1
+    if tried is not None:
+        tried[base] = n
     if taken is not None:
         taken.add(text)
     return text
@@ -54,6 +62,10 @@ def closest_catalog_name(raw: str) -> str | None:
     """
     seen: set[str] = set()
     queue = [raw.strip().lower()]
+    if "\n" in queue[0]:
+        # a model name is one line; on several, the patterns below ending in ``.*$``
+        # would retry every start of a long line (quadratic time)
+        return None
     while queue:
         name = queue.pop(0)
         if not name or name in seen:

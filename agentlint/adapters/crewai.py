@@ -1,8 +1,11 @@
 """CrewAI crews: ``config/agents.yaml`` + ``config/tasks.yaml``, and the crew's Python.
 
-- One step per task, in the order the crew runs them (the ``@task`` methods
-  of the crew module when it has them, else the YAML order), in
-  ``sequential`` execution. A run of consecutive ``async_execution`` tasks is
+- One step per task the crew runs, in its order (``Crew(tasks=[...])`` when
+  it is an explicit list of the crew's ``@task`` methods, else the ``@task``
+  methods of the crew module when it has them, else the YAML order), in
+  ``sequential`` execution. A task the crew is not given is no step, and
+  gives nothing to a task whose ``context`` names it (CrewAI skips context
+  tasks without output). A run of consecutive ``async_execution`` tasks is
   one parallel group.
 - A task's agent gives the model (its ``llm``, else CrewAI's default) and the
   system prompt (role, backstory, goal, as CrewAI composes them); the task's
@@ -12,7 +15,11 @@
   ``context`` receives every earlier output (only the last sync output when
   it is async, only the joined async outputs right after an async group), as
   CrewAI does: those dependencies are added and the step is marked
-  ``implicit_context``.
+  ``implicit_context``, unless the task's text asks for all it gets
+  (:meth:`_Reader.asks_for`).
+- Tools are classed by their names: sends or writes (``effect``), returns
+  outside text (``untrusted``); a task that says it writes files makes the
+  tools its agent holds for it writers (all reported as assumed).
 - The crew module (the ``@CrewBase`` module beside ``config/``, whatever its
   name) and the module that assembles the crew are read with Python's ``ast``
   module, never imported or run (:mod:`agentlint.adapters.crewai_code`).
@@ -54,7 +61,7 @@ from agentlint.adapters.crewai_code import (
 )
 from agentlint.adapters.crewai_words import CrewAIWording
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, Pos, StepSpec
-from agentlint.adapters.lower import Draft
+from agentlint.adapters.lower import Draft, put
 from agentlint.errors import SpecError, excerpt
 from agentlint.paths import (
     MAX_CREW_PY_BYTES,
@@ -152,12 +159,66 @@ _EFFECT_WORDS = re.compile(r"(?:^|_)(?:write|writer|send|sender|push|notify|noti
                            r"tweet|sms)(?:_|$)")
 
 
+_WRITE_WORDS = re.compile(r"(?:^|_)(?:write|writer|save|upload|uploader)(?:_|$)")
+#: words in a tool's name that say it brings in text from outside the crew (CrewAI's
+#: SerperDevTool, ScrapeWebsiteTool, WebsiteSearchTool, TavilySearchTool, ...): anyone can
+#: put words in what it returns
+_OUTSIDE_WORDS = re.compile(r"(?:^|_)(?:search|serper|serp|scrape|scraper|scraping|crawl|"
+                            r"crawler|browser|browse|browserbase|website|web|tavily|exa|"
+                            r"firecrawl|spider|youtube|reddit|rss|fetch|url|http|brave|"
+                            r"duckduckgo|news|inbox|email_reader|gmail)(?:_|$)")
+#: a task's text that says it writes files ("written to the sandbox", "write app.py")
+_WRITES_FILES = re.compile(
+    r"\b(?:write|writes|written|writing|save|saves|saved|saving)\b[^.;\n]{0,60}?"
+    r"(?:\b(?:files?|sandbox|disk|director(?:y|ies)|folder|workspace)\b|"
+    r"\b[\w-]+\.(?:py|md|txt|json|csv|html|css|js|ts|yaml|yml|toml|sh|sql)\b)",
+    re.IGNORECASE)
+
+
+def _snake(tool: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tool).lower()
+
+
 def effect_of(tool: str) -> bool:
     """A tool whose name says it sends or writes something (CamelCase or snake_case)."""
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tool).lower()
-    return bool(_EFFECT_WORDS.search(snake))
+    return bool(_EFFECT_WORDS.search(_snake(tool)))
 
 
+def tool_kind(tool: str) -> tuple[str, bool]:
+    """What a tool's name says it does: its effect (``read``, ``write``, ``send``) and
+    whether what it returns comes from outside the crew (untrusted)."""
+    snake = _snake(tool)
+    effect = "read"
+    if _EFFECT_WORDS.search(snake):
+        effect = "write" if _WRITE_WORDS.search(snake) else "send"
+    return effect, bool(_OUTSIDE_WORDS.search(snake))
+
+
+#: words by which a task asks for everything earlier tasks produced ("the context you got",
+#: "the outputs from prior tasks", "the previous results")
+_ASKS_ALL = re.compile(
+    r"\b(?:(?:the|your)\s+(?:given\s+|provided\s+)?context\s+(?:you|provided|given|received|"
+    r"above|from|of\s+(?:the\s+)?(?:previous|prior|earlier))|(?:previous|prior|earlier|"
+    r"preceding|above|other)\s+(?:tasks|steps|outputs|results|findings|answers|agents)|"
+    r"(?:outputs?|results?|work|findings)\s+(?:of|from)\s+(?:the\s+|all\s+)?(?:previous|prior|"
+    r"earlier|preceding|other)\b)", re.IGNORECASE)
+#: ... and by which it asks for the one right before it ("the previous task")
+_ASKS_LAST = re.compile(r"\b(?:previous|prior|preceding|last|earlier)\s+(?:task|step|output|"
+                        r"result|answer)\b", re.IGNORECASE)
+
+
+def _mentions(text: str, name: str) -> bool:
+    """``text`` names ``name`` as written (``flight_research_task``) or in words, in the
+    singular or plural (agent ``debater``: "the debaters")."""
+    words = [w for w in re.split(r"[_\W]+", name) if w]
+    if not words:
+        return False
+    spaced = r"[\s_-]+".join(re.escape(w) for w in words)
+    return re.search(rf"(?<![\w]){spaced}(?:e?s)?(?![\w])", text, re.IGNORECASE) is not None
+
+
+#: earlier tasks a task's text is searched for by name, at most
+MAX_NAMED_CONTEXT = 32
 #: model calls of the manager per task: it delegates, then writes the final answer
 MANAGER_CALLS_PER_TASK = 2
 #: modules read in one folder of the crew's package, and folders above the crew module
@@ -211,6 +272,11 @@ class _Reader:
             self.find_assembly(self.code)
         self.input_at: dict[str, Pos] = {}
         self.words = CrewAIWording(tasks_display)
+        #: tasks of tasks.yaml the crew does not run
+        self.not_run: set[str] = set()
+        self.by_id: dict[str, _Task] = {}
+        #: tools a task's text says write files -> the first such task
+        self.writes_files: dict[str, str] = {}
 
     # -- the crew's Python ----------------------------------------------------------------
 
@@ -287,10 +353,13 @@ class _Reader:
         crew_dir = os.path.dirname(os.path.dirname(os.path.abspath(self.tasks_path)))
         real_root = os.path.realpath(self.root)
         calls: list[CrewCall] = []
-        folder = crew_dir
-        for _ in range(MAX_PACKAGE_DEPTH + 1):
-            if not is_inside(os.path.realpath(folder), real_root) \
-                    or os.path.basename(folder) == "src":
+        base = os.path.abspath(self.root)
+        rel = os.path.relpath(crew_dir, base).replace(os.sep, "/")
+        folders = [crew_dir] if rel.startswith("..") else [
+            os.path.join(base, *f.split("/")) if f else base
+            for f in package_folders("" if rel == "." else rel)]
+        for folder in folders:
+            if not is_inside(os.path.realpath(folder), real_root):
                 break
             for path in _modules(folder):
                 shown = self.shown(path)
@@ -310,9 +379,8 @@ class _Reader:
                     if found:
                         calls.extend(found)
                         self.draft.sources.append(shown)
-            if calls or os.path.realpath(folder) == real_root:
+            if calls:
                 break
-            folder = os.path.dirname(folder)
         chosen = pick_crew_call(([code.crew] if code.crew else []) + calls)
         code.crew = chosen
         if chosen is not None and chosen.manager_agent is not None:
@@ -349,6 +417,7 @@ class _Reader:
         if code and code.tasks:
             in_code = [t.key for t in code.tasks if t.key in tasks]
             order = in_code + [k for k in order if k not in in_code]
+        order = self.run_tasks(order)
         hierarchical = bool(code and code.process == "hierarchical")
         if hierarchical:
             self.check_manager()
@@ -357,7 +426,11 @@ class _Reader:
             for info in code.agents.values():
                 self.check_agent(info.key, agents, info)
         ids = {key: draft.new_id(key, "task") for key in order}
+        # a task that is not run produces no output: CrewAI's context of a task that names
+        # one holds nothing of it (``aggregate_raw_outputs_from_tasks`` skips it)
+        self.not_run = {str(k) for k in tasks if not str(k).startswith("x-")} - set(order)
         read = [self.task(key, ids, hierarchical, agents) for key in order]
+        self.by_id = {t.id: t for t in read}
         self.wire(read)
         if read:
             last = read[-1]
@@ -382,9 +455,34 @@ class _Reader:
         for spec in draft.steps:
             if spec.agent is not None and spec.id not in words.manager_steps:
                 words.step_agent[spec.id] = spec.agent
+        kinds = self.tool_kinds()
         wf = draft.finish()
+        self.mark_tools(wf, kinds)
         wf.extra["wording"] = words
         return wf
+
+    def run_tasks(self, order: list[str]) -> list[str]:
+        """The tasks the crew runs, in its order: those of an explicit ``tasks=[...]`` list
+        of the ``Crew(...)`` call (``self.tasks`` is every ``@task`` method, in the order
+        CrewBase collects them)."""
+        code = self.code
+        crew = code.crew if code else None
+        if code is None or crew is None or crew.tasks is None:
+            return order
+        by_method = {t.method: t.key for t in code.tasks}
+        if not crew.tasks or any(m not in by_method for m in crew.tasks):
+            return order  # a task built elsewhere: the file cannot say which run
+        chosen = [by_method[m] for m in dict.fromkeys(crew.tasks) if by_method[m] in order]
+        if not chosen:
+            return order
+        left = [k for k in order if k not in chosen]
+        if left:
+            shown = ", ".join(f"'{k}'" for k in left[:5]) + (", ..." if len(left) > 5 else "")
+            self.draft.assume("crew-tasks", f"the crew in {crew.module} is given "
+                              f"{len(chosen)} of the {len(order)} tasks (tasks=[...]); "
+                              f"{shown} {'is' if len(left) == 1 else 'are'} not run and "
+                              "not read as steps", self.tasks.key_at(left[0]))
+        return chosen
 
     def check_task(self, key: str, raw: YMap, tc: TaskCode | None) -> None:
         """CrewAI's ``Task`` requires a description and an expected output."""
@@ -494,7 +592,60 @@ class _Reader:
             draft.assume(f"effect:{sender}", f"tool {sender} is assumed to send or write "
                          "out what it is given (from its name): the output of a task that "
                          "holds it is not reported unused", at)
+        self.file_writers(t, agent_tools or [], f"{description}\n{expected}")
         return t
+
+    def file_writers(self, t: _Task, held: list[str], text: str) -> None:
+        """A task whose text says it writes files, run by an agent with tools: the tools
+        its text names, else those that are not known readers, write them (the work lands
+        in files, whatever the task answers), so they are marked ``write``."""
+        if not held or not _WRITES_FILES.search(text):
+            return
+        writers = [x for x in held if tool_kind(x) == ("read", False)]
+        named = [x for x in writers if _mentions(text, x)]
+        writers = named or writers  # "use your sandbox tools to write": those tools
+        if not writers:
+            return
+        shown = ", ".join(writers)
+        t.leaves = t.leaves or f"its tools ({shown}) write files, as the task says"
+        for x in writers:
+            if x not in self.writes_files:
+                self.writes_files[x] = t.key
+                self.draft.assume(f"writes-files:{x}", f"tool {x} is assumed to write files "
+                                  f"(task '{t.key}' says it writes files and its agent holds "
+                                  "it): the tasks that hold it are not reported unused or "
+                                  "reordered", t.at)
+
+    def tool_kinds(self) -> dict[str, tuple[str, bool]]:
+        """Effects and outside text of the crew's tools, as their names (or the tasks
+        that use them) say: only the tools that are not plain readers; assumptions note
+        each."""
+        kinds: dict[str, tuple[str, bool]] = {}
+        for key, at in self.draft.tools.items():
+            effect, outside = tool_kind(key)
+            if effect == "read" and key in self.writes_files:
+                effect = "write"
+            if outside:
+                self.draft.assume(f"outside:{key}", f"tool {key} is assumed to return text "
+                                  "from outside the crew (from its name): what it returns is "
+                                  "untrusted", at)
+            if effect != "read" or outside:
+                kinds[key] = (effect, outside)
+        return kinds
+
+    @staticmethod
+    def mark_tools(wf: Workflow, kinds: dict[str, tuple[str, bool]]) -> None:
+        for key, (effect, outside) in kinds.items():
+            tool = wf.tools.get(key)
+            if tool is None:
+                continue
+            tool.effect, tool.untrusted = effect, outside
+            tool.idempotent = effect == "read"
+            if tool.raw is not None:
+                if effect != "read":
+                    put(tool.raw, "effect", effect, tool.at())
+                if outside:
+                    put(tool.raw, "untrusted", True, tool.at())
 
     def wire(self, read: list[_Task]) -> None:
         """What each task reads: its ``context``, else what CrewAI hands it."""
@@ -519,6 +670,32 @@ class _Reader:
                 last_sync = t.id
             prev_async = t.is_async
 
+    def asks_for(self, t: _Task) -> bool:
+        """The task's text asks for every output CrewAI hands it: by words for all earlier
+        work ("the context you got", "outputs from prior tasks"), for the one before it
+        ("the previous task") when that is all it gets, or by naming each task or its agent
+        (when that agent is not the task's own)."""
+        text = f"{t.raw.get('description') or ''}\n{t.raw.get('expected_output') or ''}"
+        if _ASKS_ALL.search(text):
+            return True
+        handed = list(dict.fromkeys(i for i, _ in t.context))
+        if len(handed) == 1 and _ASKS_LAST.search(text):
+            return True
+        if len(handed) > MAX_NAMED_CONTEXT:
+            return False  # nobody names that many tasks one by one
+        by_id = self.by_id
+        for step_id in handed:
+            other = by_id.get(step_id)
+            if other is None:
+                return False
+            if _mentions(text, other.key):
+                continue
+            if other.agent is not None and other.agent != t.agent \
+                    and _mentions(text, other.agent):
+                continue
+            return False
+        return True
+
     def step(self, t: _Task, step_id: str, agent: str | None, model: str | None,
              calls: int | None) -> StepSpec:
         spec = StepSpec(step_id, t.at, origin="crewai task",
@@ -535,7 +712,8 @@ class _Reader:
             spec.calls, spec.calls_assumed = calls, True
         spec.context = list(t.context)
         spec.pos["context"] = val_pos(t.raw, "context", t.at)
-        spec.implicit_context = t.explicit is None and bool(t.context)
+        spec.implicit_context = t.explicit is None and bool(t.context) \
+            and not self.asks_for(t)
         spec.parallel = t.parallel
         if t.origin_notes:
             spec.origin += f" ({'; '.join(t.origin_notes)})"
@@ -643,9 +821,12 @@ class _Reader:
             for method in tc.context:
                 target = by_method.get(method)
                 name = target.key if target is not None else method
+                if name in self.not_run:
+                    continue
                 if name not in ids:
                     raise self.fail(self.tasks.key_at(key), f"the crew module gives task "
                                     f"'{key}' context '{method}', which is not a task")
+                self.check_not_future(key, name, ids, self.tasks.key_at(key))
                 out.append((ids[name], self.tasks.key_at(key)))
             return out
         if "context" not in raw:
@@ -657,11 +838,23 @@ class _Reader:
         out = []
         for i in range(len(items)):
             name = str(items.text(i))
+            if name in self.not_run:
+                continue
             if name not in ids:
                 raise self.fail(items.item_at(i), f"task '{key}' has context '{name}', "
                                 "which is not a task in tasks.yaml")
+            self.check_not_future(key, name, ids, items.item_at(i))
             out.append((ids[name], items.item_at(i)))
         return out
+
+    def check_not_future(self, key: str, name: str, ids: dict[str, str], at: Pos) -> None:
+        """CrewAI refuses a context task that the crew runs after the task
+        (``validate_context_no_future_tasks``)."""
+        keys = list(ids)
+        if keys.index(name) >= keys.index(key):
+            raise self.fail(at, f"task '{key}' has context '{name}', which is listed "
+                            "after it in the crew's tasks: CrewAI refuses a context on a "
+                            "later task")
 
     def agent(self, name: str, agents: YMap, at: Pos, code: AgentCode | None = None) -> str:
         draft = self.draft
@@ -728,6 +921,10 @@ class _Reader:
             names = [n for n in names if n != manager.key]
         if self.code:
             names += [a.key for a in self.code.agents.values() if a.key not in names]
+            given = self.code.crew.agents if self.code.crew else None
+            if given and all(m in self.code.agents for m in given):
+                # Crew(agents=[self.a(), ...]): the manager's coworkers are those agents
+                names = [self.code.agents[m].key for m in given]
         # every agent entry's model is a Draft.model key, a str
         keys: set[str] = {self.draft.agents[n]["model"] if n in self.draft.agents
                            else self.draft.agents[self.agent(n, agents, at)]["model"]
@@ -751,15 +948,45 @@ class _Reader:
         return None
 
 
+def module_names(names: list[str], first: str | None = None) -> list[str]:
+    """Of the file names of one folder, the Python modules the reader looks at, in the
+    order it reads them: sorted, ``first`` first, at most :data:`MAX_PACKAGE_MODULES`."""
+    out = sorted(n for n in names if n.endswith(".py"))
+    if first is not None and first in out:
+        out.remove(first)
+        out.insert(0, first)
+    return out[:MAX_PACKAGE_MODULES]
+
+
+def package_folders(crew_dir: str) -> list[str]:
+    """The folders whose modules may hold a crew's code, as ``/``-separated paths relative
+    to the repository (``""`` is its root): the crew's folder (the one above ``config/``,
+    where the crew module lies), then up to :data:`MAX_PACKAGE_DEPTH` folders above it
+    where the module that assembles the crew may lie, stopping at a ``src`` folder or
+    the root."""
+    out: list[str] = []
+    folder = crew_dir.strip("/")
+    for _ in range(MAX_PACKAGE_DEPTH + 1):
+        if folder and folder.rsplit("/", 1)[-1] == "src":
+            break
+        out.append(folder)
+        if not folder:
+            break
+        folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
+    return out
+
+
+def crew_folder(tasks_path: str) -> str:
+    """The crew's folder, the one above ``config/tasks.yaml`` (``/``-separated)."""
+    parts = tasks_path.strip("/").split("/")
+    return "/".join(parts[:-2])
+
+
 def _modules(folder: str, first: str | None = None) -> list[str]:
-    """The Python modules directly in ``folder`` (``first`` first), at most
-    :data:`MAX_PACKAGE_MODULES` of them."""
+    """The Python modules directly in ``folder`` that the reader looks at."""
     try:
-        names = sorted(n for n in os.listdir(folder) if n.endswith(".py"))
+        names = module_names(os.listdir(folder), first)
     except OSError:
         return []
-    if first is not None and first in names:
-        names.remove(first)
-        names.insert(0, first)
-    paths = [os.path.join(folder, n) for n in names[:MAX_PACKAGE_MODULES]]
+    paths = [os.path.join(folder, n) for n in names]
     return [p for p in paths if os.path.isfile(p)]

@@ -72,6 +72,11 @@ class CrewCall:
     manager_agent: AgentCode | None = None
     manager_agent_given: bool = False
     open_kwargs: bool = False
+    #: ``tasks=[self.a(), self.b()]`` / ``agents=[...]``: the methods the crew is given,
+    #: in order; None when it is given all of them (``self.tasks``) or the syntax tree
+    #: cannot tell which
+    tasks: list[str] | None = None
+    agents: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -277,11 +282,38 @@ def agent_code(method: str, call: ast.Call, models: ModelNames) -> AgentCode:
         info.llm_at = _pos(kw["llm"])
     if "tools" in kw:
         info.tools = _tool_names(kw["tools"])
+    # ``mcps=["https://..."]``: CrewAI adds each MCP server's tools to the agent's own
+    mcps = kw.get("mcps")
+    if isinstance(mcps, (ast.List, ast.Tuple)) and mcps.elts:
+        info.tools = [*info.tools, *(_mcp_name(e) for e in mcps.elts)]
+    elif mcps is not None and not _is_none(mcps):
+        info.tools = [*info.tools, "mcp"]
     max_iter = kw.get("max_iter")
     if isinstance(max_iter, ast.Constant) and isinstance(max_iter.value, int):
         info.max_iter = max_iter.value
         info.max_iter_at = (max_iter.lineno, max_iter.col_offset + 1)
     return info
+
+
+def _mcp_name(node: ast.AST) -> str:
+    """A name for the tools of one MCP server: ``mcp:`` and its host when the reference
+    is a literal URL or name, else ``mcp``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        ref = node.value.split("#", 1)[0]
+        host = ref.split("://", 1)[-1].split("/", 1)[0].split("@")[-1]
+        return f"mcp:{host}" if host else "mcp"
+    return "mcp"
+
+
+def _method_list(node: ast.AST | None) -> list[str] | None:
+    """``[self.a(), self.b()]`` -> ``["a", "b"]``; None for anything else (``self.tasks``,
+    a variable, a list with an element that is not a method call of the crew)."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    methods = [_self_method(e) for e in node.elts]
+    if any(m is None for m in methods):
+        return None
+    return [m for m in methods if m is not None]
 
 
 def _task_code(method: str, call: ast.Call) -> TaskCode:
@@ -319,7 +351,9 @@ def crew_calls(body: list[ast.stmt], module: str, models: ModelNames,
     out = []
     for call in _calls(body, ("Crew",)):
         kw = _kwargs(call)
-        info = CrewCall(module, _pos(call), open_kwargs=_open(call))
+        info = CrewCall(module, _pos(call), open_kwargs=_open(call),
+                        tasks=_method_list(kw.get("tasks")),
+                        agents=_method_list(kw.get("agents")))
         process = kw.get("process")
         if isinstance(process, ast.Attribute):
             info.process = process.attr

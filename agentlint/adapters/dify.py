@@ -8,6 +8,8 @@
   ``template-transform``, aggregators and the like are free steps;
   ``tool``, ``http-request`` and ``knowledge-retrieval`` are tool steps.
   ``start`` variables and ``sys.*`` / ``conversation.*`` values are run inputs.
+  The end user's message and files (``sys.query``, ``sys.files``) are untrusted
+  input; a system message that quotes them is located at the quote.
 - Data dependencies come from ``{{#node.var#}}`` in every text and from every
   selector (``variable_selector``, ``query_variable_selector``, ...). Edges
   are control dependencies (``needs``), so execution is ``dag``: Dify runs the
@@ -55,6 +57,10 @@ from agentlint.spec.yamlload import load_text
 _VAR = re.compile(r"\{\{#([^#{}]+)#\}\}")
 _SIMPLE_VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 TOOL_TYPES = {"tool", "http-request", "knowledge-retrieval"}
+#: ``sys.*`` values the end user writes: the message and its files (the others are
+#: the platform's ids and counters)
+USER_SYS = ("query", "files")
+_USER_MARKS = tuple(f"{{{{#sys.{var}#}}}}" for var in USER_SYS)
 NOT_STEPS = {"start", "end", "answer", "iteration-start", "loop-start", "loop-end", ""}
 CONTAINERS = {"iteration", "loop"}
 #: tokens of one retrieved chunk, and chunks retrieved when top_k is not given
@@ -169,6 +175,7 @@ class _Reader:
             if node.type == "human-input" and node.step and node.data.get("user_actions"):
                 choice = self.choice_step(node)
                 specs[choice.id] = choice
+        self.branch_ends(edges, specs)
         self.outputs(specs)
         self.control(edges, specs)
         draft.steps = self.order(specs)
@@ -216,7 +223,8 @@ class _Reader:
             return None
         head, var = str(selector[0]), str(selector[1])
         if head == "sys":
-            return "inputs." + self.draft.input(f"sys_{var}", at)
+            return "inputs." + self.draft.input(f"sys_{var}", at,
+                                                untrusted=var in USER_SYS)
         if head == "conversation":
             writer = self.last_writer((head, var), reader)
             if writer is not None:
@@ -593,16 +601,37 @@ class _Reader:
                 continue
             role = str(message.get("role") or "user")
             (system if role == "system" else prompt).append(text)
+            if role == "system" and "system" not in spec.pos:
+                user_at = self.user_text_at(message)
+                if user_at is not None:
+                    spec.pos["system"] = user_at
         if isinstance(memory, YMap) and self.mode != "workflow":
             # the user's message follows the history: query_prompt_template, else sys.query
             query = memory.get("query_prompt_template")
             if isinstance(query, str) and query.strip():
                 prompt.append(self.text_refs(query, at, node, context))
             else:
-                prompt.append("{{ inputs." + self.draft.input("sys_query", at) + " }}")
+                prompt.append("{{ inputs." + self.draft.input("sys_query", at, untrusted=True)
+                              + " }}")
         spec.system = "\n\n".join(system)
         spec.prompt = "\n\n".join(prompt)
-        spec.pos["system"] = spec.pos["prompt"] = at
+        spec.pos.setdefault("system", at)
+        spec.pos["prompt"] = at
+
+    def user_text_at(self, message: YMap) -> Pos | None:
+        """Where the end user's message (``{{#sys.query#}}``) enters a system message:
+        findings about untrusted text in the system prompt point there."""
+        text = message.get("text")
+        if not isinstance(text, str) or not any(m in text for m in _USER_MARKS):
+            return None
+        lines = self.draft.text.splitlines()
+        first = message.value_at("text")[0]
+        for number in range(first, min(first + text.count("\n") * 2 + 2, len(lines) + 1)):
+            cols = [lines[number - 1].find(m) for m in _USER_MARKS]
+            found = [c for c in cols if c >= 0]
+            if found:
+                return number, min(found) + 1
+        return None
 
     def agent(self, node: _Node, spec: StepSpec) -> None:
         params = mapping(node.data.get("agent_parameters"))
@@ -620,8 +649,15 @@ class _Reader:
         spec.system = self.text_refs(str(instruction), at, node) if isinstance(
             instruction, str) else ""
         spec.prompt = self.text_refs(str(query), at, node) if isinstance(query, str) else ""
-        spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, True
-        spec.origin += " (an agent loop)"
+        tools = value("tools")
+        if (isinstance(tools, list) and any(mapping(t).get("enabled", True) for t in tools)) \
+                or value("mcp_server"):
+            spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, True
+            spec.origin += " (an agent loop)"
+        else:
+            # no tool to call: the strategy has nothing to loop on, one call answers
+            spec.origin += f" ({node.data.get('agent_strategy_name') or 'agent'} " \
+                "strategy without tools: one call)"
 
     # -- edges and order -----------------------------------------------------------------
 
@@ -703,6 +739,28 @@ class _Reader:
             data = {n for t in (spec.system or "", spec.prompt or "")
                     for n in re.findall(r"steps\.([A-Za-z0-9_-]+)", t)}
             spec.needs = [(n, at) for n, at in dedup(spec.needs) if n not in data]
+
+    def branch_ends(self, edges: YSeq, specs: dict[str, StepSpec]) -> None:
+        """A branch of an if-else or a classifier that goes straight to an answer or an
+        end node (and nothing else leads there) runs no model: a free step, so the
+        branch keeps its share of the runs and the steps of the others run only on
+        theirs."""
+        for edge in edges:
+            if not isinstance(edge, YMap):
+                continue
+            src = self.nodes.get(str(edge.get("source")))
+            tgt = self.nodes.get(str(edge.get("target")))
+            handle = str(edge.get("sourceHandle") or "source")
+            if src is None or tgt is None or handle == "source" or tgt.step is not None \
+                    or src.type not in ("if-else", "question-classifier") \
+                    or tgt.type not in ("answer", "end") \
+                    or self.edge_preds.get(tgt.id) != [src.id]:
+                continue
+            tgt.step = self.draft.new_id(tgt.id, "node")
+            specs[tgt.step] = StepSpec(
+                tgt.step, tgt.at, kind="aggregate", output_tokens=0.0,
+                origin=f"dify {tgt.type} node '{tgt.title}' (branch '{handle}' of "
+                f"'{src.title}': no model)", names=(tgt.title, tgt.id))
 
     def order(self, specs: dict[str, StepSpec]) -> list[StepSpec]:
         """Steps in dependency order, each container followed by its children."""
@@ -793,7 +851,7 @@ class _Reader:
 
         spec.system = _SIMPLE_VAR.sub(swap, pre.replace("{{#", "{ {#"))
         if self.mode != "completion":
-            spec.prompt = "{{ inputs." + draft.input("sys_query", at) + " }}"
+            spec.prompt = "{{ inputs." + draft.input("sys_query", at, untrusted=True) + " }}"
         agent_mode = mapping(config.get("agent_mode"))
         if agent_mode.get("enabled") is True or self.mode == "agent-chat":
             spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, True

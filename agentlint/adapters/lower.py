@@ -61,9 +61,12 @@ class Draft:
         self.steps: list[StepSpec] = []
         self.loops: list[LoopSpec] = []
         self.ids: set[str] = set()
+        self._id_tried: dict[str, int] = {}  # see safe_id
         self.assumed: dict[str, tuple[str, Pos]] = {}
         self.sources: list[str] = [display]
         self.notes: list[str] = []
+        #: models the catalog does not know, priced as an upper bound: (message, where, key)
+        self.unpriced: list[tuple[str, Pos, str]] = []
 
     # -- facts that had to be assumed ---------------------------------------------------
 
@@ -114,11 +117,15 @@ class Draft:
                                 f"written; priced as {close}, the closest name (map it under "
                                 "models: in agentlint.profile.yaml)", at)
                 else:
-                    default = self.profile.default_model or DEFAULT_MODEL
-                    entry = {"model": catalog.resolve(default) or default}
-                    self.assume(f"model:{name}", f"model '{name}' is not in the catalog; "
-                                f"priced as {default}, the default (map it under models: in "
-                                "agentlint.profile.yaml)", at)
+                    # never the cheapest guess: the costliest model of its family
+                    bound, family = catalog.upper_bound(name)
+                    entry = {"model": bound}
+                    why = (f"the costliest {family} model in the catalog" if family else
+                           "the costliest model in the catalog (no known family in the name)")
+                    self.unpriced.append((f"model '{name}' is not in the catalog; priced as "
+                                          f"{bound}, {why}, so its cost is an upper bound "
+                                          "(map it under models: in agentlint.profile.yaml)",
+                                          at, f"unpriced:{name}"))
         key = self._declare(name, entry, at)
         self._model_keys[name] = key
         return key
@@ -137,11 +144,14 @@ class Draft:
     # -- inputs and tools ---------------------------------------------------------------
 
     def input(self, name: str, at: Pos, *, cap: float | None = None,
-              tokens: float | None = None) -> str:
-        """Declare a run input (once); returns its id. ``cap`` bounds its size."""
+              tokens: float | None = None, untrusted: bool = False) -> str:
+        """Declare a run input (once); returns its id. ``cap`` bounds its size;
+        ``untrusted`` marks text an outsider writes (the end user's message)."""
         key = safe_id(name, fallback="input")
         if key not in self.inputs:
             self.inputs[key] = {"at": at, "cap": cap, "tokens": tokens}
+        if untrusted:
+            self.inputs[key]["untrusted"] = True
         return key
 
     def tool(self, name: str, at: Pos) -> str:
@@ -150,7 +160,7 @@ class Draft:
         return key
 
     def new_id(self, name: Any, fallback: str = "step") -> str:
-        return safe_id(name, self.ids, fallback)
+        return safe_id(name, self.ids, fallback, self._id_tried)
 
     # -- the result ---------------------------------------------------------------------
 
@@ -175,6 +185,7 @@ class Draft:
         wf.extra["native"] = doc
         wf.extra["sources"] = list(dict.fromkeys(self.sources))
         wf.extra["notes"] = list(self.notes)
+        wf.extra["unpriced"] = list(self.unpriced)
         return wf
 
     def _assume_waits(self) -> None:
@@ -275,6 +286,8 @@ class Draft:
             for key, entry in self.inputs.items():
                 item = YMap(pack(*entry["at"]))
                 put(item, "tokens", entry["tokens"], entry["at"])
+                if entry.get("untrusted"):
+                    put(item, "untrusted", True, entry["at"])
                 put(inputs, key, item, entry["at"])
             put(doc, "inputs", inputs, (1, 1))
         if self.agents:

@@ -9,7 +9,11 @@
   the node feeds it (``${inputs.x}`` or ``${node.output}``).
 - ``prompt`` nodes render a template without a model: free steps whose
   output is as large as the rendered text.
-- ``python`` and package tool nodes are tool steps.
+- ``python`` and package tool nodes are tool steps, except a python node of the
+  flow's own code whose inputs say it calls a model: it takes a model or
+  deployment name, or a connection and a ``prompt`` node's output. That node
+  is one model call (assumed: its code is not read). A python node that takes
+  a connection and neither is a tool, noted as leaving its code's calls out.
 - ``${node.output}`` references are data dependencies; execution is ``dag``,
   as promptflow runs independent nodes concurrently.
 - ``activate: {when: ${x.output}, is: v}`` makes a node conditional: the
@@ -33,6 +37,7 @@ from agentlint.adapters.common import at_of, figure, key_pos, mapping, val_pos
 from agentlint.adapters.files import read_inside
 from agentlint.adapters.ir import DEFAULT_BATCH_LINES, Pos, StepSpec
 from agentlint.adapters.lower import Draft, dedup, topo_order
+from agentlint.adapters.promptflow_schema import check
 from agentlint.adapters.templates import rewrite_jinja, split_roles
 from agentlint.errors import SpecError
 from agentlint.spec.catalog import resolve
@@ -42,6 +47,8 @@ from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
 
 _REF = re.compile(r"\$\{([^{}]*)\}")
+#: an input of a python node that names a model: deployment_name, model, model_or_deployment_name
+_MODEL_KEY = re.compile(r"model|deployment|engine", re.IGNORECASE)
 LLM_TYPES = ("llm", "custom_llm")
 
 
@@ -92,6 +99,7 @@ class _Reader:
         nodes = doc.get("nodes")
         if not isinstance(nodes, list) or not nodes:
             raise self.fail(key_pos(doc, "nodes"), "a promptflow flow needs a list of nodes")
+        check(doc, self.file)  # what promptflow's executor refuses, refused first
         folder = os.path.basename(os.path.dirname(os.path.abspath(draft.path)))
         draft.name = folder or None
         inputs = mapping(doc.get("inputs"))
@@ -109,6 +117,7 @@ class _Reader:
             body, variant = self.definition(raw, variants)
             parsed.append(_Node(raw, body, ids[name], variant))
         self.ids = ids
+        self.types = {n.name: n.type for n in parsed}
         for node in parsed:
             self.references(node)
         order = topo_order([n.id for n in parsed], {
@@ -174,7 +183,7 @@ class _Reader:
     def ref_path(self, body: str, at: Pos) -> tuple[str, str | None] | None:
         """``(reference path, node id or None)`` of the text inside ``${...}``."""
         parts = body.strip().split(".")
-        if parts[0] == "inputs" and len(parts) > 1:
+        if parts[0] in ("inputs", "flow") and len(parts) > 1:  # promptflow reads both
             name = parts[1]
             if name not in self.input_ids:
                 raise self.fail(at, f"${{{body}}} refers to flow input '{name}', which "
@@ -230,6 +239,8 @@ class _Reader:
                 path = node.vars[key]
                 if path.startswith("steps."):
                     spec.needs.append((path.split(".")[1], val_pos(inputs, key, at)))
+        elif self.python_call(node, spec, source, inputs, at):
+            pass
         else:
             spec.kind = "tool"
             tool = source.get("path") or source.get("tool") or body.get("tool") or node.type
@@ -241,6 +252,61 @@ class _Reader:
             self.aggregation(node, spec)
         spec.needs = dedup(spec.needs)
         return spec
+
+    def python_call(self, node: _Node, spec: StepSpec, source: YMap, inputs: YMap,
+                    at: Pos) -> bool:
+        """A python node of the flow's own code that calls a model, as far as its inputs
+        say: it takes a model or deployment name (``deployment_name: gpt-4``), or a
+        connection and a rendered prompt (a ``prompt`` node's output). It is read as one
+        model call (assumed: its code is not read). A node that takes a connection and
+        neither is read as a tool, with the note that a call in its code is left out.
+        Package tools (embeddings, search) are tools."""
+        if node.type != "python" or source.get("type", "code") != "code":
+            return False
+        names = [k for k in inputs if _MODEL_KEY.search(str(k))
+                 and isinstance(inputs.get(k), str) and not _REF.search(inputs[k])
+                 and str(inputs.get(k)).strip()
+                 and "embed" not in f"{k} {inputs.get(k)}".lower()]  # embeddings: unpriced
+        connection = next((str(inputs[k]) for k in inputs if "connection" in str(k).lower()
+                           and isinstance(inputs.get(k), str)
+                           and not _REF.search(inputs[k])), None)
+        prompts = [k for k in inputs if isinstance(inputs.get(k), str) and any(
+            self.types.get(m.group(1).strip().split(".")[0]) == "prompt"
+            for m in _REF.finditer(inputs[k]))]
+        name = node.name
+        if not names and not (connection and prompts):
+            if connection:
+                self.draft.assume(f"python-connection:{node.id}", f"python node '{name}' "
+                                  f"takes connection '{connection}' but no model name or "
+                                  "rendered prompt: read as a tool; model calls its code "
+                                  "makes are left out of the estimate",
+                                  key_pos(inputs, "connection", at))
+            return False
+        if names:
+            key = names[0]
+            value = str(inputs[key])
+            via = "model" if "model" in str(key).lower() and resolve(value) is not None \
+                else "deployment"
+            spec.model = self.draft.model(value, inputs.value_at(key), via=via)
+            spec.pos["model"] = inputs.value_at(key)
+            said = f"{key}: {value}"
+        else:
+            spec.model = self.draft.model(None, at, default_reason=f"python node '{name}' "
+                                          "names no model")
+            spec.pos["model"] = at
+            said = f"connection '{connection}' and the prompt {prompts[0]}"
+        self.draft.assume(f"python-call:{node.id}", f"python node '{name}' is read as one "
+                          f"model call ({said}); its code is not read (give calls under "
+                          "steps: in agentlint.profile.yaml)", at)
+        spec.origin += " calling a model"
+        skip = {*names, *(k for k in inputs if "connection" in str(k).lower())}
+        spec.prompt = "\n".join(f"{k}: {{{{ {v} }}}}" for k, v in node.vars.items()
+                                 if k not in skip)
+        spec.pos["prompt"] = key_pos(node.body, "inputs", at)
+        cap = figure(inputs, "max_tokens", self.draft.file)
+        if cap is not None and cap > 0:
+            spec.output_cap = cap
+        return True
 
     def aggregation(self, node: _Node, spec: StepSpec) -> None:
         """``aggregation: true``: the node runs once per batch of lines, over the lists

@@ -7,8 +7,10 @@ promptflow chat template split into its system and user parts (:func:`split_role
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-_JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+#: Jinja's three delimiters, opener -> closer
+_JINJA_PAIRS = (("{{", "}}"), ("{%", "%}"), ("{#", "#}"))
 _ROOT_NAME = re.compile(r"(?<![\w.'\"])([A-Za-z_][A-Za-z0-9_]*)")
 _NS_AFTER_DOT = re.compile(r"\.(steps|inputs)\b")
 
@@ -26,8 +28,8 @@ def rewrite_jinja(text: str, refs: dict[str, str]) -> tuple[str, set[str]]:
     are neutralised. Returns the text and the variables it uses.
     """
     whole: set[str] = set()
-    for match in _JINJA_TAG.finditer(text):
-        tag = match.group(0)
+    for start, end in jinja_tags(text):
+        tag = text[start:end]
         if tag.startswith("{{"):
             body = tag[2:-2]
             whole.update(m.group(1) for m in _ROOT_NAME.finditer(body)
@@ -36,10 +38,10 @@ def rewrite_jinja(text: str, refs: dict[str, str]) -> tuple[str, set[str]]:
     marked: set[str] = set()
     out: list[str] = []
     last = 0
-    for match in _JINJA_TAG.finditer(text):
-        out.append(text[last:match.start()])
-        last = match.end()
-        tag = match.group(0)
+    for start, end in jinja_tags(text):
+        out.append(text[last:start])
+        last = end
+        tag = text[start:end]
         if tag.startswith("{#"):
             out.append(tag.replace("{{", "{ {").replace("}}", "} }"))
             continue
@@ -68,13 +70,81 @@ def rewrite_jinja(text: str, refs: dict[str, str]) -> tuple[str, set[str]]:
     return "".join(out), used
 
 
+def jinja_tags(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of every Jinja tag from left to right: the matches of
+    ``\\{\\{.*?\\}\\}|\\{%.*?%\\}|\\{#.*?#\\}`` (dot matching newlines).
+
+    A scan with ``str.find``: that expression tries every opener against the rest
+    of the text, so unclosed tags took time quadratic in the text's length. Here
+    an opener whose closer is missing marks its kind dead (no later opener of the
+    kind can close either), so each character is looked at a bounded number of times.
+    """
+    closers = dict(_JINJA_PAIRS)
+    #: the next opener of each live kind (a kind with none left is dropped)
+    nxt = {opener: at for opener, _ in _JINJA_PAIRS if (at := text.find(opener)) >= 0}
+    while nxt:
+        opener = min(nxt, key=nxt.__getitem__)
+        start = nxt[opener]
+        close = text.find(closers[opener], start + 2)
+        if close < 0:  # no closer after this opener: none after any later one either
+            del nxt[opener]
+            continue
+        end = close + 2
+        yield start, end
+        for kind, at in list(nxt.items()):
+            if at < end:
+                found = text.find(kind, end)
+                if found < 0:
+                    del nxt[kind]
+                else:
+                    nxt[kind] = found
+
+
+def brace_runs(text: str) -> Iterator[tuple[int, int, int, int]]:
+    """The matches of ``\\{+([^{}]*)\\}+`` from left to right, as ``(start, end,
+    body_start, body_end)``: ADK's state placeholder (``inject_session_state``
+    substitutes exactly these), ``{key}``, ``{{key}}``, ``{key?}``.
+
+    A scan with ``str.find``: the expression retried every ``{`` of a run of
+    braces against the text after it (40,000 braces: 15 s). A run of ``{``
+    followed by text without braces and then ``}`` is a match, extended over
+    the run of ``}``; any other run cannot start one, nor can any brace in it.
+    """
+    pos = text.find("{")
+    close = -1  # the next ``}`` at or after ``body``, found once and kept until passed
+    while pos >= 0:
+        body = _run_end(text, pos, "{")
+        if close < body:
+            close = text.find("}", body)
+            if close < 0:
+                return  # no ``}`` left: nothing after can match
+        brace = text.find("{", body, close)
+        if brace >= 0:  # another ``{`` before the ``}``: no match from this run
+            pos = brace
+            continue
+        end = _run_end(text, close, "}")
+        yield pos, end, body, close
+        pos = text.find("{", end)
+
+
+_RUNS = {"{": re.compile(r"\{*"), "}": re.compile(r"\}*")}
+
+
+def _run_end(text: str, at: int, brace: str) -> int:
+    """Where the run of ``brace`` characters starting at ``at`` ends."""
+    found = _RUNS[brace].match(text, at)
+    return found.end() if found is not None else at
+
+
 def _followed(body: str, end: int) -> bool:
     """Is the name ending at ``end`` read in part (``name.field``, ``name[0]``)?"""
     rest = body[end:].lstrip()
     return rest.startswith(".") or rest.startswith("[")
 
 
-_ROLE_LINE = re.compile(r"^[ \t]*#?[ \t]*(system|user|assistant|function|tool)[ \t]*:[ \t]*$",
+# one run of blanks before the role word, or blanks, ``#`` and blanks: two runs of blanks
+# side by side would be tried at every split of a long blank line (cubic time)
+_ROLE_LINE = re.compile(r"^[ \t]*(?:#[ \t]*)?(system|user|assistant|function|tool)[ \t]*:[ \t]*$",
                         re.I | re.M)
 
 

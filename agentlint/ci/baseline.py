@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from agentlint import escape
 from agentlint.errors import SpecError, UsageError
 from agentlint.paths import (
     MAX_BASELINE_BYTES,
@@ -119,7 +120,7 @@ def write(path: str, findings: list[Finding], inputs: Iterable[str] = ()) -> int
     ``inputs``: the files the run read, which the baseline may not replace.
     """
     data = build(findings, root_for(path))
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = escape.json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     write_text_atomic(path, text, inputs=inputs, what="baseline")
     return len(findings)
 

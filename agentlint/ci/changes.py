@@ -3,7 +3,8 @@
 A workflow changes when its own file changes (added, modified, deleted,
 renamed), and also when a file it reads does: a prompt file
 (``system_file:``), an ADK sub-agent file (``config_path:``), a promptflow
-node's template, a CrewAI ``agents.yaml`` or ``crew.py``, an
+node's template, a CrewAI ``agents.yaml`` or Python module (the crew module or
+the one that assembles the crew, where the CrewAI reader looks for them), an
 ``agentlint.profile.yaml``. Those are found with one ``git grep`` for the
 changed files' names among the repository's YAML files, kept only when the
 YAML names the changed file by its path relative to the YAML's folder.
@@ -17,7 +18,13 @@ from __future__ import annotations
 import os
 import posixpath
 
-from agentlint.adapters.crewai import AGENT_NAMES, TASK_NAMES
+from agentlint.adapters.crewai import (
+    AGENT_NAMES,
+    MAX_PACKAGE_DEPTH,
+    TASK_NAMES,
+    crew_folder,
+    package_folders,
+)
 from agentlint.adapters.ir import PROFILE_NAMES
 from agentlint.ci.git import Change, Repo
 from agentlint.errors import SpecError, UsageError
@@ -27,6 +34,8 @@ YAML_SUFFIXES = (".yaml", ".yml")
 YAML_GLOBS = ("*.yaml", "*.yml")
 #: more changed files than this: do not look for the workflows that read them
 MAX_SUPPORT_FILES = 2000
+#: folders looked at on one level below a changed Python module for the crews it may serve
+_MAX_FOLDERS = 200
 
 
 def is_yaml(path: str | None) -> bool:
@@ -89,9 +98,9 @@ def _readers(repo: Repo, changes: list[Change]) -> dict[str, list[str]]:
             for name in _listdir(repo, folder):
                 if is_yaml(name) and name.lower() not in PROFILE_NAMES:
                     add(posixpath.join(folder, name), path)
-        elif lower == "crew.py":
-            for name in TASK_NAMES:
-                add(posixpath.join(folder, "config", name), path)
+        elif lower.endswith(".py"):
+            for tasks in _crews_reading(repo, folder):
+                add(tasks, path)
         elif lower in AGENT_NAMES:
             for name in TASK_NAMES:
                 add(posixpath.join(folder, name), path)
@@ -111,6 +120,28 @@ def _readers(repo: Repo, changes: list[Change]) -> dict[str, list[str]]:
             if rel in text:
                 add(yaml_file, path)
     return found
+
+
+def _crews_reading(repo: Repo, folder: str) -> list[str]:
+    """The CrewAI tasks files whose crew module, or the module that assembles the crew,
+    may be a Python module in ``folder``: those the CrewAI reader looks for there."""
+    out: list[str] = []
+    level = [folder]
+    for _ in range(MAX_PACKAGE_DEPTH + 1):
+        below: list[str] = []
+        for here in level:
+            for name in TASK_NAMES:
+                tasks = posixpath.join(here, "config", name) if here else f"config/{name}"
+                if folder in package_folders(crew_folder(tasks)) \
+                        and os.path.isfile(repo.abs(tasks)):
+                    out.append(tasks)
+            for name in _listdir(repo, here):
+                sub = posixpath.join(here, name) if here else name
+                if not name.startswith(".") and os.path.isdir(repo.abs(sub)) \
+                        and not os.path.islink(repo.abs(sub)):
+                    below.append(sub)
+        level = below[:_MAX_FOLDERS]
+    return out
 
 
 def _listdir(repo: Repo, folder: str) -> list[str]:

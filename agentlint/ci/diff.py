@@ -4,7 +4,7 @@ The "after" side is the working tree (in CI: the commit under test); the
 "before" side is the base commit, read from git objects. The base version of
 a workflow is rebuilt in a private temporary folder from the files it needs:
 the spec itself, the YAML files beside it (a CrewAI pair, a profile), a
-``crew.py`` one folder up, and every file its text names by a relative path
+crew's modules where the CrewAI reader looks, and every file its text names by a relative path
 (prompt files, ADK sub-agent files, promptflow templates), followed through
 the YAML files so read. Nothing is checked out; the working tree is never
 touched. Both sides are linted with the working tree's configuration, so a
@@ -31,6 +31,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentlint.adapters.crewai import (
+    AGENT_NAMES,
+    TASK_NAMES,
+    crew_folder,
+    module_names,
+    package_folders,
+)
 from agentlint.ci.changes import changed_workflows, is_yaml, restrict_to
 from agentlint.ci.git import Base, Change, Repo
 from agentlint.errors import SpecError, UsageError
@@ -40,7 +47,7 @@ from agentlint.lint.config import ConfigFinder, Overrides
 from agentlint.lint.engine import lint_workflow
 from agentlint.lint.registry import Finding
 from agentlint.metrics import BY_SHORT, Metric
-from agentlint.paths import MAX_SPEC_BYTES, read_bytes
+from agentlint.paths import MAX_SPEC_BYTES, read_bytes, relative_to
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
 
@@ -202,6 +209,8 @@ class DiffResult:
     crossings: list[Crossing] = field(default_factory=list)
     #: versions after the change that cannot be read: the run exits 2
     errors: list[SpecError] = field(default_factory=list)
+    #: the working tree's files the run read (changed specs): never written over
+    read: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -216,7 +225,9 @@ class DiffResult:
 # -- reading the base ---------------------------------------------------------------------
 
 #: a relative file path with an extension, as specs name prompt and sub-agent files
-_PATH_WORD = re.compile(r"(?<![\w.~/$-])((?:\.{1,2}/)*[\w.@+-]+(?:/[\w.@+-]+)*\.\w{1,10})\b")
+#: (one start per word: none right after ``@`` or ``+``, and the ``./`` steps taken
+#: whole, so a long word is scanned once, not once per character)
+_PATH_WORD = re.compile(r"(?<![\w.~/$@+-])((?:\.{1,2}/)*+[\w.@+-]+(?:/[\w.@+-]+)*\.\w{1,10})\b")
 _MAX_FOLLOW = 3  # rounds of following names in fetched YAML files
 _MAX_SIBLINGS = 200
 
@@ -279,8 +290,14 @@ class BaseTree:
             return False
         folder = posixpath.dirname(rel)
         siblings = [p for p in self.repo.list_dir(self.commit, folder) if is_yaml(p)]
-        parent = posixpath.dirname(folder) if folder else None
-        extra = [posixpath.join(parent, "crew.py")] if parent is not None else []
+        extra: list[str] = []
+        if folder and posixpath.basename(rel).lower() in TASK_NAMES + AGENT_NAMES:
+            # a crew's Python: the crew module and the module that assembles the crew, looked
+            # for where the CrewAI reader looks for them
+            for package in package_folders(crew_folder(rel)):
+                listed = [posixpath.basename(p) for p in self.repo.list_dir(self.commit, package)]
+                extra += [posixpath.join(package, n) if package else n
+                          for n in module_names(listed, first="crew.py")]
         self.fetch(siblings[:_MAX_SIBLINGS] + extra)
         frontier = [rel]
         for _ in range(_MAX_FOLLOW):
@@ -324,6 +341,8 @@ def run_diff(base_ref: str | None = None, *, paths: list[str] | None = None,
     result = DiffResult(base, thresholds=list(thresholds or []))
     with BaseTree(repo, base.commit) as tree:
         for change in changed_workflows(repo, base.commit, restrict):
+            if change.path is not None:
+                result.read.append(relative_to(repo.abs(change.path), os.getcwd(), up=True))
             wd = _compare(repo, tree, change, finder, input_format, pictures)
             if wd is None:
                 continue

@@ -25,6 +25,8 @@ BranchKey = tuple[int, int]  # (router index, route index)
 
 @dataclass(slots=True)
 class Graph:
+    """The workflow as indexed lists: dependencies, order, branches, loops, groups."""
+
     wf: Workflow
     data_preds: list[list[int]]
     dep_preds: list[list[int]]
@@ -211,14 +213,21 @@ def exec_preds(g: Graph, *, expected: bool) -> list[list[int]]:
 def _merge_alternatives(g: Graph) -> list[list[int]]:
     """Sequential groups with consecutive alternatives of one router merged."""
     merged: list[list[int]] = []
+    # the router whose alternatives the last merged group holds (None: not such a
+    # group), and their branch keys: kept as the group grows, not recomputed per step
+    router: int | None = None
+    keys: set[BranchKey] = set()
     for group in g.groups:
         key = g.branch[group[0]] if len(group) == 1 else None
-        if merged and key is not None:
-            keys = [g.branch[u] for u in merged[-1]]
-            if all(k is not None and k[0] == key[0] and k != key for k in keys):
-                merged[-1].append(group[0])
-                continue
+        if merged and key is not None and key[0] == router and key not in keys:
+            merged[-1].append(group[0])
+            keys.add(key)
+            continue
         merged.append(list(group))
+        found = [g.branch[u] for u in group]
+        routers = {k[0] if k is not None else None for k in found}
+        router = routers.pop() if len(routers) == 1 else None
+        keys = {k for k in found if k is not None}
     return merged
 
 

@@ -16,7 +16,7 @@ from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, lon
 from agentlint.metrics import BY_NAME, Metric
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Step, Workflow
-from agentlint.spec.tokens import count_tokens, stable_prefix, text_tokens
+from agentlint.spec.tokens import prefix_tokens, text_tokens
 
 #: Providers cache a prompt prefix only from this length on (OpenAI, Anthropic: 1024).
 CACHE_MIN_TOKENS = 1024
@@ -26,6 +26,8 @@ CACHE_HIT_TIME_S = 0.01
 
 @dataclass(slots=True)
 class Tokens:
+    """Tokens a step reads (of them cached) and writes, per call."""
+
     input: float
     cached: float
     output: float
@@ -45,6 +47,8 @@ class Figures:
 
 @dataclass(slots=True)
 class StepEstimate:
+    """One step's share of a run: calls, tokens, cost, latency, reliability."""
+
     id: str
     model: str | None
     runs: float
@@ -71,6 +75,8 @@ class StepEstimate:
 
 @dataclass(slots=True)
 class BudgetCheck:
+    """One budget of the spec next to the estimated figure."""
+
     name: str
     limit: float
     actual: float
@@ -86,6 +92,8 @@ class BudgetCheck:
 
 @dataclass(slots=True)
 class Estimate:
+    """A workflow's expected cost, latency and reliability per run, step by step."""
+
     name: str
     file: str
     cost_usd: float
@@ -132,12 +140,9 @@ def step_tokens(wf: Workflow, step: Step) -> Tokens:
         cached = 0.0
     else:
         static = float(text_tokens(step.system) + text_tokens(step.prompt))
-        prefix = stable_prefix(step.system)
-        if len(prefix) == len(step.system):  # no placeholder: the prompt's prefix follows
-            prefix = prefix + "\n" + stable_prefix(step.prompt) if step.system \
-                else stable_prefix(step.prompt)
-        prefix_tokens = count_tokens(prefix)
-        cached = float(prefix_tokens) if prefix_tokens >= CACHE_MIN_TOKENS else 0.0
+        # the system prompt's stable prefix, and the prompt's when it has no placeholder
+        reusable = prefix_tokens(step.system, step.prompt)
+        cached = float(reusable) if reusable >= CACHE_MIN_TOKENS else 0.0
     referenced = 0.0
     seen_steps: set[str] = set()
     for ref in step.refs:

@@ -21,10 +21,8 @@ copies the values and resolves the selectors against the rules.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,6 +153,8 @@ def read_config(path: str) -> Config | None:
 def _from_toml(text: str, shown: str, base: str, pyproject: bool) -> Config | None:
     if pyproject and "agentlint" not in text:
         return None
+    import tomllib  # read on first use: most runs find no TOML configuration
+
     try:
         doc = tomllib.loads(text)
     except RecursionError:  # tomllib recurses once per nested array or table
@@ -213,12 +213,10 @@ class _TomlWhere:
         line, col = self.header, 1
         start = max(0, self.header - 1)
         for key in keys:
-            pattern = re.compile(r"(^|[\s.{,\[\"'])" + re.escape(key)
-                                 + r"(?=[\"']?\s*[=.\]])")
             for i in range(start, len(self.lines)):
-                match = pattern.search(self.lines[i])
-                if match:
-                    line, col, start = i + 1, match.start() + len(match.group(1)) + 1, i
+                at = _key_at(self.lines[i], key) if key in self.lines[i] else None
+                if at is not None:
+                    line, col, start = i + 1, at + 1, i
                     break
             else:
                 break
@@ -261,6 +259,44 @@ class _TomlWhere:
                 seq.ipos.append(pack(*spot))
             return seq
         return value
+
+
+def _key_at(text: str, key: str) -> int | None:
+    """Where ``key`` is first written as a key in ``text``: the match of
+    ``(^|[\\s.{,\\[\"'])KEY(?=[\"']?\\s*[=.\\]])``, found in linear time.
+
+    That expression retried every place against the whole key and the blanks
+    after it, quadratic on a long key of blanks; here the places the key occurs
+    come from one Z-array, and the blanks after each from one backward pass.
+    """
+    n, m = len(text), len(key)
+    if not m:
+        return None
+    joined = key + "\0" + text  # decoded text holds no NUL
+    z = [0] * len(joined)
+    left = right = 0
+    for i in range(1, len(joined)):
+        if i < right:
+            z[i] = min(right - i, z[i - left])
+        while i + z[i] < len(joined) and joined[z[i]] == joined[i + z[i]]:
+            z[i] += 1
+        if i + z[i] > right:
+            left, right = i, i + z[i]
+    after_blanks = [n] * (n + 1)  # the first non-blank at or after each index
+    for i in range(n - 1, -1, -1):
+        after_blanks[i] = after_blanks[i + 1] if text[i].isspace() else i
+    for at in range(n - m + 1):
+        if z[m + 1 + at] < m:
+            continue
+        if at > 0 and not (text[at - 1].isspace() or text[at - 1] in ".{,[\"'"):
+            continue
+        end = at + m
+        if end < n and text[end] in "\"'":
+            end += 1
+        end = after_blanks[end]
+        if end < n and text[end] in "=.]":
+            return at
+    return None
 
 
 def _toml_header_line(text: str) -> int:
@@ -427,6 +463,8 @@ def specificity(selector: str) -> int:
 
 
 def selector_hint(selector: str, rules: Iterable[Rule]) -> str:
+    import difflib
+
     words = [r.code for r in rules]
     words += [r.name for r in rules] + list(FAMILIES)
     close = difflib.get_close_matches(selector, words, n=1, cutoff=0.6) or \

@@ -195,7 +195,8 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
             settings = finder.settings_for(file)
             if settings.excluded(file):
                 continue
-            plan.append(_Item("file", file, settings, as_named(file)))
+            plan.append(_Item("file", file, settings, as_named(file),
+                              named=not os.path.isdir(path)))
     files = [item for item in plan if item.kind == "file"]
     workers = min(worker_count(jobs), len(files))
     outcomes = iter(_lint_parallel(files, overrides, finder.registry, input_format, workers)) \
@@ -209,7 +210,7 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
         elif outcomes is None:
             assert item.settings is not None
             _lint_one(result, item.settings, enabled, item.file, input_format=input_format,
-                      display=item.display)
+                      display=item.display, named=item.named)
         else:
             _merge(result, item, enabled, next(outcomes))
     result.findings.sort(key=Finding.sort_key)
@@ -217,15 +218,26 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
     return result
 
 
-@dataclass(slots=True)
 class _Item:
-    """One thing ``lint_paths`` does, in the order of the command line."""
+    """One thing ``lint_paths`` does, in the order of the command line.
 
-    kind: str  # file | stdin | error
-    file: str = ""
-    settings: Settings | None = None
-    display: str | None = None
-    error: SpecError | None = None
+    A plain class, not a dataclass: this module is on every lint's start-up
+    path and the generated methods of a dataclass cost more to create than the
+    class is worth (nothing compares or prints an ``_Item``).
+    """
+
+    __slots__ = ("display", "error", "file", "kind", "named", "settings")
+
+    def __init__(self, kind: str, file: str = "", settings: Settings | None = None,
+                 display: str | None = None, error: SpecError | None = None,
+                 named: bool = False) -> None:
+        self.kind = kind  # file | stdin | error
+        self.file = file
+        self.settings = settings
+        self.display = display
+        self.error = error
+        #: named one by one (not found in a folder): near misses are refused
+        self.named = named
 
 
 def worker_count(jobs: int) -> int:
@@ -251,13 +263,19 @@ def worker_count(jobs: int) -> int:
 _WORKER_FINDER: ConfigFinder | None = None
 
 
-@dataclass(slots=True)
 class _Outcome:
-    findings: list[Finding]
-    file: str | None  # the workflow's display name; None when not a workflow or unreadable
-    text: str
-    strict: bool
-    errors: list[tuple[str, int, int, str]]
+    """What a worker sends back for one file (a plain class, as ``_Item``; it pickles
+    through its slots)."""
+
+    __slots__ = ("errors", "file", "findings", "strict", "text")
+
+    def __init__(self, findings: list[Finding], file: str | None, text: str, strict: bool,
+                 errors: list[tuple[str, int, int, str]]) -> None:
+        self.findings = findings
+        self.file = file  # the workflow's display name; None when not a workflow or unreadable
+        self.text = text
+        self.strict = strict
+        self.errors = errors
 
 
 def _init_worker(overrides: Overrides, registry: Registry) -> None:
@@ -265,12 +283,13 @@ def _init_worker(overrides: Overrides, registry: Registry) -> None:
     _WORKER_FINDER = ConfigFinder(overrides, registry)
 
 
-def _lint_task(task: tuple[str, str | None, str | None]) -> _Outcome:
-    file, display, input_format = task
+def _lint_task(task: tuple[str, str | None, str | None, bool]) -> _Outcome:
+    file, display, input_format, named = task
     assert _WORKER_FINDER is not None
     settings = _WORKER_FINDER.settings_for(file)
     part = LintResult()
-    _lint_one(part, settings, {}, file, input_format=input_format, display=display)
+    _lint_one(part, settings, {}, file, input_format=input_format, display=display,
+              named=named)
     wf_file = part.files[0] if part.files else None
     return _Outcome(part.findings, wf_file, part.sources.get(wf_file, "") if wf_file else "",
                     bool(part.strict_files),
@@ -281,7 +300,7 @@ def _lint_parallel(items: list[_Item], overrides: Overrides, registry: Registry,
                    input_format: str | None, workers: int) -> list[_Outcome]:
     from concurrent.futures import ProcessPoolExecutor
 
-    tasks = [(item.file, item.display, input_format) for item in items]
+    tasks = [(item.file, item.display, input_format, item.named) for item in items]
     chunk = max(1, len(tasks) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                              initializer=_init_worker, initargs=(overrides, registry)) as pool:
@@ -331,14 +350,15 @@ def _lint_stdin(result: LintResult, finder: ConfigFinder, enabled: dict[str, Rul
     if name is not None and settings.excluded(path):
         return
     _lint_one(result, settings, enabled, path, input_format=input_format, text=text,
-              display=shown)
+              display=shown, named=True)
 
 
 def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], file: str,
               *, input_format: str | None, text: str | None = None,
-              display: str | None = None) -> None:
+              display: str | None = None, named: bool = False) -> None:
     try:
-        wf = load_any(file, input_format=input_format, text=text, display=display)
+        wf = load_any(file, input_format=input_format, text=text, display=display,
+                      named=named)
         if wf is None:
             return  # not a workflow: silence, by contract
         if wf.file in result.sources:

@@ -78,11 +78,17 @@ def parse(text: str) -> tuple[list[Suppression], list[Problem]]:
     comments = _comment_flags(text, positions)
     suppressions: list[Suppression] = []
     problems: list[Problem] = []
-    for match, (line, col), is_comment in zip(candidates, positions, comments, strict=True):
+    blocks: _Blocks | None = None
+    # A directive's text runs to the end of its line; it is read up to the next candidate
+    # only, so a line of many candidates is read once, not once per candidate.
+    stops = [m.start() for m in candidates[1:]] + [len(text)]
+    for match, stop, (line, col), is_comment in zip(candidates, stops, positions, comments,
+                                                    strict=True):
         if not is_comment:
             continue
-        found = _BODY.match(text, match.start())
+        found = _BODY.match(text, match.start(), stop)
         assert found is not None  # _CANDIDATE is _BODY's own prefix, as a lookahead
+        cut = found.end() == stop < len(text)  # the line goes on with another "#"
         body = found.group(1).strip()
         parsed = _DIRECTIVE.match(body)
         word = parsed.group("word").lower() if parsed else ""
@@ -92,7 +98,7 @@ def parse(text: str) -> tuple[list[Suppression], list[Problem]]:
                                         "write 'disable=RULE' or 'disable-file'"))
             continue  # prose such as "# agentlint: 1 is the format version"
         assert parsed is not None
-        rest = parsed.group("rest").strip()
+        rest = parsed.group("rest").strip() or ("#" if cut else "")
         if rest and not rest.startswith("--"):
             problems.append(Problem(line, col, "cannot read this directive; write "
                                     "'# agentlint: disable=RULE[,RULE]'"))
@@ -102,7 +108,8 @@ def parse(text: str) -> tuple[list[Suppression], list[Problem]]:
         if word == "disable-file":
             suppressions.append(Suppression(line, col, "file", rules, 1, len(lines)))
         elif own_line:
-            start, end = _block_after(lines, line)
+            blocks = blocks or _Blocks(lines)
+            start, end = blocks.after(line)
             suppressions.append(Suppression(line, col, "block", rules, start, end))
         else:
             suppressions.append(Suppression(line, col, "line", rules, line, line))
@@ -137,7 +144,13 @@ def _comment_flags(text: str, positions: list[tuple[int, int]]) -> list[bool]:
         spans = _token_spans(text)
     except Exception:  # not YAML after all (an adapter's source): read line by line
         lines = text.splitlines()
-        return [_comment_by_line(lines[line - 1], col) for line, col in positions]
+        flags: list[bool] = []
+        walk: _LineWalk | None = None
+        for line, col in positions:
+            if walk is None or walk.number != line:
+                walk = _LineWalk(lines[line - 1], line)
+            flags.append(walk.comment_at(col))
+        return flags
     flags = []
     i = 0
     for line, col in positions:
@@ -163,43 +176,71 @@ def _token_spans(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     return spans
 
 
-def _comment_by_line(line: str, col: int) -> bool:
-    """Fallback for text PyYAML cannot scan: respect quotes on the line itself."""
-    quote = ""
-    i = 0
-    target = col - 1
-    while i < target:
-        ch = line[i]
-        if quote == '"' and ch == "\\":
-            i += 2
-            continue
-        if quote and ch == quote:
-            quote = ""
-        elif not quote and ch in "'\"" and (i == 0 or line[i - 1] in " \t[{,:"):
-            quote = ch
-        i += 1
-    return not quote and (target == 0 or line[target - 1] in " \t")
+class _LineWalk:
+    """Fallback for text PyYAML cannot scan: respect quotes on the line itself.
+
+    One walk along the line serves every ``#`` on it, left to right.
+    """
+
+    def __init__(self, text: str, number: int) -> None:
+        self.text = text
+        self.number = number
+        self.quote = ""
+        self.i = 0
+
+    def comment_at(self, col: int) -> bool:
+        line, quote, i = self.text, self.quote, self.i
+        target = col - 1
+        while i < target:
+            ch = line[i]
+            if quote == '"' and ch == "\\":
+                i += 2
+                continue
+            if quote and ch == quote:
+                quote = ""
+            elif not quote and ch in "'\"" and (i == 0 or line[i - 1] in " \t[{,:"):
+                quote = ch
+            i += 1
+        self.quote, self.i = quote, i
+        return not quote and (target == 0 or line[target - 1] in " \t")
 
 
-def _block_after(lines: list[str], line: int) -> tuple[int, int]:
-    """The node starting on the first content line after ``line`` (1-based)."""
-    n = len(lines)
-    i = line  # 0-based index of the line after the comment
-    while i < n and _blank_or_comment(lines[i]):
-        i += 1
-    if i >= n:
-        return line + 1, line  # nothing follows: covers no line
-    indent = _indent(lines[i])
-    start = end = i
-    j = i + 1
-    while j < n:
-        text = lines[j]
-        if not _blank_or_comment(text):
-            if _indent(text) <= indent:
-                break
-            end = j
-        j += 1
-    return start + 1, end + 1
+class _Blocks:
+    """The node starting on the first content line after a line, for every line at once.
+
+    Two passes over the lines, so that a file of many directives costs time
+    linear in its length (each directive scanning the lines after it was quadratic).
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        n = self.n = len(lines)
+        content = [not _blank_or_comment(text) for text in lines]
+        indent = [_indent(text) for text in lines]
+        #: the first content line at or after each index (n: none)
+        self.next_content = [n] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            self.next_content[i] = i if content[i] else self.next_content[i + 1]
+        #: the last content line before each index (-1: none)
+        last_before = [-1] * (n + 1)
+        for i in range(n):
+            last_before[i + 1] = i if content[i] else last_before[i]
+        #: for a content line: the last line of its node (the content lines indented
+        #: more deeply that follow it), found with a stack of the lines after it
+        self.end = list(range(n))
+        stack: list[int] = []
+        for i in range(n - 1, -1, -1):
+            if content[i]:
+                while stack and indent[stack[-1]] > indent[i]:
+                    stack.pop()
+                self.end[i] = last_before[stack[-1] if stack else n]
+                stack.append(i)
+
+    def after(self, line: int) -> tuple[int, int]:
+        """(first, last) covered line, 1-based, of a directive alone on ``line``."""
+        i = self.next_content[min(line, self.n)]
+        if i >= self.n:
+            return line + 1, line  # nothing follows: covers no line
+        return i + 1, self.end[i] + 1
 
 
 def _blank_or_comment(line: str) -> bool:
@@ -219,31 +260,43 @@ def rule_matches(token: str, code: str, name: str) -> bool:
 def apply(findings: list[Finding], suppressions: list[Suppression]) -> list[Finding]:
     """The findings no directive silences; marks each directive that silenced one.
 
-    Directives are few, so each finding is checked against the file-wide ones,
-    those of its own line (an index) and the blocks; blocks are in source order
-    and a finding only looks at the blocks that start on or before its line.
+    Each finding is checked against the file-wide directives, those of its own
+    line (an index) and the blocks that cover its line. Blocks are YAML nodes, so
+    two are nested or apart: a sweep over the findings in line order keeps the
+    blocks covering the current line on a stack (as deep as the nesting), and a
+    file of many directives and many findings costs no product of the two.
     """
     if not suppressions:
         return findings
     by_line: dict[int, list[Suppression]] = {}
     files: list[Suppression] = []
-    blocks: list[Suppression] = []
+    ranges: dict[tuple[int, int], list[Suppression]] = {}
     for s in suppressions:
         if s.kind == "line":
             by_line.setdefault(s.line, []).append(s)
         elif s.kind == "file":
             files.append(s)
-        else:
-            blocks.append(s)
-    kept: list[Finding] = []
-    for f in findings:
-        hit = False
-        for s in (*files, *by_line.get(f.line, ()), *(b for b in blocks if b.covers(f.line))):
+        elif s.start <= s.end:
+            ranges.setdefault((s.start, s.end), []).append(s)
+    # outer blocks first where two start on one line
+    order = sorted(ranges, key=lambda r: (r[0], -r[1]))
+    stack: list[tuple[int, int]] = []
+    nxt = 0
+    hit = [False] * len(findings)
+    for index in sorted(range(len(findings)), key=lambda k: findings[k].line):
+        f = findings[index]
+        while nxt < len(order) and order[nxt][0] <= f.line:
+            while stack and stack[-1][1] < order[nxt][0]:
+                stack.pop()
+            stack.append(order[nxt])
+            nxt += 1
+        while stack and stack[-1][1] < f.line:
+            stack.pop()
+        covering = [s for r in stack if r[0] <= f.line <= r[1] for s in ranges[r]]
+        for s in (*files, *by_line.get(f.line, ()), *covering):
             if _silences(s, f.code, f.rule):
-                hit = True
-        if not hit:
-            kept.append(f)
-    return kept
+                hit[index] = True
+    return [f for f, silenced in zip(findings, hit, strict=True) if not silenced]
 
 
 def _silences(s: Suppression, code: str, name: str) -> bool:

@@ -21,13 +21,15 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.errors import UsageError
+from agentlint.interrupt import ending_children
 from agentlint.metrics import COST, LATENCY, RELIABILITY
 from agentlint.optimizer.plan import Plan
 from agentlint.optimizer.problem import Problem
@@ -99,6 +101,46 @@ def quiet(log: list[str]) -> Iterator[None]:
                 log.append(text)
 
 
+def _in_thread(solve: Callable[[], object]) -> None:
+    """Run ``solve`` in a thread of its own while the main thread waits in short joins.
+
+    HiGHS runs in C code for the whole solve: in the main thread, a signal's
+    handler would wait for the solve (up to the time limit) to end. Waiting
+    in ``join`` instead, the handler runs at once (``agentlint.interrupt``);
+    the thread is a daemon, ended with the process.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        solve()
+        return
+    raised: list[BaseException] = []
+
+    def target() -> None:
+        _name_thread(b"agentlint-solve")
+        try:
+            solve()
+        except BaseException as exc:  # handed to the main thread, raised there
+            raised.append(exc)
+
+    thread = threading.Thread(target=target, name="agentlint-solver", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.05)
+    if raised:
+        raise raised[0]
+
+
+def _name_thread(name: bytes) -> None:
+    """Name the calling thread for the system (Linux: ``/proc/PID/task/TID/comm``)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, name[:15], 0, 0, 0)  # PR_SET_NAME
+    except Exception:  # pragma: no cover - no libc to load
+        pass
+
+
 def highs_available() -> bool:
     try:
         with quiet([]):
@@ -168,6 +210,10 @@ class Lin:
         return pulp.LpAffineExpression(self.terms, constant=self.const)
 
 
+class _TimeUp(Exception):
+    """The deadline passed while the model was built."""
+
+
 @dataclass
 class Outcome:
     """One solve: status, the plan read back, and what it took."""
@@ -193,13 +239,19 @@ class Formulation:
     #: keep the solvers' own logs in ``log`` (``optimize --verbose``)
     verbose: bool = False
     log: list[str] = field(default_factory=list)
+    #: a ``time.perf_counter`` reading: the build stops there (``timed_out``), incomplete
+    deadline: float | None = None
+    timed_out: bool = False
 
     def __post_init__(self) -> None:
         start = time.perf_counter()
         self.pulp = _pulp()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self._build()
+            try:
+                self._build()
+            except _TimeUp:
+                self.timed_out = True
         self.build_seconds = time.perf_counter() - start
 
     # -- variables and expressions ---------------------------------------------------------
@@ -208,6 +260,9 @@ class Formulation:
              up: float | None = None) -> Any:
         pulp = self.pulp
         self.variables += 1
+        if self.deadline is not None and not self.variables % 1024 \
+                and time.perf_counter() >= self.deadline:
+            raise _TimeUp
         if binary:
             return pulp.LpVariable(name, 0, 1, pulp.LpBinary)
         return pulp.LpVariable(name, low, up, pulp.LpContinuous)
@@ -552,7 +607,7 @@ class Formulation:
                 solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=self.gap,
                                     gapAbs=GAP_ABS, threads=1, random_seed=0,
                                     output_flag=self.verbose)
-                prob.solve(solver)
+                _in_thread(lambda: prob.solve(solver))
                 model = getattr(prob, "solverModel", None)
                 if model is not None:
                     try:
@@ -565,8 +620,9 @@ class Formulation:
                     log = os.path.join(tmp, "cbc.log")
                     solver = _cbc(pulp, msg=False, timeLimit=limit, gapRel=self.gap,
                                   gapAbs=GAP_ABS, keepFiles=False, logPath=log, threads=1)
-                    solver.tmpDir = tmp
-                    prob.solve(solver)
+                    solver.tmpDir = tmp  # PuLP's .mps and .sol files: removed with it
+                    with ending_children():  # before the folder goes: CBC writes into it
+                        prob.solve(solver)
                     gap, wall = _cbc_log(log, captured if self.verbose else None)
         if self.verbose:
             self.log.extend(captured)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable
 
 from agentlint.optimizer.plan import (
@@ -33,22 +34,34 @@ Score = tuple[float, ...]
 
 
 def polish(p: Problem, plan: Plan, score: Callable[[PlanFigures], Score],
-           ok: Callable[[PlanFigures], bool], banned: set[object] | None = None) -> Plan:
+           ok: Callable[[PlanFigures], bool], banned: set[object] | None = None, *,
+           deadline: float | None = None, finished: list[bool] | None = None) -> Plan:
     """``plan`` with every change undone that keeps ``ok`` and does not worsen ``score``.
 
     Plans in ``banned`` (keys of plans the estimate rejected) are never chosen.
     Figures are updated by deltas (latency is recomputed only when a duration
     grows, or when the score reads it); the caller checks the final plan with
-    the estimate.
+    the estimate. At ``deadline`` (a ``time.perf_counter`` reading) the plan
+    is returned as far as it got (every change undone so far kept ``ok``);
+    ``True`` is appended to ``finished`` when the polish ran to its end.
     """
+    def late() -> bool:
+        return deadline is not None and time.perf_counter() >= deadline
+
     banned = banned or set()
+    if late():
+        return plan
     plan = canonical_groups(p, plan, score, ok, banned)
     state = _State(p, plan)
     best_score = score(state.figures())
     latency_scored = _reads_latency(score, state.figures())
+    cut = False
     for _ in range(3):
         improved = False
         for i, choice in enumerate(p.choices):
+            if deadline is not None and not i % 64 and late():
+                cut = True
+                break
             c = state.choice[i]
             if c == choice.current:
                 continue
@@ -66,7 +79,7 @@ def polish(p: Problem, plan: Plan, score: Callable[[PlanFigures], Score],
                 best_score = score(f)
                 improved = True
                 break
-        if p.sequential:
+        if p.sequential and not cut:
             for seg in p.segments:
                 if not seg.free:
                     continue
@@ -83,9 +96,14 @@ def polish(p: Problem, plan: Plan, score: Callable[[PlanFigures], Score],
                         state.accept_merge(merge, f.latency_s)
                         best_score = score(f)
                         improved = True
-        if not improved:
+        if not improved or cut:
             break
-    return canonical_groups(p, Plan(state.choice, state.merge), score, ok, banned)
+    if cut or late():
+        return Plan(state.choice, state.merge)
+    polished = canonical_groups(p, Plan(state.choice, state.merge), score, ok, banned)
+    if finished is not None:
+        finished.append(True)
+    return polished
 
 
 def _reads_latency(score: Callable[[PlanFigures], Score], f: PlanFigures) -> bool:

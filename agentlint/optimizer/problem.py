@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from agentlint.graph.build import Graph, build_graph, exec_preds
+from agentlint.graph.downgrade import PREMIUM_OUTPUT_PER_MTOK, alternatives, trivial
 from agentlint.graph.estimate import Tokens, multipliers, step_figures, step_tokens
 from agentlint.spec.edit import SpecText
 from agentlint.spec.model import Ref, Step, Workflow
@@ -142,13 +143,17 @@ def build_problem(wf: Workflow) -> Problem:
 
 
 def candidate_models(wf: Workflow, step: Step) -> list[str | None]:
-    """The models ``step`` may run on: its ``candidates``, else the spec's own models."""
+    """The models ``step`` may run on: its ``candidates``, else the spec's own models
+    and, on a premium model doing trivial work, the cheaper models the
+    ``premium-on-trivial-step`` rule names for it (added to ``wf.models`` from the
+    catalog when the spec does not declare them), so lint and optimize agree."""
     if step.model is None:
         return [None]
     if step.candidates is not None:
         names = list(step.candidates)
     else:
         names = [step.model] + [name for name, m in wf.models.items() if m.declared]
+        names += _downgrades(wf, step)
     out: list[str | None] = []
     for name in names:
         if name not in out:
@@ -156,6 +161,22 @@ def candidate_models(wf: Workflow, step: Step) -> list[str | None]:
     if step.model in out:
         out.remove(step.model)
     return [step.model, *out]
+
+
+def _downgrades(wf: Workflow, step: Step) -> list[str]:
+    """The cheaper models AL202 names for ``step`` (with its default options)."""
+    model = wf.model_of(step)
+    if model is None or model.output_price < PREMIUM_OUTPUT_PER_MTOK or trivial(step) is None:
+        return []
+    out = []
+    for cheap in alternatives(wf, model):
+        known = wf.models.get(cheap.name)
+        if known is None:
+            wf.models[cheap.name] = cheap
+        elif known is not cheap and known.base != cheap.base:
+            continue  # the spec uses the name for another model
+        out.append(cheap.name)
+    return out
 
 
 def retry_range(wf: Workflow, step: Step) -> range:

@@ -20,6 +20,7 @@ from typing import Any
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import Estimate, estimate
+from agentlint.interrupt import TimeUp, alarm_at
 from agentlint.metrics import BY_NAME, BY_SHORT, COST, LATENCY, METRICS, RELIABILITY
 from agentlint.optimizer.milp import (
     COST_SCALE,
@@ -57,6 +58,8 @@ PARETO_POINTS = 6
 #: plans a hair over a budget (float rounding the solver cannot see) excluded
 #: one by one before giving up
 MAX_RECHECKS = 50
+#: a solve is not started with less time than this for the solver (seconds)
+MIN_SOLVE_S = 0.05
 
 
 @dataclass
@@ -145,18 +148,54 @@ def _point_json(p: Problem, q: Proposal) -> dict[str, Any]:
             "plan": plan_json(p, q.plan), "changes": [c.to_json() for c in q.changes]}
 
 
+class TimeLimitError(UsageError):
+    """The time limit ran out before any plan was found (exit 2, one line)."""
+
+    def __init__(self, file: str, limit: float, stage: str) -> None:
+        super().__init__(f"{file}: the time limit ({limit:g} s) ran out {stage}, before "
+                         "any plan was found (not proven infeasible); raise --time-limit")
+
+
 class _Run:
+    """One command's solves, under one deadline.
+
+    ``time_limit`` counts from ``started`` (the command's start: loading the
+    spec counts too) and covers every stage: building the model, the solves,
+    the tie-break and the polish, and the rewrite and re-estimate of the plan
+    that is reported. A share of it (``reserve``, measured on what loading and
+    estimating the spec took) is kept for that last rewrite; each solve gets
+    what is left minus what a solve of this model costs outside the solver
+    (``overhead``: writing and reading the model, measured after each solve).
+    """
+
     def __init__(self, wf: Workflow, path: str, solver: str, time_limit: float | None,
-                 gap: float = DEFAULT_GAP, verbose: bool = False) -> None:
+                 gap: float = DEFAULT_GAP, verbose: bool = False,
+                 started: float | None = None) -> None:
         start = time.perf_counter()
         self.wf = wf
         self.path = path
-        self.deadline = None if time_limit is None else start + time_limit
+        self.time_limit = time_limit
+        self.started = start if started is None else started
+        self.deadline = None if time_limit is None else self.started + time_limit
+        #: seconds kept for rewriting and re-estimating the plan reported
+        self.reserve = 0.0
         self.problem = build_problem(wf)
         self.timings: dict[str, float] = {"problem": time.perf_counter() - start}
+        self.check_time("while the model was built")
         self.solver = solver
-        self.form = Formulation(self.problem, solver, gap, verbose=verbose)
+        self.form = Formulation(self.problem, solver, gap, verbose=verbose,
+                                deadline=self.deadline)
+        if self.form.timed_out:
+            assert time_limit is not None
+            raise TimeLimitError(wf.file, time_limit, "while the model was built")
         self.timings["build"] = self.form.build_seconds
+        #: seconds a solve of this model takes outside the solver's own limit (a first
+        #: guess, then the most measured): CBC writes and reads files, PuLP copies the
+        #: model to HiGHS and the solution back (measured on 3,000 steps: HiGHS about
+        #: twice the build, CBC about four times)
+        self.overhead = (4.0 if solver == "cbc" else 2.0) * self.form.build_seconds
+        #: the polish was cut short by the time limit
+        self.polish_cut = False
         self.proven = True
         self.gap: float | None = None
         self.rechecks = 0
@@ -165,9 +204,35 @@ class _Run:
         self.tie_broken = True
 
     def remaining(self) -> float | None:
+        """Seconds left for solving and polishing (the reserve for the report kept)."""
         if self.deadline is None:
             return None
-        return max(0.0, self.deadline - time.perf_counter())
+        return max(0.0, self.deadline - self.reserve - time.perf_counter())
+
+    def work_deadline(self) -> float | None:
+        """The clock reading (``time.perf_counter``) by which solving and polishing end."""
+        return None if self.deadline is None else self.deadline - self.reserve
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.perf_counter() >= self.deadline
+
+    def check_time(self, stage: str) -> None:
+        """No plan yet and the deadline passed: stop with the reason (exit 2)."""
+        if self.out_of_time():
+            assert self.time_limit is not None
+            raise TimeLimitError(self.wf.file, self.time_limit, stage)
+
+    def solve(self, minimise: Lin, rows: list[tuple[Lin, str, float]]) -> Outcome:
+        """One solve in the time left; skipped (status ``unknown``) when none is."""
+        left = self.remaining()
+        if left is None:
+            return self.form.solve(minimise, rows, None)
+        limit = left - self.overhead
+        if limit < MIN_SOLVE_S:
+            return Outcome("unknown", None, None, 0.0)
+        out = self.form.solve(minimise, rows, limit)
+        self.overhead = max(self.overhead, out.seconds - limit)
+        return out
 
     # -- rows and values ------------------------------------------------------------------
 
@@ -206,7 +271,7 @@ class _Run:
         names = self.stage_names(names)
         for k, name in enumerate(names):
             lin, _ = self.form.objective(name)
-            out = self.form.solve(lin, rows, self.remaining())
+            out = self.solve(lin, rows)
             if out.plan is None:
                 if best is None:
                     return out
@@ -240,8 +305,14 @@ class _Run:
 def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
              time_limit: float | None = 60.0, pareto: bool = False,
              path: str | None = None, gap: float = DEFAULT_GAP,
-             verbose: bool = False) -> Result:
-    """Propose the best change to ``wf`` that meets its budgets."""
+             verbose: bool = False, started: float | None = None) -> Result:
+    """Propose the best change to ``wf`` that meets its budgets.
+
+    ``time_limit`` (seconds) counts from ``started`` (a ``time.perf_counter``
+    reading; default: now) and covers the whole run (see ``_Run``): when it
+    runs out, the best plan found so far is returned with its gap, and
+    :class:`TimeLimitError` is raised when there is none.
+    """
     if objective not in STAGES:  # the objectives: agentlint.optimizer.OBJECTIVES
         raise UsageError(f"unknown objective '{objective}'; use one of "
                          + ", ".join(STAGES))
@@ -250,14 +321,32 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
                          f"{wf.format} file (agentlint convert prints its native spec)")
     if not 0 <= gap < 1:
         raise UsageError("--gap is a relative optimality gap between 0 and 1")
-    name = pick_solver(solver)
-    started = time.perf_counter()
-    run = _Run(wf, path or wf.file, name, time_limit, gap, verbose)
-    before = estimate(wf, run.problem.graph)
+    started = time.perf_counter() if started is None else started
+    entered = time.perf_counter()
+    try:
+        # no clock is read while the solver is chosen, the model built, the spec estimated
+        with alarm_at(None if time_limit is None else started + time_limit):
+            name = pick_solver(solver)
+            run = _Run(wf, path or wf.file, name, time_limit, gap, verbose, started)
+            shown = time.perf_counter()
+            before = estimate(wf, run.problem.graph)
+    except TimeUp:
+        assert time_limit is not None
+        raise TimeLimitError(wf.file, time_limit, "while the model was built") from None
+    if time_limit is not None:
+        # the plan reported is loaded and estimated again, then printed: keep what loading
+        # and estimating took at the start, and half as much again, at most half the limit
+        again = (entered - started) + (time.perf_counter() - shown)
+        run.reserve = min(0.5 * time_limit, 1.5 * again + 0.05)
     result = Result("optimal", "pareto" if pareto else objective, before, run.problem, name)
     limits = dict(wf.budgets.items())
     goal = "default" if pareto else objective
     outcome, proposal = _solve_checked(run, goal, limits)
+    if proposal is None and outcome is not None and outcome.status == "unknown" \
+            and run.deadline is not None:
+        run.check_time("during the solves")
+        assert run.time_limit is not None
+        raise TimeLimitError(wf.file, run.time_limit, "during the solves")
     if proposal is None:
         _infeasible(run, result, limits, outcome)
     else:
@@ -269,6 +358,9 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
     result.gap = run.achieved_gap if run.proven else run.gap
     result.gap_limit = gap
     result.solver_log = "".join(run.form.log)
+    if run.polish_cut and result.proposal is not None:
+        result.notes.append("the time limit cut the polish short: the plan may change "
+                            "more than it needs to")
     if not run.tie_broken and result.proposal is not None:
         result.notes.append("the tie-break between equally good plans was skipped (too "
                             "many steps to settle, or the time limit): another solver may "
@@ -310,7 +402,7 @@ def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
         if outcome.plan is None:
             return outcome, None
         plan = tie_break(run, STAGES[objective], rows, outcome.plan)
-        plan = polish(run.problem, plan, score_of(objective), meets, banned)
+        plan = _polish(run, plan, score_of(objective), meets, banned)
         proposal = run.propose(plan)
         if meets(proposal.estimate):
             return outcome, proposal
@@ -320,7 +412,8 @@ def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
                 rows.append(run.form.nogood(bad))
         run.rechecks += 1
         if run.remaining() == 0.0:
-            break
+            run.proven = False
+            return Outcome("unknown", None, None, 0.0), None
     run.proven = False
     return None, None
 
@@ -365,8 +458,7 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
             rank = prefs[i].index(plan.choice[i])
             if rank == 0 or run.remaining() == 0.0:
                 break
-            out = form.solve(Lin(), [*rows, *fixed, form.takes(i, prefs[i][:rank])],
-                             run.remaining())
+            out = run.solve(Lin(), [*rows, *fixed, form.takes(i, prefs[i][:rank])])
             if out.plan is None or out.status != "optimal":
                 if out.status not in ("infeasible", "optimal"):
                     run.tie_broken = False  # time ran out: not settled
@@ -425,7 +517,7 @@ def _closest(run: _Run, limits: dict[str, float]) -> Plan | None:
         total.add(slack, 1.0 / denom)
     if not total.terms:
         return None
-    out = form.solve(total, rows, run.remaining())
+    out = run.solve(total, rows)
     if out.plan is None:
         return None
     if out.status != "optimal":
@@ -434,7 +526,7 @@ def _closest(run: _Run, limits: dict[str, float]) -> Plan | None:
     def score(f: PlanFigures) -> tuple[float, ...]:
         return (sum(_overrun_of(f, limits).values()),)
 
-    return polish(run.problem, out.plan, score, lambda f: True)
+    return _polish(run, out.plan, score, lambda f: True)
 
 
 def _overrun_of(f: PlanFigures, limits: dict[str, float]) -> dict[str, float]:
@@ -475,8 +567,8 @@ def _frontier(run: _Run, limits: dict[str, float], cheapest: Proposal) -> list[P
         def score(f: PlanFigures) -> tuple[float, ...]:
             return (*score_of(BY_NAME[first].short)(f), *score_of(BY_NAME[then].short)(f))
 
-        plan = polish(run.problem, settled, score,
-                      lambda f: ok(f) and keep_steps(f) and f.cuts <= cuts)
+        plan = _polish(run, settled, score,
+                       lambda f: ok(f) and keep_steps(f) and f.cuts <= cuts)
         plans.setdefault(plan.key(), plan)
         return plan
 
@@ -506,7 +598,24 @@ def _frontier(run: _Run, limits: dict[str, float], cheapest: Proposal) -> list[P
             continue
         keep.append((f.cost_usd, f.latency_s, -f.reliability, plan))
     keep.sort(key=lambda t: t[:3])
-    return [run.propose(plan) for *_, plan in keep]
+    out = []
+    for *_, plan in keep:  # the cheapest plan is proposed already: the others in the time left
+        if plan.key() == cheapest.plan.key():
+            out.append(cheapest)
+        elif not run.out_of_time():
+            out.append(run.propose(plan))
+    return out
+
+
+def _polish(run: _Run, plan: Plan, score: Callable[[PlanFigures], tuple[float, ...]],
+            ok: Callable[[PlanFigures], bool], banned: set[Any] | None = None) -> Plan:
+    """``polish`` until the deadline; the plan as far as it got when that passes."""
+    done: list[bool] = []
+    out = polish(run.problem, plan, score, ok, banned, deadline=run.work_deadline(),
+                 finished=done)
+    if not done:
+        run.polish_cut = True
+    return out
 
 
 def _dominates(a: PlanFigures, b: PlanFigures) -> bool:

@@ -22,6 +22,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from agentlint import escape
 from agentlint.lint.registry import Finding
 from agentlint.paths import repo_path
 
@@ -43,7 +44,7 @@ def build(findings: list[Finding]) -> list[dict[str, Any]]:
         issues.append({
             "description": f.message,
             "check_name": f"{f.code} {f.rule}",
-            "fingerprint": hashlib.sha256(basis.encode("utf-8")).hexdigest(),
+            "fingerprint": hashlib.sha256(basis.encode("utf-8", "surrogateescape")).hexdigest(),
             "severity": SEVERITY.get(f.severity, "minor"),
             "location": {"path": path, "lines": {"begin": max(1, f.line)}},
         })
@@ -51,4 +52,4 @@ def build(findings: list[Finding]) -> list[dict[str, Any]]:
 
 
 def render(findings: list[Finding]) -> str:
-    return json.dumps(build(findings), indent=2, ensure_ascii=False)
+    return escape.json_text(json.dumps(build(findings), indent=2, ensure_ascii=False))

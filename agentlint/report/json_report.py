@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 
+from agentlint import escape
 from agentlint.lint.registry import Finding
 from agentlint.report.text import statistics
 
 
 def render(findings: list[Finding]) -> str:
-    return json.dumps([f.to_json() for f in findings], indent=2, ensure_ascii=False)
+    return escape.json_text(json.dumps([f.to_json() for f in findings], indent=2,
+                                       ensure_ascii=False))
 
 
 def render_statistics(findings: list[Finding]) -> str:

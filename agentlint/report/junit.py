@@ -31,22 +31,25 @@ def render(findings: list[Finding], result: LintResult) -> str:
     root = ET.Element("testsuites", name="agentlint")
     total = failures = errors = 0
     for name, items in by_file.items():
-        suite = ET.SubElement(root, "testsuite", name=name, tests=str(max(1, len(items))),
+        shown = escape.text(name)
+        suite = ET.SubElement(root, "testsuite", name=shown, tests=str(max(1, len(items))),
                               failures=str(len(items)), errors="0")
         total += max(1, len(items))
         failures += len(items)
         if not items:
-            ET.SubElement(suite, "testcase", classname=name, name="agentlint")
+            ET.SubElement(suite, "testcase", classname=shown, name="agentlint")
         for f in items:
-            case = ET.SubElement(suite, "testcase", classname=name,
+            case = ET.SubElement(suite, "testcase", classname=shown,
                                  name=f"{f.code} {f.rule} at {f.line}:{f.column}")
             failure = ET.SubElement(case, "failure", message=_clean(f.message),
                                     type=f.severity)
             failure.text = _clean(concise.line(f))
     for err in result.errors:
-        suite = ET.SubElement(root, "testsuite", name=err.file, tests="1", failures="0",
+        suite = ET.SubElement(root, "testsuite", name=escape.text(err.file), tests="1",
+                              failures="0",
                               errors="1")
-        case = ET.SubElement(suite, "testcase", classname=err.file, name="read spec")
+        case = ET.SubElement(suite, "testcase", classname=escape.text(err.file),
+                             name="read spec")
         error = ET.SubElement(case, "error", message=_clean(err.message), type="SpecError")
         error.text = _clean(f"{escape.path(err.file)}:{err.line}:{err.col}: "
                             f"{escape.text(err.message)}")

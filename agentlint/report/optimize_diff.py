@@ -18,7 +18,19 @@ def render(result: Result) -> str:
     while name.startswith("./"):  # only that prefix: a name may start with a dot
         name = name[2:]
     diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                fromfile=f"a/{name}", tofile=f"b/{name}")
+                                fromfile=git_name(f"a/{name}"), tofile=git_name(f"b/{name}"))
     text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in diff)
     return text
+
+
+def git_name(name: str) -> str:
+    """A name in a diff header as git writes it: as it is when it is printable ASCII
+    (no quote, no backslash), else C-quoted with its bytes in octal (a name that is not
+    UTF-8, a control character), which ``git apply`` reads back."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if all(0x20 <= b < 0x7F and b not in b'"\\' for b in raw):
+        return name
+    named = {0x22: '\\"', 0x5C: "\\\\", 0x09: "\\t", 0x0A: "\\n"}
+    return '"' + "".join(named.get(b) or (chr(b) if 0x20 <= b < 0x7F else f"\\{b:03o}")
+                         for b in raw) + '"'

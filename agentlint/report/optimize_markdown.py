@@ -8,6 +8,7 @@ of the proposed plan (its changed steps filled).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from agentlint import escape
@@ -115,12 +116,23 @@ def _suggestions(result: Result) -> list[str]:
                    f"end={hunk.end} -->")
         out.append(f"{escape.code(file)} {span}"
                    + (": " + "; ".join(escape.md(a) for a in about) if about else ""))
-        fence = "````" if any("```" in line for line in hunk.lines) else "```"
+        fence = fence_for(hunk.lines)
         out.append(f"{fence}suggestion")
         out.extend(hunk.lines)
         out.append(fence)
         out.append("")
     return out
+
+
+_BACKTICKS = re.compile(r"`+")
+
+
+def fence_for(lines: list[str]) -> str:
+    """A code fence longer than any run of backticks in ``lines``: no line can close it,
+    so what it quotes (``</details>``, HTML, a fence of its own) stays code."""
+    longest = max((len(m.group()) for line in lines for m in _BACKTICKS.finditer(line)),
+                  default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _comment(file: str) -> str:

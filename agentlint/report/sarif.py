@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agentlint import __version__
+from agentlint import __version__, escape
 from agentlint.errors import SpecError
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Finding, Rule
@@ -30,7 +30,7 @@ SRCROOT = "%SRCROOT%"
 
 
 def render(findings: list[Finding], result: LintResult) -> str:
-    return json.dumps(build(findings, result), indent=2, ensure_ascii=False)
+    return escape.json_text(json.dumps(build(findings, result), indent=2, ensure_ascii=False))
 
 
 def build(findings: list[Finding], result: LintResult) -> dict[str, Any]:
@@ -110,7 +110,8 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     if f.code in index:
         out["ruleIndex"] = index[f.code]
     if f.key:  # stable across reformatting, so an alert survives a moved line
-        digest = hashlib.sha256(f"{f.code}\0{f.file}\0{f.key}".encode()).hexdigest()[:32]
+        basis = f"{f.code}\0{f.file}\0{f.key}".encode("utf-8", "surrogateescape")
+        digest = hashlib.sha256(basis).hexdigest()[:32]
         out["partialFingerprints"] = {"agentlintKey/v1": digest}
     return out
 

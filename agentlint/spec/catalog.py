@@ -10,6 +10,7 @@ the way people write them in specs and in other frameworks' files:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -40,11 +41,18 @@ def _lower_index() -> dict[str, str]:
     return index
 
 
+#: Local servers: every model behind these prefixes is priced as the ``LOCAL`` entry.
+LOCAL = "ollama-local"
+LOCAL_PREFIXES = ("ollama/", "ollama_chat/")
+
+
 @cache
 def resolve(name: str) -> str | None:
     """The catalog key for ``name``, or None when the catalog does not know it."""
     index = _lower_index()
     candidate = name.strip().lower()
+    if candidate.startswith(LOCAL_PREFIXES) and LOCAL in catalog()["models"]:
+        return LOCAL  # every model a local Ollama serves: no charge
     while candidate:
         if candidate in index:
             return index[candidate]
@@ -99,3 +107,66 @@ def snapshot() -> dict[str, Any]:
 
 def names() -> list[str]:
     return sorted(catalog()["models"])
+
+
+# -- models the catalog does not know -----------------------------------------------------
+
+#: Model families: a word in the name, and the catalog keys of that family.
+FAMILIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # (family, regular expression on the name, prefixes of its catalog keys)
+    ("Claude", r"claude", ("claude-",)),
+    ("Gemini", r"gemini", ("gemini-",)),
+    ("gpt-oss", r"gpt-oss", ("gpt-oss-",)),
+    ("GPT", r"gpt|chatgpt", ("gpt-3", "gpt-4", "gpt-5")),
+    ("OpenAI o-series", r"(?:^|[/_-])o[134](?:$|[-_])", ("o1", "o3", "o4")),
+    ("Llama", r"llama", ("llama-",)),
+    ("Mistral", r"mistral|mixtral|ministral|magistral|codestral|devstral|pixtral",
+     ("mistral-", "open-mi", "ministral-", "magistral-", "codestral-", "devstral-")),
+    ("DeepSeek", r"deepseek", ("deepseek-",)),
+    ("Qwen", r"qwen|qwq", ("qwen",)),
+    ("GLM", r"glm", ("glm-",)),
+    ("Grok", r"grok", ("grok-",)),
+    ("Kimi", r"kimi|moonshot", ("kimi-",)),
+)
+
+#: Words that narrow a family to a tier (``haiku``, ``mini``, ``70b``, ...).
+_TIER = re.compile(r"nano|mini|lite|flash|haiku|sonnet|opus|small|medium|large|pro|"
+                   r"turbo|air|max|plus|scout|maverick|reasoner|chat|\d+b")
+
+
+def _price(entry: Mapping[str, Any]) -> float:
+    return float(entry["input_per_mtok"]) + float(entry["output_per_mtok"])
+
+
+def upper_bound(name: str) -> tuple[str, str]:
+    """``(catalog key, family)`` for pricing a model the catalog does not know: the
+    costliest catalog model of its family (narrowed by the version and tier words
+    the name shares with that family's models), else the costliest model of the
+    whole catalog (family ``""``). An upper bound, never the cheapest guess."""
+    models = catalog()["models"]
+    low = name.strip().lower()
+    keys = [k for k in models if k != LOCAL]
+    family = ""
+    for label, pattern, prefixes in FAMILIES:
+        match = re.search(pattern, low)
+        if match is None:
+            continue
+        members = [k for k in keys if k.startswith(prefixes)]
+        if not members:
+            continue
+        family, keys = label, members
+        # the version right after the family word: "gpt-3.5", "llama-4", "o1"
+        version = re.match(r"[-_ ]?v?(\d+(?:[.-]\d+)?o?)(?![a-z])", low[match.end():])
+        if version is not None:
+            stem = match.group(0).strip("/_-") + "-" + version.group(1).replace("-", ".")
+            same = [k for k in keys if k.replace("-", ".").startswith(stem.replace("-", "."))
+                    or k.startswith(stem)]
+            if not same and stem[0] == "o":
+                same = [k for k in keys if k.startswith(stem.replace("-", ""))]
+            keys = same or keys
+        for word in dict.fromkeys(_TIER.findall(low)):
+            tier = [k for k in keys if re.search(rf"(?:^|[-.]){word}(?:$|[-.])", k)]
+            keys = tier or keys
+        break
+    best = max(keys, key=lambda k: (_price(models[k]), k))
+    return best, family

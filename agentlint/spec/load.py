@@ -37,7 +37,7 @@ from agentlint.spec.model import (
 from agentlint.spec.positions import YMap, YSeq, position_of
 from agentlint.spec.schema import normalise, validate
 from agentlint.spec.textpos import locate_ref
-from agentlint.spec.tokens import find_refs
+from agentlint.spec.tokens import find_misspelt, find_refs
 from agentlint.spec.yamlload import load_text
 
 FORMAT_VERSION = 1
@@ -63,10 +63,14 @@ def load_workflow(path: str, *, display: str | None = None, text: str | None = N
     if text is None:
         text = read_text(path, root, limit=MAX_SPEC_BYTES, shown=shown)
     doc = load_text(text, shown)
-    return build(doc, shown, text, base_dir, root)
+    return build(doc, shown, text, base_dir, root, placeholders=True)
 
 
-def build(doc: Any, file: str, text: str, base_dir: str, root: str) -> Workflow:
+def build(doc: Any, file: str, text: str, base_dir: str, root: str, *,
+          placeholders: bool = False) -> Workflow:
+    """The workflow of a parsed document. ``placeholders``: refuse a misspelt reference
+    in a ``{{ }}`` (a native spec's own text; an adapter's templates follow their
+    framework's rules)."""
     if doc is None:
         raise SpecError(file, 1, 1, "empty file: a spec needs at least 'agentlint: 1' "
                         "and 'steps'")
@@ -77,7 +81,9 @@ def build(doc: Any, file: str, text: str, base_dir: str, root: str) -> Workflow:
                             f"unsupported format version {doc.text('agentlint')!r}; this "
                             f"agentlint reads version {FORMAT_VERSION} (agentlint: 1)")
     validate(normalise(doc), file)
-    return _Builder(doc, file, text, base_dir, root).build()
+    builder = _Builder(doc, file, text, base_dir, root)
+    builder.check_placeholders = placeholders
+    return builder.build()
 
 
 class _Builder:
@@ -91,6 +97,7 @@ class _Builder:
             file=file, execution=doc.get("execution", "sequential"),
             max_concurrency=doc.get("max_concurrency"), raw=doc, text=text)
         self._file_cache: dict[str, str] = {}
+        self.check_placeholders = False
 
     def error(self, container: Any, key: Any, message: str) -> SpecError:
         return SpecError(self.file, *position_of(container, key), message)
@@ -319,11 +326,22 @@ class _Builder:
 
     # -- references ---------------------------------------------------------------------
 
+    def check_misspelt(self, step: Step) -> None:
+        """A reference misspelt in a placeholder would read nothing: an error at it."""
+        for field, text in (("prompt", step.prompt), ("system", step.system)):
+            for slip in find_misspelt(text):
+                ref = Ref("steps", slip.found, field, slip.offset)
+                raise self.ref_error(step, ref, f"'{slip.found}' is not a reference; did "
+                                     f"you mean '{slip.meant}'? (references are "
+                                     "steps.<id>.output and inputs.<name>)")
+
     def check_references(self) -> None:
         wf = self.wf
         index = wf.step_index
         for step in wf.steps:
             raw = step.raw
+            if self.check_placeholders:
+                self.check_misspelt(step)
             for ref in step.refs:
                 if ref.kind == "inputs":
                     if ref.name not in wf.inputs:

@@ -74,6 +74,8 @@ class Model:
 
 @dataclass(slots=True)
 class Tool:
+    """A tool a step calls: its effect, trust and price per call."""
+
     name: str
     effect: str = "read"
     untrusted: bool = False
@@ -89,6 +91,8 @@ class Tool:
 
 @dataclass(slots=True)
 class Input:
+    """A run input, with its expected size in tokens."""
+
     name: str
     tokens: float = 500.0
     untrusted: bool = False
@@ -100,6 +104,8 @@ class Input:
 
 @dataclass(slots=True)
 class Agent:
+    """An agent: the model, system prompt and tools its steps inherit."""
+
     name: str
     model: str | None = None
     system: str = ""
@@ -113,6 +119,8 @@ class Agent:
 
 @dataclass(slots=True)
 class Route:
+    """One branch of a router step: the step it leads to and its share of runs."""
+
     step: str
     share: float
     given: bool
@@ -131,6 +139,8 @@ class Ref:
 
 @dataclass(slots=True)
 class Step:
+    """One step of the workflow, as read from the spec (or converted by an adapter)."""
+
     id: str
     index: int
     kind: str = "llm"
@@ -199,6 +209,8 @@ class Step:
 
 @dataclass(slots=True)
 class Loop:
+    """Steps repeated until a condition holds, at most ``max_iterations`` times."""
+
     id: str
     steps: list[str]
     max_iterations: int | None
@@ -212,6 +224,8 @@ class Loop:
 
 @dataclass(slots=True)
 class Budgets:
+    """The limits a run must stay within (cost, latency, reliability)."""
+
     cost_usd: float | None = None
     latency_s: float | None = None
     reliability: float | None = None
@@ -227,6 +241,8 @@ class Budgets:
 
 @dataclass(slots=True)
 class Workflow:
+    """A whole workflow spec, read and checked, ready for the graph and the rules."""
+
     name: str
     file: str
     execution: str = "sequential"

@@ -23,7 +23,6 @@ The range is the one of the ``$defs`` entry the number's schema refers to when
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -304,6 +303,8 @@ def _same(value: Any, option: Any) -> bool:
 def _did_you_mean(word: Any, options: list[Any]) -> str:
     if not isinstance(word, str):
         return ""
+    import difflib  # an error message's hint only
+
     close = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.75)
     return f"; did you mean '{close[0]}'?" if close else ""
 

@@ -35,6 +35,7 @@ from agentlint.lint.rules.latency import (
 )
 from agentlint.lint.rules.meta import (
     assumed_value,
+    unpriced_model,
     unused_suppression,
 )
 from agentlint.lint.rules.reliability import (
@@ -85,6 +86,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     over_budget,  # AL501
     unused_suppression,  # AL901
     assumed_value,  # AL902
+    unpriced_model,  # AL903
 )
 
 

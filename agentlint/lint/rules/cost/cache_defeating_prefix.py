@@ -212,7 +212,8 @@ own lines after it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from functools import lru_cache
 
 from agentlint.graph.estimate import (
     CACHE_MIN_TOKENS,
@@ -234,29 +235,72 @@ OPTIONS = {"min_tokens": 256, "min_shared_tokens": 1024}
 #: Text that differs from call to call: placeholders, timestamps, UUIDs, dates
 #: and ids introduced as such. A bare date inside policy text ("since 2024-01-01")
 #: is stable and is not matched.
-VOLATILE = re.compile(
-    r"\{\{.*?\}\}"
-    r"|\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+_LITERALS = (
+    r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
     r"|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
     r"|(?i:\b(?:today(?:'s date)?(?: is)?|current date(?: is)?|date|as of|generated (?:on|at)"
-    r"|now)\s*:?\s*(?P<date>\d{4}-\d{2}-\d{2}"
+    r"|now)\s*+:?\s*+(?P<date>\d{4}-\d{2}-\d{2}"
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4}"
     r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day,? \w+ \d{1,2},? \d{4}"
     r"|[a-z]+ \d{1,2},? \d{4}|\d{1,2} [a-z]+ \d{4}))"
     r"|(?i:\b(?:request|trace|run|session|correlation|conversation)[ _-]?id\s*[:=]\s*"
-    r"(?P<id>[\w-]{6,}))",
-    re.S)
+    r"(?P<id>[\w-]{6,}))")
 
 
-@dataclass(slots=True)
+class _Volatile:
+    """The matches of ``\\{\\{.*?\\}\\}|LITERALS`` (dot matching newlines), in time
+    linear in the text.
+
+    That expression retries every ``{{`` against the rest of the text, so a
+    prompt of unclosed ``{{`` took quadratic time. Every ``{{`` before the last
+    ``}}`` closes, so that part is scanned with the whole expression; after it,
+    no placeholder can close and the literals alone are looked for.
+    """
+
+    whole = re.compile(r"\{\{.*?\}\}|" + _LITERALS, re.S)
+    literals = re.compile(_LITERALS, re.S)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        last = text.rfind("}}")
+        cut = last + 2 if last >= 0 else 0
+        yield from self.whole.finditer(text, 0, cut)
+        yield from self.literals.finditer(text, cut)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next(self.finditer(text), None)
+
+    def sub(self, repl: str, text: str) -> str:
+        out: list[str] = []
+        last = 0
+        for m in self.finditer(text):
+            out += (text[last:m.start()], repl)
+            last = m.end()
+        out.append(text[last:])
+        return "".join(out)
+
+
+#: Text that differs from call to call: placeholders, timestamps, UUIDs, dates
+#: and ids introduced as such. A bare date inside policy text ("since 2024-01-01")
+#: is stable and is not matched.
+VOLATILE = _Volatile()
+
+
 class _Text:
-    """A prompt text and where it lives: an agent's system prompt or a step's field."""
+    """A prompt text and where it lives: an agent's system prompt or a step's field.
 
-    text: str
-    field: str  # "system" or "prompt"
-    raw: YMap | None
-    owner: str  # "agent:NAME" or "step:ID"
-    users: list[Step]
+    A plain class: a dataclass's generated methods cost more to create at every
+    start than this record is worth.
+    """
+
+    __slots__ = ("field", "owner", "raw", "text", "users")
+
+    def __init__(self, text: str, field: str, raw: YMap | None, owner: str,
+                 users: list[Step]) -> None:
+        self.text = text
+        self.field = field  # "system" or "prompt"
+        self.raw = raw
+        self.owner = owner  # "agent:NAME" or "step:ID"
+        self.users = users
 
 
 def _prompt_texts(wf: Workflow) -> list[_Text]:
@@ -283,15 +327,28 @@ def _value(m: re.Match[str]) -> tuple[int, str]:
     return m.start(), m.group(0)
 
 
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
+def _first_volatile(text: str) -> re.Match[str] | None:
+    return VOLATILE.search(text)
+
+
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
+def _tokens_after(text: str, start: int) -> int:
+    return count_tokens(_volatile_free(text[start:]))
+
+
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
 def _volatile_free(text: str) -> str:
     return VOLATILE.sub("", text)
 
 
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
 def _stable_head(text: str) -> str:
     m = VOLATILE.search(text)
     return text if m is None else text[:m.start()]
 
 
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
 def _cached(system: str, prompt: str) -> int:
     """Cacheable prefix tokens, with literal timestamps and ids counted as volatile."""
     prefix = _stable_head(system)
@@ -301,6 +358,7 @@ def _cached(system: str, prompt: str) -> int:
     return size if size >= CACHE_MIN_TOKENS else 0
 
 
+@lru_cache(maxsize=16)  # a prompt file thousands of steps share: once
 def _reordered(text: str) -> str:
     """The text with its volatile parts moved to the end."""
     moved = " ".join(m.group(0) for m in VOLATILE.finditer(text))
@@ -335,10 +393,10 @@ def check(ctx: Context) -> None:
     min_tokens = float(ctx.option("min_tokens"))
     texts = _prompt_texts(wf)
     for item in texts:
-        first = VOLATILE.search(item.text)
+        first = _first_volatile(item.text)
         if first is None:
             continue
-        after = count_tokens(_volatile_free(item.text[first.start():]))
+        after = _tokens_after(item.text, first.start())
         if after < min_tokens:
             continue
         gain, dollars = _cache_saving(ctx, item)

@@ -5,6 +5,9 @@ A step on a premium model (output price at least
 is trivial: a router, a validator, a step that writes at most
 ``max_output_tokens`` (default 32: a label, a code, a yes/no), or a step
 that only fills a template or converts the format of earlier outputs.
+A short answer that judges quality (the prompt asks to score, rate,
+grade, judge or evaluate) is not trivial: the verdict is the work, and a
+smaller model gives worse verdicts, so such a step is not reported.
 The message names a cheaper model and the dollars per run it saves: the
 configured ``cheap_model``, else the cheapest non-premium model declared
 in the spec (the provider's own first), else the built-in catalog's
@@ -62,33 +65,29 @@ Or list both in ``candidates`` and let ``agentlint optimize`` choose.
 
 from __future__ import annotations
 
-import re
-
+from agentlint.graph.downgrade import (
+    MAX_TRIVIAL_OUTPUT,
+    PREMIUM_OUTPUT_PER_MTOK,
+    alternatives,
+    trivial,
+)
 from agentlint.graph.estimate import (
     attempt_figures,
     call_figures,
     multipliers,
 )
-from agentlint.lint.facts import call_tokens, code, model_pos, tokens
+from agentlint.lint.facts import call_tokens, code, model_pos
 from agentlint.lint.registry import Context
 from agentlint.lint.wording import fix as format_fix
-from agentlint.spec import catalog
-from agentlint.spec.model import Model, Step, Workflow
+from agentlint.spec.model import Model, Step
 from agentlint.units import usd
 
 CODE = "AL202"
 NAME = "premium-on-trivial-step"
 SEVERITY = "warning"
 SUMMARY = "A premium model on a step a small model does as well"
-OPTIONS = {"premium_output_per_mtok": 8.0, "max_output_tokens": 32,
-               "cheap_model": ""}
-
-
-#: A prompt that asks to fill a template or convert format: mechanical work.
-FORMAT_CUE = re.compile(
-    r"(?i)\bfill (?:in|out)\b[^.\n]{0,60}\btemplate\b|\breformat\b|\bre-format\b"
-    r"|\boutput (?:markdown|json|yaml|csv) only\b"
-    r"|\bconvert\b[^.\n]{0,60}\b(?:into|to) (?:json|markdown|yaml|csv|a table)\b")
+OPTIONS = {"premium_output_per_mtok": PREMIUM_OUTPUT_PER_MTOK,
+           "max_output_tokens": MAX_TRIVIAL_OUTPUT, "cheap_model": ""}
 
 
 def _cost_on(ctx: Context, step: Step, model: Model) -> float:
@@ -98,37 +97,20 @@ def _cost_on(ctx: Context, step: Step, model: Model) -> float:
     return multipliers(ctx.graph, step.index).cost(f)
 
 
-def _trivial(wf: Workflow, step: Step, max_output: float) -> str | None:
-    if step.kind == "router":
-        return "to route"
-    if step.kind == "validator":
-        return "to check another step's output"
-    if step.kind != "llm":
-        return None
-    if step.output_tokens <= max_output:
-        return f"to write {tokens(step.output_tokens)} tokens"
-    if not step.input_refs() and step.step_refs() and (
-            FORMAT_CUE.search(step.system) or FORMAT_CUE.search(step.prompt)):
-        return "to fill a template from earlier outputs"
-    return None
-
-
 def check(ctx: Context) -> None:
     wf = ctx.wf
     threshold = float(ctx.option("premium_output_per_mtok"))
     max_output = float(ctx.option("max_output_tokens"))
     configured = str(ctx.option("cheap_model") or "")
     rows = ctx.estimate.steps
-    declared = [m for m in wf.models.values()
-                if m.declared and m.output_price < threshold]
     for step in wf.steps:
         model = wf.model_of(step)
         if model is None or model.output_price < threshold:
             continue
-        why = _trivial(wf, step, max_output)
+        why = trivial(step, max_output)
         if why is None:
             continue
-        options = _alternatives(wf, model, declared, configured, threshold)
+        options = alternatives(wf, model, threshold, configured)
         now = rows[step.index].cost_usd
         priced = [(_cost_on(ctx, step, m), m) for m in options]
         best = min(priced, key=lambda x: x[0], default=None)
@@ -150,25 +132,3 @@ def check(ctx: Context) -> None:
             msg += "; move it to a smaller model"
         ctx.report(msg, model_pos(wf, step), key=f"step:{step.id}/model")
 
-
-def _alternatives(wf: Workflow, model: Model, declared: list[Model], configured: str,
-                  threshold: float) -> list[Model]:
-    if configured:
-        chosen = wf.models.get(configured) or catalog.model(configured)
-        return [chosen] if chosen is not None else []
-    same = [m for m in declared if model.provider and m.provider == model.provider]
-    if same:
-        return same
-    if declared:
-        return declared
-    if not model.provider:
-        return []
-    data = catalog.catalog()["models"]
-    out = []
-    for name, entry in data.items():
-        if entry.get("provider") != model.provider:
-            continue
-        candidate = catalog.model(name)
-        if candidate is not None and candidate.output_price < threshold:
-            out.append(candidate)
-    return out

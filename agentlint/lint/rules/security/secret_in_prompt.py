@@ -102,18 +102,22 @@ def check(ctx: Context) -> None:
         if step.prompt:
             texts.append((step.prompt, "prompt", step.raw, f"step:{step.id}"))
 
+    # a text many steps share (one prompt file) is scanned once
+    found: dict[str, list[tuple[str, re.Match[str]]]] = {}
     for text, field, raw, owner in texts:
-        for label, pattern in SECRETS:
-            for m in pattern.finditer(text):
-                where = text_pos(wf, raw, field, text, m.start())  # type: ignore[arg-type]
-                if where in seen:
-                    continue
-                seen.add(where)
-                kind, name = owner.split(":", 1)
-                what = "system prompt" if field == "system" else "prompt"
-                ctx.report(
-                    f"{label} in the {what} of {kind} `{name}` "
-                    f"(`{_redact(m.group(0))}`): prompts are sent to the provider, logged "
-                    "and committed; remove it, keep it in the tool's configuration or a "
-                    "secret store, and rotate it",
-                    where, key=f"{owner}/{field}/secret")
+        if text not in found:
+            found[text] = [(label, m) for label, pattern in SECRETS
+                           for m in pattern.finditer(text)]
+        for label, m in found[text]:
+            where = text_pos(wf, raw, field, text, m.start())  # type: ignore[arg-type]
+            if where in seen:
+                continue
+            seen.add(where)
+            kind, name = owner.split(":", 1)
+            what = "system prompt" if field == "system" else "prompt"
+            ctx.report(
+                f"{label} in the {what} of {kind} `{name}` "
+                f"(`{_redact(m.group(0))}`): prompts are sent to the provider, logged "
+                "and committed; remove it, keep it in the tool's configuration or a "
+                "secret store, and rotate it",
+                where, key=f"{owner}/{field}/secret")
