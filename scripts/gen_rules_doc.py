@@ -67,7 +67,21 @@ an inline `# agentlint: disable=NAME` comment.
   cost model as `agentlint estimate` (route shares, loop rounds, fan-out
   copies and retries included; see [cost-model.md](cost-model.md)), so a
   saving of "15.35 s" is what the estimate's latency drops by once the
-  change is made.
+  change is made. A saving on one route of a router is given for the runs
+  that take that route, with their share of runs; the critical path named
+  is the slowest route one run can take, never two alternatives of a
+  router.
+- **Assumed sizes**: a verdict that rests on token counts agentlint assumed
+  (an input without `tokens`, a step without `output_tokens`, a default a
+  reader of another format filled in) is reported as `info` at most, and
+  the message ends with the assumed figures; state them (or calibrate them
+  in `agentlint.profile.yaml`) to confirm it.
+- **Other formats**: on a workflow read from promptflow, Dify, Google ADK or
+  CrewAI, the fix is said in that format's keys, with the file and line
+  where the edit goes: a node's `inputs`, a Dify node's variable selector
+  or edges, an ADK `ParallelAgent`, `include_contents: none` and
+  `output_key`, a CrewAI task's `async_execution` and `context` (words a
+  format's reader supplies; a native spec keeps agentlint's own keys).
 - **Severity**: `error` findings fail the run (exit code 1), `warning` and
   `info` findings are reported without failing it unless the configuration
   is `strict`.

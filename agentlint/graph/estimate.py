@@ -296,8 +296,9 @@ def estimate(wf: Workflow, graph: Graph | None = None) -> Estimate:
         rows.append(StepEstimate(step.id, step.model, m.runs, tokens.input, tokens.cached,
                                  tokens.output, calls, cost[i], time[i], succ[i], cmax[i],
                                  tmax[i]))
-    latency, path = longest_path(exec_preds(g, expected=True), time, n)
+    latency, _ = longest_path(exec_preds(g, expected=True), time, n)
     latency_max, _ = longest_path(exec_preds(g, expected=False), tmax, n)
+    path = route_path(g, when_run(g, time))
     for i in path:
         rows[i].critical = True
     reliability = 1.0
@@ -311,6 +312,55 @@ def estimate(wf: Workflow, graph: Graph | None = None) -> Estimate:
     result.budgets = [BudgetCheck(name, limit, getattr(result, name))
                       for name, limit in wf.budgets.items()]
     return result
+
+
+def when_run(g: Graph, time: list[float]) -> list[float]:
+    """Each step's expected time in the runs that run it (its time over its run probability)."""
+    return [t / g.weight[i] if g.weight[i] > 0 else 0.0 for i, t in enumerate(time)]
+
+
+def route_path(g: Graph, full: list[float]) -> list[int]:
+    """The critical path to print: the slowest route one run can take.
+
+    ``full`` is each step's figure in the runs that run it (:func:`when_run` of
+    its expected time, or a hop count). The expected latency chains a router's
+    alternatives with their share-weighted times; a run takes only one of them,
+    so the path keeps them apart: it goes through at most one alternative of
+    each router. In ``dag`` mode that is the longest path of the dependency
+    graph (no dependency joins two alternatives of one router). In
+    ``sequential`` mode, where every group waits for the one before, each
+    router is sent down its slowest route first (innermost routers first) and
+    the path is the longest through the steps that run on those routes.
+    """
+    preds = exec_preds(g, expected=False)
+    if g.wf.execution != "sequential":
+        return longest_path(preds, full, g.n)[1]
+    taken = _slowest_routes(g, full)
+    runs = [all(taken.get(k[0]) == k for k in g.chain(g.branch[v])) for v in range(g.n)]
+    # a step off the chosen routes takes no time and is left out of the path
+    _, path = longest_path(preds, [f if runs[v] else 0.0 for v, f in enumerate(full)], g.n)
+    return [v for v in path if runs[v]]
+
+
+def _slowest_routes(g: Graph, full: list[float]) -> dict[int, BranchKey]:
+    """For each router, the route whose steps (with their own slowest routes) take longest."""
+    own: dict[BranchKey, float] = {}
+    for v in range(g.n):
+        key = g.branch[v]
+        if key is not None:
+            own[key] = own.get(key, 0.0) + full[v]
+    routers = sorted({k[0] for k in g.branch_parent}, key=lambda r: -len(g.chain(g.branch[r])))
+    taken: dict[int, BranchKey] = {}
+    for r in routers:  # innermost first: a nested router's slowest route adds to its branch
+        keys = sorted((k for k in own if k[0] == r), key=lambda k: k[1])
+        if not keys:
+            continue
+        best = max(keys, key=lambda k: own[k])
+        taken[r] = best
+        outer = g.branch[r]
+        if outer is not None:
+            own[outer] = own.get(outer, 0.0) + own[best]
+    return taken
 
 
 def worst_case_cost(g: Graph, cmax: list[float]) -> float:

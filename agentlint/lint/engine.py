@@ -381,11 +381,21 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
     result.findings.extend(findings)
 
 
+_RANK = {"info": 1, "warning": 2, "error": 3}
+
+
 def _severity(configured: dict[str, str], defaults: dict[str, str], f: Finding) -> str:
-    """The severity a finding is reported at: the configured one, except that a finding
-    its rule raised above the rule's default keeps it while the configuration leaves
-    the rule at its default."""
+    """The severity a finding is reported at: the configured one, except that
+
+    - a finding its rule raised above the rule's default keeps it while the
+      configuration leaves the rule at its default;
+    - a finding its rule lowered below the default (a verdict that rests on an
+      assumed figure) can be lowered further, never raised.
+    """
     level = configured.get(f.code, f.severity)
-    if level == defaults.get(f.code) and f.severity != level:
+    default = defaults.get(f.code, f.severity)
+    if f.severity != default and _RANK.get(f.severity, 0) < _RANK.get(default, 0):
+        return level if _RANK.get(level, 0) < _RANK[f.severity] else f.severity
+    if level == default and f.severity != level:
         return f.severity
     return level

@@ -6,12 +6,15 @@ Nothing here reports a finding; rules ask, and phrase what they are told.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from agentlint.graph.build import BranchKey, Graph
 from agentlint.graph.estimate import (
     Tokens,
     multipliers,
     step_figures,
 )
+from agentlint.graph.estimate import when_run as run_time
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Model, Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
@@ -185,3 +188,164 @@ def _own_origin(wf: Workflow, step: Step) -> str | None:
         if tool in wf.tools and wf.tools[tool].untrusted:
             return f"tool `{tool}`"
     return None
+
+
+# -- dependencies beyond data ------------------------------------------------------------
+
+#: ``Workflow.extra`` key a reader may fill with the order its format requires without a
+#: data reference: ``{step id: {earlier step id: why}}`` ("gate", "state", ...)
+ORDER_KEY = "required_order"
+
+
+def required_order(wf: Workflow, g: Graph) -> list[dict[int, str]]:
+    """Per step, the steps it must follow although it reads nothing of theirs, and why.
+
+    Every dependency the graph knows that is not a data reference: a router
+    before its route target ("route"), a condition that gates the step
+    (promptflow ``activate.when``: "gate"), what a reader recorded under
+    :data:`ORDER_KEY` (a state write read later, a conversation variable), and
+    every predecessor of a step whose reads the reader could not see (a code
+    reference: "unknown reads"). Only ``needs`` entries that none of these
+    explain are order an author may drop.
+    """
+    out: list[dict[int, str]] = [{} for _ in range(g.n)]
+    index = wf.step_index
+    for step in wf.steps:
+        for route in step.routes:
+            out[index[route.step]].setdefault(step.index, "route")
+    extra = wf.extra.get(ORDER_KEY)
+    if isinstance(extra, dict):
+        for sid, preds in extra.items():
+            if sid in index and isinstance(preds, dict):
+                for pid, why in preds.items():
+                    if pid in index:
+                        out[index[sid]].setdefault(index[pid], str(why))
+    lines = text_lines(wf) if wf.format == "promptflow" else []
+    for step in wf.steps:
+        v = step.index
+        if wf.format != "agentlint" and step.kind == "tool" and not step.refs:
+            for p in g.dep_preds[v]:
+                out[v].setdefault(p, "unknown reads")
+        for name in step.needs:
+            at = needs_pos(step, name)
+            if at is not None and _gate_at(lines, at):
+                out[v].setdefault(index[name], "gate")
+    return out
+
+
+def _gate_at(lines: list[str], at: tuple[int, int]) -> bool:
+    """A promptflow ``activate: {when: ${node.output}}`` written at ``at``."""
+    line, col = at
+    if not 0 < line <= len(lines):
+        return False
+    head = lines[line - 1][:max(col - 1, 0)]
+    return head.rstrip().endswith(("when:", "when :")) or "when:" in head
+
+
+def when_run(ctx: Context) -> list[float]:
+    """Each step's expected time in the runs that run it (its branch's own timeline)."""
+    return run_time(ctx.graph, [row.latency_s for row in ctx.estimate.steps])
+
+
+# -- sizes agentlint assumed -------------------------------------------------------------
+
+#: what a spec that says nothing is counted as (spec/load.py, adapters/ir.py)
+DEFAULT_INPUT_SIZE = 500.0
+DEFAULT_OUTPUT_SIZE = 256.0
+DEFAULT_TOOL_OUTPUT_SIZE = 500.0
+#: the assumption keys the readers record (adapters/lower.py, adapters/profile.py)
+INPUTS_ASSUMED = "assumption:inputs"
+OUTPUTS_ASSUMED = "assumption:output-tokens"
+TOOL_OUTPUTS_ASSUMED = "assumption:tool-output"
+
+
+@dataclass(slots=True)
+class Assumed:
+    """The sizes agentlint assumed instead of reading them, each with what it assumed."""
+
+    inputs: dict[str, str]
+    outputs: dict[str, str]
+
+    def source(self, ns: str, name: str) -> str | None:
+        return (self.inputs if ns == "inputs" else self.outputs).get(name)
+
+
+def assumed_sizes(wf: Workflow) -> Assumed:
+    """Which input and output sizes are assumptions, not figures the spec states.
+
+    A native spec states a size with ``tokens`` on an input and ``output_tokens``
+    on a model step; without them an input counts 500 tokens and an output 256.
+    A workflow read from another format has its sizes filled by the reader, from
+    the profile (``agentlint.profile.yaml``) or by default; the defaults are the
+    ones it reports as assumed (rule AL902): inputs still at 500 tokens, model
+    outputs at 256 and tool outputs at 500 when those assumptions were made.
+    A model-less step that passes on what it reads (an aggregate) carries the
+    assumption of what it reads.
+    """
+    inputs: dict[str, str] = {}
+    outputs: dict[str, str] = {}
+    if wf.format == "agentlint":
+        for name, inp in wf.inputs.items():
+            if inp.raw is None or "tokens" not in inp.raw:
+                inputs[name] = f"input `{name}` states no `tokens`, counted as " \
+                               f"{tokens(inp.tokens)}"
+        for step in wf.steps:
+            if step.uses_model and (step.raw is None or "output_tokens" not in step.raw):
+                outputs[step.id] = f"`{step.id}` states no `output_tokens`, counted as " \
+                                   f"{tokens(step.output_tokens)}"
+        return Assumed(inputs, outputs)
+    keys = {key for _, _, key in wf.assumptions}
+    if INPUTS_ASSUMED in keys:
+        for name, inp in wf.inputs.items():
+            if inp.tokens == DEFAULT_INPUT_SIZE:
+                inputs[name] = f"the size of input `{name}` is assumed " \
+                               f"({tokens(inp.tokens)} tokens)"
+    for step in wf.steps:
+        if step.uses_model:
+            if OUTPUTS_ASSUMED in keys and step.output_tokens == DEFAULT_OUTPUT_SIZE:
+                outputs[step.id] = f"the output size of `{step.id}` is assumed " \
+                                   f"({tokens(step.output_tokens)} tokens)"
+        elif step.kind == "tool":
+            if TOOL_OUTPUTS_ASSUMED in keys and step.output_tokens == DEFAULT_TOOL_OUTPUT_SIZE:
+                outputs[step.id] = f"the output size of `{step.id}` is assumed " \
+                                   f"({tokens(step.output_tokens)} tokens)"
+        else:
+            carried = [n for ref in step.refs
+                       if (n := (inputs if ref.kind == "inputs" else outputs).get(ref.name))]
+            if carried:
+                outputs[step.id] = carried[0]
+    return Assumed(inputs, outputs)
+
+
+def assumed_input_part(wf: Workflow, step: Step, assumed: Assumed
+                       ) -> tuple[float, list[str]]:
+    """Tokens of one call's input that rest on assumed sizes, and what was assumed."""
+    if step.input_tokens is not None:
+        return 0.0, []
+    part = 0.0
+    notes: dict[str, None] = {}
+    seen: set[str] = set()
+    for ref in step.refs:
+        note = assumed.source(ref.kind, ref.name)
+        if ref.kind == "steps":
+            if ref.field == "context" and ref.name in seen:
+                continue
+            seen.add(ref.name)
+        if note is None:
+            continue
+        notes.setdefault(note, None)
+        part += wf.inputs[ref.name].tokens if ref.kind == "inputs" \
+            else output_size(wf.step(ref.name))
+    return part, list(notes)
+
+
+def report_sized(ctx: Context, message: str, at: tuple[int, int], key: str,
+                 notes: list[str]) -> None:
+    """Report a finding that rests on token counts: when some of them are assumed, at
+    most ``info``, saying which figures were assumed."""
+    if not notes:
+        ctx.report(message, at, key=key)
+        return
+    shown = "; ".join(notes[:3]) + (f"; and {len(notes) - 3} more" if len(notes) > 3 else "")
+    ctx.report(f"{message} [rests on assumed sizes: {shown}; state them to confirm]", at,
+               key=key, severity="info")

@@ -5,6 +5,11 @@ and outputs it reads, every fan-out copy of them) exceed the
 ``context_window`` of its model (given in ``models:`` or taken from the
 built-in catalog).
 
+When the size rests on an assumption (an input without ``tokens``, a step
+without ``output_tokens``, a default a reader of another format filled in)
+the finding is ``info``, not a warning, and names the assumed figure;
+state the size (or calibrate it in ``agentlint.profile.yaml``) to confirm it.
+
 Why it costs
 ------------
 The call fails, or the framework silently truncates the input and the
@@ -63,8 +68,11 @@ steps:
 from __future__ import annotations
 
 from agentlint.lint.facts import (
+    assumed_input_part,
+    assumed_sizes,
     code,
     model_pos,
+    report_sized,
     tokens,
 )
 from agentlint.lint.registry import Context
@@ -78,6 +86,7 @@ SUMMARY = "A step's input is larger than its model's context window"
 def check(ctx: Context) -> None:
     wf = ctx.wf
     rows = ctx.estimate.steps
+    assumed = assumed_sizes(wf)
     for step in wf.steps:
         model = wf.model_of(step)
         if model is None or not model.context_window:
@@ -85,9 +94,13 @@ def check(ctx: Context) -> None:
         size = rows[step.index].input_tokens
         if size <= model.context_window:
             continue
-        ctx.report(
+        part, notes = assumed_input_part(wf, step, assumed)
+        if size - part > model.context_window:
+            notes = []  # the sizes the spec states overflow on their own
+        report_sized(
+            ctx,
             f"{code(step.id)} reads about {tokens(size)} input tokens but {code(model.name)} "
             f"takes at most {tokens(model.context_window)}: the call fails or is truncated; "
             "pass only the part it needs, summarise in stages, or use a model with a larger "
             "context window",
-            model_pos(wf, step), key=f"step:{step.id}/model")
+            model_pos(wf, step), f"step:{step.id}/model", notes)

@@ -13,6 +13,11 @@ configured ``cheap_model``, else the cheapest non-premium model declared
 in the spec (the provider's own first), else the built-in catalog's
 cheapest of the same provider.
 
+On a workflow read from another format the message also says where the
+model is set there: an ADK agent's ``model:``, the ``model`` or
+``deployment_name`` under a promptflow node's ``inputs``, a Dify node's
+``model.name``, a CrewAI agent's ``llm``.
+
 Why it costs
 ------------
 Premium models cost ten to fifty times as much as small ones, and on a
@@ -73,6 +78,7 @@ from agentlint.graph.estimate import (
 )
 from agentlint.lint.facts import call_tokens, code, model_pos
 from agentlint.lint.registry import Context
+from agentlint.lint.wording import fix as format_fix
 from agentlint.spec.model import Model, Step
 from agentlint.units import usd
 
@@ -117,6 +123,9 @@ def check(ctx: Context) -> None:
                 msg += (f"; a small model does this as well: on {code(cheap.name)} it costs "
                         f"{usd(after)} instead of {usd(now)} per run (saves "
                         f"{usd(now - after)}, {(now - after) / now * 100:.0f} %)")
+                said = format_fix(wf, "model", step.id, cheap.base or cheap.name)
+                if said:
+                    msg += f": {said}"
             else:
                 msg += "; move it to a smaller model"
         else:

@@ -11,6 +11,14 @@ model steps on the main line each re-read at least half of ``min_tokens``
 from the same run inputs (eight evaluators each reading the question, the
 answer and the context), reported once at the first of them.
 
+When the size rests on an assumption (an input without ``tokens``, a step
+without ``output_tokens``, a default a reader of another format filled in)
+the finding is ``info``, not a warning, and names the assumed figure;
+state the size (or calibrate it in ``agentlint.profile.yaml``) to confirm it.
+On a workflow read from another format the fix names that format's keys
+(ADK ``include_contents: none`` and ``output_key``, a promptflow node's
+``inputs``, a Dify node's variable selector).
+
 Why it costs
 ------------
 In a multi-agent workflow input tokens, not output tokens, are where the
@@ -75,8 +83,19 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.lint.facts import code, input_price, names, output_size, step_pos, tokens
+from agentlint.lint.facts import (
+    Assumed,
+    assumed_sizes,
+    code,
+    input_price,
+    names,
+    output_size,
+    report_sized,
+    step_pos,
+    tokens,
+)
 from agentlint.lint.registry import Context
+from agentlint.lint.wording import fix as format_fix
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.units import usd
@@ -99,6 +118,7 @@ def check(ctx: Context) -> None:
         for p in g.data_preds[step.index]:
             readers.setdefault(("steps", wf.steps[p].id), []).append(step.index)
     rows = ctx.estimate.steps
+    assumed = assumed_sizes(wf)
     for (ns, name), every in readers.items():
         # Readers that pay for the tokens, counted by how often they run: the
         # alternatives of a router are one reader, not several.
@@ -117,17 +137,22 @@ def check(ctx: Context) -> None:
         reads = sum(rows[i].calls for i in who)
         dollars = sum(size * input_price(wf.model_of(wf.steps[i])) * rows[i].calls / 1e6
                       for i in who)
-        ctx.report(
+        source = name if ns == "steps" else f"inputs.{name}"
+        said = [format_fix(wf, "trim", wf.steps[i].id, [source]) for i in who[:1]]
+        fix = f"{said[0]}, and the same for the other readers" if said and said[0] else \
+            "give each step only the part it needs, or merge the readers into one call"
+        note = assumed.source(ns, name)
+        report_sized(
+            ctx,
             f"{label} ({tokens(size)} tokens) is fed in full to {len(who)} steps "
             f"({names([wf.steps[i].id for i in who])}): {reads:.1f} reads per run, "
-            f"{tokens(size * reads)} input tokens and {usd(dollars)}; give each step only "
-            "the part it needs, or merge the readers into one call",
-            where, key=f"{ns}:{name}")
-    _same_context_readers(ctx, readers, min_readers, min_tokens)
+            f"{tokens(size * reads)} input tokens and {usd(dollars)}; {fix}",
+            where, f"{ns}:{name}", [note] if note else [])
+    _same_context_readers(ctx, readers, min_readers, min_tokens, assumed)
 
 
 def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]],
-                          min_readers: int, min_tokens: float) -> None:
+                          min_readers: int, min_tokens: float, assumed: Assumed) -> None:
     """Many steps re-reading the same small run inputs, which add up to a large context.
 
     Eight evaluators that each read the question, the answer and the context
@@ -171,12 +196,14 @@ def _same_context_readers(ctx: Context, readers: dict[tuple[str, str], list[int]
     low, high = min(shared[i] for i in who), max(shared[i] for i in who)
     span = tokens(low) if low == high else f"{tokens(low)} to {tokens(high)}"
     first = wf.steps[who[0]]
-    ctx.report(
+    notes = [n for s in sources if (n := assumed.source(*s))]
+    report_sized(
+        ctx,
         f"{len(who)} steps ({names([wf.steps[i].id for i in who])}) each re-read the same "
         f"{', '.join(labels)} ({span} tokens per step): {tokens(tokens_per_run)} input "
         f"tokens and {usd(dollars)} per run; merge the steps on one model into one call that "
         "returns every answer, or put the shared text first so the prefix cache serves it",
-        step_pos(first), key=f"step:{first.id}/context")
+        step_pos(first), f"step:{first.id}/context", notes)
 
 
 def _size(wf: Workflow, source: tuple[str, str]) -> float:

@@ -5,6 +5,11 @@ A ``kind: validator`` step whose ``output_tokens`` are at least ``ratio``
 answer rather than judging it. The message gives the dollars and seconds
 a verdict of ``verdict_tokens`` (default 60) would save.
 
+When the size rests on an assumption (an input without ``tokens``, a step
+without ``output_tokens``, a default a reader of another format filled in)
+the finding is ``info``, not a warning, and names the assumed figure;
+state the size (or calibrate it in ``agentlint.profile.yaml``) to confirm it.
+
 Why it costs
 ------------
 A critique ("PASS", or "FAIL: the second claim has no source") costs a
@@ -55,7 +60,15 @@ steps:
 from __future__ import annotations
 
 from agentlint.graph.estimate import Tokens, multipliers, step_figures
-from agentlint.lint.facts import call_tokens, code, output_size, step_pos, tokens
+from agentlint.lint.facts import (
+    assumed_sizes,
+    call_tokens,
+    code,
+    output_size,
+    report_sized,
+    step_pos,
+    tokens,
+)
 from agentlint.lint.registry import Context
 from agentlint.units import seconds, usd
 
@@ -71,6 +84,7 @@ def check(ctx: Context) -> None:
     ratio = float(ctx.option("ratio"))
     verdict = float(ctx.option("verdict_tokens"))
     rows = ctx.estimate.steps
+    assumed = assumed_sizes(wf)
     for step in wf.steps:
         if step.kind != "validator" or step.model is None:
             continue
@@ -85,10 +99,13 @@ def check(ctx: Context) -> None:
         f = step_figures(wf, step, tokens=Tokens(tk.input, tk.cached, verdict))
         m = multipliers(g, step.index)
         row = rows[step.index]
-        ctx.report(
+        notes = [n for n in (assumed.outputs.get(step.id), assumed.outputs.get(target.id))
+                 if n]
+        report_sized(
+            ctx,
             f"validator {code(step.id)} writes {tokens(step.output_tokens)} tokens to check "
             f"{code(target.id)}'s {tokens(size)}: it regenerates instead of critiquing; "
             f"return a verdict (PASS, or FAIL and the problems) in about {tokens(verdict)} "
             f"tokens: saves {usd(row.cost_usd - m.cost(f))} and "
             f"{seconds(row.latency_s - m.time(f))} per run",
-            step_pos(step, "output_tokens"), key=f"step:{step.id}/output_tokens")
+            step_pos(step, "output_tokens"), f"step:{step.id}/output_tokens", notes)

@@ -64,7 +64,7 @@ Give the cheap steps fast models.
 
 from __future__ import annotations
 
-from agentlint.graph.build import exec_preds, longest_path
+from agentlint.graph.estimate import route_path, when_run
 from agentlint.lint.facts import step_pos
 from agentlint.lint.registry import Context
 from agentlint.units import chain, seconds
@@ -80,14 +80,18 @@ def check(ctx: Context) -> None:
     wf, g = ctx.wf, ctx.graph
     limit = int(ctx.option("max_depth"))
     hop = [1.0 if step.uses_model else 0.0 for step in wf.steps]
-    preds = exec_preds(g, expected=False)
-    depth, path = longest_path(preds, hop, g.n)
+    # one route a run can take: never two alternatives of one router
+    path = route_path(g, hop)
+    while path and not hop[path[-1]]:
+        path.pop()  # the chain ends at its last model call
+    depth = sum(hop[i] for i in path)
     if depth <= limit:
         return
     model_steps = [i for i in path if wf.steps[i].uses_model]
     first = wf.steps[model_steps[limit]]
     rows = ctx.estimate.steps
-    chain_time = sum(rows[i].latency_s for i in path)
+    full = when_run(g, [row.latency_s for row in rows])
+    chain_time = sum(full[i] for i in path)
     ttft = 0.0
     for i in model_steps:
         model = wf.model_of(wf.steps[i])

@@ -9,6 +9,17 @@ takes off the critical path.
 In ``dag`` mode: a ``needs`` entry on the critical path that carries no
 data, with the seconds the step could start earlier without it.
 
+Every dependency the graph knows counts, not only data references: a
+router before its route targets, a condition that gates a step
+(promptflow ``activate.when``), a state write read later, and whatever
+order a reader of another format records as required; a step whose reads
+agentlint cannot see (a code reference) is taken to need what runs before
+it. Savings are measured on the step's own branch: each step counts its
+time in the runs that run it, and the alternatives of a router are never
+added up. On a workflow read from another format the fix is said in that
+format's keys (a ``ParallelAgent``, a node's ``inputs``, an edge, CrewAI's
+``async_execution``).
+
 Steps are not reported when moving them would change more than timing:
 alternatives of one router, steps in different loops, and steps next to
 an approval (``human``), a ``validator``, an ``orchestrator`` (it
@@ -79,18 +90,21 @@ from __future__ import annotations
 
 import itertools
 
-from agentlint.graph.build import Graph, exec_preds
+from agentlint.graph.build import Graph
 from agentlint.lint.facts import (
     branch_chain,
     code,
     names,
     needs_pos,
+    required_order,
     side_effect_tools,
     step_pos,
+    when_run,
 )
 from agentlint.lint.registry import Context
+from agentlint.lint.wording import fix as format_fix
 from agentlint.spec.model import Step, Workflow
-from agentlint.units import seconds
+from agentlint.units import percent, seconds
 
 CODE = "AL101"
 NAME = "serial-but-independent"
@@ -114,21 +128,33 @@ def check(ctx: Context) -> None:
         _needs_on_critical_path(ctx)
 
 
+def _effect(ctx: Context, saving: float, weight: float) -> str:
+    """"saves X on the critical path (A -> B)", for the runs that take the step's branch."""
+    total = ctx.estimate.latency_s
+    if weight >= 1.0 - 1e-9:
+        return (f"saves {seconds(saving)} on the critical path ({seconds(total)} -> "
+                f"{seconds(total - saving)})")
+    return (f"saves {seconds(saving)} in the runs that take this branch ({percent(weight)} "
+            f"of runs; expected latency {seconds(total)} -> about "
+            f"{seconds(max(0.0, total - saving * weight))})")
+
+
 def _serial_groups(ctx: Context) -> None:
     wf, g = ctx.wf, ctx.graph
     n = g.n
     min_seconds = float(ctx.option("min_seconds"))
     group_of = g.group_of
+    required = required_order(wf, g)
     # latest[v]: the latest group holding a transitive dependency of v (one
     # topological pass; sequential steps depend only on steps listed before them)
     latest = [-1] * n
     for v in range(n):
         m = -1
-        for p in g.dep_preds[v]:
-            m = max(m, group_of[p], latest[p])
+        for p in itertools.chain(g.dep_preds[v], required[v]):
+            if p < v:
+                m = max(m, group_of[p], latest[p])
         latest[v] = m
-    t = [row.latency_s for row in ctx.estimate.steps]
-    total = ctx.estimate.latency_s
+    expected = [row.latency_s for row in ctx.estimate.steps]
     for gi in range(1, len(g.groups)):
         prev, cur = g.groups[gi - 1], g.groups[gi]
         if any(_is_gate(wf, wf.steps[u]) for u in prev):
@@ -149,6 +175,12 @@ def _serial_groups(ctx: Context) -> None:
             free.append(v)
         if not free:
             continue
+        # the movers' own timeline: the runs that run them. A step on a branch they
+        # are in runs in those runs by its share of them; a step enclosing them, always.
+        ref = max(g.weight[v] for v in free)
+        if ref <= 0:
+            continue
+        t = {x: expected[x] / max(g.weight[x], ref) for x in [*prev, *cur]}
         t_prev = max(t[u] for u in prev)
         t_cur = max(t[v] for v in cur)
         t_free = max(t[v] for v in free)
@@ -157,11 +189,11 @@ def _serial_groups(ctx: Context) -> None:
         saving = t_prev + t_cur - max(t_prev, t_free) - (max(rest) if rest else 0.0)
         if saving < min_seconds:
             continue
-        _serial_finding(ctx, g, prev, cur, free, saving, total)
+        _serial_finding(ctx, g, prev, cur, free, _effect(ctx, saving, ref))
 
 
 def _serial_finding(ctx: Context, g: Graph, prev: list[int], cur: list[int],
-                    free: list[int], saving: float, total: float) -> None:
+                    free: list[int], effect: str) -> None:
     wf = ctx.wf
     step = wf.steps[free[0]]
     movers = [wf.steps[v].id for v in free]
@@ -171,7 +203,10 @@ def _serial_finding(ctx: Context, g: Graph, prev: list[int], cur: list[int],
     verb = "waits" if len(movers) == 1 else "wait"
     them = "it" if len(waited) == 1 else "them"
     group = f" (parallel: {label})" if label and len(prev) > 1 else ""
-    if label:
+    said = format_fix(wf, "parallel", waited + movers)
+    if said is not None:
+        fix = said
+    elif label:
         fix = f"add `parallel: {label}` so {'it runs' if len(movers) == 1 else 'they run'} " \
               f"with {them}"
         if cur[:len(free)] != free:
@@ -180,9 +215,7 @@ def _serial_finding(ctx: Context, g: Graph, prev: list[int], cur: list[int],
         fix = f"give {names(waited + movers)} one `parallel` label so they run side by side"
     ctx.report(
         f"{who} {verb} for {names(waited)}{group} but read{'s' if len(movers) == 1 else ''} "
-        f"nothing from {them}, directly or through other steps; {fix}: saves "
-        f"{seconds(saving)} on the critical path ({seconds(total)} -> "
-        f"{seconds(total - saving)})",
+        f"nothing from {them}, directly or through other steps; {fix}: {effect}",
         step_pos(step), key=f"step:{step.id}/parallel")
 
 
@@ -190,8 +223,11 @@ def _needs_on_critical_path(ctx: Context) -> None:
     wf, g = ctx.wf, ctx.graph
     min_seconds = float(ctx.option("min_seconds"))
     est = ctx.estimate
-    t = [row.latency_s for row in est.steps]
-    preds = exec_preds(g, expected=True)
+    required = required_order(wf, g)
+    # Finish times on each step's own branch: alternatives of a router stand side by
+    # side (a run takes one), each step at its time in the runs that run it.
+    t = when_run(ctx)
+    preds = g.dep_preds
     finish = [0.0] * g.n
     for v in g.topo:
         finish[v] = max((finish[p] for p in preds[v]), default=0.0) + t[v]
@@ -199,17 +235,22 @@ def _needs_on_critical_path(ctx: Context) -> None:
     for u, v in itertools.pairwise(path):
         step = wf.steps[v]
         before = wf.steps[u]
-        if before.id not in step.needs or u in g.data_preds[v] or \
-                any(r.step == step.id for r in before.routes):
+        if before.id not in step.needs or u in g.data_preds[v] or u in required[v]:
             continue
-        other = max((finish[p] for p in preds[v] if p != u), default=0.0)
+        # it stays on its branch: it still starts after the routers that chose it
+        other = max([finish[p] for p in preds[v] if p != u] +
+                    [finish[router] for router, _ in branch_chain(g, v)], default=0.0)
         saving = finish[u] - other
         if saving < min_seconds:
             continue
         where = needs_pos(step, before.id) or step_pos(step, "needs")
+        said = format_fix(wf, "unorder", step.id, before.id)
+        drop = said if said is not None else "drop the entry if the order is not required"
+        runs = "" if g.weight[v] >= 1.0 - 1e-9 else \
+            f" in the runs that take its branch ({percent(g.weight[v])} of runs)"
         ctx.report(
             f"{code(step.id)} needs {code(before.id)} but reads nothing from it: waiting for "
-            f"it holds {code(step.id)} back {seconds(saving)}, on the critical path "
-            f"({seconds(est.latency_s)}); drop the entry if the order is not required "
-            f"(saves up to {seconds(saving)} per run)",
+            f"it holds {code(step.id)} back {seconds(saving)}{runs}, on the critical path "
+            f"({seconds(est.latency_s)}); {drop} (saves up to {seconds(saving)} per run"
+            f"{' that takes it' if runs else ''})",
             where, key=f"step:{step.id}/needs/{before.id}")

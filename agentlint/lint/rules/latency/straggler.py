@@ -4,7 +4,11 @@ In a ``sequential`` workflow's parallel group, the slowest member when it
 calls a model and takes at least ``factor`` (default 3) times the median
 time of the other members, and at least ``min_seconds`` longer than the
 next slowest. Tool steps are not reported: their time is the tool's, and
-grouping them is already the best that can be done.
+grouping them is already the best that can be done. When the member's
+time, or the next slowest one's, comes from an output size agentlint
+assumed (no ``output_tokens``), the finding is ``info`` and says so;
+members that all have the same assumed size are compared model against
+model, and that comparison stands.
 
 Why it costs
 ------------
@@ -66,7 +70,7 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.lint.facts import code, step_pos
+from agentlint.lint.facts import assumed_sizes, code, report_sized, step_pos
 from agentlint.lint.registry import Context
 from agentlint.units import seconds
 
@@ -84,6 +88,7 @@ def check(ctx: Context) -> None:
     factor = float(ctx.option("factor"))
     min_seconds = float(ctx.option("min_seconds"))
     rows = ctx.estimate.steps
+    assumed = assumed_sizes(wf)
     for group in g.groups:
         if len(group) < 2:
             continue
@@ -98,12 +103,19 @@ def check(ctx: Context) -> None:
         extra = slow_t - others[-1]
         if median <= 0 or slow_t < factor * median or extra < min_seconds:
             continue
-        ctx.report(
+        # its time comes from its output size, and the others' from theirs; members that
+        # all have the same assumed size are compared model against model, which holds
+        pair = [wf.steps[v] for v in (slow, ordered[-2])]
+        notes = [n for p in pair if (n := assumed.outputs.get(p.id))]
+        if len(notes) == 2 and pair[0].output_tokens == pair[1].output_tokens:
+            notes = []
+        report_sized(
+            ctx,
             f"{code(step.id)} takes {seconds(slow_t)}, {slow_t / median:.1f}x the median of "
             f"the rest of group '{step.parallel}' ({seconds(median)}): the group waits "
             f"{seconds(extra)} for it alone; give it a faster model or a smaller output, or "
             "take it out of the group",
-            step_pos(step), key=f"step:{step.id}")
+            step_pos(step), f"step:{step.id}", notes)
 
 
 def _median(values: list[float]) -> float:

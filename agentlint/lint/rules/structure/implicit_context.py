@@ -4,6 +4,9 @@ A step that the source format hands every earlier step's output without
 the author listing any: a CrewAI task without ``context`` receives the
 output of all tasks before it. Reported at the step (the task), with the
 tokens and dollars that context adds.
+The fix is said in the format's keys: ``context: [...]`` on a CrewAI
+task, ``include_contents: none`` with an ``output_key`` read as ``{key}``
+on an ADK agent that receives the whole conversation.
 
 Why it costs
 ------------
@@ -51,6 +54,7 @@ from __future__ import annotations
 
 from agentlint.lint.facts import code, input_price, names, output_size, step_pos, tokens
 from agentlint.lint.registry import Context
+from agentlint.lint.wording import fix as format_fix
 from agentlint.units import usd
 
 CODE = "AL005"
@@ -78,11 +82,16 @@ def check(ctx: Context) -> None:
                 calls = rows[step.index].calls
                 cost = size * input_price(wf.model_of(step)) * calls / 1e6
                 every = "every earlier step: " if len(implied) == len(earlier) else ""
+                said = format_fix(wf, "context", step.id, implied)
+                if said is None:
+                    fix = "list only the steps it needs under `context`"
+                else:
+                    fix = said if "need" in said else f"{said}, keeping only the ones it needs"
                 ctx.report(
                     f"{code(step.id)} names no context, so it receives the output of "
                     f"{every}{names(implied)} ({tokens(size)} tokens per call, {usd(cost)} per "
                     f"run) and must wait for {'it' if len(implied) == 1 else 'all of them'}; "
-                    "list only the steps it needs under `context`",
+                    f"{fix}",
                     step_pos(step), key=f"step:{step.id}/context")
         earlier.append(step.id)
         earlier_tokens += output_size(step)
