@@ -274,3 +274,55 @@ def test_cut_points_never_fall_inside_a_block() -> None:
     assert 8 not in points and 9 not in points  # inside the fold
     assert 14 not in points  # between a table's header and its separator
     assert {1, 6, 12, 16, len(lines)} <= set(points)
+
+
+# -- the Action's comment ------------------------------------------------------------------
+
+
+def _action_step(name: str) -> str:
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    return next(s["run"] for s in action["runs"]["steps"] if s.get("name") == name)
+
+
+@pytest.mark.slow
+def test_the_action_comment_fits_and_every_block_is_closed(tmp_path: Path) -> None:
+    """The Action's comparison step run as it is (bash), on a pull request that changes
+    two 300-step workflows: the first report gets the room left, the comment stays under
+    GitHub's limit with every block closed, the job summary gets it whole."""
+    import os
+    import subprocess
+
+    from tests.support import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    for name in ("a.yaml", "b.yaml"):
+        repo.write(name, random_spec(300, 1 if name == "a.yaml" else 2))
+    base = repo.commit("base")
+    for name in ("a.yaml", "b.yaml"):
+        path = repo.root / name
+        path.write_text(with_budgets(path.read_text(encoding="utf-8"), str(path)),
+                        encoding="utf-8")
+    out = tmp_path / "runner"
+    out.mkdir()
+    env = {**os.environ, "AGENTLINT_PATHS": ".", "AGENTLINT_BASE": base,
+           "AGENTLINT_FAIL_ON": "", "AGENTLINT_OPTIMIZE": "true", "AGENTLINT_BASE_BRANCH": "",
+           "RUNNER_TEMP": str(out), "GITHUB_OUTPUT": str(out / "output"),
+           "GITHUB_STEP_SUMMARY": str(out / "summary"),
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    proc = subprocess.run(["bash", "-e", "-c", _action_step("Compare with the base")],
+                          cwd=repo.root, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    comment = (out / "agentlint" / "comment.md").read_text(encoding="utf-8")
+    assert comment.startswith("<!-- agentlint -->\n")
+    assert len(comment) <= 65_000
+    assert structure_errors(comment) == []
+    # each changed workflow gets its share: both reports, each cut between its blocks
+    assert comment.count("agentlint optimize: suggestions for <code>") == 2
+    assert "### agentlint optimize: `a.yaml`" in comment
+    assert "### agentlint optimize: `b.yaml`" in comment
+    assert comment.count("suggested edits are not shown: `agentlint optimize --diff") == 2
+    summary = (out / "summary").read_text(encoding="utf-8")
+    assert len(summary) >= len(comment) - len("<!-- agentlint -->\n")
+    assert "comment-file=" in (out / "output").read_text(encoding="utf-8")
