@@ -326,3 +326,40 @@ def test_the_action_comment_fits_and_every_block_is_closed(tmp_path: Path) -> No
     summary = (out / "summary").read_text(encoding="utf-8")
     assert len(summary) >= len(comment) - len("<!-- agentlint -->\n")
     assert "comment-file=" in (out / "output").read_text(encoding="utf-8")
+
+
+# -- diff --format markdown ----------------------------------------------------------------
+
+
+def test_diff_markdown_leaves_out_what_mermaid_would_not_draw_and_keeps_to_its_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentlint.ci.diff import run_diff
+    from agentlint.report import diff_markdown
+    from tests.support import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("big.yaml", random_spec(600, 1))
+    for k in range(4):
+        repo.write(f"small{k}.yaml", random_spec(40, k))
+    base = repo.commit("base")
+    for name in ["big.yaml", *(f"small{k}.yaml" for k in range(4))]:
+        path = repo.root / name
+        path.write_text(path.read_text(encoding="utf-8").replace("model: large", "model: small"),
+                        encoding="utf-8")
+    proc = run_process("diff", base, "--format", "markdown", cwd=repo.root, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    md = proc.stdout
+    assert len(md) < LIMIT and structure_errors(md) == []
+    assert re.search(r"The flowchart after the change is left out: [\d,]+ edges, [\d,]+ "
+                     r"characters, over what Mermaid draws \(500 edges", md)
+    assert md.count("```mermaid\nflowchart") == 4  # the small ones are drawn
+    monkeypatch.chdir(repo.root)
+    result = run_diff(base)
+    small = diff_markdown.render(result, limit=6_000)
+    assert len(small) <= 6_000 and structure_errors(small) == []
+    assert small.startswith("<!-- agentlint -->\n### agentlint: 5 workflows changed")
+    assert small.count("| `") >= 5  # the summary table keeps every workflow
+    said = re.search(r"\*\*The details of (\d+) of 5 workflows are not shown\*\*.*"
+                     rf"`agentlint diff {base}` prints them all", small)
+    assert said is not None
+    assert small.count("#### `") == 5 - int(said.group(1))
