@@ -226,6 +226,17 @@ def test_pareto_draws_the_frontier_with_today_and_the_plan(tmp_path: Path) -> No
     assert len(rows) == len(labels)
 
 
+def test_the_smallest_limit_holds_with_the_frontier(tmp_path: Path) -> None:
+    spec = ROOT / "examples" / "research-fanout.yaml"
+    proc = run_process("optimize", "--pareto", "--format", "markdown", "--max-chars", "2000",
+                       "--time-limit", "60", str(spec), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) <= 2000 and structure_errors(proc.stdout) == []
+    assert proc.stdout.startswith("### agentlint optimize: ")
+    assert "more characters are not shown (this text keeps to 2,000 characters" in proc.stdout
+    assert "`agentlint optimize -- " in proc.stdout
+
+
 # -- the cut between blocks ----------------------------------------------------------------
 
 
@@ -263,7 +274,7 @@ def test_fit_cuts_only_between_whole_blocks() -> None:
             continue
         head, _, note = out.rpartition("**Cut here**")
         assert text.startswith(head.rstrip("\n"))
-        assert "more characters are not shown" in note and "see the job summary" in note
+        assert "more characters are not shown" in note and "; see the job summary." in note
 
 
 def test_cut_points_never_fall_inside_a_block() -> None:

@@ -80,17 +80,17 @@ def fit(text: str, limit: int = DEFAULT_LIMIT, where: str = "") -> str:
         offsets.append(offsets[-1] + len(line) + 1)
     best = 0
     for i in cut_points(lines):
-        if offsets[i] + 1 + len(_cut_note(len(text), where)) <= limit:
+        if offsets[i] + 1 + len(_cut_note(len(text), limit, where)) <= limit:
             best = i
     head = "\n".join(lines[:best]).rstrip("\n")
-    note = _cut_note(len(text) - len(head), where)
+    note = _cut_note(len(text) - len(head), limit, where)
     return (head + "\n\n" if head else "") + note
 
 
-def _cut_note(missing: int, where: str) -> str:
-    rest = f" ({where})" if where else ""
-    return (f"**Cut here**: {missing:,} more characters are not shown, over GitHub's "
-            f"{GITHUB_LIMIT:,}-character comment limit{rest}.\n")
+def _cut_note(missing: int, limit: int, where: str) -> str:
+    rest = f"; {where}" if where else ""
+    return (f"**Cut here**: {missing:,} more characters are not shown (this text keeps to "
+            f"{limit:,} characters; GitHub takes {GITHUB_LIMIT:,} in a comment){rest}.\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ import shlex
 from typing import TYPE_CHECKING
 
 from agentlint import escape
-from agentlint.ci.comment import DEFAULT_LIMIT
+from agentlint.ci.comment import DEFAULT_LIMIT, fit
 from agentlint.metrics import METRICS
 from agentlint.report import mermaid
 from agentlint.report.diff_text import figure_rows, status_text, step_cells, threshold_change
@@ -94,7 +94,8 @@ def render(result: DiffResult, limit: int = DEFAULT_LIMIT) -> str:
                 "keep to a pull-request comment's size: "
                 + escape.code(f"agentlint diff {shlex.quote(base.ref)}")
                 + " prints them all."]
-    return "\n".join(out) + "\n"
+    return fit("\n".join(out) + "\n", limit,
+               escape.code(f"agentlint diff {shlex.quote(base.ref)}") + " prints it all")
 
 
 def _size(lines: list[str]) -> int:

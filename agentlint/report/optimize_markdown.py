@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agentlint import escape
-from agentlint.ci.comment import DEFAULT_LIMIT
+from agentlint.ci.comment import DEFAULT_LIMIT, fit
 from agentlint.graph.view import build_view
 from agentlint.report import mermaid
 from agentlint.report.optimize_text import (
@@ -77,7 +77,7 @@ def render(result: Result, limit: int = DEFAULT_LIMIT) -> str:
                        "them all")
         room -= _size(lines[:kept]) + 2
     if result.proposal is None:
-        return _end(out)
+        return _guard(out, result, limit)
     if result.changes:
         block, room, hidden = _change_groups(result, room)
         out += block
@@ -92,7 +92,13 @@ def render(result: Result, limit: int = DEFAULT_LIMIT) -> str:
     out += picture
     if result.changes:
         out += _suggestion_block(result, room + RESERVE // 2)
-    return _end(out)
+    return _guard(out, result, limit)
+
+
+def _guard(out: list[str], result: Result, limit: int) -> str:
+    """The report, cut between blocks should its fixed parts alone pass ``limit`` (a
+    small ``--max-chars``)."""
+    return fit(_end(out), limit, f"{_command(result)} prints the whole plan")
 
 
 def _end(out: list[str]) -> str:
