@@ -494,6 +494,9 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(list(report.OPTIMIZE)),
               default="text", show_default=True,
               help="markdown: a pull-request comment with suggestions and a flowchart.")
+@click.option("--max-chars", type=click.IntRange(min=2000), default=60_000, show_default=True,
+              help="markdown: at most this many characters (GitHub's comment limit is "
+                   "65,536); the longest lists are cut at a block boundary.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the change as a unified diff of the spec instead of the report.")
 @click.option("--write", "write_back", is_flag=True,
@@ -506,7 +509,8 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @guarded
 @interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
-                     gap: float, fmt: str, show_diff: bool, write_back: bool,
+                     gap: float, fmt: str, max_chars: int, show_diff: bool,
+                     write_back: bool,
                      color: bool | None, verbose: bool, input_format: str) -> None:
     """Propose the best change to a workflow that meets its budgets (a MILP).
 
@@ -556,6 +560,10 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         text = optimize_diff.render(result)
         if text:
             click.echo(text, nl=False)
+    elif fmt == "markdown":
+        from agentlint.report import optimize_markdown
+
+        click.echo(optimize_markdown.render(result, limit=max_chars), nl=False)
     else:
         click.echo(report.OPTIMIZE[fmt](result, _color(color)), nl=False)
     if result.status == "infeasible":

@@ -178,7 +178,8 @@ def test_the_gate_encodes_the_thresholds_in_its_workflow_command(action: dict) -
 def test_file_names_reach_the_comment_escaped_and_the_shell_as_arguments(
         action: dict, tmp_path: Path) -> None:
     run = _step(action, "Compare with the base")["run"]
-    assert 'agentlint optimize --format markdown --time-limit 20 -- "$file"' in run
+    assert 'agentlint optimize --format markdown --max-chars "$room"' in run
+    assert '--time-limit 20 -- "$file"' in run
     assert "read -r -d ''" in run  # NUL-separated: a newline in a name is no separator
     assert "<code>$file</code>" not in run
     lister = re.search(r'> "\$out/optimize\.list" <<\'PY\'\n(.*?)\n\s*PY\n', run, re.S)

@@ -7,13 +7,21 @@ change, the findings count), the gate's verdict with the thresholds crossed,
 and per workflow the steps whose figures changed, the findings new and fixed,
 and the workflow's flowchart in a ```` ```mermaid ```` block (GitHub and
 GitLab render it).
+
+The comment has at most ``limit`` characters (60,000 by default, under GitHub's
+65,536): a flowchart Mermaid would not draw (over 500 edges or 50,000
+characters) is left out with a line saying so; past the limit, the details of
+the last workflows are left out a whole block at a time (first their
+flowcharts), and a line says how many and which command prints them all.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from agentlint import escape
+from agentlint.ci.comment import DEFAULT_LIMIT, fit
 from agentlint.metrics import METRICS
 from agentlint.report import mermaid
 from agentlint.report.diff_text import figure_rows, status_text, step_cells, threshold_change
@@ -22,6 +30,13 @@ if TYPE_CHECKING:
     from agentlint.ci.diff import DiffResult, WorkflowDiff
 
 MARKER = "<!-- agentlint -->"
+#: Mermaid's defaults (``maxEdges``, ``maxTextSize``): a flowchart over either is not drawn
+MERMAID_MAX_EDGES = 500
+MERMAID_MAX_TEXT = 50_000
+#: new findings listed per workflow
+MAX_FINDINGS = 50
+#: kept free for the lines that say what is left out
+RESERVE = 600
 _ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
 
 
@@ -33,7 +48,7 @@ def _cell(text: str) -> str:
 _code = escape.code
 
 
-def render(result: DiffResult) -> str:
+def render(result: DiffResult, limit: int = DEFAULT_LIMIT) -> str:
     base = result.base
     where = escape.code(base.ref) + (
         f" (merge base {escape.code(base.commit[:10])})" if base.merge_base
@@ -48,38 +63,73 @@ def render(result: DiffResult) -> str:
     out.append("")
     out.append("| workflow | change | cost per run | latency | reliability | findings |")
     out.append("|---|---|---:|---:|---:|---|")
-    for wd in result.workflows:
-        cells = []
-        crossed = {c.threshold.measure for c in result.crossings if c.file == wd.file}
-        for m, (_label, a, b, _d) in zip(METRICS, figure_rows(wd.before, wd.after),
-                                         strict=True):
-            if wd.before is None or wd.after is None:
-                cells.append(b if wd.after is not None else f"{a} → —")
-                continue
-            x, y = m.of(wd.before), m.of(wd.after)
-            if a == b and x == y:
-                cells.append(f"{b} (=)")
-                continue
-            shift, rel = m.change(x, y)
-            change = shift if rel is None else f"{shift}, {rel}"
-            if m in crossed:
-                change = f"**{change}** ❌"
-            cells.append(f"{a} → {b} ({change})")
-        findings = []
-        if wd.new_findings:
-            findings.append(f"{len(wd.new_findings)} new")
-        if wd.fixed_findings:
-            findings.append(f"{len(wd.fixed_findings)} fixed")
-        if wd.after_error is not None:
-            findings.append("❌ cannot be read")
-        out.append(f"| {escape.cell(_code(wd.file))} ({_cell(wd.name)}) | "
-                   f"{_cell(status_text(wd))} | "
-                   + " | ".join(escape.cell(c) for c in cells)
-                   + f" | {', '.join(findings) or '-'} |")
-    out += _gate(result)
-    for wd in result.workflows:
-        out += _details(wd)
-    return "\n".join(out) + "\n"
+    gate = _gate(result)
+    room = limit - _size(out) - _size(gate) - RESERVE
+    rows = [_row(result, wd) for wd in result.workflows]
+    kept = 0
+    for row in rows:
+        if len(row) + 1 > room - 200:
+            break
+        out.append(row)
+        room -= len(row) + 1
+        kept += 1
+    if kept < len(rows):
+        out.append(f"| … {len(rows) - kept:,} more workflows, not shown | | | | | |")
+    out += gate
+    left_out = len(rows) - kept
+    for wd in result.workflows[:kept]:
+        full = _details(wd)
+        if _size(full) <= room:
+            out += full
+            room -= _size(full)
+            continue
+        lite = _details(wd, picture=False)
+        if _size(lite) <= room:
+            out += lite
+            room -= _size(lite)
+            continue
+        left_out += 1
+    if left_out:
+        out += ["", f"**The details of {left_out:,} of {n:,} workflows are not shown**, to "
+                "keep to a pull-request comment's size: "
+                + escape.code(f"agentlint diff {shlex.quote(base.ref)}")
+                + " prints them all."]
+    return fit("\n".join(out) + "\n", limit,
+               escape.code(f"agentlint diff {shlex.quote(base.ref)}") + " prints it all")
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
+def _row(result: DiffResult, wd: WorkflowDiff) -> str:
+    cells = []
+    crossed = {c.threshold.measure for c in result.crossings if c.file == wd.file}
+    for m, (_label, a, b, _d) in zip(METRICS, figure_rows(wd.before, wd.after),
+                                     strict=True):
+        if wd.before is None or wd.after is None:
+            cells.append(b if wd.after is not None else f"{a} → —")
+            continue
+        x, y = m.of(wd.before), m.of(wd.after)
+        if a == b and x == y:
+            cells.append(f"{b} (=)")
+            continue
+        shift, rel = m.change(x, y)
+        change = shift if rel is None else f"{shift}, {rel}"
+        if m in crossed:
+            change = f"**{change}** ❌"
+        cells.append(f"{a} → {b} ({change})")
+    findings = []
+    if wd.new_findings:
+        findings.append(f"{len(wd.new_findings)} new")
+    if wd.fixed_findings:
+        findings.append(f"{len(wd.fixed_findings)} fixed")
+    if wd.after_error is not None:
+        findings.append("❌ cannot be read")
+    return (f"| {escape.cell(_code(wd.file))} ({_cell(wd.name)}) | "
+            f"{_cell(status_text(wd))} | "
+            + " | ".join(escape.cell(c) for c in cells)
+            + f" | {', '.join(findings) or '-'} |")
 
 
 def _gate(result: DiffResult) -> list[str]:
@@ -99,7 +149,7 @@ def _gate(result: DiffResult) -> list[str]:
     return out
 
 
-def _details(wd: WorkflowDiff) -> list[str]:
+def _details(wd: WorkflowDiff, picture: bool = True) -> list[str]:
     out = ["", f"#### {_code(wd.file)} ({escape.md(wd.name)})", ""]
     if wd.after_error is not None:
         out.append(f"❌ cannot be read: {_code(str(wd.after_error))}")
@@ -121,16 +171,22 @@ def _details(wd: WorkflowDiff) -> list[str]:
     if wd.new_findings:
         out.append(f"**New findings ({len(wd.new_findings)})**")
         out.append("")
-        for f in wd.new_findings:
+        for f in wd.new_findings[:MAX_FINDINGS]:
             out.append(f"- {_ICON.get(f.severity, '')} {_code(f'{f.file}:{f.line}')} "
                        f"**{escape.md(f.code)}** {escape.md(f.rule)}: {escape.md(f.message)}")
+        if len(wd.new_findings) > MAX_FINDINGS:
+            out.append(f"- … {len(wd.new_findings) - MAX_FINDINGS:,} more: "
+                       + escape.code(f"agentlint lint -- {shlex.quote(wd.file)}")
+                       + " lists them all")
         out.append("")
     if wd.fixed_findings:
         out.append(f"**Fixed findings ({len(wd.fixed_findings)})**")
         out.append("")
-        for f in wd.fixed_findings:
+        for f in wd.fixed_findings[:MAX_FINDINGS]:
             out.append(f"- ✅ **{escape.md(f.code)}** {escape.md(f.rule)}: "
                        f"{escape.md(f.message)}")
+        if len(wd.fixed_findings) > MAX_FINDINGS:
+            out.append(f"- … {len(wd.fixed_findings) - MAX_FINDINGS:,} more")
         out.append("")
     if not (wd.steps or wd.new_findings or wd.fixed_findings or wd.after_error
             or wd.before_error):
@@ -138,13 +194,24 @@ def _details(wd: WorkflowDiff) -> list[str]:
         out.append("")
     if wd.view is not None:
         label = "before the change (deleted)" if wd.after is None else "after the change"
-        out.append(f"<details><summary>Flowchart {label}</summary>")
-        out.append("")
-        out.append("```mermaid")
-        out.append(mermaid.render(wd.view).rstrip("\n"))
-        out.append("```")
-        out.append("")
-        out.append("</details>")
+        drawn = mermaid.render(wd.view).rstrip("\n")
+        if len(wd.view.edges) > MERMAID_MAX_EDGES or len(drawn) > MERMAID_MAX_TEXT:
+            out.append(f"The flowchart {label} is left out: {len(wd.view.edges):,} edges, "
+                       f"{len(drawn):,} characters, over what Mermaid draws "
+                       f"({MERMAID_MAX_EDGES} edges, {MERMAID_MAX_TEXT:,} characters).")
+        elif not picture:
+            out.append(f"The flowchart {label} is left out, to keep to a pull-request "
+                       "comment's size: " + escape.code(f"agentlint graph -- "
+                                                        f"{shlex.quote(wd.file)}")
+                       + " draws it.")
+        else:
+            out.append(f"<details><summary>Flowchart {label}</summary>")
+            out.append("")
+            out.append("```mermaid")
+            out.append(drawn)
+            out.append("```")
+            out.append("")
+            out.append("</details>")
     while out and out[-1] == "":
         out.pop()
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agentlint import escape
@@ -20,6 +21,48 @@ OBJECTIVE_TEXT = {
     RELIABILITY.short: "highest reliability",
     "pareto": "cost / latency / reliability frontier",
 }
+
+
+@dataclass(slots=True)
+class FrontierPoint:
+    """One point of the frontier as the reports show it (text, Markdown table and chart)."""
+
+    #: its number on the frontier (1 = cheapest); None for today's spec or the proposed
+    #: plan when it is not on the frontier
+    number: int | None
+    estimate: Estimate
+    changes: int
+    #: "plan" (the one proposed), "today" (the spec as written), both, or ""
+    mark: str
+
+
+def frontier_points(result: Result) -> list[FrontierPoint]:
+    """The frontier, cheapest first, with today's spec and the proposed plan placed among
+    it by cost (then latency) when they are not on it (the proposed plan may be beaten on
+    latency or reliability at the same cost): the points the text table, the Markdown
+    table and its chart show, the JSON's ``frontier``, ``before`` and ``after``."""
+    proposal = result.proposal
+    out = []
+    today_on = plan_on = False
+    for k, q in enumerate(result.frontier, 1):
+        marks = []
+        if proposal is not None and (q is proposal or q.plan.key() == proposal.plan.key()):
+            marks.append("plan")
+            plan_on = True
+        if not q.changes:
+            marks.append("today")
+            today_on = True
+        out.append(FrontierPoint(k, q.estimate, len(q.changes), ", ".join(marks)))
+    extra = []
+    if not today_on:
+        extra.append(FrontierPoint(None, result.before, 0, "today"))
+    if proposal is not None and not plan_on:
+        extra.append(FrontierPoint(None, proposal.estimate, len(proposal.changes), "plan"))
+    for p in extra:
+        at = sum(1 for q in out if (q.estimate.cost_usd, q.estimate.latency_s)
+                 <= (p.estimate.cost_usd, p.estimate.latency_s))
+        out.insert(at, p)
+    return out
 
 
 def delta_rows(before: Estimate, after: Estimate) -> list[tuple[str, str, str, str]]:
@@ -98,14 +141,15 @@ def render(result: Result, color: bool = False) -> str:
     out += columns(rows, right={1, 2, 3})
     out += budget_lines(result.after.budgets, color)
     if result.frontier:
-        out.append(f"frontier ({len(result.frontier)} plans, none beaten on all three):")
+        out.append(f"frontier ({len(result.frontier)} plans, none beaten on all three; "
+                   "today's spec and the proposed plan marked):")
         points: list[tuple[str, ...]] = [
-            ("#", "cost/run", "latency", "reliability", "calls", "changes")]
-        for k, q in enumerate(result.frontier, 1):
-            e = q.estimate
-            points.append((str(k), usd(e.cost_usd), seconds(e.latency_s),
-                           percent(e.reliability), f"{e.calls:.2f}", str(len(q.changes))))
-        out += columns(points, right={0, 1, 2, 3, 4, 5})
+            ("#", "cost/run", "latency", "reliability", "calls", "changes", "")]
+        for p in frontier_points(result):
+            e = p.estimate
+            points.append((str(p.number or "-"), usd(e.cost_usd), seconds(e.latency_s),
+                           percent(e.reliability), f"{e.calls:.2f}", str(p.changes), p.mark))
+        out += [line.rstrip() for line in columns(points, right={0, 1, 2, 3, 4, 5})]
     changes = result.changes
     if result.proposal is not None:
         if changes:
