@@ -18,6 +18,8 @@ from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
     delta_rows,
     gap_note,
+    no_change_text,
+    opportunity_text,
     relaxation_text,
     relaxations_line,
 )
@@ -88,7 +90,8 @@ def render(result: Result) -> str:
         out.append("</details>")
     elif result.proposal is not None:
         out.append("")
-        out.append("No change: the spec as written is already the best plan.")
+        out.append(no_change_text(result).replace("no change", "No change", 1) + ".")
+    out.extend(opportunities_section(result))
     notes = [*result.problem.notes, *result.notes]
     if notes:
         out.append("")
@@ -99,6 +102,25 @@ def render(result: Result) -> str:
         out.append("")
         out.extend(flowchart(result.proposal))
     return "\n".join(out) + "\n"
+
+
+def opportunities_section(result: Result) -> list[str]:
+    """Model changes the spec does not allow (no ``candidates``, no ``min_tier``), folded."""
+    found = result.problem.opportunities
+    if not found:
+        return []
+    out = ["", f"<details><summary>Opportunities not in the plan ({len(found)}): cheaper "
+           "models for steps whose model the spec fixes</summary>", "",
+           "Add `candidates:` or `min_tier:` to a step to let the optimizer weigh them.", "",
+           "| step | model | saving | risk |", "|---|---|---:|---|"]
+    for o in found:
+        where = escape.code(f"{result.before.file}:{o.line}")
+        out.append(f"| {escape.cell(escape.code(o.step))} {escape.cell(where)} | "
+                   f"{escape.cell(escape.code(o.model))} → {escape.cell(escape.code(o.to))} | "
+                   f"{escape.cell(opportunity_text(result, o.saving_usd))} | "
+                   f"{escape.cell(escape.md(o.risk.replace(' -> ', ' → ')))} |")
+    out += ["", "</details>"]
+    return out
 
 
 def _suggestions(result: Result) -> list[str]:
