@@ -480,7 +480,8 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.argument("file", type=click.Path())
 @click.option("--objective", type=click.Choice(OBJECTIVES),
               default="default", show_default=True,
-              help="default: keep every step that can be kept, then lowest expected cost.")
+              help="default: least change (least quality lost, then fewest edits, then "
+                   "lowest expected cost); within budget, only changes that lose nothing.")
 @click.option("--pareto", is_flag=True,
               help="Print the cost / latency / reliability frontier instead of one plan.")
 @click.option("--solver", type=click.Choice(["auto", "highs", "cbc"]), default="auto",
