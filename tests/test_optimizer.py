@@ -333,7 +333,8 @@ def test_model_from_agent_gets_a_model_line(spec) -> None:
     path = spec(routable(text))
     result = optimize(load_workflow(str(path)), objective="cost", path=str(path))
     new = result.proposal.rewrite.text
-    assert "    agent: writer\n    model: tiny\n" in new.replace("    candidates: [big, tiny]\n", "")
+    assert "    agent: writer\n    model: tiny\n" in new.replace(
+        "    candidates: [big, tiny]\n", "")
     assert load_workflow(str(path), text=new).steps[0].model == "tiny"
 
 
