@@ -59,6 +59,8 @@ STAGES = {"default": ("cuts", "loss", "edits", COST.name),
 #: the default objective's stages when the spec already meets its budgets (the plan
 #: may then neither lose quality nor spend the latency or reliability the spec has)
 WITHIN_BUDGET_STAGES = ("cuts", "loss", COST.name, "edits")
+#: the frontier's first point: the cheapest plan with the fewest cuts
+PARETO_STAGES = ("cuts", COST.name)
 #: stages counted in whole numbers (a later stage keeps them exactly)
 COUNTS = ("cuts", "loss", "edits")
 #: how far a later stage may let an earlier stage's optimum slip (relative)
@@ -371,7 +373,8 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
     result = Result("optimal", "pareto" if pareto else objective, before, run.problem, name)
     limits = dict(wf.budgets.items())
     goal = "default" if pareto else objective
-    stages = STAGES[goal]
+    # the frontier starts from the cheapest plan that keeps every step it can
+    stages = PARETO_STAGES if pareto else STAGES[goal]
     solve_limits = limits
     if within:
         # within budget: change only what costs no quality and spends no slack
