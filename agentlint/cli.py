@@ -582,6 +582,9 @@ def _into_source(result: Any, adapted: Any) -> None:
             change.line = source_line(adapted, change.step, change.field)
             change.message += source_note(adapted, change.step, change.field)
         proposal.rewrite.edits = Edits([], "\n", True)
+    for found in result.problem.opportunities:
+        found.line = source_line(adapted, found.step, "model")
+        found.note = source_note(adapted, found.step, "model")
     if result.changes:
         result.notes.append(f"{adapted.file} is a workflow in the {adapted.format} format: "
                             "make these changes in it by hand (agentlint rewrites only its "

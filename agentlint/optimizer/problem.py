@@ -66,6 +66,8 @@ class Opportunity:
     tier: tuple[int | None, int | None]
     #: why ``premium-on-trivial-step`` (AL202) names it, when it does ("to write 8 tokens")
     trivial: str | None = None
+    #: where the model is really set, when the line does not show it (another format)
+    note: str = ""
 
     @property
     def risk(self) -> str:
@@ -94,7 +96,7 @@ class Opportunity:
         return {"step": self.step, "line": self.line, "model": self.model, "to": self.to,
                 "saving_usd": self.saving_usd, "tier": list(self.tier),
                 "step_success": list(self.success), "step_time_s": list(self.time_s),
-                "trivial": self.trivial, "risk": self.risk}
+                "trivial": self.trivial, "risk": self.risk, "note": self.note.strip()}
 
 
 @dataclass(slots=True)

@@ -116,7 +116,8 @@ def opportunities_section(result: Result) -> list[str]:
     for o in found:
         where = escape.code(f"{result.before.file}:{o.line}")
         out.append(f"| {escape.cell(escape.code(o.step))} {escape.cell(where)} | "
-                   f"{escape.cell(escape.code(o.model))} → {escape.cell(escape.code(o.to))} | "
+                   f"{escape.cell(escape.code(o.model))} → {escape.cell(escape.code(o.to))}"
+                   f"{escape.cell(escape.md(o.note))} | "
                    f"{escape.cell(opportunity_text(result, o.saving_usd))} | "
                    f"{escape.cell(escape.md(o.risk.replace(' -> ', ' → ')))} |")
     out += ["", "</details>"]

@@ -144,6 +144,6 @@ def opportunity_lines(result: Result) -> list[str]:
            "the step has no 'candidates' or 'min_tier', so its model stays):"]
     for o in found:
         out.append(f"{file}:{o.line}: step '{escape.text(o.step)}': model "
-                   f"{escape.text(o.model)} -> {escape.text(o.to)} "
+                   f"{escape.text(o.model)} -> {escape.text(o.to)}{escape.text(o.note)} "
                    f"{opportunity_text(result, o.saving_usd)}; risk: {escape.text(o.risk)}")
     return out
