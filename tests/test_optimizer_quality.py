@@ -269,7 +269,7 @@ def test_reports_as_a_process(tmp_path: Path) -> None:
     opportunities = data["opportunities"]
     assert opportunities and {"step", "line", "model", "to", "saving_usd", "tier",
                               "step_success", "step_time_s", "trivial",
-                              "risk"} == set(opportunities[0])
+                              "risk", "note"} == set(opportunities[0])
     tech = next(o for o in opportunities if o["step"] == "tech")
     assert tech["model"] == "claude-sonnet-4-5" and tech["saving_usd"] > 0
     assert "quality unknown" in tech["risk"]  # the fine-tuned classifier has no tier
