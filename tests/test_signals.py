@@ -44,6 +44,7 @@ def long_spec(n: int, seed: int = 1) -> str:
         refs = " ".join(f"{{{{ steps.s{j}.output }}}}" for j in reads)
         lines += [f"  - id: s{i}",
                   f"    model: {rng.choice(['large', 'medium', 'small'])}",
+                  "    candidates: [large, medium, small]",
                   f'    prompt: "Step {i}. {refs} {{{{ inputs.doc }}}} Answer."',
                   f"    output_tokens: {rng.choice([50, 200, 400, 800])}",
                   f"    retries: {rng.randint(0, 2)}"]
