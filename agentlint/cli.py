@@ -480,7 +480,8 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.argument("file", type=click.Path())
 @click.option("--objective", type=click.Choice(OBJECTIVES),
               default="default", show_default=True,
-              help="default: keep every step that can be kept, then lowest expected cost.")
+              help="default: least change (least quality lost, then fewest edits, then "
+                   "lowest expected cost); within budget, only changes that lose nothing.")
 @click.option("--pareto", is_flag=True,
               help="Print the cost / latency / reliability frontier instead of one plan.")
 @click.option("--solver", type=click.Choice(["auto", "highs", "cbc"]), default="auto",
@@ -589,6 +590,9 @@ def _into_source(result: Any, adapted: Any) -> None:
             change.line = source_line(adapted, change.step, change.field)
             change.message += source_note(adapted, change.step, change.field)
         proposal.rewrite.edits = Edits([], "\n", True)
+    for found in result.problem.opportunities:
+        found.line = source_line(adapted, found.step, "model")
+        found.note = source_note(adapted, found.step, "model")
     if result.changes:
         result.notes.append(f"{adapted.file} is a workflow in the {adapted.format} format: "
                             "make these changes in it by hand (agentlint rewrites only its "

@@ -52,6 +52,7 @@ def random_spec(n: int, seed: int) -> str:
         prompt = f"Step {i} of the pipeline. {refs} {{{{ inputs.doc }}}} Answer."
         lines += [f"  - id: s{i}",
                   f"    model: {rng.choice(names)}",
+                  "    candidates: [large, medium, small]",
                   f'    prompt: "{prompt}"',
                   f"    output_tokens: {rng.choice([50, 200, 400, 800])}",
                   f"    retries: {rng.randint(0, 2)}"]

@@ -83,6 +83,27 @@ CLASS_ESTIMATES: dict[str, Estimate] = {
 }
 
 
+#: The quality tier of each class (1 the smallest models .. 4 flagships and reasoning
+#: models): what a step's ``min_tier`` is compared with (see docs/optimizer.md).
+#: Classes named by their hosting say nothing of size: ``TIER_BY_KEY`` gives those.
+CLASS_TIERS: dict[str, int] = {"tiny": 1, "small": 2, "small_reasoning": 2, "mid": 3,
+                               "frontier": 4, "reasoning": 4, "local": 1}
+TIER_BY_KEY: dict[str, int] = {"llama-3.1-8b": 1, "llama-4-scout": 2, "gpt-oss-20b": 2,
+                               "qwen3-32b": 2, "llama-3.3-70b": 3, "llama-3.1-70b": 3,
+                               "llama-4-maverick": 3, "gpt-oss-120b": 3, "kimi-k2": 3,
+                               "llama-3.1-405b": 3, "open-mixtral-8x7b": 2,
+                               "open-mixtral-8x22b": 3}
+
+
+def tier_of(key: str, klass: str) -> int:
+    """The quality tier of catalog model ``key`` of estimate class ``klass``."""
+    if key in TIER_BY_KEY:
+        return TIER_BY_KEY[key]
+    if klass not in CLASS_TIERS:
+        raise CatalogError(f"{key}: no tier for class {klass!r}; add it to TIER_BY_KEY")
+    return CLASS_TIERS[klass]
+
+
 @dataclass(frozen=True)
 class Curated:
     """One catalog model: where its figures come from and its estimate class."""
@@ -574,10 +595,12 @@ def build_catalog(
             read_date=read_date,
             context_fallback=fallback,
         )
+        models[item.key]["tier"] = tier_of(item.key, item.klass)
     for item in listed:
         if item.key in models:
             raise CatalogError(f"{item.key}: listed twice")
         models[item.key] = listed_entry(item)
+        models[item.key]["tier"] = tier_of(item.key, item.klass)
     checked_aliases: dict[str, str] = {}
     for alias, target in aliases.items():
         if alias != alias.lower():

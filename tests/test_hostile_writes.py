@@ -36,6 +36,7 @@ steps:
   - id: first
     model: big  # ````` </details> <script>alert(1)</script>
     prompt: "hello"
+    candidates: [big, small]
   - id: second
     model: small
     prompt: "{{ steps.first.output }}"

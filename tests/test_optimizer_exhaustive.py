@@ -6,6 +6,13 @@ steps) is built as a modified Workflow and priced with ``estimate``. The
 optimizer's plan must reach the best objective value under the budgets, agree
 on feasibility, meet the budgets when re-estimated from the rewritten text,
 and report figures equal to that estimate.
+
+The reference applies the quality rule on its own (docs/optimizer.md,
+"Quality" and "Least change"): a step moves only to its ``candidates`` or, with
+``min_tier``, to a model of at least that tier; the default objective, within
+budget, takes only assignments that cut nothing, lose no tier, leave no step
+less likely to succeed, add no latency and lose no reliability (cheapest, then
+fewest edits); over budget, fewest cuts, tiers lost, edits, then cost.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from hypothesis import strategies as st
 
 from agentlint.graph.estimate import estimate
 from agentlint.optimizer.milp import DEFAULT_GAP
-from agentlint.optimizer.problem import candidate_models, retry_range
+from agentlint.optimizer.problem import retry_range
 from agentlint.optimizer.run import optimize
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
@@ -47,6 +54,9 @@ def specs(draw: Any, execution: str) -> dict[str, Any]:
             "tokens_per_s": draw(st.sampled_from([40, 90, 200])),
             "p_ok": draw(st.sampled_from([0.9, 0.95, 0.97, 0.99, 0.999])),
         }
+        tier = draw(st.sampled_from([None, 1, 2, 3]))
+        if tier is not None:
+            models[f"m{m}"]["tier"] = tier
     steps: list[dict[str, Any]] = []
     deps: list[set[int]] = []
     for i in range(n):
@@ -62,6 +72,12 @@ def specs(draw: Any, execution: str) -> dict[str, Any]:
                 step["context"] = [f"s{j}" for j in reads]
         else:
             step["model"] = f"m{draw(st.integers(0, n_models - 1))}"
+            allow = draw(st.sampled_from(["none", "candidates", "min_tier"]))
+            if allow == "candidates":
+                names = [f"m{m}" for m in range(n_models) if draw(st.booleans())]
+                step["candidates"] = names or [step["model"]]
+            elif allow == "min_tier":
+                step["min_tier"] = draw(st.integers(1, 3))
             parts = [f"Task {i}."] + ["{{ steps.s" + str(j) + ".output }}" for j in reads]
             if draw(st.booleans()):
                 parts.append("{{ inputs.doc }}")
@@ -100,10 +116,32 @@ def specs(draw: Any, execution: str) -> dict[str, Any]:
     return spec
 
 
+def allowed_models(wf: Workflow, step: Any) -> list[str | None]:
+    """The quality rule, written out: the step's own model first, then its candidates,
+    or the spec's models of at least ``min_tier``; else none."""
+    if step.model is None:
+        return [None]
+    if step.candidates is not None:
+        others = list(step.candidates)
+    elif step.min_tier is not None:
+        others = [name for name, m in wf.models.items()
+                  if m.tier is not None and m.tier >= step.min_tier]
+    else:
+        others = []
+    return [step.model, *(name for name in dict.fromkeys(others) if name != step.model)]
+
+
+def tiers_lost(wf: Workflow, old: str | None, new: str | None) -> int:
+    if old == new or old is None or new is None:
+        return 0
+    a, b = wf.models[old].tier, wf.models[new].tier
+    return 0 if a is None or b is None else max(0, a - b)
+
+
 def _size(wf: Workflow) -> int:
     total = 1
     for step in wf.steps:
-        k = len(candidate_models(wf, step)) * len(retry_range(wf, step))
+        k = len(allowed_models(wf, step)) * len(retry_range(wf, step))
         total *= k + (1 if step.optional else 0)
     if wf.execution == "sequential":
         total *= 2 ** (len(wf.steps) - 1)
@@ -193,12 +231,18 @@ def _groupings(wf: Workflow, cut: list[bool]) -> list[list[str | None]]:
     return out
 
 
-def exhaustive(wf: Workflow) -> list[tuple[int, float, float, float]]:
-    """(cuts, cost, latency, reliability) of every assignment."""
+#: (cuts, cost, latency, reliability, tiers lost, edits, every kept step at least as
+#: likely to succeed as written)
+Row = tuple[int, float, float, float, int, int, bool]
+
+
+def exhaustive(wf: Workflow) -> list[Row]:
+    """The figures of every assignment the quality rule allows."""
+    own = {s.id: s.reliability for s in estimate(wf).steps}
     per_step = []
     for step in wf.steps:
         opts: list[tuple[Any, int, bool]] = [
-            (m, k, False) for m in candidate_models(wf, step) for k in retry_range(wf, step)]
+            (m, k, False) for m in allowed_models(wf, step) for k in retry_range(wf, step)]
         if step.optional:
             opts.append((step.model, step.retries, True))
         per_step.append(opts)
@@ -209,22 +253,37 @@ def exhaustive(wf: Workflow) -> list[tuple[int, float, float, float]]:
             continue
         models = [m for m, _, _ in combo]
         retries = [k for _, k, _ in combo]
+        loss = sum(tiers_lost(wf, s.model, m) for s, m, c in zip(wf.steps, models, cut,
+                                                                  strict=True) if not c)
+        edits = sum(1 if c else (m != s.model) + (k != s.retries)
+                    for s, m, k, c in zip(wf.steps, models, retries, cut, strict=True))
         for labels in _groupings(wf, cut):
             est = estimate(_variant(wf, models, retries, cut, labels))
-            results.append((sum(cut), est.cost_usd, est.latency_s, est.reliability))
+            kept = all(s.reliability >= own[s.id] for s in est.steps)
+            results.append((sum(cut), est.cost_usd, est.latency_s, est.reliability, loss,
+                            edits, kept))
     return results
 
 
-def _meets(row: tuple[int, float, float, float], budgets: dict[str, float]) -> bool:
-    _, cost, latency, rel = row
+def _meets(row: Row, budgets: dict[str, float]) -> bool:
+    cost, latency, rel = row[1:4]
     return (cost <= budgets.get("cost_usd", math.inf)
             and latency <= budgets.get("latency_s", math.inf)
             and rel >= budgets.get("reliability", -math.inf))
 
 
-def _best(rows: list[tuple[int, float, float, float]], objective: str) -> tuple[float, ...]:
-    if objective == "default":
-        return min((r[0], r[1]) for r in rows)
+def _no_loss(rows: list[Row], now: Any) -> list[Row]:
+    """Within budget: the assignments that lose nothing against the spec as written."""
+    return [r for r in rows if r[0] == 0 and r[4] == 0 and r[6]
+            and r[2] <= now.latency_s and r[3] >= now.reliability]
+
+
+def _best(rows: list[Row], objective: str) -> tuple[float, ...]:
+    if objective == "default":  # over budget: cuts, tiers lost, edits, cost
+        return min((r[0], r[4], r[5], r[1]) for r in rows)
+    if objective == "within":  # cost, then edits
+        cost = min(r[1] for r in rows)
+        return (cost, min(r[5] for r in rows if _close(r[1], cost)))
     if objective == "cost":
         return (min(r[1] for r in rows),)
     if objective == "latency":
@@ -249,7 +308,8 @@ def _close(a: float, b: float) -> bool:
 # -- the test ----------------------------------------------------------------------------
 
 
-def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
+def _check(spec: dict[str, Any], data: Any, solver: str = "auto", tight: bool = False
+           ) -> None:
     spec = _shrink(spec)
     text = yaml.safe_dump(spec, sort_keys=False, width=10**6)
     with tempfile.TemporaryDirectory() as tmp:
@@ -261,7 +321,11 @@ def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
         rows = exhaustive(base)
         now = estimate(base)
         budgets: dict[str, float] = {}
-        if data.draw(st.booleans(), label="cost budget"):
+        if tight:  # between the cheapest plan and the spec: a model must give way
+            cheapest = min(r[1] for r in rows)
+            budgets["cost_usd"] = cheapest + (now.cost_usd - cheapest) * data.draw(
+                st.sampled_from([0.05, 0.3, 0.6, 0.9]), label="cost share")
+        elif data.draw(st.booleans(), label="cost budget"):
             budgets["cost_usd"] = now.cost_usd * data.draw(
                 st.sampled_from([0.2, 0.5, 0.8, 1.0, 1.3]), label="cost factor")
         if data.draw(st.booleans(), label="latency budget"):
@@ -276,6 +340,7 @@ def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(text)
         wf = load_workflow(path)
+        now = estimate(wf)
         feasible = [r for r in rows if _meets(r, budgets)]
         for objective in ("default", "cost", "latency", "reliability"):
             result = optimize(wf, objective=objective, time_limit=30, gap=1e-9, solver=solver)
@@ -292,11 +357,22 @@ def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
             assert _close(fig.cost_usd, after.cost_usd)
             assert _close(fig.latency_s, after.latency_s)
             assert _close(fig.reliability, after.reliability)
-            best = _best(feasible, objective)
-            if objective == "default":
-                assert fig.cuts == best[0]
-                assert _close(after.cost_usd, best[1]), (after.cost_usd, best[1])
+            lost, edits = _loss_and_edits(base, result.to_json()["plan"])
+            within = objective == "default" and all(b.ok for b in now.budgets)
+            assert result.within_budget is within
+            if within:
+                best = _best(_no_loss(feasible, now), "within")
+                assert fig.cuts == 0 and lost == 0
+                assert after.latency_s <= now.latency_s
+                assert after.reliability >= now.reliability
+                assert _close(after.cost_usd, best[0]), (after.cost_usd, best)
+                assert edits == best[1]
+            elif objective == "default":
+                best = _best(feasible, objective)
+                assert (fig.cuts, lost, edits) == best[:3], ((fig.cuts, lost, edits), best)
+                assert _close(after.cost_usd, best[3]), (after.cost_usd, best[3])
             else:
+                best = _best(feasible, objective)
                 got = _achieved(after, objective)
                 assert _close(got[0], best[0]), (objective, got, best)
         if feasible:
@@ -307,6 +383,18 @@ def _check(spec: dict[str, Any], data: Any, solver: str = "auto") -> None:
             assert stated <= DEFAULT_GAP
             cheapest = _best(feasible, "cost")[0]
             assert loose.proposal.figures.cost_usd <= cheapest / (1 - stated) + 1e-12
+
+
+def _loss_and_edits(wf: Workflow, plan: dict[str, Any]) -> tuple[int, int]:
+    lost = edits = 0
+    for step in wf.steps:
+        entry = plan[step.id]
+        if entry["cut"]:
+            edits += 1
+            continue
+        edits += (entry["model"] != step.model) + (entry["retries"] != step.retries)
+        lost += tiers_lost(wf, step.model, entry["model"])
+    return lost, edits
 
 
 def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[str, float],
@@ -344,3 +432,21 @@ def test_matches_exhaustive_search(execution: str, data: Any) -> None:
 def test_cbc_matches_exhaustive_search(data: Any) -> None:
     execution = data.draw(st.sampled_from(["sequential", "dag"]), label="execution")
     _check(data.draw(specs(execution), label="spec"), data, solver="cbc")
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_tier_floors_match_exhaustive_search(data: Any) -> None:
+    """Every model has a tier and every model step a floor, and no retries to give up:
+    over a cost budget the plan must lose the fewest tiers, as exhaustive search says."""
+    execution = data.draw(st.sampled_from(["sequential", "dag"]), label="execution")
+    spec = data.draw(specs(execution), label="spec")
+    for name, entry in spec["models"].items():
+        entry["tier"] = data.draw(st.integers(1, 3), label=f"tier of {name}")
+    for step in spec["steps"]:
+        if "model" in step:
+            step.pop("candidates", None)
+            step["min_tier"] = data.draw(st.integers(1, 2), label="floor")
+            step["retries"] = step["max_retries"] = 0  # models are the lever
+    _check(spec, data, tight=True)

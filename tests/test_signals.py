@@ -44,6 +44,7 @@ def long_spec(n: int, seed: int = 1) -> str:
         refs = " ".join(f"{{{{ steps.s{j}.output }}}}" for j in reads)
         lines += [f"  - id: s{i}",
                   f"    model: {rng.choice(['large', 'medium', 'small'])}",
+                  "    candidates: [large, medium, small]",
                   f'    prompt: "Step {i}. {refs} {{{{ inputs.doc }}}} Answer."',
                   f"    output_tokens: {rng.choice([50, 200, 400, 800])}",
                   f"    retries: {rng.randint(0, 2)}"]
@@ -165,8 +166,10 @@ def test_time_limit_covers_the_whole_command(hard: Path, tmp_path: Path,
     temp = tmp_path / "temp"
     temp.mkdir()
     began = time.monotonic()
+    # one stage (the lowest cost): the solve the limit stops is the one whose gap is told
     proc = start("optimize", "--solver", solver, "--gap", "0", "--time-limit", str(limit),
-                 "--format", "json", hard.name, cwd=hard.parent, tmpdir=temp)
+                 "--objective", "cost", "--format", "json", hard.name, cwd=hard.parent,
+                 tmpdir=temp)
     out, err = proc.communicate(timeout=120)
     took = time.monotonic() - began
     # the margin: starting Python and importing agentlint before the clock starts

@@ -13,7 +13,7 @@ from agentlint.metrics import METRICS
 
 __all__ = ["OBJECTIVES", "optimize"]
 
-#: ``default``: keep every step that can be kept, then lowest cost; else one metric
+#: ``default``: least change (quality lost, then edits, then cost); else one metric
 OBJECTIVES = ("default", *(m.short for m in METRICS))
 
 

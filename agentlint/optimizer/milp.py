@@ -320,6 +320,9 @@ class Formulation:
         self.cost = Lin()
         self.logr = Lin()
         self.cuts = Lin()
+        #: tiers of quality lost, and fields changed (model, retries, cut)
+        self.loss = Lin()
+        self.edits = Lin()
         self.dur: list[Lin] = []
         for i, choice in enumerate(p.choices):
             d = Lin()
@@ -328,9 +331,14 @@ class Formulation:
                 self.cost.add_lin(sel, o.cost * COST_SCALE)
                 self.logr.add_lin(sel, o.log_success * LOG_SCALE)
                 d.add_lin(sel, o.time * TIME_SCALE)
+                if o.loss:
+                    self.loss.add_lin(sel, float(o.loss))
+                if o.changes:
+                    self.edits.add_lin(sel, float(o.changes))
             self.dur.append(d)
             if self.cut[i] is not None:
                 self.cuts.add(self.cut[i], 1.0)
+                self.edits.add(self.cut[i], 1.0)
         self._savings()
         # at least one step stays, and one step of each loop
         if all(self.cut[i] is not None for i in range(n)):
@@ -511,6 +519,10 @@ class Formulation:
             return Lin().add_lin(self.logr, -1.0), -1.0 / LOG_SCALE
         if name == "cuts":
             return self.cuts, 1.0
+        if name == "loss":
+            return self.loss, 1.0
+        if name == "edits":
+            return self.edits, 1.0
         raise ValueError(name)
 
     def nogood(self, plan: Plan) -> tuple[Lin, str, float]:

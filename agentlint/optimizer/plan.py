@@ -244,3 +244,14 @@ def plan_json(p: Problem, plan: Plan) -> dict[str, dict[str, object]]:
             out[step.id] = {"model": o.model, "retries": o.retries, "cut": False,
                             "group": labs[i]}
     return out
+
+
+def plan_loss(p: Problem, plan: Plan) -> int:
+    """Tiers of quality the plan's models lose against the spec's."""
+    return sum(p.choices[i].options[c].loss for i, c in enumerate(plan.choice) if c is not None)
+
+
+def plan_edits(p: Problem, plan: Plan) -> int:
+    """Fields the plan changes: a model, a retry count, a cut step."""
+    return sum(1 if c is None else p.choices[i].options[c].changes
+               for i, c in enumerate(plan.choice))

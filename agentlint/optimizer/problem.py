@@ -42,10 +42,61 @@ class Option:
     changes: int  # fields that differ from the spec: model, retries
     #: cost this step saves when a source step is cut (its input shrinks)
     savings: dict[int, float] = field(default_factory=dict)
+    #: quality lost: how many tiers the model is below the spec's (0 when either
+    #: tier is unknown, or the model is the spec's)
+    loss: int = 0
 
     @property
     def log_success(self) -> float:
         return math.log(self.success) if self.success > 0 else -math.inf
+
+
+@dataclass(slots=True)
+class Opportunity:
+    """A cheaper model for a step whose model the spec does not let the optimizer change."""
+
+    step: str
+    line: int
+    model: str
+    to: str
+    #: USD per run saved, and the step's figures with either model (retries as written)
+    saving_usd: float
+    time_s: tuple[float, float]
+    success: tuple[float, float]
+    tier: tuple[int | None, int | None]
+    #: why ``premium-on-trivial-step`` (AL202) names it, when it does ("to write 8 tokens")
+    trivial: str | None = None
+    #: where the model is really set, when the line does not show it (another format)
+    note: str = ""
+
+    @property
+    def risk(self) -> str:
+        """The quality the change may cost, in words."""
+        parts = []
+        old, new = self.tier
+        if old is not None and new is not None:
+            if new < old:
+                parts.append(f"tier {old} -> {new}")
+            else:
+                parts.append(f"tier {old} -> {new} (no tier lost)")
+        else:
+            parts.append("quality unknown (no tier for "
+                         + " and ".join(f"'{m}'" for m, t in ((self.model, old), (self.to, new))
+                                        if t is None) + ")")
+        if self.success[1] < self.success[0]:
+            parts.append(f"step success {self.success[0] * 100:.2f} % -> "
+                         f"{self.success[1] * 100:.2f} %")
+        if self.time_s[1] > self.time_s[0]:
+            parts.append(f"step time {self.time_s[0]:.2f} s -> {self.time_s[1]:.2f} s")
+        if self.trivial:
+            parts.append(f"premium-on-trivial-step (AL202): its job is {self.trivial}")
+        return "; ".join(parts)
+
+    def to_json(self) -> dict[str, object]:
+        return {"step": self.step, "line": self.line, "model": self.model, "to": self.to,
+                "saving_usd": self.saving_usd, "tier": list(self.tier),
+                "step_success": list(self.success), "step_time_s": list(self.time_s),
+                "trivial": self.trivial, "risk": self.risk, "note": self.note.strip()}
 
 
 @dataclass(slots=True)
@@ -97,6 +148,9 @@ class Problem:
     #: latest possible finish of each step with its slowest options (big-M bounds)
     finish_max: list[float]
     notes: list[str] = field(default_factory=list)
+    #: model changes the spec does not allow (no ``candidates``, no ``min_tier``) that
+    #: would save money: listed for the author, never part of a plan
+    opportunities: list[Opportunity] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -136,24 +190,76 @@ def build_problem(wf: Workflow) -> Problem:
                                                     if k[1] in cuttable},
                       loop_bodies, [], notes)
     problem.finish_max = _finish_max(problem)
+    problem.opportunities = _opportunities(wf, g, text)
     return problem
+
+
+def keep_quality_only(p: Problem) -> None:
+    """Restrict ``p`` to the changes that cost no quality: no step is cut, none loses a
+    tier, none becomes less likely to succeed than as written."""
+    for choice in p.choices:
+        own = choice.options[choice.current]
+        keep = [j for j, o in enumerate(choice.options)
+                if j == choice.current or (o.loss == 0 and o.success >= own.success)]
+        choice.current = keep.index(choice.current)
+        choice.options = [choice.options[j] for j in keep]
+        choice.cuttable = False
+    p.readers = {}
+    p.token_drop = {}
+    p.loop_bodies = []
 
 
 # -- options ----------------------------------------------------------------------------
 
 
 def candidate_models(wf: Workflow, step: Step) -> list[str | None]:
-    """The models ``step`` may run on: its ``candidates``, else the spec's own models
-    and, on a premium model doing trivial work, the cheaper models the
-    ``premium-on-trivial-step`` rule names for it (added to ``wf.models`` from the
-    catalog when the spec does not declare them), so lint and optimize agree."""
+    """The models ``step`` may run on, its own first.
+
+    A model change is a quality decision, so the spec states it: the step's
+    ``candidates``; or, with ``min_tier``, every model of :func:`model_pool` whose
+    tier is known and at least that; else the step keeps its model (the cheaper
+    ones are *opportunities*, see :func:`_opportunities`).
+    """
     if step.model is None:
         return [None]
     if step.candidates is not None:
         names = list(step.candidates)
+    elif step.min_tier is not None:
+        floor = step.min_tier
+        names = [name for name in model_pool(wf, step)
+                 if (tier := tier_of(wf, name)) is not None and tier >= floor]
     else:
-        names = [step.model] + [name for name, m in wf.models.items() if m.declared]
-        names += _downgrades(wf, step)
+        names = []
+    return _with_current(step, names)
+
+
+def model_pool(wf: Workflow, step: Step) -> list[str]:
+    """The models a step could move to if the spec let it: the spec's own models and, on
+    a premium model doing trivial work, the cheaper models the
+    ``premium-on-trivial-step`` rule names for it (added to ``wf.models`` from the
+    catalog when the spec does not declare them), so lint and optimize agree."""
+    if step.model is None:
+        return []
+    names = [name for name, m in wf.models.items() if m.declared]
+    return names + _downgrades(wf, step)
+
+
+def tier_of(wf: Workflow, name: str | None) -> int | None:
+    model = wf.models.get(name) if name is not None else None
+    return model.tier if model is not None else None
+
+
+def quality_loss(wf: Workflow, current: str | None, name: str | None) -> int:
+    """Tiers lost moving from ``current`` to ``name`` (0 when either tier is unknown)."""
+    if name == current:
+        return 0
+    old, new = tier_of(wf, current), tier_of(wf, name)
+    if old is None or new is None:
+        return 0
+    return max(0, old - new)
+
+
+def _with_current(step: Step, names: list[str]) -> list[str | None]:
     out: list[str | None] = []
     for name in names:
         if name not in out:
@@ -224,7 +330,7 @@ def _choice(wf: Workflow, g: Graph, text: SpecText, step: Step, cuttable: set[in
                     savings[src] = saved
             options.append(Option(name, k, mult.cost(f), mult.time(f), mult.success(f),
                                   mult.calls(f), (name != step.model) + (k != step.retries),
-                                  savings))
+                                  savings, quality_loss(wf, step.model, name)))
     current = next(j for j, o in enumerate(options)
                    if o.model == step.model and o.retries == step.retries)
     options, current = _prune(options, current)
@@ -233,11 +339,12 @@ def _choice(wf: Workflow, g: Graph, text: SpecText, step: Step, cuttable: set[in
 
 def _prune(options: list[Option], current: int) -> tuple[list[Option], int]:
     """Drop options identical to a kept one, and options another beats on every figure."""
-    def key(o: Option) -> tuple[float, float, float, tuple[tuple[int, float], ...]]:
-        return (o.cost, o.time, o.success, tuple(sorted(o.savings.items())))
+    def key(o: Option) -> tuple[float, float, float, int, tuple[tuple[int, float], ...]]:
+        return (o.cost, o.time, o.success, o.loss, tuple(sorted(o.savings.items())))
 
-    order = sorted(range(len(options)), key=lambda j: (j != current, options[j].changes, j))
-    seen: set[tuple[float, float, float, tuple[tuple[int, float], ...]]] = set()
+    order = sorted(range(len(options)), key=lambda j: (j != current, options[j].changes,
+                                                        options[j].loss, j))
+    seen: set[tuple[float, float, float, int, tuple[tuple[int, float], ...]]] = set()
     kept: list[int] = []
     for j in order:
         k = key(options[j])
@@ -258,9 +365,51 @@ def _prune(options: list[Option], current: int) -> tuple[list[Option], int]:
 
 def _dominates(a: Option, b: Option) -> bool:
     if not (a.cost <= b.cost and a.time <= b.time and a.success >= b.success
-            and a.changes <= b.changes):
+            and a.changes <= b.changes and a.loss <= b.loss):
         return False
-    return (a.cost, a.time, a.success, a.changes) != (b.cost, b.time, b.success, b.changes)
+    return (a.cost, a.time, a.success, a.changes, a.loss) != (
+        b.cost, b.time, b.success, b.changes, b.loss)
+
+
+def _opportunities(wf: Workflow, g: Graph, text: SpecText) -> list[Opportunity]:
+    """Per step whose model the spec fixes (no ``candidates``, no ``min_tier``): the
+    cheapest model of :func:`model_pool` that would save money, with its risk."""
+    out: list[Opportunity] = []
+    for step in wf.steps:
+        if step.model is None or step.candidates is not None or step.min_tier is not None:
+            continue
+        if not text.can_set_scalar(step, "model"):
+            continue
+        pool = [name for name in _with_current(step, model_pool(wf, step))[1:]
+                if name is not None]
+        if not pool:
+            continue
+        tokens = step_tokens(wf, step)
+        mult = multipliers(g, step.index)
+        here = step_figures(wf, step, step.model, step.retries, tokens)
+        base = mult.cost(here)
+        best: tuple[float, str, float, float] | None = None
+        for name in pool:
+            model = wf.models.get(name)
+            if model is None or (model.context_window and tokens.input > model.context_window):
+                continue
+            f = step_figures(wf, step, name, step.retries, tokens)
+            saving = base - mult.cost(f)
+            if saving > 0 and (best is None or saving > best[0]):
+                best = (saving, name, mult.time(f), mult.success(f))
+        if best is None:
+            continue
+        saving, name, time_s, success = best
+        own = wf.model_of(step)
+        why = None
+        if own is not None and own.output_price >= PREMIUM_OUTPUT_PER_MTOK \
+                and name in _downgrades(wf, step):
+            why = trivial(step)
+        out.append(Opportunity(step.id, step.at("model")[0], step.model, name, saving,
+                               (mult.time(here), time_s), (mult.success(here), success),
+                               (tier_of(wf, step.model), tier_of(wf, name)), why))
+    out.sort(key=lambda o: (-o.saving_usd, o.line))
+    return out
 
 
 # -- cuts -------------------------------------------------------------------------------

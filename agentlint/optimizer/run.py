@@ -1,7 +1,11 @@
 """``agentlint optimize``: objectives, stages, infeasibility, frontier.
 
-A run solves one MILP per stage over one formulation (the default objective
-has two: fewest cuts, then lowest cost at that number of cuts). The plan is
+A run solves one MILP per stage over one formulation. The default objective is
+least change: when the spec misses a budget, fewest cuts, then the fewest
+tiers of quality lost, then the fewest edits, then the lowest cost; when the
+spec meets its budgets, only changes that lose nothing (no cut, no tier, no
+latency, no reliability) and save money, the cheapest with the fewest edits.
+The plan is
 then polished: every change it does not need is undone (see ``polish``), so
 the same input always gives the same, smallest-looking change.
 
@@ -37,18 +41,28 @@ from agentlint.optimizer.plan import (
     PlanFigures,
     current_plan,
     figures,
+    plan_edits,
     plan_json,
+    plan_loss,
     write,
 )
 from agentlint.optimizer.polish import polish
-from agentlint.optimizer.problem import Problem, build_problem
+from agentlint.optimizer.problem import Problem, build_problem, keep_quality_only
 from agentlint.optimizer.rewrite import Change, Rewrite
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
 #: the stages of each objective, solved in turn (``cuts``: the number of steps cut), in
 #: the order of ``agentlint.optimizer.OBJECTIVES`` (a test holds them equal)
-STAGES = {"default": ("cuts", COST.name), **{m.short: (m.name,) for m in METRICS}}
+STAGES = {"default": ("cuts", "loss", "edits", COST.name),
+          **{m.short: (m.name,) for m in METRICS}}
+#: the default objective's stages when the spec already meets its budgets (the plan
+#: may then neither lose quality nor spend the latency or reliability the spec has)
+WITHIN_BUDGET_STAGES = ("cuts", "loss", COST.name, "edits")
+#: the frontier's first point: the cheapest plan with the fewest cuts
+PARETO_STAGES = ("cuts", COST.name)
+#: stages counted in whole numbers (a later stage keeps them exactly)
+COUNTS = ("cuts", "loss", "edits")
 #: how far a later stage may let an earlier stage's optimum slip (relative)
 LEXICOGRAPHIC_TOLERANCE = 1e-9
 #: the tie-break settles at most this many steps whose setting is not their first
@@ -96,6 +110,9 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    #: the default objective found the spec within its budgets: the plan changes
+    #: only what costs no quality (and spends no latency or reliability)
+    within_budget: bool = False
     #: the --gap the solves ran with (a plan is optimal within it)
     gap_limit: float = DEFAULT_GAP
     #: what the solvers printed (kept with ``verbose``)
@@ -131,6 +148,8 @@ class Result:
             "gap": self.gap,
             "gap_limit": self.gap_limit,
             "notes": [*p.notes, *self.notes],
+            "within_budget": self.within_budget,
+            "opportunities": [o.to_json() for o in p.opportunities],
         }
         if self.status == "infeasible":
             out["binding"] = list(self.binding)
@@ -170,7 +189,7 @@ class _Run:
 
     def __init__(self, wf: Workflow, path: str, solver: str, time_limit: float | None,
                  gap: float = DEFAULT_GAP, verbose: bool = False,
-                 started: float | None = None) -> None:
+                 started: float | None = None, keep_quality: bool = False) -> None:
         start = time.perf_counter()
         self.wf = wf
         self.path = path
@@ -180,6 +199,8 @@ class _Run:
         #: seconds kept for rewriting and re-estimating the plan reported
         self.reserve = 0.0
         self.problem = build_problem(wf)
+        if keep_quality:
+            keep_quality_only(self.problem)
         self.timings: dict[str, float] = {"problem": time.perf_counter() - start}
         self.check_time("while the model was built")
         self.solver = solver
@@ -249,19 +270,25 @@ class _Run:
         if name == RELIABILITY.name:
             return -sum(self.problem.choices[i].options[c].log_success
                         for i, c in enumerate(plan.choice) if c is not None) * LOG_SCALE
+        if name == "loss":
+            return float(plan_loss(self.problem, plan))
+        if name == "edits":
+            return float(plan_edits(self.problem, plan))
         return float(f.cuts)
 
     def stage_row(self, name: str, plan: Plan) -> tuple[Lin, str, float]:
         """The row that keeps stage ``name`` at the value ``plan`` reaches."""
         lin, _ = self.form.objective(name)
         v = self.value(plan, name)
-        tol = 1e-6 if name == "cuts" else LEXICOGRAPHIC_TOLERANCE * max(1.0, abs(v))
+        tol = 1e-6 if name in COUNTS else LEXICOGRAPHIC_TOLERANCE * max(1.0, abs(v))
         return lin, "<=", v + tol
 
     def stage_names(self, names: tuple[str, ...]) -> tuple[str, ...]:
-        if len(names) > 1 and names[0] == "cuts" and not self.form.cuts.terms:
-            return names[1:]  # nothing can be cut
-        return names
+        """``names`` without the counting stages nothing can change (nothing can be cut,
+        no option loses a tier, ...): each would be a solve that proves 0."""
+        kept = tuple(name for name in names
+                     if name not in COUNTS or self.form.objective(name)[0].terms)
+        return kept or names[-1:]
 
     def stages(self, names: tuple[str, ...], rows: list[tuple[Lin, str, float]]
                ) -> Outcome:
@@ -327,21 +354,37 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
         # no clock is read while the solver is chosen, the model built, the spec estimated
         with alarm_at(None if time_limit is None else started + time_limit):
             name = pick_solver(solver)
-            run = _Run(wf, path or wf.file, name, time_limit, gap, verbose, started)
             shown = time.perf_counter()
-            before = estimate(wf, run.problem.graph)
+            before = estimate(wf)
+            estimated = time.perf_counter() - shown
+            # within budget, the default objective changes only what costs no quality
+            within = objective == "default" and not pareto and meets_all(
+                dict(wf.budgets.items()))(before)
+            run = _Run(wf, path or wf.file, name, time_limit, gap, verbose, started,
+                       keep_quality=within)
     except TimeUp:
         assert time_limit is not None
         raise TimeLimitError(wf.file, time_limit, "while the model was built") from None
     if time_limit is not None:
         # the plan reported is loaded and estimated again, then printed: keep what loading
         # and estimating took at the start, and half as much again, at most half the limit
-        again = (entered - started) + (time.perf_counter() - shown)
+        again = (entered - started) + estimated
         run.reserve = min(0.5 * time_limit, 1.5 * again + 0.05)
     result = Result("optimal", "pareto" if pareto else objective, before, run.problem, name)
     limits = dict(wf.budgets.items())
     goal = "default" if pareto else objective
-    outcome, proposal = _solve_checked(run, goal, limits)
+    # the frontier starts from the cheapest plan that keeps every step it can
+    stages = PARETO_STAGES if pareto else STAGES[goal]
+    solve_limits = limits
+    if within:
+        # within budget: change only what costs no quality and spends no slack
+        result.within_budget = True
+        stages = WITHIN_BUDGET_STAGES
+        solve_limits = {**limits, LATENCY.name: min(limits.get(LATENCY.name, math.inf),
+                                                    before.latency_s),
+                        RELIABILITY.name: max(limits.get(RELIABILITY.name, 0.0),
+                                              before.reliability)}
+    outcome, proposal = _solve_checked(run, stages, solve_limits)
     if proposal is None and outcome is not None and outcome.status == "unknown" \
             and run.deadline is not None:
         run.check_time("during the solves")
@@ -373,7 +416,11 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
 
 
 def score_of(objective: str) -> Callable[[PlanFigures], tuple[float, ...]]:
-    """What a plan is judged by, smaller first (lexicographic)."""
+    """What a plan is judged by, smaller first (lexicographic).
+
+    The polish only ever moves a step back to the spec's setting (fewer edits, no
+    tier lost), so for the default objective cuts and cost are all it needs to read.
+    """
     if objective == "default":
         return lambda f: (float(f.cuts), f.cost_usd)
     m = BY_SHORT[objective]
@@ -385,7 +432,7 @@ def meets_all(limits: dict[str, float]) -> Callable[[PlanFigures | Estimate], bo
     return lambda f: all(BY_NAME[k].within(BY_NAME[k].of(f), v) for k, v in limits.items())
 
 
-def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
+def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
                    ) -> tuple[Outcome | None, Proposal | None]:
     """Solve, polish, then check the plan against the budgets with the estimate itself.
 
@@ -398,10 +445,11 @@ def _solve_checked(run: _Run, objective: str, limits: dict[str, float]
     banned: set[Any] = set()
     outcome: Outcome | None = None
     for _ in range(MAX_RECHECKS):
-        outcome = run.stages(STAGES[objective], rows)
+        outcome = run.stages(stages, rows)
         if outcome.plan is None:
             return outcome, None
-        plan = tie_break(run, STAGES[objective], rows, outcome.plan)
+        plan = tie_break(run, stages, rows, outcome.plan)
+        objective = "default" if stages[0] == "cuts" else BY_NAME[stages[0]].short
         plan = _polish(run, plan, score_of(objective), meets, banned)
         proposal = run.propose(plan)
         if meets(proposal.estimate):

@@ -36,6 +36,8 @@ from agentlint.report.optimize_text import (
     delta_rows,
     frontier_points,
     gap_note,
+    no_change_text,
+    opportunity_text,
     relaxation_text,
     relaxations_line,
 )
@@ -58,6 +60,10 @@ MAX_NAME = 120
 RESERVE = 1_200
 
 
+#: Opportunities listed in a comment; the rest are counted and named by a command.
+MAX_OPPORTUNITIES = 40
+
+
 def render(result: Result, limit: int = DEFAULT_LIMIT) -> str:
     """The report in at most ``limit`` characters (see the module's docstring)."""
     out = _summary(result)
@@ -65,7 +71,8 @@ def render(result: Result, limit: int = DEFAULT_LIMIT) -> str:
     if result.proposal is not None and result.changes:
         out += _kinds(result)
     elif result.proposal is not None:
-        out += ["", "No change: the spec as written is already the best plan."]
+        out += ["", no_change_text(result).replace("no change", "No change", 1) + "."]
+    out += opportunities_section(result)
     room = limit - _size(out) - RESERVE
     notes = [*result.problem.notes, *result.notes]
     if notes:
@@ -379,6 +386,29 @@ def flowchart(proposal: Proposal, view: View | None = None) -> list[str]:
     cut = [c.step for c in proposal.changes if c.field == "cut"]
     if cut:
         out += ["", "Cut: " + ", ".join(escape.code(step) for step in cut) + "."]
+    return out
+
+
+def opportunities_section(result: Result) -> list[str]:
+    """Model changes the spec does not allow (no ``candidates``, no ``min_tier``), folded."""
+    found = result.problem.opportunities
+    if not found:
+        return []
+    out = ["", f"<details><summary>Opportunities not in the plan ({len(found)}): cheaper "
+           "models for steps whose model the spec fixes</summary>", "",
+           "Add `candidates:` or `min_tier:` to a step to let the optimizer weigh them.", "",
+           "| step | model | saving | risk |", "|---|---|---:|---|"]
+    for o in found[:MAX_OPPORTUNITIES]:
+        where = escape.code(f"{result.before.file}:{o.line}")
+        out.append(f"| {escape.cell(escape.code(o.step))} {escape.cell(where)} | "
+                   f"{escape.cell(escape.code(o.model))} → {escape.cell(escape.code(o.to))}"
+                   f"{escape.cell(escape.md(o.note))} | "
+                   f"{escape.cell(opportunity_text(result, o.saving_usd))} | "
+                   f"{escape.cell(escape.md(o.risk.replace(' -> ', ' → ')))} |")
+    if len(found) > MAX_OPPORTUNITIES:
+        out += ["", f"{len(found) - MAX_OPPORTUNITIES:,} more not shown: "
+                f"{_command(result)} lists them all."]
+    out += ["", "</details>"]
     return out
 
 

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from agentlint.optimizer.run import Result
 
 OBJECTIVE_TEXT = {
-    "default": "keep every step that can be kept, then lowest expected cost",
+    "default": "least change (least quality lost, then fewest edits, then lowest "
+               "expected cost)",
     COST.short: "lowest expected cost",
     LATENCY.short: "lowest critical-path latency",
     RELIABILITY.short: "highest reliability",
@@ -157,6 +158,36 @@ def render(result: Result, color: bool = False) -> str:
             file = escape.path(result.before.file)
             out.extend(f"{file}:{c.line}: {escape.text(c.message)}" for c in changes)
         else:
-            out.append("no change: the spec as written is already the best plan")
+            out.append(no_change_text(result))
+    out.extend(opportunity_lines(result))
     out.extend(f"note: {escape.text(note)}" for note in [*result.problem.notes, *result.notes])
     return "\n".join(out)
+
+
+def no_change_text(result: Result) -> str:
+    if result.within_budget:
+        return ("no change: already within budget, and no change saves money without "
+                "costing quality")
+    return "no change: the spec as written is already the best plan"
+
+
+def opportunity_text(result: Result, saving: float) -> str:
+    """A saving per run, with its share of the spec's cost per run."""
+    cost = result.before.cost_usd
+    share = f" ({saving / cost * 100:.3g} %)" if cost > 0 else ""
+    return f"saves {usd(saving)} per run{share}"
+
+
+def opportunity_lines(result: Result) -> list[str]:
+    """Model changes the spec does not allow, with what they would save and risk."""
+    found = result.problem.opportunities
+    if not found:
+        return []
+    file = escape.path(result.before.file)
+    out = [f"{len(found)} opportunit{'ies' if len(found) != 1 else 'y'} (not in the plan: "
+           "the step has no 'candidates' or 'min_tier', so its model stays):"]
+    for o in found:
+        out.append(f"{file}:{o.line}: step '{escape.text(o.step)}': model "
+                   f"{escape.text(o.model)} -> {escape.text(o.to)}{escape.text(o.note)} "
+                   f"{opportunity_text(result, o.saving_usd)}; risk: {escape.text(o.risk)}")
+    return out

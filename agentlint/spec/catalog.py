@@ -93,6 +93,10 @@ def model(name: str, own: Mapping[str, Any] | None = None, *,
             setattr(built, key, found[key])
             filled.append(key)
     built.from_catalog = tuple(filled)
+    if own is not None and "tier" in own:
+        built.tier = int(own["tier"])
+    elif found is not None and "tier" in found:
+        built.tier = int(found["tier"])
     if built.cached_input_per_mtok is None:
         built.cached_input_per_mtok = built.input_per_mtok
     if own is None and built.lacks is not None:

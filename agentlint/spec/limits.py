@@ -64,6 +64,8 @@ LIMITS: dict[str, Limit] = {
     # steps
     "retries": _whole(0, 100),
     "max_retries": _whole(0, 100),
+    "min_tier": _whole(1, 10),
+    "tier": _whole(1, 10),
     "calls": _whole(1, 1_000),
     "output_tokens": TOKENS,
     "input_tokens": TOKENS,

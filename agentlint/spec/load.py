@@ -285,6 +285,8 @@ class _Builder:
         step.terminal = bool(raw.get("terminal", False))
         step.optional = bool(raw.get("optional", False))
         step.max_retries = int(raw.get("max_retries", 2))
+        if "min_tier" in raw:
+            step.min_tier = int(raw["min_tier"])
 
     def routes(self, raw: YSeq) -> list[Route]:
         routes: list[Route] = []

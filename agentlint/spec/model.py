@@ -47,6 +47,8 @@ class Model:
     per_call_s: float | None = None
     p_ok: float = 0.99
     context_window: int | None = None
+    #: quality tier (1 the smallest models .. 4 flagships), None when unknown
+    tier: int | None = None
     declared: bool = False
     from_catalog: tuple[str, ...] = ()
     raw: YMap | None = None
@@ -166,6 +168,8 @@ class Step:
     terminal: bool = False
     optional: bool = False
     candidates: list[str] | None = None
+    #: the lowest model tier the optimizer may move the step to
+    min_tier: int | None = None
     max_retries: int = 2
     per_call_usd: float | None = None
     per_call_s: float | None = None
