@@ -118,7 +118,8 @@ def _check_report(md: str, file: str) -> tuple[int, int]:
     listed = len(re.findall(rf"^- `{re.escape(file)}:\d+` step ", md, re.M))
     hidden = 0
     said = re.search(r"^\*\*([\d,]+) of ([\d,]+) changes are not shown\*\* .*"
-                     rf"`agentlint optimize -- {re.escape(file)}` prints them all", md, re.M)
+                     rf"`agentlint optimize --objective cost -- {re.escape(file)}` prints them all",
+                         md, re.M)
     if said:
         hidden = int(said.group(1).replace(",", ""))
         assert int(said.group(2).replace(",", "")) == total
@@ -130,7 +131,9 @@ def _check_report(md: str, file: str) -> tuple[int, int]:
 
 def _run_markdown(tmp_path: Path, steps: int, *extra: str) -> tuple[str, Path]:
     path = _spec(tmp_path, steps)
-    proc = run_process("optimize", "--format", "markdown", "--time-limit", "120", *extra,
+    # --objective cost: every step may move, so the plan is as long as plans get
+    proc = run_process("optimize", "--objective", "cost", "--format", "markdown",
+                       "--time-limit", "120", *extra,
                        "--", path.name, cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout, path
@@ -141,7 +144,8 @@ def test_200_steps_fit_and_render(tmp_path: Path) -> None:
     listed, hidden = _check_report(md, path.name)
     assert listed > 0
     # the command named prints every change the report leaves out
-    text = run_process("optimize", "--time-limit", "120", "--", path.name, cwd=tmp_path,
+    text = run_process("optimize", "--objective", "cost", "--time-limit", "120", "--",
+                       path.name, cwd=tmp_path,
                        timeout=300)
     assert text.returncode == 0
     assert len(re.findall(rf"^{re.escape(path.name)}:\d+: step ", text.stdout, re.M)) \
@@ -155,7 +159,7 @@ def test_a_smaller_limit_is_kept_and_cuts_at_block_boundaries(tmp_path: Path) ->
     assert len(md) <= 8000
     _listed, hidden = _check_report(md, path.name)
     assert hidden > 0
-    assert "suggested edits are not shown: `agentlint optimize --diff -- " in md
+    assert "suggested edits are not shown: `agentlint optimize --objective cost --diff -- " in md
 
 
 @pytest.mark.slow
