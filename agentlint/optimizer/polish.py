@@ -89,11 +89,11 @@ def polish(p: Problem, plan: Plan, score: Callable[[PlanFigures], Score],
                     merge = state.merge
                     merge[v] = p.current_merge[v]  # tried in place, put back unless kept
                     k = state.segment_of[v]
-                    if (banned and (tuple(state.choice), tuple(merge)) in banned) \
-                            or not segment_valid(p, seg, state.kept, merge):
+                    seg_lat = state.flipped(k, v)
+                    if seg_lat is None or (
+                            banned and (tuple(state.choice), tuple(merge)) in banned):
                         merge[v] = not merge[v]
                         continue
-                    seg_lat = segment_latency(seg, state.d, state.cut, merge)
                     f = state.with_latency(state.lat - state.seg_lat[k] + seg_lat)
                     if ok(f) and _not_worse(score(f), best_score):
                         state.accept_merge(k, seg_lat, f.latency_s)
@@ -166,6 +166,9 @@ class _State:
                     self.succs[u].append(v)
             self.finish = [0.0 if self.cut[v] else self.start[v] + self.d[v]
                            for v in range(n)]
+            #: steps whose start (``ahead``) or tail (``behind``) waits to be recomputed
+            self.ahead: tuple[list[tuple[int, int]], set[int]] = ([], set())
+            self.behind: tuple[list[tuple[int, int]], set[int]] = ([], set())
 
     def figures(self) -> PlanFigures:
         return PlanFigures(self.cost, self.lat, math.exp(self.logr), self.cuts)
@@ -224,13 +227,21 @@ class _State:
         if p.sequential:
             k = self.segment_of[i]
             seg = p.segments[k]
-            d, cut = self.d, self.cut
-            d[i], cut[i] = d_new, alt is None
-            try:
-                new = segment_latency(seg, d, cut, self.merge)
-            finally:
-                d[i], cut[i] = d_old, old is None
+            if seg.free:  # only the step's own group moves
+                group = self._group(seg, self.index[i])
+                top = max(self.d[v] for v in group)
+                top_new = max(max((self.d[v] for v in group if v != i), default=0.0), d_new)
+                new = self.seg_lat[k] - top + top_new
+            else:
+                d, cut = self.d, self.cut
+                d[i], cut[i] = d_new, alt is None
+                try:
+                    new = segment_latency(seg, d, cut, self.merge)
+                finally:
+                    d[i], cut[i] = d_old, old is None
+            self._seg_pending = new
             return self.lat - self.seg_lat[k] + new
+        self._settle(i)
         through = self.start[i] + d_new + self.tail[i]
         if alt is not None and (d_new > d_old or old is None) and not exact:
             return max(self.lat, through)
@@ -271,46 +282,81 @@ class _State:
         self.lat = f.latency_s
         self.cuts = f.cuts
         self.logr = self._pending
+        d_before, cut_before = self.d[i], self.cut[i]
         self.cut[i] = alt is None
         self.kept[i] = alt is not None
         self.d[i] = p.choices[i].options[alt].time if alt is not None else 0.0
         if p.sequential:
-            k = self.segment_of[i]
-            self.seg_lat[k] = segment_latency(p.segments[k], self.d, self.cut, self.merge)
+            if self.d[i] != d_before or self.cut[i] != cut_before:
+                self.seg_lat[self.segment_of[i]] = self._seg_pending
         else:
             self._moved(i)
 
     def _moved(self, i: int) -> None:
-        """Dag mode: step ``i``'s duration or cut changed; update the starts after it and
-        the tails before it, visiting only the steps whose value moves."""
+        """Dag mode: step ``i``'s duration or cut changed. The starts after it and the
+        tails before it are brought up to date lazily (``_settle``), when a trial reads
+        them: the polish walks the steps in order, so each step's start is settled
+        about once per pass, whatever the number of changes accepted."""
+        self._push(self.ahead, self.order[i], i)
+        for u in self.p.preds[i]:
+            self._push(self.behind, -self.order[u], u)
+
+    @staticmethod
+    def _push(heap: tuple[list[tuple[int, int]], set[int]], key: int, v: int) -> None:
+        items, queued = heap
+        if v not in queued:
+            queued.add(v)
+            heapq.heappush(items, (key, v))
+
+    def _settle(self, i: int) -> None:
+        """Dag mode: make ``start[i]`` and ``tail[i]`` exact (what ``start_and_tail``
+        gives for the current plan): the pending starts up to step ``i`` in
+        topological order, and the pending tails down to it."""
         p, cut, d = self.p, self.cut, self.d
         start, finish, tail, order = self.start, self.finish, self.tail, self.order
-        finish[i] = 0.0 if cut[i] else start[i] + d[i]
-        heap = [(order[w], w) for w in self.succs[i]]
-        heapq.heapify(heap)
-        seen = set(self.succs[i])
-        while heap:
-            _, v = heapq.heappop(heap)
+        items, queued = self.ahead
+        while items and items[0][0] <= order[i]:
+            _, v = heapq.heappop(items)
+            queued.discard(v)
             start[v] = max((finish[u] for u in p.preds[v] if not cut[u]), default=0.0)
             f = start[v] + d[v] if not cut[v] else 0.0
             if f != finish[v]:
                 finish[v] = f
                 for w in self.succs[v]:
-                    if w not in seen:
-                        seen.add(w)
-                        heapq.heappush(heap, (order[w], w))
-        heap = [(-order[u], u) for u in p.preds[i]]
-        heapq.heapify(heap)
-        seen = set(p.preds[i])
-        while heap:
-            _, v = heapq.heappop(heap)
+                    self._push(self.ahead, order[w], w)
+        items, queued = self.behind
+        while items and -items[0][0] >= order[i]:
+            _, v = heapq.heappop(items)
+            queued.discard(v)
             t = max((d[w] + tail[w] for w in self.succs[v] if not cut[w]), default=0.0)
             if t != tail[v]:
                 tail[v] = t
                 for u in p.preds[v]:
-                    if u not in seen:
-                        seen.add(u)
-                        heapq.heappush(heap, (-order[u], u))
+                    self._push(self.behind, -order[u], u)
+
+    def flipped(self, k: int, v: int) -> float | None:
+        """Sequential mode: the latency of free segment ``k`` now that ``merge[v]`` was
+        flipped (in place), None when a group it makes is not valid. Only the groups on
+        either side of ``v`` are read."""
+        seg = self.p.segments[k]
+        j = self.index[v]
+        d = self.d
+        if self.merge[v]:  # joined: two groups became one
+            group = self._group(seg, j)
+            cap = self.p.max_concurrency
+            kept = [u for u in group if self.kept[u]]
+            if cap is not None and len(kept) > cap:
+                return None
+            members = set(kept)
+            if any(w in members for u in kept for w in self.neighbours.get(u, ())):
+                return None
+            cut_at = group.index(v)
+            left, right = group[:cut_at], group[cut_at:]
+            return self.seg_lat[k] - max(d[u] for u in left) - max(d[u] for u in right) \
+                + max(d[u] for u in group)
+        left, right = self._group(seg, j - 1), self._group(seg, j)
+        return self.seg_lat[k] - max(d[u] for u in left + right) \
+            + max(d[u] for u in left) + max(d[u] for u in right)
 
     def accept_merge(self, k: int, seg_lat: float, lat: float) -> None:
         """The merge flag changed in place (``self.merge``) in segment ``k``."""
@@ -467,6 +513,8 @@ class _FreeRun:
         self.p = p
         positions = seg.positions
         self.positions = positions
+        #: where each step sits in the run
+        self.at = {v: j for j, v in enumerate(positions)}
         self.seq = [v for v in positions if plan.choice[v] is not None]
         self.d = [d[v] for v in self.seq]
         m = len(self.seq)
@@ -475,7 +523,7 @@ class _FreeRun:
         self.spec_together = []
         for k in range(m - 1):
             u, w = self.seq[k], self.seq[k + 1]
-            between = positions[positions.index(u) + 1:positions.index(w) + 1]
+            between = positions[self.at[u] + 1:self.at[w] + 1]
             self.spec_together.append(all(p.current_merge[v] for v in between))
         self.labelled = [p.wf.steps[v].parallel is not None for v in self.seq]
         conflict = [-1] * m
@@ -517,7 +565,7 @@ class _FreeRun:
 
     def _joined(self, u: int, w: int, merge: list[bool]) -> bool:
         pos = self.positions
-        return all(merge[v] for v in pos[pos.index(u) + 1:pos.index(w) + 1])
+        return all(merge[v] for v in pos[self.at[u] + 1:self.at[w] + 1])
 
     def table(self, limit: int, width: int) -> None:
         m = len(self.seq)
@@ -561,7 +609,7 @@ class _FreeRun:
             merge[v] = p.current_merge[v]
         for k in range(m - 1):
             u, w = self.seq[k], self.seq[k + 1]
-            between = pos[pos.index(u) + 1:pos.index(w) + 1]
+            between = pos[self.at[u] + 1:self.at[w] + 1]
             if together[k]:
                 for v in between:
                     merge[v] = True
