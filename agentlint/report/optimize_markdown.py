@@ -8,6 +8,7 @@ of the proposed plan (its changed steps filled).
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import TYPE_CHECKING
 
@@ -108,8 +109,12 @@ def _suggestions(result: Result) -> list[str]:
     rw = result.proposal.rewrite
     changes = result.changes
     out: list[str] = []
+    by_line = sorted((c.line, k) for k, c in enumerate(changes))  # each hunk: a bisect
+    lines = [line for line, _ in by_line]
     for hunk in rw.edits.hunks():
-        about = [c.message for c in changes if hunk.start <= c.line <= hunk.end]
+        inside = by_line[bisect.bisect_left(lines, hunk.start):
+                         bisect.bisect_right(lines, hunk.end)]
+        about = [changes[k].message for _, k in sorted(inside, key=lambda t: t[1])]
         span = f"line {hunk.start}" if hunk.start == hunk.end else \
             f"lines {hunk.start}-{hunk.end}"
         out.append(f"<!-- agentlint-suggestion file={_comment(file)} start={hunk.start} "
