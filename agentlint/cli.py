@@ -500,7 +500,7 @@ def graph(file: str, fmt: str, input_format: str) -> None:
               help="Apply the change to FILE in place (comments and layout kept).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @click.option("--verbose", is_flag=True,
-              help="Print the solvers' own logs on standard error.")
+              help="Print progress and the solvers' own logs on standard error.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
 @guarded
