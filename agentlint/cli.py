@@ -504,7 +504,7 @@ def graph(file: str, fmt: str, input_format: str) -> None:
               help="Apply the change to FILE in place (comments and layout kept).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @click.option("--verbose", is_flag=True,
-              help="Print the solvers' own logs on standard error.")
+              help="Print progress and the solvers' own logs on standard error.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
 @guarded
@@ -548,9 +548,16 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
     except TimeUp:
         raise UsageError(f"{file}: the time limit ({time_limit:g} s) ran out while the spec "
                          "was read, before any plan was found; raise --time-limit") from None
-    result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
-                          pareto=pareto, path=None if adapted else file, gap=gap,
-                          verbose=verbose, started=started)
+    from agentlint.optimizer.progress import Progress
+
+    progress = Progress.for_stderr(verbose, started)  # a terminal's line; plain with --verbose
+    try:
+        result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
+                              pareto=pareto, path=None if adapted else file, gap=gap,
+                              verbose=verbose, started=started, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if adapted is not None:
         _into_source(result, adapted)
     if verbose and result.solver_log:

@@ -101,7 +101,7 @@ def quiet(log: list[str]) -> Iterator[None]:
                 log.append(text)
 
 
-def _in_thread(solve: Callable[[], object]) -> None:
+def _in_thread(solve: Callable[[], object], tick: Callable[[], None] | None = None) -> None:
     """Run ``solve`` in a thread of its own while the main thread waits in short joins.
 
     HiGHS runs in C code for the whole solve: in the main thread, a signal's
@@ -125,6 +125,8 @@ def _in_thread(solve: Callable[[], object]) -> None:
     thread.start()
     while thread.is_alive():
         thread.join(0.05)
+        if tick is not None:
+            tick()  # the progress line's seconds
     if raised:
         raise raised[0]
 
@@ -242,6 +244,8 @@ class Formulation:
     #: a ``time.perf_counter`` reading: the build stops there (``timed_out``), incomplete
     deadline: float | None = None
     timed_out: bool = False
+    #: an ``agentlint.optimizer.progress.Progress`` told of each incumbent, or None
+    progress: Any = None
 
     def __post_init__(self) -> None:
         start = time.perf_counter()
@@ -616,10 +620,12 @@ class Formulation:
                 # msg stays False: PuLP 2.8 turns msg=True into a log callback that
                 # highspy before 1.8 lacks; output_flag, applied after every other
                 # option in each PuLP version, is what asks HiGHS for its log
+                shown = {} if self.progress is None else self.progress.highs_options(pulp.HiGHS)
                 solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=self.gap,
                                     gapAbs=GAP_ABS, threads=1, random_seed=0,
-                                    output_flag=self.verbose)
-                _in_thread(lambda: prob.solve(solver))
+                                    output_flag=self.verbose, **shown)
+                _in_thread(lambda: prob.solve(solver),
+                           None if self.progress is None else self.progress.tick)
                 model = getattr(prob, "solverModel", None)
                 if model is not None:
                     try:

@@ -14,6 +14,7 @@ deterministic, and no single change in it can be reverted for free.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import time
 from collections.abc import Callable
@@ -69,11 +70,10 @@ def polish(p: Problem, plan: Plan, score: Callable[[PlanFigures], Score],
                 f = state.try_choice(i, alt, latency_scored)
                 if f is None or not ok(f) or not _not_worse(score(f), best_score):
                     continue
-                trial = Plan(list(state.choice), state.merge)
-                trial.choice[i] = alt
-                if trial.key() in banned:
+                if banned and state.key_with(i, alt) in banned:
                     continue
-                if p.sequential and (alt is None) != (c is None) and not valid_groups(p, trial):
+                if p.sequential and (alt is None) != (c is None) \
+                        and not state.groups_valid_with(i, alt):
                     continue
                 state.accept(i, alt, f)
                 best_score = score(f)
@@ -86,16 +86,21 @@ def polish(p: Problem, plan: Plan, score: Callable[[PlanFigures], Score],
                 for v in seg.positions[1:]:
                     if state.merge[v] == p.current_merge[v]:
                         continue
-                    merge = list(state.merge)
-                    merge[v] = p.current_merge[v]
-                    trial = Plan(list(state.choice), merge)
-                    if trial.key() in banned or not valid_groups(p, trial):
+                    merge = state.merge
+                    merge[v] = p.current_merge[v]  # tried in place, put back unless kept
+                    k = state.segment_of[v]
+                    seg_lat = state.flipped(k, v)
+                    if seg_lat is None or (
+                            banned and (tuple(state.choice), tuple(merge)) in banned):
+                        merge[v] = not merge[v]
                         continue
-                    f = state.with_latency(latency(p, trial))
+                    f = state.with_latency(state.lat - state.seg_lat[k] + seg_lat)
                     if ok(f) and _not_worse(score(f), best_score):
-                        state.accept_merge(merge, f.latency_s)
+                        state.accept_merge(k, seg_lat, f.latency_s)
                         best_score = score(f)
                         improved = True
+                    else:
+                        merge[v] = not merge[v]
         if not improved or cut:
             break
     if cut or late():
@@ -112,7 +117,15 @@ def _reads_latency(score: Callable[[PlanFigures], Score], f: PlanFigures) -> boo
 
 
 class _State:
-    """A plan and its figures, updated one decision at a time."""
+    """A plan and its figures, updated one decision at a time.
+
+    Every trial costs what the decision touches, never the whole plan: the
+    cost and the log-success move by the step's own terms (and its readers'
+    savings), the durations and cuts are kept up to date, and the latency is
+    read from the step's segment (sequential mode) or from each step's
+    earliest start and longest tail (dag mode), which an accepted change
+    updates by walking only the steps whose values move.
+    """
 
     def __init__(self, p: Problem, plan: Plan) -> None:
         self.p = p
@@ -124,23 +137,38 @@ class _State:
         self.cuts = f.cuts
         self.logr = sum(p.choices[i].options[c].log_success
                         for i, c in enumerate(self.choice) if c is not None)
+        self.cut = cut_of(plan)
+        self.kept = [not c for c in self.cut]
+        self.d = durations(p, plan)
         self.segment_of: dict[int, int] = {}
         for k, seg in enumerate(p.segments):
             for v in seg.positions:
                 self.segment_of[v] = k
-        self._refresh()
-
-    def _plan(self) -> Plan:
-        return Plan(self.choice, self.merge)
-
-    def _refresh(self) -> None:
-        plan = self._plan()
-        if self.p.sequential:
-            d, cut = durations(self.p, plan), cut_of(plan)
-            self.seg_lat = [segment_latency(seg, d, cut, self.merge)
-                            for seg in self.p.segments]
+        if p.sequential:
+            self.seg_lat = [segment_latency(seg, self.d, self.cut, self.merge)
+                            for seg in p.segments]
+            self.neighbours: dict[int, list[int]] = {}
+            for seg in p.segments:
+                if seg.free:
+                    for u, v in seg.edges:
+                        self.neighbours.setdefault(u, []).append(v)
+                        self.neighbours.setdefault(v, []).append(u)
+            self.index = {v: j for seg in p.segments for j, v in enumerate(seg.positions)}
         else:
-            self.start, self.tail = start_and_tail(self.p, plan)
+            self.start, self.tail = start_and_tail(p, plan)
+            n = p.n
+            self.order = [0] * n
+            for k, v in enumerate(p.graph.topo):
+                self.order[v] = k
+            self.succs: list[list[int]] = [[] for _ in range(n)]
+            for v in range(n):
+                for u in p.preds[v]:
+                    self.succs[u].append(v)
+            self.finish = [0.0 if self.cut[v] else self.start[v] + self.d[v]
+                           for v in range(n)]
+            #: steps whose start (``ahead``) or tail (``behind``) waits to be recomputed
+            self.ahead: tuple[list[tuple[int, int]], set[int]] = ([], set())
+            self.behind: tuple[list[tuple[int, int]], set[int]] = ([], set())
 
     def figures(self) -> PlanFigures:
         return PlanFigures(self.cost, self.lat, math.exp(self.logr), self.cuts)
@@ -148,37 +176,90 @@ class _State:
     def with_latency(self, lat: float) -> PlanFigures:
         return PlanFigures(self.cost, lat, math.exp(self.logr), self.cuts)
 
-    def _contribution(self, i: int, c: int | None, cut: list[bool]) -> float:
+    def key_with(self, i: int, alt: int | None) -> tuple[tuple[int | None, ...], tuple[bool, ...]]:
+        """The plan key with step ``i`` set to ``alt`` (checked against the banned plans)."""
+        choice = list(self.choice)
+        choice[i] = alt
+        return tuple(choice), tuple(self.merge)
+
+    def groups_valid_with(self, i: int, alt: int | None) -> bool:
+        """Sequential mode: the groups still valid with step ``i`` kept or cut as ``alt`` says.
+
+        Cutting a step cannot break a valid grouping; keeping it can only break
+        its own group (its size, or a dependency inside it)."""
+        if alt is None:
+            return True
+        seg = self.p.segments[self.segment_of[i]]
+        if not seg.free:
+            return True
+        group = self._group(seg, self.index[i])
+        cap = self.p.max_concurrency
+        if cap is not None and 1 + sum(1 for v in group if v != i and self.kept[v]) > cap:
+            return False
+        members = set(group)
+        return not any(w in members and self.kept[w] for w in self.neighbours.get(i, ()))
+
+    def _group(self, seg: Segment, j: int) -> list[int]:
+        """The positions of the group holding position ``j`` of a free segment."""
+        pos, merge = seg.positions, self.merge
+        a = j
+        while a > 0 and merge[pos[a]]:
+            a -= 1
+        b = j
+        while b + 1 < len(pos) and merge[pos[b + 1]]:
+            b += 1
+        return pos[a:b + 1]
+
+    def _contribution(self, i: int, c: int | None) -> float:
         if c is None:
             return 0.0
         o = self.p.choices[i].options[c]
+        cut = self.cut
         return o.cost - sum(v for src, v in o.savings.items() if cut[src])
 
     def _latency_with(self, i: int, alt: int | None, exact: bool) -> float:
         p = self.p
         old = self.choice[i]
-        d_old = p.choices[i].options[old].time if old is not None else 0.0
+        d_old = self.d[i]
         d_new = p.choices[i].options[alt].time if alt is not None else 0.0
         if d_new == d_old and (old is None) == (alt is None):
             return self.lat
-        trial = Plan(list(self.choice), self.merge)
-        trial.choice[i] = alt
         if p.sequential:
             k = self.segment_of[i]
             seg = p.segments[k]
-            new = segment_latency(seg, durations(p, trial), cut_of(trial), self.merge)
+            if seg.free:  # only the step's own group moves
+                group = self._group(seg, self.index[i])
+                top = max(self.d[v] for v in group)
+                top_new = max(max((self.d[v] for v in group if v != i), default=0.0), d_new)
+                new = self.seg_lat[k] - top + top_new
+            else:
+                d, cut = self.d, self.cut
+                d[i], cut[i] = d_new, alt is None
+                try:
+                    new = segment_latency(seg, d, cut, self.merge)
+                finally:
+                    d[i], cut[i] = d_old, old is None
+            self._seg_pending = new
             return self.lat - self.seg_lat[k] + new
+        self._settle(i)
+        through = self.start[i] + d_new + self.tail[i]
         if alt is not None and (d_new > d_old or old is None) and not exact:
-            return max(self.lat, self.start[i] + d_new + self.tail[i])
+            return max(self.lat, through)
         if not exact:
             return self.lat  # shorter or gone: the latency cannot grow
+        # exact: a step off every longest path (before and after) leaves the latency as it is
+        margin = 1e-9 * max(1.0, abs(self.lat))
+        if self.start[i] + d_old + self.tail[i] < self.lat - margin \
+                and (alt is None or through < self.lat - margin):
+            return self.lat
+        trial = Plan(list(self.choice), self.merge)
+        trial.choice[i] = alt
         return latency(p, trial)
 
     def try_choice(self, i: int, alt: int | None, latency_scored: bool) -> PlanFigures | None:
         p = self.p
         old = self.choice[i]
-        cut = [c is None for c in self.choice]
-        delta = self._contribution(i, alt, cut) - self._contribution(i, old, cut)
+        delta = self._contribution(i, alt) - self._contribution(i, old)
         if (old is None) != (alt is None):
             for z in p.readers.get(i, ()):
                 cz = self.choice[z]
@@ -195,17 +276,92 @@ class _State:
         return PlanFigures(self.cost + delta, lat, math.exp(logr), cuts)
 
     def accept(self, i: int, alt: int | None, f: PlanFigures) -> None:
+        p = self.p
         self.choice[i] = alt
         self.cost = f.cost_usd
         self.lat = f.latency_s
         self.cuts = f.cuts
         self.logr = self._pending
-        self._refresh()
+        d_before, cut_before = self.d[i], self.cut[i]
+        self.cut[i] = alt is None
+        self.kept[i] = alt is not None
+        self.d[i] = p.choices[i].options[alt].time if alt is not None else 0.0
+        if p.sequential:
+            if self.d[i] != d_before or self.cut[i] != cut_before:
+                self.seg_lat[self.segment_of[i]] = self._seg_pending
+        else:
+            self._moved(i)
 
-    def accept_merge(self, merge: list[bool], lat: float) -> None:
-        self.merge = merge
+    def _moved(self, i: int) -> None:
+        """Dag mode: step ``i``'s duration or cut changed. The starts after it and the
+        tails before it are brought up to date lazily (``_settle``), when a trial reads
+        them: the polish walks the steps in order, so each step's start is settled
+        about once per pass, whatever the number of changes accepted."""
+        self._push(self.ahead, self.order[i], i)
+        for u in self.p.preds[i]:
+            self._push(self.behind, -self.order[u], u)
+
+    @staticmethod
+    def _push(heap: tuple[list[tuple[int, int]], set[int]], key: int, v: int) -> None:
+        items, queued = heap
+        if v not in queued:
+            queued.add(v)
+            heapq.heappush(items, (key, v))
+
+    def _settle(self, i: int) -> None:
+        """Dag mode: make ``start[i]`` and ``tail[i]`` exact (what ``start_and_tail``
+        gives for the current plan): the pending starts up to step ``i`` in
+        topological order, and the pending tails down to it."""
+        p, cut, d = self.p, self.cut, self.d
+        start, finish, tail, order = self.start, self.finish, self.tail, self.order
+        items, queued = self.ahead
+        while items and items[0][0] <= order[i]:
+            _, v = heapq.heappop(items)
+            queued.discard(v)
+            start[v] = max((finish[u] for u in p.preds[v] if not cut[u]), default=0.0)
+            f = start[v] + d[v] if not cut[v] else 0.0
+            if f != finish[v]:
+                finish[v] = f
+                for w in self.succs[v]:
+                    self._push(self.ahead, order[w], w)
+        items, queued = self.behind
+        while items and -items[0][0] >= order[i]:
+            _, v = heapq.heappop(items)
+            queued.discard(v)
+            t = max((d[w] + tail[w] for w in self.succs[v] if not cut[w]), default=0.0)
+            if t != tail[v]:
+                tail[v] = t
+                for u in p.preds[v]:
+                    self._push(self.behind, -order[u], u)
+
+    def flipped(self, k: int, v: int) -> float | None:
+        """Sequential mode: the latency of free segment ``k`` now that ``merge[v]`` was
+        flipped (in place), None when a group it makes is not valid. Only the groups on
+        either side of ``v`` are read."""
+        seg = self.p.segments[k]
+        j = self.index[v]
+        d = self.d
+        if self.merge[v]:  # joined: two groups became one
+            group = self._group(seg, j)
+            cap = self.p.max_concurrency
+            kept = [u for u in group if self.kept[u]]
+            if cap is not None and len(kept) > cap:
+                return None
+            members = set(kept)
+            if any(w in members for u in kept for w in self.neighbours.get(u, ())):
+                return None
+            cut_at = group.index(v)
+            left, right = group[:cut_at], group[cut_at:]
+            return self.seg_lat[k] - max(d[u] for u in left) - max(d[u] for u in right) \
+                + max(d[u] for u in group)
+        left, right = self._group(seg, j - 1), self._group(seg, j)
+        return self.seg_lat[k] - max(d[u] for u in left + right) \
+            + max(d[u] for u in left) + max(d[u] for u in right)
+
+    def accept_merge(self, k: int, seg_lat: float, lat: float) -> None:
+        """The merge flag changed in place (``self.merge``) in segment ``k``."""
+        self.seg_lat[k] = seg_lat
         self.lat = lat
-        self._refresh()
 
 
 def _alternatives(p: Problem, i: int, c: int | None) -> list[int | None]:
@@ -239,23 +395,25 @@ def valid_groups(p: Problem, plan: Plan) -> bool:
     """Sequential mode: no group holds two kept steps that depend on each other,
     and none has more kept steps than ``max_concurrency``."""
     kept = [c is not None for c in plan.choice]
-    for seg in p.segments:
-        if not seg.free:
-            continue
-        group_of: dict[int, int] = {}
-        sizes: list[int] = []
-        for v in seg.positions:
-            if not sizes or not plan.merge[v] or v == seg.positions[0]:
-                sizes.append(0)
-            group_of[v] = len(sizes) - 1
-            if kept[v]:
-                sizes[-1] += 1
-        if p.max_concurrency is not None and any(s > p.max_concurrency for s in sizes):
-            return False
-        for u, v in seg.edges:
-            if kept[u] and kept[v] and group_of[u] == group_of[v]:
-                return False
-    return True
+    return all(segment_valid(p, seg, kept, plan.merge) for seg in p.segments)
+
+
+def segment_valid(p: Problem, seg: Segment, kept: list[bool], merge: list[bool]) -> bool:
+    """``valid_groups`` for one run of listed steps (always true for a fixed one)."""
+    if not seg.free:
+        return True
+    group_of: dict[int, int] = {}
+    sizes: list[int] = []
+    for v in seg.positions:
+        if not sizes or not merge[v] or v == seg.positions[0]:
+            sizes.append(0)
+        group_of[v] = len(sizes) - 1
+        if kept[v]:
+            sizes[-1] += 1
+    if p.max_concurrency is not None and any(s > p.max_concurrency for s in sizes):
+        return False
+    return all(not (kept[u] and kept[v] and group_of[u] == group_of[v])
+               for u, v in seg.edges)
 
 
 # -- the canonical grouping ----------------------------------------------------------------
@@ -355,6 +513,8 @@ class _FreeRun:
         self.p = p
         positions = seg.positions
         self.positions = positions
+        #: where each step sits in the run
+        self.at = {v: j for j, v in enumerate(positions)}
         self.seq = [v for v in positions if plan.choice[v] is not None]
         self.d = [d[v] for v in self.seq]
         m = len(self.seq)
@@ -363,7 +523,7 @@ class _FreeRun:
         self.spec_together = []
         for k in range(m - 1):
             u, w = self.seq[k], self.seq[k + 1]
-            between = positions[positions.index(u) + 1:positions.index(w) + 1]
+            between = positions[self.at[u] + 1:self.at[w] + 1]
             self.spec_together.append(all(p.current_merge[v] for v in between))
         self.labelled = [p.wf.steps[v].parallel is not None for v in self.seq]
         conflict = [-1] * m
@@ -405,7 +565,7 @@ class _FreeRun:
 
     def _joined(self, u: int, w: int, merge: list[bool]) -> bool:
         pos = self.positions
-        return all(merge[v] for v in pos[pos.index(u) + 1:pos.index(w) + 1])
+        return all(merge[v] for v in pos[self.at[u] + 1:self.at[w] + 1])
 
     def table(self, limit: int, width: int) -> None:
         m = len(self.seq)
@@ -449,7 +609,7 @@ class _FreeRun:
             merge[v] = p.current_merge[v]
         for k in range(m - 1):
             u, w = self.seq[k], self.seq[k + 1]
-            between = pos[pos.index(u) + 1:pos.index(w) + 1]
+            between = pos[self.at[u] + 1:self.at[w] + 1]
             if together[k]:
                 for v in between:
                     merge[v] = True

@@ -74,6 +74,9 @@ PARETO_POINTS = 6
 MAX_RECHECKS = 50
 #: a solve is not started with less time than this for the solver (seconds)
 MIN_SOLVE_S = 0.05
+#: how the progress line shows each stage's objective
+_UNITS = {COST.name: ("$", "cost"), LATENCY.name: ("s", "latency"),
+          RELIABILITY.name: ("%", "reliability"), "cuts": ("steps cut", "steps cut")}
 
 
 @dataclass
@@ -297,7 +300,10 @@ class _Run:
         best: Outcome | None = None
         names = self.stage_names(names)
         for k, name in enumerate(names):
-            lin, _ = self.form.objective(name)
+            lin, factor = self.form.objective(name)
+            if self.form.progress is not None:
+                self.form.progress.stage(f"solving ({_UNITS[name][1]})",
+                                         _UNITS[name][0], factor)
             out = self.solve(lin, rows)
             if out.plan is None:
                 if best is None:
@@ -321,6 +327,8 @@ class _Run:
     # -- proposals ------------------------------------------------------------------------
 
     def propose(self, plan: Plan) -> Proposal:
+        if self.form.progress is not None:
+            self.form.progress.stage("re-checking the plan")
         rw = write(self.problem, plan)
         try:
             wf = load_workflow(self.path, display=self.wf.file, text=rw.text)
@@ -332,13 +340,15 @@ class _Run:
 def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
              time_limit: float | None = 60.0, pareto: bool = False,
              path: str | None = None, gap: float = DEFAULT_GAP,
-             verbose: bool = False, started: float | None = None) -> Result:
+             verbose: bool = False, started: float | None = None,
+             progress: Any = None) -> Result:
     """Propose the best change to ``wf`` that meets its budgets.
 
     ``time_limit`` (seconds) counts from ``started`` (a ``time.perf_counter``
     reading; default: now) and covers the whole run (see ``_Run``): when it
     runs out, the best plan found so far is returned with its gap, and
-    :class:`TimeLimitError` is raised when there is none.
+    :class:`TimeLimitError` is raised when there is none. ``progress`` (an
+    ``agentlint.optimizer.progress.Progress``) is told each stage.
     """
     if objective not in STAGES:  # the objectives: agentlint.optimizer.OBJECTIVES
         raise UsageError(f"unknown objective '{objective}'; use one of "
@@ -354,6 +364,8 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
         # no clock is read while the solver is chosen, the model built, the spec estimated
         with alarm_at(None if time_limit is None else started + time_limit):
             name = pick_solver(solver)
+            if progress is not None:
+                progress.stage("building the model")
             shown = time.perf_counter()
             before = estimate(wf)
             estimated = time.perf_counter() - shown
@@ -362,6 +374,7 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
                 dict(wf.budgets.items()))(before)
             run = _Run(wf, path or wf.file, name, time_limit, gap, verbose, started,
                        keep_quality=within)
+            run.form.progress = progress
     except TimeUp:
         assert time_limit is not None
         raise TimeLimitError(wf.file, time_limit, "while the model was built") from None
@@ -499,6 +512,8 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
     if sum(1 for i, c in enumerate(plan.choice) if c != prefs[i][0]) > MAX_TIE_BREAK_STEPS:
         run.tie_broken = False
         return plan
+    if form.progress is not None:
+        form.progress.stage("choosing among equally good plans")
     rows = [*rows, *(run.stage_row(name, plan) for name in run.stage_names(names))]
     fixed: list[tuple[Lin, str, float]] = []
     for i in range(p.n):
@@ -659,6 +674,8 @@ def _polish(run: _Run, plan: Plan, score: Callable[[PlanFigures], tuple[float, .
             ok: Callable[[PlanFigures], bool], banned: set[Any] | None = None) -> Plan:
     """``polish`` until the deadline; the plan as far as it got when that passes."""
     done: list[bool] = []
+    if run.form.progress is not None:
+        run.form.progress.stage("undoing the changes the plan does not need")
     out = polish(run.problem, plan, score, ok, banned, deadline=run.work_deadline(),
                  finished=done)
     if not done:
