@@ -290,3 +290,13 @@ def test_pareto_and_cost_objectives_keep_the_rule(tmp_path: Path) -> None:
         assert [c for c in _changes(result) if c[1] == "model"] == []
         for q in result.frontier:
             assert {s.id: s.model for s in q.workflow.steps} == models
+
+
+def test_every_stage_has_words_for_the_progress_line() -> None:
+    """``--verbose`` and a terminal name each stage as it is solved: a stage without
+    words was an internal error."""
+    from agentlint.optimizer import run
+
+    names = {n for stages in run.STAGES.values() for n in stages}
+    names |= set(run.WITHIN_BUDGET_STAGES) | set(run.PARETO_STAGES)
+    assert names <= set(run._UNITS)

@@ -76,7 +76,8 @@ MAX_RECHECKS = 50
 MIN_SOLVE_S = 0.05
 #: how the progress line shows each stage's objective
 _UNITS = {COST.name: ("$", "cost"), LATENCY.name: ("s", "latency"),
-          RELIABILITY.name: ("%", "reliability"), "cuts": ("steps cut", "steps cut")}
+          RELIABILITY.name: ("%", "reliability"), "cuts": ("steps cut", "steps cut"),
+          "loss": ("tiers lost", "quality lost"), "edits": ("edits", "edits")}
 
 
 @dataclass
