@@ -304,7 +304,7 @@ def _action_step(name: str) -> str:
 @pytest.mark.slow
 def test_the_action_comment_fits_and_every_block_is_closed(tmp_path: Path) -> None:
     """The Action's comparison step run as it is (bash), on a pull request that changes
-    two 300-step workflows: the first report gets the room left, the comment stays under
+    two 300-step workflows: both reports get their share, the comment stays under
     GitHub's limit with every block closed, the job summary gets it whole."""
     import os
     import subprocess
@@ -337,7 +337,9 @@ def test_the_action_comment_fits_and_every_block_is_closed(tmp_path: Path) -> No
     assert comment.count("agentlint optimize: suggestions for <code>") == 2
     assert "### agentlint optimize: `a.yaml`" in comment
     assert "### agentlint optimize: `b.yaml`" in comment
-    assert comment.count("suggested edits are not shown: `agentlint optimize --diff") == 2
+    # (whether a report is cut depends on its plan's length; cuts between blocks are
+    # pinned by test_a_smaller_limit_is_kept_and_cuts_at_block_boundaries and the random
+    # cuts above)
     summary = (out / "summary").read_text(encoding="utf-8")
     assert len(summary) >= len(comment) - len("<!-- agentlint -->\n")
     assert "comment-file=" in (out / "output").read_text(encoding="utf-8")
