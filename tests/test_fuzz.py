@@ -229,3 +229,9 @@ test_mutated_fixtures_full = pytest.mark.slow(budget(FULL)(_MUTATIONS(_mutated))
 @pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.name)
 def test_regressions(path: Path) -> None:
     run_all(path, optimize=True)
+
+
+def test_a_number_where_dify_has_a_list() -> None:
+    """Found by the fuzzer: a Dify node whose ``variables`` (a list) was mutated into a
+    number raised TypeError (an internal error) instead of being read as no variables."""
+    _mutated(8041, 8041, "mutate")

@@ -111,6 +111,12 @@ def mapping(raw: Any) -> YMap:
     return out
 
 
+def listed(raw: Any) -> list[Any]:
+    """``raw`` when it is a list (positioned or not), else an empty one: a stranger's file
+    may put a number or a mapping where the format has a list."""
+    return raw if isinstance(raw, list) else []
+
+
 def figure(raw: Any, key: Any, file: str, field: str | None = None,
            default: Pos = (1, 1)) -> float | None:
     """``raw[key]`` as a number (written as one or as text: promptflow writes

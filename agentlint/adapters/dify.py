@@ -37,7 +37,7 @@ import os
 import re
 from typing import Any
 
-from agentlint.adapters.common import at_of, figure, key_pos, mapping, val_pos
+from agentlint.adapters.common import at_of, figure, key_pos, listed, mapping, val_pos
 from agentlint.adapters.ir import (
     DEFAULT_HUMAN_WAIT_S,
     DEFAULT_ITERATION_ITEMS,
@@ -446,7 +446,7 @@ class _Reader:
         elif kind == "template-transform":
             spec.kind, spec.size = "aggregate", "sum"
             refs = {}
-            for item in data.get("variables") or []:
+            for item in listed(data.get("variables")):
                 item = mapping(item)
                 selector = item.get("value_selector")
                 if isinstance(selector, list) and "variable" in item:
@@ -579,7 +579,7 @@ class _Reader:
         at = val_pos(data, "prompt_template", node.at)
         messages = template if isinstance(template, list) else [template]
         jinja_vars = {}
-        for item in mapping(data.get("prompt_config")).get("jinja2_variables") or []:
+        for item in listed(mapping(data.get("prompt_config")).get("jinja2_variables")):
             item = mapping(item)
             selector = item.get("value_selector")
             if isinstance(selector, list) and "variable" in item:
@@ -833,7 +833,7 @@ class _Reader:
     def simple_app(self, config: YMap) -> Workflow:
         draft = self.draft
         at = key_pos(self.doc, "model_config", (1, 1))
-        for form in config.get("user_input_form") or []:
+        for form in listed(config.get("user_input_form")):
             for _, field in mapping(form).items():
                 field = mapping(field)
                 if "variable" in field:
