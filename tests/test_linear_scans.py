@@ -274,18 +274,13 @@ def test_each_replaced_scan_is_linear(name: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SCANS))
-def test_each_scan_of_hostile_text_is_linear(name: str) -> None:
-    """A fast sample: each scanner's first hostile text, at half the size."""
-    scan, units, chars = SCANS[name]
-    assert_linear(scan, units[0], chars // 2)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(SCANS))
 def test_every_scan_of_every_hostile_text_is_linear(name: str) -> None:
+    """Every scanner on each of its hostile texts at full size; the texts behind a
+    ``date`` cue only where a scan looks for one (the volatile-text scan)."""
     scan, units, chars = SCANS[name]
+    heads = ("", "date") if name == "volatile text" else ("",)
     for unit in units:
-        for head in ("", "date"):
+        for head in heads:
             assert_linear(scan, unit, chars, head)
 
 
