@@ -207,8 +207,7 @@ class _Reader:
     # -- references ----------------------------------------------------------------------
 
     def start(self, node: _Node) -> None:
-        variables = node.data.get("variables")
-        for item in variables if isinstance(variables, list) else []:
+        for item in listed(node.data.get("variables")):
             if not isinstance(item, YMap) or "variable" not in item:
                 continue
             name = str(item.text("variable"))
