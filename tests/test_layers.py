@@ -40,7 +40,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "agentlint"
 
 #: top-level name below ``agentlint`` -> its layer: the one place the order is written
 LAYERS: dict[str, int] = {
-    "": 0, "errors": 0, "data": 0, "schemas": 0, "interrupt": 0,
+    "": 0, "errors": 0, "data": 0, "schemas": 0, "interrupt": 0, "record": 0,
     "units": 1, "paths": 1, "escape": 1,
     "metrics": 2,
     "spec": 3,

@@ -21,13 +21,13 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
 from typing import Any
 
 from agentlint.graph.build import Graph, build_graph
 from agentlint.graph.estimate import Estimate, estimate
+from agentlint.record import Record
 from agentlint.spec.model import Workflow
 
 SEVERITIES = ("error", "warning", "info")
@@ -41,9 +41,11 @@ FAMILY_TITLE = {"structure": "Structure", "latency": "Latency", "cost": "Cost",
                 "meta": "agentlint itself"}
 
 
-@dataclass(slots=True)
-class Finding:
+class Finding(Record):
     """One problem a rule found, where it is, and how severe."""
+
+    __slots__ = ("code", "column", "file", "key", "line", "message", "rule", "severity")
+    __match_args__ = ("code", "rule", "severity", "message", "file", "line", "column", "key")
 
     code: str
     rule: str
@@ -54,7 +56,18 @@ class Finding:
     column: int
     #: a place in the spec that survives reformatting, e.g. "step:billing/model";
     #: baselines match on it instead of the line
-    key: str = ""
+    key: str
+
+    def __init__(self, code: str, rule: str, severity: str, message: str, file: str, line: int,
+                 column: int, key: str = "") -> None:
+        self.code = code
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.key = key
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "rule": self.rule, "severity": self.severity,
@@ -68,9 +81,13 @@ class Finding:
 RuleFn = Callable[["Context"], None]
 
 
-@dataclass(slots=True)
-class Rule:
+class Rule(Record):
     """A lint rule: its code, name, family, default severity, documentation and check."""
+
+    __slots__ = ("code", "default_enabled", "doc", "family", "fn", "name", "options", "severity",
+                 "summary")
+    __match_args__ = ("code", "name", "severity", "family", "summary", "doc", "fn", "options",
+                      "default_enabled")
 
     code: str
     name: str
@@ -81,9 +98,22 @@ class Rule:
     fn: RuleFn
     #: tunable thresholds with their defaults; set in config as
     #: ``[tool.agentlint.rules.<name>]``
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any]
     #: runs on every workflow even when not selected explicitly? (e.g. meta rules)
-    default_enabled: bool = True
+    default_enabled: bool
+
+    def __init__(self, code: str, name: str, severity: str, family: str, summary: str, doc: str,
+                 fn: RuleFn, options: dict[str, Any] | None = None,
+                 default_enabled: bool = True) -> None:
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.family = family
+        self.summary = summary
+        self.doc = doc
+        self.fn = fn
+        self.options = {} if options is None else options
+        self.default_enabled = default_enabled
 
 
 #: a line after the first that starts with text: the docstring has no common indent

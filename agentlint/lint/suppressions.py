@@ -21,8 +21,9 @@ finds something that looks like a directive, so clean files pay nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from agentlint.record import Record
 
 if TYPE_CHECKING:
     from agentlint.lint.registry import Finding
@@ -39,9 +40,11 @@ KNOWN = ("disable", "disable-file")
 _DIRECTIVE_LIKE = ("disable", "enable", "noqa", "ignore", "suppress")
 
 
-@dataclass(slots=True)
-class Suppression:
+class Suppression(Record):
     """One directive: where it is written, what it names, which lines it covers."""
+
+    __slots__ = ("column", "end", "kind", "line", "rules", "start", "used")
+    __match_args__ = ("line", "column", "kind", "rules", "start", "end", "used")
 
     line: int
     column: int
@@ -50,19 +53,36 @@ class Suppression:
     start: int  # first covered line (1-based, inclusive)
     end: int  # last covered line
     #: rules (as written, or "*" for a blanket directive) that silenced something
-    used: set[str] = field(default_factory=set)
+    used: set[str]
+
+    def __init__(self, line: int, column: int, kind: str, rules: tuple[str, ...], start: int,
+                 end: int, used: set[str] | None = None) -> None:
+        self.line = line
+        self.column = column
+        self.kind = kind
+        self.rules = rules
+        self.start = start
+        self.end = end
+        self.used = set() if used is None else used
 
     def covers(self, line: int) -> bool:
         return self.start <= line <= self.end
 
 
-@dataclass(slots=True)
-class Problem:
+class Problem(Record):
     """A comment that looks like a directive but cannot be one."""
+
+    __slots__ = ("column", "line", "message")
+    __match_args__ = ("line", "column", "message")
 
     line: int
     column: int
     message: str
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        self.line = line
+        self.column = column
+        self.message = message
 
 
 def parse(text: str) -> tuple[list[Suppression], list[Problem]]:
