@@ -41,3 +41,30 @@ class Record:
             return NotImplemented
         names = self.__match_args__
         return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+
+class FrozenRecord(Record):
+    """A record whose fields, once its ``__init__`` has set them, do not change (a
+    frozen dataclass): assigning or deleting one raises
+    ``dataclasses.FrozenInstanceError``; equal records hash alike."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in self.__match_args__ and hasattr(self, name):
+            raise _frozen(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in self.__match_args__:
+            raise _frozen(f"cannot delete field {name!r}")
+        object.__delattr__(self, name)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in self.__match_args__))
+
+
+def _frozen(message: str) -> AttributeError:
+    from dataclasses import FrozenInstanceError
+
+    return FrozenInstanceError(message)
