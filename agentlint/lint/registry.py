@@ -84,8 +84,8 @@ RuleFn = Callable[["Context"], None]
 class Rule(Record):
     """A lint rule: its code, name, family, default severity, documentation and check."""
 
-    __slots__ = ("code", "default_enabled", "doc", "family", "fn", "name", "options", "severity",
-                 "summary")
+    __slots__ = ("_doc", "_page", "code", "default_enabled", "family", "fn", "name", "options",
+                 "severity", "summary")
     __match_args__ = ("code", "name", "severity", "family", "summary", "doc", "fn", "options",
                       "default_enabled")
 
@@ -94,7 +94,6 @@ class Rule(Record):
     severity: str
     family: str
     summary: str
-    doc: str
     fn: RuleFn
     #: tunable thresholds with their defaults; set in config as
     #: ``[tool.agentlint.rules.<name>]``
@@ -110,10 +109,23 @@ class Rule(Record):
         self.severity = severity
         self.family = family
         self.summary = summary
-        self.doc = doc
+        self._doc: str | None = doc
+        self._page = ""
         self.fn = fn
         self.options = {} if options is None else options
         self.default_enabled = default_enabled
+
+    @property
+    def doc(self) -> str:
+        """The documentation page; a rule module's docstring is cleaned when first read
+        (a lint prints no page, and cleaning the 27 cost 2M instructions at every start)."""
+        if self._doc is None:
+            self._doc = cleandoc(self._page)
+        return self._doc
+
+    @doc.setter
+    def doc(self, value: str) -> None:
+        self._doc = value
 
 
 #: a line after the first that starts with text: the docstring has no common indent
@@ -124,8 +136,8 @@ def cleandoc(doc: str) -> str:
     """:func:`inspect.cleandoc`, without its loop over the lines when the text is
     not indented (a rule's docstring is a module's: it starts at the margin).
 
-    Every start builds the rule table; the loop over the 27 pages was 1.4 % of
-    a one-file lint.
+    A rule's page is cleaned when first read (``agentlint rule``, SARIF); the
+    loop over the 27 pages was 1.4 % of a one-file lint when every start did it.
     """
     text = doc.expandtabs()
     if _AT_MARGIN.search(text) is None:
@@ -149,9 +161,10 @@ def rule_of(module: ModuleType) -> Rule:
     family = module.__name__.rsplit(".", 2)[-2]
     if family not in FAMILIES:
         raise ValueError(f"rule {module.CODE} is in no known family ({module.__name__})")
-    return Rule(module.CODE, module.NAME, severity, family, module.SUMMARY,
-                cleandoc(module.__doc__ or ""), module.check,
-                dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True))
+    found = Rule(module.CODE, module.NAME, severity, family, module.SUMMARY, "", module.check,
+                 dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True))
+    found._doc, found._page = None, module.__doc__ or ""  # cleaned when first read
+    return found
 
 
 class Registry:
