@@ -226,9 +226,16 @@ class Ref(Record):
         self.offset = offset
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(init=False, repr=False, eq=False)
 class Step(Record):
     """One step of the workflow, as read from the spec (or converted by an adapter)."""
+
+    __slots__ = ("agent", "cache_hit_rate", "calls", "candidates", "context", "fan_out",
+                 "fan_out_concurrency", "id", "implicit_context", "index", "input_tokens", "kind",
+                 "max_retries", "min_tier", "model", "needs", "optional", "origin",
+                 "output_leaves", "output_tokens", "p_ok", "parallel", "per_call_s",
+                 "per_call_usd", "prompt", "raw", "refs", "retries", "routes", "system",
+                 "system_from", "terminal", "timeout_s", "tool", "tools")
 
     id: str
     index: int
@@ -374,9 +381,11 @@ class Loop(Record):
         return _at(self.raw, key)
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(init=False, repr=False, eq=False)
 class Budgets(Record):
     """The limits a run must stay within (cost, latency, reliability)."""
+
+    __slots__ = ("cost_usd", "latency_s", "raw", "reliability")
 
     cost_usd: float | None
     latency_s: float | None
@@ -398,9 +407,13 @@ class Budgets(Record):
         return [(m.name, v) for m in METRICS if (v := getattr(self, m.name)) is not None]
 
 
-@dataclass(slots=True, init=False, repr=False, eq=False)
+@dataclass(init=False, repr=False, eq=False)
 class Workflow(Record):
     """A whole workflow spec, read and checked, ready for the graph and the rules."""
+
+    __slots__ = ("agents", "assumptions", "budgets", "execution", "extra", "file", "format",
+                 "inputs", "loops", "max_concurrency", "models", "name", "raw", "step_index",
+                 "steps", "text", "tools")
 
     name: str
     file: str
