@@ -129,7 +129,8 @@ class Rule(Record):
 
 
 #: a line after the first that starts with text: the docstring has no common indent
-_AT_MARGIN = re.compile(r"\n\S")
+#: (compiled, and cached by ``re``, when a page is first read)
+_AT_MARGIN = r"\n\S"
 
 
 def cleandoc(doc: str) -> str:
@@ -140,7 +141,7 @@ def cleandoc(doc: str) -> str:
     loop over the 27 pages was 1.4 % of a one-file lint when every start did it.
     """
     text = doc.expandtabs()
-    if _AT_MARGIN.search(text) is None:
+    if re.search(_AT_MARGIN, text) is None:
         return inspect.cleandoc(doc)  # an indented text: its margin is taken off
     lines = text.split("\n")
     lines[0] = lines[0].lstrip()
