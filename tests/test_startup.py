@@ -3,8 +3,9 @@
 It is a pre-commit hook's whole cost, run on every commit: the optimizer (and
 PuLP and HiGHS behind it), the readers of other formats, the CI modules and the
 other report formats cost start-up time and are not needed to lint a native
-spec. Nor are the standard modules only a write (tempfile), a TOML
-configuration (tomllib) or a "did you mean" hint (difflib) needs. A dataclass
+spec. Nor are the standard modules only a write (tempfile, and the signal
+handling that guards it), a TOML configuration (tomllib) or a "did you mean"
+hint (difflib) needs. A dataclass
 created on this path has a docstring of its own: without one, the class's
 ``__doc__`` is built from ``inspect.signature`` at every start.
 ``benchmarks/lint_speed.py`` measures the time itself.
@@ -35,9 +36,11 @@ FORBIDDEN = (
     "agentlint.optimizer.", "agentlint.ci", "agentlint.adapters.", "agentlint.convert",
     "pulp", "highspy", "networkx", "jsonschema", "pathspec",
 )
-#: standard modules only some runs need: writing a file (tempfile, and shutil and random
-#: behind it), reading a TOML configuration, suggesting a close name in an error
-NOT_ON_THE_LINT_PATH = ("tempfile", "shutil", "random", "tomllib", "difflib")
+#: modules only some runs need: writing a file (tempfile, and shutil and random behind it;
+#: the signal handling that removes a half-written file), reading a TOML configuration,
+#: suggesting a close name in an error
+NOT_ON_THE_LINT_PATH = ("tempfile", "shutil", "random", "agentlint.interrupt", "signal",
+                        "tomllib", "difflib")
 #: of the report formats, the default text report only (with the colour helper it shares)
 REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text", "agentlint.report.table"}
 
