@@ -41,6 +41,8 @@ from agentlint.interrupt import handled
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
+#: files a folder walk looks at: YAML, and JSON (AutoGen teams); each is sniffed, not parsed
+WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json")
 #: folders never searched: version control, environments, caches, build output
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
                        ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages",
@@ -656,7 +658,7 @@ def _floats(line: str) -> bool:
 
 
 def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[str]:
-    """Files named on the command line, and YAML files under named folders.
+    """Files named on the command line, and YAML and JSON files under named folders.
 
     In the order named; a folder's files in sorted order, each folder's own
     files before its subfolders'. A file is given once. Files and folders
@@ -674,7 +676,7 @@ def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[
                     skip and skip.match(os.path.join(dirpath, d), is_dir=True)))
                 for name in sorted(filenames):
                     full = os.path.join(dirpath, name)
-                    if name.endswith(YAML_SUFFIXES) and full not in seen \
+                    if name.endswith(WALKED_SUFFIXES) and full not in seen \
                             and not (skip and skip.match(full)):
                         seen.add(full)
                         yield full
