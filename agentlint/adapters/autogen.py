@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.adapters.autogen_words import AutoGenWording
-from agentlint.adapters.common import at_of, figure, listed, mapping, val_pos
+from agentlint.adapters.common import at_of, figure, key_pos, listed, mapping, val_pos
 from agentlint.adapters.ir import (
     DEFAULT_HUMAN_WAIT_S,
     DEFAULT_TOOL_LOOP_CALLS,
@@ -143,6 +143,8 @@ class _Reader:
         self.file = display
         self.text = text
         self.words = AutoGenWording(display)
+        #: chat label -> its speaker-selection steps
+        self.routers: dict[str, list[str]] = {}
 
     # -- the file ----------------------------------------------------------------------
 
@@ -173,7 +175,22 @@ class _Reader:
                 start.routes.append((first, chat.at))
         wf = self.draft.finish()
         wf.extra["wording"] = self.words
+        self.one_share_note(wf, start)
         return wf
+
+    def one_share_note(self, wf: Workflow, start: StepSpec | None) -> None:
+        """One note per chat for the speakers it picks, not one per turn."""
+        drop = {f"assumption:shares:{start.id}"} if start is not None else set()
+        said: dict[str, str] = {}
+        for label, ids in self.routers.items():
+            keys = [f"assumption:shares:{i}" for i in ids]
+            said[keys[0]] = (f"the speaker of each of the {len(ids)} turns of '{label}' that "
+                             "the team chooses is assumed to be any participant, each as "
+                             "often (who speaks is decided at run time); give a share per "
+                             "step in agentlint.profile.yaml")
+            drop.update(keys[1:])
+        wf.assumptions = [(said.get(key, message), at, key)
+                          for message, at, key in wf.assumptions if key not in drop]
 
     def teams(self, doc: YMap) -> list[YMap]:
         """The team mappings of the file: one team, a gallery's teams, 0.2 workflows."""
@@ -218,14 +235,14 @@ class _Reader:
         label = _name(raw.get("label")) or cls
         members = self.members04(config, at)
         chat = _Chat(label, at, cls, kind, members)
-        chat.term_at = val_pos(config, "termination_condition", at)
+        chat.term_at = key_pos(config, "termination_condition", at)
         self.termination(config.get("termination_condition"), chat, chat.term_at)
         turns = self.count(config, "max_turns", at)
         if turns is not None:
             self.bound(chat, turns, val_pos(config, "max_turns", at), f"max_turns={turns:g}")
         if kind == "selector":
             client = config.get("model_client")
-            name, where = self.model_of(client, val_pos(config, "model_client", at))
+            name, where = self.model_of(client, key_pos(config, "model_client", at))
             chat.selector, chat.selector_at = name, where
             chat.selector_prompt = _text(config.get("selector_prompt"))
             chat.repeat = config.get("allow_repeated_speaker") is True
@@ -235,7 +252,7 @@ class _Reader:
             self.words.selector[label] = (where, "model_client")
         self.words.team_at[label] = at
         self.words.term_at[label] = chat.term_at if "termination_condition" in config \
-            else val_pos(raw, "config", at)
+            else key_pos(raw, "config", at)
         return chat
 
     def members04(self, config: YMap, at: Pos) -> list[_Member]:
@@ -266,7 +283,7 @@ class _Reader:
                 member.tools = ["code_executor"]
             else:
                 member.model, member.model_at = self.model_of(
-                    pconf.get("model_client"), val_pos(pconf, "model_client", where))
+                    pconf.get("model_client"), key_pos(pconf, "model_client", member.at))
                 member.system = _text(pconf.get("system_message"))
                 member.system_at = val_pos(pconf, "system_message", member.at)
                 member.tools = self.tools04(pconf)
@@ -274,7 +291,7 @@ class _Reader:
                                    for h in listed(pconf.get("handoffs"))]
                 member.handoffs = [h for h in member.handoffs if h]
                 context = mapping(pconf.get("model_context"))
-                member.context_at = val_pos(pconf, "model_context", member.at)
+                member.context_at = key_pos(pconf, "model_context", member.at)
                 ctx_cls = _short(context.get("provider"))
                 cconf = mapping(context.get("config"))
                 if ctx_cls == "BufferedChatCompletionContext":
@@ -514,6 +531,14 @@ class _Reader:
             thread.append(message)
             last_speaker = message
         ids = [s.id for s in draft.steps[first_index:]]
+        # Each agent's last turn reads the most: the one place the growing transcript
+        # is reported (implicit-context), with the fix on the agent's model_context.
+        last: dict[str, StepSpec] = {}
+        for spec in draft.steps[first_index:]:
+            if spec.kind == "llm" and spec.context and spec.id in self.words.step_agent:
+                last[self.words.step_agent[spec.id]] = spec
+        for spec in last.values():
+            spec.implicit_context = True
         if not bounded:
             draft.loops.append(LoopSpec(draft.new_id(f"{chat.label}_chat", "chat"),
                                         chat.term_at, ids, None,
@@ -562,6 +587,7 @@ class _Reader:
         else:
             choose.output_tokens = 0.0
         draft.steps.append(choose)
+        self.routers.setdefault(chat.label, []).append(choose.id)
         said: list[str] = []
         for member in members:
             said.append(self.speak(chat, member, k, thread, task, tag, choose))
@@ -612,7 +638,6 @@ class _Reader:
         spec.pos["system"] = member.system_at
         spec.prompt = "{{ inputs." + task + " }}" if task_seen else None
         spec.context = [(s, member.at) for s in earlier]
-        spec.implicit_context = bool(earlier)
         spec.output_cap = member.cap
         if member.tools or member.handoffs:
             spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, bool(member.tools)

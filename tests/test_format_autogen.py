@@ -1,0 +1,354 @@
+"""AutoGen teams read as AutoGen runs them: every turn reads the task and the messages
+before it, a selector asks its model before each turn, a MaxMessageTermination counts
+the task. Real files from three repositories (tests/fixtures/autogen, see SOURCES.md)
+pin call counts, the critical path and the findings; small teams written here pin
+the cost formula of docs/cost-model.md against figures computed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentlint.graph.estimate import estimate
+from agentlint.sources import load_any
+from agentlint.spec import catalog
+from agentlint.spec.model import Workflow
+from tests.conftest import FIXTURES, exit_2_one_line, run_process
+
+AUTOGEN = FIXTURES / "autogen"
+
+
+def _load(path: Path) -> Workflow:
+    wf = load_any(str(path))
+    assert wf is not None and wf.format == "autogen"
+    return wf
+
+
+def _calls(wf: Workflow) -> float:
+    return sum(row.calls for row in estimate(wf).steps)
+
+
+def _lint(path: Path, *extra: str, cwd: Path | None = None) -> list[dict[str, Any]]:
+    proc = run_process("lint", "--format", "json", *extra, str(path), cwd=cwd)
+    assert proc.returncode in (0, 1), proc.stderr
+    found: list[dict[str, Any]] = json.loads(proc.stdout)
+    return found
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    return tmp_path
+
+
+def agent(name: str, model: str = "gpt-4o-mini", system: str = "",
+          context: dict[str, Any] | None = None) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "name": name, "system_message": system,
+        "model_client": {"provider": "autogen_ext.models.openai.OpenAIChatCompletionClient",
+                         "component_type": "model", "config": {"model": model}}}
+    if context is not None:
+        config["model_context"] = context
+    return {"provider": "autogen_agentchat.agents.AssistantAgent", "component_type": "agent",
+            "config": config}
+
+
+def max_messages(n: Any) -> dict[str, Any]:
+    return {"provider": "autogen_agentchat.conditions.MaxMessageTermination",
+            "component_type": "termination", "config": {"max_messages": n}}
+
+
+def mention(text: str) -> dict[str, Any]:
+    return {"provider": "autogen_agentchat.conditions.TextMentionTermination",
+            "component_type": "termination", "config": {"text": text}}
+
+
+def team(kind: str, participants: list[dict[str, Any]], termination: Any = None,
+         **config: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"participants": participants, **config}
+    if termination is not None:
+        body["termination_condition"] = termination
+    return {"provider": f"autogen_agentchat.teams.{kind}", "component_type": "team",
+            "label": "t", "config": body}
+
+
+def write(root: Path, name: str, doc: Any, profile: str | None = None) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) if not isinstance(doc, str) else doc,
+                    encoding="utf-8")
+    if profile is not None:
+        (path.parent / "agentlint.profile.yaml").write_text(textwrap.dedent(profile),
+                                                            encoding="utf-8")
+    return path
+
+
+# -- the cost of a growing transcript, by hand ---------------------------------------------
+
+
+def _mini() -> tuple[float, float]:
+    found = catalog.model("gpt-4o-mini")
+    assert found is not None and found.input_per_mtok and found.output_per_mtok
+    return found.input_per_mtok, found.output_per_mtok
+
+
+@pytest.mark.parametrize("turns", [1, 2, 5, 12])
+def test_round_robin_cost_grows_quadratically(repo: Path, turns: int) -> None:
+    """Turn k reads the task (T) and the k - 1 earlier messages (O each):
+    N·T + O·N(N−1)/2 input tokens and N·O output tokens in all."""
+    path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a"), agent("b")],
+                                         max_messages(turns + 1)),
+                 profile="inputs:\n  task: 1000\nsteps:\n  a: {output_tokens: 100}\n"
+                         "  b: {output_tokens: 100}\n")
+    wf = _load(path)
+    assert [s.id for s in wf.steps] == [f"{'ab'[(k - 1) % 2]}_{k}"
+                                        for k in range(1, turns + 1)]
+    pin, pout = _mini()
+    tokens_in = turns * 1000 + 100 * turns * (turns - 1) / 2
+    expected = (tokens_in * pin + turns * 100 * pout) / 1e6
+    assert estimate(wf).cost_usd == pytest.approx(expected, rel=1e-9)
+    # the last turn reads every earlier message: the step's input, one by one
+    assert list(wf.steps[-1].context) == [s.id for s in wf.steps[:-1]]
+
+
+def test_buffered_context_reads_the_last_messages_only(repo: Path) -> None:
+    buffered = {"provider": "autogen_core.model_context.BufferedChatCompletionContext",
+                "component_type": "chat_completion_context", "config": {"buffer_size": 3}}
+    path = write(repo, "team.json", team("RoundRobinGroupChat",
+                                         [agent("a", context=buffered)], max_messages(7)),
+                 profile="inputs:\n  task: 1000\nsteps:\n  a: {output_tokens: 100}\n")
+    wf = _load(path)
+    pin, pout = _mini()
+    # turns 1..3 see the task and all before them; turns 4..6 the last 3 messages only
+    tokens_in = 1000 + 1100 + 1200 + 3 * 300
+    assert estimate(wf).cost_usd == pytest.approx((tokens_in * pin + 6 * 100 * pout) / 1e6)
+
+
+def test_selector_asks_its_model_before_every_turn(repo: Path) -> None:
+    """Three participants: one selector call per turn, reading the thread so far, on the
+    team's model_client; two more attempts when its answer names nobody."""
+    path = write(repo, "team.json", team(
+        "SelectorGroupChat", [agent("a"), agent("b"), agent("c")], max_messages(4),
+        model_client={"provider": "autogen_ext.models.openai.OpenAIChatCompletionClient",
+                      "config": {"model": "gpt-4o"}}, selector_prompt=""),
+        profile="inputs:\n  task: 1000\nsteps:\n  a: {output_tokens: 100}\n"
+                "  b: {output_tokens: 100}\n  c: {output_tokens: 100}\n")
+    wf = _load(path)
+    routers = [s for s in wf.steps if s.kind == "router"]
+    assert [r.id for r in routers] == ["t_select_1", "t_select_2", "t_select_3"]
+    assert all(r.model == "gpt-4o" and r.retries == 2 for r in routers)
+    rows = {row.id: row for row in estimate(wf).steps}
+    # turn k: the selector reads the task and k - 1 messages, writes a name (10 tokens)
+    found = catalog.model("gpt-4o")
+    assert found is not None and found.input_per_mtok and found.output_per_mtok
+    for k, router in enumerate(routers, start=1):
+        one = ((1000 + 100 * (k - 1)) * found.input_per_mtok + 10 * found.output_per_mtok) / 1e6
+        assert rows[router.id].cost_usd == pytest.approx(one, rel=0.02)  # p_ok retries
+    # the speakers: each of the three, a third of the runs each
+    pin, pout = _mini()
+    speakers = sum(rows[s.id].cost_usd for s in wf.steps if s.model == "gpt-4o-mini")
+    expected = sum((1000 + 100 * (k - 1)) * pin + 100 * pout for k in (1, 2, 3)) / 1e6
+    assert speakers == pytest.approx(expected, rel=0.02)
+
+
+def test_two_speakers_without_repeats_need_the_selector_once(repo: Path) -> None:
+    path = write(repo, "team.json", team(
+        "SelectorGroupChat", [agent("a"), agent("b")], max_messages(5),
+        model_client={"config": {"model": "gpt-4o"}}))
+    wf = _load(path)
+    asked = [s.id for s in wf.steps if s.kind == "router" and s.model is not None]
+    assert asked == ["t_select_1"]  # then the other participant is the only candidate
+
+
+# -- termination ---------------------------------------------------------------------------
+
+
+def test_or_takes_the_smaller_bound_and_and_has_none(repo: Path) -> None:
+    either = {"provider": "autogen_agentchat.base.OrTerminationCondition",
+              "config": {"conditions": [max_messages(9), mention("DONE"), max_messages(4)]}}
+    wf = _load(write(repo, "or.json", team("RoundRobinGroupChat", [agent("a")], either)))
+    assert len(wf.steps) == 3 and not wf.loops
+    assert any("'DONE'" in message for message, _, _ in wf.assumptions)
+    both = {"provider": "autogen_agentchat.base.AndTerminationCondition",
+            "config": {"conditions": [max_messages(4), mention("DONE")]}}
+    wf = _load(write(repo, "and.json", team("RoundRobinGroupChat", [agent("a")], both)))
+    assert len(wf.loops) == 1 and wf.loops[0].max_iterations is None
+
+
+def test_max_turns_bounds_the_chat(repo: Path) -> None:
+    wf = _load(write(repo, "team.json", team("RoundRobinGroupChat", [agent("a"), agent("b")],
+                                             mention("DONE"), max_turns=3)))
+    assert [s.id for s in wf.steps] == ["a_1", "b_2", "a_3"] and not wf.loops
+
+
+def test_unbounded_chat_is_al302_in_autogen_words(repo: Path) -> None:
+    path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a"), agent("b")],
+                                         mention("APPROVE")))
+    found = [f for f in _lint(path) if f["code"] == "AL302"]
+    assert len(found) == 1
+    assert "MaxMessageTermination" in found[0]["message"]
+    assert "max_turns" in found[0]["message"]
+    # at the termination condition, in the real file
+    text = path.read_text(encoding="utf-8").splitlines()
+    assert "termination_condition" in text[found[0]["line"] - 1]
+
+
+def test_user_proxy_is_a_person(repo: Path) -> None:
+    proxy = {"provider": "autogen_agentchat.agents.UserProxyAgent",
+             "config": {"name": "user", "description": "a person"}}
+    wf = _load(write(repo, "team.json", team("RoundRobinGroupChat", [agent("a"), proxy],
+                                             max_messages(5))))
+    kinds = [(s.id, s.kind) for s in wf.steps]
+    assert kinds == [("a_1", "llm"), ("user_2", "human"), ("a_3", "llm"), ("user_4", "human")]
+
+
+# -- real files ------------------------------------------------------------------------------
+
+
+def test_studio_round_robin_with_a_tool() -> None:
+    """autogen-studio notebooks/team.json: one assistant with a calculator tool; ten
+    messages are the task and nine turns, each a tool loop (three calls, assumed)."""
+    wf = _load(AUTOGEN / "team.json")
+    assert len(wf.steps) == 9 and _calls(wf) == 27
+    assert estimate(wf).critical_path == [f"assistant_agent_{k}" for k in range(1, 10)]
+
+
+def test_studio_travel_team_reads_the_whole_thread() -> None:
+    """notebooks/travel_team.json: four gpt-4 agents in turn; each turn re-reads the
+    thread, so the last turn reads eight messages (AL005 at the agent, in AutoGen's
+    terms)."""
+    wf = _load(AUTOGEN / "travel_team.json")
+    assert [s.id for s in wf.steps][:5] == ["planner_agent_1", "local_agent_2",
+                                            "language_agent_3", "travel_summary_agent_4",
+                                            "planner_agent_5"]
+    assert _calls(wf) == 9
+    rows = estimate(wf).steps
+    assert rows[-1].cost_usd > 2.5 * rows[0].cost_usd  # the transcript grows
+    found = _lint(AUTOGEN / "travel_team.json")
+    implicit = [f for f in found if f["code"] == "AL005"]
+    assert {f["message"].split("`")[1] for f in implicit} == {
+        "planner_agent_9", "local_agent_6", "language_agent_7", "travel_summary_agent_8"}
+    assert all("BufferedChatCompletionContext" in f["message"] for f in implicit)
+    assert any("TERMINATE" in f["message"] for f in found if f["code"] == "AL902")
+
+
+def test_studio_02_groupchat_selector_on_a_premium_model() -> None:
+    """ttback/nexus-studio groupchat_spec.json (0.2 export): max_round 10, selection
+    'auto' on gpt-4-1106-preview: nine turns, nine selector calls on the premium model."""
+    wf = _load(AUTOGEN / "groupchat_spec.json")
+    routers = [s for s in wf.steps if s.kind == "router"]
+    assert len(routers) == 9 and all(r.model for r in routers)
+    found = _lint(AUTOGEN / "groupchat_spec.json")
+    premium = [f for f in found if f["code"] == "AL202"]
+    assert len(premium) == 9
+    assert "llm_config" in premium[0]["message"]
+    assert premium[0]["line"] == 27  # the manager's config_list model
+    assert any(f["code"] == "AL005" for f in found)
+
+
+def test_studio_02_travel_workflow() -> None:
+    """microsoft/autogen 0.2 travel_groupchat.json: max_round 100 (99 turns), a user
+    proxy that runs code and three gpt-4 assistants chosen by the manager."""
+    wf = _load(AUTOGEN / "travel_groupchat.json")
+    assert len([s for s in wf.steps if s.kind == "router"]) == 99
+    assert len([s for s in wf.steps if s.kind == "tool"]) == 99
+    assert estimate(wf).cost_usd > 10  # 99 turns, each re-reading the thread on gpt-4
+
+
+def test_gallery_is_one_team_per_run() -> None:
+    wf = _load(AUTOGEN / "default_gallery.json")
+    start = wf.steps[0]
+    assert start.kind == "router" and len(start.routes) == 4
+    assert wf.name == "Default Component Gallery"
+
+
+# -- detection -------------------------------------------------------------------------------
+
+
+def test_lint_dot_reads_autogen_json_and_leaves_other_json(repo: Path) -> None:
+    write(repo, "teams/team.json", team("RoundRobinGroupChat", [agent("a")], max_messages(3)))
+    write(repo, "package.json", {"name": "x", "provider": "autogen_agentchat.teams.X"})
+    write(repo, "data/config.json", {"component_type": "team", "config": {}})
+    proc = run_process("lint", "--format", "json", ".", cwd=repo)
+    assert proc.returncode in (0, 1), proc.stderr
+    files = {f["file"] for f in json.loads(proc.stdout)}
+    assert files == {"teams/team.json"}
+
+
+def test_yaml_team_is_read(repo: Path) -> None:
+    path = write(repo, "team.yaml", textwrap.dedent("""\
+        provider: autogen_agentchat.teams.RoundRobinGroupChat
+        component_type: team
+        config:
+          participants:
+            - provider: autogen_agentchat.agents.AssistantAgent
+              config:
+                name: writer
+                model_client: {config: {model: gpt-4o-mini}}
+          termination_condition:
+            provider: autogen_agentchat.conditions.MaxMessageTermination
+            config: {max_messages: 3}
+        """))
+    wf = _load(path)
+    assert [s.id for s in wf.steps] == ["writer_1", "writer_2"]
+    assert wf.steps[0].at() == (7, 15)  # `writer`, its name
+
+
+def test_convert_prints_the_unrolled_native_spec(repo: Path) -> None:
+    path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a"), agent("b")],
+                                         max_messages(4)))
+    proc = run_process("convert", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "converted from the autogen workflow" in proc.stdout
+    for step in ("a_1", "b_2", "a_3"):
+        assert f"id: {step}" in proc.stdout
+
+
+# -- hostile files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, reason", [
+    (1e12, "max_messages"), ("ten", "whole number"), (5000, "at most 200"),
+    (True, "whole number"), (2.5, "whole number")])
+def test_bad_bounds_are_refused_at_their_position(repo: Path, value: Any, reason: str) -> None:
+    path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a")],
+                                         max_messages(value)))
+    line = exit_2_one_line(run_process("lint", str(path)), str(path))
+    assert reason in line
+    row = int(line.split(":")[1])
+    assert "max_messages" in path.read_text(encoding="utf-8").splitlines()[row - 1]
+
+
+def test_deeply_nested_conditions_are_refused(repo: Path) -> None:
+    cond: dict[str, Any] = max_messages(3)
+    for _ in range(40):
+        cond = {"provider": "autogen_agentchat.base.OrTerminationCondition",
+                "config": {"conditions": [cond]}}
+    path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a")], cond))
+    assert "deeper than" in exit_2_one_line(run_process("lint", str(path)), str(path))
+
+
+@pytest.mark.parametrize("doc, reason", [
+    (team("RoundRobinGroupChat", []), "participants"),
+    (team("RoundRobinGroupChat", [agent("a"), agent("a")]), "used twice"),
+    (team("GraphFlow", [agent("a")]), "not read"),
+    ({"provider": "autogen_agentchat.teams.RoundRobinGroupChat", "component_type": "team",
+      "config": [1]}, "config mapping"),
+    (team("RoundRobinGroupChat", [agent("a")], max_messages(1)), "before any agent"),
+])
+def test_broken_teams_exit_2(repo: Path, doc: Any, reason: str) -> None:
+    path = write(repo, "team.json", doc)
+    assert reason in exit_2_one_line(run_process("lint", str(path)), str(path))
+
+
+def test_input_format_flag(repo: Path) -> None:
+    path = write(repo, "whatever.json", team("RoundRobinGroupChat", [agent("a")],
+                                             max_messages(2)))
+    proc = run_process("estimate", "--input-format", "autogen", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "a_1" in proc.stdout
