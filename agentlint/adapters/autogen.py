@@ -143,6 +143,8 @@ class _Reader:
         self.file = display
         self.text = text
         self.words = AutoGenWording(display)
+        #: step id -> who takes the turn it stands for (an agent, or a team's selector)
+        self.turn_of: dict[str, str] = {}
         #: chat label -> its speaker-selection steps
         self.routers: dict[str, list[str]] = {}
 
@@ -175,6 +177,7 @@ class _Reader:
                 start.routes.append((first, chat.at))
         wf = self.draft.finish()
         wf.extra["wording"] = self.words
+        wf.extra["turns"] = dict(self.turn_of)
         self.one_share_note(wf, start)
         return wf
 
@@ -587,6 +590,8 @@ class _Reader:
         else:
             choose.output_tokens = 0.0
         draft.steps.append(choose)
+        if choose.model is not None:
+            self.turn_of[choose.id] = f"{chat.label} selector"
         self.routers.setdefault(chat.label, []).append(choose.id)
         said: list[str] = []
         for member in members:
@@ -652,6 +657,7 @@ class _Reader:
         if member.inner:
             spec.origin += " (its inner team not counted)"
         draft.steps.append(spec)
+        self.turn_of[spec.id] = member.name
         self.words.step_agent[spec.id] = member.name
         self.words.step_team[spec.id] = chat.label
         return spec.id
