@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from agentlint.adapters.common import safe_id
 from agentlint.adapters.ir import Pos
 
 BUFFERED = "autogen_core.model_context.BufferedChatCompletionContext"
@@ -89,6 +90,4 @@ class AutoGenWording:
 
 
 def _id_head(label: str) -> str:
-    from agentlint.adapters.common import safe_id
-
     return safe_id(f"{label}_select")
