@@ -30,7 +30,8 @@ def _load(path: Path) -> Workflow:
 
 
 def _calls(wf: Workflow) -> float:
-    return sum(row.calls for row in estimate(wf).steps)
+    """Model calls per run (free routers and joins are no calls)."""
+    return sum(row.calls for row in estimate(wf).steps if row.model)
 
 
 def _lint(path: Path, *extra: str, cwd: Path | None = None) -> list[dict[str, Any]]:
@@ -353,3 +354,97 @@ def test_input_format_flag(repo: Path) -> None:
     proc = run_process("estimate", "--input-format", "autogen", str(path))
     assert proc.returncode == 0, proc.stderr
     assert "a_1" in proc.stdout
+
+
+# -- more of AutoGen's semantics -------------------------------------------------------------
+
+
+def test_swarm_starts_with_the_first_participant_then_follows_handoffs(repo: Path) -> None:
+    triage = agent("triage")
+    triage["config"]["handoffs"] = ["billing", {"target": "tech", "message": "to tech"}]
+    path = write(repo, "swarm.json", team("Swarm", [triage, agent("billing"), agent("tech")],
+                                          max_messages(3)))
+    wf = _load(path)
+    assert wf.steps[0].id == "triage_1"
+    chooser = wf.step("t_select_2")
+    assert chooser.kind == "router" and chooser.model is None  # a handoff, no model call
+    assert sorted(r.step for r in chooser.routes) == ["billing_2", "tech_2", "triage_2"]
+    # the handoffs are tools of the agent: one call per turn, no tool loop
+    assert wf.step("triage_1").calls == 1
+    assert _calls(wf) == pytest.approx(2)
+
+
+def test_a_large_task_read_every_turn_is_repeated_context(repo: Path) -> None:
+    path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a"), agent("b")],
+                                         max_messages(5)),
+                 profile="inputs:\n  task: 3000\n")
+    found = [f for f in _lint(path) if f["code"] == "AL203"]
+    assert len(found) == 1 and "input `task`" in found[0]["message"]
+    assert "BufferedChatCompletionContext" in found[0]["message"]
+    assert found[0]["severity"] == "warning"  # the size is stated, not assumed
+
+
+def test_profile_names_steps_by_participant(repo: Path) -> None:
+    path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a"), agent("b")],
+                                         max_messages(5)),
+                 profile="steps:\n  a: {output_tokens: 40}\n  b: {output_tokens: 900}\n")
+    rows = {row.id: row for row in estimate(_load(path)).steps}
+    assert rows["a_1"].output_tokens == 40 and rows["b_4"].output_tokens == 900
+    # b's second turn reads a_1, b_2 and a_3: 40 + 900 + 40 more than the task
+    assert rows["b_4"].input_tokens - rows["a_1"].input_tokens == 980
+
+
+def test_02_context_advice_points_to_agentchat() -> None:
+    found = _lint(AUTOGEN / "groupchat_spec.json")
+    implicit = [f for f in found if f["code"] == "AL005"]
+    assert implicit and all("0.2 GroupChat" in f["message"] for f in implicit)
+
+
+def test_optimize_reports_at_the_source_and_refuses_to_write(repo: Path) -> None:
+    proc = run_process("optimize", str(AUTOGEN / "groupchat_spec.json"))
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "groupchat_spec.json:27:" in proc.stdout  # the selector's model, in the file
+    path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a")], max_messages(3)))
+    line = exit_2_one_line(run_process("optimize", "--write", str(path)))
+    assert "autogen file" in line
+
+
+def test_lint_dot_reads_each_format_once_in_its_own(repo: Path) -> None:
+    """A repository mixing every format: each workflow file is read once, by its reader."""
+    import shutil
+
+    from agentlint.paths import discover
+
+    shutil.copy(AUTOGEN / "team.json", repo / "team.json")
+    shutil.copytree(FIXTURES / "runtime" / "adk" / "help_desk", repo / "adk")
+    shutil.copytree(FIXTURES / "runtime" / "promptflow" / "basic", repo / "pf")
+    shutil.copy(FIXTURES / "runtime" / "dify" / "review_loop.yml", repo / "review_loop.yml")
+    crew = FIXTURES / "formats" / "crewai" / "own" / "launch_crew" / "src" / "launch_crew"
+    shutil.copytree(crew / "config", repo / "crew" / "config")
+    (repo / "native.yaml").write_text("agentlint: 1\nsteps:\n  - id: a\n    model: gpt-4o-mini"
+                                      "\n    prompt: hi\n", encoding="utf-8")
+    (repo / "package.json").write_text('{"name": "web", "version": "1.0.0"}',
+                                       encoding="utf-8")
+    read: dict[str, str] = {}
+    for path in discover([str(repo)]):
+        wf = load_any(path)
+        if wf is not None:
+            rel = Path(path).relative_to(repo).as_posix()
+            assert rel not in read
+            read[rel] = wf.format
+    assert read.get("team.json") == "autogen"
+    assert read.get("adk/root_agent.yaml") == "adk"
+    assert read.get("pf/flow.dag.yaml") == "promptflow"
+    assert read.get("review_loop.yml") == "dify"
+    assert read.get("native.yaml") == "agentlint"
+    assert "crewai" in read.values()
+    assert "package.json" not in read
+    proc = run_process("lint", "--format", "json", ".", cwd=repo)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "team.json" in {f["file"] for f in json.loads(proc.stdout)}
+
+
+def test_a_gallery_with_too_many_teams_is_refused(repo: Path) -> None:
+    one = team("RoundRobinGroupChat", [agent("a")], max_messages(2))
+    path = write(repo, "gallery.json", {"name": "g", "components": {"teams": [one] * 101}})
+    assert "more than 100 teams" in exit_2_one_line(run_process("lint", str(path)), str(path))
