@@ -338,7 +338,8 @@ def test_deeply_nested_conditions_are_refused(repo: Path) -> None:
 @pytest.mark.parametrize("doc, reason", [
     (team("RoundRobinGroupChat", []), "participants"),
     (team("RoundRobinGroupChat", [agent("a"), agent("a")]), "used twice"),
-    (team("GraphFlow", [agent("a")]), "not read"),
+    (team("DiGraphCustomTeam", [agent("a")]), "not read"),
+    (team("GraphFlow", [agent("a")]), "graph.nodes"),
     ({"provider": "autogen_agentchat.teams.RoundRobinGroupChat", "component_type": "team",
       "config": [1]}, "config mapping"),
     (team("RoundRobinGroupChat", [agent("a")], max_messages(1)), "before any agent"),
@@ -448,3 +449,74 @@ def test_a_gallery_with_too_many_teams_is_refused(repo: Path) -> None:
     one = team("RoundRobinGroupChat", [agent("a")], max_messages(2))
     path = write(repo, "gallery.json", {"name": "g", "components": {"teams": [one] * 101}})
     assert "more than 100 teams" in exit_2_one_line(run_process("lint", str(path)), str(path))
+
+
+# -- GraphFlow -------------------------------------------------------------------------------
+
+
+def graph(nodes: dict[str, list[tuple[str, str | None]]], start: str | None = None
+          ) -> dict[str, Any]:
+    out: dict[str, Any] = {"nodes": {
+        name: {"name": name, "edges": [{"target": t, "condition": c} for t, c in edges],
+               "activation": "all"} for name, edges in nodes.items()}}
+    if start is not None:
+        out["default_start_node"] = start
+    return out
+
+
+REVIEW = {"writer": [("reviewer", None)],
+          "reviewer": [("editor", "APPROVE"), ("writer", "REJECT")], "editor": []}
+
+
+def test_graphflow_cycle_is_unrolled_to_its_bound(repo: Path) -> None:
+    """writer -> reviewer -> (APPROVE: editor | REJECT: writer): each REJECT is half the
+    runs (assumed), and MaxMessageTermination(7) allows six messages."""
+    path = write(repo, "flow.json", team(
+        "GraphFlow", [agent("writer"), agent("reviewer"), agent("editor")], max_messages(7),
+        graph=graph(REVIEW, start="writer")))
+    wf = _load(path)
+    rows = {row.id: row for row in estimate(wf).steps}
+    assert [s.id for s in wf.steps if s.model] == [
+        "writer_1", "reviewer_2", "editor_3", "writer_3", "reviewer_4", "editor_5",
+        "writer_5", "reviewer_6"]
+    runs = {sid: round(rows[sid].runs, 3) for sid in rows if wf.step(sid).model}
+    assert runs == {"writer_1": 1, "reviewer_2": 1, "editor_3": 0.5, "writer_3": 0.5,
+                    "reviewer_4": 0.5, "editor_5": 0.25, "writer_5": 0.25, "reviewer_6": 0.25}
+    assert _calls(wf) == pytest.approx(4.25)
+    assert estimate(wf).critical_path == ["writer_1", "reviewer_2", "writer_3", "reviewer_4",
+                                          "writer_5", "reviewer_6"]
+    # the second reviewer reads the task, writer_1, reviewer_2 and writer_3
+    assert list(wf.step("reviewer_4").context) == ["writer_1", "reviewer_2", "writer_3"]
+    assert not wf.loops
+
+
+def test_graphflow_fan_out_speaks_together(repo: Path) -> None:
+    nodes = {"plan": [("a", None), ("b", None)], "a": [("merge", None)],
+             "b": [("merge", None)], "merge": []}
+    path = write(repo, "flow.json", team(
+        "GraphFlow", [agent("plan"), agent("a"), agent("b"), agent("merge")],
+        graph=graph(nodes)))
+    wf = _load(path)
+    assert [s.id for s in wf.steps] == ["plan_1", "a_2", "b_2", "merge_4"]
+    assert list(wf.step("b_2").context) == ["plan_1"]  # a and b do not read each other
+    assert len(estimate(wf).critical_path) == 3  # plan, one of a/b, merge
+
+
+def test_graphflow_cycle_without_a_bound_is_an_unbounded_loop(repo: Path) -> None:
+    path = write(repo, "flow.json", team(
+        "GraphFlow", [agent("writer"), agent("reviewer"), agent("editor")],
+        mention("APPROVE"), graph=graph(REVIEW, start="writer")))
+    found = [f for f in _lint(path) if f["code"] == "AL302"]
+    assert len(found) == 1 and "MaxMessageTermination" in found[0]["message"]
+
+
+@pytest.mark.parametrize("nodes, reason", [
+    ({"writer": [("ghost", None)]}, "no node of the graph"),
+    ({"stranger": []}, "is no participant"),
+    ({"writer": [("writer", None)]}, "no start node"),
+    ({"writer": [("reviewer", "OK"), ("reviewer", None)], "reviewer": []}, "a mix of"),
+])
+def test_broken_graphs_exit_2(repo: Path, nodes: dict[str, Any], reason: str) -> None:
+    path = write(repo, "flow.json", team("GraphFlow", [agent("writer"), agent("reviewer")],
+                                         max_messages(5), graph=graph(nodes)))
+    assert reason in exit_2_one_line(run_process("lint", str(path)), str(path))

@@ -16,7 +16,10 @@ What AutoGen does at run time, and how it is read (docs/formats.md says more):
   ``max_selector_attempts`` times when the answer names no valid speaker); with
   ``allow_repeated_speaker`` false and two participants only the first turn needs it.
   ``Swarm``: the first participant speaks first, then whoever a handoff names (a free
-  router, equal shares unless the profile says). A gallery of several teams, or a 0.2
+  router, equal shares unless the profile says). ``GraphFlow``: the ready nodes speak
+  together; a node with conditional edges hands on to one target (a free router),
+  branches followed to the end of the graph or to the bound. A gallery of several
+  teams, or a 0.2
   file with several workflows, is a router over them: one run uses one team.
 - The bound is the smallest of ``max_turns`` and a ``MaxMessageTermination``
   (``max_messages`` counts the task: *m* messages are *m − 1* turns) reachable through
@@ -65,7 +68,9 @@ _TEAM = re.compile(r"""provider["']?\s*:\s*["']?autogen_agentchat\.teams\.""")
 _V02 = re.compile(r"""["']?speaker_selection_method["']?\s*:""")
 
 TEAM_KINDS = {"RoundRobinGroupChat": "round_robin", "SelectorGroupChat": "selector",
-              "Swarm": "swarm", "MagenticOneGroupChat": "selector"}
+              "Swarm": "swarm", "MagenticOneGroupChat": "selector", "GraphFlow": "graph"}
+#: the most steps a GraphFlow's branches unroll into
+MAX_GRAPH_STEPS = 5000
 V02_SELECTION = {"auto": "selector", "round_robin": "round_robin", "random": "random",
                  "manual": "manual"}
 
@@ -122,6 +127,10 @@ class _Chat:
     repeat: bool = False
     attempts: int = DEFAULT_SELECTOR_ATTEMPTS
     version: str = "0.4"
+    #: GraphFlow: node -> its edges (target, condition or None, where), the start nodes
+    edges: dict[str, list[tuple[str, str | None, Pos]]] = field(default_factory=dict)
+    start: list[str] = field(default_factory=list)
+    cyclic: bool = False
 
 
 def _name(raw: Any) -> str:
@@ -145,6 +154,8 @@ class _Reader:
         self.words = AutoGenWording(display)
         #: step id -> who takes the turn it stands for (an agent, or a team's selector)
         self.turn_of: dict[str, str] = {}
+        #: chat label -> the routers after its graph nodes with conditional edges
+        self.graph_routers: dict[str, list[str]] = {}
         #: chat label -> its speaker-selection steps
         self.routers: dict[str, list[str]] = {}
 
@@ -191,6 +202,13 @@ class _Reader:
                              "the team chooses is assumed to be any participant, each as "
                              "often (who speaks is decided at run time); give a share per "
                              "step in agentlint.profile.yaml")
+            drop.update(keys[1:])
+        for label, ids in self.graph_routers.items():
+            keys = [f"assumption:shares:{i}" for i in ids]
+            said[keys[0]] = (f"where a node of '{label}' has conditional edges, exactly one "
+                             "condition is assumed to hold, each as often, at each of the "
+                             f"{len(ids)} places the unrolled graph reaches such a node; "
+                             "give a share per step in agentlint.profile.yaml")
             drop.update(keys[1:])
         wf.assumptions = [(said.get(key, message), at, key)
                           for message, at, key in wf.assumptions if key not in drop]
@@ -243,6 +261,8 @@ class _Reader:
         turns = self.count(config, "max_turns", at)
         if turns is not None:
             self.bound(chat, turns, val_pos(config, "max_turns", at), f"max_turns={turns:g}")
+        if kind == "graph":
+            self.graph(config, chat, at)
         if kind == "selector":
             client = config.get("model_client")
             name, where = self.model_of(client, key_pos(config, "model_client", at))
@@ -258,6 +278,73 @@ class _Reader:
             else key_pos(raw, "config", at)
         return chat
 
+    def graph(self, config: YMap, chat: _Chat, at: Pos) -> None:
+        """A GraphFlow's DiGraph: its nodes' edges, start nodes, and whether it cycles."""
+        graph = mapping(config.get("graph"))
+        nodes = graph.get("nodes")
+        where = key_pos(config, "graph", at)
+        if not isinstance(nodes, YMap) or not nodes:
+            raise SpecError(self.file, *where, "a GraphFlow needs graph.nodes (a mapping of "
+                            "node names)")
+        names = {m.name for m in chat.members}
+        for name, node in nodes.items():
+            here = nodes.key_at(name)
+            if str(name) not in names:
+                raise SpecError(self.file, *here, f"graph node '{name}' is no participant")
+            edges: list[tuple[str, str | None, Pos]] = []
+            raw_edges = mapping(node).get("edges")
+            for index, edge in enumerate(listed(raw_edges)):
+                e = mapping(edge)
+                target = str(e.get("target") or "")
+                e_at = val_pos(e, "target", val_pos(raw_edges, index, here))
+                if target not in nodes:
+                    raise SpecError(self.file, *e_at, f"edge target '{target}' is no node of "
+                                    "the graph")
+                cond = e.get("condition")
+                edges.append((target, str(cond) if cond is not None else None, e_at))
+            conditional = [c for _, c, _ in edges if c is not None]
+            if conditional and len(conditional) < len(edges):
+                raise SpecError(self.file, *here, f"Node '{name}' has a mix of conditional "
+                                "and unconditional edges.")
+            chat.edges[str(name)] = edges
+        start = graph.get("default_start_node")
+        if isinstance(start, str) and start:
+            if start not in chat.edges:
+                raise SpecError(self.file, *val_pos(graph, "default_start_node", where),
+                                f"default_start_node '{start}' is no node of the graph")
+            chat.start = [start]
+        else:
+            targets = {t for edges in chat.edges.values() for t, _, _ in edges}
+            chat.start = [n for n in chat.edges if n not in targets]
+        chat.cyclic = self.cycles(chat.edges)
+        if not chat.start:
+            raise SpecError(self.file, *where, "the graph has no start node (every node has "
+                            "a parent); set default_start_node")
+
+    @staticmethod
+    def cycles(edges: dict[str, list[tuple[str, str | None, Pos]]]) -> bool:
+        """Whether the graph has a cycle (an iterative depth-first search)."""
+        state: dict[str, int] = {}
+        for root in edges:
+            if root in state:
+                continue
+            stack = [(root, iter(edges[root]))]
+            state[root] = 1
+            while stack:
+                node, it = stack[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    state[node] = 2
+                    stack.pop()
+                    continue
+                target = nxt[0]
+                if state.get(target) == 1:
+                    return True
+                if target not in state:
+                    state[target] = 1
+                    stack.append((target, iter(edges[target])))
+        return False
+
     def members04(self, config: YMap, at: Pos) -> list[_Member]:
         members: list[_Member] = []
         raw_list = config.get("participants")
@@ -271,6 +358,24 @@ class _Reader:
             part = mapping(item)
             pconf = mapping(part.get("config"))
             cls = _short(part.get("provider")) or "agent"
+            kept: int | None = None
+            if cls == "MessageFilterAgent":
+                # the wrapped agent sees only the messages its filter keeps
+                counts: list[int] = []
+                for entry in listed(mapping(pconf.get("filter")).get("per_source")):
+                    c = mapping(entry).get("count")
+                    counts.append(c if isinstance(c, int) and not isinstance(c, bool) and
+                                  c > 0 else 0)
+                if counts and all(counts):
+                    kept = sum(counts)
+                inner = mapping(pconf.get("wrapped_agent"))
+                name_of = _name(pconf.get("name")) or _name(mapping(inner.get("config"))
+                                                           .get("name"))
+                part = inner
+                pconf = mapping(inner.get("config"))
+                cls = _short(inner.get("provider")) or "agent"
+                if name_of and not _name(pconf.get("name")):
+                    raise SpecError(self.file, *where, "a participant needs config.name")
             name = _name(pconf.get("name"))
             if not name:
                 raise SpecError(self.file, *where, "a participant needs config.name")
@@ -307,6 +412,8 @@ class _Reader:
                     tail = figure(cconf, "tail_size", self.file, "max_iterations",
                                   member.context_at) or 0
                     member.buffer = int(head + tail) if head + tail >= 1 else None
+                if kept is not None:
+                    member.buffer = kept if member.buffer is None else min(kept, member.buffer)
                 member.inner = cls == "SocietyOfMindAgent"
                 if member.inner:
                     self.draft.assume(f"inner:{name}", f"'{name}' (SocietyOfMindAgent) runs "
@@ -522,6 +629,8 @@ class _Reader:
             draft.assume(f"others:{chat.label}", f"{tag}termination "
                          f"{', '.join(dict.fromkeys(chat.others))} does not bound the number "
                          "of turns and is not counted", chat.term_at)
+        if chat.kind == "graph":
+            return self.unroll_graph(chat, task, tag, first_index)
         bounded = chat.turns is not None
         turns = chat.turns if chat.turns is not None else max(1, len(chat.members))
         if bounded and turns < 1:
@@ -552,6 +661,89 @@ class _Reader:
             draft.assume(f"round:{chat.label}", f"{tag}the chat has no bound, so one round "
                          "of its participants is read as a loop; the transcript grows every "
                          "round, which the loop's repeated sizes leave out", chat.term_at)
+        return ids[0] if ids else None
+
+    def unroll_graph(self, chat: _Chat, task: str, tag: str, first_index: int) -> str | None:
+        """A GraphFlow, run as its manager runs it: the ready nodes speak together, each
+        reading the thread; an unconditional edge readies its target, a node whose edges
+        are conditional hands on to one of their targets (a free router). Branches are
+        followed to the end of the graph or to the bound; a cycle without a bound is read
+        once round, as a loop."""
+        draft = self.draft
+        by_name = {m.name: m for m in chat.members}
+        bound = chat.turns
+        if bound is None and chat.cyclic:
+            bound = len(chat.edges)
+        if bound is not None and bound < 1:
+            raise SpecError(self.file, *chat.bound_at, f"{chat.bound_how} ends the chat at the "
+                            "task, before any agent speaks")
+        # (ready nodes, the thread so far, messages left, the router a branch starts at)
+        work: list[tuple[list[str], list[str], int | None, StepSpec | None]] = [
+            (list(chat.start), [], bound, None)]
+        counter = 0
+        while work:
+            ready, thread, left, router = work.pop()
+            if not ready or (left is not None and left <= 0):
+                continue
+            counter += 1
+            if len(draft.steps) - first_index > MAX_GRAPH_STEPS:
+                raise SpecError(self.file, *chat.at, f"GraphFlow '{chat.label}' unrolls into "
+                                f"more than {MAX_GRAPH_STEPS} steps; convert it to a native "
+                                "spec")
+            said = [self.speak(chat, by_name[n], len(thread) + 1, thread, task, tag,
+                               router if i == 0 else None) for i, n in enumerate(ready)]
+            thread = thread + said
+            left = None if left is None else left - len(said)
+            follow: list[str] = []
+            choices: list[tuple[str, str]] = []  # (speaker's step, node) with conditions
+            for node, step in zip(ready, said, strict=True):
+                for target, cond, _ in chat.edges.get(node, []):
+                    if cond is None:
+                        if target not in follow:
+                            follow.append(target)
+                    else:
+                        choices.append((step, node))
+                        break
+            if not choices:
+                work.append((follow, thread, left, None))
+                continue
+            if left is not None and left <= 0:
+                continue  # the bound stops the chat before the next speaker
+            step, node = choices[0]
+            if len(choices) > 1:
+                draft.assume(f"graph-choices:{chat.label}", f"{tag}several nodes with "
+                             "conditional edges speak together; only the first one's choice "
+                             "is followed", chat.at)
+            choose = StepSpec(draft.new_id(f"{chat.label}_after_{node}", "route"),
+                              by_name[node].at, kind="router", output_tokens=0.0,
+                              names=(f"{node} edges",),
+                              origin=f"autogen GraphFlow '{chat.label}': the condition that "
+                              f"holds on the message of '{node}'")
+            choose.needs = [(step, by_name[node].at)]
+            draft.steps.append(choose)
+            self.graph_routers.setdefault(chat.label, []).append(choose.id)
+            targets = list(dict.fromkeys(t for t, c, _ in chat.edges[node] if c is not None))
+            for target in reversed(targets):
+                work.append(([target, *[f for f in follow if f != target]], thread, left,
+                             choose))
+        if counter == 0:
+            return None
+        ids = [s.id for s in draft.steps[first_index:]]
+        last: dict[str, StepSpec] = {}
+        for spec in draft.steps[first_index:]:
+            if spec.kind == "llm" and spec.context and spec.id in self.words.step_agent:
+                last[self.words.step_agent[spec.id]] = spec
+        for spec in last.values():
+            spec.implicit_context = True
+        if chat.turns is None and chat.cyclic:
+            draft.loops.append(LoopSpec(draft.new_id(f"{chat.label}_chat", "chat"),
+                                        chat.term_at, ids, None, until=(
+                                            "a message mentions " + ", ".join(
+                                                f"'{t}'" for t in chat.stops))
+                                        if chat.stops else None, names=(chat.label,)))
+            self.words.loops[draft.loops[-1].id] = chat.label
+            draft.assume(f"round:{chat.label}", f"{tag}the graph cycles and nothing bounds "
+                         "it, so one pass over its nodes is read as a loop", chat.term_at)
         return ids[0] if ids else None
 
     def turn(self, chat: _Chat, k: int, thread: list[str], task: str, tag: str,
