@@ -520,3 +520,71 @@ def test_broken_graphs_exit_2(repo: Path, nodes: dict[str, Any], reason: str) ->
     path = write(repo, "flow.json", team("GraphFlow", [agent("writer"), agent("reviewer")],
                                          max_messages(5), graph=graph(nodes)))
     assert reason in exit_2_one_line(run_process("lint", str(path)), str(path))
+
+
+# -- mutated real files never crash ----------------------------------------------------------
+
+ODD_VALUES: list[Any] = [None, True, -1, 0, 2.5, 1e308, "x", "", [], {}, [1, "a"],
+                         {"provider": 3}]
+
+
+def _paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [here]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*here, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            out += _paths(value, (*here, index))
+    return out
+
+
+def _mutants(text: str, rng: Any, count: int) -> list[str]:
+    doc = json.loads(text)
+    paths = [p for p in _paths(doc) if p]
+    out: list[str] = []
+    for _ in range(count):
+        copy = json.loads(text)
+        how = rng.random()
+        if how < 0.15:
+            out.append(text[: rng.randrange(len(text))])  # cut off mid-token
+            continue
+        for _ in range(rng.randint(1, 3)):
+            path = rng.choice(paths)
+            parent: Any = copy
+            try:
+                for step in path[:-1]:
+                    parent = parent[step]
+                if how < 0.5 and isinstance(parent, dict):
+                    parent.pop(path[-1], None)
+                else:
+                    parent[path[-1]] = rng.choice(ODD_VALUES)
+            except (KeyError, IndexError, TypeError):
+                continue
+        out.append(json.dumps(copy))
+    return out
+
+
+@pytest.mark.parametrize("name", ["team.json", "travel_team.json", "groupchat_spec.json",
+                                  "travel_groupchat.json"])
+def test_mutated_files_give_results_or_one_positioned_error(tmp_path: Path, name: str
+                                                            ) -> None:
+    import random
+
+    from agentlint.errors import SpecError
+    from agentlint.lint.engine import lint_workflow
+
+    rng = random.Random(f"autogen-{name}")
+    (tmp_path / ".git").mkdir()
+    for index, text in enumerate(_mutants((AUTOGEN / name).read_text(encoding="utf-8"),
+                                          rng, 25)):
+        path = tmp_path / f"m{index}.json"
+        path.write_text(text, encoding="utf-8")
+        try:
+            wf = load_any(str(path), input_format="autogen")
+        except SpecError as exc:
+            assert exc.line >= 1 and exc.col >= 1 and "\n" not in exc.message
+            continue
+        assert wf is not None
+        estimate(wf)
+        lint_workflow(wf)
