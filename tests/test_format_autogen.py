@@ -588,3 +588,24 @@ def test_mutated_files_give_results_or_one_positioned_error(tmp_path: Path, name
         assert wf is not None
         estimate(wf)
         lint_workflow(wf)
+
+
+def test_changed_since_lints_a_changed_team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            cli: Any) -> None:
+    from tests.support import GitRepo
+
+    git = GitRepo(tmp_path / "repo")
+    one = team("RoundRobinGroupChat", [agent("a")], max_messages(3))
+    git.write("teams/kept.json", json.dumps(one))
+    git.write("teams/touched.json", json.dumps(one))
+    git.write("package.json", '{"name": "web"}')
+    git.commit("teams")
+    git.git("checkout", "-q", "-b", "feature")
+    monkeypatch.chdir(git.root)
+    git.write("teams/touched.json", json.dumps(team("RoundRobinGroupChat", [agent("b")],
+                                                    max_messages(4))))
+    git.write("package.json", '{"name": "web", "version": "2"}')
+    git.commit("touch")
+    result = cli("lint", "--changed-since", "main", "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    assert {f["file"] for f in json.loads(result.stdout)} == {"teams/touched.json"}
