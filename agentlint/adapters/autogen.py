@@ -412,6 +412,10 @@ class _Reader:
                     tail = figure(cconf, "tail_size", self.file, "max_iterations",
                                   member.context_at) or 0
                     member.buffer = int(head + tail) if head + tail >= 1 else None
+                elif ctx_cls == "TokenLimitedChatCompletionContext":
+                    self.draft.assume(f"token-limit:{name}", f"'{name}' keeps its context "
+                                      "under a token limit; read as the whole transcript, "
+                                      "so its input is an upper bound", member.context_at)
                 if kept is not None:
                     member.buffer = kept if member.buffer is None else min(kept, member.buffer)
                 member.inner = cls == "SocietyOfMindAgent"
