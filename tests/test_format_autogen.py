@@ -566,7 +566,8 @@ def _mutants(text: str, rng: Any, count: int) -> list[str]:
 
 
 @pytest.mark.parametrize("name", ["team.json", "travel_team.json", "groupchat_spec.json",
-                                  "travel_groupchat.json"])
+                                  pytest.param("travel_groupchat.json",
+                                               marks=pytest.mark.slow)])  # 99 turns: ~9 s
 def test_mutated_files_give_results_or_one_positioned_error(tmp_path: Path, name: str
                                                             ) -> None:
     import random
