@@ -610,3 +610,19 @@ def test_changed_since_lints_a_changed_team(tmp_path: Path, monkeypatch: pytest.
     result = cli("lint", "--changed-since", "main", "--format", "json")
     assert result.exit_code in (0, 1), result.output
     assert {f["file"] for f in json.loads(result.stdout)} == {"teams/touched.json"}
+
+
+@pytest.mark.parametrize("name", ["team.json", "travel_team.json", "groupchat_spec.json",
+                                  "default_gallery.json"])
+def test_every_step_is_placed_in_the_real_file(name: str) -> None:
+    """A turn at its participant's `name`, a selector or join at its team's `provider`."""
+    lines = (AUTOGEN / name).read_text(encoding="utf-8").splitlines()
+    wf = _load(AUTOGEN / name)
+    for step in wf.steps:
+        line, col = step.at()
+        if step.id == "team":  # the gallery's choice of team: the file itself
+            assert (line, col) == (1, 1)
+            continue
+        text = lines[line - 1]
+        assert '"name"' in text or '"provider"' in text, (step.id, text)
+        assert text[col - 1] == '"'  # at the value, in the file's own columns
