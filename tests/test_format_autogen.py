@@ -626,3 +626,16 @@ def test_every_step_is_placed_in_the_real_file(name: str) -> None:
         text = lines[line - 1]
         assert '"name"' in text or '"provider"' in text, (step.id, text)
         assert text[col - 1] == '"'  # at the value, in the file's own columns
+
+
+def test_selector_with_a_buffered_context_reads_the_last_messages(repo: Path) -> None:
+    buffered = {"provider": "autogen_core.model_context.BufferedChatCompletionContext",
+                "config": {"buffer_size": 2}}
+    path = write(repo, "team.json", team(
+        "SelectorGroupChat", [agent("a"), agent("b"), agent("c")], max_messages(5),
+        model_client={"config": {"model": "gpt-4o"}}, model_context=buffered))
+    wf = _load(path)
+    assert list(wf.step("t_select_2").context) == ["t_turn_1"]
+    assert "inputs.task" in (wf.step("t_select_2").prompt or "")
+    assert list(wf.step("t_select_4").context) == ["t_turn_2", "t_turn_3"]
+    assert not wf.step("t_select_4").prompt  # the task has left its buffer

@@ -124,6 +124,8 @@ class _Chat:
     selector: str | None = None
     selector_at: Pos = (1, 1)
     selector_prompt: str = ""
+    #: the selector's own model_context: the last messages it reads (None: all)
+    selector_buffer: int | None = None
     repeat: bool = False
     attempts: int = DEFAULT_SELECTOR_ATTEMPTS
     version: str = "0.4"
@@ -273,6 +275,11 @@ class _Reader:
             if attempts is not None and attempts >= 1:
                 chat.attempts = int(attempts)
             self.words.selector[label] = (where, "model_client")
+            context = mapping(config.get("model_context"))
+            if _short(context.get("provider")) == "BufferedChatCompletionContext":
+                size = figure(mapping(context.get("config")), "buffer_size", self.file,
+                              "max_iterations", key_pos(config, "model_context", at))
+                chat.selector_buffer = int(size) if size is not None and size >= 1 else None
         self.words.team_at[label] = at
         self.words.term_at[label] = chat.term_at if "termination_condition" in config \
             else key_pos(raw, "config", at)
@@ -772,7 +779,11 @@ class _Reader:
             choose.pos["model"] = chat.selector_at
             choose.system = chat.selector_prompt or None
             choose.prompt = "{{ inputs." + task + " }}"
-            choose.context = [(s, chat.at) for s in thread]
+            keep = thread if chat.selector_buffer is None or len(thread) < \
+                chat.selector_buffer else thread[len(thread) - chat.selector_buffer:]
+            if len(keep) < len(thread):
+                choose.prompt = None  # the task has left the selector's buffer
+            choose.context = [(s, chat.at) for s in keep]
             choose.output_tokens = SELECTOR_TOKENS
             if chat.attempts > 1:
                 choose.retries = chat.attempts - 1
