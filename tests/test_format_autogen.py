@@ -639,3 +639,12 @@ def test_selector_with_a_buffered_context_reads_the_last_messages(repo: Path) ->
     assert "inputs.task" in (wf.step("t_select_2").prompt or "")
     assert list(wf.step("t_select_4").context) == ["t_turn_2", "t_turn_3"]
     assert not wf.step("t_select_4").prompt  # the task has left its buffer
+
+
+def test_magentic_one_is_a_selector_and_says_it_is_a_lower_bound(repo: Path) -> None:
+    path = write(repo, "team.json", team(
+        "MagenticOneGroupChat", [agent("a"), agent("b"), agent("c")], max_turns=4,
+        model_client={"config": {"model": "gpt-4o"}}))
+    wf = _load(path)
+    assert len([s for s in wf.steps if s.kind == "router" and s.model]) == 4
+    assert any("lower bound" in message for message, _, _ in wf.assumptions)

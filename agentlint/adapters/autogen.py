@@ -265,6 +265,11 @@ class _Reader:
             self.bound(chat, turns, val_pos(config, "max_turns", at), f"max_turns={turns:g}")
         if kind == "graph":
             self.graph(config, chat, at)
+        if cls == "MagenticOneGroupChat":
+            self.draft.assume(f"magentic:{label}", f"'{label}' (MagenticOneGroupChat) is read "
+                              "as a selector: one orchestrator call per turn; its "
+                              "orchestrator also writes a plan at the start and a progress "
+                              "ledger every turn, so its cost is a lower bound", at)
         if kind == "selector":
             client = config.get("model_client")
             name, where = self.model_of(client, key_pos(config, "model_client", at))
