@@ -370,6 +370,10 @@ def test_swarm_starts_with_the_first_participant_then_follows_handoffs(repo: Pat
     chooser = wf.step("t_select_2")
     assert chooser.kind == "router" and chooser.model is None  # a handoff, no model call
     assert sorted(r.step for r in chooser.routes) == ["billing_2", "tech_2", "triage_2"]
+    # an agent no handoff reaches never speaks; one that hands off to nobody keeps the turn
+    alone = write(repo, "alone.json", team("Swarm", [agent("solo"), agent("unreached")],
+                                           max_messages(4)))
+    assert [s.id for s in _load(alone).steps] == ["solo_1", "solo_2", "solo_3"]
     # the handoffs are tools of the agent: one call per turn, no tool loop
     assert wf.step("triage_1").calls == 1
     assert _calls(wf) == pytest.approx(2)

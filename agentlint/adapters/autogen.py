@@ -34,7 +34,6 @@ What AutoGen does at run time, and how it is read (docs/formats.md says more):
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -769,8 +768,12 @@ class _Reader:
         if chat.kind == "round_robin" or len(members) == 1:
             return self.speak(chat, members[(k - 1) % len(members)], k, thread, task, tag,
                               None)
-        if chat.kind == "swarm" and k == 1:
-            return self.speak(chat, members[0], k, thread, task, tag, None)
+        if chat.kind == "swarm":
+            # the first participant speaks until a handoff names another: at turn k, any
+            # agent within k - 1 handoffs of the first
+            members = swarm_reach(members, k)
+            if len(members) == 1:
+                return self.speak(chat, members[0], k, thread, task, tag, None)
         draft = self.draft
         choose = StepSpec(draft.new_id(f"{chat.label}_select_{k}", "select"), chat.at,
                           kind="router", names=(f"{chat.label} selector",),
@@ -875,5 +878,13 @@ class _Reader:
         return spec.id
 
 
-def is_autogen_path(path: str) -> bool:
-    return os.path.basename(path).lower().endswith(_SUFFIXES)
+def swarm_reach(members: list[_Member], k: int) -> list[_Member]:
+    """The participants a Swarm's turn ``k`` may go to, in the order listed."""
+    by_name = {m.name: m for m in members}
+    reach = {members[0].name}
+    for _ in range(k - 1):
+        more = {h for name in reach for h in by_name[name].handoffs if h in by_name}
+        if more <= reach:
+            break
+        reach |= more
+    return [m for m in members if m.name in reach]
