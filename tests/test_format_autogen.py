@@ -244,6 +244,12 @@ def test_studio_02_groupchat_selector_on_a_premium_model() -> None:
     wf = _load(AUTOGEN / "groupchat_spec.json")
     routers = [s for s in wf.steps if s.kind == "router"]
     assert len(routers) == 9 and all(r.model for r in routers)
+    # 9 replies and 9 selector calls (each re-asked on a failed call: p_ok 0.99)
+    assert _calls(wf) == pytest.approx(18.09, abs=0.01)
+    path = estimate(wf).critical_path
+    assert path[:3] == ["Travel_Agent_Group_Chat_Workflow_select_1", "primary_assistant_1",
+                        "Travel_Agent_Group_Chat_Workflow_turn_1"]
+    assert path[-2:] == ["Travel_Agent_Group_Chat_Workflow_select_9", "primary_assistant_9"]
     found = _lint(AUTOGEN / "groupchat_spec.json")
     premium = [f for f in found if f["code"] == "AL202"]
     assert len(premium) == 1  # one finding for the nine turns of the one selector
@@ -259,6 +265,9 @@ def test_studio_02_travel_workflow() -> None:
     wf = _load(AUTOGEN / "travel_groupchat.json")
     assert len([s for s in wf.steps if s.kind == "router"]) == 99
     assert len([s for s in wf.steps if s.kind == "tool"]) == 99
+    # 99 selector calls (re-asked on a failed call: 1.0101 each at p_ok 0.99, two
+    # retries) and three quarters of the 99 replies (the user proxy runs code)
+    assert _calls(wf) == pytest.approx(99 * 1.0101 + 99 * 0.75, abs=0.01)
     assert estimate(wf).cost_usd > 10  # 99 turns, each re-reading the thread on gpt-4
 
 
@@ -267,6 +276,10 @@ def test_gallery_is_one_team_per_run() -> None:
     start = wf.steps[0]
     assert start.kind == "router" and len(start.routes) == 4
     assert wf.name == "Default Component Gallery"
+    assert _calls(wf) == pytest.approx(38.87, abs=0.01)  # a quarter of each team's calls
+    # the longest route: the Web Agent team, whose user proxy waits for a person
+    path = estimate(wf).critical_path
+    assert path[:3] == ["team", "Web_Agent_Team_Operator__select_1", "user_proxy_1"]
 
 
 # -- detection -------------------------------------------------------------------------------
