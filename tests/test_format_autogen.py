@@ -665,3 +665,16 @@ def test_magentic_one_is_a_selector_and_says_it_is_a_lower_bound(repo: Path) -> 
     wf = _load(path)
     assert len([s for s in wf.steps if s.kind == "router" and s.model]) == 4
     assert any("lower bound" in message for message, _, _ in wf.assumptions)
+
+
+@pytest.mark.parametrize("name", ["team.json", "travel_team.json", "groupchat_spec.json",
+                                  "default_gallery.json"])
+def test_the_converted_spec_estimates_the_same(tmp_path: Path, name: str) -> None:
+    from agentlint.convert import as_native
+
+    wf = _load(AUTOGEN / name)
+    native = as_native(wf)
+    before, after = estimate(wf), estimate(native)
+    assert after.cost_usd == pytest.approx(before.cost_usd, rel=1e-9)
+    assert after.latency_s == pytest.approx(before.latency_s, rel=1e-9)
+    assert after.critical_path == before.critical_path
