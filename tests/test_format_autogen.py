@@ -678,3 +678,19 @@ def test_the_converted_spec_estimates_the_same(tmp_path: Path, name: str) -> Non
     assert after.cost_usd == pytest.approx(before.cost_usd, rel=1e-9)
     assert after.latency_s == pytest.approx(before.latency_s, rel=1e-9)
     assert after.critical_path == before.critical_path
+
+
+def test_a_folder_walk_passes_over_big_json_and_links(repo: Path) -> None:
+    write(repo, "teams/team.json", team("RoundRobinGroupChat", [agent("a")], max_messages(3)))
+    big = repo / "data" / "rows.json"
+    big.parent.mkdir()
+    big.write_text("[" + ",".join(['{"provider": "autogen_agentchat.teams.X"}'] * 120_000)
+                   + "]", encoding="utf-8")
+    assert big.stat().st_size > 4 * 1024 * 1024
+    outside = repo.parent / "outside.json"
+    outside.write_text(json.dumps(team("RoundRobinGroupChat", [agent("b")], max_messages(3))),
+                       encoding="utf-8")
+    (repo / "teams" / "linked.json").symlink_to(outside)
+    proc = run_process("lint", "--format", "json", ".", cwd=repo)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert {f["file"] for f in json.loads(proc.stdout)} == {"teams/team.json"}
