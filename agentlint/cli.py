@@ -325,13 +325,20 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
               help="Record the current findings in this baseline file and exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Lint the files in this many processes (0: one per CPU).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="Also apply the fixes that change what the workflow does.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the fixes as a unified diff instead of writing them "
+                   "(exit 1 when there is something to fix).")
 @guarded
 def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tuple[str, ...],
          extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
          config_file: str | None, stdin_filename: str | None, input_format: str,
          statistics: bool, exit_zero: bool, strict: bool, quiet: bool,
          color: bool | None, changed_since: str | None, baseline_file: str | None,
-         write_baseline: str | None, jobs: int) -> None:
+         write_baseline: str | None, jobs: int, fix: bool = False, unsafe_fixes: bool = False,
+         show_diff: bool = False) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
@@ -374,6 +381,11 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
         for err in result.errors:
             click.echo(error_line(err), err=True)
         sys.exit(2 if result.errors else 0)
+    report_err = False  # --fix of standard input: stdout holds the fixed text
+    if fix or unsafe_fixes or show_diff:
+        report_err = _apply_fixes(result, overrides, paths, input_format, unsafe_fixes,
+                                  show_diff, output_file,
+                                  (stdin_filename or "<stdin>") if "-" in paths else None)
     if baseline is not None:
         result.findings, _, stale = baseline.apply(result.findings, result.files)
         if stale and fmt in ("text", "concise") and not quiet:
@@ -392,10 +404,51 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     if output_file is not None:
         write_output(text, output_file, _inputs(paths, result.files, config_file, baseline_file))
     elif text:
-        click.echo(text, nl=False, color=use_color)
+        click.echo(text, nl=False, color=use_color, err=report_err)
     for err in result.errors:
         click.echo(error_line(err), err=True)
     sys.exit(result.exit_code(strict=strict, exit_zero=exit_zero))
+
+
+def _apply_fixes(result: Any, overrides: Any, paths: tuple[str, ...], input_format: str,
+                 unsafe: bool, show_diff: bool, output_file: str | None,
+                 stdin_name: str | None) -> bool:
+    """``lint --fix`` / ``--unsafe-fixes`` / ``--diff``. Writes the fixed files (or prints
+    the diff, or the fixed text of standard input, named ``stdin_name``) and says how
+    many findings were fixed; ``--diff`` exits here. True when standard output now holds
+    a fixed text (the report goes to standard error)."""
+    from agentlint.lint.autofix import fix_result
+    from agentlint.paths import write_text_atomic
+    from agentlint.report.fix_diff import render as render_diff
+
+    fixed = fix_result(result, overrides, unsafe=unsafe, input_format=input_format,
+                       registry=_registry())
+    for file, reason in fixed.broken.items():
+        click.echo(f"agentlint: {escape.text(file)}: a fix was left out: the fixed spec "
+                   f"would not load ({escape.text(reason)})", err=True)
+    more = f" ({fixed.unsafe_left} more with --unsafe-fixes)" if fixed.unsafe_left else ""
+    if show_diff:
+        text = "".join(render_diff(name, old, new) for name, (old, new) in fixed.files.items())
+        if output_file is not None:
+            write_output(text, output_file, _inputs(paths, result.files))
+        elif text:
+            click.echo(text, nl=False)
+        click.echo(f"agentlint: would fix {fixed.count}{more}", err=True)
+        for err in result.errors:
+            click.echo(error_line(err), err=True)
+        sys.exit(2 if result.errors else 1 if fixed.files else 0)
+    printed = False
+    for name, (_old, new) in fixed.files.items():
+        if name == stdin_name:
+            click.echo(new, nl=False)  # standard input: its fixed text, nothing written
+            printed = True
+        else:
+            write_text_atomic(name, new)
+    if stdin_name is not None and not printed and stdin_name in result.sources:
+        click.echo(result.sources[stdin_name], nl=False)  # nothing to fix: as it came
+        printed = True
+    click.echo(f"agentlint: {fixed.count} fixed{more}", err=True)
+    return printed
 
 
 def _registry() -> Any:

@@ -28,6 +28,8 @@ from typing import Any
 
 from agentlint.graph.build import Graph, build_graph
 from agentlint.graph.estimate import Estimate, estimate
+from agentlint.lint.fix import Fix
+from agentlint.spec.edit import SpecText
 from agentlint.spec.model import Workflow
 
 SEVERITIES = ("error", "warning", "info")
@@ -55,11 +57,16 @@ class Finding:
     #: a place in the spec that survives reformatting, e.g. "step:billing/model";
     #: baselines match on it instead of the line
     key: str = ""
+    #: the edits that resolve it, when they are exact (see :mod:`agentlint.lint.fix`)
+    fix: Fix | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "rule": self.rule, "severity": self.severity,
-                "message": self.message, "file": self.file, "line": self.line,
-                "column": self.column}
+        out: dict[str, Any] = {"code": self.code, "rule": self.rule,
+                               "severity": self.severity, "message": self.message,
+                               "file": self.file, "line": self.line, "column": self.column}
+        if self.fix is not None:  # an added key: the seven above stay as they were
+            out["fix"] = self.fix.to_json()
+        return out
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file, self.line, self.column, self.code)
@@ -191,6 +198,16 @@ class Context:
     def estimate(self) -> Estimate:
         return estimate(self.wf, self.graph)
 
+    @cached_property
+    def spec_text(self) -> SpecText:
+        """The spec's text as the spec editor sees it, for a rule that offers a fix."""
+        return SpecText(self.wf)
+
+    @property
+    def native(self) -> bool:
+        """Is the workflow a native spec (whose own text the spec editor can edit)?"""
+        return self.wf.format == "agentlint"
+
     def option(self, name: str) -> Any:
         """The current rule's option ``name`` (config value, else its default)."""
         assert self._current is not None
@@ -200,16 +217,16 @@ class Context:
         return self._current.options[name]
 
     def report(self, message: str, at: tuple[int, int], key: str = "",
-               severity: str | None = None) -> None:
+               severity: str | None = None, fix: Fix | None = None) -> None:
         """Record a finding of the current rule at ``at`` = (line, col).
 
         Its severity is the rule's unless ``severity`` says otherwise; the
-        configuration may change it afterwards.
+        configuration may change it afterwards. ``fix``: the edits that resolve it.
         """
         r = self._current
         assert r is not None
         self.findings.append(Finding(r.code, r.name, severity or r.severity, message,
-                                     self.wf.file, at[0], at[1], key))
+                                     self.wf.file, at[0], at[1], key, fix))
 
     def run(self, r: Rule) -> None:
         self._current = r

@@ -48,6 +48,24 @@ class Hunk:
     lines: list[str]
 
 
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """Replace the text from ``start`` up to (not including) ``end`` with ``new_text``.
+
+    Positions are (line, column), 1-based, columns counted in Unicode code
+    points, as findings count them; an insertion has ``start == end``.
+    """
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    new_text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": {"line": self.start[0], "column": self.start[1]},
+                "end": {"line": self.end[0], "column": self.end[1]},
+                "new_text": self.new_text}
+
+
 @dataclass
 class Edits:
     """Line-level edits over the original text."""
@@ -91,6 +109,39 @@ class Edits:
         if not lines:
             return ""
         return self.eol.join(lines) + (self.eol if self.final_newline else "")
+
+    def text_edits(self) -> list[TextEdit]:
+        """The hunks as range edits on the original text, each as small as whole lines
+        allow (an inserted line is an insertion): applied together (they never overlap)
+        they turn the original text into :meth:`text`."""
+        out: list[TextEdit] = []
+        total = len(self.original)
+        eol = self.eol
+        for hunk in self.hunks():
+            old, new = hunk.old, hunk.lines
+            k = 0
+            while k < len(old) and k < len(new) and old[k] == new[k]:
+                k += 1
+            m = 0
+            while m < len(old) - k and m < len(new) - k and old[-1 - m] == new[-1 - m]:
+                m += 1
+            first, last = hunk.start + k, hunk.end - m  # last < first: an insertion
+            body = new[k:len(new) - m]
+            if last < total or self.final_newline:
+                out.append(TextEdit((first, 1), (last + 1, 1),
+                                    "".join(line + eol for line in body)))
+                continue
+            # up to the end of a file without a final line break
+            end = (total, len(self.original[total - 1]) + 1)
+            if last < first:  # lines added after the last one
+                out.append(TextEdit(end, end, "".join(eol + line for line in body)))
+            elif body:
+                out.append(TextEdit((first, 1), end, eol.join(body)))
+            elif first > 1:  # the last lines go, with the line break before them
+                out.append(TextEdit((first - 1, len(self.original[first - 2]) + 1), end, ""))
+            else:
+                out.append(TextEdit((1, 1), end, ""))
+        return out
 
     def hunks(self) -> list[Hunk]:
         """Maximal runs of touched lines with what replaces them."""
@@ -293,6 +344,30 @@ class SpecText:
         anchor = self.anchor_line(step, _ANCHORS[key])
         assert anchor is not None
         edits.insert_after(anchor, [" " * self.key_indent(step) + f"{key}: {value}"])
+        return anchor
+
+    def key_anchor(self, raw: Any, prefer: tuple[str, ...] = ()) -> int | None:
+        """A line of the block mapping ``raw`` after which a new key can be inserted:
+        that of a key written at the mapping's indentation whose value ends on its line
+        (``prefer``'s keys first, then the others in order)."""
+        if not self.is_block_map(raw):
+            return None
+        col = raw.at()[1]
+        for key in (*prefer, *raw):
+            if key in raw and self.single_line(raw, key) and raw.key_at(key)[1] == col:
+                return raw.key_at(key)[0]
+        return None
+
+    def insert_key(self, edits: Edits, raw: Any, key: str, value: str,
+                   prefer: tuple[str, ...] = ()) -> int | None:
+        """Add ``key: value`` to the block mapping ``raw`` (which lacks ``key``); returns
+        the line it follows, or None when no line can take it."""
+        if not isinstance(raw, YMap) or key in raw:
+            return None
+        anchor = self.key_anchor(raw, prefer)
+        if anchor is None:
+            return None
+        edits.insert_after(anchor, [" " * (raw.at()[1] - 1) + f"{key}: {value}"])
         return anchor
 
     def unset(self, edits: Edits, step: Step, key: str) -> int | None:

@@ -1,0 +1,165 @@
+"""Fixes: the exact text edits that resolve a finding, and how to apply them.
+
+A :class:`Fix` rides on a :class:`~agentlint.lint.registry.Finding` (``finding.fix``).
+It is a title ("add `max_iterations: 3` to loop `review`"), an applicability and
+one or more :class:`~agentlint.spec.edit.TextEdit` ranges of the file as it was
+linted. The applicability says whether the spec still does the same thing
+afterwards:
+
+- ``safe``: the behaviour of the workflow is unchanged (it may get cheaper or
+  faster, never different): ``agentlint lint --fix`` applies it;
+- ``unsafe``: the workflow does something else afterwards (a step is gone, a
+  smaller model answers): only ``--unsafe-fixes`` applies it.
+
+The edits are made with the spec editor the optimizer also writes with
+(:mod:`agentlint.spec.edit`), so comments and layout stay as written.
+
+:func:`apply` applies the fixes whose edits do not overlap an earlier one's;
+:func:`fix_loop` applies, lints again and repeats (a bounded number of passes)
+until nothing more can be fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agentlint.spec.edit import Edits, TextEdit
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+APPLICABILITY = (SAFE, UNSAFE)
+#: passes of fix, lint again, fix: as many as ruff allows itself
+MAX_PASSES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """Text edits that resolve one finding, with what they do and whether it is safe."""
+
+    title: str
+    applicability: str  # "safe" | "unsafe"
+    edits: tuple[TextEdit, ...]
+
+    def __post_init__(self) -> None:
+        if self.applicability not in APPLICABILITY:
+            raise ValueError(f"bad applicability {self.applicability!r}")
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability == SAFE
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "applicability": self.applicability,
+                "edits": [e.to_json() for e in self.edits]}
+
+
+def from_edits(edits: Edits, title: str, applicability: str) -> Fix | None:
+    """The fix that turns the spec into ``edits.text()`` (None when nothing changes)."""
+    ranges = tuple(edits.text_edits())
+    if not ranges:
+        return None
+    return Fix(title, applicability, ranges)
+
+
+def line_starts(text: str) -> list[int]:
+    """Offset of each line's first character, lines split as the spec editor splits them."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def offset(starts: list[int], text: str, pos: tuple[int, int]) -> int | None:
+    """The offset of (line, column) in ``text``; None when it lies outside."""
+    line, col = pos
+    if line < 1 or col < 1:
+        return None
+    if line > len(starts) - 1:  # past the last line: only its very start exists
+        return len(text) if line == len(starts) and col == 1 else None
+    at = starts[line - 1] + col - 1
+    return at if at <= starts[line] else None
+
+
+def apply(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
+    """``text`` with every fix applied whose edits overlap no earlier fix's edits.
+
+    Returns the new text and the fixes applied, in the order given; a fix whose
+    range lies outside the text is skipped.
+    """
+    starts = line_starts(text)
+    taken: list[tuple[int, int]] = []
+    applied: list[Fix] = []
+    spans: list[tuple[int, int, str]] = []
+    for fix in fixes:
+        mine: list[tuple[int, int, str]] = []
+        for e in fix.edits:
+            a, b = offset(starts, text, e.start), offset(starts, text, e.end)
+            if a is None or b is None or b < a:
+                break
+            mine.append((a, b, e.new_text))
+        else:
+            if any(_overlap(x[:2], y) for x in mine for y in taken) or any(
+                    _overlap(x[:2], y[:2]) for i, x in enumerate(mine) for y in mine[i + 1:]):
+                continue
+            taken.extend(x[:2] for x in mine)
+            spans.extend(mine)
+            applied.append(fix)
+    out = text
+    for a, b, new in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
+        out = out[:a] + new + out[b:]
+    return out, applied
+
+
+def _overlap(x: tuple[int, int], y: tuple[int, int]) -> bool:
+    """Two ranges overlap, or are insertions at one point (their order is unknown)."""
+    if x[0] == y[0]:
+        return True
+    return max(x[0], y[0]) < min(x[1], y[1])
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What :func:`fix_loop` did to one file."""
+
+    text: str
+    #: fixes applied, over every pass
+    fixed: int
+    #: the findings of the final text (the original ones when nothing was applied)
+    findings: list[Any]
+    #: a pass whose result would not load was dropped (its reason)
+    broken: str = ""
+
+
+def wanted(finding: Any, unsafe: bool) -> bool:
+    """Is the finding's fix one this run applies?"""
+    fix: Fix | None = finding.fix
+    return fix is not None and (unsafe or fix.safe)
+
+
+def fix_loop(text: str, findings: list[Any],
+             relint: Callable[[str], tuple[list[Any], str]], *, unsafe: bool,
+             max_passes: int = MAX_PASSES) -> Outcome:
+    """Apply the fixes, lint the result again, repeat until nothing more applies.
+
+    ``relint(text)`` returns the findings of a text and an error ("" when it
+    loads). A pass whose text would not load is dropped and ends the loop, so a
+    fixed file always loads.
+    """
+    fixed = 0
+    broken = ""
+    for _ in range(max_passes):
+        fixes = [f.fix for f in findings if wanted(f, unsafe)]
+        if not fixes:
+            break
+        new, applied = apply(text, fixes)
+        if not applied or new == text:
+            break
+        again, error = relint(new)
+        if error:
+            broken = error
+            break
+        text, findings = new, again
+        fixed += len(applied)
+    return Outcome(text, fixed, findings, broken)
