@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agentlint.lint.registry import Finding
@@ -63,6 +63,8 @@ class Problem:
     line: int
     column: int
     message: str
+    #: the edit that removes what silences nothing (an ``agentlint.lint.fix.Fix``)
+    fix: Any = None
 
 
 def parse(text: str) -> tuple[list[Suppression], list[Problem]]:

@@ -101,8 +101,10 @@ from agentlint.lint.facts import (
     step_pos,
     when_run,
 )
+from agentlint.lint.fix import SAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 from agentlint.lint.wording import fix as format_fix
+from agentlint.spec.edit import scalar_text
 from agentlint.spec.model import Step, Workflow
 from agentlint.units import percent, seconds
 
@@ -216,7 +218,38 @@ def _serial_finding(ctx: Context, g: Graph, prev: list[int], cur: list[int],
     ctx.report(
         f"{who} {verb} for {names(waited)}{group} but read{'s' if len(movers) == 1 else ''} "
         f"nothing from {them}, directly or through other steps; {fix}: {effect}",
-        step_pos(step), key=f"step:{step.id}/parallel")
+        step_pos(step), key=f"step:{step.id}/parallel",
+        fix=_parallel_fix(ctx, prev, cur, free))
+
+
+def _parallel_fix(ctx: Context, prev: list[int], cur: list[int], free: list[int]
+                  ) -> Fix | None:
+    """One ``parallel`` label on the group waited for and the steps that need not wait.
+
+    Safe: no data flows between them and none is a gate, so each step reads what it
+    read before; only the waiting goes. Offered when the movers are listed right
+    after the group (a group is a run of consecutive steps with one label).
+    """
+    wf = ctx.wf
+    if not ctx.native or cur[:len(free)] != free:
+        return None
+    label = wf.steps[prev[0]].parallel
+    if label is None:
+        used = {s.parallel for s in wf.steps}
+        label = next(f"g{n}" for n in range(1, len(wf.steps) + 2) if f"g{n}" not in used)
+        targets = [*prev, *free]
+    else:
+        targets = list(free)
+    spec = ctx.spec_text
+    steps = [wf.steps[i] for i in targets]
+    if not all(spec.can_set_scalar(s, "parallel") for s in steps):
+        return None
+    edits = spec.edits()
+    for s in steps:
+        spec.set_scalar(edits, s, "parallel", scalar_text(label))
+    movers = names([wf.steps[v].id for v in free])
+    waited = names([wf.steps[u].id for u in prev])
+    return from_edits(edits, f"run {movers} beside {waited} (parallel: {label})", SAFE)
 
 
 def _needs_on_critical_path(ctx: Context) -> None:

@@ -64,4 +64,4 @@ SUMMARY = "A suppression comment that silences nothing, or cannot be read"
 def check(ctx: Context) -> None:
     for problem in getattr(ctx, "suppression_problems", ()):
         ctx.report(problem.message, (problem.line, problem.column),
-                   key=f"suppression:{problem.line}")
+                   key=f"suppression:{problem.line}", fix=problem.fix)
