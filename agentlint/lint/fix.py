@@ -113,9 +113,14 @@ def apply(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
 
 
 def _overlap(x: tuple[int, int], y: tuple[int, int]) -> bool:
-    """Two ranges overlap, or are insertions at one point (their order is unknown)."""
+    """Two ranges overlap, an insertion falls inside the other range, or both start at
+    one point (which goes first is unknown)."""
     if x[0] == y[0]:
         return True
+    if x[0] == x[1]:
+        return y[0] < x[0] < y[1]
+    if y[0] == y[1]:
+        return x[0] < y[0] < x[1]
     return max(x[0], y[0]) < min(x[1], y[1])
 
 
