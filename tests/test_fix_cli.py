@@ -119,3 +119,19 @@ def test_examples_fixed_in_a_checkout_show_only_the_fix_edits(tmp_path: Path) ->
     assert removed == []
     changed = {line[6:] for line in diff.splitlines() if line.startswith("+++ b/")}
     assert changed == {f["file"] for f in safe}
+
+
+def test_an_adapted_format_gets_its_unused_suppression_removed(tmp_path: Path) -> None:
+    """The one fix that is exact in every format: a comment that silences nothing goes
+    from the real file (a promptflow flow here); the rest of the file is as it was."""
+    source = ROOT / "tests" / "fixtures" / "formats" / "promptflow" / \
+        "Azure-Samples__contoso-chat" / "contoso-chat"
+    shutil.copytree(source, tmp_path / "flow")
+    spec = tmp_path / "flow" / "flow.dag.yaml"
+    text = spec.read_text(encoding="utf-8")
+    assert "\nnodes:\n" in text
+    spec.write_text(text.replace("\nnodes:\n", "\nnodes:  # agentlint: disable=AL203\n", 1),
+                    encoding="utf-8")
+    done = run_process("lint", "flow/flow.dag.yaml", "--fix", cwd=tmp_path)
+    assert done.stderr.endswith("agentlint: 1 fixed\n"), done.stderr
+    assert spec.read_text(encoding="utf-8") == text
