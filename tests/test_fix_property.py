@@ -31,9 +31,14 @@ def test_fixed_files_load_with_fewer_findings(tmp_path: Path, tree: str, unsafe:
     shutil.copytree(TREES[tree], copy)
     result = lint_paths([str(copy)])
     before = {file: [f for f in result.findings if f.file == file] for file in result.files}
+    registry = default_registry()
     fixed = fix_result(result, Overrides(), unsafe=unsafe, input_format=None,
-                       registry=default_registry())
+                       registry=registry)
     assert not fixed.broken
+    for f in [f for old in before.values() for f in old]:  # as its rule's page says
+        if f.fix is not None:
+            declared = registry.find(f.code)
+            assert declared is not None and declared.fix[:1] == (f.fix.applicability,)
     if tree == "formats":  # in an adapted format only a suppression comment is edited
         assert all(f.code == "AL901" for f in result.findings if f.fix is not None)
     else:

@@ -91,6 +91,9 @@ class Rule:
     options: dict[str, Any] = field(default_factory=dict)
     #: runs on every workflow even when not selected explicitly? (e.g. meta rules)
     default_enabled: bool = True
+    #: the fix its findings may carry: (applicability, what it does), from the module's
+    #: ``FIX``; empty when the rule offers none
+    fix: tuple[str, ...] = ()
 
 
 #: a line after the first that starts with text: the docstring has no common indent
@@ -128,7 +131,8 @@ def rule_of(module: ModuleType) -> Rule:
         raise ValueError(f"rule {module.CODE} is in no known family ({module.__name__})")
     return Rule(module.CODE, module.NAME, severity, family, module.SUMMARY,
                 cleandoc(module.__doc__ or ""), module.check,
-                dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True))
+                dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True),
+                tuple(getattr(module, "FIX", ())))
 
 
 class Registry:

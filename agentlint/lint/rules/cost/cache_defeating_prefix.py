@@ -230,6 +230,9 @@ CODE = "AL201"
 NAME = "cache-defeating-prefix"
 SEVERITY = "warning"
 SUMMARY = "Volatile text before a long stable prompt body, so the prefix cache cannot reuse it"
+FIX = ("unsafe",
+       "moves the lines holding volatile text to the end of the `|` block they are in "
+       "(the model reads the same lines in another order)")
 OPTIONS = {"min_tokens": 256, "min_shared_tokens": 1024}
 
 

@@ -88,6 +88,8 @@ CODE = "AL202"
 NAME = "premium-on-trivial-step"
 SEVERITY = "warning"
 SUMMARY = "A premium model on a step a small model does as well"
+FIX = ("unsafe",
+       "sets the step's own `model:` to the cheaper model the message names")
 OPTIONS = {"premium_output_per_mtok": PREMIUM_OUTPUT_PER_MTOK,
            "max_output_tokens": MAX_TRIVIAL_OUTPUT, "cheap_model": ""}
 

@@ -112,6 +112,9 @@ CODE = "AL101"
 NAME = "serial-but-independent"
 SEVERITY = "warning"
 SUMMARY = "Steps run one after another although no data flows between them"
+FIX = ("safe",
+       "gives the steps waited for and the steps that need not wait one `parallel` label"
+       " (sequential mode, when those steps are listed right after the group)")
 OPTIONS = {"min_seconds": 1.0}
 
 

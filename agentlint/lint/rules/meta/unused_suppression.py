@@ -59,6 +59,9 @@ CODE = "AL901"
 NAME = "unused-suppression"
 SEVERITY = "warning"
 SUMMARY = "A suppression comment that silences nothing, or cannot be read"
+FIX = ("safe",
+       "removes the comment, or the unused rule from its list (in every format: the edit"
+       " is to a comment)")
 
 
 def check(ctx: Context) -> None:

@@ -64,6 +64,8 @@ CODE = "AL302"
 NAME = "unbounded-loop"
 SEVERITY = "error"
 SUMMARY = "A loop with no `max_iterations`"
+FIX = ("safe",
+       "adds `max_iterations` with the rounds the estimate already assumed")
 
 
 def check(ctx: Context) -> None:

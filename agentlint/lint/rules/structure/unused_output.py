@@ -76,6 +76,9 @@ CODE = "AL001"
 NAME = "unused-output"
 SEVERITY = "warning"
 SUMMARY = "A model step whose output no other step reads"
+FIX = ("unsafe",
+       "deletes the step, with the comment block above it, when its id is written "
+       "nowhere else in the file")
 
 
 NEVER_UNUSED_KINDS = ("router", "orchestrator", "validator", "human", "tool")
