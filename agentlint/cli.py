@@ -369,7 +369,16 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
                           config=config_file, strict=strict)
-    result = lint_paths(paths, overrides, input_format=input_format,
+    stdin_data = None
+    if (fix or unsafe_fixes) and not show_diff and "-" in paths:
+        from agentlint.errors import SpecError
+        from agentlint.paths import MAX_SPEC_BYTES, read_stdin
+
+        try:  # kept, so that a text with nothing to fix is printed back as it came
+            stdin_data = read_stdin(MAX_SPEC_BYTES, stdin_filename or "<stdin>")
+        except SpecError as exc:
+            fail(error_line(exc))
+    result = lint_paths(paths, overrides, input_format=input_format, stdin=stdin_data,
                         stdin_filename=stdin_filename, jobs=jobs, registry=_registry())
     if write_baseline is not None:
         from agentlint.ci.baseline import write as write_baseline_file
@@ -385,7 +394,8 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     if fix or unsafe_fixes or show_diff:
         report_err = _apply_fixes(result, overrides, paths, input_format, unsafe_fixes,
                                   show_diff, output_file,
-                                  (stdin_filename or "<stdin>") if "-" in paths else None)
+                                  (stdin_filename or "<stdin>") if "-" in paths else None,
+                                  stdin_data)
     if baseline is not None:
         result.findings, _, stale = baseline.apply(result.findings, result.files)
         if stale and fmt in ("text", "concise") and not quiet:
@@ -412,7 +422,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
 
 def _apply_fixes(result: Any, overrides: Any, paths: tuple[str, ...], input_format: str,
                  unsafe: bool, show_diff: bool, output_file: str | None,
-                 stdin_name: str | None) -> bool:
+                 stdin_name: str | None, stdin_data: bytes | None) -> bool:
     """``lint --fix`` / ``--unsafe-fixes`` / ``--diff``. Writes the fixed files (or prints
     the diff, or the fixed text of standard input, named ``stdin_name``) and says how
     many findings were fixed; ``--diff`` exits here. True when standard output now holds
@@ -444,8 +454,9 @@ def _apply_fixes(result: Any, overrides: Any, paths: tuple[str, ...], input_form
             printed = True
         else:
             write_text_atomic(name, new)
-    if stdin_name is not None and not printed and stdin_name in result.sources:
-        click.echo(result.sources[stdin_name], nl=False)  # nothing to fix: as it came
+    if stdin_data is not None and not printed:
+        # nothing to fix, not a workflow, or unreadable: the input as it came, byte for byte
+        click.echo(stdin_data, nl=False)
         printed = True
     click.echo(f"agentlint: {fixed.count} fixed{more}", err=True)
     return printed

@@ -135,3 +135,15 @@ def test_an_adapted_format_gets_its_unused_suppression_removed(tmp_path: Path) -
     done = run_process("lint", "flow/flow.dag.yaml", "--fix", cwd=tmp_path)
     assert done.stderr.endswith("agentlint: 1 fixed\n"), done.stderr
     assert spec.read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize("text", ["a: 1\nb: [2]  # not a workflow\n",
+                                  LOOP + "    max_iterations: 3\n",
+                                  "agentlint: 1\nsteps: 3\n"])
+def test_fix_of_standard_input_with_nothing_to_fix_prints_it_back(tmp_path: Path,
+                                                                   text: str) -> None:
+    """An editor that pipes a buffer through ``--fix`` gets it back unchanged when there
+    is nothing to fix, it is no workflow, or it cannot be read (exit 2 then)."""
+    done = run_process("lint", "-", "--fix", input=text, cwd=tmp_path)
+    assert done.stdout == text
+    assert done.returncode == (2 if "steps: 3" in text else 0)
