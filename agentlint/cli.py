@@ -518,6 +518,9 @@ def rule_command(name: str) -> None:
              f"severity: {r.severity}    family: {r.family}"
              + ("" if r.default_enabled else "    off by default (select it to run it)"),
              f"summary:  {r.summary}"]
+    if r.fix:
+        how = "--fix" if r.fix[0] == "safe" else "--unsafe-fixes"
+        lines.append(f"fix:      {r.fix[0]}: {r.fix[1]} (agentlint lint {how})")
     if r.options:
         lines.append("options (set under [tool.agentlint.rules." + r.name + "]):")
         lines += [f"  {k} = {json.dumps(v)}" for k, v in r.options.items()]

@@ -46,3 +46,12 @@ def test_sarif_fixes_are_replacements_and_validate(tmp_path: Path) -> None:
                                   "endColumn": 1},
                 "insertedContent": {"text": "    model: small   # the label\n"}}]}],
         "properties": {"applicability": "unsafe"}}]
+
+
+def test_the_rule_page_says_what_its_fix_does() -> None:
+    page = run_process("rule", "unbounded-loop").stdout.splitlines()
+    assert page[4] == ("fix:      safe: adds `max_iterations` with the rounds the estimate "
+                       "already assumed (agentlint lint --fix)")
+    unsafe = run_process("rule", "AL202").stdout
+    assert "(agentlint lint --unsafe-fixes)" in unsafe
+    assert "fix:" not in run_process("rule", "AL304").stdout.split("\n\n")[1]
