@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agentlint.lint.autofix import fix_result
+from agentlint.lint.autofix import fix_result, wanted
 from agentlint.lint.config import Overrides
 from agentlint.lint.engine import lint_paths
-from agentlint.lint.fix import wanted
 from agentlint.lint.rules import default_registry
 
 ROOT = Path(__file__).resolve().parent.parent

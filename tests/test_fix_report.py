@@ -55,3 +55,13 @@ def test_the_rule_page_says_what_its_fix_does() -> None:
     unsafe = run_process("rule", "AL202").stdout
     assert "(agentlint lint --unsafe-fixes)" in unsafe
     assert "fix:" not in run_process("rule", "AL304").stdout.split("\n\n")[1]
+
+
+def test_a_lint_without_fixable_findings_does_not_load_the_spec_editor() -> None:
+    """Fixes cost nothing on the pre-commit path until a rule builds one."""
+    from tests.test_startup import imported_by
+
+    clean = imported_by("examples/debate.yaml")
+    assert "agentlint.lint.fix" in clean and "agentlint.spec.edit" not in clean
+    assert "agentlint.lint.autofix" not in clean
+    assert "agentlint.spec.edit" in imported_by("examples/research-fanout.yaml")

@@ -9,13 +9,17 @@ caller writes the new texts (atomically) or prints them as a diff.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from agentlint.lint.config import Overrides
 from agentlint.lint.engine import STDIN, LintResult, lint_paths
-from agentlint.lint.fix import fix_loop, wanted
+from agentlint.lint.fix import Fix, apply
 from agentlint.lint.registry import Finding, Registry
 
+#: passes of fix, lint again, fix: as many as ruff allows itself
+MAX_PASSES = 100
 #: how the engine names a spec read from standard input without --stdin-filename
 STDIN_SHOWN = "<stdin>"
 
@@ -72,3 +76,49 @@ def fix_result(result: LintResult, overrides: Overrides, *, unsafe: bool,
     out.unsafe_left = sum(1 for f in result.findings
                           if f.fix is not None and not wanted(f, unsafe))
     return out
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What :func:`fix_loop` did to one file."""
+
+    text: str
+    #: fixes applied, over every pass
+    fixed: int
+    #: the findings of the final text (the original ones when nothing was applied)
+    findings: list[Any]
+    #: a pass whose result would not load was dropped (its reason)
+    broken: str = ""
+
+
+def wanted(finding: Any, unsafe: bool) -> bool:
+    """Is the finding's fix one this run applies?"""
+    fix: Fix | None = finding.fix
+    return fix is not None and (unsafe or fix.safe)
+
+
+def fix_loop(text: str, findings: list[Any],
+             relint: Callable[[str], tuple[list[Any], str]], *, unsafe: bool,
+             max_passes: int = MAX_PASSES) -> Outcome:
+    """Apply the fixes, lint the result again, repeat until nothing more applies.
+
+    ``relint(text)`` returns the findings of a text and an error ("" when it
+    loads). A pass whose text would not load is dropped and ends the loop, so a
+    fixed file always loads.
+    """
+    fixed = 0
+    broken = ""
+    for _ in range(max_passes):
+        fixes = [f.fix for f in findings if wanted(f, unsafe)]
+        if not fixes:
+            break
+        new, applied = apply(text, fixes)
+        if not applied or new == text:
+            break
+        again, error = relint(new)
+        if error:
+            broken = error
+            break
+        text, findings = new, again
+        fixed += len(applied)
+    return Outcome(text, fixed, findings, broken)

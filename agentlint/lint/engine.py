@@ -17,19 +17,16 @@ Only the spec loader and the rules are imported here; the heavy libraries
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentlint.errors import SpecError
 from agentlint.lint import suppressions as sup
 from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings, resolve
-from agentlint.lint.fix import SAFE, Fix, from_edits
 from agentlint.lint.registry import Context, Finding, Registry, Rule
 from agentlint.lint.rules import default_registry
 from agentlint.paths import MAX_SPEC_BYTES, as_named, decode, discover, read_stdin
 from agentlint.sources import load_any
-from agentlint.spec.edit import Edits
 
 if TYPE_CHECKING:
     from agentlint.spec.model import Workflow
@@ -111,7 +108,7 @@ def lint_workflow(wf: Workflow, settings: Settings | None = None) -> list[Findin
     directives, problems = sup.parse(wf.text)
     findings = sup.apply(findings, directives)
     if meta_rule is not None:
-        ctx.suppression_problems = problems + _unused(directives, settings, wf.text)
+        ctx.suppression_problems = problems + _unused(directives, settings)
         ctx.findings = []
         _run(ctx, meta_rule)
         extra = ctx.findings
@@ -136,12 +133,10 @@ def _run(ctx: LintContext, r: Rule) -> None:
                         ) from exc
 
 
-def _unused(directives: list[sup.Suppression], settings: Settings, text: str = ""
-            ) -> list[sup.Problem]:
-    """Directives, or rules named in them, that silenced nothing this run (each with
-    the fix that removes it, when ``text`` shows where it is written)."""
+def _unused(directives: list[sup.Suppression], settings: Settings) -> list[sup.Problem]:
+    """Directives, or rules named in them, that silenced nothing this run (each saying
+    what its fix removes: the directive, or the rule from its list)."""
     problems = []
-    lines = text.splitlines()
     for d in directives:
         where = {"line": "on this line", "block": "in the block below",
                  "file": "in this file"}[d.kind]
@@ -149,7 +144,7 @@ def _unused(directives: list[sup.Suppression], settings: Settings, text: str = "
             if "*" not in d.used:
                 problems.append(sup.Problem(d.line, d.column,
                                             f"unused suppression: no finding {where}",
-                                            _drop_directive(lines, d, text)))
+                                            "*"))
             continue
         unused = [token for token in d.rules if _idle(token, d, settings)]
         whole = len(unused) == len(d.rules)
@@ -161,10 +156,9 @@ def _unused(directives: list[sup.Suppression], settings: Settings, text: str = "
             elif r.code == UNUSED_SUPPRESSION or r.code not in settings.enabled:
                 continue  # cannot tell whether it would have been used
             elif token not in d.used:
-                fix = _drop_directive(lines, d, text) if whole else \
-                    _drop_token(lines, d, token, text)
                 problems.append(sup.Problem(d.line, d.column, f"unused suppression: no "
-                                            f"{r.code} ({r.name}) finding {where}", fix))
+                                            f"{r.code} ({r.name}) finding {where}",
+                                            "*" if whole else token))
     return problems
 
 
@@ -173,45 +167,6 @@ def _idle(token: str, d: sup.Suppression, settings: Settings) -> bool:
     r = settings.registry.find(token)
     return (r is not None and r.code != UNUSED_SUPPRESSION and r.code in settings.enabled
             and token not in d.used)
-
-
-def _directive_line(lines: list[str], d: sup.Suppression) -> str | None:
-    if not 0 < d.line <= len(lines):
-        return None
-    line = lines[d.line - 1]
-    return line if line[d.column - 1:d.column] == "#" else None
-
-
-def _drop_directive(lines: list[str], d: sup.Suppression, text: str) -> Fix | None:
-    """Remove the directive: its line when it stands alone, else the comment."""
-    line = _directive_line(lines, d)
-    if line is None:
-        return None
-    edits = Edits(lines, "\r\n" if "\r\n" in text else "\n", text.endswith("\n"))
-    before = line[:d.column - 1]
-    if before.strip():
-        edits.set(d.line, before.rstrip())
-    else:
-        edits.delete(d.line, d.line)
-    return from_edits(edits, "remove the unused suppression comment", SAFE)
-
-
-_RULE_LIST = re.compile(r"(=[ \t]*)([A-Za-z0-9_-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_-]+)*)")
-
-
-def _drop_token(lines: list[str], d: sup.Suppression, token: str, text: str) -> Fix | None:
-    """Remove one rule from the directive's list, the others staying."""
-    line = _directive_line(lines, d)
-    found = _RULE_LIST.search(line, d.column - 1) if line is not None else None
-    if line is None or found is None:
-        return None
-    names = [t.strip() for t in found.group(2).split(",")]
-    if token not in names:
-        return None
-    kept = [t for t in names if t != token]
-    edits = Edits(lines, "\r\n" if "\r\n" in text else "\n", text.endswith("\n"))
-    edits.set(d.line, line[:found.start(2)] + ",".join(kept) + line[found.end(2):])
-    return from_edits(edits, f"remove {token} from the suppression comment", SAFE)
 
 
 def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None = None, *,

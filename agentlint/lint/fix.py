@@ -15,26 +15,25 @@ The edits are made with the spec editor the optimizer also writes with
 (:mod:`agentlint.spec.edit`), so comments and layout stay as written.
 
 :func:`apply` applies the fixes whose edits do not overlap an earlier one's;
-:func:`fix_loop` applies, lints again and repeats (a bounded number of passes)
-until nothing more can be fixed.
+:func:`agentlint.lint.autofix.fix_loop` applies, lints again and repeats (a
+bounded number of passes) until nothing more can be fixed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentlint.spec.edit import Edits, TextEdit
+if TYPE_CHECKING:  # the spec editor loads when a rule builds a fix, not on every lint
+    from agentlint.spec.edit import Edits, TextEdit
 
 SAFE = "safe"
 UNSAFE = "unsafe"
 APPLICABILITY = (SAFE, UNSAFE)
-#: passes of fix, lint again, fix: as many as ruff allows itself
-MAX_PASSES = 100
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Fix:
     """Text edits that resolve one finding, with what they do and whether it is safe."""
 
@@ -122,49 +121,3 @@ def _overlap(x: tuple[int, int], y: tuple[int, int]) -> bool:
     if y[0] == y[1]:
         return x[0] < y[0] < x[1]
     return max(x[0], y[0]) < min(x[1], y[1])
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What :func:`fix_loop` did to one file."""
-
-    text: str
-    #: fixes applied, over every pass
-    fixed: int
-    #: the findings of the final text (the original ones when nothing was applied)
-    findings: list[Any]
-    #: a pass whose result would not load was dropped (its reason)
-    broken: str = ""
-
-
-def wanted(finding: Any, unsafe: bool) -> bool:
-    """Is the finding's fix one this run applies?"""
-    fix: Fix | None = finding.fix
-    return fix is not None and (unsafe or fix.safe)
-
-
-def fix_loop(text: str, findings: list[Any],
-             relint: Callable[[str], tuple[list[Any], str]], *, unsafe: bool,
-             max_passes: int = MAX_PASSES) -> Outcome:
-    """Apply the fixes, lint the result again, repeat until nothing more applies.
-
-    ``relint(text)`` returns the findings of a text and an error ("" when it
-    loads). A pass whose text would not load is dropped and ends the loop, so a
-    fixed file always loads.
-    """
-    fixed = 0
-    broken = ""
-    for _ in range(max_passes):
-        fixes = [f.fix for f in findings if wanted(f, unsafe)]
-        if not fixes:
-            break
-        new, applied = apply(text, fixes)
-        if not applied or new == text:
-            break
-        again, error = relint(new)
-        if error:
-            broken = error
-            break
-        text, findings = new, again
-        fixed += len(applied)
-    return Outcome(text, fixed, findings, broken)

@@ -24,13 +24,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentlint.graph.build import Graph, build_graph
 from agentlint.graph.estimate import Estimate, estimate
 from agentlint.lint.fix import Fix
-from agentlint.spec.edit import SpecText
 from agentlint.spec.model import Workflow
+
+if TYPE_CHECKING:
+    from agentlint.spec.edit import SpecText
 
 SEVERITIES = ("error", "warning", "info")
 FAMILIES = ("structure", "latency", "cost", "reliability", "security", "budgets", "meta")
@@ -204,7 +206,12 @@ class Context:
 
     @cached_property
     def spec_text(self) -> SpecText:
-        """The spec's text as the spec editor sees it, for a rule that offers a fix."""
+        """The spec's text as the spec editor sees it, for a rule that offers a fix.
+
+        The editor is imported here, on first use: most lints build no fix.
+        """
+        from agentlint.spec.edit import SpecText
+
         return SpecText(self.wf)
 
     @property

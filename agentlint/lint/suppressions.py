@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from agentlint.lint.registry import Finding
@@ -63,8 +63,9 @@ class Problem:
     line: int
     column: int
     message: str
-    #: the edit that removes what silences nothing (an ``agentlint.lint.fix.Fix``)
-    fix: Any = None
+    #: what a fix removes: "*" the whole directive, a rule as written the rule from
+    #: its list, "" nothing (the problem has no exact fix)
+    remove: str = ""
 
 
 def parse(text: str) -> tuple[list[Suppression], list[Problem]]:

@@ -188,6 +188,11 @@ class SpecText:
     def edits(self) -> Edits:
         return Edits(self.lines, self.eol, self.final_newline)
 
+    @staticmethod
+    def scalar(value: str) -> str:
+        """``value`` as a YAML scalar (:func:`scalar_text`)."""
+        return scalar_text(value)
+
     # -- geometry --------------------------------------------------------------------
 
     def char(self, pos: tuple[int, int]) -> str:

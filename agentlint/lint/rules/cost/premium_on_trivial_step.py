@@ -80,7 +80,6 @@ from agentlint.lint.facts import call_tokens, code, model_pos
 from agentlint.lint.fix import UNSAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 from agentlint.lint.wording import fix as format_fix
-from agentlint.spec.edit import scalar_text
 from agentlint.spec.model import Model, Step
 from agentlint.units import usd
 
@@ -149,6 +148,6 @@ def _model_fix(ctx: Context, step: Step, cheap: Model) -> Fix | None:
     if not ctx.native or not spec.can_set_scalar(step, "model"):
         return None
     edits = spec.edits()
-    spec.set_scalar(edits, step, "model", scalar_text(cheap.name))
+    spec.set_scalar(edits, step, "model", spec.scalar(cheap.name))
     return from_edits(edits, f"run {code(step.id)} on {code(cheap.name)}", UNSAFE)
 

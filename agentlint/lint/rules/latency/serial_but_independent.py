@@ -104,7 +104,6 @@ from agentlint.lint.facts import (
 from agentlint.lint.fix import SAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 from agentlint.lint.wording import fix as format_fix
-from agentlint.spec.edit import scalar_text
 from agentlint.spec.model import Step, Workflow
 from agentlint.units import percent, seconds
 
@@ -249,7 +248,7 @@ def _parallel_fix(ctx: Context, prev: list[int], cur: list[int], free: list[int]
         return None
     edits = spec.edits()
     for s in steps:
-        spec.set_scalar(edits, s, "parallel", scalar_text(label))
+        spec.set_scalar(edits, s, "parallel", spec.scalar(label))
     movers = names([wf.steps[v].id for v in free])
     waited = names([wf.steps[u].id for u in prev])
     return from_edits(edits, f"run {movers} beside {waited} (parallel: {label})", SAFE)
