@@ -519,7 +519,7 @@ def rule_command(name: str) -> None:
              + ("" if r.default_enabled else "    off by default (select it to run it)"),
              f"summary:  {r.summary}"]
     if r.fix:
-        how = "--fix" if r.fix[0] == "safe" else "--unsafe-fixes"
+        how = "--fix" if "safe" in r.fix[0].split("/") else "--unsafe-fixes"
         lines.append(f"fix:      {r.fix[0]}: {r.fix[1]} (agentlint lint {how})")
     if r.options:
         lines.append("options (set under [tool.agentlint.rules." + r.name + "]):")

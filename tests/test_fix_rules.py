@@ -261,3 +261,40 @@ def test_overlapping_fixes_are_applied_one_of_each() -> None:
     assert applied == [whole, after] and new == "a\nz\nc\n"
     starts = line_starts(text)
     assert offset(starts, text, (4, 1)) == len(text) and offset(starts, text, (5, 1)) is None
+
+
+DAG = """\
+agentlint: 1
+name: company-research
+execution: dag
+inputs:
+  company: {tokens: 50}
+steps:
+  - id: research_news
+    model: gpt-4o
+    prompt: "Research the news on {{ inputs.company }}"
+    output_tokens: 800
+  - id: research_filings
+    model: gpt-4o
+    prompt: "Research the filings of {{ inputs.company }}"
+    output_tokens: 800
+    needs: [research_news, lookup]
+  - id: lookup
+    model: gpt-4o-mini
+    prompt: "Ticker of {{ inputs.company }}"
+    output_tokens: 5
+  - id: report
+    model: gpt-4o
+    prompt: "Report: {{ steps.research_news.output }} {{ steps.research_filings.output }}"
+    needs: [research_filings]
+"""
+
+
+def test_al101_in_dag_mode_drops_the_needs_entry_only_when_unsafe(tmp_path: Path) -> None:
+    fix = only_fix(lint_text(tmp_path, DAG), "AL101")
+    assert fix.applicability == UNSAFE
+    assert fix.title == "drop `research_news` from the `needs` of `research_filings`"
+    assert fixed(tmp_path, DAG, unsafe=False)[0] == DAG
+    new, after = fixed(tmp_path, DAG, unsafe=True)
+    assert new == DAG.replace("needs: [research_news, lookup]", "needs: [lookup]")
+    assert "AL101" not in {f.code for f in after.findings}

@@ -94,7 +94,7 @@ class Rule:
     #: runs on every workflow even when not selected explicitly? (e.g. meta rules)
     default_enabled: bool = True
     #: the fix its findings may carry: (applicability, what it does), from the module's
-    #: ``FIX``; empty when the rule offers none
+    #: ``FIX``; empty when the rule offers none. "safe/unsafe": which depends on the case
     fix: tuple[str, ...] = ()
 
 

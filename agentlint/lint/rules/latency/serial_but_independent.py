@@ -101,7 +101,7 @@ from agentlint.lint.facts import (
     step_pos,
     when_run,
 )
-from agentlint.lint.fix import SAFE, Fix, from_edits
+from agentlint.lint.fix import SAFE, UNSAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 from agentlint.lint.wording import fix as format_fix
 from agentlint.spec.model import Step, Workflow
@@ -111,9 +111,10 @@ CODE = "AL101"
 NAME = "serial-but-independent"
 SEVERITY = "warning"
 SUMMARY = "Steps run one after another although no data flows between them"
-FIX = ("safe",
-       "gives the steps waited for and the steps that need not wait one `parallel` label"
-       " (sequential mode, when those steps are listed right after the group)")
+FIX = ("safe/unsafe",
+       "sequential mode (safe): gives the steps waited for and the steps that need not"
+       " wait one `parallel` label, when those steps are listed right after the group;"
+       " dag mode (unsafe): drops the `needs` entry")
 OPTIONS = {"min_seconds": 1.0}
 
 
@@ -288,4 +289,22 @@ def _needs_on_critical_path(ctx: Context) -> None:
             f"it holds {code(step.id)} back {seconds(saving)}{runs}, on the critical path "
             f"({seconds(est.latency_s)}); {drop} (saves up to {seconds(saving)} per run"
             f"{' that takes it' if runs else ''})",
-            where, key=f"step:{step.id}/needs/{before.id}")
+            where, key=f"step:{step.id}/needs/{before.id}",
+            fix=_unorder_fix(ctx, step, before.id))
+
+
+def _unorder_fix(ctx: Context, step: Step, before: str) -> Fix | None:
+    """Drop the ``needs`` entry (dag mode).
+
+    Unsafe: the entry is the author's word that the step runs after the other, for a
+    reason the spec may not show (a tool's effect outside it, a rate limit).
+    """
+    if not ctx.native or step.raw is None:
+        return None
+    spec = ctx.spec_text
+    if spec.step_region(step) is None or spec.list_field(step.raw, "needs") is None:
+        return None
+    edits = spec.edits()
+    spec.remove_entries(edits, step.raw, "needs", {before})
+    return from_edits(edits, f"drop {code(before)} from the `needs` of {code(step.id)}",
+                      UNSAFE)
