@@ -298,3 +298,26 @@ def test_al101_in_dag_mode_drops_the_needs_entry_only_when_unsafe(tmp_path: Path
     new, after = fixed(tmp_path, DAG, unsafe=True)
     assert new == DAG.replace("needs: [research_news, lookup]", "needs: [lookup]")
     assert "AL101" not in {f.code for f in after.findings}
+
+
+class _Found:
+    """A finding as the fix loop sees it: only its fix matters."""
+
+    def __init__(self, fix: Fix | None) -> None:
+        self.fix = fix
+
+
+def test_the_fix_loop_drops_a_pass_that_breaks_the_spec_and_is_bounded() -> None:
+    from agentlint.lint.autofix import fix_loop
+
+    add = Fix("add", SAFE, (TextEdit((1, 1), (1, 1), "x"),))
+    outcome = fix_loop("a\n", [_Found(add)], lambda text: ([], "flow.yaml:1:1: broken"),
+                       unsafe=False)
+    assert (outcome.text, outcome.fixed, outcome.broken) == ("a\n", 0, "flow.yaml:1:1: broken")
+    # a fix that comes back after every pass stops at the bound
+    outcome = fix_loop("a\n", [_Found(add)], lambda text: ([_Found(add)], ""), unsafe=False,
+                       max_passes=5)
+    assert (outcome.text, outcome.fixed) == ("xxxxxa\n", 5)
+    unsafe = Fix("drop", UNSAFE, (TextEdit((1, 1), (2, 1), ""),))
+    assert fix_loop("a\n", [_Found(unsafe)], lambda text: ([], ""), unsafe=False).fixed == 0
+    assert fix_loop("a\n", [_Found(unsafe)], lambda text: ([], ""), unsafe=True).text == ""
