@@ -21,6 +21,8 @@ bounded number of passes) until nothing more can be fixed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -85,12 +87,12 @@ def apply(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
     """``text`` with every fix applied whose edits overlap no earlier fix's edits.
 
     Returns the new text and the fixes applied, in the order given; a fix whose
-    range lies outside the text is skipped.
+    range lies outside the text is skipped. Time: n log n in the edits, plus the text.
     """
     starts = line_starts(text)
-    taken: list[tuple[int, int]] = []
-    applied: list[Fix] = []
+    taken: list[tuple[int, int]] = []  # sorted, pairwise apart
     spans: list[tuple[int, int, str]] = []
+    applied: list[Fix] = []
     for fix in fixes:
         mine: list[tuple[int, int, str]] = []
         for e in fix.edits:
@@ -99,16 +101,27 @@ def apply(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
                 break
             mine.append((a, b, e.new_text))
         else:
-            if any(_overlap(x[:2], y) for x in mine for y in taken) or any(
-                    _overlap(x[:2], y[:2]) for i, x in enumerate(mine) for y in mine[i + 1:]):
+            mine.sort(key=lambda x: (x[0], x[1]))
+            if any(_overlap(x[:2], y[:2]) for x, y in itertools.pairwise(mine)) \
+                    or any(_clashes(taken, x[0], x[1]) for x in mine):
                 continue
-            taken.extend(x[:2] for x in mine)
-            spans.extend(mine)
+            for x in mine:
+                bisect.insort(taken, (x[0], x[1]))
+                bisect.insort(spans, x)
             applied.append(fix)
-    out = text
-    for a, b, new in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
-        out = out[:a] + new + out[b:]
-    return out, applied
+    out: list[str] = []
+    last = 0
+    for a, b, new in spans:
+        out += (text[last:a], new)
+        last = b
+    out.append(text[last:])
+    return "".join(out), applied
+
+
+def _clashes(taken: list[tuple[int, int]], a: int, b: int) -> bool:
+    """Does (a, b) overlap one of the sorted, disjoint ranges ``taken``?"""
+    i = bisect.bisect_left(taken, (a, b))
+    return any(_overlap((a, b), taken[j]) for j in (i - 1, i) if 0 <= j < len(taken))
 
 
 def _overlap(x: tuple[int, int], y: tuple[int, int]) -> bool:

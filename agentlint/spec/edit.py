@@ -27,6 +27,7 @@ from agentlint.spec.model import Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.tokens import find_refs, placeholders
 
+_WORD = re.compile(r"[\w-]+")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@-]*")
 
 
@@ -68,23 +69,26 @@ class TextEdit:
 
 @dataclass
 class Edits:
-    """Line-level edits over the original text."""
+    """Line-level edits over the original text.
+
+    Only the lines an edit touches are kept (``changed``, ``deleted``, ``after``), so
+    a set of a few edits costs the same on a spec of a hundred lines as on one of a
+    hundred thousand: a rule builds one per fix.
+    """
 
     original: list[str]
     eol: str = "\n"
     final_newline: bool = True
-    content: list[str] = field(default_factory=list)
+    #: line number -> its new text
+    changed: dict[int, str] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
     after: dict[int, list[str]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.content = list(self.original)
-
     def line(self, n: int) -> str:
-        return self.content[n - 1]
+        return self.changed.get(n, self.original[n - 1])
 
     def set(self, n: int, text: str) -> None:
-        self.content[n - 1] = text
+        self.changed[n] = text
 
     def delete(self, first: int, last: int) -> None:
         self.deleted.update(range(first, last + 1))
@@ -94,13 +98,13 @@ class Edits:
 
     def touched(self, n: int) -> bool:
         return (n in self.deleted or n in self.after
-                or self.content[n - 1] != self.original[n - 1])
+                or self.changed.get(n, self.original[n - 1]) != self.original[n - 1])
 
     def new_lines(self) -> list[str]:
         out: list[str] = []
         for n in range(1, len(self.original) + 1):
             if n not in self.deleted:
-                out.append(self.content[n - 1])
+                out.append(self.line(n))
             out.extend(self.after.get(n, ()))
         return out
 
@@ -144,22 +148,23 @@ class Edits:
         return out
 
     def hunks(self) -> list[Hunk]:
-        """Maximal runs of touched lines with what replaces them."""
-        hunks: list[Hunk] = []
-        n = 1
+        """Maximal runs of touched lines with what replaces them (in time of the edits,
+        not of the file)."""
         total = len(self.original)
-        while n <= total:
-            if not self.touched(n):
-                n += 1
-                continue
-            start = n
-            while n <= total and self.touched(n):
-                n += 1
-            end = n - 1
+        candidates = sorted(n for n in {*self.deleted, *self.after, *self.changed}
+                            if 1 <= n <= total and self.touched(n))
+        hunks: list[Hunk] = []
+        i = 0
+        while i < len(candidates):
+            start = end = candidates[i]
+            while i + 1 < len(candidates) and candidates[i + 1] == end + 1:
+                i += 1
+                end = candidates[i]
+            i += 1
             new: list[str] = []
             for m in range(start, end + 1):
                 if m not in self.deleted:
-                    new.append(self.content[m - 1])
+                    new.append(self.line(m))
                 new.extend(self.after.get(m, ()))
             hunks.append(Hunk(start, end, self.original[start - 1:end], new))
         return hunks
@@ -184,6 +189,7 @@ class SpecText:
         self.final_newline = text.endswith("\n")
         self.lines = text.splitlines()
         self._regions: dict[int, tuple[int, int] | None] = {}
+        self._words: dict[str, list[int]] | None = None
 
     def edits(self) -> Edits:
         return Edits(self.lines, self.eol, self.final_newline)
@@ -291,6 +297,21 @@ class SpecText:
             if not dash <= raw.key_at(key)[0] <= end:
                 return None
         return self._lead(dash), end
+
+    def lines_naming(self, word: str) -> list[int] | None:
+        """The lines where ``word`` (letters, digits, ``_`` and ``-``) is written as a
+        whole word; None for a word of other characters. The index is built once."""
+        if not _WORD.fullmatch(word):
+            return None
+        if self._words is None:
+            words: dict[str, list[int]] = {}
+            for n, line in enumerate(self.lines, start=1):
+                for found in _WORD.finditer(line):
+                    seen = words.setdefault(found.group(), [])
+                    if not seen or seen[-1] != n:
+                        seen.append(n)
+            self._words = words
+        return self._words.get(word, [])
 
     def inside(self, pos: tuple[int, int], region: tuple[int, int] | None) -> bool:
         return region is not None and region[0] <= pos[0] <= region[1]

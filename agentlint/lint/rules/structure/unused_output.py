@@ -58,7 +58,6 @@ steps:
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from agentlint.graph.build import BranchKey, Graph
@@ -133,11 +132,10 @@ def _drop_fix(ctx: Context, step: Step) -> Fix | None:
     region = spec.step_region(step)
     if region is None:
         return None
-    word = re.compile(r"(?<![\w-])" + re.escape(step.id) + r"(?![\w-])")
     start, end = region
-    for n, line in enumerate(spec.lines, start=1):
-        if not start <= n <= end and word.search(line):
-            return None
+    named = spec.lines_naming(step.id)
+    if named is None or any(not start <= n <= end for n in named):
+        return None
     edits = spec.edits()
     spec.delete_step(edits, step)
     return from_edits(edits, f"delete step {code(step.id)}", UNSAFE)
