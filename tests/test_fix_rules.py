@@ -321,3 +321,41 @@ def test_the_fix_loop_drops_a_pass_that_breaks_the_spec_and_is_bounded() -> None
     unsafe = Fix("drop", UNSAFE, (TextEdit((1, 1), (2, 1), ""),))
     assert fix_loop("a\n", [_Found(unsafe)], lambda text: ([], ""), unsafe=False).fixed == 0
     assert fix_loop("a\n", [_Found(unsafe)], lambda text: ([], ""), unsafe=True).text == ""
+
+
+CHAIN = """\
+agentlint: 1
+name: four-lookups
+inputs:
+  q: {tokens: 200}
+steps:
+  - id: a
+    model: gpt-4o
+    prompt: "Search A for {{ inputs.q }}"
+    output_tokens: 400
+  - id: b
+    model: gpt-4o
+    prompt: "Search B for {{ inputs.q }}"
+    output_tokens: 400
+  - id: c
+    model: gpt-4o
+    prompt: "Search C for {{ inputs.q }}"
+    output_tokens: 400
+  - id: d
+    model: gpt-4o
+    prompt: "Check {{ steps.a.output }}"
+    output_tokens: 400
+  - id: answer
+    model: gpt-4o
+    prompt: "Answer from {{ steps.b.output }} {{ steps.c.output }} {{ steps.d.output }}"
+"""
+
+
+def test_al101_fixes_of_one_pass_never_join_groups_that_depend(tmp_path: Path) -> None:
+    """`d` reads `a`: the fixes of one pass label (a, b) and (c, d) apart (one label
+    for both would make one group of four, `d` beside the `a` it reads)."""
+    new, after = fixed(tmp_path, CHAIN, unsafe=False)
+    wf = load_any(str(tmp_path / "x.yaml"), text=new)
+    labels = {s.id: s.parallel for s in wf.steps}
+    assert labels == {"a": "g1", "b": "g1", "c": "g3", "d": "g3", "answer": None}
+    assert not {"AL004", "AL101"} & {f.code for f in after.findings}

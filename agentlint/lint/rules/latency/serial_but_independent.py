@@ -238,8 +238,17 @@ def _parallel_fix(ctx: Context, prev: list[int], cur: list[int], free: list[int]
         return None
     label = wf.steps[prev[0]].parallel
     if label is None:
-        used = {s.parallel for s in wf.steps}
-        label = next(f"g{n}" for n in range(1, len(wf.steps) + 2) if f"g{n}" not in used)
+        # a new label of this group's own (named after its first step's place), so that
+        # two fixes applied in one pass never join their groups into one
+        used: set[str | None] | None = getattr(ctx, "_parallel_labels", None)
+        if used is None:
+            used = {s.parallel for s in wf.steps}
+            setattr(ctx, "_parallel_labels", used)  # noqa: B010 - once per file
+        label = f"g{prev[0] + 1}"
+        k = 1
+        while label in used:
+            k += 1
+            label = f"g{prev[0] + 1}-{k}"
         targets = [*prev, *free]
     else:
         targets = list(free)
