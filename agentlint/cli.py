@@ -448,18 +448,34 @@ def _apply_fixes(result: Any, overrides: Any, paths: tuple[str, ...], input_form
             click.echo(error_line(err), err=True)
         sys.exit(2 if result.errors else 1 if fixed.files else 0)
     printed = False
-    for name, (_old, new) in fixed.files.items():
+    for name, (old, new) in fixed.files.items():
         if name == stdin_name:
             click.echo(new, nl=False)  # standard input: its fixed text, nothing written
             printed = True
         else:
-            write_text_atomic(name, new)
+            write_text_atomic(name, _as_on_disk(name, old, new))
     if stdin_data is not None and not printed:
         # nothing to fix, not a workflow, or unreadable: the input as it came, byte for byte
         click.echo(stdin_data, nl=False)
         printed = True
     click.echo(f"agentlint: {fixed.count} fixed{more}", err=True)
     return printed
+
+
+def _as_on_disk(name: str, linted: str, new: str) -> str:
+    """The fixed text to write over ``name``: with the byte-order mark the file had;
+    refused when the file changed since it was linted (a fix is an edit of that text)."""
+    from agentlint.paths import MAX_SPEC_BYTES, decode, read_bytes
+
+    try:
+        data = read_bytes(name, None, limit=MAX_SPEC_BYTES)
+        now = decode(data, name)
+    except SpecError as exc:
+        raise UsageError(f"cannot fix {name}: {exc.message}") from None
+    if now != linted:
+        raise UsageError(f"cannot fix {name}: it changed while it was being linted; "
+                         "run again")
+    return "\ufeff" + new if data.startswith(b"\xef\xbb\xbf") else new
 
 
 def _registry() -> Any:

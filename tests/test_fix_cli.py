@@ -147,3 +147,23 @@ def test_fix_of_standard_input_with_nothing_to_fix_prints_it_back(tmp_path: Path
     done = run_process("lint", "-", "--fix", input=text, cwd=tmp_path)
     assert done.stdout == text
     assert done.returncode == (2 if "steps: 3" in text else 0)
+
+
+def test_fix_keeps_a_byte_order_mark_and_crlf_line_ends(tmp_path: Path) -> None:
+    spec = tmp_path / "loop.yaml"
+    spec.write_bytes(b"\xef\xbb\xbf" + LOOP.replace("\n", "\r\n").encode("utf-8"))
+    done = run_process("lint", "loop.yaml", "--fix", cwd=tmp_path)
+    assert done.stderr.endswith("agentlint: 1 fixed\n"), done.stderr
+    assert spec.read_bytes() == b"\xef\xbb\xbf" + (
+        LOOP + "    max_iterations: 10\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def test_a_file_changed_since_it_was_linted_is_not_overwritten(tmp_path: Path) -> None:
+    from agentlint.cli import _as_on_disk
+    from agentlint.errors import UsageError
+
+    spec = tmp_path / "loop.yaml"
+    spec.write_text(LOOP + "# edited meanwhile\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="changed while it was being linted"):
+        _as_on_disk(str(spec), LOOP, LOOP + "    max_iterations: 10\n")
+    assert _as_on_disk(str(spec), LOOP + "# edited meanwhile\n", "new\n") == "new\n"
