@@ -371,7 +371,6 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
                           config=config_file, strict=strict)
     stdin_data = None
     if (fix or unsafe_fixes) and not show_diff and "-" in paths:
-        from agentlint.errors import SpecError
         from agentlint.paths import MAX_SPEC_BYTES, read_stdin
 
         try:  # kept, so that a text with nothing to fix is printed back as it came
@@ -432,7 +431,7 @@ def _apply_fixes(result: Any, overrides: Any, paths: tuple[str, ...], input_form
     from agentlint.report.fix_diff import render as render_diff
 
     fixed = fix_result(result, overrides, unsafe=unsafe, input_format=input_format,
-                       registry=_registry())
+                       registry=result.registry)
     for file, reason in fixed.broken.items():
         click.echo(f"agentlint: {escape.text(file)}: a fix was left out: the fixed spec "
                    f"would not load ({escape.text(reason)})", err=True)

@@ -65,3 +65,13 @@ def test_a_lint_without_fixable_findings_does_not_load_the_spec_editor() -> None
     assert "agentlint.lint.fix" in clean and "agentlint.spec.edit" not in clean
     assert "agentlint.lint.autofix" not in clean
     assert "agentlint.spec.edit" in imported_by("examples/research-fanout.yaml")
+
+
+def test_fixes_come_back_from_worker_processes_unchanged() -> None:
+    from agentlint.lint.engine import lint_paths
+
+    root = Path(__file__).resolve().parent.parent
+    one = lint_paths([str(root / "examples")])
+    two = lint_paths([str(root / "examples")], jobs=2)
+    assert [f.fix for f in two.findings] == [f.fix for f in one.findings]
+    assert any(f.fix is not None for f in one.findings)
