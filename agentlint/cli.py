@@ -23,7 +23,7 @@ from agentlint import __version__, escape, report
 from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
-INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk"]
+INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen"]
 
 
 def fail(message: str) -> NoReturn:
@@ -697,8 +697,8 @@ def _into_source(result: Any, adapted: Any) -> None:
               default="auto", show_default=True, help="Format of FILE (detected by default).")
 @guarded
 def convert(file: str, output: str | None, input_format: str) -> None:
-    """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify or ADK
-    workflow.
+    """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify, ADK or
+    AutoGen workflow.
 
     The spec estimates to the same figures as FILE; its header lists what had to be
     assumed, for you to replace with real figures.

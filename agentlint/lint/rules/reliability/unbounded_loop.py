@@ -57,6 +57,7 @@ from __future__ import annotations
 from agentlint.lint.facts import code
 from agentlint.lint.fix import SAFE, Fix, from_edits
 from agentlint.lint.registry import Context
+from agentlint.lint.wording import fix as format_fix
 from agentlint.spec.load import UNBOUNDED_LOOP_ITERATIONS
 from agentlint.units import seconds, usd
 
@@ -78,10 +79,11 @@ def check(ctx: Context) -> None:
         cost = sum(rows[s.index].cost_usd for s in body)
         time = sum(rows[s.index].latency_s for s in body)
         stop = "" if loop.until else " and no `until`, so it never ends by itself"
+        said = format_fix(wf, "bound", loop.id)  # the source format's own words
         ctx.report(
             f"loop {code(loop.id)} has no max_iterations{stop}; the estimate assumes "
             f"{UNBOUNDED_LOOP_ITERATIONS} rounds ({usd(cost)} and {seconds(time)} per run) "
-            "but nothing stops a loop that never converges; set max_iterations",
+            f"but nothing stops a loop that never converges; {said or 'set max_iterations'}",
             loop.at("id"), key=f"loop:{loop.id}", fix=_fix(ctx, loop.raw, loop.id))
 
 
