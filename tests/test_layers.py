@@ -64,6 +64,7 @@ LAZY = {
     "agentlint.optimizer": "start-up speed: the solver modules load when a solve starts",
     "agentlint.__main__": "start-up speed: the collector is off before the CLI is imported",
     "agentlint.paths": "start-up speed: the signal handling loads with the first write",
+    "agentlint.lint.registry": "start-up speed: the spec editor loads when a rule builds a fix",
 }
 
 

@@ -23,12 +23,16 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentlint.graph.build import Graph, build_graph
 from agentlint.graph.estimate import Estimate, estimate
+from agentlint.lint.fix import Fix
 from agentlint.record import Record
 from agentlint.spec.model import Workflow
+
+if TYPE_CHECKING:
+    from agentlint.spec.edit import SpecText
 
 SEVERITIES = ("error", "warning", "info")
 FAMILIES = ("structure", "latency", "cost", "reliability", "security", "budgets", "meta")
@@ -44,8 +48,9 @@ FAMILY_TITLE = {"structure": "Structure", "latency": "Latency", "cost": "Cost",
 class Finding(Record):
     """One problem a rule found, where it is, and how severe."""
 
-    __slots__ = ("code", "column", "file", "key", "line", "message", "rule", "severity")
-    __match_args__ = ("code", "rule", "severity", "message", "file", "line", "column", "key")
+    __slots__ = ("code", "column", "file", "fix", "key", "line", "message", "rule", "severity")
+    __match_args__ = ("code", "rule", "severity", "message", "file", "line", "column", "key",
+                      "fix")
 
     code: str
     rule: str
@@ -57,9 +62,11 @@ class Finding(Record):
     #: a place in the spec that survives reformatting, e.g. "step:billing/model";
     #: baselines match on it instead of the line
     key: str
+    #: the edits that resolve it, when they are exact (see :mod:`agentlint.lint.fix`)
+    fix: Fix | None
 
     def __init__(self, code: str, rule: str, severity: str, message: str, file: str, line: int,
-                 column: int, key: str = "") -> None:
+                 column: int, key: str = "", fix: Fix | None = None) -> None:
         self.code = code
         self.rule = rule
         self.severity = severity
@@ -68,11 +75,15 @@ class Finding(Record):
         self.line = line
         self.column = column
         self.key = key
+        self.fix = fix
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "rule": self.rule, "severity": self.severity,
-                "message": self.message, "file": self.file, "line": self.line,
-                "column": self.column}
+        out: dict[str, Any] = {"code": self.code, "rule": self.rule,
+                               "severity": self.severity, "message": self.message,
+                               "file": self.file, "line": self.line, "column": self.column}
+        if self.fix is not None:  # an added key: the seven above stay as they were
+            out["fix"] = self.fix.to_json()
+        return out
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file, self.line, self.column, self.code)
@@ -84,10 +95,10 @@ RuleFn = Callable[["Context"], None]
 class Rule(Record):
     """A lint rule: its code, name, family, default severity, documentation and check."""
 
-    __slots__ = ("_doc", "_page", "code", "default_enabled", "family", "fn", "name", "options",
-                 "severity", "summary")
+    __slots__ = ("_doc", "_page", "code", "default_enabled", "family", "fix", "fn", "name",
+                 "options", "severity", "summary")
     __match_args__ = ("code", "name", "severity", "family", "summary", "doc", "fn", "options",
-                      "default_enabled")
+                      "default_enabled", "fix")
 
     code: str
     name: str
@@ -100,10 +111,13 @@ class Rule(Record):
     options: dict[str, Any]
     #: runs on every workflow even when not selected explicitly? (e.g. meta rules)
     default_enabled: bool
+    #: the fix its findings may carry: (applicability, what it does), from the module's
+    #: ``FIX``; empty when the rule offers none. "safe/unsafe": which depends on the case
+    fix: tuple[str, ...]
 
     def __init__(self, code: str, name: str, severity: str, family: str, summary: str, doc: str,
                  fn: RuleFn, options: dict[str, Any] | None = None,
-                 default_enabled: bool = True) -> None:
+                 default_enabled: bool = True, fix: tuple[str, ...] = ()) -> None:
         self.code = code
         self.name = name
         self.severity = severity
@@ -114,6 +128,7 @@ class Rule(Record):
         self.fn = fn
         self.options = {} if options is None else options
         self.default_enabled = default_enabled
+        self.fix = fix
 
     @property
     def doc(self) -> str:
@@ -163,7 +178,8 @@ def rule_of(module: ModuleType) -> Rule:
     if family not in FAMILIES:
         raise ValueError(f"rule {module.CODE} is in no known family ({module.__name__})")
     found = Rule(module.CODE, module.NAME, severity, family, module.SUMMARY, "", module.check,
-                 dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True))
+                 dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True),
+                 tuple(getattr(module, "FIX", ())))
     found._doc, found._page = None, module.__doc__ or ""  # cleaned when first read
     return found
 
@@ -235,6 +251,21 @@ class Context:
     def estimate(self) -> Estimate:
         return estimate(self.wf, self.graph)
 
+    @cached_property
+    def spec_text(self) -> SpecText:
+        """The spec's text as the spec editor sees it, for a rule that offers a fix.
+
+        The editor is imported here, on first use: most lints build no fix.
+        """
+        from agentlint.spec.edit import SpecText
+
+        return SpecText(self.wf)
+
+    @property
+    def native(self) -> bool:
+        """Is the workflow a native spec (whose own text the spec editor can edit)?"""
+        return self.wf.format == "agentlint"
+
     def option(self, name: str) -> Any:
         """The current rule's option ``name`` (config value, else its default)."""
         assert self._current is not None
@@ -244,16 +275,16 @@ class Context:
         return self._current.options[name]
 
     def report(self, message: str, at: tuple[int, int], key: str = "",
-               severity: str | None = None) -> None:
+               severity: str | None = None, fix: Fix | None = None) -> None:
         """Record a finding of the current rule at ``at`` = (line, col).
 
         Its severity is the rule's unless ``severity`` says otherwise; the
-        configuration may change it afterwards.
+        configuration may change it afterwards. ``fix``: the edits that resolve it.
         """
         r = self._current
         assert r is not None
         self.findings.append(Finding(r.code, r.name, severity or r.severity, message,
-                                     self.wf.file, at[0], at[1], key))
+                                     self.wf.file, at[0], at[1], key, fix))
 
     def run(self, r: Rule) -> None:
         self._current = r

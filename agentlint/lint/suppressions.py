@@ -79,17 +79,21 @@ class Suppression(Record):
 class Problem(Record):
     """A comment that looks like a directive but cannot be one."""
 
-    __slots__ = ("column", "line", "message")
-    __match_args__ = ("line", "column", "message")
+    __slots__ = ("column", "line", "message", "remove")
+    __match_args__ = ("line", "column", "message", "remove")
 
     line: int
     column: int
     message: str
+    #: what a fix removes: "*" the whole directive, a rule as written the rule from
+    #: its list, "" nothing (the problem has no exact fix)
+    remove: str
 
-    def __init__(self, line: int, column: int, message: str) -> None:
+    def __init__(self, line: int, column: int, message: str, remove: str = "") -> None:
         self.line = line
         self.column = column
         self.message = message
+        self.remove = remove
 
 
 def parse(text: str) -> tuple[list[Suppression], list[Problem]]:
