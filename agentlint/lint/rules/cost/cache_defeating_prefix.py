@@ -477,10 +477,14 @@ def _same_lines(key_line: str, body: list[str], new_body: list[str], col: int,
     """The block with ``new_body`` reads back as the text's own non-blank lines."""
     import yaml
 
+    # libyaml's safe loader, as the spec itself is read: PyYAML's own scanner is pure
+    # Python and took most of a one-file lint whose prompt had this fix
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
     def read(lines: list[str]) -> str | None:
         src = "\n".join([key_line[col - 1:], *(line[col - 1:] for line in lines)]) + "\n"
         try:
-            doc = yaml.safe_load(src)
+            doc = yaml.load(src, Loader=loader)
         except yaml.YAMLError:
             return None
         value = next(iter(doc.values())) if isinstance(doc, dict) and len(doc) == 1 else None
