@@ -1,0 +1,223 @@
+"""Cascades: a step asks cheaper models first and escalates when a check rejects.
+
+The figures are computed by hand from docs/cost-model.md ("Cascades"): stage j is
+reached with probability r_j, answers with its success s_j, a check keeps the
+answer with probability a_j; r_{j+1} = r_j (1 - s_j a_j).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from agentlint.graph.estimate import estimate, step_figures
+from agentlint.optimizer.run import optimize
+from agentlint.spec.load import load_workflow
+from agentlint.spec.model import Stage
+from tests.conftest import exit_2_one_line, run_process
+
+MODELS = """\
+agentlint: 1
+name: cascade
+models:
+  cheap: {per_call_usd: 0.001, per_call_s: 1.0, p_ok: 0.9, tier: 1}
+  mid: {per_call_usd: 0.004, per_call_s: 2.0, p_ok: 0.95, tier: 2}
+  big: {per_call_usd: 0.01, per_call_s: 4.0, p_ok: 0.99, tier: 3}
+"""
+
+TWO = MODELS + """\
+steps:
+  - id: answer
+    model: big
+    cascade:
+      - {model: cheap, accept: 0.7, check_usd: 0.0002, check_s: 0.5}
+    prompt: Answer.
+"""
+
+THREE = MODELS + """\
+steps:
+  - id: answer
+    model: big
+    retries: 1
+    cascade:
+      - {model: cheap, accept: 0.5}
+      - {model: mid, accept: 0.8}
+    prompt: Answer.
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "flow.yaml") -> Path:
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_two_model_cascade_by_hand(tmp_path: Path) -> None:
+    # cheap answers 0.9 of the time and 0.7 of those pass: 0.63 kept, 0.37 escalate
+    proc = run_process("estimate", "flow.yaml", "--format", "json",
+                       cwd=_write(tmp_path, TWO).parent)
+    assert proc.returncode == 0, proc.stderr
+    step = json.loads(proc.stdout)["steps"][0]
+    assert close(step["cost_usd"], 0.001 + 0.9 * 0.0002 + 0.37 * 0.01)  # 0.00488
+    assert close(step["latency_s"], 1.0 + 0.9 * 0.5 + 0.37 * 4.0)  # 2.93 s
+    assert close(step["reliability"], 0.63 + 0.37 * 0.99)  # 0.9963
+    assert close(step["calls"], 1.37)
+    # the worst case asks every stage and runs every check
+    assert close(step["cost_usd_max"], 0.001 + 0.0002 + 0.01)
+    assert close(step["latency_s_max"], 1.0 + 0.5 + 4.0)
+    assert step["model"] == "big"
+
+
+def test_three_model_cascade_with_retries_by_hand(tmp_path: Path) -> None:
+    wf = load_workflow(str(_write(tmp_path, THREE)))
+    est = estimate(wf)
+    # one retry per stage: success 1 - (1-p)^2, expected attempts 1 + (1-p)
+    s1, s2, s3 = 1 - 0.1 ** 2, 1 - 0.05 ** 2, 1 - 0.01 ** 2
+    n1, n2, n3 = 1.1, 1.05, 1.01
+    r2 = 1 - s1 * 0.5  # 0.505
+    r3 = r2 * (1 - s2 * 0.8)  # 0.10201
+    assert close(r3, 0.10201)
+    assert close(est.cost_usd, n1 * 0.001 + r2 * n2 * 0.004 + r3 * n3 * 0.01)  # 0.004251301
+    assert close(est.latency_s, n1 * 1.0 + r2 * n2 * 2.0 + r3 * n3 * 4.0)  # 2.5726204
+    assert close(est.reliability, s1 * 0.5 + r2 * s2 * 0.8 + r3 * s3)  # 0.999989799
+    assert close(est.calls, n1 + r2 * n2 + r3 * n3)
+    assert close(est.cost_usd_max, 2 * (0.001 + 0.004 + 0.01))
+    assert close(est.latency_s_max, 2 * (1.0 + 2.0 + 4.0))
+
+
+def test_cache_hits_skip_the_whole_chain(tmp_path: Path) -> None:
+    text = TWO.replace("    prompt: Answer.\n", "    prompt: Answer.\n    cache_hit_rate: 0.25\n")
+    step = estimate(load_workflow(str(_write(tmp_path, text)))).steps[0]
+    assert close(step.cost_usd, 0.75 * 0.00488)
+    assert close(step.latency_s, 0.25 * 0.01 + 0.75 * 2.93)
+    assert close(step.reliability, 0.25 + 0.75 * 0.9963)
+
+
+def test_without_a_cascade_the_figures_are_the_single_model(tmp_path: Path) -> None:
+    wf = load_workflow(str(_write(tmp_path, TWO)))
+    step = wf.steps[0]
+    single = step_figures(wf, step, cascade=())
+    assert (single.cost, single.time, single.success) == (0.01, 4.0, 0.99)
+    again = step_figures(wf, step, cascade=(Stage("cheap", 0.7, 0.0002, 0.5),))
+    assert close(again.cost, 0.00488)
+
+
+@pytest.mark.parametrize(("body", "where", "words"), [
+    ("  - id: t\n    kind: tool\n    tool: fetch\n    cascade: [{model: cheap, accept: 0.5}]\n",
+     ":13:14: ", "'cascade' needs a step with a model"),
+    ("  - id: a\n    model: big\n    cascade: [{model: big, accept: 0.5}]\n",
+     ":12:23: ", "is the step's own model"),
+    ("  - id: a\n    model: big\n    cascade: [{model: nosuch, accept: 0.5}]\n",
+     ":12:23: ", "unknown model 'nosuch'"),
+    ("  - id: a\n    model: big\n    cascade: [{model: cheap, accept: 1.5}]\n",
+     ":12:38: ", "accept: 1.5 is out of range"),
+    ("  - id: a\n    model: big\n    cascade: [{model: cheap}]\n",
+     ":12:15: ", "accept"),
+    ("  - id: a\n    model: big\n    class: poetry\n", ":12:12: ", "poetry"),
+])
+def test_bad_cascades_exit_2_at_the_value(tmp_path: Path, body: str, where: str,
+                                          words: str) -> None:
+    text = MODELS + "tools:\n  fetch: {per_call_usd: 0}\nsteps:\n" + body
+    proc = run_process("estimate", "flow.yaml", cwd=_write(tmp_path, text).parent)
+    line = exit_2_one_line(proc, file="flow.yaml")
+    assert line.startswith("flow.yaml" + where), line
+    assert words in line
+
+
+# -- the optimizer -----------------------------------------------------------------------
+
+MAY = MODELS + """\
+steps:
+  - id: answer
+    model: big
+    may_cascade: {accept: 0.7, check_usd: 0.0002, check_s: 0.5}
+    prompt: Answer.
+budgets:
+  cost_usd: 0.008
+"""
+
+
+def test_optimizer_proposes_the_cascade_the_spec_allows(tmp_path: Path) -> None:
+    path = _write(tmp_path, MAY)
+    result = optimize(load_workflow(str(path)), path=str(path), time_limit=30)
+    assert result.status == "optimal" and result.proposal is not None
+    plan = result.to_json()["plan"]["answer"]
+    # the cheapest first try is `cheap`; the step's model stays its last stage
+    assert plan["model"] == "big"
+    assert plan["cascade"] == [{"model": "cheap", "accept": 0.7, "check_usd": 0.0002,
+                                "check_s": 0.5}]
+    text = result.proposal.rewrite.text
+    assert "    cascade: [{model: cheap, accept: 0.7, check_usd: 0.0002, check_s: 0.5}]\n" \
+        in text
+    after = estimate(load_workflow(str(path), text=text))
+    assert after.to_json() == result.after.to_json()
+    # the figures of the two-model cascade above, by hand
+    assert close(after.cost_usd, 0.00488) and close(after.latency_s, 2.93)
+    assert close(after.reliability, 0.9963)
+    assert [c.field for c in result.proposal.rewrite.changes] == ["cascade"]
+
+
+def test_no_cascade_without_may_cascade(tmp_path: Path) -> None:
+    path = _write(tmp_path, MAY.replace(
+        "    may_cascade: {accept: 0.7, check_usd: 0.0002, check_s: 0.5}\n", ""))
+    result = optimize(load_workflow(str(path)), path=str(path), time_limit=30)
+    # the budget needs the cascade; without leave to use one no plan meets it
+    assert result.status == "infeasible"
+    path.write_text(path.read_text(encoding="utf-8").replace("0.008", "0.02"), "utf-8")
+    result = optimize(load_workflow(str(path)), path=str(path), time_limit=30,
+                      objective="cost")
+    assert result.status == "optimal"
+    assert "cascade" not in result.to_json()["plan"]["answer"]
+
+
+def test_may_cascade_models_limit_the_first_try(tmp_path: Path) -> None:
+    text = MAY.replace("may_cascade: {accept: 0.7,", "may_cascade: {models: [mid], accept: 0.7,")
+    path = _write(tmp_path, text)
+    result = optimize(load_workflow(str(path)), path=str(path), time_limit=30,
+                      objective="cost")
+    assert result.to_json()["plan"]["answer"]["cascade"][0]["model"] == "mid"
+
+
+def test_an_existing_cascade_is_kept_as_written(tmp_path: Path) -> None:
+    text = TWO.replace("    prompt: Answer.\n",
+                       "    prompt: Answer.\n    candidates: [mid]\n    max_retries: 0\n")
+    path = _write(tmp_path, text)
+    result = optimize(load_workflow(str(path)), path=str(path), time_limit=30,
+                      objective="cost")
+    assert result.proposal is not None
+    # the last stage moves to the cheaper candidate; the stage in front stays
+    entry = result.to_json()["plan"]["answer"]
+    assert entry["model"] == "mid" and entry["cascade"][0]["model"] == "cheap"
+    after = estimate(load_workflow(str(path), text=result.proposal.rewrite.text))
+    assert close(after.cost_usd, 0.001 + 0.9 * 0.0002 + 0.37 * 0.004)
+
+
+def test_lint_and_optimize_agree_on_a_cascade(tmp_path: Path) -> None:
+    """The budget rule prices the cascade as estimate does; the optimizer's plan is the
+    spec that the rule then passes."""
+    path = _write(tmp_path, TWO + "budgets:\n  cost_usd: 0.004\n")
+    proc = run_process("lint", "flow.yaml", "--format", "json", cwd=tmp_path)
+    findings = json.loads(proc.stdout)
+    over = [f for f in findings if f["rule"] == "over-budget"]
+    assert len(over) == 1 and "expected cost $0.00488 per run" in over[0]["message"]
+    proc = run_process("optimize", "flow.yaml", "--format", "json", cwd=tmp_path)
+    data = json.loads(proc.stdout)
+    assert close(data["before"]["cost_usd"], 0.00488)
+    _ = path
+
+
+def test_the_cli_writes_a_cascade_that_lints_clean(tmp_path: Path) -> None:
+    path = _write(tmp_path, MAY)
+    proc = run_process("optimize", "flow.yaml", "--write", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "cascade: [{model: cheap" in path.read_text(encoding="utf-8")
+    lint = run_process("lint", "flow.yaml", "--format", "json", cwd=tmp_path)
+    assert not [f for f in json.loads(lint.stdout) if f["rule"] == "over-budget"]
