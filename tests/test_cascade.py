@@ -221,3 +221,39 @@ def test_the_cli_writes_a_cascade_that_lints_clean(tmp_path: Path) -> None:
     assert "cascade: [{model: cheap" in path.read_text(encoding="utf-8")
     lint = run_process("lint", "flow.yaml", "--format", "json", cwd=tmp_path)
     assert not [f for f in json.loads(lint.stdout) if f["rule"] == "over-budget"]
+
+
+AL202_SPEC = """\
+agentlint: 1
+name: al202
+steps:
+  - id: label
+    model: gpt-4.1
+    prompt: "Label this ticket: billing or tech."
+    output_tokens: 5
+    max_retries: 0
+    may_cascade: {accept: 0.8, check_usd: 0.00001}
+  - id: reply
+    model: gpt-4.1
+    prompt: "Reply to the ticket, labelled {{ steps.label.output }}."
+    output_tokens: 400
+"""
+
+
+def test_premium_on_trivial_step_prices_the_cascade_as_the_optimizer(tmp_path: Path) -> None:
+    """AL202 names the cascade may_cascade allows, at the optimizer's figure for it."""
+    from agentlint.units import usd
+
+    _write(tmp_path, AL202_SPEC)
+    lint = run_process("lint", "flow.yaml", "--format", "json", cwd=tmp_path)
+    found = [f for f in json.loads(lint.stdout) if f["rule"] == "premium-on-trivial-step"]
+    assert len(found) == 1
+    message = found[0]["message"]
+    assert "as its may_cascade allows, try `" in message
+    cheap = message.split("as its may_cascade allows, try `", 1)[1].split("`", 1)[0]
+    proc = run_process("optimize", "flow.yaml", "--objective", "cost", "--format", "json",
+                       cwd=tmp_path)
+    data = json.loads(proc.stdout)
+    assert data["plan"]["label"]["cascade"][0]["model"] == cheap
+    label = next(s for s in data["after"]["steps"] if s["id"] == "label")
+    assert f"keep 80 % of its answers: {usd(label['cost_usd'])} per run" in message

@@ -226,6 +226,13 @@ def step_figures(wf: Workflow, step: Step, model_name: str | None = None,
     another cascade in front of its model (``()``: none; None: the step's own)."""
     name = step.model if model_name is None else model_name
     model = wf.models.get(name) if name is not None else None
+    return model_figures(wf, step, model, retries, tokens, cascade)
+
+
+def model_figures(wf: Workflow, step: Step, model: Model | None, retries: int | None = None,
+                  tokens: Tokens | None = None, cascade: tuple[Stage, ...] | None = None
+                  ) -> Figures:
+    """:func:`step_figures` on a model given as an object (one the spec may not name)."""
     tokens = tokens or step_tokens(wf, step)
     k = step.retries if retries is None else retries
     stages = step.cascade if cascade is None else cascade
