@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agentlint.sources import load_any
 from agentlint.convert import as_native
 from agentlint.optimizer.run import optimize
+from agentlint.sources import load_any
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import CLASS_TIERS
 from agentlint.spec.schema import SCHEMAS, load_schema

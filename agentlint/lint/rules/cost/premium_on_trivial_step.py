@@ -102,7 +102,8 @@ def _cost_on(ctx: Context, step: Step, model: Model) -> float:
 def _cascade_cost(ctx: Context, step: Step, first: Model) -> float:
     """The step's cost per run with a first try on ``first`` in front of its model, as
     its ``may_cascade`` allows: the figures of the optimizer's cascade option."""
-    wf, allowed, own = ctx.wf, step.may_cascade, wf_model(ctx, step)
+    wf, allowed = ctx.wf, step.may_cascade
+    own = wf.model_of(step)
     assert allowed is not None and own is not None
     tokens = call_tokens(ctx, step)
 
@@ -113,10 +114,6 @@ def _cascade_cost(ctx: Context, step: Step, first: Model) -> float:
     stage = Stage(first.name, allowed.accept, allowed.check_usd, allowed.check_s)
     f = chain_figures([(alone(first), stage)], alone(own), step.cache_hit_rate)
     return multipliers(ctx.graph, step.index).cost(f)
-
-
-def wf_model(ctx: Context, step: Step) -> Model | None:
-    return ctx.wf.model_of(step)
 
 
 def check(ctx: Context) -> None:
