@@ -257,3 +257,14 @@ def test_premium_on_trivial_step_prices_the_cascade_as_the_optimizer(tmp_path: P
     assert data["plan"]["label"]["cascade"][0]["model"] == cheap
     label = next(s for s in data["after"]["steps"] if s["id"] == "label")
     assert f"keep 80 % of its answers: {usd(label['cost_usd'])} per run" in message
+
+
+def test_estimate_shows_the_chain(tmp_path: Path) -> None:
+    _write(tmp_path, THREE)
+    text = run_process("estimate", "flow.yaml", cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert "  answer  cheap > mid > big  " in text.stdout
+    data = json.loads(run_process("estimate", "flow.yaml", "--format", "json",
+                                  cwd=tmp_path).stdout)
+    assert data["steps"][0]["model"] == "big"
+    assert data["steps"][0]["cascade"] == ["cheap", "mid"]

@@ -62,15 +62,22 @@ class StepEstimate:
     cost_usd_max: float
     latency_s_max: float
     critical: bool = False
+    #: the models a cascade asks before ``model``, in order (none: ``model`` alone)
+    cascade: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        """One entry of ``steps`` in ``agentlint estimate --format json`` (contract keys)."""
-        return {"id": self.id, "model": self.model, "cost_usd": self.cost_usd,
-                "latency_s": self.latency_s, "reliability": self.reliability, "runs": self.runs,
-                "calls": self.calls, "input_tokens": self.input_tokens,
-                "cached_input_tokens": self.cached_tokens, "output_tokens": self.output_tokens,
-                "cost_usd_max": self.cost_usd_max, "latency_s_max": self.latency_s_max,
-                "critical": self.critical}
+        """One entry of ``steps`` in ``agentlint estimate --format json`` (contract keys,
+        and ``cascade`` for a step that has one)."""
+        out: dict[str, object] = {
+            "id": self.id, "model": self.model, "cost_usd": self.cost_usd,
+            "latency_s": self.latency_s, "reliability": self.reliability, "runs": self.runs,
+            "calls": self.calls, "input_tokens": self.input_tokens,
+            "cached_input_tokens": self.cached_tokens, "output_tokens": self.output_tokens,
+            "cost_usd_max": self.cost_usd_max, "latency_s_max": self.latency_s_max,
+            "critical": self.critical}
+        if self.cascade:
+            out["cascade"] = list(self.cascade)
+        return out
 
 
 @dataclass(slots=True)
@@ -348,7 +355,7 @@ def estimate(wf: Workflow, graph: Graph | None = None) -> Estimate:
         total_calls += calls
         rows.append(StepEstimate(step.id, step.model, m.runs, tokens.input, tokens.cached,
                                  tokens.output, calls, cost[i], time[i], succ[i], cmax[i],
-                                 tmax[i]))
+                                 tmax[i], cascade=tuple(s.model for s in step.cascade)))
     latency, _ = longest_path(exec_preds(g, expected=True), time, n)
     latency_max, _ = longest_path(exec_preds(g, expected=False), tmax, n)
     path = route_path(g, when_run(g, time))
