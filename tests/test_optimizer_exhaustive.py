@@ -515,12 +515,22 @@ def test_tier_floors_match_exhaustive_search(data: Any) -> None:
     _check(spec, data, tight=True)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_cascades_match_exhaustive_search(data: Any) -> None:
     """Steps with classes, cascades and leave to propose one: the plan equals the best
     assignment of exhaustive search under every objective."""
+    execution = data.draw(st.sampled_from(["sequential", "dag"]), label="execution")
+    _check(data.draw(specs(execution, cascades=True), label="spec"), data)
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_many_cascades_match_exhaustive_search(data: Any) -> None:
+    """The same on more cases (other ones: the examples follow the test's name)."""
     execution = data.draw(st.sampled_from(["sequential", "dag"]), label="execution")
     _check(data.draw(specs(execution, cascades=True), label="spec"), data)
 
