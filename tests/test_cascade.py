@@ -387,8 +387,10 @@ def test_the_presolve_case_is_proven(tmp_path: Path) -> None:
 
 
 #: found by the exhaustive search on CBC: the stages find a plan of 22.71 s (s0, s1 and
-#: s2 cut), the tie-break then takes one of 24.30 s as "as good" (s2 kept, s5 grouped
-#: with s4), and the polish leaves 24.11 s; HiGHS returns 22.71 s
+#: s2 cut); in the tie-break's solve CBC returns a solution that breaks a group row
+#: (E3 = 1010.19 although R3 = 2600 and m4 = 0), so a plan of 24.30 s (s2 kept, s5
+#: grouped with s4) passes for one of 22.71 s, and the polish leaves 24.11 s. HiGHS
+#: returns 22.71 s. Nothing checks a solver's answer against the rows it was given.
 TIE_BREAK_CASE = """\
 agentlint: 1
 name: gen
