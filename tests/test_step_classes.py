@@ -187,3 +187,25 @@ def test_bad_profile_floors_exit_2_in_the_profile(flow_dir: Path, body: str,
     line = exit_2_one_line(proc)
     assert line.startswith("flow/agentlint.profile.yaml:2:"), line
     assert words in line
+
+
+def test_profile_class_on_a_crewai_task(tmp_path: Path) -> None:
+    """A real crew (tests/fixtures/SOURCES.md): the profile-wide candidates route every
+    task; a task with a class stays at its floor or above."""
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    crew = FIXTURES / "formats/crewai/ed-donner__agents/3_crewai/community_contributions/" \
+        "travelmate/src/travelmate/config"
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(crew, tmp_path / "cfg")
+    (tmp_path / "cfg" / "agentlint.profile.yaml").write_text(
+        "candidates: [gpt-4.1-nano, gpt-4o]\n"
+        "steps:\n  budget_plan_task: {class: summarization}\n", encoding="utf-8")
+    proc = run_process("optimize", "cfg/tasks.yaml", "--objective", "cost", "--format",
+                       "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)["plan"]
+    assert plan["travel_guide_task"]["model"] == "gpt-4.1-nano"  # tier 1: no floor
+    assert plan["budget_plan_task"]["model"] == "openai/gpt-4o-mini"  # tier 2, the floor
