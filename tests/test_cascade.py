@@ -491,3 +491,11 @@ def test_cbc_tie_break_keeps_the_latency_optimum(tmp_path: Path) -> None:
     assert close(best.after.latency_s, 22.71019)
     cbc = optimize(wf, objective="latency", time_limit=30, gap=1e-9, solver="cbc")
     assert close(cbc.after.latency_s, best.after.latency_s)
+
+
+def test_the_change_says_the_acceptance_rate_is_assumed(tmp_path: Path) -> None:
+    _write(tmp_path, MAY)
+    proc = run_process("optimize", "flow.yaml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert ("flow.yaml:9: step 'answer': cascade cheap -> big, assuming the check accepts "
+            "70 % of cheap's answers (may_cascade)\n") in proc.stdout

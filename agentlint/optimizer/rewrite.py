@@ -73,7 +73,8 @@ def rewrite(wf: Workflow, spec: SpecText, models: list[str | None], retries: lis
             names = ", ".join(s.model for s in stages)
             changes.append(Change(step.id, "cascade", None, [s.model for s in stages], line,
                                   f"step '{step.id}': cascade {names} -> {step.model}, "
-                                  f"accepting {stages[0].accept * 100:g} % of answers"))
+                                  f"assuming the check accepts {stages[0].accept * 100:g} % "
+                                  f"of {stages[0].model}'s answers (may_cascade)"))
         if retries[i] != step.retries:
             line = spec.set_scalar(edits, step, "retries", str(retries[i]))
             changes.append(Change(step.id, "retries", step.retries, retries[i], line,
