@@ -23,7 +23,7 @@ from agentlint import __version__, escape, report
 from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
-INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk"]
+INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen"]
 
 
 def fail(message: str) -> NoReturn:
@@ -325,13 +325,20 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
               help="Record the current findings in this baseline file and exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Lint the files in this many processes (0: one per CPU).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="Also apply the fixes that change what the workflow does.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the fixes as a unified diff instead of writing them "
+                   "(exit 1 when there is something to fix).")
 @guarded
 def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tuple[str, ...],
          extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
          config_file: str | None, stdin_filename: str | None, input_format: str,
          statistics: bool, exit_zero: bool, strict: bool, quiet: bool,
          color: bool | None, changed_since: str | None, baseline_file: str | None,
-         write_baseline: str | None, jobs: int) -> None:
+         write_baseline: str | None, jobs: int, fix: bool = False, unsafe_fixes: bool = False,
+         show_diff: bool = False) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
@@ -362,7 +369,15 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
                           config=config_file, strict=strict)
-    result = lint_paths(paths, overrides, input_format=input_format,
+    stdin_data = None
+    if (fix or unsafe_fixes) and not show_diff and "-" in paths:
+        from agentlint.paths import MAX_SPEC_BYTES, read_stdin
+
+        try:  # kept, so that a text with nothing to fix is printed back as it came
+            stdin_data = read_stdin(MAX_SPEC_BYTES, stdin_filename or "<stdin>")
+        except SpecError as exc:
+            fail(error_line(exc))
+    result = lint_paths(paths, overrides, input_format=input_format, stdin=stdin_data,
                         stdin_filename=stdin_filename, jobs=jobs, registry=_registry())
     if write_baseline is not None:
         from agentlint.ci.baseline import write as write_baseline_file
@@ -374,6 +389,12 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
         for err in result.errors:
             click.echo(error_line(err), err=True)
         sys.exit(2 if result.errors else 0)
+    report_err = False  # --fix of standard input: stdout holds the fixed text
+    if fix or unsafe_fixes or show_diff:
+        report_err = _apply_fixes(result, overrides, paths, input_format, unsafe_fixes,
+                                  show_diff, output_file,
+                                  (stdin_filename or "<stdin>") if "-" in paths else None,
+                                  stdin_data)
     if baseline is not None:
         result.findings, _, stale = baseline.apply(result.findings, result.files)
         if stale and fmt in ("text", "concise") and not quiet:
@@ -392,10 +413,68 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     if output_file is not None:
         write_output(text, output_file, _inputs(paths, result.files, config_file, baseline_file))
     elif text:
-        click.echo(text, nl=False, color=use_color)
+        click.echo(text, nl=False, color=use_color, err=report_err)
     for err in result.errors:
         click.echo(error_line(err), err=True)
     sys.exit(result.exit_code(strict=strict, exit_zero=exit_zero))
+
+
+def _apply_fixes(result: Any, overrides: Any, paths: tuple[str, ...], input_format: str,
+                 unsafe: bool, show_diff: bool, output_file: str | None,
+                 stdin_name: str | None, stdin_data: bytes | None) -> bool:
+    """``lint --fix`` / ``--unsafe-fixes`` / ``--diff``. Writes the fixed files (or prints
+    the diff, or the fixed text of standard input, named ``stdin_name``) and says how
+    many findings were fixed; ``--diff`` exits here. True when standard output now holds
+    a fixed text (the report goes to standard error)."""
+    from agentlint.lint.autofix import fix_result
+    from agentlint.paths import write_text_atomic
+    from agentlint.report.fix_diff import render as render_diff
+
+    fixed = fix_result(result, overrides, unsafe=unsafe, input_format=input_format,
+                       registry=result.registry)
+    for file, reason in fixed.broken.items():
+        click.echo(f"agentlint: {escape.text(file)}: a fix was left out: the fixed spec "
+                   f"would not load ({escape.text(reason)})", err=True)
+    more = f" ({fixed.unsafe_left} more with --unsafe-fixes)" if fixed.unsafe_left else ""
+    if show_diff:
+        text = "".join(render_diff(name, old, new) for name, (old, new) in fixed.files.items())
+        if output_file is not None:
+            write_output(text, output_file, _inputs(paths, result.files))
+        elif text:
+            click.echo(text, nl=False)
+        click.echo(f"agentlint: would fix {fixed.count}{more}", err=True)
+        for err in result.errors:
+            click.echo(error_line(err), err=True)
+        sys.exit(2 if result.errors else 1 if fixed.files else 0)
+    printed = False
+    for name, (old, new) in fixed.files.items():
+        if name == stdin_name:
+            click.echo(new, nl=False)  # standard input: its fixed text, nothing written
+            printed = True
+        else:
+            write_text_atomic(name, _as_on_disk(name, old, new))
+    if stdin_data is not None and not printed:
+        # nothing to fix, not a workflow, or unreadable: the input as it came, byte for byte
+        click.echo(stdin_data, nl=False)
+        printed = True
+    click.echo(f"agentlint: {fixed.count} fixed{more}", err=True)
+    return printed
+
+
+def _as_on_disk(name: str, linted: str, new: str) -> str:
+    """The fixed text to write over ``name``: with the byte-order mark the file had;
+    refused when the file changed since it was linted (a fix is an edit of that text)."""
+    from agentlint.paths import MAX_SPEC_BYTES, decode, read_bytes
+
+    try:
+        data = read_bytes(name, None, limit=MAX_SPEC_BYTES)
+        now = decode(data, name)
+    except SpecError as exc:
+        raise UsageError(f"cannot fix {name}: {exc.message}") from None
+    if now != linted:
+        raise UsageError(f"cannot fix {name}: it changed while it was being linted; "
+                         "run again")
+    return "\ufeff" + new if data.startswith(b"\xef\xbb\xbf") else new
 
 
 def _registry() -> Any:
@@ -454,6 +533,9 @@ def rule_command(name: str) -> None:
              f"severity: {r.severity}    family: {r.family}"
              + ("" if r.default_enabled else "    off by default (select it to run it)"),
              f"summary:  {r.summary}"]
+    if r.fix:
+        how = "--fix" if "safe" in r.fix[0].split("/") else "--unsafe-fixes"
+        lines.append(f"fix:      {r.fix[0]}: {r.fix[1]} (agentlint lint {how})")
     if r.options:
         lines.append("options (set under [tool.agentlint.rules." + r.name + "]):")
         lines += [f"  {k} = {json.dumps(v)}" for k, v in r.options.items()]
@@ -615,8 +697,8 @@ def _into_source(result: Any, adapted: Any) -> None:
               default="auto", show_default=True, help="Format of FILE (detected by default).")
 @guarded
 def convert(file: str, output: str | None, input_format: str) -> None:
-    """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify or ADK
-    workflow.
+    """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify, ADK or
+    AutoGen workflow.
 
     The spec estimates to the same figures as FILE; its header lists what had to be
     assumed, for you to replace with real figures.

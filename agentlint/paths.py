@@ -41,6 +41,10 @@ from agentlint.interrupt import handled
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
+#: files a folder walk looks at: YAML, and JSON (AutoGen teams); each is sniffed, not parsed
+WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json")
+#: a JSON file larger than this, or a link, found in a folder is data, not a team: passed over
+MAX_WALKED_JSON_BYTES = 4 * 1024 * 1024
 #: folders never searched: version control, environments, caches, build output
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
                        ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages",
@@ -655,15 +659,26 @@ def _floats(line: str) -> bool:
 # -- discovery ------------------------------------------------------------------------------
 
 
+def _small_json(path: str) -> bool:
+    """A JSON file a folder walk reads: a regular file (not a link) of a team's size."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_WALKED_JSON_BYTES
+
+
 def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[str]:
-    """Files named on the command line, and YAML files under named folders.
+    """Files named on the command line, and YAML and JSON files under named folders.
 
     In the order named; a folder's files in sorted order, each folder's own
     files before its subfolders'. A file is given once. Files and folders
     that ``exclude`` matches are left out, files named one by one too (the
     pre-commit hook names every file it lints); a named file is taken
     whatever its suffix. Symbolic links to folders are not followed, so a
-    link loop cannot trap the walk.
+    link loop cannot trap the walk. A JSON file in a folder is taken only when
+    it is a regular file of at most ``MAX_WALKED_JSON_BYTES`` (data files and
+    links are passed over; an AutoGen team is a few kilobytes).
     """
     skip = exclude if exclude else None
     seen: set[str] = set()
@@ -674,7 +689,9 @@ def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[
                     skip and skip.match(os.path.join(dirpath, d), is_dir=True)))
                 for name in sorted(filenames):
                     full = os.path.join(dirpath, name)
-                    if name.endswith(YAML_SUFFIXES) and full not in seen \
+                    if name.endswith(".json") and not _small_json(full):
+                        continue
+                    if name.endswith(WALKED_SUFFIXES) and full not in seen \
                             and not (skip and skip.match(full)):
                         seen.add(full)
                         yield full

@@ -123,7 +123,29 @@ def render() -> str:
             lines.append(f"| {r.code} | {name} | {r.severity}{default} | {summary} | "
                          f"{_options(r)} |")
         lines.append("")
+    lines.append(_fixes(rules))
     return "\n".join(lines)
+
+
+def _fixes(rules: list[Rule]) -> str:
+    """The rules whose findings carry a fix, and what the fix does."""
+    out = [
+        "## Fixes\n",
+        "Findings of these rules carry the exact edit that resolves them, on a native",
+        "spec (and, for `unused-suppression`, in every format). `agentlint lint --fix`",
+        "applies the *safe* ones, `--unsafe-fixes` the others too, `--diff` prints them;",
+        "see [configuration.md](configuration.md#fixes). A finding of another rule,",
+        "or one whose edit would not be exact, has no fix and says what to write.\n",
+        "| code | name | applicability | the fix |",
+        "|---|---|---|---|",
+    ]
+    for r in rules:
+        if r.fix:
+            applicability, what = r.fix
+            out.append(f"| {r.code} | `{r.name}` | {applicability} | "
+                       f"{what.replace('|', chr(92) + '|')} |")
+    out.append("")
+    return "\n".join(out)
 
 
 def main(argv: list[str]) -> int:

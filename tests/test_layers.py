@@ -63,6 +63,7 @@ LAZY = {
     "agentlint.adapters": "start-up speed: the built-in adapters load on first foreign file",
     "agentlint.optimizer": "start-up speed: the solver modules load when a solve starts",
     "agentlint.__main__": "start-up speed: the collector is off before the CLI is imported",
+    "agentlint.lint.registry": "start-up speed: the spec editor loads when a rule builds a fix",
 }
 
 

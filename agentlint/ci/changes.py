@@ -42,6 +42,11 @@ def is_yaml(path: str | None) -> bool:
     return path is not None and path.lower().endswith(YAML_SUFFIXES)
 
 
+def is_json(path: str | None) -> bool:
+    """A JSON file: an AutoGen team may be one."""
+    return path is not None and path.lower().endswith(".json")
+
+
 def changed_workflows(repo: Repo, commit: str, restrict: list[str] | None = None
                       ) -> list[Change]:
     """Candidate workflow files changed since ``commit`` (repository-relative paths).
@@ -52,7 +57,7 @@ def changed_workflows(repo: Repo, commit: str, restrict: list[str] | None = None
     by_path: dict[str, Change] = {}
     result: list[Change] = []
     for c in changes:
-        if is_yaml(c.path) or is_yaml(c.old_path):
+        if is_yaml(c.path) or is_yaml(c.old_path) or is_json(c.path) or is_json(c.old_path):
             result.append(c)
             by_path[c.name] = c
     for candidate, via in sorted(_readers(repo, changes).items()):

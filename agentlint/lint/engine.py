@@ -134,7 +134,8 @@ def _run(ctx: LintContext, r: Rule) -> None:
 
 
 def _unused(directives: list[sup.Suppression], settings: Settings) -> list[sup.Problem]:
-    """Directives, or rules named in them, that silenced nothing this run."""
+    """Directives, or rules named in them, that silenced nothing this run (each saying
+    what its fix removes: the directive, or the rule from its list)."""
     problems = []
     for d in directives:
         where = {"line": "on this line", "block": "in the block below",
@@ -142,8 +143,11 @@ def _unused(directives: list[sup.Suppression], settings: Settings) -> list[sup.P
         if not d.rules:
             if "*" not in d.used:
                 problems.append(sup.Problem(d.line, d.column,
-                                            f"unused suppression: no finding {where}"))
+                                            f"unused suppression: no finding {where}",
+                                            "*"))
             continue
+        unused = [token for token in d.rules if _idle(token, d, settings)]
+        whole = len(unused) == len(d.rules)
         for token in d.rules:
             r = settings.registry.find(token)
             if r is None:
@@ -153,8 +157,16 @@ def _unused(directives: list[sup.Suppression], settings: Settings) -> list[sup.P
                 continue  # cannot tell whether it would have been used
             elif token not in d.used:
                 problems.append(sup.Problem(d.line, d.column, f"unused suppression: no "
-                                            f"{r.code} ({r.name}) finding {where}"))
+                                            f"{r.code} ({r.name}) finding {where}",
+                                            "*" if whole else token))
     return problems
+
+
+def _idle(token: str, d: sup.Suppression, settings: Settings) -> bool:
+    """A rule named in a directive that is known, enabled and silenced nothing."""
+    r = settings.registry.find(token)
+    return (r is not None and r.code != UNUSED_SUPPRESSION and r.code in settings.enabled
+            and token not in d.used)
 
 
 def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None = None, *,

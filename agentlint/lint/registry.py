@@ -24,11 +24,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentlint.graph.build import Graph, build_graph
 from agentlint.graph.estimate import Estimate, estimate
+from agentlint.lint.fix import Fix
 from agentlint.spec.model import Workflow
+
+if TYPE_CHECKING:
+    from agentlint.spec.edit import SpecText
 
 SEVERITIES = ("error", "warning", "info")
 FAMILIES = ("structure", "latency", "cost", "reliability", "security", "budgets", "meta")
@@ -55,11 +59,16 @@ class Finding:
     #: a place in the spec that survives reformatting, e.g. "step:billing/model";
     #: baselines match on it instead of the line
     key: str = ""
+    #: the edits that resolve it, when they are exact (see :mod:`agentlint.lint.fix`)
+    fix: Fix | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "rule": self.rule, "severity": self.severity,
-                "message": self.message, "file": self.file, "line": self.line,
-                "column": self.column}
+        out: dict[str, Any] = {"code": self.code, "rule": self.rule,
+                               "severity": self.severity, "message": self.message,
+                               "file": self.file, "line": self.line, "column": self.column}
+        if self.fix is not None:  # an added key: the seven above stay as they were
+            out["fix"] = self.fix.to_json()
+        return out
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file, self.line, self.column, self.code)
@@ -84,6 +93,9 @@ class Rule:
     options: dict[str, Any] = field(default_factory=dict)
     #: runs on every workflow even when not selected explicitly? (e.g. meta rules)
     default_enabled: bool = True
+    #: the fix its findings may carry: (applicability, what it does), from the module's
+    #: ``FIX``; empty when the rule offers none. "safe/unsafe": which depends on the case
+    fix: tuple[str, ...] = ()
 
 
 #: a line after the first that starts with text: the docstring has no common indent
@@ -121,7 +133,8 @@ def rule_of(module: ModuleType) -> Rule:
         raise ValueError(f"rule {module.CODE} is in no known family ({module.__name__})")
     return Rule(module.CODE, module.NAME, severity, family, module.SUMMARY,
                 cleandoc(module.__doc__ or ""), module.check,
-                dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True))
+                dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True),
+                tuple(getattr(module, "FIX", ())))
 
 
 class Registry:
@@ -191,6 +204,21 @@ class Context:
     def estimate(self) -> Estimate:
         return estimate(self.wf, self.graph)
 
+    @cached_property
+    def spec_text(self) -> SpecText:
+        """The spec's text as the spec editor sees it, for a rule that offers a fix.
+
+        The editor is imported here, on first use: most lints build no fix.
+        """
+        from agentlint.spec.edit import SpecText
+
+        return SpecText(self.wf)
+
+    @property
+    def native(self) -> bool:
+        """Is the workflow a native spec (whose own text the spec editor can edit)?"""
+        return self.wf.format == "agentlint"
+
     def option(self, name: str) -> Any:
         """The current rule's option ``name`` (config value, else its default)."""
         assert self._current is not None
@@ -200,16 +228,16 @@ class Context:
         return self._current.options[name]
 
     def report(self, message: str, at: tuple[int, int], key: str = "",
-               severity: str | None = None) -> None:
+               severity: str | None = None, fix: Fix | None = None) -> None:
         """Record a finding of the current rule at ``at`` = (line, col).
 
         Its severity is the rule's unless ``severity`` says otherwise; the
-        configuration may change it afterwards.
+        configuration may change it afterwards. ``fix``: the edits that resolve it.
         """
         r = self._current
         assert r is not None
         self.findings.append(Finding(r.code, r.name, severity or r.severity, message,
-                                     self.wf.file, at[0], at[1], key))
+                                     self.wf.file, at[0], at[1], key, fix))
 
     def run(self, r: Rule) -> None:
         self._current = r

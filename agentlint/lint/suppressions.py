@@ -63,6 +63,9 @@ class Problem:
     line: int
     column: int
     message: str
+    #: what a fix removes: "*" the whole directive, a rule as written the rule from
+    #: its list, "" nothing (the problem has no exact fix)
+    remove: str = ""
 
 
 def parse(text: str) -> tuple[list[Suppression], list[Problem]]:

@@ -113,7 +113,27 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
         basis = f"{f.code}\0{f.file}\0{f.key}".encode("utf-8", "surrogateescape")
         digest = hashlib.sha256(basis).hexdigest()[:32]
         out["partialFingerprints"] = {"agentlintKey/v1": digest}
+    if f.fix is not None:
+        out["fixes"] = [_fix(f)]
     return out
+
+
+def _fix(f: Finding) -> dict[str, Any]:
+    """The finding's fix as a SARIF ``fix``: its edits as replacements of regions
+    (``endColumn`` is the column after the region, as agentlint's edit ranges end)."""
+    assert f.fix is not None
+    artifact = _location(f.file, 1, 1)["physicalLocation"]["artifactLocation"]
+    replacements = []
+    for e in f.fix.edits:
+        region = {"startLine": e.start[0], "startColumn": e.start[1],
+                  "endLine": e.end[0], "endColumn": e.end[1]}
+        item: dict[str, Any] = {"deletedRegion": region}
+        if e.new_text:
+            item["insertedContent"] = {"text": e.new_text}
+        replacements.append(item)
+    return {"description": {"text": f.fix.title},
+            "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}],
+            "properties": {"applicability": f.fix.applicability}}
 
 
 def _invocation(errors: list[SpecError]) -> dict[str, Any]:

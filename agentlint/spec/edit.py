@@ -27,6 +27,7 @@ from agentlint.spec.model import Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.tokens import find_refs, placeholders
 
+_WORD = re.compile(r"[\w-]+")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@-]*")
 
 
@@ -48,25 +49,46 @@ class Hunk:
     lines: list[str]
 
 
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """Replace the text from ``start`` up to (not including) ``end`` with ``new_text``.
+
+    Positions are (line, column), 1-based, columns counted in Unicode code
+    points, as findings count them; an insertion has ``start == end``.
+    """
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    new_text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": {"line": self.start[0], "column": self.start[1]},
+                "end": {"line": self.end[0], "column": self.end[1]},
+                "new_text": self.new_text}
+
+
 @dataclass
 class Edits:
-    """Line-level edits over the original text."""
+    """Line-level edits over the original text.
+
+    Only the lines an edit touches are kept (``changed``, ``deleted``, ``after``), so
+    a set of a few edits costs the same on a spec of a hundred lines as on one of a
+    hundred thousand: a rule builds one per fix.
+    """
 
     original: list[str]
     eol: str = "\n"
     final_newline: bool = True
-    content: list[str] = field(default_factory=list)
+    #: line number -> its new text
+    changed: dict[int, str] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
     after: dict[int, list[str]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.content = list(self.original)
-
     def line(self, n: int) -> str:
-        return self.content[n - 1]
+        return self.changed.get(n, self.original[n - 1])
 
     def set(self, n: int, text: str) -> None:
-        self.content[n - 1] = text
+        self.changed[n] = text
 
     def delete(self, first: int, last: int) -> None:
         self.deleted.update(range(first, last + 1))
@@ -76,13 +98,13 @@ class Edits:
 
     def touched(self, n: int) -> bool:
         return (n in self.deleted or n in self.after
-                or self.content[n - 1] != self.original[n - 1])
+                or self.changed.get(n, self.original[n - 1]) != self.original[n - 1])
 
     def new_lines(self) -> list[str]:
         out: list[str] = []
         for n in range(1, len(self.original) + 1):
             if n not in self.deleted:
-                out.append(self.content[n - 1])
+                out.append(self.line(n))
             out.extend(self.after.get(n, ()))
         return out
 
@@ -92,23 +114,57 @@ class Edits:
             return ""
         return self.eol.join(lines) + (self.eol if self.final_newline else "")
 
-    def hunks(self) -> list[Hunk]:
-        """Maximal runs of touched lines with what replaces them."""
-        hunks: list[Hunk] = []
-        n = 1
+    def text_edits(self) -> list[TextEdit]:
+        """The hunks as range edits on the original text, each as small as whole lines
+        allow (an inserted line is an insertion): applied together (they never overlap)
+        they turn the original text into :meth:`text`."""
+        out: list[TextEdit] = []
         total = len(self.original)
-        while n <= total:
-            if not self.touched(n):
-                n += 1
+        eol = self.eol
+        for hunk in self.hunks():
+            old, new = hunk.old, hunk.lines
+            k = 0
+            while k < len(old) and k < len(new) and old[k] == new[k]:
+                k += 1
+            m = 0
+            while m < len(old) - k and m < len(new) - k and old[-1 - m] == new[-1 - m]:
+                m += 1
+            first, last = hunk.start + k, hunk.end - m  # last < first: an insertion
+            body = new[k:len(new) - m]
+            if last < total or self.final_newline:
+                out.append(TextEdit((first, 1), (last + 1, 1),
+                                    "".join(line + eol for line in body)))
                 continue
-            start = n
-            while n <= total and self.touched(n):
-                n += 1
-            end = n - 1
+            # up to the end of a file without a final line break
+            end = (total, len(self.original[total - 1]) + 1)
+            if last < first:  # lines added after the last one
+                out.append(TextEdit(end, end, "".join(eol + line for line in body)))
+            elif body:
+                out.append(TextEdit((first, 1), end, eol.join(body)))
+            elif first > 1:  # the last lines go, with the line break before them
+                out.append(TextEdit((first - 1, len(self.original[first - 2]) + 1), end, ""))
+            else:
+                out.append(TextEdit((1, 1), end, ""))
+        return out
+
+    def hunks(self) -> list[Hunk]:
+        """Maximal runs of touched lines with what replaces them (in time of the edits,
+        not of the file)."""
+        total = len(self.original)
+        candidates = sorted(n for n in {*self.deleted, *self.after, *self.changed}
+                            if 1 <= n <= total and self.touched(n))
+        hunks: list[Hunk] = []
+        i = 0
+        while i < len(candidates):
+            start = end = candidates[i]
+            while i + 1 < len(candidates) and candidates[i + 1] == end + 1:
+                i += 1
+                end = candidates[i]
+            i += 1
             new: list[str] = []
             for m in range(start, end + 1):
                 if m not in self.deleted:
-                    new.append(self.content[m - 1])
+                    new.append(self.line(m))
                 new.extend(self.after.get(m, ()))
             hunks.append(Hunk(start, end, self.original[start - 1:end], new))
         return hunks
@@ -133,9 +189,15 @@ class SpecText:
         self.final_newline = text.endswith("\n")
         self.lines = text.splitlines()
         self._regions: dict[int, tuple[int, int] | None] = {}
+        self._words: dict[str, list[int]] | None = None
 
     def edits(self) -> Edits:
         return Edits(self.lines, self.eol, self.final_newline)
+
+    @staticmethod
+    def scalar(value: str) -> str:
+        """``value`` as a YAML scalar (:func:`scalar_text`)."""
+        return scalar_text(value)
 
     # -- geometry --------------------------------------------------------------------
 
@@ -236,6 +298,21 @@ class SpecText:
                 return None
         return self._lead(dash), end
 
+    def lines_naming(self, word: str) -> list[int] | None:
+        """The lines where ``word`` (letters, digits, ``_`` and ``-``) is written as a
+        whole word; None for a word of other characters. The index is built once."""
+        if not _WORD.fullmatch(word):
+            return None
+        if self._words is None:
+            words: dict[str, list[int]] = {}
+            for n, line in enumerate(self.lines, start=1):
+                for found in _WORD.finditer(line):
+                    seen = words.setdefault(found.group(), [])
+                    if not seen or seen[-1] != n:
+                        seen.append(n)
+            self._words = words
+        return self._words.get(word, [])
+
     def inside(self, pos: tuple[int, int], region: tuple[int, int] | None) -> bool:
         return region is not None and region[0] <= pos[0] <= region[1]
 
@@ -293,6 +370,30 @@ class SpecText:
         anchor = self.anchor_line(step, _ANCHORS[key])
         assert anchor is not None
         edits.insert_after(anchor, [" " * self.key_indent(step) + f"{key}: {value}"])
+        return anchor
+
+    def key_anchor(self, raw: Any, prefer: tuple[str, ...] = ()) -> int | None:
+        """A line of the block mapping ``raw`` after which a new key can be inserted:
+        that of a key written at the mapping's indentation whose value ends on its line
+        (``prefer``'s keys first, then the others in order)."""
+        if not self.is_block_map(raw):
+            return None
+        col = raw.at()[1]
+        for key in (*prefer, *raw):
+            if key in raw and self.single_line(raw, key) and raw.key_at(key)[1] == col:
+                return raw.key_at(key)[0]
+        return None
+
+    def insert_key(self, edits: Edits, raw: Any, key: str, value: str,
+                   prefer: tuple[str, ...] = ()) -> int | None:
+        """Add ``key: value`` to the block mapping ``raw`` (which lacks ``key``); returns
+        the line it follows, or None when no line can take it."""
+        if not isinstance(raw, YMap) or key in raw:
+            return None
+        anchor = self.key_anchor(raw, prefer)
+        if anchor is None:
+            return None
+        edits.insert_after(anchor, [" " * (raw.at()[1] - 1) + f"{key}: {value}"])
         return anchor
 
     def unset(self, edits: Edits, step: Step, key: str) -> int | None:

@@ -219,6 +219,7 @@ from agentlint.graph.estimate import (
     CACHE_MIN_TOKENS,
 )
 from agentlint.lint.facts import cache_discount, code, names, text_pos, tokens
+from agentlint.lint.fix import UNSAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 from agentlint.spec.model import Step, Workflow
 from agentlint.spec.positions import YMap
@@ -229,6 +230,9 @@ CODE = "AL201"
 NAME = "cache-defeating-prefix"
 SEVERITY = "warning"
 SUMMARY = "Volatile text before a long stable prompt body, so the prefix cache cannot reuse it"
+FIX = ("unsafe",
+       "moves the lines holding volatile text to the end of the `|` block they are in "
+       "(the model reads the same lines in another order)")
 OPTIONS = {"min_tokens": 256, "min_shared_tokens": 1024}
 
 
@@ -419,8 +423,63 @@ def check(ctx: Context) -> None:
             + (f": saves {usd(dollars)} per run" if dollars > 0 else
                " (its model has no cheaper cached-input price, but cached prefixes also "
                "cut time to first token)"),
-            where, key=f"{item.owner}/{item.field}")
+            where, key=f"{item.owner}/{item.field}", fix=_move_fix(ctx, item))
     _shared_bodies(ctx, [t for t in texts if t.field == "system"])
+
+
+def _move_fix(ctx: Context, item: _Text) -> Fix | None:
+    """Move the lines holding volatile text to the end of a ``|`` block.
+
+    Unsafe: the model reads the same lines in another order, and a prompt's order
+    can change its answers. Offered when every volatile part sits on one line of a
+    literal block and the moved block reads back as the same lines.
+    """
+    if not ctx.native or item.raw is None:
+        return None
+    spec = ctx.spec_text
+    raw, key = item.raw, item.field
+    if spec.field_lines(raw, key) is None or spec.char(raw.value_at(key)) != "|":
+        return None
+    kline, last = spec.key_extent(raw, key)
+    body = spec.lines[kline:last]
+    moving = [line for line in body if VOLATILE.search(line)]
+    whole = [m.group(0) for m in VOLATILE.finditer(item.text)]
+    if not moving or [m.group(0) for line in moving for m in VOLATILE.finditer(line)] != whole:
+        return None  # a part spans lines, or is not where the text says
+    rest = [line for line in body if not VOLATILE.search(line)]
+    trimmed = rest
+    while trimmed and not trimmed[0].strip():
+        trimmed = trimmed[1:]
+    new_body = trimmed + ([""] if len(trimmed) < len(rest) else []) + moving
+    if new_body == body or not _same_lines(spec.lines[kline - 1], body, new_body,
+                                           raw.key_at(key)[1], item.text):
+        return None
+    edits = spec.edits()
+    edits.delete(kline + 1, last)
+    edits.insert_after(last, new_body)
+    what = "system prompt" if key == "system" else "prompt"
+    return from_edits(edits, f"move the volatile lines of the {what} to its end", UNSAFE)
+
+
+def _same_lines(key_line: str, body: list[str], new_body: list[str], col: int,
+                text: str) -> bool:
+    """The block with ``new_body`` reads back as the text's own non-blank lines."""
+    import yaml
+
+    def read(lines: list[str]) -> str | None:
+        src = "\n".join([key_line[col - 1:], *(line[col - 1:] for line in lines)]) + "\n"
+        try:
+            doc = yaml.safe_load(src)
+        except yaml.YAMLError:
+            return None
+        value = next(iter(doc.values())) if isinstance(doc, dict) and len(doc) == 1 else None
+        return value if isinstance(value, str) else None
+
+    old, new = read(body), read(new_body)
+    if old is None or new is None or old != text:
+        return False
+    return sorted(x for x in old.splitlines() if x.strip()) == \
+        sorted(x for x in new.splitlines() if x.strip())
 
 
 def _shared_bodies(ctx: Context, texts: list[_Text]) -> None:

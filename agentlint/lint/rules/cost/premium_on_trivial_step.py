@@ -80,6 +80,7 @@ from agentlint.graph.estimate import (
     multipliers,
 )
 from agentlint.lint.facts import call_tokens, code, model_pos
+from agentlint.lint.fix import UNSAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 from agentlint.lint.wording import fix as format_fix
 from agentlint.spec.model import Model, Stage, Step
@@ -89,6 +90,8 @@ CODE = "AL202"
 NAME = "premium-on-trivial-step"
 SEVERITY = "warning"
 SUMMARY = "A premium model on a step a small model does as well"
+FIX = ("unsafe",
+       "sets the step's own `model:` to the cheaper model the message names")
 OPTIONS = {"premium_output_per_mtok": PREMIUM_OUTPUT_PER_MTOK,
            "max_output_tokens": MAX_TRIVIAL_OUTPUT, "cheap_model": ""}
 
@@ -122,6 +125,11 @@ def check(ctx: Context) -> None:
     max_output = float(ctx.option("max_output_tokens"))
     configured = str(ctx.option("cheap_model") or "")
     rows = ctx.estimate.steps
+    # Steps that are turns of one agent (a group chat read turn by turn; the reader
+    # lists them in extra["turns"]) share the place their model is set: one finding
+    # there, for all of them.
+    turns: dict[str, str] = wf.extra.get("turns") or {}
+    groups: dict[tuple[tuple[int, int], str, str], list[Step]] = {}
     for step in wf.steps:
         model = wf.model_of(step)
         if model is None or model.output_price < threshold:
@@ -129,13 +137,23 @@ def check(ctx: Context) -> None:
         why = trivial(step, max_output)
         if why is None:
             continue
+        key = (model_pos(wf, step), model.name, why) if step.id in turns else \
+            ((-step.index, 0), model.name, why)
+        groups.setdefault(key, []).append(step)
+    for (_, _, why), steps in groups.items():
+        step = steps[0]
+        model = wf.model_of(step)
+        assert model is not None
         options = alternatives(wf, model, threshold, configured)
-        now = rows[step.index].cost_usd
-        priced = [(_cost_on(ctx, step, m), m) for m in options]
+        now = sum(rows[s.index].cost_usd for s in steps)
+        priced = [(sum(_cost_on(ctx, s, m) for s in steps), m) for m in options]
         best = min(priced, key=lambda x: x[0], default=None)
         base = f" ({model.base})" if model.base and model.base != model.name else ""
-        msg = (f"{code(step.id)} runs on premium model {code(model.name)}{base}, "
-               f"${model.output_price:g}/Mtok output, {why}")
+        fix = None
+        who = code(step.id) if len(steps) == 1 else \
+            f"{code(step.id)} and the {len(steps) - 1} other turns of {code(turns[step.id])}"
+        msg = (f"{who} run{'s' if len(steps) == 1 else ''} on premium model "
+               f"{code(model.name)}{base}, ${model.output_price:g}/Mtok output, {why}")
         if best is not None:
             after, cheap = best
             if after < now:
@@ -145,6 +163,8 @@ def check(ctx: Context) -> None:
                 said = format_fix(wf, "model", step.id, cheap.base or cheap.name)
                 if said:
                     msg += f": {said}"
+                if len(steps) == 1:
+                    fix = _model_fix(ctx, step, cheap)
             else:
                 msg += "; move it to a smaller model"
             if step.may_cascade is not None and not step.cascade:
@@ -156,5 +176,19 @@ def check(ctx: Context) -> None:
                             "`agentlint optimize` prices it the same)")
         else:
             msg += "; move it to a smaller model"
-        ctx.report(msg, model_pos(wf, step), key=f"step:{step.id}/model")
+        ctx.report(msg, model_pos(wf, step), key=f"step:{step.id}/model", fix=fix)
+
+
+def _model_fix(ctx: Context, step: Step, cheap: Model) -> Fix | None:
+    """The step's own ``model:`` set to the cheaper model (its agent's stays as it is).
+
+    Unsafe: another model writes the answers; "as well" is a judgement on the
+    step's size, not a test of its output.
+    """
+    spec = ctx.spec_text
+    if not ctx.native or not spec.can_set_scalar(step, "model"):
+        return None
+    edits = spec.edits()
+    spec.set_scalar(edits, step, "model", spec.scalar(cheap.name))
+    return from_edits(edits, f"run {code(step.id)} on {code(cheap.name)}", UNSAFE)
 

@@ -101,6 +101,7 @@ from agentlint.lint.facts import (
     step_pos,
     when_run,
 )
+from agentlint.lint.fix import SAFE, UNSAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 from agentlint.lint.wording import fix as format_fix
 from agentlint.spec.model import Step, Workflow
@@ -110,6 +111,10 @@ CODE = "AL101"
 NAME = "serial-but-independent"
 SEVERITY = "warning"
 SUMMARY = "Steps run one after another although no data flows between them"
+FIX = ("safe/unsafe",
+       "sequential mode (safe): gives the steps waited for and the steps that need not"
+       " wait one `parallel` label, when those steps are listed right after the group;"
+       " dag mode (unsafe): drops the `needs` entry")
 OPTIONS = {"min_seconds": 1.0}
 
 
@@ -216,7 +221,47 @@ def _serial_finding(ctx: Context, g: Graph, prev: list[int], cur: list[int],
     ctx.report(
         f"{who} {verb} for {names(waited)}{group} but read{'s' if len(movers) == 1 else ''} "
         f"nothing from {them}, directly or through other steps; {fix}: {effect}",
-        step_pos(step), key=f"step:{step.id}/parallel")
+        step_pos(step), key=f"step:{step.id}/parallel",
+        fix=_parallel_fix(ctx, prev, cur, free))
+
+
+def _parallel_fix(ctx: Context, prev: list[int], cur: list[int], free: list[int]
+                  ) -> Fix | None:
+    """One ``parallel`` label on the group waited for and the steps that need not wait.
+
+    Safe: no data flows between them and none is a gate, so each step reads what it
+    read before; only the waiting goes. Offered when the movers are listed right
+    after the group (a group is a run of consecutive steps with one label).
+    """
+    wf = ctx.wf
+    if not ctx.native or cur[:len(free)] != free:
+        return None
+    label = wf.steps[prev[0]].parallel
+    if label is None:
+        # a new label of this group's own (named after its first step's place), so that
+        # two fixes applied in one pass never join their groups into one
+        used: set[str | None] | None = getattr(ctx, "_parallel_labels", None)
+        if used is None:
+            used = {s.parallel for s in wf.steps}
+            setattr(ctx, "_parallel_labels", used)  # noqa: B010 - once per file
+        label = f"g{prev[0] + 1}"
+        k = 1
+        while label in used:
+            k += 1
+            label = f"g{prev[0] + 1}-{k}"
+        targets = [*prev, *free]
+    else:
+        targets = list(free)
+    spec = ctx.spec_text
+    steps = [wf.steps[i] for i in targets]
+    if not all(spec.can_set_scalar(s, "parallel") for s in steps):
+        return None
+    edits = spec.edits()
+    for s in steps:
+        spec.set_scalar(edits, s, "parallel", spec.scalar(label))
+    movers = names([wf.steps[v].id for v in free])
+    waited = names([wf.steps[u].id for u in prev])
+    return from_edits(edits, f"run {movers} beside {waited} (parallel: {label})", SAFE)
 
 
 def _needs_on_critical_path(ctx: Context) -> None:
@@ -253,4 +298,22 @@ def _needs_on_critical_path(ctx: Context) -> None:
             f"it holds {code(step.id)} back {seconds(saving)}{runs}, on the critical path "
             f"({seconds(est.latency_s)}); {drop} (saves up to {seconds(saving)} per run"
             f"{' that takes it' if runs else ''})",
-            where, key=f"step:{step.id}/needs/{before.id}")
+            where, key=f"step:{step.id}/needs/{before.id}",
+            fix=_unorder_fix(ctx, step, before.id))
+
+
+def _unorder_fix(ctx: Context, step: Step, before: str) -> Fix | None:
+    """Drop the ``needs`` entry (dag mode).
+
+    Unsafe: the entry is the author's word that the step runs after the other, for a
+    reason the spec may not show (a tool's effect outside it, a rate limit).
+    """
+    if not ctx.native or step.raw is None:
+        return None
+    spec = ctx.spec_text
+    if spec.step_region(step) is None or spec.list_field(step.raw, "needs") is None:
+        return None
+    edits = spec.edits()
+    spec.remove_entries(edits, step.raw, "needs", {before})
+    return from_edits(edits, f"drop {code(before)} from the `needs` of {code(step.id)}",
+                      UNSAFE)

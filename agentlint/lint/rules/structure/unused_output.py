@@ -62,17 +62,22 @@ from typing import TYPE_CHECKING
 
 from agentlint.graph.build import BranchKey, Graph
 from agentlint.lint.facts import code, side_effect_tools, step_pos, tokens
+from agentlint.lint.fix import UNSAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 from agentlint.spec.tokens import find_refs
 from agentlint.units import seconds, usd
 
 if TYPE_CHECKING:  # the lint path of a native spec imports no adapter
     from agentlint.adapters.ir import Wording
+    from agentlint.spec.model import Step
 
 CODE = "AL001"
 NAME = "unused-output"
 SEVERITY = "warning"
 SUMMARY = "A model step whose output no other step reads"
+FIX = ("unsafe",
+       "deletes the step, with the comment block above it, when its id is written "
+       "nowhere else in the file")
 
 
 NEVER_UNUSED_KINDS = ("router", "orchestrator", "validator", "human", "tool")
@@ -111,7 +116,29 @@ def check(ctx: Context) -> None:
             f"tokens): it is not the last step, not terminal and has no side effect; "
             f"delete it (saves {usd(rows[i].cost_usd)} and {seconds(rows[i].latency_s)} "
             f"per run) or {fix}",
-            step_pos(step), key=f"step:{step.id}")
+            step_pos(step), key=f"step:{step.id}", fix=_drop_fix(ctx, step))
+
+
+def _drop_fix(ctx: Context, step: Step) -> Fix | None:
+    """Delete the step with the comment block above it.
+
+    Unsafe: a call the run made is gone (someone may read its output outside the
+    spec, in a log or a trace). Offered only when the step's id is written nowhere
+    else in the file, so no reference to it is left behind.
+    """
+    if not ctx.native:
+        return None
+    spec = ctx.spec_text
+    region = spec.step_region(step)
+    if region is None:
+        return None
+    start, end = region
+    named = spec.lines_naming(step.id)
+    if named is None or any(not start <= n <= end for n in named):
+        return None
+    edits = spec.edits()
+    spec.delete_step(edits, step)
+    return from_edits(edits, f"delete step {code(step.id)}", UNSAFE)
 
 
 def _branch_ends(g: Graph) -> set[int]:
