@@ -163,11 +163,11 @@ def check(ctx: Context) -> None:
                 said = format_fix(wf, "model", step.id, cheap.base or cheap.name)
                 if said:
                     msg += f": {said}"
-                if len(steps) == 1:
-                    fix = _model_fix(ctx, step, cheap)
+                if len(steps) == 1 and all(s.model != cheap.name for s in step.cascade):
+                    fix = _model_fix(ctx, step, cheap)  # a cascade never ends where it began
             else:
                 msg += "; move it to a smaller model"
-            if step.may_cascade is not None and not step.cascade:
+            if len(steps) == 1 and step.may_cascade is not None and not step.cascade:
                 tried = _cascade_cost(ctx, step, cheap)
                 if tried < now:
                     msg += (f"; or, as its may_cascade allows, try {code(cheap.name)} first "
