@@ -139,6 +139,46 @@ class Ref:
     offset: int  # character offset in the text (-1 for context entries)
 
 
+#: the lowest model tier a step class may move to when the step states no ``min_tier``
+#: (docs/optimizer.md, "Step classes"); tiers as in the catalog: 1 nano, 2 mini,
+#: 3 mid-size, 4 flagship and reasoning models
+CLASS_TIERS: dict[str, int] = {
+    "classification": 1,
+    "routing": 1,
+    "extraction": 2,
+    "summarization": 2,
+    "generation": 3,
+    "judgement": 3,
+    "planning": 4,
+    "reasoning": 4,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A model a cascade asks before the step's own, and how often its answer is kept.
+
+    ``accept`` is the probability that the check accepts the stage's answer;
+    ``check_usd`` / ``check_s`` the price and time of that check, paid whenever
+    the stage returns an answer.
+    """
+
+    model: str
+    accept: float
+    check_usd: float = 0.0
+    check_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CascadeAllowed:
+    """``may_cascade``: the optimizer may put a first try in front of the step's model."""
+
+    accept: float
+    check_usd: float = 0.0
+    check_s: float = 0.0
+    models: tuple[str, ...] | None = None
+
+
 @dataclass(slots=True)
 class Step:
     """One step of the workflow, as read from the spec (or converted by an adapter)."""
@@ -170,6 +210,12 @@ class Step:
     candidates: list[str] | None = None
     #: the lowest model tier the optimizer may move the step to
     min_tier: int | None = None
+    #: what the step's work is (``classification``, ``generation``, ...), see CLASS_TIERS
+    step_class: str | None = None
+    #: models tried before ``model`` (a cascade), in order; empty: the step asks ``model``
+    cascade: tuple[Stage, ...] = ()
+    #: the optimizer may propose a cascade in front of ``model``
+    may_cascade: CascadeAllowed | None = None
     max_retries: int = 2
     per_call_usd: float | None = None
     per_call_s: float | None = None
@@ -194,6 +240,13 @@ class Step:
     @property
     def uses_model(self) -> bool:
         return self.model is not None
+
+    @property
+    def tier_floor(self) -> int | None:
+        """The lowest tier the step may move to: ``min_tier``, else its class's default."""
+        if self.min_tier is not None:
+            return self.min_tier
+        return CLASS_TIERS.get(self.step_class) if self.step_class is not None else None
 
     def step_refs(self) -> list[str]:
         """Ids whose output this step reads, each once, in order of appearance."""
