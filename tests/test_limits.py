@@ -107,13 +107,15 @@ def test_limit_words() -> None:
 
 BASE = {
     "agentlint": 1,
-    "models": {"m": {"per_call_usd": 0.001, "per_call_s": 1, "p_ok": 0.99}},
+    "models": {"m": {"per_call_usd": 0.001, "per_call_s": 1, "p_ok": 0.99},
+               "m2": {"per_call_usd": 0.0001, "per_call_s": 1, "p_ok": 0.99}},
     "tools": {"t": {"effect": "read"}},
     "inputs": {"q": {"untrusted": False}},
     "steps": [
         {"id": "r", "kind": "router", "model": "m",
          "routes": [{"step": "a", "share": 0.5}, {"step": "b"}]},
-        {"id": "a", "model": "m", "prompt": "Answer {{ inputs.q }}"},
+        {"id": "a", "model": "m", "prompt": "Answer {{ inputs.q }}",
+         "cascade": [{"model": "m2", "accept": 0.5}], "may_cascade": {"accept": 0.5}},
         {"id": "b", "kind": "tool", "tool": "t"},
         {"id": "c", "model": "m", "prompt": "Check {{ steps.a.output }}",
          "fan_out": {"count": 2}},
@@ -126,6 +128,7 @@ PLACES: dict[str, tuple[Any, ...]] = {
     "top": (), "model": ("models", "m"), "tool": ("tools", "t"), "input": ("inputs", "q"),
     "step": ("steps", 3), "route": ("steps", 0, "routes", 0), "fan_out": ("steps", 3, "fan_out"),
     "loop": ("loops", 0), "budgets": ("budgets",),
+    "cascade_stage": ("steps", 1, "cascade", 0), "may_cascade": ("steps", 1, "may_cascade"),
 }
 HUGE_INT = "9" * 5000
 BAD_VALUES = {"1e308": "1e308", "negative": "-1", "nan": ".nan", "huge-int": HUGE_INT}

@@ -12,7 +12,10 @@ The reference applies the quality rule on its own (docs/optimizer.md,
 ``min_tier``, to a model of at least that tier; the default objective, within
 budget, takes only assignments that cut nothing, lose no tier, leave no step
 less likely to succeed, add no latency and lose no reliability (cheapest, then
-fewest edits); over budget, fewest cuts, tiers lost, edits, then cost.
+fewest edits); over budget, fewest cuts, tiers lost, edits, then cost. A step's
+``class`` stands for its default ``min_tier``; with ``may_cascade`` a step may also
+take one first try in front of its own model (docs/optimizer.md, "Cascades"), and a
+step with a ``cascade`` keeps it in front of whichever model it ends with.
 """
 
 from __future__ import annotations
@@ -34,15 +37,19 @@ from agentlint.optimizer.milp import DEFAULT_GAP
 from agentlint.optimizer.problem import retry_range
 from agentlint.optimizer.run import optimize
 from agentlint.spec.load import load_workflow
-from agentlint.spec.model import Workflow
+from agentlint.spec.model import Stage, Workflow
 
 #: most assignments one generated spec may have (keeps the test under a minute)
 MAX_ASSIGNMENTS = 3000
 REL = 1e-9
+#: the classes the generated specs use, with the floors docs/optimizer.md gives them
+CLASS_FLOORS = {"classification": 1, "extraction": 2, "generation": 3}
 
 
 @st.composite
-def specs(draw: Any, execution: str) -> dict[str, Any]:
+def specs(draw: Any, execution: str, cascades: bool = False) -> dict[str, Any]:
+    """A small spec; ``cascades``: steps may also state a class, a cascade or leave to
+    propose one."""
     n = draw(st.integers(4, 6))
     n_models = draw(st.integers(2, 3))
     models = {}
@@ -72,12 +79,17 @@ def specs(draw: Any, execution: str) -> dict[str, Any]:
                 step["context"] = [f"s{j}" for j in reads]
         else:
             step["model"] = f"m{draw(st.integers(0, n_models - 1))}"
-            allow = draw(st.sampled_from(["none", "candidates", "min_tier"]))
+            allow = draw(st.sampled_from(["none", "candidates", "min_tier"]
+                                         + (["class"] if cascades else [])))
             if allow == "candidates":
                 names = [f"m{m}" for m in range(n_models) if draw(st.booleans())]
                 step["candidates"] = names or [step["model"]]
             elif allow == "min_tier":
                 step["min_tier"] = draw(st.integers(1, 3))
+            elif allow == "class":
+                step["class"] = draw(st.sampled_from(sorted(CLASS_FLOORS)))
+            if cascades:
+                _draw_cascade(draw, step, n_models)
             parts = [f"Task {i}."] + ["{{ steps.s" + str(j) + ".output }}" for j in reads]
             if draw(st.booleans()):
                 parts.append("{{ inputs.doc }}")
@@ -116,19 +128,61 @@ def specs(draw: Any, execution: str) -> dict[str, Any]:
     return spec
 
 
+def _draw_cascade(draw: Any, step: dict[str, Any], n_models: int) -> None:
+    """A cascade in front of the step's model, or leave to propose one, or neither."""
+    others = [f"m{m}" for m in range(n_models) if f"m{m}" != step["model"]]
+    what = draw(st.sampled_from(["none", "cascade", "may", "may"]))
+    figures = {"accept": draw(st.sampled_from([0.3, 0.6, 0.9]))}
+    if draw(st.booleans()):
+        figures["check_usd"] = draw(st.sampled_from([0.0001, 0.002]))
+    if draw(st.booleans()):
+        figures["check_s"] = draw(st.sampled_from([0.2, 1.5]))
+    if what == "cascade" and others:
+        step["cascade"] = [{"model": draw(st.sampled_from(others)), **figures}]
+    elif what == "may":
+        if draw(st.booleans()):
+            figures["models"] = [m for m in others if draw(st.booleans())]
+        step["may_cascade"] = figures
+
+
 def allowed_models(wf: Workflow, step: Any) -> list[str | None]:
     """The quality rule, written out: the step's own model first, then its candidates,
-    or the spec's models of at least ``min_tier``; else none."""
+    or the spec's models of at least ``min_tier`` (or its class's floor); else none."""
     if step.model is None:
         return [None]
+    floor = step.min_tier
+    if floor is None and step.step_class is not None:
+        floor = CLASS_FLOORS[step.step_class]
     if step.candidates is not None:
         others = list(step.candidates)
-    elif step.min_tier is not None:
+    elif floor is not None:
         others = [name for name, m in wf.models.items()
-                  if m.tier is not None and m.tier >= step.min_tier]
+                  if m.tier is not None and m.tier >= floor]
     else:
         others = []
     return [step.model, *(name for name in dict.fromkeys(others) if name != step.model)]
+
+
+def allowed_settings(wf: Workflow, step: Any) -> list[tuple[str | None, tuple[Stage, ...]]]:
+    """(model, cascade) pairs: the allowed models behind the step's own cascade (never
+    a model the cascade already asked), and with ``may_cascade`` the step's model
+    behind one first try on each allowed model (``may_cascade.models``, else the
+    candidates, else every model of the spec)."""
+    out = [(m, step.cascade) for m in allowed_models(wf, step)
+           if all(stage.model != m for stage in step.cascade)]
+    may = step.may_cascade
+    if may is not None and not step.cascade and step.model is not None:
+        if may.models is not None:
+            firsts = list(may.models)
+        elif step.candidates is not None:
+            firsts = list(step.candidates)
+        else:
+            firsts = list(wf.models)
+        for name in dict.fromkeys(firsts):
+            if name != step.model:
+                out.append((step.model, (Stage(name, may.accept, may.check_usd,
+                                               may.check_s),)))
+    return out
 
 
 def tiers_lost(wf: Workflow, old: str | None, new: str | None) -> int:
@@ -141,7 +195,7 @@ def tiers_lost(wf: Workflow, old: str | None, new: str | None) -> int:
 def _size(wf: Workflow) -> int:
     total = 1
     for step in wf.steps:
-        k = len(allowed_models(wf, step)) * len(retry_range(wf, step))
+        k = len(allowed_settings(wf, step)) * len(retry_range(wf, step))
         total *= k + (1 if step.optional else 0)
     if wf.execution == "sequential":
         total *= 2 ** (len(wf.steps) - 1)
@@ -186,15 +240,18 @@ def _load_text(spec: dict[str, Any]) -> Workflow:
 
 
 def _variant(wf: Workflow, models: list[Any], retries: list[int], cut: list[bool],
-             labels: list[str | None]) -> Workflow:
+             labels: list[str | None], cascades: list[tuple[Stage, ...]] | None = None
+             ) -> Workflow:
     """``wf`` with the steps set as given; cut steps gone and their readers' refs with them."""
     gone = {s.id for s, c in zip(wf.steps, cut, strict=True) if c}
     steps = []
-    for step, m, k, c, label in zip(wf.steps, models, retries, cut, labels, strict=True):
+    stages = cascades if cascades is not None else [s.cascade for s in wf.steps]
+    for step, m, k, c, label, casc in zip(wf.steps, models, retries, cut, labels, stages,
+                                          strict=True):
         if c:
             continue
         steps.append(dataclasses.replace(
-            step, index=len(steps), model=m, retries=k, parallel=label,
+            step, index=len(steps), model=m, retries=k, parallel=label, cascade=casc,
             refs=[r for r in step.refs if not (r.kind == "steps" and r.name in gone)],
             context=[x for x in step.context if x not in gone],
             needs=[x for x in step.needs if x not in gone]))
@@ -241,24 +298,27 @@ def exhaustive(wf: Workflow) -> list[Row]:
     own = {s.id: s.reliability for s in estimate(wf).steps}
     per_step = []
     for step in wf.steps:
-        opts: list[tuple[Any, int, bool]] = [
-            (m, k, False) for m in allowed_models(wf, step) for k in retry_range(wf, step)]
+        opts: list[tuple[Any, tuple[Stage, ...], int, bool]] = [
+            (m, casc, k, False) for m, casc in allowed_settings(wf, step)
+            for k in retry_range(wf, step)]
         if step.optional:
-            opts.append((step.model, step.retries, True))
+            opts.append((step.model, step.cascade, step.retries, True))
         per_step.append(opts)
     results = []
     for combo in itertools.product(*per_step):
-        cut = [c for _, _, c in combo]
+        cut = [c for _, _, _, c in combo]
         if all(cut):
             continue
-        models = [m for m, _, _ in combo]
-        retries = [k for _, k, _ in combo]
+        models = [m for m, _, _, _ in combo]
+        cascades = [casc for _, casc, _, _ in combo]
+        retries = [k for _, _, k, _ in combo]
         loss = sum(tiers_lost(wf, s.model, m) for s, m, c in zip(wf.steps, models, cut,
                                                                   strict=True) if not c)
-        edits = sum(1 if c else (m != s.model) + (k != s.retries)
-                    for s, m, k, c in zip(wf.steps, models, retries, cut, strict=True))
+        edits = sum(1 if c else (m != s.model) + (k != s.retries) + (casc != s.cascade)
+                    for s, m, casc, k, c in zip(wf.steps, models, cascades, retries, cut,
+                                                strict=True))
         for labels in _groupings(wf, cut):
-            est = estimate(_variant(wf, models, retries, cut, labels))
+            est = estimate(_variant(wf, models, retries, cut, labels, cascades))
             kept = all(s.reliability >= own[s.id] for s in est.steps)
             results.append((sum(cut), est.cost_usd, est.latency_s, est.reliability, loss,
                             edits, kept))
@@ -393,6 +453,9 @@ def _loss_and_edits(wf: Workflow, plan: dict[str, Any]) -> tuple[int, int]:
             edits += 1
             continue
         edits += (entry["model"] != step.model) + (entry["retries"] != step.retries)
+        stages = [(c["model"], c["accept"], c["check_usd"], c["check_s"])
+                  for c in entry.get("cascade", [])]
+        edits += stages != [(s.model, s.accept, s.check_usd, s.check_s) for s in step.cascade]
         lost += tiers_lost(wf, step.model, entry["model"])
     return lost, edits
 
@@ -449,4 +512,27 @@ def test_tier_floors_match_exhaustive_search(data: Any) -> None:
             step.pop("candidates", None)
             step["min_tier"] = data.draw(st.integers(1, 2), label="floor")
             step["retries"] = step["max_retries"] = 0  # models are the lever
+    _check(spec, data, tight=True)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_cascades_match_exhaustive_search(data: Any) -> None:
+    """Steps with classes, cascades and leave to propose one: the plan equals the best
+    assignment of exhaustive search under every objective."""
+    execution = data.draw(st.sampled_from(["sequential", "dag"]), label="execution")
+    _check(data.draw(specs(execution, cascades=True), label="spec"), data)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_cascades_under_tight_cost_budgets_match_exhaustive_search(data: Any) -> None:
+    """A cost budget between the cheapest plan and the spec: a cascade or a model must
+    give way, with the fewest tiers lost and edits."""
+    execution = data.draw(st.sampled_from(["sequential", "dag"]), label="execution")
+    spec = data.draw(specs(execution, cascades=True), label="spec")
+    for step in spec["steps"]:
+        step["retries"] = step["max_retries"] = 0  # models and cascades are the levers
     _check(spec, data, tight=True)

@@ -72,6 +72,10 @@ class StepSpec:
     #: the iteration whose items set this step's fan-out
     container: str | None = None
     candidates: list[str] | None = None
+    #: the quality floor the profile states: ``min_tier``, ``class``; and ``may_cascade``
+    min_tier: int | None = None
+    step_class: str | None = None
+    may_cascade: dict[str, float] | None = None
     #: how a model-less step's output size follows from what it reads:
     #: "sum" (a template: its text plus what it inserts), "max" (one of its
     #: inputs, an aggregator), "item" (one element of a list it iterates)

@@ -382,6 +382,12 @@ class Draft:
             add("fan_out", fan)
         if spec.candidates is not None:
             add("candidates", plain_seq(spec.candidates, p.get("model", spec.at)))
+        if spec.min_tier is not None:
+            add("min_tier", spec.min_tier)
+        if spec.step_class is not None:
+            add("class", spec.step_class)
+        if spec.may_cascade is not None and (spec.model or spec.agent) is not None:
+            add("may_cascade", plain_map(spec.may_cascade, p.get("model", spec.at)))
         where = f"{os.path.basename(self.file)} line {spec.at[0]}"
         add("x-source", f"{spec.source or spec.origin}, {where}" if (spec.source or spec.origin)
             else where)

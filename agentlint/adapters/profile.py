@@ -201,8 +201,16 @@ def _entries(doc: YMap, key: str) -> list[tuple[str, Any]]:
 def _entry(section: YMap, name: str, value: YMap) -> Entry:
     entry = Entry(name, section.key_at(name))
     for key, field_value in value.items():
-        entry.values[key] = list(field_value) if key == "candidates" else \
-            int(field_value) if key in LIMITS and LIMITS[key].whole else float(field_value)
+        if key == "candidates":
+            entry.values[key] = list(field_value)
+        elif key == "class":
+            entry.values[key] = str(field_value)
+        elif key == "may_cascade":
+            entry.values[key] = {k: float(v) for k, v in field_value.items()
+                                 if not k.startswith("x-")}
+        else:
+            entry.values[key] = int(field_value) if key in LIMITS and LIMITS[key].whole \
+                else float(field_value)
         entry.pos[key] = value.value_at(key)
     return entry
 
@@ -288,6 +296,12 @@ def _copy_step_values(spec: StepSpec, found: Entry | None,
     if "candidates" in values:
         spec.candidates = [declare_model(name, found.pos["candidates"]) if found else name
                            for name in values["candidates"]]
+    if "min_tier" in values:
+        spec.min_tier = values["min_tier"]
+    if "class" in values:
+        spec.step_class = values["class"]
+    if "may_cascade" in values:
+        spec.may_cascade = dict(values["may_cascade"])
 
 
 def _count_items(spec: StepSpec, values: dict[str, Any],
@@ -331,13 +345,15 @@ def _check_route_shares(profile: Profile, steps: list[StepSpec], router: StepSpe
 
 def _add_candidates(profile: Profile, steps: list[StepSpec], agents: dict[str, dict[str, Any]],
                     declare_model: Callable[[Any, Pos], str]) -> None:
-    """The profile-wide candidates: every model step without its own list may be routed
-    to them, besides the model it has."""
+    """The profile-wide candidates: every model step without its own list (or its own
+    tier floor: ``min_tier`` or ``class``, which chooses among the workflow's models
+    itself) may be routed to them, besides the model it has."""
     extra = [declare_model(name, profile.candidates_at) for name in profile.candidates]
     for spec in steps:
         own = spec.model or (agents.get(spec.agent, {}).get("model")
                              if spec.agent else None)
-        if own is not None and spec.candidates is None:
+        floor = spec.min_tier is not None or spec.step_class is not None
+        if own is not None and spec.candidates is None and not floor:
             spec.candidates = list(dict.fromkeys([own, *extra]))
 
 

@@ -462,7 +462,8 @@ def _step_changes(before: Estimate, after: Estimate) -> list[StepChange]:
     out = []
     for s in after.steps:
         b = old.get(s.id)
-        if b is None or b.model != s.model or not _close(b.cost_usd, s.cost_usd) \
+        if b is None or (b.model, b.cascade) != (s.model, s.cascade) \
+                or not _close(b.cost_usd, s.cost_usd) \
                 or not _close(b.latency_s, s.latency_s) \
                 or not _close(b.reliability, s.reliability):
             out.append(StepChange(s.id, b, s))

@@ -15,7 +15,7 @@ from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, lon
 from agentlint.metrics import BY_NAME, Metric
 from agentlint.record import Record
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
-from agentlint.spec.model import Model, Step, Workflow
+from agentlint.spec.model import Model, Stage, Step, Workflow
 from agentlint.spec.tokens import prefix_tokens, text_tokens
 
 #: Providers cache a prompt prefix only from this length on (OpenAI, Anthropic: 1024).
@@ -66,12 +66,12 @@ class Figures(Record):
 class StepEstimate(Record):
     """One step's share of a run: calls, tokens, cost, latency, reliability."""
 
-    __slots__ = ("cached_tokens", "calls", "cost_usd", "cost_usd_max", "critical", "id",
-                 "input_tokens", "latency_s", "latency_s_max", "model", "output_tokens",
+    __slots__ = ("cached_tokens", "calls", "cascade", "cost_usd", "cost_usd_max", "critical",
+                 "id", "input_tokens", "latency_s", "latency_s_max", "model", "output_tokens",
                  "reliability", "runs")
     __match_args__ = ("id", "model", "runs", "input_tokens", "cached_tokens", "output_tokens",
                       "calls", "cost_usd", "latency_s", "reliability", "cost_usd_max",
-                      "latency_s_max", "critical")
+                      "latency_s_max", "critical", "cascade")
 
     id: str
     model: str | None
@@ -86,11 +86,13 @@ class StepEstimate(Record):
     cost_usd_max: float
     latency_s_max: float
     critical: bool
+    #: the models a cascade asks before ``model``, in order (none: ``model`` alone)
+    cascade: tuple[str, ...]
 
     def __init__(self, id: str, model: str | None, runs: float, input_tokens: float,
                  cached_tokens: float, output_tokens: float, calls: float, cost_usd: float,
                  latency_s: float, reliability: float, cost_usd_max: float, latency_s_max: float,
-                 critical: bool = False) -> None:
+                 critical: bool = False, cascade: tuple[str, ...] = ()) -> None:
         self.id = id
         self.model = model
         self.runs = runs
@@ -104,15 +106,21 @@ class StepEstimate(Record):
         self.cost_usd_max = cost_usd_max
         self.latency_s_max = latency_s_max
         self.critical = critical
+        self.cascade = cascade
 
     def to_json(self) -> dict[str, object]:
-        """One entry of ``steps`` in ``agentlint estimate --format json`` (contract keys)."""
-        return {"id": self.id, "model": self.model, "cost_usd": self.cost_usd,
-                "latency_s": self.latency_s, "reliability": self.reliability, "runs": self.runs,
-                "calls": self.calls, "input_tokens": self.input_tokens,
-                "cached_input_tokens": self.cached_tokens, "output_tokens": self.output_tokens,
-                "cost_usd_max": self.cost_usd_max, "latency_s_max": self.latency_s_max,
-                "critical": self.critical}
+        """One entry of ``steps`` in ``agentlint estimate --format json`` (contract keys,
+        and ``cascade`` for a step that has one)."""
+        out: dict[str, object] = {
+            "id": self.id, "model": self.model, "cost_usd": self.cost_usd,
+            "latency_s": self.latency_s, "reliability": self.reliability, "runs": self.runs,
+            "calls": self.calls, "input_tokens": self.input_tokens,
+            "cached_input_tokens": self.cached_tokens, "output_tokens": self.output_tokens,
+            "cost_usd_max": self.cost_usd_max, "latency_s_max": self.latency_s_max,
+            "critical": self.critical}
+        if self.cascade:
+            out["cascade"] = list(self.cascade)
+        return out
 
 
 class BudgetCheck(Record):
@@ -289,14 +297,67 @@ def attempt_figures(c: float, t: float, p_ok: float, n: int, k: int, h: float) -
 
 
 def step_figures(wf: Workflow, step: Step, model_name: str | None = None,
-                 retries: int | None = None, tokens: Tokens | None = None) -> Figures:
-    """Figures of ``step``, optionally on another model or with other retries."""
+                 retries: int | None = None, tokens: Tokens | None = None,
+                 cascade: tuple[Stage, ...] | None = None) -> Figures:
+    """Figures of ``step``, optionally on another model, with other retries or with
+    another cascade in front of its model (``()``: none; None: the step's own)."""
     name = step.model if model_name is None else model_name
     model = wf.models.get(name) if name is not None else None
+    return model_figures(wf, step, model, retries, tokens, cascade)
+
+
+def model_figures(wf: Workflow, step: Step, model: Model | None, retries: int | None = None,
+                  tokens: Tokens | None = None, cascade: tuple[Stage, ...] | None = None
+                  ) -> Figures:
+    """:func:`step_figures` on a model given as an object (one the spec may not name)."""
     tokens = tokens or step_tokens(wf, step)
-    c, t, p = call_figures(wf, step, model, tokens)
     k = step.retries if retries is None else retries
-    return attempt_figures(c, t, p, step.calls, k, step.cache_hit_rate)
+    stages = step.cascade if cascade is None else cascade
+    c, t, p = call_figures(wf, step, model, tokens)
+    if not stages or model is None:
+        return attempt_figures(c, t, p, step.calls, k, step.cache_hit_rate)
+    tried = []
+    for stage in stages:
+        sc, st, sp = call_figures(wf, step, wf.models[stage.model], tokens)
+        tried.append((attempt_figures(sc, st, sp, step.calls, k, 0.0), stage))
+    return chain_figures(tried, attempt_figures(c, t, p, step.calls, k, 0.0),
+                         step.cache_hit_rate)
+
+
+def chain_figures(stages: list[tuple[Figures, Stage]], last: Figures, h: float) -> Figures:
+    """A cascade's figures (docs/cost-model.md, "Cascades").
+
+    Stage j is reached with probability ``r_j`` (``r_1 = 1``); it answers with its
+    success ``s_j`` (its calls and retries as any step's), the check then runs and
+    keeps the answer with probability ``a_j``; a failed or rejected stage passes the
+    request on: ``r_{j+1} = r_j (1 - s_j a_j)``. The step's own model answers what
+    is left. ``stages`` and ``last`` are figures without the response cache, which
+    ``h`` applies to the whole chain as to a single model.
+    """
+    reach = 1.0
+    cost = time = success = calls = 0.0
+    cost_max = time_max = 0.0
+    for f, stage in stages:
+        cost += reach * (f.cost + f.success * stage.check_usd)
+        time += reach * (f.time + f.success * stage.check_s)
+        calls += reach * f.calls
+        kept = f.success * stage.accept
+        success += reach * kept
+        reach *= 1.0 - kept
+        cost_max += f.cost_max + stage.check_usd
+        time_max += f.time_max + stage.check_s
+    cost += reach * last.cost
+    time += reach * last.time
+    calls += reach * last.calls
+    success += reach * last.success
+    return Figures(
+        cost=(1.0 - h) * cost,
+        time=h * CACHE_HIT_TIME_S + (1.0 - h) * time,
+        success=h + (1.0 - h) * success,
+        cost_max=cost_max + last.cost_max,
+        time_max=time_max + last.time_max,
+        calls=(1.0 - h) * calls,
+    )
 
 
 class Multipliers(Record):
@@ -374,7 +435,7 @@ def estimate(wf: Workflow, graph: Graph | None = None) -> Estimate:
         total_calls += calls
         rows.append(StepEstimate(step.id, step.model, m.runs, tokens.input, tokens.cached,
                                  tokens.output, calls, cost[i], time[i], succ[i], cmax[i],
-                                 tmax[i]))
+                                 tmax[i], cascade=tuple(s.model for s in step.cascade)))
     latency, _ = longest_path(exec_preds(g, expected=True), time, n)
     latency_max, _ = longest_path(exec_preds(g, expected=False), tmax, n)
     path = route_path(g, when_run(g, time))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from agentlint.optimizer.problem import Problem, Segment
 from agentlint.optimizer.rewrite import Rewrite, rewrite
+from agentlint.spec.model import Stage
 
 
 @dataclass(slots=True)
@@ -218,20 +219,24 @@ def write(p: Problem, plan: Plan) -> Rewrite:
     wf = p.wf
     models = []
     retries = []
+    cascades = []
     for i, c in enumerate(plan.choice):
         step = wf.steps[i]
         if c is None:
             models.append(step.model)
             retries.append(step.retries)
+            cascades.append(step.cascade)
         else:
             o = p.choices[i].options[c]
             models.append(o.model)
             retries.append(o.retries)
-    return rewrite(wf, p.text, models, retries, cut_of(plan), labels(p, plan))
+            cascades.append(o.cascade)
+    return rewrite(wf, p.text, models, retries, cut_of(plan), labels(p, plan), cascades)
 
 
 def plan_json(p: Problem, plan: Plan) -> dict[str, dict[str, object]]:
-    """The contract's ``plan``: {step id: {model, retries, cut, group}}."""
+    """The contract's ``plan``: {step id: {model, retries, cut, group}}, and ``cascade``
+    (the models asked before ``model``) for a step that has one."""
     out: dict[str, dict[str, object]] = {}
     labs = labels(p, plan)
     for i, step in enumerate(p.wf.steps):
@@ -243,7 +248,14 @@ def plan_json(p: Problem, plan: Plan) -> dict[str, dict[str, object]]:
             o = p.choices[i].options[c]
             out[step.id] = {"model": o.model, "retries": o.retries, "cut": False,
                             "group": labs[i]}
+            if o.cascade:
+                out[step.id]["cascade"] = [stage_json(s) for s in o.cascade]
     return out
+
+
+def stage_json(stage: Stage) -> dict[str, object]:
+    return {"model": stage.model, "accept": stage.accept, "check_usd": stage.check_usd,
+            "check_s": stage.check_s}
 
 
 def plan_loss(p: Problem, plan: Plan) -> int:

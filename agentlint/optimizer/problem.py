@@ -20,7 +20,7 @@ from agentlint.graph.build import Graph, build_graph, exec_preds
 from agentlint.graph.downgrade import PREMIUM_OUTPUT_PER_MTOK, alternatives, trivial
 from agentlint.graph.estimate import Tokens, multipliers, step_figures, step_tokens
 from agentlint.spec.edit import SpecText
-from agentlint.spec.model import Ref, Step, Workflow
+from agentlint.spec.model import Ref, Stage, Step, Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.tokens import find_refs
 
@@ -45,6 +45,8 @@ class Option:
     #: quality lost: how many tiers the model is below the spec's (0 when either
     #: tier is unknown, or the model is the spec's)
     loss: int = 0
+    #: the models asked before ``model`` (a cascade); the spec's own unless proposed
+    cascade: tuple[Stage, ...] = ()
 
     @property
     def log_success(self) -> float:
@@ -216,21 +218,47 @@ def candidate_models(wf: Workflow, step: Step) -> list[str | None]:
     """The models ``step`` may run on, its own first.
 
     A model change is a quality decision, so the spec states it: the step's
-    ``candidates``; or, with ``min_tier``, every model of :func:`model_pool` whose
-    tier is known and at least that; else the step keeps its model (the cheaper
-    ones are *opportunities*, see :func:`_opportunities`).
+    ``candidates``; or, with a tier floor (``min_tier``, or the default of its
+    ``class``), every model of :func:`model_pool` whose tier is known and at least
+    that; else the step keeps its model (the cheaper ones are *opportunities*, see
+    :func:`_opportunities`).
     """
     if step.model is None:
         return [None]
+    floor = step.tier_floor
     if step.candidates is not None:
         names = list(step.candidates)
-    elif step.min_tier is not None:
-        floor = step.min_tier
+    elif floor is not None:
         names = [name for name in model_pool(wf, step)
                  if (tier := tier_of(wf, name)) is not None and tier >= floor]
     else:
         names = []
     return _with_current(step, names)
+
+
+def cascade_options(wf: Workflow, step: Step, tokens: Tokens) -> list[tuple[Stage, ...]]:
+    """The cascades ``step`` may take: the spec's own, and with ``may_cascade`` (on a
+    step without a cascade) one first try in front of its model per allowed model:
+    ``may_cascade.models``, else the step's ``candidates``, else :func:`model_pool`.
+    A model whose ``context_window`` is smaller than the step's input is skipped."""
+    out: list[tuple[Stage, ...]] = [step.cascade]
+    allowed = step.may_cascade
+    if allowed is None or step.cascade or step.model is None:
+        return out
+    if allowed.models is not None:
+        names = list(allowed.models)
+    elif step.candidates is not None:
+        names = list(step.candidates)
+    else:
+        names = model_pool(wf, step)
+    for name in dict.fromkeys(names):
+        model = wf.models.get(name)
+        if name == step.model or model is None:
+            continue
+        if model.context_window and tokens.input > model.context_window:
+            continue
+        out.append((Stage(name, allowed.accept, allowed.check_usd, allowed.check_s),))
+    return out
 
 
 def model_pool(wf: Workflow, step: Step) -> list[str]:
@@ -318,21 +346,33 @@ def _choice(wf: Workflow, g: Graph, text: SpecText, step: Step, cuttable: set[in
     if len(retries) > 1 and not text.can_set_scalar(step, "retries"):
         retries = [step.retries]
     sources = sorted(src for (reader, src) in drops if reader == i and src in cuttable)
+    cascades = cascade_options(wf, step, tokens)
+    if len(cascades) > 1 and not text.can_set_scalar(step, "cascade"):
+        cascades = cascades[:1]
     options: list[Option] = []
     for name in window_ok:
-        for k in retries:
-            f = step_figures(wf, step, name, k, tokens)
-            savings = {}
-            for src in sources:
-                less = Tokens(tokens.input - drops[(i, src)], tokens.cached, tokens.output)
-                saved = mult.cost(f) - mult.cost(step_figures(wf, step, name, k, less))
-                if saved != 0.0:
-                    savings[src] = saved
-            options.append(Option(name, k, mult.cost(f), mult.time(f), mult.success(f),
-                                  mult.calls(f), (name != step.model) + (k != step.retries),
-                                  savings, quality_loss(wf, step.model, name)))
+        for stages in cascades:
+            if any(stage.model == name for stage in stages):
+                continue  # a cascade ends with a model it has not asked yet
+            if stages != step.cascade and name != step.model:
+                continue  # a proposed cascade keeps the step's model as its last stage
+            for k in retries:
+                f = step_figures(wf, step, name, k, tokens, stages)
+                savings = {}
+                for src in sources:
+                    less = Tokens(tokens.input - drops[(i, src)], tokens.cached,
+                                  tokens.output)
+                    saved = mult.cost(f) - mult.cost(step_figures(wf, step, name, k, less,
+                                                                  stages))
+                    if saved != 0.0:
+                        savings[src] = saved
+                changes = (name != step.model) + (k != step.retries) + (stages != step.cascade)
+                options.append(Option(name, k, mult.cost(f), mult.time(f), mult.success(f),
+                                      mult.calls(f), changes, savings,
+                                      quality_loss(wf, step.model, name), stages))
     current = next(j for j, o in enumerate(options)
-                   if o.model == step.model and o.retries == step.retries)
+                   if o.model == step.model and o.retries == step.retries
+                   and o.cascade == step.cascade)
     options, current = _prune(options, current)
     return Choice(i, options, current, i in cuttable)
 
@@ -372,11 +412,11 @@ def _dominates(a: Option, b: Option) -> bool:
 
 
 def _opportunities(wf: Workflow, g: Graph, text: SpecText) -> list[Opportunity]:
-    """Per step whose model the spec fixes (no ``candidates``, no ``min_tier``): the
+    """Per step whose model the spec fixes (no ``candidates``, no tier floor): the
     cheapest model of :func:`model_pool` that would save money, with its risk."""
     out: list[Opportunity] = []
     for step in wf.steps:
-        if step.model is None or step.candidates is not None or step.min_tier is not None:
+        if step.model is None or step.candidates is not None or step.tier_floor is not None:
             continue
         if not text.can_set_scalar(step, "model"):
             continue
@@ -387,11 +427,14 @@ def _opportunities(wf: Workflow, g: Graph, text: SpecText) -> list[Opportunity]:
         tokens = step_tokens(wf, step)
         mult = multipliers(g, step.index)
         here = step_figures(wf, step, step.model, step.retries, tokens)
+        keep = step.cascade
         base = mult.cost(here)
         best: tuple[float, str, float, float] | None = None
         for name in pool:
             model = wf.models.get(name)
             if model is None or (model.context_window and tokens.input > model.context_window):
+                continue
+            if any(stage.model == name for stage in keep):
                 continue
             f = step_figures(wf, step, name, step.retries, tokens)
             saving = base - mult.cost(f)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentlint.spec.edit import Edits, SpecText, scalar_text
-from agentlint.spec.model import Workflow
+from agentlint.spec.model import Stage, Workflow
 
 # -- a plan, written into the spec ----------------------------------------------------------
 
@@ -43,8 +43,10 @@ class Rewrite:
 
 
 def rewrite(wf: Workflow, spec: SpecText, models: list[str | None], retries: list[int],
-            cut: list[bool], labels: list[str | None]) -> Rewrite:
-    """The spec's text with each step set to ``models`` / ``retries`` / ``labels``.
+            cut: list[bool], labels: list[str | None],
+            cascades: list[tuple[Stage, ...]] | None = None) -> Rewrite:
+    """The spec's text with each step set to ``models`` / ``retries`` / ``labels``
+    (and ``cascades``: a cascade the step does not have yet is added).
 
     Steps with ``cut`` set are deleted, with every reference to them.
     """
@@ -64,6 +66,15 @@ def rewrite(wf: Workflow, spec: SpecText, models: list[str | None], retries: lis
             line = spec.set_scalar(edits, step, "model", scalar_text(model))
             changes.append(Change(step.id, "model", step.model, model, line,
                                   f"step '{step.id}': model {step.model} -> {model}"))
+        stages = cascades[i] if cascades is not None else step.cascade
+        if stages != step.cascade:
+            assert not step.cascade and stages
+            line = spec.set_scalar(edits, step, "cascade", cascade_text(stages))
+            names = ", ".join(s.model for s in stages)
+            changes.append(Change(step.id, "cascade", None, [s.model for s in stages], line,
+                                  f"step '{step.id}': cascade {names} -> {step.model}, "
+                                  f"assuming the check accepts {stages[0].accept * 100:g} % "
+                                  f"of {stages[0].model}'s answers (may_cascade)"))
         if retries[i] != step.retries:
             line = spec.set_scalar(edits, step, "retries", str(retries[i]))
             changes.append(Change(step.id, "retries", step.retries, retries[i], line,
@@ -83,6 +94,30 @@ def rewrite(wf: Workflow, spec: SpecText, models: list[str | None], retries: lis
         changes.extend(_drop_references(wf, spec, edits, gone, cut))
     changes.sort(key=lambda c: (c.line, c.step, c.field))
     return Rewrite(edits.text(), edits, changes)
+
+
+def cascade_text(stages: tuple[Stage, ...]) -> str:
+    """A cascade as one flow-style line: ``[{model: a, accept: 0.7}]``."""
+    items = []
+    for s in stages:
+        name = scalar_text(s.model)
+        if ":" in name and not name.startswith('"'):  # a colon ends a key in flow style
+            name = '"' + name + '"'
+        parts = [f"model: {name}", f"accept: {_number(s.accept)}"]
+        if s.check_usd:
+            parts.append(f"check_usd: {_number(s.check_usd)}")
+        if s.check_s:
+            parts.append(f"check_s: {_number(s.check_s)}")
+        items.append("{" + ", ".join(parts) + "}")
+    return "[" + ", ".join(items) + "]"
+
+
+def _number(value: float) -> str:
+    """A float as YAML reads it back: no exponent (``1e-05`` is a string to YAML 1.1)."""
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        text = f"{value:.20f}".rstrip("0").rstrip(".") or "0"
+    return text
 
 
 def _drop_references(wf: Workflow, spec: SpecText, edits: Edits, gone: set[str],

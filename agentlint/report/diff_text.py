@@ -103,7 +103,8 @@ def step_cells(s: StepChange, arrow: str = "->", missing: str = "-") -> list[str
         return x if x == y else f"{x} {arrow} {y}"
 
     def model(e: StepEstimate | None) -> str:
-        return missing if e is None else escape.text(e.model or missing)
+        return missing if e is None else escape.text(" > ".join([*e.cascade,
+                                                                  e.model or missing]))
 
     models = model(b) if model(b) == model(a) else f"{model(b)} {arrow} {model(a)}"
     return [models, *(pair(m.text, m.name) for m in METRICS)]

@@ -12,7 +12,8 @@ def render(est: Estimate, color: bool = False) -> str:
     header = ("", "step", "model", "runs", "calls", "cost/run", "time", "success")
     rows = []
     for s in est.steps:
-        rows.append(("*" if s.critical else "", escape.line(s.id), escape.text(s.model or "-"),
+        model = " > ".join([*s.cascade, s.model or "-"])
+        rows.append(("*" if s.critical else "", escape.line(s.id), escape.text(model),
                      f"{s.runs:.2f}",
                      f"{s.calls:.2f}", usd(s.cost_usd), seconds(s.latency_s),
                      percent(s.reliability)))

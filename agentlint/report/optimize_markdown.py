@@ -396,7 +396,8 @@ def opportunities_section(result: Result) -> list[str]:
         return []
     out = ["", f"<details><summary>Opportunities not in the plan ({len(found)}): cheaper "
            "models for steps whose model the spec fixes</summary>", "",
-           "Add `candidates:` or `min_tier:` to a step to let the optimizer weigh them.", "",
+           "Add `candidates:`, `min_tier:` or `class:` to a step to let the optimizer weigh "
+           "them.", "",
            "| step | model | saving | risk |", "|---|---|---:|---|"]
     for o in found[:MAX_OPPORTUNITIES]:
         where = escape.code(f"{result.before.file}:{o.line}")

@@ -185,7 +185,7 @@ def opportunity_lines(result: Result) -> list[str]:
         return []
     file = escape.path(result.before.file)
     out = [f"{len(found)} opportunit{'ies' if len(found) != 1 else 'y'} (not in the plan: "
-           "the step has no 'candidates' or 'min_tier', so its model stays):"]
+           "the step has no 'candidates', 'min_tier' or 'class', so its model stays):"]
     for o in found:
         out.append(f"{file}:{o.line}: step '{escape.text(o.step)}': model "
                    f"{escape.text(o.model)} -> {escape.text(o.to)}{escape.text(o.note)} "

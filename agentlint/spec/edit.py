@@ -576,6 +576,7 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "model": ("agent", "kind", "id"),
     "retries": ("output_tokens", "model", "agent", "kind", "id"),
     "parallel": ("kind", "id"),
+    "cascade": ("model", "agent", "kind", "id"),
 }
 
 

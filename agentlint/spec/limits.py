@@ -73,6 +73,10 @@ LIMITS: dict[str, Limit] = {
     "retries": _whole(0, 100),
     "max_retries": _whole(0, 100),
     "min_tier": _whole(1, 10),
+    # cascades: the share of answers a check accepts, and the check's own price and time
+    "accept": SHARE,
+    "check_usd": _number(0, 100_000),
+    "check_s": SECONDS,
     "tier": _whole(1, 10),
     "calls": _whole(1, 1_000),
     "output_tokens": TOKENS,

@@ -25,11 +25,13 @@ from agentlint.spec.model import (
     MODEL_KINDS,
     Agent,
     Budgets,
+    CascadeAllowed,
     Input,
     Loop,
     Model,
     Ref,
     Route,
+    Stage,
     Step,
     Tool,
     Workflow,
@@ -204,12 +206,44 @@ class _Builder:
         for key in ("per_call_usd", "per_call_s", "p_ok"):
             if key in raw:
                 setattr(step, key, raw[key])
+        if "class" in raw:
+            step.step_class = str(raw["class"])
+        self._step_cascade(step, raw)
         if "routes" in raw:
             if kind != "router":
                 raise self.error(raw, "routes", "'routes' is only for steps with kind: router")
             step.routes = self.routes(raw["routes"])
         _collect_refs(step)
         return step
+
+    def _step_cascade(self, step: Step, raw: YMap) -> None:
+        """``cascade``: models asked before the step's own; ``may_cascade``: the optimizer
+        may propose one. Both need a step with a model."""
+        for key in ("cascade", "may_cascade"):
+            if key in raw and step.model is None:
+                raise self.error(raw, key, f"'{key}' needs a step with a model: the cascade "
+                                 "ends with the step's own model")
+        if "cascade" in raw:
+            stages = []
+            for item in raw["cascade"]:
+                name = self.model_ref(item["model"], item, "model")
+                if name == step.model:
+                    raise self.error(item, "model", f"cascade stage '{name}' is the step's "
+                                     "own model, which the cascade ends with; list only the "
+                                     "models asked before it")
+                stages.append(Stage(name, float(item["accept"]),
+                                    float(item.get("check_usd", 0.0)),
+                                    float(item.get("check_s", 0.0))))
+            step.cascade = tuple(stages)
+        if "may_cascade" in raw:
+            item = raw["may_cascade"]
+            models = None
+            if "models" in item:
+                names = item["models"]
+                models = tuple(self.model_ref(m, names, i) for i, m in enumerate(names))
+            step.may_cascade = CascadeAllowed(float(item["accept"]),
+                                              float(item.get("check_usd", 0.0)),
+                                              float(item.get("check_s", 0.0)), models)
 
     def _step_agent(self, step: Step, raw: YMap) -> Agent | None:
         """The step's agent, if it names one; the step takes the agent's tools."""

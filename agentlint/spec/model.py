@@ -8,10 +8,10 @@ without the model layer having to anticipate every question.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from agentlint.metrics import METRICS
-from agentlint.record import Record
+from agentlint.record import FrozenRecord, Record
 from agentlint.spec.positions import YMap
 
 #: kinds that cannot run without a model; a router may be plain code (an if-else)
@@ -226,16 +226,75 @@ class Ref(Record):
         self.offset = offset
 
 
+#: the lowest model tier a step class may move to when the step states no ``min_tier``
+#: (docs/optimizer.md, "Step classes"); tiers as in the catalog: 1 nano, 2 mini,
+#: 3 mid-size, 4 flagship and reasoning models
+CLASS_TIERS: dict[str, int] = {
+    "classification": 1,
+    "routing": 1,
+    "extraction": 2,
+    "summarization": 2,
+    "generation": 3,
+    "judgement": 3,
+    "planning": 4,
+    "reasoning": 4,
+}
+
+
+class Stage(FrozenRecord):
+    """A model a cascade asks before the step's own, and how often its answer is kept.
+
+    ``accept`` is the probability that the check accepts the stage's answer;
+    ``check_usd`` / ``check_s`` the price and time of that check, paid whenever
+    the stage returns an answer.
+    """
+
+    __slots__ = ("accept", "check_s", "check_usd", "model")
+    __match_args__ = ("model", "accept", "check_usd", "check_s")
+
+    model: Final[str]
+    accept: Final[float]
+    check_usd: Final[float]
+    check_s: Final[float]
+
+    def __init__(self, model: str, accept: float, check_usd: float = 0.0,
+                 check_s: float = 0.0) -> None:
+        self.model = model
+        self.accept = accept
+        self.check_usd = check_usd
+        self.check_s = check_s
+
+
+class CascadeAllowed(FrozenRecord):
+    """``may_cascade``: the optimizer may put a first try in front of the step's model."""
+
+    __slots__ = ("accept", "check_s", "check_usd", "models")
+    __match_args__ = ("accept", "check_usd", "check_s", "models")
+
+    accept: Final[float]
+    check_usd: Final[float]
+    check_s: Final[float]
+    models: Final[tuple[str, ...] | None]
+
+    def __init__(self, accept: float, check_usd: float = 0.0, check_s: float = 0.0,
+                 models: tuple[str, ...] | None = None) -> None:
+        self.accept = accept
+        self.check_usd = check_usd
+        self.check_s = check_s
+        self.models = models
+
+
 @dataclass(init=False, repr=False, eq=False)
 class Step(Record):
     """One step of the workflow, as read from the spec (or converted by an adapter)."""
 
-    __slots__ = ("agent", "cache_hit_rate", "calls", "candidates", "context", "fan_out",
-                 "fan_out_concurrency", "id", "implicit_context", "index", "input_tokens", "kind",
-                 "max_retries", "min_tier", "model", "needs", "optional", "origin",
-                 "output_leaves", "output_tokens", "p_ok", "parallel", "per_call_s",
-                 "per_call_usd", "prompt", "raw", "refs", "retries", "routes", "system",
-                 "system_from", "terminal", "timeout_s", "tool", "tools")
+    __slots__ = ("agent", "cache_hit_rate", "calls", "candidates", "cascade", "context",
+                 "fan_out", "fan_out_concurrency", "id", "implicit_context", "index",
+                 "input_tokens", "kind", "max_retries", "may_cascade", "min_tier", "model",
+                 "needs", "optional", "origin", "output_leaves", "output_tokens", "p_ok",
+                 "parallel", "per_call_s", "per_call_usd", "prompt", "raw", "refs", "retries",
+                 "routes", "step_class", "system", "system_from", "terminal", "timeout_s", "tool",
+                 "tools")
 
     id: str
     index: int
@@ -264,6 +323,12 @@ class Step(Record):
     candidates: list[str] | None
     #: the lowest model tier the optimizer may move the step to
     min_tier: int | None
+    #: what the step's work is (``classification``, ``generation``, ...), see CLASS_TIERS
+    step_class: str | None
+    #: models tried before ``model`` (a cascade), in order; empty: the step asks ``model``
+    cascade: tuple[Stage, ...]
+    #: the optimizer may propose a cascade in front of ``model``
+    may_cascade: CascadeAllowed | None
     max_retries: int
     per_call_usd: float | None
     per_call_s: float | None
@@ -288,9 +353,11 @@ class Step(Record):
                  calls: int = 1, cache_hit_rate: float = 0.0, timeout_s: float | None = None,
                  fan_out: int = 1, fan_out_concurrency: int | None = None, terminal: bool = False,
                  optional: bool = False, candidates: list[str] | None = None,
-                 min_tier: int | None = None, max_retries: int = 2,
-                 per_call_usd: float | None = None, per_call_s: float | None = None,
-                 p_ok: float | None = None, refs: list[Ref] | None = None,
+                 min_tier: int | None = None, step_class: str | None = None,
+                 cascade: tuple[Stage, ...] = (), may_cascade: CascadeAllowed | None = None,
+                 max_retries: int = 2, per_call_usd: float | None = None,
+                 per_call_s: float | None = None, p_ok: float | None = None,
+                 refs: list[Ref] | None = None,
                  implicit_context: bool = False, origin: str | None = None,
                  output_leaves: str | None = None, raw: YMap | None = None) -> None:
         self.id = id
@@ -319,6 +386,9 @@ class Step(Record):
         self.optional = optional
         self.candidates = candidates
         self.min_tier = min_tier
+        self.step_class = step_class
+        self.cascade = cascade
+        self.may_cascade = may_cascade
         self.max_retries = max_retries
         self.per_call_usd = per_call_usd
         self.per_call_s = per_call_s
@@ -338,6 +408,13 @@ class Step(Record):
     @property
     def uses_model(self) -> bool:
         return self.model is not None
+
+    @property
+    def tier_floor(self) -> int | None:
+        """The lowest tier the step may move to: ``min_tier``, else its class's default."""
+        if self.min_tier is not None:
+            return self.min_tier
+        return CLASS_TIERS.get(self.step_class) if self.step_class is not None else None
 
     def step_refs(self) -> list[str]:
         """Ids whose output this step reads, each once, in order of appearance."""

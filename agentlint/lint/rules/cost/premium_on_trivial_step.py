@@ -72,15 +72,18 @@ from agentlint.graph.downgrade import (
     trivial,
 )
 from agentlint.graph.estimate import (
+    Figures,
     attempt_figures,
     call_figures,
+    chain_figures,
+    model_figures,
     multipliers,
 )
 from agentlint.lint.facts import call_tokens, code, model_pos
 from agentlint.lint.fix import UNSAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 from agentlint.lint.wording import fix as format_fix
-from agentlint.spec.model import Model, Step
+from agentlint.spec.model import Model, Stage, Step
 from agentlint.units import usd
 
 CODE = "AL202"
@@ -94,9 +97,25 @@ OPTIONS = {"premium_output_per_mtok": PREMIUM_OUTPUT_PER_MTOK,
 
 
 def _cost_on(ctx: Context, step: Step, model: Model) -> float:
-    wf = ctx.wf
-    c, t, p = call_figures(wf, step, model, call_tokens(ctx, step))
-    f = attempt_figures(c, t, p, step.calls, step.retries, step.cache_hit_rate)
+    """The step's cost per run on ``model`` (behind the step's own cascade, if any)."""
+    f = model_figures(ctx.wf, step, model, tokens=call_tokens(ctx, step))
+    return multipliers(ctx.graph, step.index).cost(f)
+
+
+def _cascade_cost(ctx: Context, step: Step, first: Model) -> float:
+    """The step's cost per run with a first try on ``first`` in front of its model, as
+    its ``may_cascade`` allows: the figures of the optimizer's cascade option."""
+    wf, allowed = ctx.wf, step.may_cascade
+    own = wf.model_of(step)
+    assert allowed is not None and own is not None
+    tokens = call_tokens(ctx, step)
+
+    def alone(model: Model) -> Figures:
+        c, t, p = call_figures(wf, step, model, tokens)
+        return attempt_figures(c, t, p, step.calls, step.retries, 0.0)
+
+    stage = Stage(first.name, allowed.accept, allowed.check_usd, allowed.check_s)
+    f = chain_figures([(alone(first), stage)], alone(own), step.cache_hit_rate)
     return multipliers(ctx.graph, step.index).cost(f)
 
 
@@ -144,10 +163,17 @@ def check(ctx: Context) -> None:
                 said = format_fix(wf, "model", step.id, cheap.base or cheap.name)
                 if said:
                     msg += f": {said}"
-                if len(steps) == 1:
-                    fix = _model_fix(ctx, step, cheap)
+                if len(steps) == 1 and all(s.model != cheap.name for s in step.cascade):
+                    fix = _model_fix(ctx, step, cheap)  # a cascade never ends where it began
             else:
                 msg += "; move it to a smaller model"
+            if len(steps) == 1 and step.may_cascade is not None and not step.cascade:
+                tried = _cascade_cost(ctx, step, cheap)
+                if tried < now:
+                    msg += (f"; or, as its may_cascade allows, try {code(cheap.name)} first "
+                            f"and keep {step.may_cascade.accept * 100:g} % of its answers: "
+                            f"{usd(tried)} per run (saves {usd(now - tried)}; "
+                            "`agentlint optimize` prices it the same)")
         else:
             msg += "; move it to a smaller model"
         ctx.report(msg, model_pos(wf, step), key=f"step:{step.id}/model", fix=fix)
