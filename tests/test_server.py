@@ -1,0 +1,286 @@
+"""``agentlint server``: a real Language Server Protocol session over stdio.
+
+The client here is written by hand (JSON-RPC with ``Content-Length`` framing), so
+the test checks what goes over the wire and not what a client library makes of
+it. One session drives the server through initialize, didOpen of a broken and a
+clean spec, didChange, codeAction, hover, shutdown and exit, with a deadline on
+every wait.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentlint.server import fix_of, from_unit, to_unit
+from tests.support import SPEC
+
+needs_pygls = pytest.mark.skipif(importlib.util.find_spec("pygls") is None,
+                                 reason="the optional pygls is not installed")
+
+DEADLINE = 30.0  # seconds for any one answer (a busy machine lints slowly)
+
+#: an unknown step in a placeholder (a load error), after a character outside the BMP:
+#: agentlint's column 19 (1-based code points) is LSP character 19 (0-based UTF-16 units,
+#: the emoji is two)
+BROKEN = SPEC.replace('"{{ steps.first.output }}"', '"😀 {{ steps.nope.output }}"')
+#: loads, but its suppression comment silences nothing (AL901, a fix of its own)
+SUPPRESSED = SPEC.replace("  - id: first\n", "  - id: first  # agentlint: disable=AL201\n")
+
+
+class Client:
+    """A minimal LSP client over a subprocess's pipes."""
+
+    def __init__(self, cwd: Path) -> None:
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "agentlint", "server"], cwd=cwd,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.next_id = 0
+        self.seen: list[dict[str, Any]] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        out = self.proc.stdout
+        assert out is not None
+        while True:
+            headers: dict[str, str] = {}
+            while True:
+                raw = out.readline()
+                if not raw:
+                    self.inbox.put(None)
+                    return
+                line = raw.decode("ascii").strip()
+                if not line:
+                    break
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            body = out.read(int(headers["content-length"]))
+            self.inbox.put(json.loads(body.decode("utf-8")))
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}, ensure_ascii=False).encode("utf-8")
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"method": method, "params": params})
+
+    def request(self, method: str, params: Any) -> Any:
+        self.next_id += 1
+        ident = self.next_id
+        self.send({"id": ident, "method": method, "params": params})
+        answer = self.wait(lambda m: m.get("id") == ident and "method" not in m)
+        assert "error" not in answer, answer
+        return answer.get("result")
+
+    def wait(self, wanted: Any) -> dict[str, Any]:
+        end = time.monotonic() + DEADLINE
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no answer in {DEADLINE} s; seen: {self.seen[-5:]}")
+            try:
+                message = self.inbox.get(timeout=left)
+            except queue.Empty:
+                continue
+            if message is None:
+                raise AssertionError("the server closed its output: "
+                                     + self.stderr_text())
+            self.seen.append(message)
+            if "method" in message and "id" in message:  # a request from the server
+                self.send({"id": message["id"], "result": None})
+                continue
+            if wanted(message):
+                return message
+
+    def diagnostics(self, uri: str, version: int | None = None) -> list[dict[str, Any]]:
+        def match(m: dict[str, Any]) -> bool:
+            return (m.get("method") == "textDocument/publishDiagnostics"
+                    and m["params"]["uri"] == uri
+                    and (version is None or m["params"].get("version") == version))
+
+        return list(self.wait(match)["params"]["diagnostics"])
+
+    def stderr_text(self) -> str:
+        self.proc.kill()
+        assert self.proc.stderr is not None
+        return self.proc.stderr.read().decode("utf-8", "replace")[-2000:]
+
+
+def test_positions_count_utf16_units() -> None:
+    line = '    prompt: "😀 {{ steps.nope.output }}"'
+    col = line.index("steps") + 1  # agentlint's 1-based column, in code points
+    assert col == 19
+    assert to_unit(line, col) == 19  # the emoji is two UTF-16 units: 18 code points + 1
+    assert to_unit(line, col, "utf-8") == 21  # and four UTF-8 bytes
+    assert to_unit(line, col, "utf-32") == 18
+    assert from_unit(line, 19) == 18
+    assert from_unit(line, 21, "utf-8") == 18
+    assert from_unit(line, 13) == 13 and from_unit(line, 15) == 14  # before and after it
+
+
+@needs_pygls
+def test_a_session_over_stdio(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    broken, clean = tmp_path / "broken.yaml", tmp_path / "clean.yaml"
+    broken.write_text(BROKEN, encoding="utf-8")
+    clean.write_text(SPEC, encoding="utf-8")
+    broken_uri, clean_uri = broken.as_uri(), clean.as_uri()
+    client = Client(tmp_path)
+    try:
+        init = client.request("initialize", {
+            "processId": os.getpid(), "rootUri": tmp_path.as_uri(),
+            "capabilities": {"general": {"positionEncodings": ["utf-16"]},
+                             "textDocument": {"codeAction": {"codeActionLiteralSupport": {
+                                 "codeActionKind": {"valueSet": ["quickfix"]}}}}}})
+        caps = init["capabilities"]
+        assert caps["positionEncoding"] == "utf-16"
+        assert caps["hoverProvider"]
+        assert "quickfix" in caps["codeActionProvider"]["codeActionKinds"]
+        assert init["serverInfo"]["name"] == "agentlint"
+        client.notify("initialized", {})
+
+        # the broken spec: one diagnostic, the load error, at its line and column
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": broken_uri, "languageId": "yaml", "version": 1, "text": BROKEN}})
+        found = client.diagnostics(broken_uri, 1)
+        assert [d["code"] for d in found] == ["AL000"]
+        assert found[0]["severity"] == 1
+        assert "unknown step 'nope'" in found[0]["message"]
+        assert found[0]["range"]["start"] == {"line": 10, "character": 19}
+        assert found[0]["range"]["end"] == {"line": 10, "character": 19 + len("steps.nope.output")}
+
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": clean_uri, "languageId": "yaml", "version": 1, "text": SPEC}})
+        assert client.diagnostics(clean_uri, 1) == []
+
+        # the unsaved text is what is linted: the file on disk is still broken
+        change = SUPPRESSED
+        client.notify("textDocument/didChange", {
+            "textDocument": {"uri": broken_uri, "version": 2},
+            "contentChanges": [{"text": change}]})
+        found = client.diagnostics(broken_uri, 2)
+        assert [d["code"] for d in found] == ["AL901"]
+        assert found[0]["severity"] == 2
+        assert found[0]["range"]["start"] == {"line": 5, "character": 15}
+
+        actions = client.request("textDocument/codeAction", {
+            "textDocument": {"uri": broken_uri}, "range": found[0]["range"],
+            "context": {"diagnostics": found}})
+        assert len(actions) == 1
+        action = actions[0]
+        assert action["kind"] == "quickfix"
+        assert action["isPreferred"] is True
+        assert action["diagnostics"][0]["code"] == "AL901"
+        edits = action["edit"]["changes"][broken_uri]
+        assert edits == [{"range": {"start": {"line": 5, "character": 13},
+                                    "end": {"line": 5, "character": 41}}, "newText": ""}]
+
+        # the edit applied, as the editor would: the diagnostics are cleared
+        lines = change.split("\n")
+        lines[5] = lines[5][:13] + lines[5][41:]
+        assert "\n".join(lines) == SPEC
+        client.notify("textDocument/didChange", {
+            "textDocument": {"uri": broken_uri, "version": 3},
+            "contentChanges": [{"range": {"start": {"line": 5, "character": 13},
+                                          "end": {"line": 5, "character": 41}}, "text": ""}]})
+        assert client.diagnostics(broken_uri, 3) == []
+
+        # hover on a step id (its figures) and on a rule code (its summary and page)
+        shown = client.request("textDocument/hover", {
+            "textDocument": {"uri": clean_uri}, "position": {"line": 8, "character": 11}})
+        value = shown["contents"]["value"]
+        assert "step `second`" in value
+        assert "cost: $0.001 per run" in value
+        assert "latency: 0.2 s" in value
+        assert "success share: 99.00%" in value
+        assert client.request("textDocument/hover", {
+            "textDocument": {"uri": clean_uri},
+            "position": {"line": 1, "character": 0}}) is None  # "name": no step, no rule
+
+        client.notify("textDocument/didChange", {
+            "textDocument": {"uri": clean_uri, "version": 2},
+            "contentChanges": [{"text": SPEC + "# agentlint: disable-file=AL201\n"}]})
+        assert [d["code"] for d in client.diagnostics(clean_uri, 2)] == ["AL901"]
+        shown = client.request("textDocument/hover", {
+            "textDocument": {"uri": clean_uri}, "position": {"line": 11, "character": 28}})
+        value = shown["contents"]["value"]
+        assert "AL201" in value and "cache-defeating-prefix" in value
+        assert "docs/rules.md#cost-al2xx" in value
+
+        assert client.request("shutdown", None) is None
+        client.notify("exit", None)
+        assert client.proc.wait(timeout=DEADLINE) == 0
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()
+            client.proc.wait()
+
+
+def test_a_finding_with_a_fix_of_its_own_is_read_through_its_attributes() -> None:
+    """A fix carried by the finding (offsets into the text) becomes this module's edit."""
+
+    class FakeEdit:
+        start, end, new_text = 5, 9, "XY"
+
+    class FakeFix:
+        title, safe, edits = "Rename", False, [FakeEdit()]
+
+    class FakeFinding:
+        code, line, column, fix = "AL123", 1, 1, FakeFix()
+
+    fix = fix_of(FakeFinding(), "abc\nd😀fghij\n")
+    assert fix is not None
+    assert (fix.title, fix.safe) == ("Rename", False)
+    assert (fix.edits[0].start, fix.edits[0].end, fix.edits[0].new_text) == \
+        ((2, 2), (2, 6), "XY")
+
+
+def test_without_pygls_one_line_and_exit_2(tmp_path: Path) -> None:
+    """pygls is optional: without it the command says how to install it."""
+    blocker = tmp_path / "block"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('pygls', 'lsprotocol'):\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, _Block())\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(blocker)}
+    done = subprocess.run([sys.executable, "-m", "agentlint", "server"], env=env,
+                          capture_output=True, text=True, timeout=60, input="")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "pip install 'agentlint-workflows[server]'" in lines[0]
+
+
+def test_lint_never_imports_pygls(tmp_path: Path) -> None:
+    path = tmp_path / "flow.yaml"
+    path.write_text(SPEC, encoding="utf-8")
+    code = ("import atexit, json, sys, runpy\n"
+            "atexit.register(lambda: sys.stderr.write(json.dumps(sorted(sys.modules))))\n"
+            f"sys.argv = ['agentlint', 'lint', {str(path)!r}]\n"
+            "runpy.run_module('agentlint', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stderr)
+    assert "agentlint.lint.engine" in loaded  # the list is the lint's
+    assert [m for m in loaded if m == "agentlint.server"
+            or m.split(".")[0] in ("pygls", "lsprotocol", "cattrs")] == []
