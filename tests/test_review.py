@@ -313,3 +313,48 @@ def test_fences_and_placement() -> None:
     assert not placeable(s, head_lines("@@ -1,2 +1,2 @@\n a\n+b\n@@ -5 +3 @@\n+c\n"))
     assert not placeable(s, head_lines("@@ -1,3 +1,3 @@\n a\n+B\n c\n"))  # other text
     assert comment_body(Suggestion("f", 1, 1, ["a"], [], "t")).endswith("```suggestion\n```\n")
+
+
+def test_the_actions_review_step(github: tuple[FakeGitHub, str], tmp_path: Path) -> None:
+    """action.yml's step, run by bash as the runner would, over a real repository: the
+    plan of a changed spec whose name starts with a dash posts one review."""
+    import os
+    import shutil
+
+    import yaml
+
+    from tests.support import GitRepo
+
+    if shutil.which("bash") is None or shutil.which("git") is None:
+        pytest.skip("needs bash and git")
+    fake, url = github
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    step = next(s for s in action["runs"]["steps"]
+                if s.get("name") == "Review suggestions on the pull request")
+    assert "${{" not in step["run"]
+    assert step["env"]["AGENTLINT_HEAD"] == "${{ github.event.pull_request.head.sha }}"
+    repo = GitRepo(tmp_path / "repo")
+    name = "-review flow.yaml"
+    text = (ROOT / SPEC).read_text(encoding="utf-8")
+    repo.write(name, text)
+    repo.write("prompts/code-review-guidelines.md",
+               (ROOT / "examples/prompts/code-review-guidelines.md").read_text(encoding="utf-8"))
+    out = tmp_path / "temp" / "agentlint"
+    out.mkdir(parents=True)
+    (out / "optimize.list").write_bytes(name.encode() + b"\0<details>summary\0")
+    (out / "comment.md").write_text("<!-- agentlint -->\n", encoding="utf-8")
+    fake.files = {name: added_file(text)}
+    env = {"PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+           "HOME": str(tmp_path), "RUNNER_TEMP": str(tmp_path / "temp"),
+           "GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": url, "AGENTLINT_REPO": REPO,
+           "AGENTLINT_PR": str(PR), "AGENTLINT_HEAD": COMMIT,
+           "AGENTLINT_BODY": str(out / "comment.md")}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo.root, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "agentlint review: 1 posted" in done.stdout
+    (review,) = [b for m, _, b in fake.requests if m == "POST"]
+    (comment,) = review["comments"]
+    assert comment["path"] == name and comment["side"] == "RIGHT"
+    assert text.split("\n")[comment["line"] - 1] == "    agent: reviewer"
+    assert "```suggestion\n    agent: reviewer\n    model: gpt-4o\n```" in comment["body"]

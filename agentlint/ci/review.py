@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint import escape
-from agentlint.paths import read_text, write_text_atomic
+from agentlint.paths import read_bytes, read_text, write_text_atomic
 
 #: the hidden marker of every review comment and review agentlint posts
 MARKER = "<!-- agentlint-review"
@@ -345,6 +345,19 @@ def _read_diff(file: str) -> str:
     return read_text(file, None, limit=MAX_DIFF_BYTES, what="diff")
 
 
+def _pairs(listing: str | None) -> list[tuple[str, str]]:
+    """The PATH, DIFF pairs of a NUL-separated list file."""
+    if not listing:
+        return []
+    data = read_bytes(listing, None, limit=MAX_DIFF_BYTES, what="list")
+    fields = data.decode("utf-8", "surrogateescape").split("\0")
+    if fields and fields[-1] == "":
+        fields.pop()
+    if len(fields) % 2:
+        raise ReviewError(f"{listing}: an odd number of fields (PATH and DIFF pairs)")
+    return [(fields[i], fields[i + 1]) for i in range(0, len(fields), 2)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agentlint.ci.review",
                                      description=__doc__.split("\n\n")[0] if __doc__ else "")
@@ -356,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="the optimize plan of PATH (repository-relative), as a diff")
     parser.add_argument("--fix", nargs=2, action="append", default=[],
                         metavar=("PATH", "DIFF"), help="the fixes of PATH, as a diff")
+    parser.add_argument("--plans", metavar="LIST",
+                        help="PATH and DIFF pairs as --plan, each ended by a NUL character "
+                             "(any file name, a leading dash or a newline in it included)")
+    parser.add_argument("--fixes", metavar="LIST", help="PATH and DIFF pairs as --fix, so")
     parser.add_argument("--summary", help="append the suggestions outside the diff here")
     parser.add_argument("--limit", type=int, default=65_000,
                         help="the summary comment's most characters")
@@ -372,9 +389,9 @@ def main(argv: list[str] | None = None) -> int:
         if re.fullmatch(r"[0-9a-fA-F]{7,64}", args.commit) is None:
             raise ReviewError(f"--commit is not a commit id: {args.commit}")
         wanted: list[Suggestion] = []
-        for path, diff in args.plan:
+        for path, diff in [*args.plan, *_pairs(args.plans)]:
             wanted += suggestions(path, _read_diff(diff), "the optimize plan for this workflow")
-        for path, diff in args.fix:
+        for path, diff in [*args.fix, *_pairs(args.fixes)]:
             wanted += suggestions(path, _read_diff(diff), "a fix for a lint finding")
         outcome = publish(Api(base, token), args.repo, args.pr, args.commit, wanted)
         if args.summary and outcome.outside:
