@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint import escape
+from agentlint.ci.comment import fit
 from agentlint.paths import read_bytes, read_text, write_text_atomic
 
 #: the hidden marker of every review comment and review agentlint posts
@@ -395,8 +396,6 @@ def main(argv: list[str] | None = None) -> int:
             wanted += suggestions(path, _read_diff(diff), "a fix for a lint finding")
         outcome = publish(Api(base, token), args.repo, args.pr, args.commit, wanted)
         if args.summary and outcome.outside:
-            from agentlint.ci.comment import fit
-
             text = read_text(args.summary, None, limit=MAX_DIFF_BYTES, what="comment")
             text = text.rstrip("\n") + "\n" + summary_section(outcome.outside)
             write_text_atomic(args.summary, fit(text, args.limit, "the job summary"))
