@@ -358,3 +358,13 @@ def test_the_actions_review_step(github: tuple[FakeGitHub, str], tmp_path: Path)
     assert comment["path"] == name and comment["side"] == "RIGHT"
     assert text.split("\n")[comment["line"] - 1] == "    agent: reviewer"
     assert "```suggestion\n    agent: reviewer\n    model: gpt-4o\n```" in comment["body"]
+
+
+def test_docs_show_the_review_comment_the_example_gets() -> None:
+    from agentlint.ci.review import PLAN_TITLE
+
+    docs = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    shown = re.search(r"\n````markdown\n(.*?\n)````\n", docs, re.S)
+    assert shown is not None
+    (first, *_) = suggestions(SPEC, plan_diff(SPEC), PLAN_TITLE)
+    assert shown.group(1) == comment_body(first)

@@ -58,6 +58,9 @@ PER_PAGE = 100
 MAX_PAGES = 100
 TIMEOUT_S = 30.0
 DEFAULT_API = "https://api.github.com"
+PLAN_TITLE = ("part of the `agentlint optimize` plan for this workflow (its figures are in "
+              "the summary comment)")
+FIX_TITLE = "the fix of a lint finding"
 
 
 class ReviewError(Exception):
@@ -391,9 +394,9 @@ def main(argv: list[str] | None = None) -> int:
             raise ReviewError(f"--commit is not a commit id: {args.commit}")
         wanted: list[Suggestion] = []
         for path, diff in [*args.plan, *_pairs(args.plans)]:
-            wanted += suggestions(path, _read_diff(diff), "the optimize plan for this workflow")
+            wanted += suggestions(path, _read_diff(diff), PLAN_TITLE)
         for path, diff in [*args.fix, *_pairs(args.fixes)]:
-            wanted += suggestions(path, _read_diff(diff), "a fix for a lint finding")
+            wanted += suggestions(path, _read_diff(diff), FIX_TITLE)
         outcome = publish(Api(base, token), args.repo, args.pr, args.commit, wanted)
         if args.summary and outcome.outside:
             text = read_text(args.summary, None, limit=MAX_DIFF_BYTES, what="comment")
