@@ -463,8 +463,10 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     async def hover(ls: Any, params: lsp.HoverParams) -> lsp.Hover | None:
         uri = params.text_document.uri
-        doc = server.workspace.get_text_document(uri)
-        text = doc.source
+        try:
+            text = server.workspace.get_text_document(uri).source
+        except OSError:  # a document the client never opened, and no file of that name
+            return None
         lines = _lines(text)
         line0 = params.position.line
         if not 0 <= line0 < len(lines):

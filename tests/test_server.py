@@ -288,3 +288,12 @@ def test_lint_never_imports_pygls(tmp_path: Path) -> None:
     assert "agentlint.lint.engine" in loaded  # the list is the lint's
     assert [m for m in loaded if m == "agentlint.server"
             or m.split(".")[0] in ("pygls", "lsprotocol", "cattrs")] == []
+
+
+@needs_pygls
+def test_the_server_ends_when_its_input_closes(tmp_path: Path) -> None:
+    """An editor that dies without 'exit' leaves no server behind."""
+    done = subprocess.run([sys.executable, "-m", "agentlint", "server"], cwd=tmp_path,
+                          input=b"", capture_output=True, timeout=DEADLINE)
+    assert done.returncode == 0
+    assert done.stdout == b""
