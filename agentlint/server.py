@@ -25,9 +25,9 @@ at ``initialize`` (UTF-16 code units unless the client offers another):
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,17 +85,60 @@ class Pos:
     character: int
 
 
-def position(lines: Sequence[str], line: int, column: int, encoding: str) -> Pos:
-    """The LSP position of agentlint's 1-based ``line``:``column`` in the text's ``lines``."""
-    if not lines:
-        return Pos(0, 0)
-    index = min(max(line - 1, 0), len(lines) - 1)
-    return Pos(index, to_unit(lines[index], column, encoding))
-
-
 def _lines(text: str) -> list[str]:
     """The text's lines without their ends (``\\r\\n``, ``\\n`` or ``\\r``), as LSP counts them."""
     return re.split(r"\r\n|\r|\n", text)
+
+
+#: the line breaks YAML (and so agentlint's positions) counts: LSP's three, and NEL, LS, PS
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_LSP_BREAK = re.compile(r"\r\n|[\r\n]")
+_BREAK_CHARS = "\r\n\x85\u2028\u2029"
+
+
+class Positions:
+    """agentlint's 1-based line:column (lines as YAML breaks them, columns in code
+    points) to offsets in the text, and offsets to LSP positions (lines as LSP breaks
+    them, characters in the agreed ``encoding``)."""
+
+    def __init__(self, text: str, encoding: str = "utf-16") -> None:
+        self.text = text
+        self.encoding = encoding
+        self.yaml_starts = [0] + [m.end() for m in _YAML_BREAK.finditer(text)]
+        self.lsp_starts = [0] + [m.end() for m in _LSP_BREAK.finditer(text)]
+
+    def _line_end(self, start: int) -> int:
+        end = start
+        while end < len(self.text) and self.text[end] not in _BREAK_CHARS:
+            end += 1
+        return end
+
+    def offset(self, line: int, column: int) -> int:
+        """The offset of agentlint's ``line``:``column`` (clamped to its line)."""
+        index = min(max(line - 1, 0), len(self.yaml_starts) - 1)
+        start = self.yaml_starts[index]
+        return min(start + max(column - 1, 0), self._line_end(start))
+
+    def lsp(self, offset: int) -> Pos:
+        offset = min(max(offset, 0), len(self.text))
+        index = bisect.bisect_right(self.lsp_starts, offset) - 1
+        head = self.text[self.lsp_starts[index]:offset]
+        return Pos(index, to_unit(head, len(head) + 1, self.encoding))
+
+    def at(self, line: int, column: int) -> Pos:
+        return self.lsp(self.offset(line, column))
+
+    def token(self, line: int, column: int) -> tuple[Pos, Pos]:
+        """The range of the token (up to a blank or a line's end, at least one
+        character) at ``line``:``column``: the editor underlines a word, not a point."""
+        start = self.offset(line, column)
+        end = start
+        while end < len(self.text) and not self.text[end].isspace() \
+                and self.text[end] not in _BREAK_CHARS:
+            end += 1
+        if end == start and end < len(self.text) and self.text[end] not in _BREAK_CHARS:
+            end += 1
+        return self.lsp(start), self.lsp(end)
 
 
 # -- diagnostics ----------------------------------------------------------------------------
@@ -112,25 +155,6 @@ class Diagnostic:
     finding: Any = None
 
 
-def _token_end(line: str, column: int) -> int:
-    """The 1-based column just after the token that starts at ``column`` (at least one
-    character), so the editor underlines a word and not a point."""
-    start = max(column - 1, 0)
-    if start >= len(line):
-        return column
-    match = re.compile(r"\S+").match(line, start)
-    length = len(match.group()) if match else 1
-    return start + 1 + length
-
-
-def diagnostic_range(lines: Sequence[str], line: int, column: int,
-                     encoding: str) -> tuple[Pos, Pos]:
-    start = position(lines, line, column, encoding)
-    text = lines[start.line] if lines else ""
-    end_col = _token_end(text, column)
-    return start, Pos(start.line, to_unit(text, end_col, encoding))
-
-
 def lint_text(text: str, path: str | None) -> tuple[list[Any], list[SpecError]]:
     """The findings and load errors of ``text``, read as the file ``path`` (its
     configuration and format), through the lint path alone."""
@@ -144,15 +168,15 @@ def lint_text(text: str, path: str | None) -> tuple[list[Any], list[SpecError]]:
 def diagnostics(text: str, path: str | None, encoding: str = "utf-16") -> list[Diagnostic]:
     """The document's diagnostics: its findings, or its load error."""
     findings, errors = lint_text(text, path)
-    lines = _lines(text)
+    places = Positions(text, encoding)
     out: list[Diagnostic] = []
     for err in errors:
-        start, end = diagnostic_range(lines, err.line, err.col, encoding)
+        start, end = places.token(err.line, err.col)
         out.append(Diagnostic(start, end, SEVERITY["error"], LOAD_ERROR, err.message))
     for f in findings:
         if path is not None and f.file not in (path, os.path.abspath(path)):
             continue  # a finding in a file read beside this one (a CrewAI pair)
-        start, end = diagnostic_range(lines, f.line, f.column, encoding)
+        start, end = places.token(f.line, f.column)
         out.append(Diagnostic(start, end, SEVERITY.get(f.severity, 3), f.code,
                               f"{f.message} ({f.rule})", f))
     return out
@@ -163,11 +187,11 @@ def diagnostics(text: str, path: str | None, encoding: str = "utf-16") -> list[D
 
 @dataclass(slots=True)
 class Edit:
-    """Replace the text from 1-based ``start`` to ``end`` (line, code-point column;
-    ``end`` exclusive) with ``new_text``."""
+    """Replace the text from offset ``start`` to ``end`` (code points, ``end``
+    exclusive) with ``new_text``."""
 
-    start: tuple[int, int]
-    end: tuple[int, int]
+    start: int
+    end: int
     new_text: str
 
 
@@ -178,29 +202,27 @@ class Fix:
     edits: list[Edit] = field(default_factory=list)
 
 
-def _offset_to_line_col(text: str, offset: int) -> tuple[int, int]:
-    offset = min(max(offset, 0), len(text))
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
 def _edit_of(edit: Any, text: str) -> Edit | None:
-    """One edit of a finding's fix, whichever way it holds its range: character
-    offsets into the text (``start``/``end`` as integers) or 1-based line and column
-    pairs (``start``/``end`` as tuples, or ``start_line``, ``start_col``, ...)."""
+    """One edit of a finding's fix, whichever way it holds its range: offsets into the
+    text (``start``/``end`` as integers), or agentlint's 1-based line and column pairs
+    (``start``/``end`` as tuples, or ``start_line``, ``start_col``, ``end_line``,
+    ``end_col``)."""
     new = next((getattr(edit, n) for n in ("new_text", "text", "content", "replacement")
                 if isinstance(getattr(edit, n, None), str)), None)
     if new is None:
         return None
     start, end = getattr(edit, "start", None), getattr(edit, "end", None)
     if isinstance(start, int) and isinstance(end, int):
-        return Edit(_offset_to_line_col(text, start), _offset_to_line_col(text, end), new)
+        a, b = (min(max(x, 0), len(text)) for x in (start, end))
+        return Edit(a, max(a, b), new)
+    places = Positions(text)
     if isinstance(start, tuple) and isinstance(end, tuple):
-        return Edit((int(start[0]), int(start[1])), (int(end[0]), int(end[1])), new)
+        return Edit(places.offset(int(start[0]), int(start[1])),
+                    places.offset(int(end[0]), int(end[1])), new)
     names = ("start_line", "start_col", "end_line", "end_col")
     if all(isinstance(getattr(edit, n, None), int) for n in names):
         a, b, c, d = (int(getattr(edit, n)) for n in names)
-        return Edit((a, b), (c, d), new)
+        return Edit(places.offset(a, b), places.offset(c, d), new)
     return None
 
 
@@ -233,22 +255,22 @@ _DIRECTIVE = re.compile(r"#[ \t]*agentlint[ \t]*:[ \t]*disable(?:[ \t]*=[ \t]*"
 def _drop_suppression(finding: Any, text: str) -> Fix | None:
     """Remove an unused ``# agentlint: disable=RULE`` comment that names one rule (or
     none): it silences nothing, so the fix changes no result."""
-    lines = _lines(text)
-    if not 1 <= finding.line <= len(lines):
-        return None
-    line = lines[finding.line - 1]
-    start = finding.column - 1
-    match = _DIRECTIVE.match(line, start)
+    places = Positions(text)
+    at = places.offset(finding.line, finding.column)
+    match = _DIRECTIVE.match(text, at)
     if match is None or "," in (match.group("rules") or ""):
         return None
-    before = line[:start].rstrip(" \t")
+    line_start = places.offset(finding.line, 1)
+    line_end = places._line_end(line_start)
+    before = text[line_start:at].rstrip(" \t")
     if before:  # at the end of a line: the comment and the blanks before it go
-        edit = Edit((finding.line, len(before) + 1), (finding.line, len(line) + 1), "")
-    elif finding.line < len(lines):  # alone on its line: the whole line goes
-        edit = Edit((finding.line, 1), (finding.line + 1, 1), "")
-    else:
-        edit = Edit((finding.line, 1), (finding.line, len(line) + 1), "")
-    return Fix("Remove the unused suppression comment", True, [edit])
+        return Fix(_DROP, True, [Edit(line_start + len(before), line_end, "")])
+    # alone on its line: the whole line goes, with its line break
+    brk = _YAML_BREAK.match(text, line_end)
+    return Fix(_DROP, True, [Edit(line_start, brk.end() if brk else line_end, "")])
+
+
+_DROP = "Remove the unused suppression comment"
 
 
 # -- hover ----------------------------------------------------------------------------------
@@ -439,8 +461,7 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
         version, text, found = seen
         if server.workspace.get_text_document(uri).version != version:
             return []  # the fixes were computed for an older text
-        enc = encoding()
-        lines = _lines(text)
+        places = Positions(text, encoding())
         first, last = params.range.start.line, params.range.end.line
         actions: list[lsp.CodeAction] = []
         for d in found:
@@ -449,8 +470,7 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
             fix = fix_of(d.finding, text)
             if fix is None:
                 continue
-            edits = [lsp.TextEdit(range=to_range(position(lines, *e.start, enc),
-                                                 _end(lines, e.end, enc)),
+            edits = [lsp.TextEdit(range=to_range(places.lsp(e.start), places.lsp(e.end)),
                                   new_text=e.new_text) for e in fix.edits]
             actions.append(lsp.CodeAction(
                 title=f"{fix.title} ({d.code})", kind=lsp.CodeActionKind.QuickFix,
@@ -487,14 +507,6 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
         worker.shutdown(wait=False, cancel_futures=True)
 
     return server
-
-
-def _end(lines: Sequence[str], end: tuple[int, int], encoding: str) -> Pos:
-    """An edit's exclusive end; a line past the last is the end of the text."""
-    if end[0] > len(lines):
-        last = len(lines) - 1
-        return Pos(last, to_unit(lines[last], len(lines[last]) + 1, encoding))
-    return position(lines, end[0], end[1], encoding)
 
 
 def _safe_hover(text: str, path: str | None, line0: int, index: int) -> str | None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from agentlint.server import fix_of, from_unit, to_unit
+from agentlint.server import Pos, Positions, fix_of, from_unit, to_unit
 from tests.support import SPEC
 
 needs_pygls = pytest.mark.skipif(importlib.util.find_spec("pygls") is None,
@@ -246,11 +246,25 @@ def test_a_finding_with_a_fix_of_its_own_is_read_through_its_attributes() -> Non
     class FakeFinding:
         code, line, column, fix = "AL123", 1, 1, FakeFix()
 
-    fix = fix_of(FakeFinding(), "abc\nd😀fghij\n")
+    text = "abc\nd😀fghij\n"
+    fix = fix_of(FakeFinding(), text)
     assert fix is not None
     assert (fix.title, fix.safe) == ("Rename", False)
-    assert (fix.edits[0].start, fix.edits[0].end, fix.edits[0].new_text) == \
-        ((2, 2), (2, 6), "XY")
+    (edit,) = fix.edits
+    assert text[:edit.start] + edit.new_text + text[edit.end:] == "abc\ndXYij\n"
+    places = Positions(text)
+    assert (places.lsp(edit.start), places.lsp(edit.end)) == (Pos(1, 1), Pos(1, 6))
+
+
+def test_lines_are_counted_as_yaml_counts_them() -> None:
+    """agentlint's line numbers count NEL, LS and PS as YAML does; LSP counts only CR
+    and LF: a finding after an LS in a comment is one LSP line higher."""
+    text = "a: 1  # x\u2028y\nb: 2\r\nc: 3\n"
+    places = Positions(text)
+    assert places.at(3, 1) == Pos(1, 0)  # agentlint's line 3 ("b: 2") is LSP's line 1
+    assert places.at(4, 4) == Pos(2, 3)
+    assert places.token(4, 1) == (Pos(2, 0), Pos(2, 2))  # "c:", not past the line
+    assert places.at(2, 99) == Pos(0, 11)  # clamped to the end of its line
 
 
 def test_without_pygls_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -297,3 +311,22 @@ def test_the_server_ends_when_its_input_closes(tmp_path: Path) -> None:
                           input=b"", capture_output=True, timeout=DEADLINE)
     assert done.returncode == 0
     assert done.stdout == b""
+
+
+def test_an_unused_suppression_alone_on_its_line_is_removed_with_its_line(
+        tmp_path: Path) -> None:
+    from agentlint.server import diagnostics
+
+    (tmp_path / ".git").mkdir()
+    text = SPEC.replace("  - id: second\n", "  # agentlint: disable=AL201 -- why\n"
+                        "  - id: second\n")
+    (found,) = diagnostics(text, str(tmp_path / "flow.yaml"))
+    assert found.code == "AL901" and found.start == Pos(8, 2)
+    fix = fix_of(found.finding, text)
+    assert fix is not None and fix.safe
+    (edit,) = fix.edits
+    assert text[:edit.start] + edit.new_text + text[edit.end:] == SPEC
+    # a directive that names two rules is left to the user (one of them may be in use)
+    two = SPEC.replace("  - id: first\n", "  - id: first  # agentlint: disable=AL201,AL202\n")
+    assert all(fix_of(d.finding, two) is None
+               for d in diagnostics(two, str(tmp_path / "flow.yaml")))
