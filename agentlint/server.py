@@ -439,7 +439,13 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: Any, params: lsp.DidSaveTextDocumentParams) -> None:
-        schedule(params.text_document.uri, 0.0)
+        # a saved file may be what another document reads: its configuration
+        # (.agentlint.yaml, pyproject.toml), a prompt file, a CrewAI pair, a profile
+        saved = params.text_document.uri
+        schedule(saved, 0.0)
+        for uri in list(published):
+            if uri != saved:
+                schedule(uri, DEBOUNCE_S)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: Any, params: lsp.DidCloseTextDocumentParams) -> None:

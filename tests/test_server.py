@@ -225,6 +225,12 @@ def test_a_session_over_stdio(tmp_path: Path) -> None:
         assert "AL201" in value and "cache-defeating-prefix" in value
         assert "docs/rules.md#cost-al2xx" in value
 
+        # a configuration saved beside them: every open document is linted again
+        config = tmp_path / ".agentlint.yaml"
+        config.write_text("ignore: [unused-suppression]\n", encoding="utf-8")
+        client.notify("textDocument/didSave", {"textDocument": {"uri": config.as_uri()}})
+        assert client.diagnostics(clean_uri, 2) == []
+
         assert client.request("shutdown", None) is None
         client.notify("exit", None)
         assert client.proc.wait(timeout=DEADLINE) == 0
