@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,6 +274,26 @@ def _drop_suppression(finding: Any, text: str) -> Fix | None:
 _DROP = "Remove the unused suppression comment"
 
 
+#: the code action kind of "fix all" (an editor can run it on save: source.fixAll)
+FIX_ALL = "source.fixAll.agentlint"
+
+
+def safe_edits(found: Sequence[Diagnostic], text: str) -> list[Edit]:
+    """The edits of every safe fix, in order, a fix left out when it overlaps one
+    taken before (its finding is fixed on the next pass)."""
+    taken: list[Edit] = []
+    for d in found:
+        fix = fix_of(d.finding, text) if d.finding is not None else None
+        if fix is None or not fix.safe:
+            continue
+        edits = sorted(fix.edits, key=lambda e: (e.start, e.end))
+        if any((e.start < t.end and t.start < e.end) or (e.start == t.start == e.end == t.end)
+               for e in edits for t in taken):
+            continue
+        taken.extend(edits)
+    return sorted(taken, key=lambda e: (e.start, e.end))
+
+
 # -- hover ----------------------------------------------------------------------------------
 
 
@@ -458,7 +479,8 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
-                    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+                    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix,
+                                                             FIX_ALL]))
     def code_action(ls: Any, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         uri = params.text_document.uri
         seen = published.get(uri)
@@ -469,8 +491,23 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
             return []  # the fixes were computed for an older text
         places = Positions(text, encoding())
         first, last = params.range.start.line, params.range.end.line
+        only = params.context.only
+
+        def wanted(kind: str) -> bool:
+            return only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)
+
         actions: list[lsp.CodeAction] = []
+        if wanted(FIX_ALL):
+            every = safe_edits(found, text)
+            if every:
+                actions.append(lsp.CodeAction(
+                    title="Fix every safely fixable agentlint finding", kind=FIX_ALL,
+                    edit=lsp.WorkspaceEdit(changes={uri: [
+                        lsp.TextEdit(range=to_range(places.lsp(e.start), places.lsp(e.end)),
+                                     new_text=e.new_text) for e in every]})))
         for d in found:
+            if not wanted(lsp.CodeActionKind.QuickFix.value):
+                break
             if d.finding is None or not first <= d.start.line <= last:
                 continue
             fix = fix_of(d.finding, text)

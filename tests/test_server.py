@@ -149,7 +149,8 @@ def test_a_session_over_stdio(tmp_path: Path) -> None:
         caps = init["capabilities"]
         assert caps["positionEncoding"] == "utf-16"
         assert caps["hoverProvider"]
-        assert "quickfix" in caps["codeActionProvider"]["codeActionKinds"]
+        assert caps["codeActionProvider"]["codeActionKinds"] == ["quickfix",
+                                                                "source.fixAll.agentlint"]
         assert init["serverInfo"]["name"] == "agentlint"
         client.notify("initialized", {})
 
@@ -184,6 +185,11 @@ def test_a_session_over_stdio(tmp_path: Path) -> None:
         actions = client.request("textDocument/codeAction", {
             "textDocument": {"uri": broken_uri}, "range": found[0]["range"],
             "context": {"diagnostics": found}})
+        assert [a["kind"] for a in actions] == ["source.fixAll.agentlint", "quickfix"]
+        assert actions[0]["edit"] == actions[1]["edit"]  # the one safe fix there is
+        actions = client.request("textDocument/codeAction", {
+            "textDocument": {"uri": broken_uri}, "range": found[0]["range"],
+            "context": {"diagnostics": found, "only": ["quickfix"]}})
         assert len(actions) == 1
         action = actions[0]
         assert action["kind"] == "quickfix"
@@ -336,3 +342,18 @@ def test_an_unused_suppression_alone_on_its_line_is_removed_with_its_line(
     two = SPEC.replace("  - id: first\n", "  - id: first  # agentlint: disable=AL201,AL202\n")
     assert all(fix_of(d.finding, two) is None
                for d in diagnostics(two, str(tmp_path / "flow.yaml")))
+
+
+def test_fix_all_takes_the_safe_fixes_that_do_not_overlap() -> None:
+    from agentlint.server import Diagnostic, safe_edits
+
+    def finding(start: int, end: int, safe: bool) -> Any:
+        edit = type("E", (), {"start": start, "end": end, "new_text": "_"})()
+        fix = type("F", (), {"title": "t", "safe": safe, "edits": [edit]})()
+        return type("X", (), {"code": "AL1", "line": 1, "column": 1, "fix": fix})()
+
+    text = "0123456789"
+    found = [Diagnostic(Pos(0, 0), Pos(0, 1), 2, "AL1", "m", f)
+             for f in (finding(6, 8, True), finding(1, 3, True), finding(2, 4, True),
+                       finding(8, 9, False), finding(9, 10, True))]
+    assert [(e.start, e.end) for e in safe_edits(found, text)] == [(1, 3), (6, 8), (9, 10)]
