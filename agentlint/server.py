@@ -168,14 +168,23 @@ def lint_text(text: str, path: str | None) -> tuple[list[Any], list[SpecError]]:
 
 def diagnostics(text: str, path: str | None, encoding: str = "utf-16") -> list[Diagnostic]:
     """The document's diagnostics: its findings, or its load error."""
-    findings, errors = lint_text(text, path)
+    try:
+        findings, errors = lint_text(text, path)
+    except SpecError as exc:  # the configuration cannot be read: no rule can run
+        findings, errors = [], [exc]
     places = Positions(text, encoding)
+    names = (path, os.path.abspath(path)) if path is not None else ()
     out: list[Diagnostic] = []
     for err in errors:
-        start, end = places.token(err.line, err.col)
-        out.append(Diagnostic(start, end, SEVERITY["error"], LOAD_ERROR, err.message))
+        if path is None or err.file in names:
+            start, end = places.token(err.line, err.col)
+            message = err.message
+        else:  # in another file (the configuration, a prompt file): said at the top
+            start = end = Pos(0, 0)
+            message = f"{escape.path(err.file)}:{err.line}:{err.col}: {err.message}"
+        out.append(Diagnostic(start, end, SEVERITY["error"], LOAD_ERROR, message))
     for f in findings:
-        if path is not None and f.file not in (path, os.path.abspath(path)):
+        if path is not None and f.file not in names:
             continue  # a finding in a file read beside this one (a CrewAI pair)
         start, end = places.token(f.line, f.column)
         out.append(Diagnostic(start, end, SEVERITY.get(f.severity, 3), f.code,

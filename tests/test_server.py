@@ -357,3 +357,14 @@ def test_fix_all_takes_the_safe_fixes_that_do_not_overlap() -> None:
              for f in (finding(6, 8, True), finding(1, 3, True), finding(2, 4, True),
                        finding(8, 9, False), finding(9, 10, True))]
     assert [(e.start, e.end) for e in safe_edits(found, text)] == [(1, 3), (6, 8), (9, 10)]
+
+
+def test_a_broken_configuration_is_one_diagnostic_at_the_top(tmp_path: Path) -> None:
+    from agentlint.server import diagnostics
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".agentlint.yaml").write_text("ignore: [AL201\n", encoding="utf-8")
+    (found,) = diagnostics(SUPPRESSED, str(tmp_path / "flow.yaml"))
+    assert (found.code, found.severity, found.start, found.end) == ("AL000", 1, Pos(0, 0),
+                                                                   Pos(0, 0))
+    assert ".agentlint.yaml:2:1: invalid YAML" in found.message
