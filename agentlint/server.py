@@ -349,6 +349,7 @@ def _rule_hover(rule: Any) -> str:
 def _step_hover(text: str, path: str | None, word: str) -> str | None:
     from agentlint.graph.estimate import estimate
     from agentlint.sources import load_any
+    from agentlint.units import percent, seconds, usd
 
     try:
         wf = load_any(path or os.path.join(os.getcwd(), "untitled.yaml"), text=text,
@@ -364,13 +365,13 @@ def _step_hover(text: str, path: str | None, word: str) -> str | None:
     cost_share = row.cost_usd / result.cost_usd if result.cost_usd > 0 else 0.0
     lines = [f"**step {escape.code(row.id)}** · model {escape.code(row.model or '(none)')}",
              "",
-             f"- cost: ${row.cost_usd:.6g} per run ({cost_share:.0%} of the workflow's "
-             f"${result.cost_usd:.6g}); at most ${row.cost_usd_max:.6g}",
-             f"- latency: {row.latency_s:.3g} s (at most {row.latency_s_max:.3g} s)"
+             f"- cost: {usd(row.cost_usd)} per run, {percent(cost_share)} of the workflow's "
+             f"{usd(result.cost_usd)} (at most {usd(row.cost_usd_max)})",
+             f"- latency: {seconds(row.latency_s)} (at most {seconds(row.latency_s_max)})"
              + ("; on the critical path" if row.critical else ""),
-             f"- success share: {row.reliability:.2%} of the runs that reach it "
-             f"(workflow {result.reliability:.2%})",
-             f"- runs in {row.runs:.0%} of the workflow's runs, {row.calls:.3g} calls"]
+             f"- success share: {percent(row.reliability)} of the runs that reach it "
+             f"(the workflow: {percent(result.reliability)})",
+             f"- runs in {percent(row.runs)} of the workflow's runs, {row.calls:.3g} calls"]
     return "\n".join(lines)
 
 

@@ -214,9 +214,9 @@ def test_a_session_over_stdio(tmp_path: Path) -> None:
             "textDocument": {"uri": clean_uri}, "position": {"line": 8, "character": 11}})
         value = shown["contents"]["value"]
         assert "step `second`" in value
-        assert "cost: $0.001 per run" in value
-        assert "latency: 0.2 s" in value
-        assert "success share: 99.00%" in value
+        assert "cost: $0.001 per run, 50.00 % of the workflow's $0.002" in value
+        assert "latency: 0.20 s" in value
+        assert "success share: 99.00 % of the runs" in value
         assert client.request("textDocument/hover", {
             "textDocument": {"uri": clean_uri},
             "position": {"line": 1, "character": 0}}) is None  # "name": no step, no rule
