@@ -225,15 +225,33 @@ def _edit_of(edit: Any, text: str) -> Edit | None:
     if isinstance(start, int) and isinstance(end, int):
         a, b = (min(max(x, 0), len(text)) for x in (start, end))
         return Edit(a, max(a, b), new)
-    places = Positions(text)
+    starts = _editor_starts(text)
     if isinstance(start, tuple) and isinstance(end, tuple):
-        return Edit(places.offset(int(start[0]), int(start[1])),
-                    places.offset(int(end[0]), int(end[1])), new)
+        return Edit(_editor_offset(starts, int(start[0]), int(start[1])),
+                    _editor_offset(starts, int(end[0]), int(end[1])), new)
     names = ("start_line", "start_col", "end_line", "end_col")
     if all(isinstance(getattr(edit, n, None), int) for n in names):
         a, b, c, d = (int(getattr(edit, n)) for n in names)
-        return Edit(places.offset(a, b), places.offset(c, d), new)
+        return Edit(_editor_offset(starts, a, b), _editor_offset(starts, c, d), new)
     return None
+
+
+def _editor_starts(text: str) -> list[int]:
+    """The offset of each line's start as the spec editor (agentlint.spec.edit) numbers
+    lines, ``str.splitlines``; one more entry for the end of the text."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def _editor_offset(starts: list[int], line: int, column: int) -> int:
+    """The offset of the spec editor's 1-based ``line``:``column`` (clamped); the line
+    after the last is the end of the text."""
+    if line > len(starts) - 1:
+        return starts[-1]
+    index = max(line, 1) - 1
+    return min(starts[index] + max(column, 1) - 1, starts[index + 1])
 
 
 def fix_of(finding: Any, text: str) -> Fix | None:

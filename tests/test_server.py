@@ -120,6 +120,27 @@ class Client:
         return self.proc.stderr.read().decode("utf-8", "replace")[-2000:]
 
 
+def apply_edits(text: str, edits: list[dict[str, Any]]) -> str:
+    """LSP text edits applied as an editor does (positions in UTF-16 units, lines split at
+    LF), written here apart from the server's own conversion."""
+
+    def offset(pos: dict[str, int]) -> int:
+        lines = text.split("\n")
+        at = sum(len(x) + 1 for x in lines[:pos["line"]])
+        units = 0
+        for i, ch in enumerate(lines[pos["line"]] if pos["line"] < len(lines) else ""):
+            if units >= pos["character"]:
+                return at + i
+            units += 2 if ord(ch) > 0xFFFF else 1
+        return at + len(lines[pos["line"]]) if pos["line"] < len(lines) else len(text)
+
+    spans = sorted(((offset(e["range"]["start"]), offset(e["range"]["end"]), e["newText"])
+                    for e in edits), reverse=True)
+    for start, end, new in spans:
+        text = text[:start] + new + text[end:]
+    return text
+
+
 def test_positions_count_utf16_units() -> None:
     line = '    prompt: "😀 {{ steps.nope.output }}"'
     col = line.index("steps") + 1  # agentlint's 1-based column, in code points
@@ -196,17 +217,17 @@ def test_a_session_over_stdio(tmp_path: Path) -> None:
         assert action["isPreferred"] is True
         assert action["diagnostics"][0]["code"] == "AL901"
         edits = action["edit"]["changes"][broken_uri]
-        assert edits == [{"range": {"start": {"line": 5, "character": 13},
-                                    "end": {"line": 5, "character": 41}}, "newText": ""}]
+        assert edits and all(e["range"]["start"]["line"] == 5 for e in edits)
+        fixed = apply_edits(change, edits)
+        assert fixed == SPEC  # the comment gone, the rest as it was
 
-        # the edit applied, as the editor would: the diagnostics are cleared
-        lines = change.split("\n")
-        lines[5] = lines[5][:13] + lines[5][41:]
-        assert "\n".join(lines) == SPEC
+        # the edits sent back as the editor applies them: the diagnostics are cleared
         client.notify("textDocument/didChange", {
             "textDocument": {"uri": broken_uri, "version": 5},
-            "contentChanges": [{"range": {"start": {"line": 5, "character": 13},
-                                          "end": {"line": 5, "character": 41}}, "text": ""}]})
+            "contentChanges": [{"range": e["range"], "text": e["newText"]}
+                               for e in sorted(edits, key=lambda e: (
+                                   e["range"]["start"]["line"],
+                                   e["range"]["start"]["character"]), reverse=True)]})
         assert client.diagnostics(broken_uri, 5) == []
 
         # hover on a step id (its figures) and on a rule code (its summary and page)
@@ -266,6 +287,33 @@ def test_a_finding_with_a_fix_of_its_own_is_read_through_its_attributes() -> Non
     assert text[:edit.start] + edit.new_text + text[edit.end:] == "abc\ndXYij\n"
     places = Positions(text)
     assert (places.lsp(edit.start), places.lsp(edit.end)) == (Pos(1, 1), Pos(1, 6))
+
+
+def test_a_fix_with_line_and_column_edits_as_the_spec_editor_numbers_them() -> None:
+    """Edits given as 1-based (line, column) pairs, the spec editor's (lines as
+    ``str.splitlines`` splits them), a line past the last being the end of the text."""
+
+    class FakeEdit:
+        def __init__(self, start: tuple[int, int], end: tuple[int, int], new: str) -> None:
+            self.start, self.end, self.new_text = start, end, new
+
+    class FakeFix:
+        title, applicability = "drop", "safe"
+        edits = (FakeEdit((2, 1), (3, 1), "b2\n"), FakeEdit((3, 1), (4, 1), ""))
+
+    class FakeFinding:
+        code, line, column, fix = "AL9", 1, 1, FakeFix()
+
+    text = "a😀\nb # x\nc\n"
+    fix = fix_of(FakeFinding(), text)
+    assert fix is not None and fix.safe  # read from applicability when there is no `safe`
+    out = text
+    for e in sorted(fix.edits, key=lambda e: -e.start):
+        out = out[:e.start] + e.new_text + out[e.end:]
+    assert out == "a😀\nb2\n"
+    places = Positions(text)
+    assert [(places.lsp(e.start), places.lsp(e.end)) for e in fix.edits] == [
+        (Pos(1, 0), Pos(2, 0)), (Pos(2, 0), Pos(3, 0))]
 
 
 def test_lines_are_counted_as_yaml_counts_them() -> None:
