@@ -315,9 +315,10 @@ def test_fences_and_placement() -> None:
     assert comment_body(Suggestion("f", 1, 1, ["a"], [], "t")).endswith("```suggestion\n```\n")
 
 
-def test_the_actions_review_step(github: tuple[FakeGitHub, str], tmp_path: Path) -> None:
-    """action.yml's step, run by bash as the runner would, over a real repository: the
-    plan of a changed spec whose name starts with a dash posts one review."""
+def run_review_step(fake: FakeGitHub, url: str, tmp_path: Path, name: str,
+                    files: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """action.yml's review step, run by bash as the runner would, in a real repository
+    holding ``files``, with ``name`` listed as a changed spec (added whole)."""
     import os
     import shutil
 
@@ -327,35 +328,43 @@ def test_the_actions_review_step(github: tuple[FakeGitHub, str], tmp_path: Path)
 
     if shutil.which("bash") is None or shutil.which("git") is None:
         pytest.skip("needs bash and git")
-    fake, url = github
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     step = next(s for s in action["runs"]["steps"]
                 if s.get("name") == "Review suggestions on the pull request")
     assert "${{" not in step["run"]
     assert step["env"]["AGENTLINT_HEAD"] == "${{ github.event.pull_request.head.sha }}"
     repo = GitRepo(tmp_path / "repo")
-    name = "-review flow.yaml"
-    text = (ROOT / SPEC).read_text(encoding="utf-8")
-    repo.write(name, text)
-    repo.write("prompts/code-review-guidelines.md",
-               (ROOT / "examples/prompts/code-review-guidelines.md").read_text(encoding="utf-8"))
+    for path, content in files.items():
+        repo.write(path, content)
     out = tmp_path / "temp" / "agentlint"
     out.mkdir(parents=True)
     (out / "optimize.list").write_bytes(name.encode() + b"\0<details>summary\0")
     (out / "comment.md").write_text("<!-- agentlint -->\n", encoding="utf-8")
-    fake.files = {name: added_file(text)}
+    fake.files = {name: added_file(files[name])}
     env = {"PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
            "HOME": str(tmp_path), "RUNNER_TEMP": str(tmp_path / "temp"),
            "GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": url, "AGENTLINT_REPO": REPO,
            "AGENTLINT_PR": str(PR), "AGENTLINT_HEAD": COMMIT,
-           "AGENTLINT_BODY": str(out / "comment.md")}
-    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo.root, env=env,
+           "AGENTLINT_BODY": str(out / "comment.md"),
+           # the agentlint under test, wherever the test's own comes from
+           **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}
+    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo.root, env=env,
                           capture_output=True, text=True, timeout=180)
+
+
+def test_the_actions_review_step(github: tuple[FakeGitHub, str], tmp_path: Path) -> None:
+    """The plan of a changed spec whose name starts with a dash posts one review."""
+    fake, url = github
+    name = "-review flow.yaml"
+    text = (ROOT / SPEC).read_text(encoding="utf-8")
+    prompt = (ROOT / "examples/prompts/code-review-guidelines.md").read_text(encoding="utf-8")
+    done = run_review_step(fake, url, tmp_path, name,
+                           {name: text, "prompts/code-review-guidelines.md": prompt})
     assert done.returncode == 0, done.stderr
-    assert "agentlint review: 1 posted" in done.stdout
+    assert done.stdout.startswith("agentlint review: ")
     (review,) = [b for m, _, b in fake.requests if m == "POST"]
-    (comment,) = review["comments"]
-    assert comment["path"] == name and comment["side"] == "RIGHT"
+    assert all(c["path"] == name and c["side"] == "RIGHT" for c in review["comments"])
+    comment = next(c for c in review["comments"] if "gpt-4o" in c["body"])  # the plan's
     assert text.split("\n")[comment["line"] - 1] == "    agent: reviewer"
     assert "```suggestion\n    agent: reviewer\n    model: gpt-4o\n```" in comment["body"]
 
@@ -368,3 +377,32 @@ def test_docs_show_the_review_comment_the_example_gets() -> None:
     assert shown is not None
     (first, *_) = suggestions(SPEC, plan_diff(SPEC), PLAN_TITLE)
     assert shown.group(1) == comment_body(first)
+
+
+def test_the_actions_review_step_shows_a_fix_before_the_plan(
+        github: tuple[FakeGitHub, str], tmp_path: Path) -> None:
+    """Where a lint fix and the plan change the same lines (a parallel group the
+    optimizer proposes too), one comment is shown: the fix's, where lint has --fix."""
+    from agentlint.ci.review import FIX_TITLE, PLAN_TITLE
+
+    fake, url = github
+    name = "flows/research.yaml"
+    text = (ROOT / "examples/research-fanout.yaml").read_text(encoding="utf-8")
+    done = run_review_step(fake, url, tmp_path, name, {name: text})
+    assert done.returncode == 0, done.stderr
+    (review,) = [b for m, _, b in fake.requests if m == "POST"]
+    lines = text.split("\n")
+    anchors = [lines[c["line"] - 1].strip() for c in review["comments"]]
+    assert anchors == ["- id: research_filings  # expect: AL101",
+                       "- id: research_forums  # expect: AL101"]
+    assert all("\n    parallel: sources\n```" in c["body"] for c in review["comments"])
+    lint_help = subprocess.run([sys.executable, "-m", "agentlint", "lint", "--help"],
+                               capture_output=True, text=True, timeout=60).stdout
+    title = FIX_TITLE if "--fix" in lint_help else PLAN_TITLE
+    assert all(escape_title(title) in c["body"] for c in review["comments"])
+
+
+def escape_title(title: str) -> str:
+    from agentlint import escape
+
+    return escape.md(title)

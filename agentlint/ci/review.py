@@ -60,7 +60,7 @@ TIMEOUT_S = 30.0
 DEFAULT_API = "https://api.github.com"
 PLAN_TITLE = ("part of the `agentlint optimize` plan for this workflow (its figures are in "
               "the summary comment)")
-FIX_TITLE = "the fix of a lint finding"
+FIX_TITLE = "a safe fix of a lint finding (`agentlint lint --fix` applies it)"
 
 
 class ReviewError(Exception):
@@ -393,10 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         if re.fullmatch(r"[0-9a-fA-F]{7,64}", args.commit) is None:
             raise ReviewError(f"--commit is not a commit id: {args.commit}")
         wanted: list[Suggestion] = []
-        for path, diff in [*args.plan, *_pairs(args.plans)]:
-            wanted += suggestions(path, _read_diff(diff), PLAN_TITLE)
+        # the fixes first: on lines both change, the fix's suggestion is the one shown
         for path, diff in [*args.fix, *_pairs(args.fixes)]:
             wanted += suggestions(path, _read_diff(diff), FIX_TITLE)
+        for path, diff in [*args.plan, *_pairs(args.plans)]:
+            wanted += suggestions(path, _read_diff(diff), PLAN_TITLE)
         outcome = publish(Api(base, token), args.repo, args.pr, args.commit, wanted)
         if args.summary and outcome.outside:
             text = read_text(args.summary, None, limit=MAX_DIFF_BYTES, what="comment")
