@@ -445,7 +445,11 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
         except Exception:  # an untitled buffer, a scheme that is not a file
             return None
 
+    opened: set[str] = set()  # the documents the client has open (only those are linted)
+
     async def lint_now(uri: str) -> None:
+        if uri not in opened:
+            return
         doc = server.workspace.get_text_document(uri)
         version, text = doc.version, doc.source
         enc = encoding()
@@ -480,6 +484,7 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: Any, params: lsp.DidOpenTextDocumentParams) -> None:
+        opened.add(params.text_document.uri)
         schedule(params.text_document.uri, 0.0)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
@@ -491,14 +496,13 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
         # a saved file may be what another document reads: its configuration
         # (.agentlint.yaml, pyproject.toml), a prompt file, a CrewAI pair, a profile
         saved = params.text_document.uri
-        schedule(saved, 0.0)
-        for uri in list(published):
-            if uri != saved:
-                schedule(uri, DEBOUNCE_S)
+        for uri in list(opened):
+            schedule(uri, 0.0 if uri == saved else DEBOUNCE_S)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: Any, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        opened.discard(uri)
         task = pending.pop(uri, None)
         if task is not None:
             task.cancel()

@@ -258,6 +258,15 @@ def test_a_session_over_stdio(tmp_path: Path) -> None:
         client.notify("textDocument/didSave", {"textDocument": {"uri": config.as_uri()}})
         assert client.diagnostics(clean_uri, 2) == []
 
+        # closing a document clears its diagnostics; saving another no longer lints it
+        client.notify("textDocument/didClose", {"textDocument": {"uri": broken_uri}})
+        assert client.diagnostics(broken_uri) == []
+        client.notify("textDocument/didSave", {"textDocument": {"uri": clean_uri}})
+        assert client.diagnostics(clean_uri, 2) == []
+        assert not [m for m in client.seen[-3:] if m.get("method") ==
+                    "textDocument/publishDiagnostics" and m["params"]["uri"] == broken_uri
+                    and m["params"].get("version") is not None]
+
         assert client.request("shutdown", None) is None
         client.notify("exit", None)
         assert client.proc.wait(timeout=DEADLINE) == 0
