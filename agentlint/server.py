@@ -459,6 +459,8 @@ def build() -> Any:  # noqa: C901 - the handlers are small closures over one sta
         except Exception as exc:  # a bug or a bad configuration: one diagnostic, not a crash
             found = [Diagnostic(Pos(0, 0), Pos(0, 0), SEVERITY["error"], LOAD_ERROR,
                                 escape.text(str(exc)) or type(exc).__name__)]
+        if uri not in opened:
+            return  # closed while it was linted
         current = server.workspace.get_text_document(uri)
         if current.version != version and version is not None:
             return  # a newer text is on its way
