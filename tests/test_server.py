@@ -435,3 +435,28 @@ def test_a_broken_configuration_is_one_diagnostic_at_the_top(tmp_path: Path) -> 
     assert (found.code, found.severity, found.start, found.end) == ("AL000", 1, Pos(0, 0),
                                                                    Pos(0, 0))
     assert ".agentlint.yaml:2:1: invalid YAML" in found.message
+
+
+@needs_pygls
+def test_a_client_that_counts_utf8_gets_utf8_positions(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    uri = (tmp_path / "broken.yaml").as_uri()
+    client = Client(tmp_path)
+    try:
+        init = client.request("initialize", {
+            "processId": None, "rootUri": tmp_path.as_uri(),
+            "capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}}})
+        assert init["capabilities"]["positionEncoding"] == "utf-8"
+        client.notify("initialized", {})
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "yaml", "version": 1, "text": BROKEN}})
+        (found,) = client.diagnostics(uri, 1)
+        # "    prompt: \"😀 {{ " is 18 characters, the emoji four bytes of UTF-8
+        assert found["range"]["start"] == {"line": 10, "character": 21}
+        assert client.request("shutdown", None) is None
+        client.notify("exit", None)
+        assert client.proc.wait(timeout=DEADLINE) == 0
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()
+            client.proc.wait()
