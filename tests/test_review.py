@@ -348,7 +348,9 @@ def run_review_step(fake: FakeGitHub, url: str, tmp_path: Path, name: str,
            "AGENTLINT_BODY": str(out / "comment.md"),
            # the agentlint under test, wherever the test's own comes from
            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}
-    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo.root, env=env,
+    # as the runner runs a step with shell: bash
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                           step["run"]], cwd=repo.root, env=env,
                           capture_output=True, text=True, timeout=180)
 
 
