@@ -258,8 +258,7 @@ def fix_of(finding: Any, text: str) -> Fix | None:
     """The fix a finding offers, in this module's terms, or None.
 
     A finding that carries a ``fix`` (a title, whether it is safe, its edits) is
-    read through ``getattr``, so a fix of any rule appears as a code action;
-    an unused suppression (AL901) is fixed here by removing its comment.
+    read through ``getattr``, so a fix of any rule appears as a code action.
     """
     fix = getattr(finding, "fix", None)
     if fix is not None:
@@ -271,34 +270,9 @@ def fix_of(finding: Any, text: str) -> Fix | None:
         if safe is None:
             safe = getattr(fix, "applicability", "") == "safe"
         return Fix(str(getattr(fix, "title", "") or f"Fix {finding.code}"), bool(safe), edits)
-    if finding.code == "AL901":
-        return _drop_suppression(finding, text)
     return None
 
 
-_DIRECTIVE = re.compile(r"#[ \t]*agentlint[ \t]*:[ \t]*disable(?:[ \t]*=[ \t]*"
-                        r"(?P<rules>[A-Za-z0-9_-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_-]+)*))?")
-
-
-def _drop_suppression(finding: Any, text: str) -> Fix | None:
-    """Remove an unused ``# agentlint: disable=RULE`` comment that names one rule (or
-    none): it silences nothing, so the fix changes no result."""
-    places = Positions(text)
-    at = places.offset(finding.line, finding.column)
-    match = _DIRECTIVE.match(text, at)
-    if match is None or "," in (match.group("rules") or ""):
-        return None
-    line_start = places.offset(finding.line, 1)
-    line_end = places._line_end(line_start)
-    before = text[line_start:at].rstrip(" \t")
-    if before:  # at the end of a line: the comment and the blanks before it go
-        return Fix(_DROP, True, [Edit(line_start + len(before), line_end, "")])
-    # alone on its line: the whole line goes, with its line break
-    brk = _YAML_BREAK.match(text, line_end)
-    return Fix(_DROP, True, [Edit(line_start, brk.end() if brk else line_end, "")])
-
-
-_DROP = "Remove the unused suppression comment"
 
 
 #: the code action kind of "fix all" (an editor can run it on save: source.fixAll)
