@@ -14,7 +14,8 @@ import re
 #: a key of megabytes); and no message is longer than MAX_MESSAGE characters
 MAX_QUOTE = 80
 MAX_MESSAGE = 1000
-_LONG_QUOTE = re.compile(rf"'([^'\n]{{{MAX_QUOTE + 1},}})'")
+#: compiled (and cached by ``re``) on first use: most runs shorten no message
+_LONG_QUOTE = rf"'([^'\n]{{{MAX_QUOTE + 1},}})'"
 
 
 def excerpt(text: str, width: int = MAX_QUOTE) -> str:
@@ -27,7 +28,7 @@ def excerpt(text: str, width: int = MAX_QUOTE) -> str:
 def shorten(message: str) -> str:
     """``message`` on one line, each long quoted part and the whole cut to an excerpt."""
     one = " ".join(str(message).split())
-    one = _LONG_QUOTE.sub(lambda m: "'" + excerpt(m.group(1)) + "'", one)
+    one = re.sub(_LONG_QUOTE, lambda m: "'" + excerpt(m.group(1)) + "'", one)
     return excerpt(one, MAX_MESSAGE)
 
 

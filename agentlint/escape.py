@@ -33,9 +33,17 @@ from functools import cache
 
 from agentlint.errors import MAX_QUOTE
 
-#: C0 controls, DEL, C1 controls, the bidi embeddings, overrides and isolates, and lone
-#: surrogates (a file name's bytes that are not UTF-8, as ``os`` decodes them)
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+@cache
+def _unsafe() -> re.Pattern[str]:
+    """C0 controls, DEL, C1 controls, the bidi embeddings, overrides and isolates, and
+    lone surrogates (a file name's bytes that are not UTF-8, as ``os`` decodes them).
+
+    Compiled on first use, as :func:`_unsafe_but_crlf`: a text that
+    ``str.isprintable`` accepts holds none of them (each is a control, a format
+    character or a surrogate), and most never reach the pattern.
+    """
+    return re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 @cache
@@ -64,7 +72,9 @@ def _visible(match: re.Match[str]) -> str:
 
 def text(value: str) -> str:
     """``value`` as part of one line of terminal or plain-text output."""
-    return _UNSAFE.sub(_visible, value)
+    if value.isprintable():
+        return value
+    return _unsafe().sub(_visible, value)
 
 
 def path(value: str) -> str:
@@ -98,20 +108,23 @@ def prop(value: str) -> str:
     return data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+@cache
+def _surrogate() -> re.Pattern[str]:
+    """A lone surrogate; compiled on first use (only non-UTF-8 file names hold one)."""
+    return re.compile("[\ud800-\udfff]")
 
 
 def surrogates(value: str) -> str:
     """``value`` with only its lone surrogates (a file name's bytes that are not UTF-8)
     shown as :func:`text` shows them (``\\xff``): the rest kept as it is."""
-    return _SURROGATE.sub(_visible, value)
+    return _surrogate().sub(_visible, value)
 
 
 def json_text(text: str) -> str:
     """JSON text (``json.dumps(..., ensure_ascii=False)``) with each lone surrogate (a
     file name's byte that is not UTF-8) written as its ``\\uXXXX`` escape: the text
     can be encoded as UTF-8, and ``json.loads`` gives the same string back."""
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _surrogate().sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def md(value: str) -> str:

@@ -10,21 +10,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Final
 
+from agentlint.record import FrozenRecord
 from agentlint.units import percent, points, relative, seconds, usd
 
 
-@dataclass(frozen=True, slots=True)
-class Metric:
+class Metric(FrozenRecord):
     """One of the three figures: its names, its direction and how it is written."""
 
-    name: str  #: the budget key and the Estimate attribute: ``cost_usd``
-    short: str  #: the objective and threshold name: ``cost``
-    label: str  #: the reports' row label: ``cost per run``
-    floor: bool  #: True: a limit is a lower bound (reliability); False: a ceiling
-    unit: str  #: ``usd``, ``s`` or ``fraction``
-    text: Callable[[float], str]  #: how a value is written
+    __slots__ = ("floor", "label", "name", "short", "text", "unit")
+    __match_args__ = ("name", "short", "label", "floor", "unit", "text")
+
+    name: Final[str]  #: the budget key and the Estimate attribute: ``cost_usd``
+    short: Final[str]  #: the objective and threshold name: ``cost``
+    label: Final[str]  #: the reports' row label: ``cost per run``
+    floor: Final[bool]  #: True: a limit is a lower bound (reliability); False: a ceiling
+    unit: Final[str]  #: ``usd``, ``s`` or ``fraction``
+    text: Final[Callable[[float], str]]  #: how a value is written
+
+    def __init__(self, name: str, short: str, label: str, floor: bool, unit: str,
+                 text: Callable[[float], str]) -> None:
+        self.name = name
+        self.short = short
+        self.label = label
+        self.floor = floor
+        self.unit = unit
+        self.text = text
 
     @property
     def relation(self) -> str:

@@ -37,7 +37,6 @@ from typing import Any
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, named here too
-from agentlint.interrupt import handled
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -461,6 +460,8 @@ def _signals_raise() -> Iterator[None]:
     """While writing: SIGINT, SIGTERM and SIGHUP raise (``interrupt.Interrupted``, exit
     128 + signal), so the ``finally`` that removes the temporary file runs, and a
     second signal does not cut it short."""
+    from agentlint.interrupt import handled  # the signal module: only a write needs it
+
     with handled():
         yield
 

@@ -25,27 +25,53 @@ the time measured).
 Part 1 on a 2-core AMD EPYC, Python 3.11, click 8.3, PyYAML 6.0 with libyaml,
 yamllint 1.38, in instructions (callgrind; the 0.6 target is 382M):
 
-    agentlint                  472M     yamllint                         636M
-      interpreter start         86M       interpreter start               88M
-      click                     95M       argparse                         9M
+    agentlint                  379M     yamllint                         636M
+      interpreter start         87M       interpreter start               88M
+      click                     93M       argparse                         9M
       PyYAML                    91M       PyYAML                          99M
-      agentlint's modules      183M       pathspec                       104M
+      agentlint's 73 modules    90M       pathspec                       104M
       lint one file, exit       18M       yamllint's modules              32M
                                           lint one file (pure Python)    304M
 
-57M of PyYAML's import is the pattern ``yaml.reader`` compiles at import,
-though libyaml's parser never uses it (the C extension needs the module).
+Ratio 0.596; in CPU time (21 pairs) agentlint 72 ms, yamllint 101 ms,
+``python -c pass`` 22 ms: ratio 0.71, higher than the ratio of instructions,
+as the import machinery runs fewer instructions per cycle than yamllint's
+scanner. The same run took 489M (0.77; CPU 0.85) before the cuts below, and
+the lint path has gained fixes on findings and cascades since (about 4M):
 
-Ratio 0.74. Before the lint path stopped importing tempfile, tomllib and
-difflib, its dataclasses got docstrings, the rule pages were cleaned without
-inspect.cleandoc's loop, the console script switched the collector off first
-and the process stopped finalizing the interpreter, the same run took 554M
-(0.87). Of agentlint's modules, about 70M is the compiling of the methods the
-~28 dataclasses on the lint path generate from source at every start
-(spec.model alone 39M); the 27 rule modules are 32M, the command line 18M.
-In CPU time (21 pairs) agentlint 92 ms, yamllint 113 ms, ``python -c pass``
-27 ms: ratio 0.85 (it was 1.07); higher than the ratio of instructions, as the
-import machinery runs fewer instructions per cycle than yamllint's scanner.
+* the classes a lint creates at import stopped being dataclasses that compile
+  their ``__init__``, ``__repr__`` and ``__eq__`` from generated source at every
+  start (``agentlint.record``: slots and ``__init__`` written by hand): -76M,
+  and -7M for the two frozen ones; ``Step``, ``Workflow`` and ``Budgets`` stay
+  dataclasses (``dataclasses.replace`` is used on them), without generated
+  methods and with slots of their own: -1M; the two named tuples of
+  ``agentlint.spec.tokens`` are records too: -2M;
+* cache-defeating-prefix compiles its long pattern of volatile literals once,
+  not twice: -9M;
+* patterns only some runs use are compiled on first use (the escape of
+  unprintable text, which a printable text skips; suppression directives; the
+  catalog's tier words; the cues of a trivial step, read only for some steps
+  on a premium model; a long quote in an error; an adapted step's source; a
+  rule page's margin): -14M;
+* a rule's documentation page is cleaned when first read: -2M;
+* the signal handling of a write is imported with the write: -4M.
+
+A spec whose findings carry fixes costs more: ``examples/research-fanout.yaml``
+(long prompts, three fixes) takes 421M against yamllint's 559M (0.75). It took
+464M while the cache-defeating-prefix fix read its moved block back with
+PyYAML's pure-Python loader (now libyaml's), and 428M while the spec editor's
+three classes were dataclasses.
+
+What is left is mostly not agentlint's: 57M of PyYAML's import is the pattern
+``yaml.reader`` compiles at import (``NON_PRINTABLE``, a class of wide Unicode
+ranges), though libyaml's parser never uses it; the C extension ``yaml._yaml``
+imports ``yaml`` and reads ``yaml.reader.ReaderError`` when it loads, so there
+is no loader without it short of changing PyYAML's module for every user in
+the process. click's import (93M) includes ``inspect``, ``typing``, ``uuid``
+(and ``platform``) and ``datetime``; building all nine commands costs 7.7M, of
+which a group that builds only the command that runs would save at most 4M,
+not worth moving every command body out of ``agentlint/cli.py``. Each of the
+73 modules costs about 0.3M to find and load before its own code runs.
 """
 
 from __future__ import annotations
@@ -182,7 +208,7 @@ def startup(root: Path, one: Path, yamllint: str) -> None:
     if ia and iy and ip:
         print(f"1 spec (30 steps), fresh process, instructions: agentlint {ia / 1e6:.0f}M, "
               f"yamllint {iy / 1e6:.0f}M, python -c pass {ip / 1e6:.0f}M, "
-              f"ratio {ia / iy:.2f} (target <= 0.6), {ia / ip:.2f}x python -c pass")
+              f"ratio {ia / iy:.3f} (target <= 0.6), {ia / ip:.2f}x python -c pass")
     else:
         print("instructions: not measured (no valgrind)")
 

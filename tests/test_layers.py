@@ -40,7 +40,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "agentlint"
 
 #: top-level name below ``agentlint`` -> its layer: the one place the order is written
 LAYERS: dict[str, int] = {
-    "": 0, "errors": 0, "data": 0, "schemas": 0, "interrupt": 0,
+    "": 0, "errors": 0, "data": 0, "schemas": 0, "interrupt": 0, "record": 0,
     "units": 1, "paths": 1, "escape": 1,
     "metrics": 2,
     "spec": 3,
@@ -64,6 +64,7 @@ LAZY = {
     "agentlint.adapters": "start-up speed: the built-in adapters load on first foreign file",
     "agentlint.optimizer": "start-up speed: the solver modules load when a solve starts",
     "agentlint.__main__": "start-up speed: the collector is off before the CLI is imported",
+    "agentlint.paths": "start-up speed: the signal handling loads with the first write",
     "agentlint.lint.registry": "start-up speed: the spec editor loads when a rule builds a fix",
     "agentlint.server": "the optional pygls, and the lint path, load when the server starts",
 }

@@ -3,8 +3,9 @@
 It is a pre-commit hook's whole cost, run on every commit: the optimizer (and
 PuLP and HiGHS behind it), the readers of other formats, the CI modules and the
 other report formats cost start-up time and are not needed to lint a native
-spec. Nor are the standard modules only a write (tempfile), a TOML
-configuration (tomllib) or a "did you mean" hint (difflib) needs. A dataclass
+spec. Nor are the standard modules only a write (tempfile, and the signal
+handling that guards it), a TOML configuration (tomllib) or a "did you mean"
+hint (difflib) needs. A dataclass
 created on this path has a docstring of its own: without one, the class's
 ``__doc__`` is built from ``inspect.signature`` at every start.
 ``benchmarks/lint_speed.py`` measures the time itself.
@@ -35,9 +36,11 @@ FORBIDDEN = (
     "agentlint.optimizer.", "agentlint.ci", "agentlint.adapters.", "agentlint.convert",
     "pulp", "highspy", "networkx", "jsonschema", "pathspec",
 )
-#: standard modules only some runs need: writing a file (tempfile, and shutil and random
-#: behind it), reading a TOML configuration, suggesting a close name in an error
-NOT_ON_THE_LINT_PATH = ("tempfile", "shutil", "random", "tomllib", "difflib")
+#: modules only some runs need: writing a file (tempfile, and shutil and random behind it;
+#: the signal handling that removes a half-written file), reading a TOML configuration,
+#: suggesting a close name in an error
+NOT_ON_THE_LINT_PATH = ("tempfile", "shutil", "random", "agentlint.interrupt", "signal",
+                        "tomllib", "difflib")
 #: of the report formats, the default text report only (with the colour helper it shares)
 REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text", "agentlint.report.table"}
 
@@ -109,6 +112,31 @@ def test_dataclasses_on_the_lint_path_have_docstrings(tmp_path: Path) -> None:
                 undocumented.append(f"{name}.{value.__name__}")
     assert undocumented == []
 
+
+
+#: the dataclasses a lint may create at import: ``dataclasses.replace`` is used on these
+#: (they generate no methods); every other class on the path is an ``agentlint.record``
+DATACLASSES_ALLOWED = {"agentlint.spec.model.Step", "agentlint.spec.model.Workflow",
+                       "agentlint.spec.model.Budgets"}
+
+
+def test_the_lint_path_creates_no_dataclass_but_the_spec_model_s_three(tmp_path: Path) -> None:
+    """Each dataclass compiles generated methods at every start (about 3M instructions
+    for a small one): a class a lint creates is a record instead (see agentlint.record)."""
+    modules = imported_by(str(_alone(tmp_path)), cwd=tmp_path)
+    found = set()
+    for name in sorted(m for m in modules if m.startswith("agentlint")):
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if (isinstance(value, type) and dataclasses.is_dataclass(value)
+                    and value.__module__ == name):
+                found.add(f"{name}.{value.__qualname__}")
+    assert found == DATACLASSES_ALLOWED
+    for allowed in DATACLASSES_ALLOWED:  # and they generate no __init__, __repr__, __eq__
+        module, _, cls_name = allowed.rpartition(".")
+        cls = getattr(importlib.import_module(module), cls_name)
+        params = cls.__dataclass_params__
+        assert (params.init, params.repr, params.eq) == (False, False, False)
 
 @given(st.text(alphabet=" \t\n\r\x0b\u2003ab", max_size=40))
 def test_the_rule_tables_cleandoc_is_inspects(doc: str) -> None:

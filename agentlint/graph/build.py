@@ -15,17 +15,20 @@ Three relations are kept apart because rules ask different questions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from agentlint.record import Record
 from agentlint.spec.deps import dep_lists, topological_order
 from agentlint.spec.model import Step, Workflow
 
 BranchKey = tuple[int, int]  # (router index, route index)
 
 
-@dataclass(slots=True)
-class Graph:
+class Graph(Record):
     """The workflow as indexed lists: dependencies, order, branches, loops, groups."""
+
+    __slots__ = ("branch", "branch_parent", "data_preds", "dep_preds", "dep_succs", "group_of",
+                 "groups", "iterations", "loop_of", "topo", "weight", "wf")
+    __match_args__ = ("wf", "data_preds", "dep_preds", "dep_succs", "topo", "weight", "branch",
+                      "branch_parent", "iterations", "groups", "group_of", "loop_of")
 
     wf: Workflow
     data_preds: list[list[int]]
@@ -33,16 +36,36 @@ class Graph:
     dep_succs: list[list[int]]
     topo: list[int]
     #: probability that a step runs in one run (routers split it)
-    weight: list[float] = field(default_factory=list)
-    branch: list[BranchKey | None] = field(default_factory=list)
+    weight: list[float]
+    branch: list[BranchKey | None]
     #: branch key -> the branch it is nested in (None at top level)
-    branch_parent: dict[BranchKey, BranchKey | None] = field(default_factory=dict)
+    branch_parent: dict[BranchKey, BranchKey | None]
     #: (expected, worst-case) iterations of the loop a step is in
-    iterations: list[tuple[float, float]] = field(default_factory=list)
-    groups: list[list[int]] = field(default_factory=list)
+    iterations: list[tuple[float, float]]
+    groups: list[list[int]]
     #: the index in ``groups`` of each step's group
-    group_of: list[int] = field(default_factory=list)
-    loop_of: list[int | None] = field(default_factory=list)
+    group_of: list[int]
+    loop_of: list[int | None]
+
+    def __init__(self, wf: Workflow, data_preds: list[list[int]], dep_preds: list[list[int]],
+                 dep_succs: list[list[int]], topo: list[int], weight: list[float] | None = None,
+                 branch: list[BranchKey | None] | None = None,
+                 branch_parent: dict[BranchKey, BranchKey | None] | None = None,
+                 iterations: list[tuple[float, float]] | None = None,
+                 groups: list[list[int]] | None = None, group_of: list[int] | None = None,
+                 loop_of: list[int | None] | None = None) -> None:
+        self.wf = wf
+        self.data_preds = data_preds
+        self.dep_preds = dep_preds
+        self.dep_succs = dep_succs
+        self.topo = topo
+        self.weight = [] if weight is None else weight
+        self.branch = [] if branch is None else branch
+        self.branch_parent = {} if branch_parent is None else branch_parent
+        self.iterations = [] if iterations is None else iterations
+        self.groups = [] if groups is None else groups
+        self.group_of = [] if group_of is None else group_of
+        self.loop_of = [] if loop_of is None else loop_of
 
     @property
     def n(self) -> int:

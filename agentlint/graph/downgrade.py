@@ -18,18 +18,35 @@ PREMIUM_OUTPUT_PER_MTOK = 8.0
 #: A step that writes at most this many tokens does trivial work (a label, a yes/no).
 MAX_TRIVIAL_OUTPUT = 32
 
-#: A prompt that asks to fill a template or convert format: mechanical work.
-FORMAT_CUE = re.compile(
-    r"(?i)\bfill (?:in|out)\b[^.\n]{0,60}\btemplate\b|\breformat\b|\bre-format\b"
-    r"|\boutput (?:markdown|json|yaml|csv) only\b"
-    r"|\bconvert\b[^.\n]{0,60}\b(?:into|to) (?:json|markdown|yaml|csv|a table)\b")
+#: The cues in a prompt, compiled (and cached by ``re``) on first use: only a step on a
+#: premium model with a short output, or one that reads earlier outputs only, is looked
+#: at, and most lints compile neither. ``FORMAT_CUE`` and ``JUDGEMENT_CUE`` are the
+#: compiled patterns (see :func:`__getattr__`).
+_CUES = {
+    #: A prompt that asks to fill a template or convert format: mechanical work.
+    "FORMAT_CUE":
+        r"(?i)\bfill (?:in|out)\b[^.\n]{0,60}\btemplate\b|\breformat\b|\bre-format\b"
+        r"|\boutput (?:markdown|json|yaml|csv) only\b"
+        r"|\bconvert\b[^.\n]{0,60}\b(?:into|to) (?:json|markdown|yaml|csv|a table)\b",
+    #: A prompt that asks for a verdict on quality (a score, a rating, a grade): the
+    #: answer is short, but the judgement behind it is the step's whole work, and a
+    #: smaller model judges worse (LLM-as-judge agreement drops with model size).
+    "JUDGEMENT_CUE":
+        r"(?i)\b(?:rat(?:e|es|ing)|scor(?:e|es|ing)|grad(?:e|es|ing)|judg(?:e|es|ing|ement)"
+        r"|evaluat(?:e|es|ing|ion))\b",
+}
 
-#: A prompt that asks for a verdict on quality (a score, a rating, a grade): the
-#: answer is short, but the judgement behind it is the step's whole work, and a
-#: smaller model judges worse (LLM-as-judge agreement drops with model size).
-JUDGEMENT_CUE = re.compile(
-    r"(?i)\b(?:rat(?:e|es|ing)|scor(?:e|es|ing)|grad(?:e|es|ing)|judg(?:e|es|ing|ement)"
-    r"|evaluat(?:e|es|ing|ion))\b")
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    """``FORMAT_CUE`` and ``JUDGEMENT_CUE``: the compiled cue patterns."""
+    if name in _CUES:
+        return re.compile(_CUES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _cue(name: str, *texts: str) -> bool:
+    pattern = _CUES[name]
+    return any(re.search(pattern, text) for text in texts)
 
 
 def trivial(step: Step, max_output: float = MAX_TRIVIAL_OUTPUT) -> str | None:
@@ -41,11 +58,11 @@ def trivial(step: Step, max_output: float = MAX_TRIVIAL_OUTPUT) -> str | None:
     if step.kind != "llm":
         return None
     if step.output_tokens <= max_output:
-        if JUDGEMENT_CUE.search(step.system) or JUDGEMENT_CUE.search(step.prompt):
+        if _cue("JUDGEMENT_CUE", step.system, step.prompt):
             return None  # a short verdict on quality is judgement, not a label
         return f"to write {_tokens(step.output_tokens)} tokens"
     if not step.input_refs() and step.step_refs() and (
-            FORMAT_CUE.search(step.system) or FORMAT_CUE.search(step.prompt)):
+            _cue("FORMAT_CUE", step.system, step.prompt)):
         return "to fill a template from earlier outputs"
     return None
 

@@ -10,10 +10,10 @@ reports.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
 from agentlint.metrics import BY_NAME, Metric
+from agentlint.record import Record
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Stage, Step, Workflow
 from agentlint.spec.tokens import prefix_tokens, text_tokens
@@ -24,18 +24,27 @@ CACHE_MIN_TOKENS = 1024
 CACHE_HIT_TIME_S = 0.01
 
 
-@dataclass(slots=True)
-class Tokens:
+class Tokens(Record):
     """Tokens a step reads (of them cached) and writes, per call."""
+
+    __slots__ = ("cached", "input", "output")
+    __match_args__ = ("input", "cached", "output")
 
     input: float
     cached: float
     output: float
 
+    def __init__(self, input: float, cached: float, output: float) -> None:
+        self.input = input
+        self.cached = cached
+        self.output = output
 
-@dataclass(slots=True)
-class Figures:
+
+class Figures(Record):
     """One step's figures for one run in which it runs once (no routing, no loop)."""
+
+    __slots__ = ("calls", "cost", "cost_max", "success", "time", "time_max")
+    __match_args__ = ("cost", "time", "success", "cost_max", "time_max", "calls")
 
     cost: float
     time: float
@@ -44,10 +53,25 @@ class Figures:
     time_max: float
     calls: float
 
+    def __init__(self, cost: float, time: float, success: float, cost_max: float, time_max: float,
+                 calls: float) -> None:
+        self.cost = cost
+        self.time = time
+        self.success = success
+        self.cost_max = cost_max
+        self.time_max = time_max
+        self.calls = calls
 
-@dataclass(slots=True)
-class StepEstimate:
+
+class StepEstimate(Record):
     """One step's share of a run: calls, tokens, cost, latency, reliability."""
+
+    __slots__ = ("cached_tokens", "calls", "cascade", "cost_usd", "cost_usd_max", "critical",
+                 "id", "input_tokens", "latency_s", "latency_s_max", "model", "output_tokens",
+                 "reliability", "runs")
+    __match_args__ = ("id", "model", "runs", "input_tokens", "cached_tokens", "output_tokens",
+                      "calls", "cost_usd", "latency_s", "reliability", "cost_usd_max",
+                      "latency_s_max", "critical", "cascade")
 
     id: str
     model: str | None
@@ -61,9 +85,28 @@ class StepEstimate:
     reliability: float
     cost_usd_max: float
     latency_s_max: float
-    critical: bool = False
+    critical: bool
     #: the models a cascade asks before ``model``, in order (none: ``model`` alone)
-    cascade: tuple[str, ...] = ()
+    cascade: tuple[str, ...]
+
+    def __init__(self, id: str, model: str | None, runs: float, input_tokens: float,
+                 cached_tokens: float, output_tokens: float, calls: float, cost_usd: float,
+                 latency_s: float, reliability: float, cost_usd_max: float, latency_s_max: float,
+                 critical: bool = False, cascade: tuple[str, ...] = ()) -> None:
+        self.id = id
+        self.model = model
+        self.runs = runs
+        self.input_tokens = input_tokens
+        self.cached_tokens = cached_tokens
+        self.output_tokens = output_tokens
+        self.calls = calls
+        self.cost_usd = cost_usd
+        self.latency_s = latency_s
+        self.reliability = reliability
+        self.cost_usd_max = cost_usd_max
+        self.latency_s_max = latency_s_max
+        self.critical = critical
+        self.cascade = cascade
 
     def to_json(self) -> dict[str, object]:
         """One entry of ``steps`` in ``agentlint estimate --format json`` (contract keys,
@@ -80,13 +123,20 @@ class StepEstimate:
         return out
 
 
-@dataclass(slots=True)
-class BudgetCheck:
+class BudgetCheck(Record):
     """One budget of the spec next to the estimated figure."""
+
+    __slots__ = ("actual", "limit", "name")
+    __match_args__ = ("name", "limit", "actual")
 
     name: str
     limit: float
     actual: float
+
+    def __init__(self, name: str, limit: float, actual: float) -> None:
+        self.name = name
+        self.limit = limit
+        self.actual = actual
 
     @property
     def metric(self) -> Metric:
@@ -97,9 +147,13 @@ class BudgetCheck:
         return self.metric.within(self.actual, self.limit)
 
 
-@dataclass(slots=True)
-class Estimate:
+class Estimate(Record):
     """A workflow's expected cost, latency and reliability per run, step by step."""
+
+    __slots__ = ("budgets", "calls", "cost_usd", "cost_usd_max", "critical_path", "file",
+                 "latency_s", "latency_s_max", "name", "reliability", "steps")
+    __match_args__ = ("name", "file", "cost_usd", "cost_usd_max", "latency_s", "latency_s_max",
+                      "reliability", "calls", "critical_path", "steps", "budgets")
 
     name: str
     file: str
@@ -111,7 +165,23 @@ class Estimate:
     calls: float
     critical_path: list[str]
     steps: list[StepEstimate]
-    budgets: list[BudgetCheck] = field(default_factory=list)
+    budgets: list[BudgetCheck]
+
+    def __init__(self, name: str, file: str, cost_usd: float, cost_usd_max: float,
+                 latency_s: float, latency_s_max: float, reliability: float, calls: float,
+                 critical_path: list[str], steps: list[StepEstimate],
+                 budgets: list[BudgetCheck] | None = None) -> None:
+        self.name = name
+        self.file = file
+        self.cost_usd = cost_usd
+        self.cost_usd_max = cost_usd_max
+        self.latency_s = latency_s
+        self.latency_s_max = latency_s_max
+        self.reliability = reliability
+        self.calls = calls
+        self.critical_path = critical_path
+        self.steps = steps
+        self.budgets = [] if budgets is None else budgets
 
     @property
     def over_budget(self) -> list[BudgetCheck]:
@@ -290,15 +360,25 @@ def chain_figures(stages: list[tuple[Figures, Stage]], last: Figures, h: float) 
     )
 
 
-@dataclass(slots=True)
-class Multipliers:
+class Multipliers(Record):
     """How routing, loops and fan-out scale a step's figures in one run."""
+
+    __slots__ = ("copies", "it_expected", "it_max", "runs", "waves")
+    __match_args__ = ("runs", "it_expected", "it_max", "copies", "waves")
 
     runs: float  # probability the step runs at all
     it_expected: float
     it_max: float
     copies: int
     waves: int  # ceil(copies / max_concurrency)
+
+    def __init__(self, runs: float, it_expected: float, it_max: float, copies: int,
+                 waves: int) -> None:
+        self.runs = runs
+        self.it_expected = it_expected
+        self.it_max = it_max
+        self.copies = copies
+        self.waves = waves
 
     def cost(self, f: Figures) -> float:
         return self.runs * self.it_expected * self.copies * f.cost

@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.errors import SpecError, UsageError
@@ -39,6 +38,7 @@ from agentlint.paths import (
     is_inside,
     read_bytes,
 )
+from agentlint.record import Record
 from agentlint.spec.positions import YMap, YSeq, pack
 from agentlint.spec.schema import SCHEMAS, normalise, validate
 from agentlint.spec.yamlload import load_text
@@ -53,22 +53,45 @@ class ConfigError(SpecError):
     """An unusable configuration file: ends the whole run with exit code 2."""
 
 
-@dataclass(slots=True)
-class Config:
+class Config(Record):
     """One configuration file as written (validated for shape, not yet resolved)."""
 
-    path: str | None = None  # shown in messages; None for the built-in defaults
-    base_dir: str = "."  # patterns are relative to the file's folder
-    select: list[str] | None = None
-    ignore: list[str] = field(default_factory=list)
-    extend_select: list[str] = field(default_factory=list)
-    severity: dict[str, str] = field(default_factory=dict)
-    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    exclude: list[str] = field(default_factory=list)
-    strict: bool = False
+    __slots__ = ("base_dir", "exclude", "extend_select", "ignore", "path", "per_file_ignores",
+                 "rules", "select", "severity", "strict", "where")
+    __match_args__ = ("path", "base_dir", "select", "ignore", "extend_select", "severity", "rules",
+                      "per_file_ignores", "exclude", "strict", "where")
+
+    path: str | None  # shown in messages; None for the built-in defaults
+    base_dir: str  # patterns are relative to the file's folder
+    select: list[str] | None
+    ignore: list[str]
+    extend_select: list[str]
+    severity: dict[str, str]
+    rules: dict[str, dict[str, Any]]
+    per_file_ignores: dict[str, list[str]]
+    exclude: list[str]
+    strict: bool
     #: where each setting was written, for error messages: key path -> (line, col)
-    where: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)
+    where: dict[tuple[str, ...], tuple[int, int]]
+
+    def __init__(self, path: str | None = None, base_dir: str = ".",
+                 select: list[str] | None = None, ignore: list[str] | None = None,
+                 extend_select: list[str] | None = None, severity: dict[str, str] | None = None,
+                 rules: dict[str, dict[str, Any]] | None = None,
+                 per_file_ignores: dict[str, list[str]] | None = None,
+                 exclude: list[str] | None = None, strict: bool = False,
+                 where: dict[tuple[str, ...], tuple[int, int]] | None = None) -> None:
+        self.path = path
+        self.base_dir = base_dir
+        self.select = select
+        self.ignore = [] if ignore is None else ignore
+        self.extend_select = [] if extend_select is None else extend_select
+        self.severity = {} if severity is None else severity
+        self.rules = {} if rules is None else rules
+        self.per_file_ignores = {} if per_file_ignores is None else per_file_ignores
+        self.exclude = [] if exclude is None else exclude
+        self.strict = strict
+        self.where = {} if where is None else where
 
     def pos(self, *keys: str) -> tuple[int, int]:
         while keys:
@@ -81,21 +104,37 @@ class Config:
         return ConfigError(self.path or "configuration", *self.pos(*keys), message)
 
 
-@dataclass(slots=True)
-class Overrides:
+class Overrides(Record):
     """What the command line says; applied after the configuration file."""
 
-    select: list[str] | None = None
-    ignore: list[str] = field(default_factory=list)
-    extend_select: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    config: str | None = None  # use this file for every spec instead of searching
-    strict: bool = False
+    __slots__ = ("config", "exclude", "extend_select", "ignore", "select", "strict")
+    __match_args__ = ("select", "ignore", "extend_select", "exclude", "config", "strict")
+
+    select: list[str] | None
+    ignore: list[str]
+    extend_select: list[str]
+    exclude: list[str]
+    config: str | None  # use this file for every spec instead of searching
+    strict: bool
+
+    def __init__(self, select: list[str] | None = None, ignore: list[str] | None = None,
+                 extend_select: list[str] | None = None, exclude: list[str] | None = None,
+                 config: str | None = None, strict: bool = False) -> None:
+        self.select = select
+        self.ignore = [] if ignore is None else ignore
+        self.extend_select = [] if extend_select is None else extend_select
+        self.exclude = [] if exclude is None else exclude
+        self.config = config
+        self.strict = strict
 
 
-@dataclass(slots=True)
-class Settings:
+class Settings(Record):
     """The effective settings for one configuration: ready for the engine."""
+
+    __slots__ = ("config", "enabled", "exclude", "options", "per_file", "registry", "rules",
+                 "severity", "strict")
+    __match_args__ = ("rules", "severity", "options", "strict", "config", "per_file", "enabled",
+                      "exclude", "registry")
 
     rules: list[Rule]  # enabled, in code order
     severity: dict[str, str]  # code -> severity actually reported
@@ -103,12 +142,27 @@ class Settings:
     strict: bool
     config: Config
     #: (pattern, codes) pairs from per-file-ignores
-    per_file: list[tuple[Patterns, frozenset[str]]] = field(default_factory=list)
-    enabled: frozenset[str] = frozenset()
+    per_file: list[tuple[Patterns, frozenset[str]]]
+    enabled: frozenset[str]
     #: the configuration's ``exclude``
-    exclude: Patterns = field(default_factory=lambda: Patterns((), "."))
+    exclude: Patterns
     #: every rule known to the run (suppression comments may name any of them)
-    registry: Registry = field(default_factory=default_registry)
+    registry: Registry
+
+    def __init__(self, rules: list[Rule], severity: dict[str, str],
+                 options: dict[str, dict[str, Any]], strict: bool, config: Config,
+                 per_file: list[tuple[Patterns, frozenset[str]]] | None = None,
+                 enabled: frozenset[str] = frozenset(), exclude: Patterns | None = None,
+                 registry: Registry | None = None) -> None:
+        self.rules = rules
+        self.severity = severity
+        self.options = options
+        self.strict = strict
+        self.config = config
+        self.per_file = [] if per_file is None else per_file
+        self.enabled = enabled
+        self.exclude = Patterns((), ".") if exclude is None else exclude
+        self.registry = default_registry() if registry is None else registry
 
     def for_file(self, path: str) -> Settings:
         """These settings minus the rules ``per-file-ignores`` switches off for ``path``."""

@@ -17,7 +17,6 @@ Only the spec loader and the rules are imported here; the heavy libraries
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentlint.errors import SpecError
@@ -26,6 +25,7 @@ from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings
 from agentlint.lint.registry import Context, Finding, Registry, Rule
 from agentlint.lint.rules import default_registry
 from agentlint.paths import MAX_SPEC_BYTES, as_named, decode, discover, read_stdin
+from agentlint.record import Record
 from agentlint.sources import load_any
 
 if TYPE_CHECKING:
@@ -36,23 +36,38 @@ STDIN = "-"
 UNUSED_SUPPRESSION = "AL901"
 
 
-@dataclass(slots=True)
-class LintResult:
+class LintResult(Record):
     """Everything a report needs: findings, failures, what was linted with what."""
 
-    findings: list[Finding] = field(default_factory=list)
+    __slots__ = ("errors", "files", "findings", "registry", "rules", "sources", "strict_files")
+    __match_args__ = ("findings", "errors", "files", "sources", "rules", "strict_files",
+                      "registry")
+
+    findings: list[Finding]
     #: files that could not be linted, one error each
-    errors: list[SpecError] = field(default_factory=list)
+    errors: list[SpecError]
     #: display names of the workflows linted, in order
-    files: list[str] = field(default_factory=list)
+    files: list[str]
     #: source text of each linted file, for the caret under a finding
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str]
     #: every rule enabled for at least one file (the SARIF rule table)
-    rules: list[Rule] = field(default_factory=list)
+    rules: list[Rule]
     #: files whose configuration makes warnings fail the run
-    strict_files: set[str] = field(default_factory=set)
+    strict_files: set[str]
     #: the rules the run knew (a report may describe a rule that was not enabled)
-    registry: Registry = field(default_factory=default_registry)
+    registry: Registry
+
+    def __init__(self, findings: list[Finding] | None = None,
+                 errors: list[SpecError] | None = None, files: list[str] | None = None,
+                 sources: dict[str, str] | None = None, rules: list[Rule] | None = None,
+                 strict_files: set[str] | None = None, registry: Registry | None = None) -> None:
+        self.findings = [] if findings is None else findings
+        self.errors = [] if errors is None else errors
+        self.files = [] if files is None else files
+        self.sources = {} if sources is None else sources
+        self.rules = [] if rules is None else rules
+        self.strict_files = set() if strict_files is None else strict_files
+        self.registry = default_registry() if registry is None else registry
 
     def failed(self, strict: bool = False) -> bool:
         """Do the findings fail the run (errors; warnings too when strict)?"""

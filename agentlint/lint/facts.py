@@ -6,8 +6,6 @@ Nothing here reports a finding; rules ask, and phrase what they are told.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from agentlint.graph.build import BranchKey, Graph
 from agentlint.graph.estimate import (
     Tokens,
@@ -16,6 +14,7 @@ from agentlint.graph.estimate import (
 )
 from agentlint.graph.estimate import when_run as run_time
 from agentlint.lint.registry import Context
+from agentlint.record import Record
 from agentlint.spec.model import Model, Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.textpos import locate, text_lines
@@ -259,12 +258,18 @@ OUTPUTS_ASSUMED = "assumption:output-tokens"
 TOOL_OUTPUTS_ASSUMED = "assumption:tool-output"
 
 
-@dataclass(slots=True)
-class Assumed:
+class Assumed(Record):
     """The sizes agentlint assumed instead of reading them, each with what it assumed."""
+
+    __slots__ = ("inputs", "outputs")
+    __match_args__ = ("inputs", "outputs")
 
     inputs: dict[str, str]
     outputs: dict[str, str]
+
+    def __init__(self, inputs: dict[str, str], outputs: dict[str, str]) -> None:
+        self.inputs = inputs
+        self.outputs = outputs
 
     def source(self, ns: str, name: str) -> str | None:
         return (self.inputs if ns == "inputs" else self.outputs).get(name)

@@ -24,8 +24,9 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from agentlint.record import Record
 
 if TYPE_CHECKING:  # the spec editor loads when a rule builds a fix, not on every lint
     from agentlint.spec.edit import Edits, TextEdit
@@ -35,17 +36,22 @@ UNSAFE = "unsafe"
 APPLICABILITY = (SAFE, UNSAFE)
 
 
-@dataclass(slots=True)
-class Fix:
+class Fix(Record):
     """Text edits that resolve one finding, with what they do and whether it is safe."""
+
+    __slots__ = ("applicability", "edits", "title")
+    __match_args__ = ("title", "applicability", "edits")
 
     title: str
     applicability: str  # "safe" | "unsafe"
     edits: tuple[TextEdit, ...]
 
-    def __post_init__(self) -> None:
-        if self.applicability not in APPLICABILITY:
-            raise ValueError(f"bad applicability {self.applicability!r}")
+    def __init__(self, title: str, applicability: str, edits: tuple[TextEdit, ...]) -> None:
+        if applicability not in APPLICABILITY:
+            raise ValueError(f"bad applicability {applicability!r}")
+        self.title = title
+        self.applicability = applicability
+        self.edits = edits
 
     @property
     def safe(self) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from agentlint.graph.build import Graph, build_graph
 from agentlint.graph.estimate import Estimate, estimate
 from agentlint.lint.fix import Fix
+from agentlint.record import Record
 from agentlint.spec.model import Workflow
 
 if TYPE_CHECKING:
@@ -45,9 +45,12 @@ FAMILY_TITLE = {"structure": "Structure", "latency": "Latency", "cost": "Cost",
                 "meta": "agentlint itself"}
 
 
-@dataclass(slots=True)
-class Finding:
+class Finding(Record):
     """One problem a rule found, where it is, and how severe."""
+
+    __slots__ = ("code", "column", "file", "fix", "key", "line", "message", "rule", "severity")
+    __match_args__ = ("code", "rule", "severity", "message", "file", "line", "column", "key",
+                      "fix")
 
     code: str
     rule: str
@@ -58,9 +61,21 @@ class Finding:
     column: int
     #: a place in the spec that survives reformatting, e.g. "step:billing/model";
     #: baselines match on it instead of the line
-    key: str = ""
+    key: str
     #: the edits that resolve it, when they are exact (see :mod:`agentlint.lint.fix`)
-    fix: Fix | None = None
+    fix: Fix | None
+
+    def __init__(self, code: str, rule: str, severity: str, message: str, file: str, line: int,
+                 column: int, key: str = "", fix: Fix | None = None) -> None:
+        self.code = code
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.key = key
+        self.fix = fix
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "rule": self.rule,
@@ -77,40 +92,71 @@ class Finding:
 RuleFn = Callable[["Context"], None]
 
 
-@dataclass(slots=True)
-class Rule:
+class Rule(Record):
     """A lint rule: its code, name, family, default severity, documentation and check."""
+
+    __slots__ = ("_doc", "_page", "code", "default_enabled", "family", "fix", "fn", "name",
+                 "options", "severity", "summary")
+    __match_args__ = ("code", "name", "severity", "family", "summary", "doc", "fn", "options",
+                      "default_enabled", "fix")
 
     code: str
     name: str
     severity: str
     family: str
     summary: str
-    doc: str
     fn: RuleFn
     #: tunable thresholds with their defaults; set in config as
     #: ``[tool.agentlint.rules.<name>]``
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any]
     #: runs on every workflow even when not selected explicitly? (e.g. meta rules)
-    default_enabled: bool = True
+    default_enabled: bool
     #: the fix its findings may carry: (applicability, what it does), from the module's
     #: ``FIX``; empty when the rule offers none. "safe/unsafe": which depends on the case
-    fix: tuple[str, ...] = ()
+    fix: tuple[str, ...]
+
+    def __init__(self, code: str, name: str, severity: str, family: str, summary: str, doc: str,
+                 fn: RuleFn, options: dict[str, Any] | None = None,
+                 default_enabled: bool = True, fix: tuple[str, ...] = ()) -> None:
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.family = family
+        self.summary = summary
+        self._doc: str | None = doc
+        self._page = ""
+        self.fn = fn
+        self.options = {} if options is None else options
+        self.default_enabled = default_enabled
+        self.fix = fix
+
+    @property
+    def doc(self) -> str:
+        """The documentation page; a rule module's docstring is cleaned when first read
+        (a lint prints no page, and cleaning the 27 cost 2M instructions at every start)."""
+        if self._doc is None:
+            self._doc = cleandoc(self._page)
+        return self._doc
+
+    @doc.setter
+    def doc(self, value: str) -> None:
+        self._doc = value
 
 
 #: a line after the first that starts with text: the docstring has no common indent
-_AT_MARGIN = re.compile(r"\n\S")
+#: (compiled, and cached by ``re``, when a page is first read)
+_AT_MARGIN = r"\n\S"
 
 
 def cleandoc(doc: str) -> str:
     """:func:`inspect.cleandoc`, without its loop over the lines when the text is
     not indented (a rule's docstring is a module's: it starts at the margin).
 
-    Every start builds the rule table; the loop over the 27 pages was 1.4 % of
-    a one-file lint.
+    A rule's page is cleaned when first read (``agentlint rule``, SARIF); the
+    loop over the 27 pages was 1.4 % of a one-file lint when every start did it.
     """
     text = doc.expandtabs()
-    if _AT_MARGIN.search(text) is None:
+    if re.search(_AT_MARGIN, text) is None:
         return inspect.cleandoc(doc)  # an indented text: its margin is taken off
     lines = text.split("\n")
     lines[0] = lines[0].lstrip()
@@ -131,10 +177,11 @@ def rule_of(module: ModuleType) -> Rule:
     family = module.__name__.rsplit(".", 2)[-2]
     if family not in FAMILIES:
         raise ValueError(f"rule {module.CODE} is in no known family ({module.__name__})")
-    return Rule(module.CODE, module.NAME, severity, family, module.SUMMARY,
-                cleandoc(module.__doc__ or ""), module.check,
-                dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True),
-                tuple(getattr(module, "FIX", ())))
+    found = Rule(module.CODE, module.NAME, severity, family, module.SUMMARY, "", module.check,
+                 dict(getattr(module, "OPTIONS", {})), getattr(module, "DEFAULT_ENABLED", True),
+                 tuple(getattr(module, "FIX", ())))
+    found._doc, found._page = None, module.__doc__ or ""  # cleaned when first read
+    return found
 
 
 class Registry:

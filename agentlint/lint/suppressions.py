@@ -21,27 +21,37 @@ finds something that looks like a directive, so clean files pay nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING
+
+from agentlint.record import Record
 
 if TYPE_CHECKING:
     from agentlint.lint.registry import Finding
 
 #: where a directive may start; confirmed as a comment afterwards
 _CANDIDATE = re.compile(r"(?=#[ \t]*agentlint[ \t]*:)")
-_BODY = re.compile(r"#[ \t]*agentlint[ \t]*:[ \t]*([^\r\n]*)")
-_DIRECTIVE = re.compile(
-    r"(?P<word>[A-Za-z][A-Za-z_-]*)"
-    r"(?:[ \t]*=[ \t]*(?P<rules>[A-Za-z0-9_-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_-]+)*))?"
-    r"(?P<rest>.*)$")
 KNOWN = ("disable", "disable-file")
 #: words that look like an attempt at a directive; reported instead of ignored
 _DIRECTIVE_LIKE = ("disable", "enable", "noqa", "ignore", "suppress")
 
 
-@dataclass(slots=True)
-class Suppression:
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a directive's comment, its words): compiled when a file has a candidate, which
+    most have not (they cost a one-file lint 1.8M instructions to compile)."""
+    return (re.compile(r"#[ \t]*agentlint[ \t]*:[ \t]*([^\r\n]*)"),
+            re.compile(r"(?P<word>[A-Za-z][A-Za-z_-]*)"
+                       r"(?:[ \t]*=[ \t]*"
+                       r"(?P<rules>[A-Za-z0-9_-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_-]+)*))?"
+                       r"(?P<rest>.*)$"))
+
+
+class Suppression(Record):
     """One directive: where it is written, what it names, which lines it covers."""
+
+    __slots__ = ("column", "end", "kind", "line", "rules", "start", "used")
+    __match_args__ = ("line", "column", "kind", "rules", "start", "end", "used")
 
     line: int
     column: int
@@ -50,22 +60,40 @@ class Suppression:
     start: int  # first covered line (1-based, inclusive)
     end: int  # last covered line
     #: rules (as written, or "*" for a blanket directive) that silenced something
-    used: set[str] = field(default_factory=set)
+    used: set[str]
+
+    def __init__(self, line: int, column: int, kind: str, rules: tuple[str, ...], start: int,
+                 end: int, used: set[str] | None = None) -> None:
+        self.line = line
+        self.column = column
+        self.kind = kind
+        self.rules = rules
+        self.start = start
+        self.end = end
+        self.used = set() if used is None else used
 
     def covers(self, line: int) -> bool:
         return self.start <= line <= self.end
 
 
-@dataclass(slots=True)
-class Problem:
+class Problem(Record):
     """A comment that looks like a directive but cannot be one."""
+
+    __slots__ = ("column", "line", "message", "remove")
+    __match_args__ = ("line", "column", "message", "remove")
 
     line: int
     column: int
     message: str
     #: what a fix removes: "*" the whole directive, a rule as written the rule from
     #: its list, "" nothing (the problem has no exact fix)
-    remove: str = ""
+    remove: str
+
+    def __init__(self, line: int, column: int, message: str, remove: str = "") -> None:
+        self.line = line
+        self.column = column
+        self.message = message
+        self.remove = remove
 
 
 def parse(text: str) -> tuple[list[Suppression], list[Problem]]:
@@ -75,6 +103,7 @@ def parse(text: str) -> tuple[list[Suppression], list[Problem]]:
     candidates = [m for m in _CANDIDATE.finditer(text)]
     if not candidates:
         return [], []
+    body_pattern, directive_pattern = _patterns()
     line_starts = _line_starts(text)
     lines = text.splitlines()
     positions = [_pos(line_starts, m.start()) for m in candidates]
@@ -89,11 +118,11 @@ def parse(text: str) -> tuple[list[Suppression], list[Problem]]:
                                                     strict=True):
         if not is_comment:
             continue
-        found = _BODY.match(text, match.start(), stop)
-        assert found is not None  # _CANDIDATE is _BODY's own prefix, as a lookahead
+        found = body_pattern.match(text, match.start(), stop)
+        assert found is not None  # _CANDIDATE is the body pattern's prefix, as a lookahead
         cut = found.end() == stop < len(text)  # the line goes on with another "#"
         body = found.group(1).strip()
-        parsed = _DIRECTIVE.match(body)
+        parsed = directive_pattern.match(body)
         word = parsed.group("word").lower() if parsed else ""
         if word not in KNOWN:
             if word.startswith(_DIRECTIVE_LIKE):

@@ -45,8 +45,9 @@ def _list(items: Sequence[str]) -> str:
     return ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-_NAMED = re.compile(r"'(.+)'")
-_IN_FILE = re.compile(r"\(([^()]+\.ya?ml)\)")
+#: patterns compiled (and cached by ``re``) on first use: only adapted workflows need them
+_NAMED = r"'(.+)'"
+_IN_FILE = r"\(([^()]+\.ya?ml)\)"
 
 
 def _source(wf: Workflow, step: str, noun: str = "") -> str:
@@ -54,9 +55,9 @@ def _source(wf: Workflow, step: str, noun: str = "") -> str:
     `billing` (agents/billing.yaml)``, ``node `TRANSLATE` (app.yml:200)``."""
     s = wf.step(step)
     origin = s.origin or ""
-    named = _NAMED.search(origin)
+    named = re.search(_NAMED, origin)
     name = named.group(1) if named else step
-    in_file = _IN_FILE.search(origin)
+    in_file = re.search(_IN_FILE, origin)
     where = in_file.group(1) if in_file else f"{posixpath.basename(wf.file)}:{s.at()[0]}"
     return f"{noun + ' ' if noun else ''}{_code(name)} ({where})"
 

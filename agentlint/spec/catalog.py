@@ -133,9 +133,11 @@ FAMILIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Kimi", r"kimi|moonshot", ("kimi-",)),
 )
 
-#: Words that narrow a family to a tier (``haiku``, ``mini``, ``70b``, ...).
-_TIER = re.compile(r"nano|mini|lite|flash|haiku|sonnet|opus|small|medium|large|pro|"
-                   r"turbo|air|max|plus|scout|maverick|reasoner|chat|\d+b")
+#: Words that narrow a family to a tier (``haiku``, ``mini``, ``70b``, ...); compiled
+#: (and cached by ``re``) on first use, like the family patterns: only models the
+#: catalog does not know need it, never a native spec's lint.
+_TIER = (r"nano|mini|lite|flash|haiku|sonnet|opus|small|medium|large|pro|"
+         r"turbo|air|max|plus|scout|maverick|reasoner|chat|\d+b")
 
 
 def _price(entry: Mapping[str, Any]) -> float:
@@ -168,7 +170,7 @@ def upper_bound(name: str) -> tuple[str, str]:
             if not same and stem[0] == "o":
                 same = [k for k in keys if k.startswith(stem.replace("-", ""))]
             keys = same or keys
-        for word in dict.fromkeys(_TIER.findall(low)):
+        for word in dict.fromkeys(re.findall(_TIER, low)):
             tier = [k for k in keys if re.search(rf"(?:^|[-.]){word}(?:$|[-.])", k)]
             keys = tier or keys
         break

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any, Final, TypeGuard
 
 import yaml
 
+from agentlint.record import FrozenRecord, Record
 from agentlint.spec.model import Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.tokens import find_refs, placeholders
@@ -39,27 +39,42 @@ def scalar_text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-@dataclass(slots=True)
-class Hunk:
+class Hunk(Record):
     """Original lines ``start..end`` (1-based, inclusive) become ``lines``."""
+
+    __slots__ = ("end", "lines", "old", "start")
+    __match_args__ = ("start", "end", "old", "lines")
 
     start: int
     end: int
     old: list[str]
     lines: list[str]
 
+    def __init__(self, start: int, end: int, old: list[str], lines: list[str]) -> None:
+        self.start = start
+        self.end = end
+        self.old = old
+        self.lines = lines
 
-@dataclass(frozen=True, slots=True)
-class TextEdit:
+
+class TextEdit(FrozenRecord):
     """Replace the text from ``start`` up to (not including) ``end`` with ``new_text``.
 
     Positions are (line, column), 1-based, columns counted in Unicode code
     points, as findings count them; an insertion has ``start == end``.
     """
 
-    start: tuple[int, int]
-    end: tuple[int, int]
-    new_text: str
+    __slots__ = ("end", "new_text", "start")
+    __match_args__ = ("start", "end", "new_text")
+
+    start: Final[tuple[int, int]]
+    end: Final[tuple[int, int]]
+    new_text: Final[str]
+
+    def __init__(self, start: tuple[int, int], end: tuple[int, int], new_text: str) -> None:
+        self.start = start
+        self.end = end
+        self.new_text = new_text
 
     def to_json(self) -> dict[str, Any]:
         return {"start": {"line": self.start[0], "column": self.start[1]},
@@ -67,8 +82,7 @@ class TextEdit:
                 "new_text": self.new_text}
 
 
-@dataclass
-class Edits:
+class Edits(Record):
     """Line-level edits over the original text.
 
     Only the lines an edit touches are kept (``changed``, ``deleted``, ``after``), so
@@ -76,13 +90,26 @@ class Edits:
     hundred thousand: a rule builds one per fix.
     """
 
+    __slots__ = ("after", "changed", "deleted", "eol", "final_newline", "original")
+    __match_args__ = ("original", "eol", "final_newline", "changed", "deleted", "after")
+
     original: list[str]
-    eol: str = "\n"
-    final_newline: bool = True
+    eol: str
+    final_newline: bool
     #: line number -> its new text
-    changed: dict[int, str] = field(default_factory=dict)
-    deleted: set[int] = field(default_factory=set)
-    after: dict[int, list[str]] = field(default_factory=dict)
+    changed: dict[int, str]
+    deleted: set[int]
+    after: dict[int, list[str]]
+
+    def __init__(self, original: list[str], eol: str = "\n", final_newline: bool = True,
+                 changed: dict[int, str] | None = None, deleted: set[int] | None = None,
+                 after: dict[int, list[str]] | None = None) -> None:
+        self.original = original
+        self.eol = eol
+        self.final_newline = final_newline
+        self.changed = {} if changed is None else changed
+        self.deleted = set() if deleted is None else deleted
+        self.after = {} if after is None else after
 
     def line(self, n: int) -> str:
         return self.changed.get(n, self.original[n - 1])

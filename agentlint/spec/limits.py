@@ -16,20 +16,28 @@ from other formats, under the names those formats give them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, Final, TypeGuard
 
 from agentlint.errors import excerpt
+from agentlint.record import FrozenRecord
 
 
-@dataclass(frozen=True, slots=True)
-class Limit:
+class Limit(FrozenRecord):
     """``low <= value <= high`` (``low < value`` when ``low_open``); ``whole``: integers."""
 
-    whole: bool
-    low: float
-    high: float
-    low_open: bool = False
+    __slots__ = ("high", "low", "low_open", "whole")
+    __match_args__ = ("whole", "low", "high", "low_open")
+
+    whole: Final[bool]
+    low: Final[float]
+    high: Final[float]
+    low_open: Final[bool]
+
+    def __init__(self, whole: bool, low: float, high: float, low_open: bool = False) -> None:
+        self.whole = whole
+        self.low = low
+        self.high = high
+        self.low_open = low_open
 
     def words(self) -> str:
         kind = "a whole number" if self.whole else "a number"

@@ -7,10 +7,11 @@ without the model layer having to anticipate every question.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
 from agentlint.metrics import METRICS
+from agentlint.record import FrozenRecord, Record
 from agentlint.spec.positions import YMap
 
 #: kinds that cannot run without a model; a router may be plain code (an if-else)
@@ -31,27 +32,59 @@ def _key_at(raw: YMap | None, key: str) -> tuple[int, int]:
     return raw.key_at(key) if key in raw else raw.at()
 
 
-@dataclass(slots=True)
-class Model:
+class Model(Record):
     """A priced model: the spec's own entry merged over the built-in catalog."""
 
+    __slots__ = ("base", "cached_input_per_mtok", "context_window", "declared", "from_catalog",
+                 "input_per_mtok", "name", "output_per_mtok", "p_ok", "per_call_s", "per_call_usd",
+                 "provider", "raw", "tier", "tokens_per_s", "ttft_s")
+    __match_args__ = ("name", "base", "provider", "input_per_mtok", "output_per_mtok",
+                      "cached_input_per_mtok", "ttft_s", "tokens_per_s", "per_call_usd",
+                      "per_call_s", "p_ok", "context_window", "tier", "declared", "from_catalog",
+                      "raw")
+
     name: str
-    base: str | None = None
-    provider: str | None = None
-    input_per_mtok: float | None = None
-    output_per_mtok: float | None = None
-    cached_input_per_mtok: float | None = None
-    ttft_s: float | None = None
-    tokens_per_s: float | None = None
-    per_call_usd: float | None = None
-    per_call_s: float | None = None
-    p_ok: float = 0.99
-    context_window: int | None = None
+    base: str | None
+    provider: str | None
+    input_per_mtok: float | None
+    output_per_mtok: float | None
+    cached_input_per_mtok: float | None
+    ttft_s: float | None
+    tokens_per_s: float | None
+    per_call_usd: float | None
+    per_call_s: float | None
+    p_ok: float
+    context_window: int | None
     #: quality tier (1 the smallest models .. 4 flagships), None when unknown
-    tier: int | None = None
-    declared: bool = False
-    from_catalog: tuple[str, ...] = ()
-    raw: YMap | None = None
+    tier: int | None
+    declared: bool
+    from_catalog: tuple[str, ...]
+    raw: YMap | None
+
+    def __init__(self, name: str, base: str | None = None, provider: str | None = None,
+                 input_per_mtok: float | None = None, output_per_mtok: float | None = None,
+                 cached_input_per_mtok: float | None = None, ttft_s: float | None = None,
+                 tokens_per_s: float | None = None, per_call_usd: float | None = None,
+                 per_call_s: float | None = None, p_ok: float = 0.99,
+                 context_window: int | None = None, tier: int | None = None,
+                 declared: bool = False, from_catalog: tuple[str, ...] = (),
+                 raw: YMap | None = None) -> None:
+        self.name = name
+        self.base = base
+        self.provider = provider
+        self.input_per_mtok = input_per_mtok
+        self.output_per_mtok = output_per_mtok
+        self.cached_input_per_mtok = cached_input_per_mtok
+        self.ttft_s = ttft_s
+        self.tokens_per_s = tokens_per_s
+        self.per_call_usd = per_call_usd
+        self.per_call_s = per_call_s
+        self.p_ok = p_ok
+        self.context_window = context_window
+        self.tier = tier
+        self.declared = declared
+        self.from_catalog = from_catalog
+        self.raw = raw
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         return _at(self.raw, key)
@@ -74,69 +107,123 @@ class Model:
         return (self.per_call_usd or 0.0) * 1000.0
 
 
-@dataclass(slots=True)
-class Tool:
+class Tool(Record):
     """A tool a step calls: its effect, trust and price per call."""
 
+    __slots__ = ("effect", "idempotent", "name", "p_ok", "per_call_s", "per_call_usd", "raw",
+                 "untrusted")
+    __match_args__ = ("name", "effect", "untrusted", "idempotent", "per_call_usd", "per_call_s",
+                      "p_ok", "raw")
+
     name: str
-    effect: str = "read"
-    untrusted: bool = False
-    idempotent: bool = True
-    per_call_usd: float | None = None
-    per_call_s: float | None = None
-    p_ok: float | None = None
-    raw: YMap | None = None
+    effect: str
+    untrusted: bool
+    idempotent: bool
+    per_call_usd: float | None
+    per_call_s: float | None
+    p_ok: float | None
+    raw: YMap | None
+
+    def __init__(self, name: str, effect: str = "read", untrusted: bool = False,
+                 idempotent: bool = True, per_call_usd: float | None = None,
+                 per_call_s: float | None = None, p_ok: float | None = None,
+                 raw: YMap | None = None) -> None:
+        self.name = name
+        self.effect = effect
+        self.untrusted = untrusted
+        self.idempotent = idempotent
+        self.per_call_usd = per_call_usd
+        self.per_call_s = per_call_s
+        self.p_ok = p_ok
+        self.raw = raw
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         return _at(self.raw, key)
 
 
-@dataclass(slots=True)
-class Input:
+class Input(Record):
     """A run input, with its expected size in tokens."""
 
+    __slots__ = ("name", "raw", "tokens", "untrusted")
+    __match_args__ = ("name", "tokens", "untrusted", "raw")
+
     name: str
-    tokens: float = 500.0
-    untrusted: bool = False
-    raw: YMap | None = None
+    tokens: float
+    untrusted: bool
+    raw: YMap | None
+
+    def __init__(self, name: str, tokens: float = 500.0, untrusted: bool = False,
+                 raw: YMap | None = None) -> None:
+        self.name = name
+        self.tokens = tokens
+        self.untrusted = untrusted
+        self.raw = raw
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         return _at(self.raw, key)
 
 
-@dataclass(slots=True)
-class Agent:
+class Agent(Record):
     """An agent: the model, system prompt and tools its steps inherit."""
 
+    __slots__ = ("model", "name", "raw", "system", "system_file", "tools")
+    __match_args__ = ("name", "model", "system", "system_file", "tools", "raw")
+
     name: str
-    model: str | None = None
-    system: str = ""
-    system_file: str | None = None
-    tools: list[str] = field(default_factory=list)
-    raw: YMap | None = None
+    model: str | None
+    system: str
+    system_file: str | None
+    tools: list[str]
+    raw: YMap | None
+
+    def __init__(self, name: str, model: str | None = None, system: str = "",
+                 system_file: str | None = None, tools: list[str] | None = None,
+                 raw: YMap | None = None) -> None:
+        self.name = name
+        self.model = model
+        self.system = system
+        self.system_file = system_file
+        self.tools = [] if tools is None else tools
+        self.raw = raw
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         return _at(self.raw, key)
 
 
-@dataclass(slots=True)
-class Route:
+class Route(Record):
     """One branch of a router step: the step it leads to and its share of runs."""
+
+    __slots__ = ("given", "pos", "share", "step")
+    __match_args__ = ("step", "share", "given", "pos")
 
     step: str
     share: float
     given: bool
     pos: tuple[int, int]
 
+    def __init__(self, step: str, share: float, given: bool, pos: tuple[int, int]) -> None:
+        self.step = step
+        self.share = share
+        self.given = given
+        self.pos = pos
 
-@dataclass(slots=True)
-class Ref:
+
+class Ref(Record):
     """A reference from a step to a step output or a run input."""
+
+    __slots__ = ("field", "kind", "name", "offset")
+    __match_args__ = ("kind", "name", "field", "offset")
 
     kind: str  # "steps" or "inputs"
     name: str
     field: str  # "prompt", "system", "context"
     offset: int  # character offset in the text (-1 for context entries)
+
+    def __init__(self, kind: str, name: str, field: str, offset: int) -> None:
+        self.kind = kind
+        self.name = name
+        self.field = field
+        self.offset = offset
 
 
 #: the lowest model tier a step class may move to when the step states no ``min_tier``
@@ -154,8 +241,7 @@ CLASS_TIERS: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(FrozenRecord):
     """A model a cascade asks before the step's own, and how often its answer is kept.
 
     ``accept`` is the probability that the check accepts the stage's answer;
@@ -163,73 +249,155 @@ class Stage:
     the stage returns an answer.
     """
 
-    model: str
-    accept: float
-    check_usd: float = 0.0
-    check_s: float = 0.0
+    __slots__ = ("accept", "check_s", "check_usd", "model")
+    __match_args__ = ("model", "accept", "check_usd", "check_s")
+
+    model: Final[str]
+    accept: Final[float]
+    check_usd: Final[float]
+    check_s: Final[float]
+
+    def __init__(self, model: str, accept: float, check_usd: float = 0.0,
+                 check_s: float = 0.0) -> None:
+        self.model = model
+        self.accept = accept
+        self.check_usd = check_usd
+        self.check_s = check_s
 
 
-@dataclass(frozen=True, slots=True)
-class CascadeAllowed:
+class CascadeAllowed(FrozenRecord):
     """``may_cascade``: the optimizer may put a first try in front of the step's model."""
 
-    accept: float
-    check_usd: float = 0.0
-    check_s: float = 0.0
-    models: tuple[str, ...] | None = None
+    __slots__ = ("accept", "check_s", "check_usd", "models")
+    __match_args__ = ("accept", "check_usd", "check_s", "models")
+
+    accept: Final[float]
+    check_usd: Final[float]
+    check_s: Final[float]
+    models: Final[tuple[str, ...] | None]
+
+    def __init__(self, accept: float, check_usd: float = 0.0, check_s: float = 0.0,
+                 models: tuple[str, ...] | None = None) -> None:
+        self.accept = accept
+        self.check_usd = check_usd
+        self.check_s = check_s
+        self.models = models
 
 
-@dataclass(slots=True)
-class Step:
+@dataclass(init=False, repr=False, eq=False)
+class Step(Record):
     """One step of the workflow, as read from the spec (or converted by an adapter)."""
+
+    __slots__ = ("agent", "cache_hit_rate", "calls", "candidates", "cascade", "context",
+                 "fan_out", "fan_out_concurrency", "id", "implicit_context", "index",
+                 "input_tokens", "kind", "max_retries", "may_cascade", "min_tier", "model",
+                 "needs", "optional", "origin", "output_leaves", "output_tokens", "p_ok",
+                 "parallel", "per_call_s", "per_call_usd", "prompt", "raw", "refs", "retries",
+                 "routes", "step_class", "system", "system_from", "terminal", "timeout_s", "tool",
+                 "tools")
 
     id: str
     index: int
-    kind: str = "llm"
-    agent: str | None = None
-    model: str | None = None
-    system: str = ""
-    system_from: str | None = None  # "step", "agent" or None
-    prompt: str = ""
-    tool: str | None = None
-    tools: list[str] = field(default_factory=list)
-    output_tokens: float = 256.0
-    input_tokens: float | None = None
-    context: list[str] = field(default_factory=list)
-    needs: list[str] = field(default_factory=list)
-    parallel: str | None = None
-    routes: list[Route] = field(default_factory=list)
-    retries: int = 0
-    calls: int = 1
-    cache_hit_rate: float = 0.0
-    timeout_s: float | None = None
-    fan_out: int = 1
-    fan_out_concurrency: int | None = None
-    terminal: bool = False
-    optional: bool = False
-    candidates: list[str] | None = None
+    kind: str
+    agent: str | None
+    model: str | None
+    system: str
+    system_from: str | None  # "step", "agent" or None
+    prompt: str
+    tool: str | None
+    tools: list[str]
+    output_tokens: float
+    input_tokens: float | None
+    context: list[str]
+    needs: list[str]
+    parallel: str | None
+    routes: list[Route]
+    retries: int
+    calls: int
+    cache_hit_rate: float
+    timeout_s: float | None
+    fan_out: int
+    fan_out_concurrency: int | None
+    terminal: bool
+    optional: bool
+    candidates: list[str] | None
     #: the lowest model tier the optimizer may move the step to
-    min_tier: int | None = None
+    min_tier: int | None
     #: what the step's work is (``classification``, ``generation``, ...), see CLASS_TIERS
-    step_class: str | None = None
+    step_class: str | None
     #: models tried before ``model`` (a cascade), in order; empty: the step asks ``model``
-    cascade: tuple[Stage, ...] = ()
+    cascade: tuple[Stage, ...]
     #: the optimizer may propose a cascade in front of ``model``
-    may_cascade: CascadeAllowed | None = None
-    max_retries: int = 2
-    per_call_usd: float | None = None
-    per_call_s: float | None = None
-    p_ok: float | None = None
-    refs: list[Ref] = field(default_factory=list)
+    may_cascade: CascadeAllowed | None
+    max_retries: int
+    per_call_usd: float | None
+    per_call_s: float | None
+    p_ok: float | None
+    refs: list[Ref]
     #: the format gave this step every earlier output without saying so (CrewAI
     #: tasks without ``context``); a dependency and a cost worth a finding
-    implicit_context: bool = False
+    implicit_context: bool
     #: what the step stands for in the source format, e.g. "crewai task" (adapters)
-    origin: str | None = None
+    origin: str | None
     #: why the output leaves the workflow although no step reads it (adapters: a CrewAI
     #: ``output_file``, a flow's declared outputs); None when it does not
-    output_leaves: str | None = None
-    raw: YMap | None = None
+    output_leaves: str | None
+    raw: YMap | None
+
+    def __init__(self, id: str, index: int, kind: str = "llm", agent: str | None = None,
+                 model: str | None = None, system: str = "", system_from: str | None = None,
+                 prompt: str = "", tool: str | None = None, tools: list[str] | None = None,
+                 output_tokens: float = 256.0, input_tokens: float | None = None,
+                 context: list[str] | None = None, needs: list[str] | None = None,
+                 parallel: str | None = None, routes: list[Route] | None = None, retries: int = 0,
+                 calls: int = 1, cache_hit_rate: float = 0.0, timeout_s: float | None = None,
+                 fan_out: int = 1, fan_out_concurrency: int | None = None, terminal: bool = False,
+                 optional: bool = False, candidates: list[str] | None = None,
+                 min_tier: int | None = None, step_class: str | None = None,
+                 cascade: tuple[Stage, ...] = (), may_cascade: CascadeAllowed | None = None,
+                 max_retries: int = 2, per_call_usd: float | None = None,
+                 per_call_s: float | None = None, p_ok: float | None = None,
+                 refs: list[Ref] | None = None,
+                 implicit_context: bool = False, origin: str | None = None,
+                 output_leaves: str | None = None, raw: YMap | None = None) -> None:
+        self.id = id
+        self.index = index
+        self.kind = kind
+        self.agent = agent
+        self.model = model
+        self.system = system
+        self.system_from = system_from
+        self.prompt = prompt
+        self.tool = tool
+        self.tools = [] if tools is None else tools
+        self.output_tokens = output_tokens
+        self.input_tokens = input_tokens
+        self.context = [] if context is None else context
+        self.needs = [] if needs is None else needs
+        self.parallel = parallel
+        self.routes = [] if routes is None else routes
+        self.retries = retries
+        self.calls = calls
+        self.cache_hit_rate = cache_hit_rate
+        self.timeout_s = timeout_s
+        self.fan_out = fan_out
+        self.fan_out_concurrency = fan_out_concurrency
+        self.terminal = terminal
+        self.optional = optional
+        self.candidates = candidates
+        self.min_tier = min_tier
+        self.step_class = step_class
+        self.cascade = cascade
+        self.may_cascade = may_cascade
+        self.max_retries = max_retries
+        self.per_call_usd = per_call_usd
+        self.per_call_s = per_call_s
+        self.p_ok = p_ok
+        self.refs = [] if refs is None else refs
+        self.implicit_context = implicit_context
+        self.origin = origin
+        self.output_leaves = output_leaves
+        self.raw = raw
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         return _at(self.raw, key)
@@ -264,29 +432,49 @@ class Step:
         return list(seen)
 
 
-@dataclass(slots=True)
-class Loop:
+class Loop(Record):
     """Steps repeated until a condition holds, at most ``max_iterations`` times."""
+
+    __slots__ = ("expected_iterations", "id", "max_iterations", "raw", "steps", "until")
+    __match_args__ = ("id", "steps", "max_iterations", "expected_iterations", "until", "raw")
 
     id: str
     steps: list[str]
     max_iterations: int | None
     expected_iterations: float
     until: str | None
-    raw: YMap | None = None
+    raw: YMap | None
+
+    def __init__(self, id: str, steps: list[str], max_iterations: int | None,
+                 expected_iterations: float, until: str | None, raw: YMap | None = None) -> None:
+        self.id = id
+        self.steps = steps
+        self.max_iterations = max_iterations
+        self.expected_iterations = expected_iterations
+        self.until = until
+        self.raw = raw
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         return _at(self.raw, key)
 
 
-@dataclass(slots=True)
-class Budgets:
+@dataclass(init=False, repr=False, eq=False)
+class Budgets(Record):
     """The limits a run must stay within (cost, latency, reliability)."""
 
-    cost_usd: float | None = None
-    latency_s: float | None = None
-    reliability: float | None = None
-    raw: YMap | None = None
+    __slots__ = ("cost_usd", "latency_s", "raw", "reliability")
+
+    cost_usd: float | None
+    latency_s: float | None
+    reliability: float | None
+    raw: YMap | None
+
+    def __init__(self, cost_usd: float | None = None, latency_s: float | None = None,
+                 reliability: float | None = None, raw: YMap | None = None) -> None:
+        self.cost_usd = cost_usd
+        self.latency_s = latency_s
+        self.reliability = reliability
+        self.raw = raw
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         return _at(self.raw, key)
@@ -296,28 +484,59 @@ class Budgets:
         return [(m.name, v) for m in METRICS if (v := getattr(self, m.name)) is not None]
 
 
-@dataclass(slots=True)
-class Workflow:
+@dataclass(init=False, repr=False, eq=False)
+class Workflow(Record):
     """A whole workflow spec, read and checked, ready for the graph and the rules."""
+
+    __slots__ = ("agents", "assumptions", "budgets", "execution", "extra", "file", "format",
+                 "inputs", "loops", "max_concurrency", "models", "name", "raw", "step_index",
+                 "steps", "text", "tools")
 
     name: str
     file: str
-    execution: str = "sequential"
-    max_concurrency: int | None = None
-    models: dict[str, Model] = field(default_factory=dict)
-    tools: dict[str, Tool] = field(default_factory=dict)
-    inputs: dict[str, Input] = field(default_factory=dict)
-    agents: dict[str, Agent] = field(default_factory=dict)
-    steps: list[Step] = field(default_factory=list)
-    loops: list[Loop] = field(default_factory=list)
-    budgets: Budgets = field(default_factory=Budgets)
-    raw: YMap | None = None
-    text: str = ""
-    format: str = "agentlint"
+    execution: str
+    max_concurrency: int | None
+    models: dict[str, Model]
+    tools: dict[str, Tool]
+    inputs: dict[str, Input]
+    agents: dict[str, Agent]
+    steps: list[Step]
+    loops: list[Loop]
+    budgets: Budgets
+    raw: YMap | None
+    text: str
+    format: str
     #: facts the reader had to assume (adapters), reported as info findings
-    assumptions: list[tuple[str, tuple[int, int], str]] = field(default_factory=list)
-    step_index: dict[str, int] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    assumptions: list[tuple[str, tuple[int, int], str]]
+    step_index: dict[str, int]
+    extra: dict[str, Any]
+
+    def __init__(self, name: str, file: str, execution: str = "sequential",
+                 max_concurrency: int | None = None, models: dict[str, Model] | None = None,
+                 tools: dict[str, Tool] | None = None, inputs: dict[str, Input] | None = None,
+                 agents: dict[str, Agent] | None = None, steps: list[Step] | None = None,
+                 loops: list[Loop] | None = None, budgets: Budgets | None = None,
+                 raw: YMap | None = None, text: str = "", format: str = "agentlint",
+                 assumptions: list[tuple[str, tuple[int, int], str]] | None = None,
+                 step_index: dict[str, int] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
+        self.name = name
+        self.file = file
+        self.execution = execution
+        self.max_concurrency = max_concurrency
+        self.models = {} if models is None else models
+        self.tools = {} if tools is None else tools
+        self.inputs = {} if inputs is None else inputs
+        self.agents = {} if agents is None else agents
+        self.steps = [] if steps is None else steps
+        self.loops = [] if loops is None else loops
+        self.budgets = Budgets() if budgets is None else budgets
+        self.raw = raw
+        self.text = text
+        self.format = format
+        self.assumptions = [] if assumptions is None else assumptions
+        self.step_index = {} if step_index is None else step_index
+        self.extra = {} if extra is None else extra
 
     def step(self, step_id: str) -> Step:
         return self.steps[self.step_index[step_id]]

@@ -15,16 +15,30 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from sys import intern
-from typing import NamedTuple
+
+from agentlint.record import Record
 
 
-class Placeholder(NamedTuple):
-    """One ``{{ ... }}`` of a prompt: where it starts and ends, and its inside."""
+class Placeholder(Record):
+    """One ``{{ ... }}`` of a prompt: where it starts and ends, and its inside.
+
+    A record rather than a ``typing.NamedTuple``, which compiles its constructor
+    from generated source at import, at every start (as :class:`Misspelt`).
+    """
+
+    __slots__ = ("body", "body_start", "end", "start")
+    __match_args__ = ("start", "end", "body_start", "body")
 
     start: int
     end: int
     body_start: int
     body: str
+
+    def __init__(self, start: int, end: int, body_start: int, body: str) -> None:
+        self.start = start
+        self.end = end
+        self.body_start = body_start
+        self.body = body
 
     @property
     def text(self) -> str:
@@ -166,12 +180,20 @@ def _find_refs(text: str) -> list[tuple[str, str, int]]:
     return out
 
 
-class Misspelt(NamedTuple):
+class Misspelt(Record):
     """A placeholder reference that is almost ``steps.X.output`` or ``inputs.Y``."""
+
+    __slots__ = ("found", "meant", "offset")
+    __match_args__ = ("offset", "found", "meant")
 
     offset: int  # of its placeholder's ``{{`` in the text
     found: str
     meant: str
+
+    def __init__(self, offset: int, found: str, meant: str) -> None:
+        self.offset = offset
+        self.found = found
+        self.meant = meant
 
 
 @lru_cache(maxsize=4096)
