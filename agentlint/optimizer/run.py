@@ -49,6 +49,8 @@ from agentlint.optimizer.plan import (
 from agentlint.optimizer.polish import polish
 from agentlint.optimizer.problem import Problem, build_problem, keep_quality_only
 from agentlint.optimizer.rewrite import Change, Rewrite
+from agentlint.optimizer.shadow import MAX_STEPS as SHADOW_MAX_STEPS
+from agentlint.optimizer.shadow import ShadowPrice, moved, stage_keys, unit_of
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
@@ -121,6 +123,8 @@ class Result:
     gap_limit: float = DEFAULT_GAP
     #: what the solvers printed (kept with ``verbose``)
     solver_log: str = ""
+    #: per budget, what one more unit of it buys (see ``agentlint.optimizer.shadow``)
+    shadow_prices: list[ShadowPrice] = field(default_factory=list)
 
     @property
     def after(self) -> Estimate:
@@ -154,6 +158,7 @@ class Result:
             "notes": [*p.notes, *self.notes],
             "within_budget": self.within_budget,
             "opportunities": [o.to_json() for o in p.opportunities],
+            "shadow_prices": [s.to_json() for s in self.shadow_prices],
         }
         if self.status == "infeasible":
             out["binding"] = list(self.binding)
@@ -410,6 +415,8 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
         result.proposal = proposal
         if pareto:
             result.frontier = _frontier(run, limits, result.proposal)
+        else:
+            result.shadow_prices = _shadow_prices(run, result, stages, goal)
         result.status = "optimal" if run.proven else "feasible"
     result.proven = run.proven
     result.gap = run.achieved_gap if run.proven else run.gap
@@ -478,6 +485,90 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
             return Outcome("unknown", None, None, 0.0), None
     run.proven = False
     return None, None
+
+
+def _shadow_prices(run: _Run, result: Result, stages: tuple[str, ...],
+                   objective: str) -> list[ShadowPrice]:
+    """What one more unit of each budget buys, by solving again with it moved (see
+    ``agentlint.optimizer.shadow``); the run's own status and gap are left as they were.
+    """
+    proposal = result.proposal
+    limits = dict(run.wf.budgets.items())
+    if proposal is None or not limits:
+        return []
+    if result.within_budget:
+        # the solves bound latency and reliability by the spec's own figures and the
+        # cost stage is below its ceiling: moving a budget moves none of the rows
+        return [ShadowPrice(name, limit, unit_of(name, limit), "not binding",
+                            reason="the spec is within its budgets and least change "
+                                   "spends none of their slack") for name, limit in
+                limits.items()]
+    if run.problem.n > SHADOW_MAX_STEPS:
+        return [ShadowPrice(name, limit, unit_of(name, limit), "skipped",
+                            reason=f"{run.problem.n:,} steps, more than "
+                                   f"{SHADOW_MAX_STEPS:,}: a re-solve per budget")
+                for name, limit in limits.items()]
+    began = time.perf_counter()
+    saved = (run.proven, run.gap, run.achieved_gap, run.polish_cut)
+    base = proposal.plan
+    score = score_of(objective if objective in BY_SHORT else "default")
+    names = run.stage_names(stages)
+    out = []
+    for name, limit in limits.items():
+        unit = unit_of(name, limit)
+        if unit is None:
+            out.append(ShadowPrice(name, limit, None, "skipped",
+                                   reason="the budget cannot move by one unit"))
+            continue
+        if run.remaining() == 0.0:
+            out.append(ShadowPrice(name, limit, unit, "skipped",
+                                   reason="the time limit ran out"))
+            continue
+        if run.form.progress is not None:
+            run.form.progress.stage(f"pricing the {name} budget")
+        looser = {**limits, name: moved(name, limit, unit)}
+        run.proven = True
+        solved = run.stages(stages, run.budget_rows(looser))
+        if solved.plan is None or not run.proven:
+            out.append(ShadowPrice(name, limit, unit, "skipped",
+                                   reason="the re-solve was not proven optimal in the "
+                                          "time limit"))
+            continue
+        plan = _polish(run, solved.plan, score, meets_all(looser))
+        if not _better(run, names, plan, base):
+            out.append(ShadowPrice(name, limit, unit, "not binding",
+                                   delta={k: 0.0 for k in _delta(run, base, base)}))
+            continue
+        out.append(ShadowPrice(name, limit, unit, "binding", delta=_delta(run, plan, base),
+                               stages=stage_keys(names)))
+    run.proven, run.gap, run.achieved_gap, run.polish_cut = saved
+    run.timings["shadow"] = time.perf_counter() - began
+    return out
+
+
+def _better(run: _Run, names: tuple[str, ...], plan: Plan, base: Plan) -> bool:
+    """Is ``plan`` better than ``base`` on the stages, lexicographically, by more than
+    the optimality gap both were solved to (counts: by a whole unit)?"""
+    for name in names:
+        a, b = run.value(plan, name), run.value(base, name)
+        tol = 0.5 if name in COUNTS else max(run.form.gap, LEXICOGRAPHIC_TOLERANCE) * max(
+            abs(a), abs(b), 1.0)
+        if a < b - tol:
+            return True
+        if a > b + tol:
+            return False
+    return False
+
+
+def _delta(run: _Run, plan: Plan, base: Plan) -> dict[str, float]:
+    """``plan`` minus ``base``: steps cut, tiers lost, edits, and each metric."""
+    p = run.problem
+    f, g = figures(p, plan), figures(p, base)
+    return {"cuts": float(f.cuts - g.cuts),
+            "tiers_lost": float(plan_loss(p, plan) - plan_loss(p, base)),
+            "edits": float(plan_edits(p, plan) - plan_edits(p, base)),
+            COST.name: f.cost_usd - g.cost_usd, LATENCY.name: f.latency_s - g.latency_s,
+            RELIABILITY.name: f.reliability - g.reliability}
 
 
 def preference(p: Problem, i: int) -> list[int | None]:
