@@ -143,7 +143,7 @@ def test_a_binding_latency_budget_is_priced(tmp_path: Path) -> None:
                     f"    prompt: \"step {i} {{{{ inputs.doc }}}} "
                     + (f"{{{{ steps.s{i - 1}.output }}}}" if i else "")
                     + "\"\n    output_tokens: 100\n"
-                    f"    max_retries: 0\n" for i in range(4))
+                    "    max_retries: 0\n" for i in range(4))
     text = ("agentlint: 1\nname: chain\n" + models + "inputs:\n  doc: {tokens: 500}\n"
             "steps:\n" + steps + "budgets:\n  latency_s: 3.8\n")
     path = _write(tmp_path, "chain.yaml", text)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from agentlint import escape
 from agentlint.ci.comment import DEFAULT_LIMIT, fit
 from agentlint.graph.view import build_view
+from agentlint.metrics import metric
 from agentlint.report import mermaid
 from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
@@ -41,7 +42,6 @@ from agentlint.report.optimize_text import (
     relaxation_text,
     relaxations_line,
 )
-from agentlint.metrics import metric
 from agentlint.units import percent, seconds, usd
 
 if TYPE_CHECKING:
