@@ -231,3 +231,20 @@ def test_json_key_from_the_command(tmp_path: Path) -> None:
     rel = prices[2]
     assert rel["status"] == "binding" and rel["moved_to"] == pytest.approx(0.965)
     assert rel["delta"][COST.name] < 0
+
+
+def test_skipped_when_their_time_is_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
+    """Shadow prices get as long as the plan's solves took; none left: each is skipped
+    with the reason, and the plan and its status are those of the run."""
+    path, _ = _example(tmp_path, "long-chain.yaml")
+    full = _run(path, "cost")
+    monkeypatch.setattr(run_module, "SHADOW_MIN_S", -1e6)
+    result = _run(path, "cost")
+    assert result.status == "optimal" and result.proven
+    assert result.proposal is not None and full.proposal is not None
+    assert result.proposal.plan.key() == full.proposal.plan.key()
+    assert [p.status for p in result.shadow_prices] == ["skipped"] * 3
+    assert all("not proven optimal in the time shadow prices get" in p.reason
+               for p in result.shadow_prices)
+    assert "not computed (not proven optimal" in optimize_text.render(result)

@@ -76,6 +76,8 @@ PARETO_POINTS = 6
 MAX_RECHECKS = 50
 #: a solve is not started with less time than this for the solver (seconds)
 MIN_SOLVE_S = 0.05
+#: shadow prices get as long as the plan's own solves took, and at least this (seconds)
+SHADOW_MIN_S = 5.0
 #: how the progress line shows each stage's objective
 _UNITS = {COST.name: ("$", "cost"), LATENCY.name: ("s", "latency"),
           RELIABILITY.name: ("%", "reliability"), "cuts": ("steps cut", "steps cut"),
@@ -524,6 +526,10 @@ def _shadow_prices(run: _Run, result: Result, stages: tuple[str, ...],
                 for name, limit in limits.items()]
     began = time.perf_counter()
     saved = (run.proven, run.gap, run.achieved_gap, run.polish_cut)
+    # as long as the plan's own solves took (at least SHADOW_MIN_S), within the limit
+    cap = began + max(SHADOW_MIN_S, run.form.solve_seconds)
+    deadline = run.deadline
+    run.deadline = cap if deadline is None else min(deadline, cap)
     base = proposal.plan
     score = score_of(objective if objective in BY_SHORT else "default")
     names = run.stage_names(stages)
@@ -535,8 +541,7 @@ def _shadow_prices(run: _Run, result: Result, stages: tuple[str, ...],
                                    reason="the budget cannot move by one unit"))
             continue
         if run.remaining() == 0.0:
-            out.append(ShadowPrice(name, limit, unit, "skipped",
-                                   reason="the time limit ran out"))
+            out.append(ShadowPrice(name, limit, unit, "skipped", reason=_OUT_OF_TIME))
             continue
         if run.form.progress is not None:
             run.form.progress.stage(f"pricing the {name} budget")
@@ -544,9 +549,7 @@ def _shadow_prices(run: _Run, result: Result, stages: tuple[str, ...],
         run.proven = True
         solved = run.stages(stages, run.budget_rows(looser), known=base)
         if solved.plan is None or not run.proven:
-            out.append(ShadowPrice(name, limit, unit, "skipped",
-                                   reason="the re-solve was not proven optimal in the "
-                                          "time limit"))
+            out.append(ShadowPrice(name, limit, unit, "skipped", reason=_OUT_OF_TIME))
             continue
         plan = _polish(run, solved.plan, score, meets_all(looser))
         if not _better(run, names, plan, base):
@@ -556,8 +559,13 @@ def _shadow_prices(run: _Run, result: Result, stages: tuple[str, ...],
         out.append(ShadowPrice(name, limit, unit, "binding", delta=_delta(run, plan, base),
                                stages=stage_keys(names)))
     run.proven, run.gap, run.achieved_gap, run.polish_cut = saved
+    run.deadline = deadline
     run.timings["shadow"] = time.perf_counter() - began
     return out
+
+
+_OUT_OF_TIME = ("not proven optimal in the time shadow prices get (as long as the plan's "
+                "own solves took, within the time limit)")
 
 
 def _better(run: _Run, names: tuple[str, ...], plan: Plan, base: Plan) -> bool:
