@@ -40,7 +40,7 @@ from agentlint import report
 from agentlint.graph.estimate import estimate
 from agentlint.optimizer.milp import Formulation, cbc_available, highs_available
 from agentlint.optimizer.problem import build_problem
-from agentlint.optimizer.run import optimize
+from agentlint.optimizer.run import TimeLimitError, optimize
 from agentlint.spec.load import load_workflow
 
 MODELS = """models:
@@ -77,6 +77,8 @@ def with_budgets(text: str, path: str) -> str:
 
 
 def _status(result: Any) -> str:
+    if result is None:
+        return "no plan in time"
     if result.status == "feasible" and result.gap is not None:
         return f"feasible {result.gap * 100:.2g}%"
     return str(result.status)
@@ -93,20 +95,31 @@ def measure(n: int, solver: str, folder: str, time_limit: float,
     problem = build_problem(wf)
     form = Formulation(problem, solver)
     t1 = time.perf_counter()
-    result = optimize(wf, solver=solver, time_limit=time_limit, path=path)
+    result = _optimize(path, solver, time_limit, "default")
     t2 = time.perf_counter()
-    report.OPTIMIZE["text"](result, False)
-    report.OPTIMIZE["markdown"](result, False)
+    if result is not None:
+        report.OPTIMIZE["text"](result, False)
+        report.OPTIMIZE["markdown"](result, False)
     t3 = time.perf_counter()
-    cost = optimize(load_workflow(path), objective="cost", solver=solver,
-                    time_limit=time_limit, path=path)
+    cost = _optimize(path, solver, time_limit, "cost")
     t4 = time.perf_counter()
-    shadow = result.timings.get("shadow", 0.0)
+    shadow = 0.0 if result is None else result.timings.get("shadow", 0.0)
     return {"steps": n, "variables": form.variables, "rows": len(form.constraints),
             "build": t1 - t0, "total": t2 - t1, "plan": t2 - t1 - shadow, "shadow": shadow,
-            "solves": result.timings["solves"], "status": _status(result),
-            "render": t3 - t2, "cost_total": t4 - t3, "cost_status": _status(cost),
-            "saving": 1 - result.after.cost_usd / result.before.cost_usd}
+            "solves": float("nan") if result is None else result.timings["solves"],
+            "status": _status(result), "render": t3 - t2, "cost_total": t4 - t3,
+            "cost_status": _status(cost),
+            "saving": float("nan") if result is None
+            else 1 - result.after.cost_usd / result.before.cost_usd}
+
+
+def _optimize(path: str, solver: str, time_limit: float, objective: str) -> Any:
+    """A whole run, or None when the time limit ran out before any plan was found."""
+    try:
+        return optimize(load_workflow(path), objective=objective, solver=solver,
+                        time_limit=time_limit, path=path)
+    except TimeLimitError:
+        return None
 
 
 def main() -> None:
