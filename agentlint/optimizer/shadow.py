@@ -147,7 +147,7 @@ def _parts(delta: dict[str, float]) -> list[str]:
     elif cost > 0:
         parts.append(f"costs {usd(cost)} more per run")
     lat = delta.get(LATENCY.name, 0.0)
-    if lat:
+    if seconds(abs(lat)) != seconds(0.0):  # not a change too small to show
         parts.append(f"latency {'+' if lat > 0 else '-'}{seconds(abs(lat))}")
     rel = delta.get(RELIABILITY.name, 0.0)
     if rel:
