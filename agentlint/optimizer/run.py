@@ -644,9 +644,9 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
             out = run.solve(minimise, [*rows, *fixed, form.takes(i, prefs[i][:rank])],
                             cutoff, first=True)
             # HiGHS stops at the first plan within the cutoff (status feasible): a plan
-            # that meets the rows either way
+            # that meets the rows either way, as an optimal one does
             if out.plan is None or not (out.status == "optimal" or (
-                    cutoff is not None and run.value(out.plan, kept[-1]) <= cutoff)):
+                    cutoff is not None and out.status == "feasible")):
                 if out.status not in ("infeasible", "optimal"):
                     run.tie_broken = False  # time ran out: not settled
                 break
