@@ -572,8 +572,16 @@ class Formulation:
         return lin, sense, rhs
 
     def solve(self, minimise: Lin, rows: list[tuple[Lin, str, float]],
-              time_limit: float | None) -> Outcome:
-        """Minimise ``minimise`` under the base rows plus ``rows``."""
+              time_limit: float | None, cutoff: float | None = None,
+              first: bool = False) -> Outcome:
+        """Minimise ``minimise`` under the base rows plus ``rows``.
+
+        ``cutoff`` (HiGHS only; CBC ignores it): a value some plan that meets the rows
+        is known to reach; HiGHS prunes every branch whose bound is above it (its
+        objective bound). With ``first``, the rows bound ``minimise`` by ``cutoff``
+        themselves and the question is only whether a plan meets them: the solve
+        stops at the first one found (the objective target).
+        """
         pulp = self.pulp
         start = time.perf_counter()
         extra: list[Any] = []
@@ -600,7 +608,7 @@ class Formulation:
         if not minimise.terms:
             objective = pulp.LpAffineExpression({self.latency_var: 0.0}, constant=minimise.const)
         prob.setObjective(objective)
-        status, gap = self._run(prob, time_limit)
+        status, gap = self._run(prob, time_limit, cutoff, first)
         plan = self._read(prob) if status in ("optimal", "feasible") else None
         del prob
         seconds = time.perf_counter() - start
@@ -608,7 +616,8 @@ class Formulation:
         self.solves += 1
         return Outcome(status, plan, gap, seconds)
 
-    def _run(self, prob: Any, time_limit: float | None) -> tuple[str, float | None]:
+    def _run(self, prob: Any, time_limit: float | None, cutoff: float | None = None,
+             first: bool = False) -> tuple[str, float | None]:
         pulp = self.pulp
         limit = None if time_limit is None else max(0.05, float(time_limit))
         gap = None
@@ -621,6 +630,10 @@ class Formulation:
                 # highspy before 1.8 lacks; output_flag, applied after every other
                 # option in each PuLP version, is what asks HiGHS for its log
                 shown = {} if self.progress is None else self.progress.highs_options(pulp.HiGHS)
+                if cutoff is not None:
+                    shown = {**shown, "objective_bound": cutoff}
+                    if first:
+                        shown["objective_target"] = cutoff
                 solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=self.gap,
                                     gapAbs=GAP_ABS, threads=1, random_seed=0,
                                     output_flag=self.verbose, **shown)

@@ -49,6 +49,8 @@ from agentlint.optimizer.plan import (
 from agentlint.optimizer.polish import polish
 from agentlint.optimizer.problem import Problem, build_problem, keep_quality_only
 from agentlint.optimizer.rewrite import Change, Rewrite
+from agentlint.optimizer.shadow import MAX_STEPS as SHADOW_MAX_STEPS
+from agentlint.optimizer.shadow import ShadowPrice, moved, stage_keys, unit_of
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
@@ -74,6 +76,8 @@ PARETO_POINTS = 6
 MAX_RECHECKS = 50
 #: a solve is not started with less time than this for the solver (seconds)
 MIN_SOLVE_S = 0.05
+#: shadow prices get as long as the plan's own solves took, and at least this (seconds)
+SHADOW_MIN_S = 5.0
 #: how the progress line shows each stage's objective
 _UNITS = {COST.name: ("$", "cost"), LATENCY.name: ("s", "latency"),
           RELIABILITY.name: ("%", "reliability"), "cuts": ("steps cut", "steps cut"),
@@ -121,6 +125,8 @@ class Result:
     gap_limit: float = DEFAULT_GAP
     #: what the solvers printed (kept with ``verbose``)
     solver_log: str = ""
+    #: per budget, what one more unit of it buys (see ``agentlint.optimizer.shadow``)
+    shadow_prices: list[ShadowPrice] = field(default_factory=list)
 
     @property
     def after(self) -> Estimate:
@@ -154,6 +160,7 @@ class Result:
             "notes": [*p.notes, *self.notes],
             "within_budget": self.within_budget,
             "opportunities": [o.to_json() for o in p.opportunities],
+            "shadow_prices": [s.to_json() for s in self.shadow_prices],
         }
         if self.status == "infeasible":
             out["binding"] = list(self.binding)
@@ -247,15 +254,17 @@ class _Run:
             assert self.time_limit is not None
             raise TimeLimitError(self.wf.file, self.time_limit, stage)
 
-    def solve(self, minimise: Lin, rows: list[tuple[Lin, str, float]]) -> Outcome:
-        """One solve in the time left; skipped (status ``unknown``) when none is."""
+    def solve(self, minimise: Lin, rows: list[tuple[Lin, str, float]],
+              cutoff: float | None = None, first: bool = False) -> Outcome:
+        """One solve in the time left; skipped (status ``unknown``) when none is.
+        ``cutoff``, ``first``: see ``Formulation.solve``."""
         left = self.remaining()
         if left is None:
-            return self.form.solve(minimise, rows, None)
+            return self.form.solve(minimise, rows, None, cutoff, first)
         limit = left - self.overhead
         if limit < MIN_SOLVE_S:
             return Outcome("unknown", None, None, 0.0)
-        out = self.form.solve(minimise, rows, limit)
+        out = self.form.solve(minimise, rows, limit, cutoff, first)
         self.overhead = max(self.overhead, out.seconds - limit)
         return out
 
@@ -294,9 +303,15 @@ class _Run:
                      if name not in COUNTS or self.form.objective(name)[0].terms)
         return kept or names[-1:]
 
-    def stages(self, names: tuple[str, ...], rows: list[tuple[Lin, str, float]]
-               ) -> Outcome:
-        """Lexicographic minimisation; the outcome of the last stage that found a plan."""
+    def stages(self, names: tuple[str, ...], rows: list[tuple[Lin, str, float]],
+               known: Plan | None = None) -> Outcome:
+        """Lexicographic minimisation; the outcome of the last stage that found a plan.
+
+        The plan of each stage meets the rows of the next, so its value there is a
+        cutoff for that solve (``Formulation.solve``); ``known``, a plan that meets
+        ``rows``, gives the first stage's (HiGHS only). A solve with a cutoff that ends
+        infeasible, or with a plan above it, is solved again without.
+        """
         rows = list(rows)
         best: Outcome | None = None
         names = self.stage_names(names)
@@ -305,7 +320,13 @@ class _Run:
             if self.form.progress is not None:
                 self.form.progress.stage(f"solving ({_UNITS[name][1]})",
                                          _UNITS[name][0], factor)
-            out = self.solve(lin, rows)
+            plan = known if best is None else best.plan
+            bound = None if plan is None or self.solver != "highs" \
+                else self.stage_row(name, plan)[2]
+            out = self.solve(lin, rows, bound)
+            if bound is not None and (out.status == "infeasible" or (
+                    out.plan is not None and self.value(out.plan, name) > bound)):
+                out = self.solve(lin, rows)
             if out.plan is None:
                 if best is None:
                     return out
@@ -410,6 +431,8 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
         result.proposal = proposal
         if pareto:
             result.frontier = _frontier(run, limits, result.proposal)
+        else:
+            result.shadow_prices = _shadow_prices(run, result, stages, goal)
         result.status = "optimal" if run.proven else "feasible"
     result.proven = run.proven
     result.gap = run.achieved_gap if run.proven else run.gap
@@ -480,6 +503,96 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
     return None, None
 
 
+def _shadow_prices(run: _Run, result: Result, stages: tuple[str, ...],
+                   objective: str) -> list[ShadowPrice]:
+    """What one more unit of each budget buys, by solving again with it moved (see
+    ``agentlint.optimizer.shadow``); the run's own status and gap are left as they were.
+    """
+    proposal = result.proposal
+    limits = dict(run.wf.budgets.items())
+    if proposal is None or not limits:
+        return []
+    if result.within_budget:
+        # the solves bound latency and reliability by the spec's own figures and the
+        # cost stage is below its ceiling: moving a budget moves none of the rows
+        return [ShadowPrice(name, limit, unit_of(name, limit), "not binding",
+                            reason="the spec is within its budgets and least change "
+                                   "spends none of their slack") for name, limit in
+                limits.items()]
+    if run.problem.n > SHADOW_MAX_STEPS:
+        return [ShadowPrice(name, limit, unit_of(name, limit), "skipped",
+                            reason=f"{run.problem.n:,} steps, more than "
+                                   f"{SHADOW_MAX_STEPS:,}: a re-solve per budget")
+                for name, limit in limits.items()]
+    began = time.perf_counter()
+    saved = (run.proven, run.gap, run.achieved_gap, run.polish_cut)
+    # as long as the plan's own solves took (at least SHADOW_MIN_S), within the limit
+    cap = began + max(SHADOW_MIN_S, run.form.solve_seconds)
+    deadline = run.deadline
+    run.deadline = cap if deadline is None else min(deadline, cap)
+    base = proposal.plan
+    score = score_of(objective if objective in BY_SHORT else "default")
+    names = run.stage_names(stages)
+    out = []
+    for name, limit in limits.items():
+        unit = unit_of(name, limit)
+        if unit is None:
+            out.append(ShadowPrice(name, limit, None, "skipped",
+                                   reason="the budget cannot move by one unit"))
+            continue
+        if run.remaining() == 0.0:
+            out.append(ShadowPrice(name, limit, unit, "skipped", reason=_OUT_OF_TIME))
+            continue
+        if run.form.progress is not None:
+            run.form.progress.stage(f"pricing the {name} budget")
+        looser = {**limits, name: moved(name, limit, unit)}
+        run.proven = True
+        solved = run.stages(stages, run.budget_rows(looser), known=base)
+        if solved.plan is None or not run.proven:
+            out.append(ShadowPrice(name, limit, unit, "skipped", reason=_OUT_OF_TIME))
+            continue
+        plan = _polish(run, solved.plan, score, meets_all(looser))
+        if not _better(run, names, plan, base):
+            out.append(ShadowPrice(name, limit, unit, "not binding",
+                                   delta={k: 0.0 for k in _delta(run, base, base)}))
+            continue
+        out.append(ShadowPrice(name, limit, unit, "binding", delta=_delta(run, plan, base),
+                               stages=stage_keys(names)))
+    run.proven, run.gap, run.achieved_gap, run.polish_cut = saved
+    run.deadline = deadline
+    run.timings["shadow"] = time.perf_counter() - began
+    return out
+
+
+_OUT_OF_TIME = ("not proven optimal in the time shadow prices get (as long as the plan's "
+                "own solves took, within the time limit)")
+
+
+def _better(run: _Run, names: tuple[str, ...], plan: Plan, base: Plan) -> bool:
+    """Is ``plan`` better than ``base`` on the stages, lexicographically, by more than
+    the optimality gap both were solved to (counts: by a whole unit)?"""
+    for name in names:
+        a, b = run.value(plan, name), run.value(base, name)
+        tol = 0.5 if name in COUNTS else max(run.form.gap, LEXICOGRAPHIC_TOLERANCE) * max(
+            abs(a), abs(b), 1.0)
+        if a < b - tol:
+            return True
+        if a > b + tol:
+            return False
+    return False
+
+
+def _delta(run: _Run, plan: Plan, base: Plan) -> dict[str, float]:
+    """``plan`` minus ``base``: steps cut, tiers lost, edits, and each metric."""
+    p = run.problem
+    f, g = figures(p, plan), figures(p, base)
+    return {"cuts": float(f.cuts - g.cuts),
+            "tiers_lost": float(plan_loss(p, plan) - plan_loss(p, base)),
+            "edits": float(plan_edits(p, plan) - plan_edits(p, base)),
+            COST.name: f.cost_usd - g.cost_usd, LATENCY.name: f.latency_s - g.latency_s,
+            RELIABILITY.name: f.reliability - g.reliability}
+
+
 def preference(p: Problem, i: int) -> list[int | None]:
     """Step ``i``'s settings, most preferred first: the spec's own, then those that change
     fewer fields (model, retries), in the order of the options; a cut last."""
@@ -515,15 +628,25 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
         return plan
     if form.progress is not None:
         form.progress.stage("choosing among equally good plans")
-    rows = [*rows, *(run.stage_row(name, plan) for name in run.stage_names(names))]
+    kept = run.stage_names(names)
+    rows = [*rows, *(run.stage_row(name, plan) for name in kept)]
+    # Each solve asks whether a plan meets the rows. With HiGHS the last stage's
+    # expression is minimised under its own row's bound as a cutoff: the same question,
+    # answered with the bound pruning the search (several times faster at 200 steps).
+    last, _, bound = rows[-1]
+    minimise, cutoff = (last, bound) if run.solver == "highs" and kept else (Lin(), None)
     fixed: list[tuple[Lin, str, float]] = []
     for i in range(p.n):
         while True:
             rank = prefs[i].index(plan.choice[i])
             if rank == 0 or run.remaining() == 0.0:
                 break
-            out = run.solve(Lin(), [*rows, *fixed, form.takes(i, prefs[i][:rank])])
-            if out.plan is None or out.status != "optimal":
+            out = run.solve(minimise, [*rows, *fixed, form.takes(i, prefs[i][:rank])],
+                            cutoff, first=True)
+            # HiGHS stops at the first plan within the cutoff (status feasible): a plan
+            # that meets the rows either way, as an optimal one does
+            if out.plan is None or not (out.status == "optimal" or (
+                    cutoff is not None and out.status == "feasible")):
                 if out.status not in ("infeasible", "optimal"):
                     run.tie_broken = False  # time ran out: not settled
                 break

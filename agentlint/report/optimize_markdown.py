@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from agentlint import escape
 from agentlint.ci.comment import DEFAULT_LIMIT, fit
 from agentlint.graph.view import build_view
+from agentlint.metrics import metric
 from agentlint.report import mermaid
 from agentlint.report.optimize_text import (
     OBJECTIVE_TEXT,
@@ -73,6 +74,7 @@ def render(result: Result, limit: int = DEFAULT_LIMIT) -> str:
     elif result.proposal is not None:
         out += ["", no_change_text(result).replace("no change", "No change", 1) + "."]
     out += opportunities_section(result)
+    out += shadow_section(result)
     room = limit - _size(out) - RESERVE
     notes = [*result.problem.notes, *result.notes]
     if notes:
@@ -386,6 +388,27 @@ def flowchart(proposal: Proposal, view: View | None = None) -> list[str]:
     cut = [c.step for c in proposal.changes if c.field == "cut"]
     if cut:
         out += ["", "Cut: " + ", ".join(escape.code(step) for step in cut) + "."]
+    return out
+
+
+def shadow_section(result: Result) -> list[str]:
+    """What one more unit of each budget buys, as a table (nothing within budget)."""
+    prices = result.shadow_prices
+    if not prices or result.within_budget:
+        return []
+    if all(p.status == "not binding" for p in prices):
+        return ["", "Shadow prices: no budget binds (one more unit of each buys nothing)."]
+    out = ["", "#### Shadow prices", "",
+           "Solved again with each budget moved by one unit:", "",
+           "| budget | moved | buys |", "|---|---|---|"]
+    for p in prices:
+        moved = p.move_text()
+        if p.moved_to is not None:
+            m = metric(p.budget)
+            moved += f" ({m.text(p.limit)} → {m.text(p.moved_to)})"
+        buys = p.text()[len(p.move_text()):].lstrip(" :")
+        out.append(f"| {escape.cell(escape.code(p.budget))} | {escape.cell(escape.md(moved))} "
+                   f"| {escape.cell(escape.md(buys))} |")
     return out
 
 

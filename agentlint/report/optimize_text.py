@@ -160,8 +160,22 @@ def render(result: Result, color: bool = False) -> str:
         else:
             out.append(no_change_text(result))
     out.extend(opportunity_lines(result))
+    out.extend(shadow_lines(result))
     out.extend(f"note: {escape.text(note)}" for note in [*result.problem.notes, *result.notes])
     return "\n".join(out)
+
+
+def shadow_lines(result: Result) -> list[str]:
+    """What one more unit of each budget buys (solved again with it moved); nothing when
+    the spec is within its budgets (least change spends none of their slack)."""
+    prices = result.shadow_prices
+    if not prices or result.within_budget:
+        return []
+    if all(p.status == "not binding" for p in prices):
+        return ["shadow prices: no budget binds (one more unit of each buys nothing)"]
+    out = ["shadow prices (solved again with each budget moved by one unit):"]
+    out.extend(f"  {escape.text(p.text())}" for p in prices)
+    return out
 
 
 def no_change_text(result: Result) -> str:
