@@ -156,10 +156,14 @@ def _color(flag: bool | None) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
-    """Workflows named on the command line (files, or folders searched for specs)."""
+def _load_named(paths: tuple[str, ...], input_format: str,
+                models: str | None = None) -> list[Any]:
+    """Workflows named on the command line (files, or folders searched for specs), their
+    gateway aliases resolved by the LiteLLM config ``models`` when one is given."""
     from agentlint.paths import as_named, discover
     from agentlint.sources import load_any
+
+    gateway = _gateway(models)
 
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
@@ -178,8 +182,25 @@ def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
             if wf.file in seen:
                 continue
             seen.add(wf.file)
+            if gateway is not None:
+                from agentlint.graph.litellm import apply_gateway
+
+                apply_gateway(wf, gateway)
             workflows.append(wf)
     return workflows
+
+
+def _gateway(models: str | None) -> Any:
+    """The LiteLLM proxy config named by ``--models``, read (None without one)."""
+    if models is None:
+        return None
+    from agentlint.graph.litellm import read_gateway
+
+    return read_gateway(models)
+
+
+MODELS_HELP = ("A LiteLLM proxy config.yaml: resolve the gateway aliases the workflows call "
+               "to its models, prices, retries and fallbacks.")
 
 
 @main.command()
@@ -189,15 +210,17 @@ def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the files (detected by default).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
+@click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
 @guarded
-def estimate(paths: tuple[str, ...], fmt: str, input_format: str, color: bool | None) -> None:
+def estimate(paths: tuple[str, ...], fmt: str, input_format: str, color: bool | None,
+             models: str | None = None) -> None:
     """Estimate cost per run, critical-path latency and reliability.
 
     Exits 1 when a budget in the spec is exceeded, 2 when a spec cannot be read.
     """
     from agentlint.graph.estimate import estimate as run_estimate
 
-    workflows = _load_named(paths, input_format)
+    workflows = _load_named(paths, input_format, models)
     if not workflows:
         raise UsageError("no workflow specs found in " + ", ".join(paths))
     results = [run_estimate(wf) for wf in workflows]
