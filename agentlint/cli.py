@@ -354,6 +354,7 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the fixes as a unified diff instead of writing them "
                    "(exit 1 when there is something to fix).")
+@click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
 @guarded
 def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tuple[str, ...],
          extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
@@ -361,7 +362,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
          statistics: bool, exit_zero: bool, strict: bool, quiet: bool,
          color: bool | None, changed_since: str | None, baseline_file: str | None,
          write_baseline: str | None, jobs: int, fix: bool = False, unsafe_fixes: bool = False,
-         show_diff: bool = False) -> None:
+         show_diff: bool = False, models: str | None = None) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
@@ -391,7 +392,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
         baseline = read_baseline(baseline_file)
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
-                          config=config_file, strict=strict)
+                          config=config_file, strict=strict, models=models)
     stdin_data = None
     if (fix or unsafe_fixes) and not show_diff and "-" in paths:
         from agentlint.paths import MAX_SPEC_BYTES, read_stdin
@@ -612,12 +613,14 @@ def graph(file: str, fmt: str, input_format: str) -> None:
               help="Print progress and the solvers' own logs on standard error.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
+@click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
 @guarded
 @interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
                      gap: float, fmt: str, max_chars: int, show_diff: bool,
                      write_back: bool,
-                     color: bool | None, verbose: bool, input_format: str) -> None:
+                     color: bool | None, verbose: bool, input_format: str,
+                     models: str | None = None) -> None:
     """Propose the best change to a workflow that meets its budgets (a MILP).
 
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
@@ -650,6 +653,13 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
                 from agentlint.convert import as_native
 
                 wf = as_native(wf)
+            if models is not None:
+                from agentlint.graph.litellm import apply_gateway
+
+                if write_back or show_diff:
+                    raise UsageError("--write and --diff edit the spec's own models; the "
+                                     "prices of --models are not written into it")
+                apply_gateway(wf, _gateway(models))
     except TimeUp:
         raise UsageError(f"{file}: the time limit ({time_limit:g} s) ran out while the spec "
                          "was read, before any plan was found; raise --time-limit") from None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from agentlint.errors import SpecError
@@ -104,6 +105,12 @@ def read_gateway(path: str, shown: str | None = None) -> Gateway:
     return parse_gateway(doc, shown)
 
 
+@cache
+def gateway(path: str) -> Gateway:
+    """:func:`read_gateway`, once per path in a run."""
+    return read_gateway(path)
+
+
 def parse_gateway(doc: Any, shown: str) -> Gateway:
     def fail(container: Any, key: Any, message: str) -> SpecError:
         return SpecError(shown, *position_of(container, key), message)
@@ -129,6 +136,9 @@ def parse_gateway(doc: Any, shown: str) -> Gateway:
         if model.startswith(ROUTER_PREFIX):
             group.routes.extend(_router_targets(params, shown))
             continue
+        info = item.get("model_info")
+        if isinstance(info, YMap) and isinstance(info.get("base_model"), str):
+            model = info["base_model"]  # what LiteLLM prices an Azure deployment as
         dep = Deployment(model, params.value_at("model"))
         for source in (params, item.get("model_info")):
             if not isinstance(source, YMap):

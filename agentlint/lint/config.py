@@ -67,6 +67,8 @@ class Config:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
     strict: bool = False
+    #: a LiteLLM proxy config (``models``), as a path relative to ``base_dir``
+    models: str | None = None
     #: where each setting was written, for error messages: key path -> (line, col)
     where: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)
 
@@ -91,6 +93,7 @@ class Overrides:
     exclude: list[str] = field(default_factory=list)
     config: str | None = None  # use this file for every spec instead of searching
     strict: bool = False
+    models: str | None = None  # --models: a LiteLLM proxy config for every workflow
 
 
 @dataclass(slots=True)
@@ -109,6 +112,8 @@ class Settings:
     exclude: Patterns = field(default_factory=lambda: Patterns((), "."))
     #: every rule known to the run (suppression comments may name any of them)
     registry: Registry = field(default_factory=default_registry)
+    #: the LiteLLM proxy config the workflows' model names go through (a path), if any
+    models: str | None = None
 
     def for_file(self, path: str) -> Settings:
         """These settings minus the rules ``per-file-ignores`` switches off for ``path``."""
@@ -122,7 +127,8 @@ class Settings:
             return self
         rules = [r for r in self.rules if r.code not in off]
         return Settings(rules, self.severity, self.options, self.strict, self.config, [],
-                        frozenset(r.code for r in rules), self.exclude, self.registry)
+                        frozenset(r.code for r in rules), self.exclude, self.registry,
+                        self.models)
 
     def excluded(self, path: str) -> bool:
         """Does the configuration's ``exclude`` leave ``path`` out?"""
@@ -313,6 +319,8 @@ def _fill(config: Config, doc: Any) -> None:
         config.where[(key,)] = doc.key_at(raw_key)
         if key == "strict":
             config.strict = value
+        elif key == "models":
+            config.models = os.path.join(config.base_dir, str(value))
         elif key == "severity":
             for sel, level in value.items():
                 config.where[(key, sel)] = value.key_at(sel)
@@ -537,7 +545,7 @@ def resolve(config: Config, overrides: Overrides | None = None,
     exclude = _patterns(config, ("exclude",), config.exclude)
     chosen = [r for r in rules if r.code in enabled]
     return Settings(chosen, severity, options, config.strict or o.strict, config, per_file,
-                    frozenset(enabled), exclude, registry)
+                    frozenset(enabled), exclude, registry, o.models or config.models)
 
 
 def _patterns(config: Config, keys: tuple[str, ...], patterns: list[str]) -> Patterns:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentlint.errors import SpecError
+from agentlint.graph.litellm import apply_gateway, gateway
 from agentlint.lint import suppressions as sup
 from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings, resolve
 from agentlint.lint.registry import Context, Finding, Registry, Rule
@@ -375,6 +376,8 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
             return  # not a workflow: silence, by contract
         if wf.file in result.sources:
             return  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
+        if settings.models is not None:
+            apply_gateway(wf, gateway(settings.models))
         findings = lint_workflow(wf, settings)
     except ConfigError:
         raise
