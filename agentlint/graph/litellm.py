@@ -129,8 +129,9 @@ def parse_gateway(doc: Any, shown: str) -> Gateway:
                        "a model_list entry needs model_name, the alias clients call")
         params = item.get("litellm_params")
         if not isinstance(params, YMap) or not isinstance(params.get("model"), str):
-            raise fail(item, "litellm_params" if "litellm_params" in item else "model_name",
-                       f"'{name}' needs litellm_params.model, the model it calls")
+            raise SpecError(shown, *item.key_at("litellm_params" if "litellm_params" in item
+                                                else "model_name"),
+                            f"'{name}' needs litellm_params.model, the model it calls")
         group = gw.groups.setdefault(name, Group(name, item.key_at("model_name")))
         model = params["model"].strip()
         if model.startswith(ROUTER_PREFIX):
@@ -356,6 +357,9 @@ class Resolver:
                 built = catalog.model(dep.model)
             if built is not None:
                 parts.append((dep.weight, built))
+            elif len(group.deployments) > 1:
+                assumed.append(f"deployment {dep.model} of '{name}' is not in the catalog; "
+                               "its share priced as the group's other deployments")
         if not parts:
             return None
         if len(group.deployments) > 1 and not group.routes:
