@@ -195,3 +195,20 @@ def test_a_hostile_config_exits_2_with_one_positioned_line(tmp_path: Path) -> No
     assert line.startswith(f"{bad}:7:16: ")
     run = run_process("lint", TASKS, "--models", str(bad))
     assert run.returncode == 2 and f"{bad}:7:16: " in run.stderr
+
+
+def test_assumed_router_shares_are_reported_as_assumptions(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    for name in ("agents.yaml", "tasks.yaml", "agentlint.profile.yaml"):
+        text = (CREW / "config" / name).read_text()
+        (tmp_path / "config" / name).write_text(
+            text.replace("llm: openai/smart", "llm: openai/smart-cheap-router"))
+    router = FIXTURES / "litellm" / "BerriAI__litellm" / "adaptive_router_example.yaml"
+    run = run_process("lint", "--format", "concise", "config/tasks.yaml", "--models",
+                      str(router), cwd=tmp_path)
+    lines = [line for line in run.stdout.splitlines() if "AL902" in line]
+    assert any(line.startswith("config/tasks.yaml:14:10: ") and "router 'smart-cheap-router' "
+               "assumed to send equal shares to fast, smart" in line for line in lines), \
+        run.stdout
+    # 'fast' is priced by the config too: the only unpriced model left is none
+    assert "AL903" not in run.stdout, run.stdout

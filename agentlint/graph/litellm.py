@@ -431,12 +431,14 @@ def apply_gateway(wf: Workflow, gw: Gateway) -> list[str]:
         wf.models[key] = new
         done.append(key)
         names = {key, *(p + key for p in CLIENT_PREFIXES)}
+        # where the source names the model: the place its unpriced finding pointed at
+        spots = [u[1] for u in unpriced if u[2].split(":", 1)[-1] in names]
         unpriced = [u for u in unpriced if u[2].split(":", 1)[-1] not in names]
         wf.assumptions = [a for a in wf.assumptions
                           if a[2].split(":", 2)[-1] not in names
                           or not a[2].startswith(("assumption:model:",
                                                   "assumption:deployment:"))]
-        at = _model_at(wf, key)
+        at = spots[0] if spots else _model_at(wf, key)
         for i, message in enumerate(resolved.assumed):
             wf.assumptions.append((f"{message}; from {gw.file}", at,
                                    f"assumption:litellm:{key}:{i}"))
