@@ -70,6 +70,8 @@ class Group:
 
 @dataclass(slots=True)
 class Gateway:
+    """A proxy config as read: its model groups and the call policy over them."""
+
     file: str
     groups: dict[str, Group] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # model_group_alias
