@@ -639,8 +639,16 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         with alarm_at(started + time_limit):  # loading the optimizer and the spec count too
             from agentlint.optimizer.run import optimize as run_optimize
 
-            wf = _load_named((file,), input_format)[0]
-            adapted = wf if wf.format != "agentlint" else None
+            wf = _load_named((file,), input_format, models)[0]
+            if models is not None and wf.format == "agentlint":
+                # the gateway's figures are not the spec's: plan on a copy that has them
+                if write_back or show_diff:
+                    raise UsageError("--write and --diff keep the spec's own models; drop "
+                                     "--models, or give its prices under models:")
+                from agentlint.graph.litellm import native_with_gateway
+
+                native_with_gateway(wf)
+            adapted = wf if wf.extra.get("native") is not None else None
             if adapted is not None:
                 # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the
                 # one `agentlint convert` prints); its changes are reported at the
@@ -653,13 +661,6 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
                 from agentlint.convert import as_native
 
                 wf = as_native(wf)
-            if models is not None:
-                from agentlint.graph.litellm import apply_gateway
-
-                if write_back or show_diff:
-                    raise UsageError("--write and --diff edit the spec's own models; the "
-                                     "prices of --models are not written into it")
-                apply_gateway(wf, _gateway(models))
     except TimeUp:
         raise UsageError(f"{file}: the time limit ({time_limit:g} s) ran out while the spec "
                          "was read, before any plan was found; raise --time-limit") from None

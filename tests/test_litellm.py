@@ -211,3 +211,21 @@ def test_assumed_router_shares_are_reported_as_assumptions(tmp_path: Path) -> No
         run.stdout
     # 'fast' is priced by the config too: the only unpriced model left is none
     assert "AL903" not in run.stdout, run.stdout
+
+
+@pytest.mark.parametrize("native", [False, True], ids=["crewai", "native"])
+def test_optimize_plans_on_the_gateway_figures(native: bool, tmp_path: Path) -> None:
+    target = TASKS
+    if native:  # the crew's native spec, its models named as the crew names them
+        converted = tmp_path / "crew.agentlint.yaml"
+        done = run_process("convert", TASKS, "-o", str(converted))
+        assert done.returncode == 0, done.stderr
+        target = str(converted)
+    run = run_process("optimize", "--format", "json", target, "--models", CONFIG)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["status"] == "optimal"
+    assert data["before"]["cost_usd"] == pytest.approx(estimate("--models", CONFIG)["cost_usd"])
+    if native:
+        refused = run_process("optimize", target, "--models", CONFIG, "--write")
+        assert refused.returncode == 2 and "--models" in refused.stderr

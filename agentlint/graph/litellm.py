@@ -431,6 +431,7 @@ def apply_gateway(wf: Workflow, gw: Gateway) -> list[str]:
         new = resolved.model
         new.raw, new.declared = old.raw, old.declared
         wf.models[key] = new
+        _write_native(wf, key, new)
         done.append(key)
         names = {key, *(p + key for p in CLIENT_PREFIXES)}
         # where the source names the model: the place its unpriced finding pointed at
@@ -448,6 +449,39 @@ def apply_gateway(wf: Workflow, gw: Gateway) -> list[str]:
     wf.extra.setdefault("gateway", {})["file"] = gw.file
     wf.extra["gateway"]["aliases"] = done
     return done
+
+
+#: the figures of a gateway model written into the native spec, in this order
+NATIVE_FIELDS = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "ttft_s",
+                 "tokens_per_s", "per_call_usd", "per_call_s", "p_ok", "context_window", "tier")
+
+
+def native_with_gateway(wf: Workflow) -> None:
+    """Give a native spec read with a gateway the native document an adapted workflow
+    carries (its own), with the gateway's figures in its models, so that it is planned
+    and re-checked on them like a converted workflow."""
+    if wf.extra.get("native") is not None or not isinstance(wf.raw, YMap):
+        return
+    wf.extra["native"] = wf.raw
+    for key in wf.extra.get("gateway", {}).get("aliases", ()):
+        _write_native(wf, key, wf.models[key])
+
+
+def _write_native(wf: Workflow, key: str, model: Model) -> None:
+    """Put ``model``'s figures into the native spec an adapted workflow carries (what
+    ``convert`` prints and ``optimize`` plans and re-checks on)."""
+    doc = wf.extra.get("native")
+    models = doc.get("models") if isinstance(doc, YMap) else None
+    entry = models.get(key) if isinstance(models, YMap) else None
+    if not isinstance(entry, YMap):
+        return
+    entry.clear()
+    for name in NATIVE_FIELDS:
+        value = getattr(model, name)
+        if value is not None:
+            entry[name] = int(value) if name in ("context_window", "tier") \
+                else round(float(value), 12)
+            entry.kpos[name] = entry.vpos[name] = entry.pos
 
 
 def _model_at(wf: Workflow, key: str) -> Pos:
