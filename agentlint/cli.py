@@ -194,9 +194,9 @@ def _gateway(models: str | None) -> Any:
     """The LiteLLM proxy config named by ``--models``, read (None without one)."""
     if models is None:
         return None
-    from agentlint.graph.litellm import read_gateway
+    from agentlint.graph.litellm import gateway
 
-    return read_gateway(models)
+    return gateway(models)
 
 
 MODELS_HELP = ("A LiteLLM proxy config.yaml: resolve the gateway aliases the workflows call "
@@ -390,6 +390,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
         from agentlint.ci.baseline import read as read_baseline
 
         baseline = read_baseline(baseline_file)
+    _gateway(models)  # a bad config stops the run once, not once per workflow
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
                           config=config_file, strict=strict, models=models)

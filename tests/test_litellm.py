@@ -229,3 +229,19 @@ def test_optimize_plans_on_the_gateway_figures(native: bool, tmp_path: Path) -> 
     if native:
         refused = run_process("optimize", target, "--models", CONFIG, "--write")
         assert refused.returncode == 2 and "--models" in refused.stderr
+
+
+def test_wildcard_groups_take_the_names_no_group_is_called() -> None:
+    proxy = read_gateway(str(FIXTURES / "litellm" / "BerriAI__litellm" /
+                             "proxy_server_config.yaml"))
+    assert proxy.group_of("gpt-4o") is None
+    assert proxy.wildcard_of("gpt-4o") == ("*", "gpt-4o")
+    # the provider's own pattern is more specific than "*"
+    assert proxy.wildcard_of("anthropic/claude-sonnet-4-5") == ("anthropic/*",
+                                                                "claude-sonnet-4-5")
+    found = Resolver(proxy).resolve("*", "gpt-4o", "gpt-4o")
+    assert found is not None and found.model.base == "gpt-4o"
+    # num_retries 5: six tries at most, expected attempts 1 + 0.01 + ... + 0.01^5
+    attempts = sum(0.01 ** i for i in range(6))
+    assert found.model.input_per_mtok == pytest.approx(attempts * GPT4O[0])
+    assert found.model.p_ok == pytest.approx(1 - 0.01 ** 6)

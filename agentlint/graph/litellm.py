@@ -94,6 +94,20 @@ class Gateway:
                 return self.aliases[candidate]
         return None
 
+    def wildcard_of(self, name: str) -> tuple[str, str] | None:
+        """``(group, the part * stands for)`` of the most specific wildcard group
+        (``anthropic/*`` before ``*``) that a name no group is called matches."""
+        found: tuple[str, str] | None = None
+        for group in self.groups:
+            if group.count("*") != 1 or not self.groups[group].deployments:
+                continue
+            head, tail = group.split("*")
+            if name.startswith(head) and name.endswith(tail) and \
+                    len(name) >= len(head) + len(tail) and \
+                    (found is None or len(group) > len(found[0])):
+                found = (group, name[len(head):len(name) - len(tail)])
+        return found
+
 
 # -- reading the config ---------------------------------------------------------------------
 
@@ -337,7 +351,8 @@ class Resolver:
     def __init__(self, gw: Gateway) -> None:
         self.gw = gw
 
-    def group_model(self, name: str, seen: tuple[str, ...] = ()) -> tuple[Model, list[str]] | None:
+    def group_model(self, name: str, seen: tuple[str, ...] = (), fill: str | None = None
+                    ) -> tuple[Model, list[str]] | None:
         """One call on group ``name`` without retries: its deployments (or a router's
         groups) sharing the calls. None when no deployment can be priced."""
         name = self.gw.aliases.get(name, name)
@@ -354,9 +369,10 @@ class Resolver:
             assumed.append(f"router '{name}' assumed to send equal shares to "
                            f"{', '.join(group.routes)}")
         for dep in group.deployments:
-            built = catalog.model(dep.model, dep.prices or None)
+            real = dep.model.replace("*", fill) if fill is not None else dep.model
+            built = catalog.model(real, dep.prices or None)
             if built is not None and built.lacks is not None:
-                built = catalog.model(dep.model)
+                built = catalog.model(real)
             if built is not None:
                 parts.append((dep.weight, built))
             elif len(group.deployments) > 1:
@@ -376,14 +392,14 @@ class Resolver:
         p_ok = sum(w * m.p_ok for w, m in parts)
         return _mix(parts, name, p_ok), assumed
 
-    def resolve(self, group: str, called: str) -> Resolved | None:
+    def resolve(self, group: str, called: str, fill: str | None = None) -> Resolved | None:
         """``group`` with the gateway's retries and fallbacks, as one model."""
         chain = [group, *self.gw.fallbacks.get(group, self.gw.fallbacks.get("*", []))]
         chain = [g for i, g in enumerate(chain) if g not in chain[:i]]
         models: list[Model] = []
         assumed: list[str] = []
         for name in chain:
-            found = self.group_model(name)
+            found = self.group_model(name, fill=fill if name == group else None)
             if found is None:
                 if name == group:
                     return None
@@ -422,10 +438,13 @@ def apply_gateway(wf: Workflow, gw: Gateway) -> list[str]:
     done: list[str] = []
     unpriced = list(wf.extra.get("unpriced", ()))
     for key, old in list(wf.models.items()):
-        group = gw.group_of(key)
+        group, fill = gw.group_of(key), None
         if group is None:
-            continue
-        resolved = resolver.resolve(group, key)
+            match = gw.wildcard_of(key)
+            if match is None:
+                continue
+            group, fill = match
+        resolved = resolver.resolve(group, key, fill)
         if resolved is None:
             continue
         new = resolved.model
