@@ -245,3 +245,22 @@ def test_wildcard_groups_take_the_names_no_group_is_called() -> None:
     attempts = sum(0.01 ** i for i in range(6))
     assert found.model.input_per_mtok == pytest.approx(attempts * GPT4O[0])
     assert found.model.p_ok == pytest.approx(1 - 0.01 ** 6)
+
+
+def test_a_gateway_fallback_without_retries_on_a_cheap_primary_is_reported(
+        tmp_path: Path) -> None:
+    config = tmp_path / "gateway.yaml"
+    config.write_text(Path(CONFIG).read_text().replace("num_retries: 1", "num_retries: 0"))
+    run = run_process("lint", "--format", "concise", "--select", "AL208", TASKS,
+                      "--models", str(config))
+    lines = run.stdout.splitlines()
+    assert len(lines) == 1, run.stdout
+    # gpt-4o at $0.01125 a call falls back to claude-sonnet-4-5 at $0.0147: a retry
+    # first saves (1 - 0.99) * (0.99 * 0.0147 - 0.01125) = $0.00003303 per run
+    assert "alias `openai/smart`, which falls back from `smart` to `backup`" in lines[0]
+    assert "(num_retries: 0)" in lines[0] and "$3.30e-05 per run" in lines[0], lines[0]
+    assert lines[0].startswith(f"{TASKS}:14:10: "), lines[0]  # the responder's llm:
+    # with the config's own num_retries: 1 there is nothing to report
+    run = run_process("lint", "--format", "concise", "--select", "AL208", TASKS,
+                      "--models", CONFIG)
+    assert run.stdout == "", run.stdout

@@ -319,6 +319,8 @@ class Resolved:
     model: Model
     chain: list[str]
     assumed: list[str] = field(default_factory=list)
+    #: one try on each group of the chain, in order (no retries)
+    tries: list[Model] = field(default_factory=list)
 
 
 def _mix(parts: list[tuple[float, Model]], name: str, p_ok: float) -> Model:
@@ -422,7 +424,7 @@ class Resolver:
             mixed.base = models[0].base
             mixed.tier = models[0].tier
             mixed.context_window = models[0].context_window
-        return Resolved(mixed, [m.name for m in models], assumed)
+        return Resolved(mixed, [m.name for m in models], assumed, models)
 
 
 def _only(f: Figures, keep: bool) -> Figures:
@@ -436,6 +438,7 @@ def apply_gateway(wf: Workflow, gw: Gateway) -> list[str]:
     returns the aliases resolved, in the order of ``wf.models``."""
     resolver = Resolver(gw)
     done: list[str] = []
+    chains: dict[str, tuple[int, list[str], list[Model], Pos]] = {}
     unpriced = list(wf.extra.get("unpriced", ()))
     for key, old in list(wf.models.items()):
         group, fill = gw.group_of(key), None
@@ -452,6 +455,7 @@ def apply_gateway(wf: Workflow, gw: Gateway) -> list[str]:
         wf.models[key] = new
         _write_native(wf, key, new)
         done.append(key)
+
         names = {key, *(p + key for p in CLIENT_PREFIXES)}
         # where the source names the model: the place its unpriced finding pointed at
         spots = [u[1] for u in unpriced if u[2].split(":", 1)[-1] in names]
@@ -461,12 +465,17 @@ def apply_gateway(wf: Workflow, gw: Gateway) -> list[str]:
                           or not a[2].startswith(("assumption:model:",
                                                   "assumption:deployment:"))]
         at = spots[0] if spots else _model_at(wf, key)
+        if len(resolved.tries) > 1:
+            chains[key] = (gw.num_retries, resolved.chain, resolved.tries, at)
         for i, message in enumerate(resolved.assumed):
             wf.assumptions.append((f"{message}; from {gw.file}", at,
                                    f"assumption:litellm:{key}:{i}"))
     wf.extra["unpriced"] = unpriced
     wf.extra.setdefault("gateway", {})["file"] = gw.file
     wf.extra["gateway"]["aliases"] = done
+    #: alias -> (num_retries, its fallback chain of groups, one try on each, where the
+    #: workflow names the alias)
+    wf.extra["gateway"]["chains"] = chains
     return done
 
 
