@@ -264,3 +264,17 @@ def test_a_gateway_fallback_without_retries_on_a_cheap_primary_is_reported(
     run = run_process("lint", "--format", "concise", "--select", "AL208", TASKS,
                       "--models", CONFIG)
     assert run.stdout == "", run.stdout
+
+
+def test_the_configuration_may_not_name_a_gateway_outside_its_repository(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "config").mkdir()
+    for name in ("agents.yaml", "tasks.yaml", "agentlint.profile.yaml"):
+        (repo / "config" / name).write_text((CREW / "config" / name).read_text())
+    (tmp_path / "gateway.yaml").write_text(Path(CONFIG).read_text())
+    (repo / ".agentlint.yaml").write_text("models: ../gateway.yaml\n")
+    run = run_process("lint", "config/tasks.yaml", cwd=repo)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "outside the repository" in run.stderr, run.stderr

@@ -112,19 +112,23 @@ class Gateway:
 # -- reading the config ---------------------------------------------------------------------
 
 
-def read_gateway(path: str, shown: str | None = None) -> Gateway:
-    """Read a LiteLLM proxy config; SpecError with ``file:line:col`` on anything wrong."""
+def read_gateway(path: str, shown: str | None = None, root: str | None = None) -> Gateway:
+    """Read a LiteLLM proxy config; SpecError with ``file:line:col`` on anything wrong.
+
+    ``root``: the repository the file must lie in (a configuration file's own, for the
+    ``models`` key); by default the one around the file itself.
+    """
     shown = shown or path
-    root = find_root(os.path.dirname(os.path.abspath(path)))
+    root = root or find_root(os.path.dirname(os.path.abspath(path)))
     doc = load_text(read_text(path, root, limit=MAX_PROFILE_BYTES, what="LiteLLM config",
                               shown=shown), shown)
     return parse_gateway(doc, shown)
 
 
 @cache
-def gateway(path: str) -> Gateway:
+def gateway(path: str, root: str | None = None) -> Gateway:
     """:func:`read_gateway`, once per path in a run."""
-    return read_gateway(path)
+    return read_gateway(path, root=root)
 
 
 def parse_gateway(doc: Any, shown: str) -> Gateway:
