@@ -278,3 +278,64 @@ def test_the_configuration_may_not_name_a_gateway_outside_its_repository(
     run = run_process("lint", "config/tasks.yaml", cwd=repo)
     assert run.returncode == 2, run.stdout + run.stderr
     assert "outside the repository" in run.stderr, run.stderr
+
+
+WINDOW_GATEWAY = """\
+model_list:
+  - model_name: small
+    litellm_params: {model: gpt-3.5-turbo}
+  - model_name: big
+    litellm_params: {model: gpt-4o}
+router_settings:
+  num_retries: 0
+  context_window_fallbacks: [{small: [big]}]
+"""
+
+LONG_READ = """\
+agentlint: 1
+name: long-read
+models:  # an alias of the gateway: the config's prices replace these
+  small: {input_per_mtok: 1, output_per_mtok: 1, ttft_s: 0.5, tokens_per_s: 50}
+inputs:
+  contract: {tokens: 30000}
+  note: {tokens: 100}
+steps:
+  - id: summarise
+    model: small
+    prompt: "Summarise: {{ inputs.contract }}"
+    output_tokens: 500
+  - id: tag
+    model: small
+    prompt: "Tag: {{ inputs.note }}"
+    output_tokens: 20
+"""
+
+
+def test_a_step_over_its_window_goes_to_the_context_window_fallback(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(LONG_READ)
+    gw = tmp_path / "gw.yaml"
+    gw.write_text(WINDOW_GATEWAY)
+    run = run_process("estimate", "--format", "json", str(flow), "--models", str(gw))
+    assert run.returncode == 0, run.stderr
+    got = {s["id"]: s for s in json.loads(run.stdout)["steps"]}
+    long, short = got["summarise"], got["tag"]
+    # 30,003 + 500 tokens do not fit gpt-3.5-turbo's 16,385: the call goes to big (gpt-4o,
+    # $2.5 / $10), the refused first call costing nothing; the short step stays on small
+    assert long["model"] == "small@big" and long["cached_input_tokens"] == 0
+    assert long["input_tokens"] + long["output_tokens"] > 16385
+    assert long["cost_usd"] == pytest.approx((long["input_tokens"] * 2.5 + 500 * 10) / 1e6)
+    assert short["model"] == "small"
+    assert short["cost_usd"] == pytest.approx((short["input_tokens"] * 0.5 + 20 * 1.5) / 1e6)
+    lint = run_process("lint", "--format", "concise", str(flow), "--models", str(gw))
+    assert "AL207" not in lint.stdout and "context_window_fallbacks" in lint.stdout
+    # without the fallback the step overflows its window
+    gw.write_text(WINDOW_GATEWAY.replace("  context_window_fallbacks: [{small: [big]}]\n", ""))
+    lint = run_process("lint", "--format", "concise", str(flow), "--models", str(gw))
+    assert "AL207" in lint.stdout, lint.stdout
+    gw.write_text(WINDOW_GATEWAY)
+    plan = run_process("optimize", "--format", "json", str(flow), "--models", str(gw))
+    assert plan.returncode == 0, plan.stderr
+    total = json.loads(run.stdout)["cost_usd"]
+    assert json.loads(plan.stdout)["before"]["cost_usd"] == pytest.approx(total)

@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 
 from agentlint.errors import SpecError
-from agentlint.graph.estimate import Figures, attempt_figures, chain_figures
+from agentlint.graph.estimate import Figures, attempt_figures, chain_figures, step_tokens
 from agentlint.paths import MAX_PROFILE_BYTES, find_root, read_text
 from agentlint.spec import catalog
 from agentlint.spec.model import Model, Stage, Workflow
@@ -474,13 +474,74 @@ def apply_gateway(wf: Workflow, gw: Gateway) -> list[str]:
         for i, message in enumerate(resolved.assumed):
             wf.assumptions.append((f"{message}; from {gw.file}", at,
                                    f"assumption:litellm:{key}:{i}"))
+    groups = {key: gw.group_of(key) for key in done}
+    rerouted = _context_window_fallbacks(wf, gw, resolver, groups)
     wf.extra["unpriced"] = unpriced
     wf.extra.setdefault("gateway", {})["file"] = gw.file
     wf.extra["gateway"]["aliases"] = done
     #: alias -> (num_retries, its fallback chain of groups, one try on each, where the
     #: workflow names the alias)
     wf.extra["gateway"]["chains"] = chains
+    #: step id -> the model its context-window fallback gave it
+    wf.extra["gateway"]["rerouted"] = rerouted
     return done
+
+
+def _context_window_fallbacks(wf: Workflow, gw: Gateway, resolver: Resolver,
+                              groups: dict[str, str | None]) -> dict[str, str]:
+    """A step whose input and output do not fit the window of its alias's model goes to
+    the first ``context_window_fallbacks`` group they fit (the last when none does): the
+    proxy refuses the call before it reaches the model, so the refusal costs nothing.
+    Returns the steps moved and their new models."""
+    rerouted: dict[str, str] = {}
+    for step in wf.steps:
+        group = groups.get(step.model) if step.model is not None else None
+        fallbacks = gw.context_window_fallbacks.get(group or "", [])
+        if step.model is None or not fallbacks:
+            continue
+        window = wf.models[step.model].context_window
+        tokens = step_tokens(wf, step)
+        need = tokens.input + tokens.output
+        if window is None or need <= window:
+            continue
+        chosen: tuple[str, Model] | None = None
+        for target in fallbacks:
+            key = f"{step.model}@{target}"
+            found = wf.models.get(key)
+            if found is None:
+                resolved = resolver.resolve(target, key)
+                if resolved is None:
+                    continue
+                found = resolved.model
+            chosen = (key, found)
+            if found.context_window is None or need <= found.context_window:
+                break
+        if chosen is None:
+            continue
+        key, found = chosen
+        if key not in wf.models:
+            found.declared = True
+            wf.models[key] = found
+            _write_native(wf, key, found, new=True)
+        wf.assumptions.append((f"'{step.id}' reads {need:,.0f} tokens, more than the "
+                               f"{window:,} of '{step.model}': the gateway sends it to "
+                               f"'{key.split('@', 1)[1]}' (context_window_fallbacks of "
+                               f"{gw.file})", _model_at(wf, step.model),
+                               f"assumption:litellm:window:{step.id}"))
+        _set_native_step_model(wf, step.id, key)
+        step.model = key
+        rerouted[step.id] = key
+    return rerouted
+
+
+def _set_native_step_model(wf: Workflow, step_id: str, key: str) -> None:
+    doc = wf.extra.get("native")
+    steps = doc.get("steps") if isinstance(doc, YMap) else None
+    for entry in steps if isinstance(steps, YSeq) else ():
+        if isinstance(entry, YMap) and entry.get("id") == step_id:
+            entry["model"] = key
+            entry.kpos.setdefault("model", entry.pos)
+            entry.vpos.setdefault("model", entry.pos)
 
 
 #: the figures of a gateway model written into the native spec, in this order
@@ -495,15 +556,22 @@ def native_with_gateway(wf: Workflow) -> None:
     if wf.extra.get("native") is not None or not isinstance(wf.raw, YMap):
         return
     wf.extra["native"] = wf.raw
-    for key in wf.extra.get("gateway", {}).get("aliases", ()):
+    done = wf.extra.get("gateway", {})
+    for key in done.get("aliases", ()):
         _write_native(wf, key, wf.models[key])
+    for step_id, key in done.get("rerouted", {}).items():
+        _write_native(wf, key, wf.models[key], new=True)
+        _set_native_step_model(wf, step_id, key)
 
 
-def _write_native(wf: Workflow, key: str, model: Model) -> None:
+def _write_native(wf: Workflow, key: str, model: Model, *, new: bool = False) -> None:
     """Put ``model``'s figures into the native spec an adapted workflow carries (what
-    ``convert`` prints and ``optimize`` plans and re-checks on)."""
+    ``convert`` prints and ``optimize`` plans and re-checks on); ``new``: add the entry."""
     doc = wf.extra.get("native")
     models = doc.get("models") if isinstance(doc, YMap) else None
+    if new and isinstance(models, YMap) and key not in models:
+        models[key] = YMap(models.pos)
+        models.kpos[key] = models.vpos[key] = models.pos
     entry = models.get(key) if isinstance(models, YMap) else None
     if not isinstance(entry, YMap):
         return
