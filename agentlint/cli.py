@@ -798,5 +798,18 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
     sys.exit(result.exit_code())
 
 
+@main.command("server", cls=_OneLineErrors)
+@guarded
+def server_command() -> None:
+    """Run the editor server (Language Server Protocol over stdin/stdout).
+
+    Needs the optional pygls: pip install 'agentlint-workflows[server]'.
+    docs/editors.md shows the setup for VS Code, Neovim and Helix.
+    """
+    from agentlint.server import serve
+
+    serve()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -17,7 +17,7 @@ lower layer; two packages that share a layer do not import each other.
 6. ``lint`` | ``optimizer``: the analyses;
 7. ``ci``: git-aware comparisons and baselines (the analyses of a change);
 8. ``report``: findings, estimates, plans and diffs rendered;
-9. ``cli``: the command line;
+9. ``cli``: the command line, and ``server``, the editor server it starts;
 10. ``__main__``: ``python -m agentlint``.
 
 Every import counts, at module level (``TYPE_CHECKING`` blocks included) and
@@ -49,12 +49,13 @@ LAYERS: dict[str, int] = {
     "lint": 6, "optimizer": 6,
     "ci": 7,
     "report": 8,
-    "cli": 9,
+    "cli": 9, "server": 9,
     "__main__": 10,
 }
 
 #: packages in one layer that may import each other (the ingest layer is one job in two modules)
-PARTNERS = {frozenset({"sources", "convert"})}
+PARTNERS = {frozenset({"sources", "convert"}),
+            frozenset({"cli", "server"})}  # the command line registers the editor server
 
 #: modules that import agentlint's own modules inside functions, and why; anywhere else an
 #: import of the package's own code is an ordinary one at the top of the module
@@ -64,6 +65,7 @@ LAZY = {
     "agentlint.optimizer": "start-up speed: the solver modules load when a solve starts",
     "agentlint.__main__": "start-up speed: the collector is off before the CLI is imported",
     "agentlint.lint.registry": "start-up speed: the spec editor loads when a rule builds a fix",
+    "agentlint.server": "the optional pygls, and the lint path, load when the server starts",
 }
 
 
