@@ -156,10 +156,14 @@ def _color(flag: bool | None) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
-    """Workflows named on the command line (files, or folders searched for specs)."""
+def _load_named(paths: tuple[str, ...], input_format: str,
+                models: str | None = None) -> list[Any]:
+    """Workflows named on the command line (files, or folders searched for specs), their
+    gateway aliases resolved by the LiteLLM config ``models`` when one is given."""
     from agentlint.paths import as_named, discover
     from agentlint.sources import load_any
+
+    gateway = _gateway(models)
 
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
@@ -178,8 +182,25 @@ def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
             if wf.file in seen:
                 continue
             seen.add(wf.file)
+            if gateway is not None:
+                from agentlint.graph.litellm import apply_gateway
+
+                apply_gateway(wf, gateway)
             workflows.append(wf)
     return workflows
+
+
+def _gateway(models: str | None) -> Any:
+    """The LiteLLM proxy config named by ``--models``, read (None without one)."""
+    if models is None:
+        return None
+    from agentlint.graph.litellm import gateway
+
+    return gateway(models)
+
+
+MODELS_HELP = ("A LiteLLM proxy config.yaml: resolve the gateway aliases the workflows call "
+               "to its models, prices, retries and fallbacks.")
 
 
 @main.command()
@@ -189,15 +210,17 @@ def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the files (detected by default).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
+@click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
 @guarded
-def estimate(paths: tuple[str, ...], fmt: str, input_format: str, color: bool | None) -> None:
+def estimate(paths: tuple[str, ...], fmt: str, input_format: str, color: bool | None,
+             models: str | None = None) -> None:
     """Estimate cost per run, critical-path latency and reliability.
 
     Exits 1 when a budget in the spec is exceeded, 2 when a spec cannot be read.
     """
     from agentlint.graph.estimate import estimate as run_estimate
 
-    workflows = _load_named(paths, input_format)
+    workflows = _load_named(paths, input_format, models)
     if not workflows:
         raise UsageError("no workflow specs found in " + ", ".join(paths))
     results = [run_estimate(wf) for wf in workflows]
@@ -331,6 +354,7 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the fixes as a unified diff instead of writing them "
                    "(exit 1 when there is something to fix).")
+@click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
 @guarded
 def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tuple[str, ...],
          extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
@@ -338,7 +362,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
          statistics: bool, exit_zero: bool, strict: bool, quiet: bool,
          color: bool | None, changed_since: str | None, baseline_file: str | None,
          write_baseline: str | None, jobs: int, fix: bool = False, unsafe_fixes: bool = False,
-         show_diff: bool = False) -> None:
+         show_diff: bool = False, models: str | None = None) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
@@ -366,9 +390,10 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
         from agentlint.ci.baseline import read as read_baseline
 
         baseline = read_baseline(baseline_file)
+    _gateway(models)  # a bad config stops the run once, not once per workflow
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
-                          config=config_file, strict=strict)
+                          config=config_file, strict=strict, models=models)
     stdin_data = None
     if (fix or unsafe_fixes) and not show_diff and "-" in paths:
         from agentlint.paths import MAX_SPEC_BYTES, read_stdin
@@ -589,12 +614,14 @@ def graph(file: str, fmt: str, input_format: str) -> None:
               help="Print progress and the solvers' own logs on standard error.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
+@click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
 @guarded
 @interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
                      gap: float, fmt: str, max_chars: int, show_diff: bool,
                      write_back: bool,
-                     color: bool | None, verbose: bool, input_format: str) -> None:
+                     color: bool | None, verbose: bool, input_format: str,
+                     models: str | None = None) -> None:
     """Propose the best change to a workflow that meets its budgets (a MILP).
 
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
@@ -613,8 +640,16 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         with alarm_at(started + time_limit):  # loading the optimizer and the spec count too
             from agentlint.optimizer.run import optimize as run_optimize
 
-            wf = _load_named((file,), input_format)[0]
-            adapted = wf if wf.format != "agentlint" else None
+            wf = _load_named((file,), input_format, models)[0]
+            if models is not None and wf.format == "agentlint":
+                # the gateway's figures are not the spec's: plan on a copy that has them
+                if write_back or show_diff:
+                    raise UsageError("--write and --diff keep the spec's own models; drop "
+                                     "--models, or give its prices under models:")
+                from agentlint.graph.litellm import native_with_gateway
+
+                native_with_gateway(wf)
+            adapted = wf if wf.extra.get("native") is not None else None
             if adapted is not None:
                 # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the
                 # one `agentlint convert` prints); its changes are reported at the

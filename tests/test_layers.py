@@ -67,6 +67,7 @@ LAZY = {
     "agentlint.paths": "start-up speed: the signal handling loads with the first write",
     "agentlint.lint.registry": "start-up speed: the spec editor loads when a rule builds a fix",
     "agentlint.server": "the optional pygls, and the lint path, load when the server starts",
+    "agentlint.lint.engine": "start-up speed: a LiteLLM gateway config loads only with --models",
 }
 
 

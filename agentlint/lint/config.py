@@ -56,10 +56,10 @@ class ConfigError(SpecError):
 class Config(Record):
     """One configuration file as written (validated for shape, not yet resolved)."""
 
-    __slots__ = ("base_dir", "exclude", "extend_select", "ignore", "path", "per_file_ignores",
-                 "rules", "select", "severity", "strict", "where")
+    __slots__ = ("base_dir", "exclude", "extend_select", "ignore", "models", "path",
+                 "per_file_ignores", "rules", "select", "severity", "strict", "where")
     __match_args__ = ("path", "base_dir", "select", "ignore", "extend_select", "severity", "rules",
-                      "per_file_ignores", "exclude", "strict", "where")
+                      "per_file_ignores", "exclude", "strict", "models", "where")
 
     path: str | None  # shown in messages; None for the built-in defaults
     base_dir: str  # patterns are relative to the file's folder
@@ -71,6 +71,8 @@ class Config(Record):
     per_file_ignores: dict[str, list[str]]
     exclude: list[str]
     strict: bool
+    #: a LiteLLM proxy config (``models``), as a path relative to ``base_dir``
+    models: str | None
     #: where each setting was written, for error messages: key path -> (line, col)
     where: dict[tuple[str, ...], tuple[int, int]]
 
@@ -80,6 +82,7 @@ class Config(Record):
                  rules: dict[str, dict[str, Any]] | None = None,
                  per_file_ignores: dict[str, list[str]] | None = None,
                  exclude: list[str] | None = None, strict: bool = False,
+                 models: str | None = None,
                  where: dict[tuple[str, ...], tuple[int, int]] | None = None) -> None:
         self.path = path
         self.base_dir = base_dir
@@ -91,6 +94,7 @@ class Config(Record):
         self.per_file_ignores = {} if per_file_ignores is None else per_file_ignores
         self.exclude = [] if exclude is None else exclude
         self.strict = strict
+        self.models = models
         self.where = {} if where is None else where
 
     def pos(self, *keys: str) -> tuple[int, int]:
@@ -107,8 +111,9 @@ class Config(Record):
 class Overrides(Record):
     """What the command line says; applied after the configuration file."""
 
-    __slots__ = ("config", "exclude", "extend_select", "ignore", "select", "strict")
-    __match_args__ = ("select", "ignore", "extend_select", "exclude", "config", "strict")
+    __slots__ = ("config", "exclude", "extend_select", "ignore", "models", "select", "strict")
+    __match_args__ = ("select", "ignore", "extend_select", "exclude", "config", "strict",
+                      "models")
 
     select: list[str] | None
     ignore: list[str]
@@ -116,25 +121,28 @@ class Overrides(Record):
     exclude: list[str]
     config: str | None  # use this file for every spec instead of searching
     strict: bool
+    models: str | None  # --models: a LiteLLM proxy config for every workflow
 
     def __init__(self, select: list[str] | None = None, ignore: list[str] | None = None,
                  extend_select: list[str] | None = None, exclude: list[str] | None = None,
-                 config: str | None = None, strict: bool = False) -> None:
+                 config: str | None = None, strict: bool = False,
+                 models: str | None = None) -> None:
         self.select = select
         self.ignore = [] if ignore is None else ignore
         self.extend_select = [] if extend_select is None else extend_select
         self.exclude = [] if exclude is None else exclude
         self.config = config
         self.strict = strict
+        self.models = models
 
 
 class Settings(Record):
     """The effective settings for one configuration: ready for the engine."""
 
-    __slots__ = ("config", "enabled", "exclude", "options", "per_file", "registry", "rules",
-                 "severity", "strict")
+    __slots__ = ("config", "enabled", "exclude", "models", "options", "per_file", "registry",
+                 "rules", "severity", "strict")
     __match_args__ = ("rules", "severity", "options", "strict", "config", "per_file", "enabled",
-                      "exclude", "registry")
+                      "exclude", "registry", "models")
 
     rules: list[Rule]  # enabled, in code order
     severity: dict[str, str]  # code -> severity actually reported
@@ -148,12 +156,15 @@ class Settings(Record):
     exclude: Patterns
     #: every rule known to the run (suppression comments may name any of them)
     registry: Registry
+    #: the LiteLLM proxy config the workflows' model names go through (a path), if any
+    models: str | None
 
     def __init__(self, rules: list[Rule], severity: dict[str, str],
                  options: dict[str, dict[str, Any]], strict: bool, config: Config,
                  per_file: list[tuple[Patterns, frozenset[str]]] | None = None,
                  enabled: frozenset[str] = frozenset(), exclude: Patterns | None = None,
-                 registry: Registry | None = None) -> None:
+                 registry: Registry | None = None,
+                 models: str | None = None) -> None:
         self.rules = rules
         self.severity = severity
         self.options = options
@@ -163,6 +174,7 @@ class Settings(Record):
         self.enabled = enabled
         self.exclude = Patterns((), ".") if exclude is None else exclude
         self.registry = default_registry() if registry is None else registry
+        self.models = models
 
     def for_file(self, path: str) -> Settings:
         """These settings minus the rules ``per-file-ignores`` switches off for ``path``."""
@@ -176,7 +188,8 @@ class Settings(Record):
             return self
         rules = [r for r in self.rules if r.code not in off]
         return Settings(rules, self.severity, self.options, self.strict, self.config, [],
-                        frozenset(r.code for r in rules), self.exclude, self.registry)
+                        frozenset(r.code for r in rules), self.exclude, self.registry,
+                        self.models)
 
     def excluded(self, path: str) -> bool:
         """Does the configuration's ``exclude`` leave ``path`` out?"""
@@ -367,6 +380,8 @@ def _fill(config: Config, doc: Any) -> None:
         config.where[(key,)] = doc.key_at(raw_key)
         if key == "strict":
             config.strict = value
+        elif key == "models":
+            config.models = os.path.join(config.base_dir, str(value))
         elif key == "severity":
             for sel, level in value.items():
                 config.where[(key, sel)] = value.key_at(sel)
@@ -591,7 +606,7 @@ def resolve(config: Config, overrides: Overrides | None = None,
     exclude = _patterns(config, ("exclude",), config.exclude)
     chosen = [r for r in rules if r.code in enabled]
     return Settings(chosen, severity, options, config.strict or o.strict, config, per_file,
-                    frozenset(enabled), exclude, registry)
+                    frozenset(enabled), exclude, registry, o.models or config.models)
 
 
 def _patterns(config: Config, keys: tuple[str, ...], patterns: list[str]) -> Patterns:

@@ -24,7 +24,7 @@ from agentlint.lint import suppressions as sup
 from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings, resolve
 from agentlint.lint.registry import Context, Finding, Registry, Rule
 from agentlint.lint.rules import default_registry
-from agentlint.paths import MAX_SPEC_BYTES, as_named, decode, discover, read_stdin
+from agentlint.paths import MAX_SPEC_BYTES, as_named, decode, discover, find_root, read_stdin
 from agentlint.record import Record
 from agentlint.sources import load_any
 
@@ -390,6 +390,14 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
             return  # not a workflow: silence, by contract
         if wf.file in result.sources:
             return  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
+        if settings.models is not None:
+            # loaded only when asked for: a plain lint stays on the lint path's imports
+            from agentlint.graph.litellm import apply_gateway, gateway
+
+            # a configuration file's models key: a file inside that file's repository
+            root = find_root(settings.config.base_dir) \
+                if settings.models == settings.config.models else None
+            apply_gateway(wf, gateway(settings.models, root))
         findings = lint_workflow(wf, settings)
     except ConfigError:
         raise

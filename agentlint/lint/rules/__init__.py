@@ -22,6 +22,7 @@ from agentlint.lint.rules.cost import (
     cache_defeating_prefix,
     context_window_overflow,
     debate_without_early_stop,
+    fallback_without_retries,
     orchestration_overhead,
     premium_on_trivial_step,
     repeated_context,
@@ -76,6 +77,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     validator_regenerates,  # AL205
     orchestration_overhead,  # AL206
     context_window_overflow,  # AL207
+    fallback_without_retries,  # AL208
     low_reliability,  # AL301
     unbounded_loop,  # AL302
     retry_non_idempotent,  # AL303
