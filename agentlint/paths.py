@@ -41,8 +41,9 @@ from agentlint.interrupt import handled
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
-#: files a folder walk looks at: YAML, and JSON (AutoGen teams); each is sniffed, not parsed
-WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json")
+#: files a folder walk looks at: YAML, JSON (AutoGen teams, langgraph.json) and Python
+#: (LangGraph modules, read only when they import langgraph); each is sniffed, not parsed
+WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json", ".py")
 #: a JSON file larger than this, or a link, found in a folder is data, not a team: passed over
 MAX_WALKED_JSON_BYTES = 4 * 1024 * 1024
 #: folders never searched: version control, environments, caches, build output
@@ -689,7 +690,7 @@ def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[
                     skip and skip.match(os.path.join(dirpath, d), is_dir=True)))
                 for name in sorted(filenames):
                     full = os.path.join(dirpath, name)
-                    if name.endswith(".json") and not _small_json(full):
+                    if name.endswith((".json", ".py")) and not _small_json(full):
                         continue
                     if name.endswith(WALKED_SUFFIXES) and full not in seen \
                             and not (skip and skip.match(full)):
