@@ -437,7 +437,7 @@ class _Builder:
             spec.kind = "tool"
             spec.tool = draft.tool(node.name, node.at)
             return spec
-        spec.model = draft.model(node.model, node.model_at or node.at,
+        spec.model = draft.model(_bare(node.model), node.model_at or node.at,
                                  default_reason=f"node '{node.name}' names no model literal "
                                  "(ChatOpenAI(model=...), init_chat_model(\"...\"))")
         if node.model_at is not None:
@@ -541,7 +541,7 @@ class _Builder:
         spec = StepSpec(self.draft.new_id(f"{node.name}_route", "route"), routes[0][1],
                         kind="router", output_tokens=0.0, names=(f"{node.name} edges",),
                         origin=f"langgraph conditional edges of '{node.name}'")
-        spec.needs = [(specs[node.name].id, routes[0][1])]
+        spec.reads = [(specs[node.name].id, routes[0][1])]  # its function reads the state
         spec.routes = [(specs[t].id, at) for t, at in routes]
         return spec
 
@@ -579,7 +579,16 @@ class _Builder:
                       "list, which grows by every reply and tool result each round (each "
                       "round is priced at the first round's size: a lower bound)"
                       if grows else "")
-            if module.recursion_limit is None:
+            counters = [b for b in graph.branches if b.counter and b.source in members]
+            if counters:
+                c = counters[0]
+                draft.assume(f"recursion:{loop.id}", f"cycle {cycle} ends when the routing "
+                             f"function '{c.function}' of '{c.source}' says so; it compares "
+                             "a count, which may bound the rounds before recursion_limit "
+                             f"({limit} supersteps: up to {rounds} rounds) does; {expected} "
+                             f"rounds expected (assumed){growth}; give expected_iterations "
+                             "under loops: in agentlint.profile.yaml", c.at)
+            elif module.recursion_limit is None:
                 draft.assume(f"recursion:{loop.id}", f"cycle {cycle} is bounded only by "
                              f"LangGraph's default recursion_limit ({DEFAULT_RECURSION_LIMIT} "
                              f"supersteps): up to {rounds} rounds per run, {expected} expected "
@@ -592,6 +601,15 @@ class _Builder:
                              f"{limit} ({module.recursion_at[0]}:{module.recursion_at[1]}) "
                              f"allows {rounds} rounds, {expected} expected (assumed){growth}",
                              at)
+
+
+def _bare(model: str | None) -> str | None:
+    """``init_chat_model("openai:gpt-4o")``: the model, without langchain's provider prefix."""
+    if model is None:
+        return None
+    head, sep, tail = model.partition(":")
+    return tail if sep and head.replace("_", "").replace("-", "").isalpha() \
+        and "/" not in head and tail else model
 
 
 def _flows(src: Node, dst: Node) -> bool:

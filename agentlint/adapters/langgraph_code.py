@@ -74,6 +74,9 @@ class Branch:
     targets: list[str] | None  # None: the routing function's targets are unknown
     function: str | None
     sends: list[tuple[str, Pos]] = field(default_factory=list)
+    #: the routing function compares numbers (``state["turn"] >= max_turn``): a round
+    #: counter may end a cycle through it before recursion_limit does
+    counter: bool = False
 
 
 @dataclass(slots=True)
@@ -216,13 +219,22 @@ class _ModuleReader:
             call = self._model_call(a.value)
             if call is not None and isinstance(a.targets[0], ast.Name):
                 local[a.targets[0].id] = self._model_of_call(call)  # the last one wins
-        for sub in ast.walk(fn):
+        for sub in self._reachable(fn):
             if isinstance(sub, ast.Call):
                 name = _name_of(sub.func)
                 if name in MODEL_CTORS:
                     calls_model = True
                     if node.model is None and not local:
                         node.model, node.model_at = self._model_of_call(sub)
+                elif _openai_call(sub):
+                    calls_model = True
+                    if any(_mentions_messages(k.value) for k in sub.keywords
+                           if k.arg in ("input", "messages")):
+                        node.whole_messages = True
+                    lit = _kwargs(sub).get("model")
+                    if node.model is None and lit is not None:
+                        node.model = self.models.of(lit)
+                        node.model_at = _pos(lit) if isinstance(lit, ast.Constant) else None
                 elif isinstance(sub.func, ast.Attribute) and sub.func.attr in INVOKE:
                     base = sub.func.value
                     root = base
@@ -258,6 +270,27 @@ class _ModuleReader:
         if calls_model:
             node.kind = "llm"
         node.reads, node.writes = state_keys(fn)
+
+    def _reachable(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+        """The syntax of ``fn`` and of the functions and methods of this module it calls
+        (``helper(...)``, ``self.execute(...)``), three calls deep."""
+        out: list[ast.AST] = []
+        seen = {fn.name}
+        todo = [(fn, 0)]
+        while todo:
+            current, depth = todo.pop()
+            for sub in ast.walk(current):
+                out.append(sub)
+                if depth < 3 and isinstance(sub, ast.Call):
+                    func = sub.func
+                    callee = func.id if isinstance(func, ast.Name) else (
+                        func.attr if isinstance(func, ast.Attribute)
+                        and isinstance(func.value, ast.Name) and func.value.id == "self"
+                        else None)
+                    if callee is not None and callee in self.functions and callee not in seen:
+                        seen.add(callee)
+                        todo.append((self.functions[callee], depth + 1))
+        return out
 
     def _targets(self, node: ast.AST | None) -> list[tuple[str, Pos]]:
         if node is None:
@@ -490,6 +523,9 @@ class _ModuleReader:
                              and isinstance(r.value.value, str)]
                     targets = list(dict.fromkeys(found)) or None
                 branch.targets = targets
+            branch.counter = any(isinstance(c, ast.Compare) and any(
+                isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in c.ops)
+                for c in ast.walk(fn))
             for sub in ast.walk(fn):
                 if isinstance(sub, ast.Call) and _name_of(sub.func) == "Send" and sub.args:
                     target = self._str(sub.args[0])
@@ -633,3 +669,13 @@ def _chain(call: ast.Call) -> list[ast.Call] | None:
     if not calls or not isinstance(node, ast.Call) or _name_of(node.func) not in GRAPH_CTORS:
         return None
     return [node, *reversed(calls)]
+
+
+def _openai_call(call: ast.Call) -> bool:
+    """``client.responses.create(...)``, ``client.chat.completions.create(...)`` (and
+    ``stream`` / ``parse``): a model call through the OpenAI client."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in ("create", "stream", "parse"):
+        return False
+    owner = func.value
+    return isinstance(owner, ast.Attribute) and owner.attr in ("responses", "completions")
