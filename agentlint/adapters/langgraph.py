@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from agentlint.adapters.common import mapping, val_pos
 from agentlint.adapters.files import read_inside
 from agentlint.adapters.ir import (
+    DEFAULT_HUMAN_WAIT_S,
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
     LoopSpec,
@@ -355,6 +356,11 @@ class _Builder:
                             f"agentlint reads at most {MAX_NODES}")
         draft.name = graph.var
         limit = module.recursion_limit or DEFAULT_RECURSION_LIMIT
+        if module.recursion_limit is None and module.recursion_unread is not None:
+            draft.assume("recursion-unread", "recursion_limit is set by an expression, not a "
+                         f"literal: read as LangGraph's default ({DEFAULT_RECURSION_LIMIT}); "
+                         "write it as a number, or give max_iterations under loops: in "
+                         "agentlint.profile.yaml", module.recursion_unread)
         if module.recursion_limit is not None and not 1 <= module.recursion_limit <= 10000:
             assert module.recursion_at is not None
             raise SpecError(draft.file, *module.recursion_at, "recursion_limit must be a whole "
@@ -433,6 +439,10 @@ class _Builder:
             draft.assume(f"unread:{node.name}", f"node '{node.name}': its function is not "
                          "in this module nor in a module of the project it imports, so it is "
                          "read as one model call (assumed)", node.at)
+        if node.kind == "human":
+            spec.kind = "human"
+            spec.per_call_s, spec.wait_assumed = DEFAULT_HUMAN_WAIT_S, True
+            return spec
         if node.kind == "tool":
             spec.kind = "tool"
             spec.tool = draft.tool(node.name, node.at)

@@ -97,6 +97,8 @@ class Module:
     graphs: list[Graph] = field(default_factory=list)
     recursion_limit: int | None = None
     recursion_at: Pos | None = None
+    #: a recursion_limit given by an expression, not a literal: where
+    recursion_unread: Pos | None = None
 
 
 def imports_langgraph(tree: ast.Module) -> bool:
@@ -269,6 +271,9 @@ class _ModuleReader:
                     node.gotos.append((target, node.at))
         if calls_model:
             node.kind = "llm"
+        elif any(isinstance(c, ast.Call) and _name_of(c.func) == "interrupt"
+                 for c in ast.walk(fn)):
+            node.kind = "human"  # ``interrupt(...)``: the run waits for a person
         node.reads, node.writes = state_keys(fn)
 
     def _reachable(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
@@ -545,6 +550,8 @@ class _ModuleReader:
             if isinstance(value, ast.Constant) and isinstance(value.value, int) \
                     and not isinstance(value.value, bool) and module.recursion_limit is None:
                 module.recursion_limit, module.recursion_at = value.value, _pos(value)
+            elif value is not None and module.recursion_unread is None:
+                module.recursion_unread = _pos(value)
 
 
 def _mentions_messages(node: ast.AST) -> bool:
