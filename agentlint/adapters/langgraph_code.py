@@ -238,24 +238,10 @@ class _ModuleReader:
                         node.model = self.models.of(lit)
                         node.model_at = _pos(lit) if isinstance(lit, ast.Constant) else None
                 elif isinstance(sub.func, ast.Attribute) and sub.func.attr in INVOKE:
-                    base = sub.func.value
-                    root = base
-                    while isinstance(root, (ast.Attribute, ast.Call)):
-                        root = root.func if isinstance(root, ast.Call) else root.value
-                    if isinstance(root, ast.Name) and root.id in local:
-                        calls_model = True
-                        node.model, node.model_at = local[root.id]
-                    elif isinstance(root, ast.Name) and root.id in self.model_vars:
-                        calls_model = True
-                        if node.model is None:
-                            node.model, node.model_at = self.model_vars[root.id]
-                    elif isinstance(root, ast.Name) and root.id in self.compiled_names:
-                        self.as_subgraph(node, self.compiled_names[root.id])
-                        return
-                    elif _invokes_model(base, fn):
-                        calls_model = True
-                    if calls_model and any(_mentions_messages(a) for a in sub.args):
-                        node.whole_messages = True
+                    found = self._invoke(node, sub, fn, local)
+                    if found is None:
+                        return  # a compiled graph of this module: a subgraph
+                    calls_model = calls_model or found
                 elif name == "Command":
                     goto = _kwargs(sub).get("goto")
                     for target, at in self._targets(goto):
@@ -275,6 +261,33 @@ class _ModuleReader:
                  for c in ast.walk(fn)):
             node.kind = "human"  # ``interrupt(...)``: the run waits for a person
         node.reads, node.writes = state_keys(fn)
+
+    def _invoke(self, node: Node, call: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef,
+                local: dict[str, tuple[str | None, Pos | None]]) -> bool | None:
+        """``x.invoke(...)``: whether ``x`` is a model (and which); None when it is a compiled
+        graph of this module (the node is then that subgraph)."""
+        assert isinstance(call.func, ast.Attribute)
+        base = call.func.value
+        root = base
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        name = root.id if isinstance(root, ast.Name) else None
+        model = False
+        if name is not None and name in local:
+            model = True
+            node.model, node.model_at = local[name]
+        elif name is not None and name in self.model_vars:
+            model = True
+            if node.model is None:
+                node.model, node.model_at = self.model_vars[name]
+        elif name is not None and name in self.compiled_names:
+            self.as_subgraph(node, self.compiled_names[name])
+            return None
+        elif _invokes_model(base, fn):
+            model = True
+        if model and any(_mentions_messages(a) for a in call.args):
+            node.whole_messages = True
+        return model
 
     def _reachable(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
         """The syntax of ``fn`` and of the functions and methods of this module it calls
