@@ -462,8 +462,9 @@ class _ModuleReader:
         # a function of this module
         fn_name = _name_of(action) if isinstance(action, (ast.Name, ast.Attribute)) else None
         if isinstance(action, ast.Name) and action.id in compiled:
+            # an agent added as a node takes the conversation as its input, by design: no
+            # implicit context is claimed for it (its own model nodes are where it is)
             self.as_subgraph(node, compiled[action.id])
-            node.whole_messages = True
             return
         if isinstance(action, ast.Call):
             cname = _name_of(action.func)
@@ -475,7 +476,6 @@ class _ModuleReader:
                 node.kind = "react"
                 sub = self.react(name, action)
                 node.model, node.model_at = sub.nodes["agent"].model, sub.nodes["agent"].model_at
-                node.whole_messages = True
                 return
             if cname == "compile":
                 node.kind = "subgraph"
