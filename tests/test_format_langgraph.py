@@ -86,13 +86,15 @@ graph = builder.compile()
 def test_react_agent_template_is_an_agent_tools_cycle_bounded_by_the_default_limit() -> None:
     """langchain-ai/react-agent: call_model <-> tools; recursion_limit 25 supersteps allows
     12 rounds of the two nodes, half of them expected (the route may end it earlier)."""
-    wf = _load(LG / "react-agent" / "langgraph.json")
-    assert wf.file.endswith("src/react_agent/graph.py")  # positions in the module
+    manifest = _load(LG / "react-agent" / "langgraph.json", "langgraph")
+    assert manifest.file.endswith("src/react_agent/graph.py")  # positions in the module
+    wf = _load(LG / "react-agent" / "src" / "react_agent" / "graph.py")
+    assert estimate(wf).cost_usd == estimate(manifest).cost_usd
     [loop] = wf.loops
     assert loop.steps == ["call_model", "tools"] and loop.max_iterations == 12
     assert _calls(wf) == pytest.approx(6.0)
     assert estimate(wf).critical_path == ["call_model", "tools"]
-    found = _lint(LG / "react-agent" / "langgraph.json")
+    found = _lint(LG / "react-agent" / "langgraph.json", "--input-format", "langgraph")
     bound = [f for f in found if "default recursion_limit" in f["message"]]
     assert len(bound) == 1 and bound[0]["code"] == "AL902" and bound[0]["severity"] == "info"
     assert bound[0]["file"].endswith("graph.py") and bound[0]["line"] == 113  # add_edge back
@@ -104,13 +106,13 @@ def test_react_agent_template_is_an_agent_tools_cycle_bounded_by_the_default_lim
 def test_data_enrichment_agent_reads_the_whole_transcript() -> None:
     """langchain-ai/data-enrichment: call_agent_model may route back to itself, so the
     shortest way round is one superstep: 25 rounds at most."""
-    wf = _load(LG / "data-enrichment" / "langgraph.json")
+    wf = _load(LG / "data-enrichment" / "src" / "enrichment_agent" / "graph.py")
     [loop] = wf.loops
     assert set(loop.steps) == {"call_agent_model", "call_agent_model_route", "reflect", "tools"}
     assert loop.max_iterations == 25
     assert _calls(wf) == pytest.approx(19.5)  # 13 expected rounds, reflect on half of them
     assert estimate(wf).critical_path == ["call_agent_model", "reflect"]
-    found = _lint(LG / "data-enrichment" / "langgraph.json")
+    found = _lint(LG / "data-enrichment" / "src" / "enrichment_agent" / "graph.py")
     [ctx] = [f for f in found if f["code"] == "AL005"]
     assert ctx["line"] == 221 and "`reflect`" in ctx["message"]
     assert "whole `messages` list" in ctx["message"] and "trim_messages" in ctx["message"]
@@ -119,7 +121,7 @@ def test_data_enrichment_agent_reads_the_whole_transcript() -> None:
 def test_executive_assistant_follows_imported_node_functions() -> None:
     """langchain-ai/executive-ai-assistant: node functions imported from the package are
     read there; interrupt() is a person; the first of four graphs is read."""
-    wf = _load(LG / "eaia" / "langgraph.json")
+    wf = _load(LG / "eaia" / "langgraph.json", "langgraph")
     kinds = {s.id: s.kind for s in wf.steps}
     assert kinds["triage_input"] == "llm" and kinds["draft_response"] == "llm"
     assert kinds["rewrite"] == "llm" and kinds["find_meeting_time"] == "llm"
@@ -134,14 +136,17 @@ def test_executive_assistant_follows_imported_node_functions() -> None:
 
 
 def test_reflection_graph_fans_out_with_send_to_a_subgraph() -> None:
-    wf = _load(LG / "eaia" / "eaia" / "reflection_graphs.py", "langgraph")
+    """Two graphs in one module, both named by langgraph.json: the one that runs the
+    other is read (the other is its subgraph)."""
+    wf = _load(LG / "eaia" / "eaia" / "reflection_graphs.py")
+    assert wf.name == "multi_reflection_graph"
+    assert any("langgraph.json names this module" in n for n in wf.extra["notes"])
     reflect = wf.step("reflection")
     assert reflect.fan_out == 5
     assert wf.model_of(reflect).name == "o1"  # the subgraph's node model
     # the last assignment to reflection_model is the one invoked
     assert wf.model_of(wf.step("determine_what_to_update")).name == "claude-3-5-sonnet-latest"
-    found = _lint(LG / "eaia" / "eaia" / "reflection_graphs.py", "--input-format",
-                  "langgraph")
+    found = _lint(LG / "eaia" / "eaia" / "reflection_graphs.py")
     send = [f for f in found if "Send('reflection'" in f["message"]]
     assert send and send[0]["line"] == 176
     assert any(f["code"] == "AL104" for f in found)
@@ -347,6 +352,8 @@ def test_optimize_reports_at_the_source_and_refuses_to_write(repo: Path) -> None
 
 
 def test_lint_dot_reads_each_graph_once(repo: Path) -> None:
+    """Each graph module is read once, as itself; langgraph.json is a manifest (it names
+    the variable), other Python is passed over."""
     from agentlint.paths import discover
 
     shutil.copytree(LG / "react-agent", repo / "react")
@@ -357,17 +364,21 @@ def test_lint_dot_reads_each_graph_once(repo: Path) -> None:
     for path in discover([str(repo)]):
         wf = load_any(path)
         if wf is not None:
-            read[Path(path).relative_to(repo).as_posix()] = wf.format
-    assert read == {"react/langgraph.json": "langgraph", "solo/graph.py": "langgraph"}
-    found = _lint(repo / ".", cwd=repo)
-    assert {Path(f["file"]).name for f in found} == {"graph.py"}
+            rel = Path(path).relative_to(repo).as_posix()
+            assert rel not in read
+            read[rel] = wf.format
+    assert read == {"react/src/react_agent/graph.py": "langgraph",
+                    "solo/graph.py": "langgraph"}
+    found = _lint(repo, cwd=repo)
+    assert {Path(f["file"]).relative_to(repo).as_posix() for f in found} == {
+        "react/src/react_agent/graph.py", "solo/graph.py"}
 
 
-def test_a_module_a_manifest_names_is_refused_on_its_own_with_the_reason() -> None:
-    path = LG / "react-agent" / "src" / "react_agent" / "graph.py"
-    line = exit_2_one_line(run_process("estimate", str(path)))
-    assert "langgraph.json" in line and "--input-format langgraph" in line
-    assert run_process("estimate", "--input-format", "langgraph", str(path)).returncode == 0
+def test_a_manifest_named_alone_is_passed_over_and_read_with_the_format_flag() -> None:
+    manifest = LG / "react-agent" / "langgraph.json"
+    proc = run_process("lint", "--format", "json", str(manifest))
+    assert proc.returncode == 0 and json.loads(proc.stdout) == [], proc.stderr
+    assert run_process("estimate", "--input-format", "langgraph", str(manifest)).returncode == 0
 
 
 # -- hostile inputs ------------------------------------------------------------------
@@ -411,5 +422,6 @@ def test_manifest_paths_are_guarded(repo: Path, target: str, reason: str) -> Non
     module(proj, REACT)
     manifest = proj / "langgraph.json"
     manifest.write_text(json.dumps({"graphs": {"agent": target}}, indent=2), encoding="utf-8")
-    line = exit_2_one_line(run_process("lint", str(manifest)), str(manifest))
+    line = exit_2_one_line(run_process("lint", "--input-format", "langgraph", str(manifest)),
+                           str(manifest))
     assert ":3:" in line and reason in line

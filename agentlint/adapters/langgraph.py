@@ -51,7 +51,13 @@ from agentlint.adapters.langgraph_code import (
 )
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
-from agentlint.paths import MAX_PROMPT_FILE_BYTES, read_bytes, read_named, shown_beside
+from agentlint.paths import (
+    MAX_PROMPT_FILE_BYTES,
+    is_inside,
+    read_bytes,
+    read_named,
+    shown_beside,
+)
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
@@ -76,10 +82,11 @@ class LangGraphAdapter:
     def sniff(self, path: str, text: str) -> bool:
         base = os.path.basename(path).lower()
         if base == MANIFEST:
-            return '"graphs"' in text
+            # a manifest, not a graph: its graphs are read from their modules, each once
+            # (``--input-format langgraph`` reads its first graph through it)
+            return False
         if base.endswith(".py"):
-            return _IMPORTS.search(text) is not None and _BUILDS.search(text) is not None \
-                and not _named_by_manifest(os.path.abspath(path))
+            return _IMPORTS.search(text) is not None and _BUILDS.search(text) is not None
         if base.endswith(".json"):
             return '"__start__"' in text and '"edges"' in text and '"nodes"' in text
         if base.endswith((".mmd", ".mermaid")):
@@ -104,53 +111,45 @@ class LangGraphAdapter:
 
 
 @functools.lru_cache(maxsize=256)
-def _manifest_modules(manifest: str, stamp: float) -> frozenset[str]:
-    """The modules (real paths) a ``langgraph.json`` names."""
+def _manifest_graphs(manifest: str, stamp: float) -> tuple[tuple[str, str, str], ...]:
+    """The graphs a ``langgraph.json`` names: (graph id, module real path, variable)."""
     try:
         data = json.loads(read_bytes(manifest, os.path.dirname(manifest),
                                      limit=MAX_MODULE_BYTES).decode("utf-8"))
     except (SpecError, ValueError, UnicodeDecodeError):
-        return frozenset()
+        return ()
     graphs = data.get("graphs") if isinstance(data, dict) else None
-    out = set()
-    for value in (graphs.values() if isinstance(graphs, dict) else ()):
+    out = []
+    for gid, value in (graphs.items() if isinstance(graphs, dict) else ()):
         spec = value.get("path") if isinstance(value, dict) else value
         if isinstance(spec, str) and ":" in spec:
-            rel = spec.rsplit(":", 1)[0]
-            out.add(os.path.realpath(os.path.join(os.path.dirname(manifest), rel)))
-    return frozenset(out)
+            rel, var = spec.rsplit(":", 1)
+            real = os.path.realpath(os.path.join(os.path.dirname(manifest), rel))
+            out.append((str(gid), real, var.strip()))
+    return tuple(out)
 
 
-def _named_by_manifest(path: str) -> bool:
-    """A ``langgraph.json`` in the module's folder or one above names it: the module is
-    read through the manifest (so a folder walk reads each graph once)."""
+def _named_by_manifest(path: str, root: str) -> tuple[str, str, list[str]] | None:
+    """The ``langgraph.json`` in the module's folder or one above (inside the repository)
+    that names it: (manifest, graph id, variables it names in this module, first first)."""
     real = os.path.realpath(path)
+    top = os.path.realpath(root)
     folder = os.path.dirname(real)
-    for _ in range(6):
+    while True:
         manifest = os.path.join(folder, MANIFEST)
         try:
             stamp = os.stat(manifest).st_mtime
         except OSError:
             stamp = -1.0
-        if stamp >= 0 and real in _manifest_modules(manifest, stamp):
-            return True
-        if os.path.isdir(os.path.join(folder, ".git")):
-            break
+        if stamp >= 0:
+            named = [(gid, var) for gid, module, var in _manifest_graphs(manifest, stamp)
+                     if module == real]
+            if named:
+                return manifest, named[0][0], [var for _, var in named]
         parent = os.path.dirname(folder)
-        if parent == folder:
-            break
+        if parent == folder or not is_inside(parent, top):
+            return None
         folder = parent
-    return False
-
-
-def near_miss_module(path: str, text: str, shown: str) -> SpecError | None:
-    """A LangGraph module named on its own that a ``langgraph.json`` names: it is read
-    through the manifest (so that a folder walk reads it once); say so."""
-    if _IMPORTS.search(text) is None or _BUILDS.search(text) is None:
-        return None
-    return SpecError(shown, 1, 1, "not read on its own: a langgraph.json in this folder or "
-                     "one above names this module, and the graph is read through it; name "
-                     "that file, or give --input-format langgraph")
 
 
 def _manifest(path: str, text: str, display: str, root: str) -> Workflow:
@@ -192,6 +191,18 @@ def _module(path: str, text: str, display: str, root: str, var: str | None,
         raise SpecError(display, 1, 1, "this module does not import langgraph")
     module = read_module(tree, _Imports(path, root).resolve)
     draft = Draft("langgraph", path, display, text, root)
+    if manifest is None and var is None:
+        # a module a langgraph.json names: the graph it names there
+        found = _named_by_manifest(path, root)
+        if found is not None:
+            shown = shown_beside(found[0], display, os.path.dirname(os.path.realpath(path)))
+            named = [g for g in module.graphs if set(found[2]) & {g.var, *g.compiled}]
+            # of several graphs it names here, the one no other runs (a subgraph is
+            # read inside the graph that runs it)
+            top = [g for g in named if not g.used] or named
+            var = top[-1].var if top else found[2][0]
+            draft.sources.append(shown)
+            draft.notes.append(f"{shown} names this module; graph '{var}' read")
     if manifest is not None:
         draft.sources.insert(0, manifest[0])
         if manifest[2]:
@@ -224,7 +235,7 @@ class _Imports:
         while True:
             for candidate in (f"{rel}.py", f"{rel}/__init__.py"):
                 full = os.path.join(folder, candidate)
-                if os.path.isfile(full) and os.path.realpath(full).startswith(self.root):
+                if os.path.isfile(full) and is_inside(os.path.realpath(full), self.root):
                     try:
                         _, text = read_named(candidate, folder, self.root,
                                              limit=MAX_MODULE_BYTES, what="module",
@@ -236,7 +247,7 @@ class _Imports:
                     self.seen[name] = tree
                     return tree
             parent = os.path.dirname(folder)
-            if parent == folder or not parent.startswith(self.root):
+            if parent == folder or not is_inside(parent, self.root):
                 return None
             folder = parent
 
@@ -249,9 +260,8 @@ def _pick(module: Module, var: str | None, display: str) -> Graph:
         for graph in module.graphs:
             if var == graph.var or var in graph.compiled:
                 return graph
-    # the graph no other graph uses as a node: the last one built
-    used = {n for g in module.graphs for n in g.nodes}
-    top = [g for g in module.graphs if not (set(g.compiled) & used) and g.nodes]
+    # the graph no other graph runs: the last one built
+    top = [g for g in module.graphs if not g.used and g.nodes]
     return (top or module.graphs)[-1]
 
 

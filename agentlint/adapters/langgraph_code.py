@@ -90,6 +90,8 @@ class Graph:
     #: the variable(s) the compiled graph is bound to
     compiled: list[str] = field(default_factory=list)
     react: bool = False
+    #: another graph of the module runs it (as a node, or from a node's function)
+    used: bool = False
 
 
 @dataclass(slots=True)
@@ -488,6 +490,7 @@ class _ModuleReader:
             node.kind = "unknown"
 
     def as_subgraph(self, node: Node, sub: Graph) -> None:
+        sub.used = True
         node.kind = "react" if sub.react else "subgraph"
         node.inner_calls = max(1, sum(n.inner_calls for n in sub.nodes.values()
                                       if n.kind in ("llm", "subgraph", "react")))

@@ -78,10 +78,6 @@ def near_miss(path: str, text: str, shown: str) -> SpecError | None:
     Cheap tests on the text first; the file is parsed only when one of them
     hints at a workflow, and a file that does not parse is no near miss.
     """
-    if path.endswith(".py"):
-        from agentlint.adapters.langgraph import near_miss_module
-
-        return near_miss_module(path, text, shown)
     found = _marker_typo(text, shown)
     if found is not None:
         return found
