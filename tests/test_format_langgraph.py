@@ -425,3 +425,18 @@ def test_manifest_paths_are_guarded(repo: Path, target: str, reason: str) -> Non
     line = exit_2_one_line(run_process("lint", "--input-format", "langgraph", str(manifest)),
                            str(manifest))
     assert ":3:" in line and reason in line
+
+
+def test_changed_since_lints_a_changed_graph_module(tmp_path: Path) -> None:
+    from tests.support import GitRepo
+
+    git = GitRepo(tmp_path / "r")
+    git.write("agents/graph.py", REACT)
+    git.write("agents/util.py", "def f():\n    return 1\n")
+    base = git.commit("first")
+    git.write("agents/graph.py", REACT.replace('"gpt-4o"', '"gpt-4o-mini"'))
+    git.write("agents/util.py", "def f():\n    return 2\n")
+    git.commit("second")
+    proc = run_process("lint", "--format", "json", "--changed-since", base, ".", cwd=git.root)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert {Path(f["file"]).name for f in json.loads(proc.stdout)} == {"graph.py"}
