@@ -440,3 +440,70 @@ def test_changed_since_lints_a_changed_graph_module(tmp_path: Path) -> None:
     proc = run_process("lint", "--format", "json", "--changed-since", base, ".", cwd=git.root)
     assert proc.returncode in (0, 1), proc.stderr
     assert {Path(f["file"]).name for f in json.loads(proc.stdout)} == {"graph.py"}
+
+
+def _line_mutants(text: str, rng: Any, count: int) -> list[str]:
+    """The module with lines deleted, doubled, swapped or cut short: most still parse."""
+    lines = text.splitlines(keepends=True)
+    out = []
+    for _ in range(count):
+        copy = list(lines)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(copy))
+            how = rng.random()
+            if how < 0.4:
+                del copy[i]
+            elif how < 0.6:
+                copy.insert(i, copy[i])
+            elif how < 0.8:
+                j = rng.randrange(len(copy))
+                copy[i], copy[j] = copy[j], copy[i]
+            else:
+                copy[i] = copy[i][: rng.randrange(len(copy[i]) + 1)] + "\n"
+            if not copy:
+                break
+        out.append("".join(copy))
+    return out
+
+
+@pytest.mark.parametrize("rel", ["react-agent/src/react_agent/graph.py",
+                                 "data-enrichment/src/enrichment_agent/graph.py",
+                                 "eaia/eaia/reflection_graphs.py",
+                                 "langgraph-101/agents/email_agent/graph.py"])
+def test_mutated_modules_give_results_or_one_positioned_error(tmp_path: Path, rel: str) -> None:
+    import random
+
+    from agentlint.errors import SpecError
+    from agentlint.lint.engine import lint_workflow
+
+    rng = random.Random(f"langgraph-{rel}")
+    (tmp_path / ".git").mkdir()
+    text = (LG / rel).read_text(encoding="utf-8")
+    for index, mutant in enumerate(_line_mutants(text, rng, 30)):
+        path = tmp_path / f"m{index}.py"
+        path.write_text(mutant, encoding="utf-8")
+        try:
+            wf = load_any(str(path), input_format="langgraph")
+        except SpecError as exc:
+            assert exc.line >= 1 and exc.col >= 1 and "\n" not in exc.message
+            continue
+        assert wf is not None
+        estimate(wf)
+        lint_workflow(wf)
+
+
+def test_react_loop_cost_is_rounds_times_one_call(repo: Path) -> None:
+    """agent (gpt-4o) <-> tools with a profile: 1,000 tokens in, 200 out, 3 rounds; the
+    agent costs 3 * (1000 * in + 200 * out) / 1e6 (the prompt carries the input only)."""
+    from agentlint.spec import catalog
+
+    path = module(repo, REACT)
+    (repo / "agentlint.profile.yaml").write_text(
+        "inputs:\n  messages: 1000\nsteps:\n  agent:\n    output_tokens: 200\n"
+        "loops:\n  agent_cycle:\n    expected_iterations: 3\n", encoding="utf-8")
+    wf = _load(path)
+    row = next(r for r in estimate(wf).steps if r.id == "agent")
+    price = catalog.model("gpt-4o")
+    assert row.calls == pytest.approx(3)
+    one = (1000 * price.input_per_mtok + 200 * price.output_per_mtok) / 1e6
+    assert row.cost_usd == pytest.approx(3 * one, rel=0.01)
