@@ -511,3 +511,16 @@ def test_react_loop_cost_is_rounds_times_one_call(repo: Path) -> None:
     assert row.calls == pytest.approx(3)
     one = (1000 * price.input_per_mtok + 200 * price.output_per_mtok) / 1e6
     assert row.cost_usd == pytest.approx(3 * one, rel=0.01)
+
+
+def test_python_that_quotes_workflows_is_not_read(repo: Path) -> None:
+    """A module whose docstring holds a spec or a flow (a rule's example, a test) is no
+    workflow: Python goes to the LangGraph reader only, which wants a real graph."""
+    quoted = ('"""Example:\n\nagentlint: 1\nsteps:\n  - id: a\n    model: m\n"""\n'
+              'FLOW = """\nnodes:\n- name: a\n  inputs: {x: ${inputs.q}}\n"""\n'
+              'SRC = """\nfrom langgraph.graph import StateGraph\ng = StateGraph(dict)\n"""\n')
+    path = module(repo, quoted, "rules/example.py")
+    assert load_any(str(path)) is None
+    assert load_any(str(path), named=True) is None
+    proc = run_process("lint", "--format", "json", str(repo))
+    assert proc.returncode == 0 and json.loads(proc.stdout) == [], proc.stderr

@@ -56,7 +56,12 @@ def _registered() -> list[Adapter]:
 
 
 def detect(path: str, text: str) -> Adapter | None:
+    # a Python file goes only to the readers of Python modules (``python = True``): the
+    # others look for YAML keys, which a docstring may hold
+    python = path.lower().endswith(".py")
     for adapter in _registered():
+        if python and not getattr(adapter, "python", False):
+            continue
         if adapter.sniff(path, text):
             return adapter
     return None

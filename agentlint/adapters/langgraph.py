@@ -78,6 +78,8 @@ MAX_MODULE_BYTES = MAX_PROMPT_FILE_BYTES
 
 class LangGraphAdapter:
     name = "langgraph"
+    #: offered Python modules (see :func:`agentlint.adapters.detect`)
+    python = True
 
     def sniff(self, path: str, text: str) -> bool:
         base = os.path.basename(path).lower()
@@ -86,7 +88,8 @@ class LangGraphAdapter:
             # (``--input-format langgraph`` reads its first graph through it)
             return False
         if base.endswith(".py"):
-            return _IMPORTS.search(text) is not None and _BUILDS.search(text) is not None
+            return _IMPORTS.search(text) is not None and _BUILDS.search(text) is not None \
+                and _builds_a_graph(text)
         if base.endswith(".json"):
             return '"__start__"' in text and '"edges"' in text and '"nodes"' in text
         if base.endswith((".mmd", ".mermaid")):
@@ -108,6 +111,17 @@ class LangGraphAdapter:
 
 
 # -- which file holds a graph -------------------------------------------------------------
+
+
+def _builds_a_graph(text: str) -> bool:
+    """The module imports langgraph and builds a graph this reader can follow (the text's
+    first look can be fooled by a string that holds such code). A module that does not
+    parse is taken, so that its syntax error is reported."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    return imports_langgraph(tree) and bool(read_module(tree).graphs)
 
 
 @functools.lru_cache(maxsize=256)
