@@ -524,3 +524,15 @@ def test_python_that_quotes_workflows_is_not_read(repo: Path) -> None:
     assert load_any(str(path), named=True) is None
     proc = run_process("lint", "--format", "json", str(repo))
     assert proc.returncode == 0 and json.loads(proc.stdout) == [], proc.stderr
+
+
+def test_too_many_nodes_or_edges_are_refused(repo: Path) -> None:
+    nodes = "".join(f"g.add_node('n{i}', lambda s: s)\n" for i in range(501))
+    path = module(repo, HEAD + "g = StateGraph(dict)\n" + nodes + "g.add_edge(START, 'n0')\n")
+    line = exit_2_one_line(run_process("lint", str(path)), str(path))
+    assert ":7:5:" in line and "at most 500" in line
+    edges = "".join("g.add_edge('a', 'b')\n" for _ in range(5001))
+    path = module(repo, HEAD + "g = StateGraph(dict)\ng.add_node('a', lambda s: s)\n"
+                  "g.add_node('b', lambda s: s)\ng.add_edge(START, 'a')\n" + edges, "e.py")
+    line = exit_2_one_line(run_process("lint", str(path)), str(path))
+    assert "at most 5000" in line

@@ -3,7 +3,8 @@
 Each adapter module defines an object with ``name``, ``sniff(path, text)``
 (a cheap test on the path and raw text, no parsing) and
 ``load(path, text, display, root) -> Workflow``. Adapters register themselves
-in ``ADAPTERS``; detection asks them in order.
+in ``ADAPTERS``; detection asks them in order. A Python file (``.py``) is offered
+only to adapters with ``python = True`` (readers of Python modules).
 
 The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, LangGraph) are
 registered

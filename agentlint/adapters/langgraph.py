@@ -70,8 +70,9 @@ _IMPORTS = re.compile(r"^\s*(from\s+langgraph[.\s]|import\s+langgraph\b|"
 _BUILDS = re.compile(r"\b(StateGraph|MessageGraph|create_react_agent|create_agent)\s*\(")
 _MERMAID = re.compile(r"^\s*(%%\{init|graph\s+TD|flowchart\s+TD)", re.M)
 _MMD_EDGE = re.compile(r"^\s*([\w-]+)\s*(-\.\s*(.*?)\s*\.->|-\.->|-->)\s*([\w-]+)\s*;?\s*$")
-#: nodes at most (a graph is a few dozen nodes)
+#: nodes and edges at most (a graph is a few dozen nodes)
 MAX_NODES = 500
+MAX_EDGES = 5000
 #: a module a manifest or walk reads is at most this big
 MAX_MODULE_BYTES = MAX_PROMPT_FILE_BYTES
 
@@ -502,6 +503,10 @@ class _Builder:
         to or from a node that does not exist; so does agentlint)."""
         out = _Out()
         known = set(graph.nodes)
+        edges = len(graph.edges) + sum(len(b.targets or ()) for b in graph.branches)
+        if edges > MAX_EDGES:
+            raise SpecError(self.draft.file, *graph.at, f"graph has {edges} edges; agentlint "
+                            f"reads at most {MAX_EDGES}")
 
         def check(name: str, at: Pos, end_ok: bool) -> bool:
             if name == END and end_ok:
