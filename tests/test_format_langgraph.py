@@ -497,8 +497,10 @@ def test_mutated_modules_give_results_or_one_positioned_error(tmp_path: Path, re
 
 
 def test_react_loop_cost_is_rounds_times_one_call(repo: Path) -> None:
-    """agent (gpt-4o) <-> tools with a profile: 1,000 tokens in, 200 out, 3 rounds; the
-    agent costs 3 * (1000 * in + 200 * out) / 1e6 (the prompt carries the input only)."""
+    """agent (gpt-4o) <-> tools with a profile: 1,000 tokens in, 200 out, 3 rounds. The
+    agent re-reads the growing messages: round r reads r - 1 rounds of 200 (its reply) +
+    500 (the tool result, assumed) more, so a call reads 1,000 + (3 - 1) / 2 * 700 = 1,700
+    tokens on average: 3 * (1700 * in + 200 * out) / 1e6."""
     from agentlint.spec import catalog
 
     path = module(repo, REACT)
@@ -509,7 +511,7 @@ def test_react_loop_cost_is_rounds_times_one_call(repo: Path) -> None:
     row = next(r for r in estimate(wf).steps if r.id == "agent")
     price = catalog.model("gpt-4o")
     assert row.calls == pytest.approx(3)
-    one = (1000 * price.input_per_mtok + 200 * price.output_per_mtok) / 1e6
+    one = (1700 * price.input_per_mtok + 200 * price.output_per_mtok) / 1e6
     assert row.cost_usd == pytest.approx(3 * one, rel=0.01)
 
 

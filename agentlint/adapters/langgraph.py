@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agentlint.adapters.common import mapping, val_pos
+from agentlint.adapters.common import clamp, mapping, val_pos
 from agentlint.adapters.files import read_inside
 from agentlint.adapters.ir import (
     DEFAULT_HUMAN_WAIT_S,
@@ -102,11 +102,11 @@ class LangGraphAdapter:
         if base == MANIFEST:
             return _manifest(path, text, display, root)
         if base.endswith(".json"):
-            return _Builder(Draft("langgraph", path, display, text, root)).export(
+            return _Builder(_GraphDraft("langgraph", path, display, text, root)).export(
                 _json_graph(text, display), display)
         if _MERMAID.search(text) is not None and "__start__" in text \
                 and not base.endswith(".py"):
-            return _Builder(Draft("langgraph", path, display, text, root)).export(
+            return _Builder(_GraphDraft("langgraph", path, display, text, root)).export(
                 _mermaid_graph(text, display), display)
         return _module(path, text, display, root, None, None)
 
@@ -205,7 +205,7 @@ def _module(path: str, text: str, display: str, root: str, var: str | None,
     if not imports_langgraph(tree):
         raise SpecError(display, 1, 1, "this module does not import langgraph")
     module = read_module(tree, _Imports(path, root).resolve)
-    draft = Draft("langgraph", path, display, text, root)
+    draft = _GraphDraft("langgraph", path, display, text, root)
     if manifest is None and var is None:
         # a module a langgraph.json names: the graph it names there
         found = _named_by_manifest(path, root)
@@ -362,8 +362,43 @@ class _Out:
     entry: list[tuple[str, Pos]] = field(default_factory=list)
 
 
+class _GraphDraft(Draft):
+    """A draft that prices the growing ``messages`` list of a cycle: round *r* of *E*
+    reads the replies and tool results of the *r* − 1 rounds before it, so a node that
+    hands its model the whole list reads, on average, (*E* − 1) / 2 rounds of output
+    besides the input."""
+
+    def __init__(self, fmt: str, path: str, display: str, text: str, root: str) -> None:
+        super().__init__(fmt, path, display, text, root)
+        #: cycles and the steps in them that read the whole list
+        self.growth: list[tuple[LoopSpec, list[str]]] = []
+
+    def _fill_sizes(self) -> None:
+        super()._fill_sizes()
+        by_id = {s.id: s for s in self.steps}
+        for loop, readers in self.growth:
+            bound = loop.max_iterations or 1
+            expected = self.profile.loop_iterations(loop)
+            if expected is None:
+                expected = -(-bound // 2) if loop.until else bound
+            per_round = sum((by_id[i].output_tokens or 0.0) * (by_id[i].fan_out or 1)
+                            for i in loop.steps if i in by_id)
+            extra = max(0.0, (float(expected) - 1) / 2 * per_round)
+            for rid in readers:
+                spec = by_id[rid]
+                if spec.input_tokens is None and extra > 0:
+                    spec.input_tokens = clamp("input_tokens", round(extra))
+                    self.assume(f"growth:{rid}", f"'{spec.names[0] if spec.names else rid}' "
+                                "reads the whole `messages` list in a cycle: each call is "
+                                f"priced at its mean size over {float(expected):g} rounds: "
+                                f"{round(extra)} tokens more than the first, "
+                                f"({float(expected):g} - 1) / 2 x the {per_round:g} tokens "
+                                "each round adds (replies and tool results)",
+                                spec.at)
+
+
 class _Builder:
-    def __init__(self, draft: Draft) -> None:
+    def __init__(self, draft: _GraphDraft) -> None:
         self.draft = draft
         self.wording = LangGraphWording(draft.file)
 
@@ -613,11 +648,14 @@ class _Builder:
             self.wording.loops[loop.id] = (comp, at)
             cycle = " -> ".join([*comp, comp[0]])
             expected = -(-rounds // 2) if leaves else rounds
-            grows = [n for n in comp if graph.nodes[n].whole_messages]
-            growth = (f"; {', '.join(repr(g) for g in grows)} re-read(s) the whole `messages` "
-                      "list, which grows by every reply and tool result each round (each "
-                      "round is priced at the first round's size: a lower bound)"
-                      if grows else "")
+            grows = [n for n in comp if graph.nodes[n].whole_messages
+                     and specs[n].kind == "llm"]
+            growth = ""
+            if grows:
+                draft.growth.append((loop, [specs[n].id for n in grows]))
+                growth = (f"; {', '.join(repr(g) for g in grows)} re-read(s) the whole "
+                          "`messages` list, which grows by every reply and tool result each "
+                          "round")
             counters = [b for b in graph.branches if b.counter and b.source in members]
             if counters:
                 c = counters[0]
