@@ -538,3 +538,25 @@ def test_too_many_nodes_or_edges_are_refused(repo: Path) -> None:
                   "g.add_node('b', lambda s: s)\ng.add_edge(START, 'a')\n" + edges, "e.py")
     line = exit_2_one_line(run_process("lint", str(path)), str(path))
     assert "at most 5000" in line
+
+
+def test_json_export_with_conditional_edges(repo: Path) -> None:
+    doc = {"nodes": [{"id": "__start__", "type": "schema", "data": "__start__"},
+                     {"id": "agent", "type": "runnable", "data": {"id": ["x"], "name": "a"}},
+                     {"id": "tools", "type": "runnable",
+                      "data": {"id": ["langgraph", "prebuilt", "ToolNode"], "name": "tools"}},
+                     {"id": "__end__", "type": "schema", "data": "__end__"}],
+           "edges": [{"source": "__start__", "target": "agent"},
+                     {"source": "agent", "target": "tools", "conditional": True},
+                     {"source": "agent", "target": "__end__", "conditional": True},
+                     {"source": "tools", "target": "agent"}]}
+    path = repo / "graph.json"
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    wf = _load(path)
+    assert [s.id for s in wf.steps] == ["agent", "tools"]
+    assert wf.step("tools").kind == "tool" and wf.loops[0].max_iterations == 12
+    bad = repo / "bad.json"
+    doc["edges"].append({"source": "agent", "target": "nowhere"})
+    bad.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    line = exit_2_one_line(run_process("lint", str(bad)), str(bad))
+    assert "unknown node 'nowhere'" in line
