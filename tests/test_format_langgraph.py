@@ -251,6 +251,11 @@ g.add_edge("b", END)
     found = _lint(path)
     [serial] = [f for f in found if f["code"] == "AL101"]
     assert serial["line"] == 15 and "`b`" in serial["message"]  # at add_edge("a", "b")
+    assert 'with add_edge(START, "b")' in serial["message"]  # in LangGraph's words
+    text = path.read_text(encoding="utf-8")
+    proc = run_process("lint", "--fix", "--unsafe-fixes", str(path))
+    assert proc.returncode in (0, 1), proc.stderr
+    assert path.read_text(encoding="utf-8") == text  # Python is never rewritten
 
 
 def test_conditional_edges_with_a_path_map_and_without(repo: Path) -> None:

@@ -456,6 +456,10 @@ class _Builder:
                 via = routers.get(src) if how == "route" else None
                 if via is not None or not _flows(graph.nodes[src], node):
                     spec.needs.append(((via or specs[src]).id, at))
+                    if via is None:  # an edge that only orders: where it is written
+                        entry = [START] if any(t == src for t, _ in out.entry) else []
+                        self.wording.orders[(spec.id, specs[src].id)] = (
+                            at, entry + [p for p, _, _ in _preds(out, src)], name, src)
                 before.extend([src, *ancestors.get(src, [])])
             ancestors[name] = list(dict.fromkeys(before))
             for a in ancestors[name]:
@@ -833,6 +837,9 @@ class LangGraphWording:
     nodes: dict[str, tuple[str, Pos]] = field(default_factory=dict)
     model_at: dict[str, Pos] = field(default_factory=dict)
     loops: dict[str, tuple[list[str], Pos]] = field(default_factory=dict)
+    #: (step, before) -> the add_edge that orders them, before's sources, the two names
+    orders: dict[tuple[str, str], tuple[Pos, list[str], str, str]] = field(
+        default_factory=dict)
 
     def _at(self, at: Pos) -> str:
         return f"{self.file}:{at[0]}:{at[1]}"
@@ -849,6 +856,18 @@ class LangGraphWording:
         return (f"let {names} run in one superstep: add_edge from their common source to "
                 f"each of them instead of chaining them, and join after them with "
                 f"add_edge([{', '.join(repr(s) for s in shown)}], next_node)")
+
+    def unorder(self, step: str, before: str) -> str | None:
+        hit = self.orders.get((step, before))
+        if hit is None:
+            return None
+        at, sources, name, src = hit
+        source = (", ".join(f'add_edge("{p}", "{name}")' if p != START else
+                            f'add_edge(START, "{name}")' for p in sources)
+                  or f'an edge into "{name}" from where "{src}" is entered')
+        return (f'`{name}` reads no state key `{src}` writes: replace add_edge("{src}", '
+                f'"{name}") ({self._at(at)}) with {source}, so that both run in one '
+                "superstep (and join after them if a later node needs both)")
 
     def context(self, step: str, reads: Sequence[str]) -> str | None:
         node = self._node(step)
