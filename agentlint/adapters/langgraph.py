@@ -438,7 +438,7 @@ class _Builder:
             spec = self.step(node, run_input)
             ids[name] = spec.id
             specs[name] = spec
-        # ancestors along forward edges: what a node that reads the messages has before it
+        #: the nodes that hand on to each node (forward edges)
         ancestors: dict[str, list[str]] = {}
         routers: dict[str, StepSpec] = {}
         listing: list[StepSpec] = []
@@ -460,11 +460,12 @@ class _Builder:
                         entry = [START] if any(t == src for t, _ in out.entry) else []
                         self.wording.orders[(spec.id, specs[src].id)] = (
                             at, entry + [p for p, _, _ in _preds(out, src)], name, src)
-                before.extend([src, *ancestors.get(src, [])])
+                before.append(src)
+                if _flows(graph.nodes[src], node):  # the state it reads, written before it
+                    spec.reads.append((specs[src].id, at))
+            # only the nodes that hand on to it: reading a node on another branch would
+            # make it run on that branch too (the graph's own routes say when it runs)
             ancestors[name] = list(dict.fromkeys(before))
-            for a in ancestors[name]:
-                if _flows(graph.nodes[a], node):  # the state it reads, written before it
-                    spec.reads.append((specs[a].id, node.at))
             if not any(t != END for t, _, _ in out.succ.get(name, ())) \
                     or any(t == END for t, _, _ in out.succ.get(name, ())) \
                     or any(name in e[0] and e[1] == END for e in graph.edges):
