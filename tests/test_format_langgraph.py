@@ -565,3 +565,11 @@ def test_json_export_with_conditional_edges(repo: Path) -> None:
     bad.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     line = exit_2_one_line(run_process("lint", str(bad)), str(bad))
     assert "unknown node 'nowhere'" in line
+
+
+def test_mermaid_left_to_right(repo: Path) -> None:
+    text = (LG / "research_agent.mmd").read_text(encoding="utf-8").replace("graph TD;",
+                                                                          "graph LR;")
+    path = repo / "g.mmd"
+    path.write_text(text, encoding="utf-8")
+    assert [s.id for s in _load(path).steps][:2] == ["reason", "reason_route"]

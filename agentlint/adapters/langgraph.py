@@ -68,7 +68,7 @@ MANIFEST = "langgraph.json"
 _IMPORTS = re.compile(r"^\s*(from\s+langgraph[.\s]|import\s+langgraph\b|"
                       r"from\s+langchain\.agents\s+import\b)", re.M)
 _BUILDS = re.compile(r"\b(StateGraph|MessageGraph|create_react_agent|create_agent)\s*\(")
-_MERMAID = re.compile(r"^\s*(%%\{init|graph\s+TD|flowchart\s+TD)", re.M)
+_MERMAID = re.compile(r"^\s*(%%\{init|(graph|flowchart)\s+(TD|TB|LR|RL|BT)\b)", re.M)
 _MMD_EDGE = re.compile(r"^\s*([\w-]+)\s*(-\.\s*(.*?)\s*\.->|-\.->|-->)\s*([\w-]+)\s*;?\s*$")
 #: nodes and edges at most (a graph is a few dozen nodes)
 MAX_NODES = 500
