@@ -670,16 +670,16 @@ def _small_json(path: str) -> bool:
 
 
 def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[str]:
-    """Files named on the command line, and YAML and JSON files under named folders.
+    """Files named on the command line, and YAML, JSON and Python files under named folders.
 
     In the order named; a folder's files in sorted order, each folder's own
     files before its subfolders'. A file is given once. Files and folders
     that ``exclude`` matches are left out, files named one by one too (the
     pre-commit hook names every file it lints); a named file is taken
     whatever its suffix. Symbolic links to folders are not followed, so a
-    link loop cannot trap the walk. A JSON file in a folder is taken only when
-    it is a regular file of at most ``MAX_WALKED_JSON_BYTES`` (data files and
-    links are passed over; an AutoGen team is a few kilobytes).
+    link loop cannot trap the walk. A JSON or Python file in a folder is taken only
+    when it is a regular file of at most ``MAX_WALKED_JSON_BYTES`` (data files and
+    links are passed over; an AutoGen team or a LangGraph module is a few kilobytes).
     """
     skip = exclude if exclude else None
     seen: set[str] = set()
