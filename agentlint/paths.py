@@ -40,8 +40,9 @@ from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, 
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
-#: files a folder walk looks at: YAML, and JSON (AutoGen teams); each is sniffed, not parsed
-WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json")
+#: files a folder walk looks at: YAML, JSON (AutoGen teams, langgraph.json) and Python
+#: (LangGraph modules, read only when they import langgraph); each is sniffed, not parsed
+WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json", ".py")
 #: a JSON file larger than this, or a link, found in a folder is data, not a team: passed over
 MAX_WALKED_JSON_BYTES = 4 * 1024 * 1024
 #: folders never searched: version control, environments, caches, build output
@@ -670,16 +671,16 @@ def _small_json(path: str) -> bool:
 
 
 def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[str]:
-    """Files named on the command line, and YAML and JSON files under named folders.
+    """Files named on the command line, and YAML, JSON and Python files under named folders.
 
     In the order named; a folder's files in sorted order, each folder's own
     files before its subfolders'. A file is given once. Files and folders
     that ``exclude`` matches are left out, files named one by one too (the
     pre-commit hook names every file it lints); a named file is taken
     whatever its suffix. Symbolic links to folders are not followed, so a
-    link loop cannot trap the walk. A JSON file in a folder is taken only when
-    it is a regular file of at most ``MAX_WALKED_JSON_BYTES`` (data files and
-    links are passed over; an AutoGen team is a few kilobytes).
+    link loop cannot trap the walk. A JSON or Python file in a folder is taken only
+    when it is a regular file of at most ``MAX_WALKED_JSON_BYTES`` (data files and
+    links are passed over; an AutoGen team or a LangGraph module is a few kilobytes).
     """
     skip = exclude if exclude else None
     seen: set[str] = set()
@@ -690,7 +691,7 @@ def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[
                     skip and skip.match(os.path.join(dirpath, d), is_dir=True)))
                 for name in sorted(filenames):
                     full = os.path.join(dirpath, name)
-                    if name.endswith(".json") and not _small_json(full):
+                    if name.endswith((".json", ".py")) and not _small_json(full):
                         continue
                     if name.endswith(WALKED_SUFFIXES) and full not in seen \
                             and not (skip and skip.match(full)):

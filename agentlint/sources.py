@@ -60,11 +60,13 @@ def load_any(path: str, *, input_format: str | None = None, text: str | None = N
     if input_format == "agentlint":
         return load_workflow(path, display=shown, text=text, root=root)
     if input_format in (None, "auto"):
-        if is_workflow_text(text):
+        # a Python module is never a native spec, whatever its docstrings say
+        python = path.lower().endswith(".py")
+        if not python and is_workflow_text(text):
             return load_workflow(path, display=shown, text=text, root=root)
         adapter = adapters.detect(path, text)
         if adapter is None:
-            if explicit or named:
+            if (explicit or named) and not python:
                 miss = adapters.near_miss(path, text, shown)
                 if miss is not None:
                     raise miss

@@ -3,9 +3,11 @@
 Each adapter module defines an object with ``name``, ``sniff(path, text)``
 (a cheap test on the path and raw text, no parsing) and
 ``load(path, text, display, root) -> Workflow``. Adapters register themselves
-in ``ADAPTERS``; detection asks them in order.
+in ``ADAPTERS``; detection asks them in order. A Python file (``.py``) is offered
+only to adapters with ``python = True`` (readers of Python modules).
 
-The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen) are registered
+The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, LangGraph) are
+registered
 on first use. Every one of them builds a native format-v1 document with
 positions in the original files and loads it with the native loader (see
 ``agentlint.adapters.lower``); docs/formats.md says what each reads.
@@ -40,6 +42,7 @@ def _registered() -> list[Adapter]:
         from agentlint.adapters.autogen import AutoGenAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
         from agentlint.adapters.dify import DifyAdapter
+        from agentlint.adapters.langgraph import LangGraphAdapter
         from agentlint.adapters.promptflow import PromptflowAdapter
 
         known = {a.name for a in ADAPTERS}
@@ -47,14 +50,19 @@ def _registered() -> list[Adapter]:
         # has `nodes:`, a crew is a pair of named files, an ADK tree starts
         # at root_agent.yaml.
         for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter(),
-                        AutoGenAdapter()):
+                        AutoGenAdapter(), LangGraphAdapter()):
             if adapter.name not in known:
                 ADAPTERS.append(adapter)
     return ADAPTERS
 
 
 def detect(path: str, text: str) -> Adapter | None:
+    # a Python file goes only to the readers of Python modules (``python = True``): the
+    # others look for YAML keys, which a docstring may hold
+    python = path.lower().endswith(".py")
     for adapter in _registered():
+        if python and not getattr(adapter, "python", False):
+            continue
         if adapter.sniff(path, text):
             return adapter
     return None
