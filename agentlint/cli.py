@@ -381,7 +381,11 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
                        f"{escape.text(str(baseline_file))} no longer occur; refresh it with "
                        "--write-baseline",
                        err=True)
-    shown = [f for f in result.findings if not (quiet and f.severity == "info")]
+    from agentlint.report import load_error
+
+    # a spec that could not be read is a finding (AL000) in every format, and exit 2
+    shown = load_error.merged([f for f in result.findings
+                               if not (quiet and f.severity == "info")], result.errors)
     if output_file is not None and color is None:
         color = False
     use_color = _color(color)
@@ -409,7 +413,18 @@ def _registry() -> Any:
     return default_registry()
 
 
+def _known_rules() -> list[Any]:
+    """The rules the registry holds, and AL000 (a spec that cannot be read) before them."""
+    from agentlint.report.load_error import RULE
+
+    return [RULE, *_registry().rules()]
+
+
 def _rule_or_fail(name: str) -> Any:
+    from agentlint.report import load_error
+
+    if load_error.is_load_error(name):
+        return load_error.RULE
     registry = _registry()
     found = registry.find(name)
     if found is None:
@@ -429,7 +444,7 @@ def _rule_or_fail(name: str) -> Any:
 @guarded
 def rules_command(fmt: str) -> None:
     """List every lint rule: code, name, family, default severity, summary."""
-    known = _registry().rules()
+    known = _known_rules()
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "family": r.family,
                                 "severity": r.severity, "summary": r.summary,

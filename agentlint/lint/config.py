@@ -388,6 +388,8 @@ class ConfigFinder:
         for option, values in (("--select", o.select or []), ("--ignore", o.ignore),
                                ("--extend-select", o.extend_select)):
             for sel in values:
+                if _is_load_error(sel):
+                    raise UsageError(f"'{sel}' in {option}: {LOAD_ERROR_FIXED}")
                 if not match_selector(sel, rules):
                     raise UsageError(f"unknown rule selector '{sel}' in {option}"
                                      + selector_hint(sel, rules))
@@ -434,6 +436,19 @@ class ConfigFinder:
 
 
 # -- resolving selectors -----------------------------------------------------------------
+
+
+#: AL000 ``load-error`` (a spec that cannot be read) is no rule of the table: it is
+#: always reported and always fails the run, like ruff's syntax errors
+LOAD_ERROR = ("AL000", "load-error")
+LOAD_ERROR_FIXED = ("AL000 (load-error) cannot be selected, ignored or given a severity: "
+                    "a spec that cannot be read is always reported and exits 2; "
+                    "leave the file out with an exclude pattern instead")
+
+
+def _is_load_error(selector: str) -> bool:
+    sel = selector.strip()
+    return sel.upper() == LOAD_ERROR[0] or sel.lower() == LOAD_ERROR[1]
 
 
 def match_selector(selector: str, rules: Iterable[Rule]) -> list[Rule]:
@@ -487,6 +502,8 @@ def resolve(config: Config, overrides: Overrides | None = None,
     def matching(sel: str, *keys: str) -> list[Rule]:
         """The rules ``sel`` names; an error at ``keys`` + ``sel`` when it names none."""
         matched = match_selector(sel, rules)
+        if _is_load_error(sel):
+            raise config.error((*keys, sel), f"'{sel}' in '{keys[0]}': {LOAD_ERROR_FIXED}")
         if not matched:
             raise config.error((*keys, sel), f"unknown rule selector '{sel}' in "
                                f"'{keys[0]}'" + selector_hint(sel, rules))

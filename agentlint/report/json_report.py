@@ -1,7 +1,10 @@
 """Findings as a JSON array (contract): what scripts and other tools read.
 
-Each element has exactly the keys ``code``, ``rule``, ``severity``,
-``message``, ``file``, ``line``, ``column``; a clean run prints ``[]``.
+Each element has the keys ``code``, ``rule``, ``severity``, ``message``,
+``file``, ``line``, ``column`` (the contract), and the message's parts as the
+text report prints them: ``summary`` (the headline), ``notes`` (a list) and
+``help`` (what to do, or null) (:mod:`agentlint.report.message`). A spec that
+could not be read is an element of code ``AL000``. A clean run prints ``[]``.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ import json
 
 from agentlint import escape
 from agentlint.lint.registry import Finding
+from agentlint.report.message import split
 from agentlint.report.text import statistics
 
 
 def render(findings: list[Finding]) -> str:
-    return escape.json_text(json.dumps([f.to_json() for f in findings], indent=2,
-                                       ensure_ascii=False))
+    return escape.json_text(json.dumps([{**f.to_json(), **split(f.message).to_json()}
+                                        for f in findings], indent=2, ensure_ascii=False))
 
 
 def render_statistics(findings: list[Finding]) -> str:
