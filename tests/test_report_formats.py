@@ -159,8 +159,8 @@ def test_sarif_is_valid_and_complete(cli, rules: Rules, repo: Path) -> None:
     assert driver["name"] == "agentlint" and driver["version"] == __version__
     assert driver["informationUri"].startswith("https://")
     ids = [r["id"] for r in driver["rules"]]
-    assert ids[:3] == ["AL801", "AL802", "AL803"]
-    first = driver["rules"][0]
+    assert ids[:4] == ["AL000", "AL801", "AL802", "AL803"]  # AL000: the unreadable spec
+    first = driver["rules"][1]
     assert first["name"] == "step-error"
     assert first["shortDescription"]["text"] == "Steps are errors"
     assert first["fullDescription"]["text"] == "Steps, for testing."
