@@ -122,6 +122,24 @@ def write_output(text: str, path: str, inputs: Iterable[str] = ()) -> None:
     write_text_atomic(path, text, inputs=inputs)
 
 
+def emit(text: str, output_file: str | None, inputs: Iterable[str] = (),
+         color: bool = False) -> None:
+    """A report on standard output, or with ``-o/--output-file`` into that file (atomically,
+    never over one of ``inputs``)."""
+    if output_file is not None:
+        write_output(text, output_file, inputs)
+    elif text:
+        click.echo(text, nl=False, color=color)
+
+
+def _json_errors(err: SpecError, output_file: str | None) -> None:
+    """``--format json`` for a spec that cannot be read: ``{"errors": [<AL000 finding>]}``,
+    the element ``lint --format json`` prints for it (the one line on stderr follows)."""
+    from agentlint.report import load_error
+
+    emit(load_error.json_document([err]), output_file)
+
+
 def _inputs(*groups: Iterable[str | None] | str | None) -> list[str]:
     """The files a run read (named, discovered, configuration, baseline), for a write to
     refuse to replace; names that are not files are left to the write to skip."""
@@ -156,14 +174,43 @@ def _color(flag: bool | None) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
-    """Workflows named on the command line (files, or folders searched for specs)."""
+STDIN = "-"
+
+
+def _stdin_path(stdin_filename: str | None) -> str:
+    """The path a spec read from standard input is resolved against (its folder holds
+    the files it names and its configuration): ``--stdin-filename``, else
+    ``stdin.yaml`` in the working directory, as ``lint`` does."""
+    return stdin_filename or os.path.join(os.getcwd(), "stdin.yaml")
+
+
+def _read_stdin_text(stdin_filename: str | None) -> str:
+    from agentlint.paths import MAX_SPEC_BYTES, decode, read_stdin
+
+    shown = stdin_filename or "<stdin>"
+    return decode(read_stdin(MAX_SPEC_BYTES, shown), shown)
+
+
+def _load_named(paths: tuple[str, ...], input_format: str,
+                stdin_filename: str | None = None) -> list[Any]:
+    """Workflows named on the command line (files, or folders searched for specs;
+    ``-`` is standard input, named ``stdin_filename``)."""
     from agentlint.paths import as_named, discover
     from agentlint.sources import load_any
 
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
     for path in paths:
+        if path == STDIN:
+            shown = stdin_filename or "<stdin>"
+            wf = load_any(_stdin_path(stdin_filename), input_format=input_format,
+                          text=_read_stdin_text(stdin_filename), display=shown,
+                          explicit=True)
+            if wf is None:
+                raise SpecError(shown, 1, 1, "not a workflow spec (no top-level "
+                                "'agentlint:' key and no known format)")
+            workflows.append(wf)
+            continue
         if not os.path.exists(path) and not os.path.islink(path):
             raise SpecError(path, 1, 1, "no such file or folder")
         explicit = not os.path.isdir(path)
@@ -182,34 +229,58 @@ def _load_named(paths: tuple[str, ...], input_format: str) -> list[Any]:
     return workflows
 
 
+OUTPUT_FILE_HELP = "Write the report to this file instead of standard output."
+STDIN_FILENAME_HELP = "The name of the spec read from standard input ('-')."
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help=OUTPUT_FILE_HELP)
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the files (detected by default).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @guarded
-def estimate(paths: tuple[str, ...], fmt: str, input_format: str, color: bool | None) -> None:
-    """Estimate cost per run, critical-path latency and reliability.
+def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
+             stdin_filename: str | None, input_format: str, color: bool | None) -> None:
+    """Estimate cost per run, critical-path latency and reliability (files, folders, or -
+    for stdin).
 
     Exits 1 when a budget in the spec is exceeded, 2 when a spec cannot be read.
     """
     from agentlint.graph.estimate import estimate as run_estimate
 
-    workflows = _load_named(paths, input_format)
+    try:
+        workflows = _load_named(paths, input_format, stdin_filename)
+    except SpecError as exc:
+        if fmt == "json":
+            _json_errors(exc, output_file)
+        raise
     if not workflows:
         raise UsageError("no workflow specs found in " + ", ".join(paths))
     results = [run_estimate(wf) for wf in workflows]
     if fmt == "json":
+        import io
+
         from agentlint.report import estimate_json
 
         single = len(results) == 1 and len(paths) == 1 and not os.path.isdir(paths[0])
-        estimate_json.write(results, sys.stdout, as_list=not single)
+        if output_file is None:
+            estimate_json.write(results, sys.stdout, as_list=not single)
+        else:
+            buffer = io.StringIO()
+            estimate_json.write(results, buffer, as_list=not single)
+            emit(buffer.getvalue(), output_file, _inputs(paths))
     else:
         from agentlint.report.estimate_text import render
 
-        click.echo("\n\n".join(render(r, _color(color)) for r in results))
+        if output_file is not None and color is None:
+            color = False
+        use_color = _color(color)
+        emit("\n\n".join(render(r, use_color) for r in results) + "\n", output_file,
+             _inputs(paths), use_color)
     if any(r.over_budget for r in results):
         sys.exit(1)
 
@@ -480,15 +551,20 @@ def rule_command(name: str) -> None:
 @click.argument("file", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(report.GRAPH)), default="mermaid",
               show_default=True, help="Mermaid (GitHub renders it) or Graphviz DOT.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False),
+              help="Write the diagram to this file instead of standard output.")
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
 @guarded
-def graph(file: str, fmt: str, input_format: str) -> None:
-    """Draw the workflow: models, dependencies, groups, loops, the critical path."""
+def graph(file: str, fmt: str, output_file: str | None, stdin_filename: str | None,
+          input_format: str) -> None:
+    """Draw the workflow (a file, or - for stdin): models, dependencies, groups, loops,
+    the critical path."""
     from agentlint.graph.view import build_view
 
-    workflows = _load_named((file,), input_format)
-    click.echo(report.GRAPH[fmt](build_view(workflows[0])), nl=False)
+    workflows = _load_named((file,), input_format, stdin_filename)
+    emit(report.GRAPH[fmt](build_view(workflows[0])), output_file, _inputs((file,)))
 
 
 @main.command("optimize", cls=_OneLineErrors)
@@ -522,13 +598,18 @@ def graph(file: str, fmt: str, input_format: str) -> None:
               help="Print progress and the solvers' own logs on standard error.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help=OUTPUT_FILE_HELP)
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
 @guarded
 @interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
                      gap: float, fmt: str, max_chars: int, show_diff: bool,
                      write_back: bool,
-                     color: bool | None, verbose: bool, input_format: str) -> None:
-    """Propose the best change to a workflow that meets its budgets (a MILP).
+                     color: bool | None, verbose: bool, input_format: str,
+                     output_file: str | None = None, stdin_filename: str | None = None
+                     ) -> None:
+    """Propose the best change to a workflow (a file, or - for stdin) that meets its
+    budgets (a MILP).
 
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
     cannot be read or an option is wrong.
@@ -542,11 +623,20 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         raise UsageError(f"{file} is a folder; optimize takes one spec file")
     if write_back and pareto:
         raise UsageError("--write applies one plan; drop --pareto")
+    if write_back and file == STDIN:
+        raise UsageError("--write edits a file and the spec comes from standard input; "
+                         "print the change with --diff instead")
+    source = _stdin_path(stdin_filename) if file == STDIN else file
     try:
         with alarm_at(started + time_limit):  # loading the optimizer and the spec count too
             from agentlint.optimizer.run import optimize as run_optimize
 
-            wf = _load_named((file,), input_format)[0]
+            try:
+                wf = _load_named((file,), input_format, stdin_filename)[0]
+            except SpecError as exc:
+                if fmt == "json" and not show_diff:
+                    _json_errors(exc, output_file)
+                raise
             adapted = wf if wf.format != "agentlint" else None
             if adapted is not None:
                 # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the
@@ -568,7 +658,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
     progress = Progress.for_stderr(verbose, started)  # a terminal's line; plain with --verbose
     try:
         result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
-                              pareto=pareto, path=None if adapted else file, gap=gap,
+                              pareto=pareto, path=None if adapted else source, gap=gap,
                               verbose=verbose, started=started, progress=progress)
     finally:
         if progress is not None:
@@ -577,18 +667,19 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         _into_source(result, adapted)
     if verbose and result.solver_log:
         click.echo(result.solver_log, err=True, nl=not result.solver_log.endswith("\n"))
+    if output_file is not None and color is None:
+        color = False
     if show_diff:
         from agentlint.report import optimize_diff
 
         text = optimize_diff.render(result)
-        if text:
-            click.echo(text, nl=False)
     elif fmt == "markdown":
         from agentlint.report import optimize_markdown
 
-        click.echo(optimize_markdown.render(result, limit=max_chars), nl=False)
+        text = optimize_markdown.render(result, limit=max_chars)
     else:
-        click.echo(report.OPTIMIZE[fmt](result, _color(color)), nl=False)
+        text = report.OPTIMIZE[fmt](result, _color(color))
+    emit(text, output_file, _inputs((file,)), _color(color))
     if result.status == "infeasible":
         sys.exit(1)
     if write_back and result.changes and result.proposal is not None:
@@ -623,22 +714,33 @@ def _into_source(result: Any, adapted: Any) -> None:
 
 @main.command(cls=_OneLineErrors)
 @click.argument("file", type=click.Path())
-@click.option("--output", "-o", type=click.Path(dir_okay=False),
+@click.option("--output-file", "--output", "-o", "output", type=click.Path(dir_okay=False),
               help="Write the spec to this file instead of standard output.")
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
 @click.option("--input-format", type=click.Choice([f for f in INPUT_FORMATS
                                                    if f != "agentlint"]),
               default="auto", show_default=True, help="Format of FILE (detected by default).")
 @guarded
-def convert(file: str, output: str | None, input_format: str) -> None:
+def convert(file: str, output: str | None, stdin_filename: str | None,
+            input_format: str) -> None:
     """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify or ADK
-    workflow.
+    workflow (a file, or - for stdin).
 
     The spec estimates to the same figures as FILE; its header lists what had to be
     assumed, for you to replace with real figures.
     """
     from agentlint.convert import convert_file
 
-    text = convert_file(file, input_format)
+    if file == STDIN:  # what convert_file does, over the text of standard input
+        from agentlint.convert import render
+
+        wf = _load_named((file,), input_format, stdin_filename)[0]
+        if wf.format == "agentlint":
+            raise UsageError(f"{wf.file} is already an agentlint spec; there is nothing "
+                             "to convert")
+        text = render(wf)
+    else:
+        text = convert_file(file, input_format)
     if output is None:
         click.echo(text, nl=False)
         return

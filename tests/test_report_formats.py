@@ -125,7 +125,8 @@ def test_json_contract(cli, rules: Rules, repo: Path) -> None:
     data = json.loads(result.output)
     assert len(data) == 5
     assert all(list(item)[:7] == CONTRACT_KEYS for item in data)  # then the parts
-    assert {k: data[1][k] for k in CONTRACT_KEYS} == {"code": "AL801", "rule": "step-error", "severity": "error",
+    assert {k: data[1][k] for k in CONTRACT_KEYS} == {
+        "code": "AL801", "rule": "step-error", "severity": "error",
                        "message": "step-error saw step first", "file": "flows/a.yaml",
                        "line": 6, "column": 9}
     clean = cli("lint", "flows/clean.yaml", "--format", "json")

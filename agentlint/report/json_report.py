@@ -10,6 +10,7 @@ could not be read is an element of code ``AL000``. A clean run prints ``[]``.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from agentlint import escape
 from agentlint.lint.registry import Finding
@@ -17,9 +18,14 @@ from agentlint.report.message import split
 from agentlint.report.text import statistics
 
 
+def element(f: Finding) -> dict[str, Any]:
+    """One finding as the JSON report shows it: the contract keys, then the parts."""
+    return {**f.to_json(), **split(f.message).to_json()}
+
+
 def render(findings: list[Finding]) -> str:
-    return escape.json_text(json.dumps([{**f.to_json(), **split(f.message).to_json()}
-                                        for f in findings], indent=2, ensure_ascii=False))
+    return escape.json_text(json.dumps([element(f) for f in findings], indent=2,
+                                       ensure_ascii=False))
 
 
 def render_statistics(findings: list[Finding]) -> str:
