@@ -396,13 +396,16 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
               help="Record the current findings in this baseline file and exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Lint the files in this many processes (0: one per CPU).")
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings that apply to the first of PATHS and where each "
+                   "comes from, and exit.")
 @guarded
 def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tuple[str, ...],
          extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
          config_file: str | None, stdin_filename: str | None, input_format: str,
          statistics: bool, exit_zero: bool, strict: bool, quiet: bool,
          color: bool | None, changed_since: str | None, baseline_file: str | None,
-         write_baseline: str | None, jobs: int) -> None:
+         write_baseline: str | None, jobs: int, show_settings: bool = False) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
@@ -416,6 +419,13 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
         raise UsageError("--statistics works with --format "
                          + ", ".join(list(report.LINT_STATISTICS)[:-1]) + " or "
                          + list(report.LINT_STATISTICS)[-1])
+    if show_settings:
+        overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
+                              extend_select=_selectors(extend_select), exclude=list(exclude),
+                              config=config_file, strict=strict)
+        target = paths[0] if paths else "."
+        _show_settings(overrides, _stdin_path(stdin_filename) if target == STDIN else target)
+        return
     if not paths and changed_since is None:
         raise UsageError("missing PATHS: name the files or folders to lint "
                          "(or - for standard input, or --changed-since REF)")
@@ -433,8 +443,18 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
                           config=config_file, strict=strict)
-    result = lint_paths(paths, overrides, input_format=input_format,
+    stdin_data = None
+    if STDIN in paths:  # read here, so a spec from stdin that cannot be read is still shown
+        from agentlint.paths import MAX_SPEC_BYTES, read_stdin
+
+        try:
+            stdin_data = read_stdin(MAX_SPEC_BYTES, stdin_filename or "<stdin>")
+        except SpecError:
+            stdin_data = None  # lint_paths reads it again and reports the error
+    result = lint_paths(paths, overrides, input_format=input_format, stdin=stdin_data,
                         stdin_filename=stdin_filename, jobs=jobs, registry=_registry())
+    if stdin_data is not None:
+        _stdin_source(result, stdin_data, stdin_filename or "<stdin>")
     if write_baseline is not None:
         from agentlint.ci.baseline import write as write_baseline_file
 
@@ -471,6 +491,31 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     for err in result.errors:
         click.echo(error_line(err), err=True)
     sys.exit(result.exit_code(strict=strict, exit_zero=exit_zero))
+
+
+def _show_settings(overrides: Any, path: str) -> None:
+    """``lint --show-settings``: one line per setting, ``key = value  # source``."""
+    from agentlint.lint.config import ConfigFinder, show_settings
+
+    config, rows = show_settings(ConfigFinder(overrides, _registry()), path)
+    lines = [f"# settings for {escape.path(path)}; configuration file: {escape.text(config)}"]
+    width = min(48, max(len(f"{r.key} = {r.value}") for r in rows))
+    lines += [f"{escape.text(f'{r.key} = {r.value}'):<{width}}  # {escape.text(r.source)}"
+              for r in rows]
+    click.echo("\n".join(lines))
+
+
+def _stdin_source(result: Any, data: bytes, shown: str) -> None:
+    """The text of a spec from standard input that could not be read, for the text
+    report to show the line of its AL000 finding (it is not on disk to read again)."""
+    if shown in result.sources or not any(e.file == shown for e in result.errors):
+        return
+    from agentlint.paths import decode
+
+    try:
+        result.sources[shown] = decode(data, shown)
+    except SpecError:
+        return
 
 
 def _registry() -> Any:
