@@ -1,7 +1,7 @@
 """A finding's message in parts: a short headline, notes, and what to do.
 
 Rules write one sentence that says what is wrong, the figures behind it and
-what to write instead, joined by ``; `` (and the figures after a ``: ``). On
+what to write instead, joined by ``; `` (and the figures after the last ``: ``). On
 one line that runs to 200-400 characters. The text report prints the
 headline on the finding's line and the rest under the source, as ruff prints
 its diagnostics::
@@ -77,10 +77,12 @@ def split(message: str) -> Parts:
     head, rest = clauses[0], clauses[1:]
     notes: list[str] = []
     if len(head) > SHORT:
-        first, *more = _split(head, ": ")
-        if more and first.strip():
-            head = first
-            notes.append(": ".join(more))
+        # the figures follow the last ": " (an earlier one is a key and its value, as in
+        # "has retries: 1: expect 1.37 repeated attempts")
+        *first, last = _split(head, ": ")
+        if first and last.strip() and ": ".join(first).strip():
+            head = ": ".join(first)
+            notes.append(last)
     help_text = rest.pop() if rest else ""
     notes += rest
     return Parts(head, notes, help_text)
