@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agentlint.lint.engine import LintResult  # noqa: E402
 from agentlint.lint.registry import (  # noqa: E402
     FAMILY_PREFIX,
     FAMILY_TITLE,
@@ -26,7 +27,6 @@ from agentlint.lint.registry import (  # noqa: E402
     Rule,
 )
 from agentlint.lint.rules import all_rules, find_rule  # noqa: E402
-from agentlint.lint.engine import LintResult  # noqa: E402
 from agentlint.report import text  # noqa: E402
 from agentlint.spec.load import load_workflow  # noqa: E402
 
