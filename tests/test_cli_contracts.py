@@ -34,8 +34,8 @@ def test_lint_json_is_the_whole_of_stdout() -> None:
     assert done.returncode == 1 and done.stderr == ""
     findings = json.loads(done.stdout)
     assert findings and all(
-        list(f) == ["code", "rule", "severity", "message", "file", "line", "column"]
-        for f in findings)
+        list(f)[:7] == ["code", "rule", "severity", "message", "file", "line", "column"]
+        for f in findings)  # the contract's keys first; keys are only ever added after them
     assert {f["file"] for f in findings} <= {f"examples/{p.name}" for p in EXAMPLE_FILES}
 
 
