@@ -135,9 +135,9 @@ def emit(text: str, output_file: str | None, inputs: Iterable[str] = (),
 def _json_errors(err: SpecError, output_file: str | None) -> None:
     """``--format json`` for a spec that cannot be read: ``{"errors": [<AL000 finding>]}``,
     the element ``lint --format json`` prints for it (the one line on stderr follows)."""
-    from agentlint.report import load_error
+    from agentlint.report.json_report import errors_document
 
-    emit(load_error.json_document([err]), output_file)
+    emit(errors_document([err]), output_file)
 
 
 def _inputs(*groups: Iterable[str | None] | str | None) -> list[str]:
@@ -443,17 +443,19 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
                           config=config_file, strict=strict)
-    stdin_data = None
+    stdin_data = stdin_error = None
     if STDIN in paths:  # read here, so a spec from stdin that cannot be read is still shown
         from agentlint.paths import MAX_SPEC_BYTES, read_stdin
 
         try:
             stdin_data = read_stdin(MAX_SPEC_BYTES, stdin_filename or "<stdin>")
-        except SpecError:
-            stdin_data = None  # lint_paths reads it again and reports the error
+        except SpecError as exc:  # too large: reported, and nothing of it is linted
+            stdin_error, stdin_data = exc, b""
     result = lint_paths(paths, overrides, input_format=input_format, stdin=stdin_data,
                         stdin_filename=stdin_filename, jobs=jobs, registry=_registry())
-    if stdin_data is not None:
+    if stdin_error is not None:
+        result.errors.append(stdin_error)
+    elif stdin_data is not None:
         _stdin_source(result, stdin_data, stdin_filename or "<stdin>")
     if write_baseline is not None:
         from agentlint.ci.baseline import write as write_baseline_file

@@ -39,7 +39,9 @@ FORBIDDEN = (
 #: behind it), reading a TOML configuration, suggesting a close name in an error
 NOT_ON_THE_LINT_PATH = ("tempfile", "shutil", "random", "tomllib", "difflib")
 #: of the report formats, the default text report only (with the colour helper it shares)
-REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text", "agentlint.report.table"}
+REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text", "agentlint.report.table",
+                   # a spec that cannot be read as a finding; a message in parts (both small)
+                   "agentlint.report.load_error", "agentlint.report.message"}
 
 PROBE = """\
 import atexit, json, sys

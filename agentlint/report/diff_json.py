@@ -33,6 +33,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from agentlint.metrics import METRICS
+from agentlint.report import load_error
+from agentlint.report.json_report import element
 
 if TYPE_CHECKING:
     from agentlint.ci.diff import DiffResult
@@ -105,9 +107,6 @@ def build(result: DiffResult) -> dict[str, Any]:
 
 
 def _errors(result: DiffResult) -> list[dict[str, Any]]:
-    from agentlint.report import load_error
-    from agentlint.report.json_report import element
-
     return [element(load_error.finding(e)) for e in result.errors]
 
 

@@ -13,7 +13,9 @@ import json
 from typing import Any
 
 from agentlint import escape
+from agentlint.errors import SpecError
 from agentlint.lint.registry import Finding
+from agentlint.report import load_error
 from agentlint.report.message import split
 from agentlint.report.text import statistics
 
@@ -21,6 +23,15 @@ from agentlint.report.text import statistics
 def element(f: Finding) -> dict[str, Any]:
     """One finding as the JSON report shows it: the contract keys, then the parts."""
     return {**f.to_json(), **split(f.message).to_json()}
+
+
+def errors_document(errors: list[SpecError]) -> str:
+    """``{"errors": [...]}``, an AL000 element per error in the shape above: what
+    ``estimate`` and ``optimize`` print with ``--format json`` for a spec they cannot
+    read (their usual object needs a spec that loads)."""
+    return escape.json_text(json.dumps(
+        {"errors": [element(load_error.finding(e)) for e in errors]}, indent=2,
+        ensure_ascii=False)) + "\n"
 
 
 def render(findings: list[Finding]) -> str:

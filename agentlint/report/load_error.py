@@ -98,18 +98,4 @@ def complete(findings: list[Finding], errors: Iterable[SpecError]) -> list[Findi
     return merged(findings, missing) if missing else findings
 
 
-def json_document(errors: Iterable[SpecError]) -> str:
-    """``{"errors": [...]}``, one element per error in the shape of ``lint --format json``:
-    what ``estimate`` and ``optimize`` print with ``--format json`` for a spec they
-    cannot read (their usual object needs a spec that loads)."""
-    import json
-
-    from agentlint import escape
-    from agentlint.report.json_report import element
-
-    return escape.json_text(json.dumps({"errors": [element(finding(e)) for e in errors]},
-                                       indent=2, ensure_ascii=False)) + "\n"
-
-
-__all__ = ["CODE", "NAME", "RULE", "complete", "finding", "is_load_error", "json_document",
-           "merged"]
+__all__ = ["CODE", "NAME", "RULE", "complete", "finding", "is_load_error", "merged"]

@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections import Counter
 
 from agentlint import escape
+from agentlint.errors import SpecError
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Finding
+from agentlint.paths import MAX_SPEC_BYTES, read_text
 from agentlint.report import load_error
 from agentlint.report.message import split
 from agentlint.report.table import paint
@@ -67,9 +69,6 @@ def _source(f: Finding, result: LintResult) -> str:
     could not be read, the file itself when it still reads as text (else nothing)."""
     if f.file in result.sources or f.code != load_error.CODE:
         return result.sources.get(f.file, "")
-    from agentlint.errors import SpecError
-    from agentlint.paths import MAX_SPEC_BYTES, read_text
-
     try:
         return read_text(f.file, None, limit=MAX_SPEC_BYTES, what="spec")
     except (SpecError, OSError, ValueError):
