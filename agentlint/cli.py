@@ -830,6 +830,10 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
     from agentlint.ci.diff import parse_thresholds, run_diff
     from agentlint.lint.config import Overrides
 
+    if STDIN in (base_ref, *paths):
+        raise UsageError("diff compares the specs of two git revisions and reads no "
+                         "standard input; name a file, or lint one from stdin with "
+                         "'agentlint lint -'")
     thresholds = parse_thresholds(fail_on)
     overrides = Overrides(exclude=list(exclude), config=config_file)
     result = run_diff(base_ref, paths=list(paths) or None, thresholds=thresholds,

@@ -118,6 +118,7 @@ def test_sarif_result_and_notification(folder: Path) -> None:
     [note] = invocation["toolExecutionNotifications"]
     assert note["level"] == "error"
     assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == LINE
+    assert note["associatedRule"] == {"id": "AL000", "index": result["ruleIndex"]}
     stderr_line(err)
 
 

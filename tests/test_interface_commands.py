@@ -91,6 +91,12 @@ def test_optimize_diff_from_stdin_names_the_file(here: Path) -> None:
     assert from_stdin.stdout == from_file.stdout and "+++ " in from_stdin.stdout
 
 
+def test_diff_reads_no_stdin(here: Path) -> None:
+    done = run_process("diff", "-", cwd=here, input=SPEC)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("agentlint: diff compares the specs of two git revisions")
+
+
 # -- -o / --output-file --------------------------------------------------------------------
 
 

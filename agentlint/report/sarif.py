@@ -55,7 +55,7 @@ def build(findings: list[Finding], result: LintResult) -> dict[str, Any]:
             "informationUri": INFORMATION_URI,
             "rules": [_descriptor(r) for r in ordered],
         }},
-        "invocations": [_invocation(result.errors)],
+        "invocations": [_invocation(result.errors, index.get(load_error.CODE))],
         "originalUriBaseIds": {SRCROOT: {"uri": Path(os.getcwd()).as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -120,10 +120,14 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def _invocation(errors: list[SpecError]) -> dict[str, Any]:
+def _invocation(errors: list[SpecError], rule_index: int | None = None) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": not errors}
     if errors:
+        rule: dict[str, Any] = {"id": load_error.CODE}
+        if rule_index is not None:
+            rule["index"] = rule_index
         invocation["toolExecutionNotifications"] = [
             {"level": "error", "message": {"text": str(err)},
-             "locations": [_location(err.file, err.line, err.col)]} for err in errors]
+             "locations": [_location(err.file, err.line, err.col)],
+             "associatedRule": rule} for err in errors]
     return invocation
