@@ -132,12 +132,12 @@ def emit(text: str, output_file: str | None, inputs: Iterable[str] = (),
         click.echo(text, nl=False, color=color)
 
 
-def _json_errors(err: SpecError, output_file: str | None) -> None:
+def _json_errors(err: SpecError, output_file: str | None, inputs: Iterable[str]) -> None:
     """``--format json`` for a spec that cannot be read: ``{"errors": [<AL000 finding>]}``,
     the element ``lint --format json`` prints for it (the one line on stderr follows)."""
     from agentlint.report.json_report import errors_document
 
-    emit(errors_document([err]), output_file)
+    emit(errors_document([err]), output_file, inputs)
 
 
 def _inputs(*groups: Iterable[str | None] | str | None) -> list[str]:
@@ -256,7 +256,7 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
         workflows = _load_named(paths, input_format, stdin_filename)
     except SpecError as exc:
         if fmt == "json":
-            _json_errors(exc, output_file)
+            _json_errors(exc, output_file, _inputs(paths))
         raise
     if not workflows:
         raise UsageError("no workflow specs found in " + ", ".join(paths))
@@ -682,7 +682,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
                 wf = _load_named((file,), input_format, stdin_filename)[0]
             except SpecError as exc:
                 if fmt == "json" and not show_diff:
-                    _json_errors(exc, output_file)
+                    _json_errors(exc, output_file, _inputs((file,)))
                 raise
             adapted = wf if wf.format != "agentlint" else None
             if adapted is not None:

@@ -155,6 +155,14 @@ def test_json_carries_the_load_error(command: list[str], here: Path) -> None:
     assert json.loads((here / "e.json").read_text(encoding="utf-8"))["errors"] == [item]
 
 
+@pytest.mark.parametrize("command", [["estimate"], ["optimize"]])
+def test_json_errors_never_replace_the_spec(command: list[str], here: Path) -> None:
+    done = run_process(*command, "broken.yaml", "--format", "json", "-o", "broken.yaml",
+                       cwd=here)
+    assert done.returncode == 2
+    assert (here / "broken.yaml").read_text(encoding="utf-8") == BROKEN
+
+
 def test_text_keeps_the_stderr_line_only(here: Path) -> None:
     done = run_process("estimate", "broken.yaml", cwd=here)
     assert (done.returncode, done.stdout) == (2, "")
