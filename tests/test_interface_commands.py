@@ -237,3 +237,13 @@ def test_show_settings_names_the_file(here: Path) -> None:
     done = run_process("lint", "sub", "--show-settings", cwd=here)
     assert done.stdout.splitlines()[0] == \
         "# settings for sub; configuration file: sub/.agentlint.yml"
+
+
+def test_show_settings_for_a_file_applies_per_file_ignores(here: Path) -> None:
+    (here / ".agentlint.yaml").write_text("per-file-ignores: {flow.yaml: [AL1]}\n",
+                                          encoding="utf-8")
+    for_file = settings(here, "flow.yaml")
+    assert for_file["per-file-ignores.flow.yaml"] == ('["AL1"]', ".agentlint.yaml:1")
+    assert '"AL101"' not in for_file["enabled"][0]
+    assert for_file["enabled"][1].endswith("and per-file-ignores")
+    assert '"AL101"' in settings(here, "broken.yaml")["enabled"][0]

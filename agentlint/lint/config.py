@@ -615,8 +615,9 @@ def _list(items: Iterable[str]) -> str:
 def show_settings(finder: ConfigFinder, path: str) -> tuple[str, list[Shown]]:
     """The settings ``lint`` applies to ``path`` (a spec, or a folder's specs) and where
     each value comes from: the defaults, the configuration file (``FILE:LINE``) or the
-    command line (``--option``). Returns the configuration file's name ("none" when
-    only the defaults apply) and the lines."""
+    command line (``--option``). Returns the configuration file's name ("none
+    (defaults)" when there is none) and the lines. For a file, ``enabled`` is what runs
+    on it, ``per-file-ignores`` applied."""
     target = os.path.join(path, "stdin.yaml") if os.path.isdir(path) else path
     config = finder.config_for(target)
     settings = finder.settings_for(target)
@@ -643,8 +644,10 @@ def show_settings(finder: ConfigFinder, path: str) -> tuple[str, list[Shown]]:
             ("ignore", config.ignore, o.ignore, "--ignore")):
         rows.append(Shown(key, _list([*mine, *theirs]),
                           source((key,), bool(mine), option, bool(theirs))))
-    rows.append(Shown("enabled", _list(r.code for r in settings.rules),
-                      "the result of the lines above"))
+    runs = settings if os.path.isdir(path) else settings.for_file(target)
+    rows.append(Shown("enabled", _list(r.code for r in runs.rules),
+                      "the result of the lines above" + (
+                          " and per-file-ignores" if runs is not settings else "")))
     for sel, level in sorted(config.severity.items()):
         rows.append(Shown(f"severity.{sel}", level, at("severity", sel)))
     written = {r.name: (name, values) for name, values in config.rules.items()
