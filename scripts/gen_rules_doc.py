@@ -104,12 +104,14 @@ finding `AL000 [load-error]`, at error level, at the line and column of the
 problem, in every output format (a text line with the source under it, a
 GitHub `::error` annotation, a SARIF result and tool execution notification,
 a JSON object, a GitLab Code Quality issue, a JUnit failure); the same line
-is written to standard error. As with ruff's syntax errors, it is not a rule
-of the table below: it cannot be selected off, ignored, suppressed by a
-comment or baselined (naming it in `select`, `ignore`, `severity` or
-`per-file-ignores` is an error), and the run exits 2 even with `--exit-zero`.
-Leave a file out with `exclude` instead. `agentlint rule AL000` prints its
-page.
+is written to standard error. As ruff does with syntax errors since it
+retired E999, AL000 is not a rule of the table below: it cannot be selected
+off, ignored, suppressed by a comment or baselined, and the run exits 2 even
+with `--exit-zero` (a spec that was not read was not checked). Where ruff
+warns that such a setting does nothing, agentlint refuses it: naming AL000
+in `select`, `ignore`, `severity` or `per-file-ignores` (or on the command
+line) is a configuration error, exit 2. Leave a file out with `exclude`
+instead. `agentlint rule AL000` prints its page.
 
 The three rules marked *contract* have names the product promises to keep.
 """
