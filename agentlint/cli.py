@@ -122,6 +122,24 @@ def write_output(text: str, path: str, inputs: Iterable[str] = ()) -> None:
     write_text_atomic(path, text, inputs=inputs)
 
 
+def emit(text: str, output_file: str | None, inputs: Iterable[str] = (),
+         color: bool = False) -> None:
+    """A report on standard output, or with ``-o/--output-file`` into that file (atomically,
+    never over one of ``inputs``)."""
+    if output_file is not None:
+        write_output(text, output_file, inputs)
+    elif text:
+        click.echo(text, nl=False, color=color)
+
+
+def _json_errors(err: SpecError, output_file: str | None, inputs: Iterable[str]) -> None:
+    """``--format json`` for a spec that cannot be read: ``{"errors": [<AL000 finding>]}``,
+    the element ``lint --format json`` prints for it (the one line on stderr follows)."""
+    from agentlint.report.json_report import errors_document
+
+    emit(errors_document([err]), output_file, inputs)
+
+
 def _inputs(*groups: Iterable[str | None] | str | None) -> list[str]:
     """The files a run read (named, discovered, configuration, baseline), for a write to
     refuse to replace; names that are not files are left to the write to skip."""
@@ -156,10 +174,28 @@ def _color(flag: bool | None) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _load_named(paths: tuple[str, ...], input_format: str,
-                models: str | None = None) -> list[Any]:
-    """Workflows named on the command line (files, or folders searched for specs), their
-    gateway aliases resolved by the LiteLLM config ``models`` when one is given."""
+STDIN = "-"
+
+
+def _stdin_path(stdin_filename: str | None) -> str:
+    """The path a spec read from standard input is resolved against (its folder holds
+    the files it names and its configuration): ``--stdin-filename``, else
+    ``stdin.yaml`` in the working directory, as ``lint`` does."""
+    return stdin_filename or os.path.join(os.getcwd(), "stdin.yaml")
+
+
+def _read_stdin_text(stdin_filename: str | None) -> str:
+    from agentlint.paths import MAX_SPEC_BYTES, decode, read_stdin
+
+    shown = stdin_filename or "<stdin>"
+    return decode(read_stdin(MAX_SPEC_BYTES, shown), shown)
+
+
+def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = None,
+                stdin_filename: str | None = None) -> list[Any]:
+    """Workflows named on the command line (files, or folders searched for specs;
+    ``-`` is standard input, named ``stdin_filename``), their gateway aliases resolved
+    by the LiteLLM config ``models`` when one is given."""
     from agentlint.paths import as_named, discover
     from agentlint.sources import load_any
 
@@ -168,6 +204,17 @@ def _load_named(paths: tuple[str, ...], input_format: str,
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
     for path in paths:
+        if path == STDIN:
+            shown = stdin_filename or "<stdin>"
+            wf = load_any(_stdin_path(stdin_filename), input_format=input_format,
+                          text=_read_stdin_text(stdin_filename), display=shown,
+                          explicit=True)
+            if wf is None:
+                raise SpecError(shown, 1, 1, "not a workflow spec (no top-level "
+                                "'agentlint:' key and no known format)")
+            _through(gateway, wf)
+            workflows.append(wf)
+            continue
         if not os.path.exists(path) and not os.path.islink(path):
             raise SpecError(path, 1, 1, "no such file or folder")
         explicit = not os.path.isdir(path)
@@ -182,12 +229,17 @@ def _load_named(paths: tuple[str, ...], input_format: str,
             if wf.file in seen:
                 continue
             seen.add(wf.file)
-            if gateway is not None:
-                from agentlint.graph.litellm import apply_gateway
-
-                apply_gateway(wf, gateway)
+            _through(gateway, wf)
             workflows.append(wf)
     return workflows
+
+
+def _through(gateway: Any, wf: Any) -> None:
+    """Resolve ``wf``'s gateway aliases by the LiteLLM config read (if any)."""
+    if gateway is not None:
+        from agentlint.graph.litellm import apply_gateway
+
+        apply_gateway(wf, gateway)
 
 
 def _gateway(models: str | None) -> Any:
@@ -201,38 +253,60 @@ def _gateway(models: str | None) -> Any:
 
 MODELS_HELP = ("A LiteLLM proxy config.yaml: resolve the gateway aliases the workflows call "
                "to its models, prices, retries and fallbacks.")
+OUTPUT_FILE_HELP = "Write the report to this file instead of standard output."
+STDIN_FILENAME_HELP = "The name of the spec read from standard input ('-')."
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help=OUTPUT_FILE_HELP)
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the files (detected by default).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
 @guarded
-def estimate(paths: tuple[str, ...], fmt: str, input_format: str, color: bool | None,
+def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
+             stdin_filename: str | None, input_format: str, color: bool | None,
              models: str | None = None) -> None:
-    """Estimate cost per run, critical-path latency and reliability.
+    """Estimate cost per run, critical-path latency and reliability (files, folders, or -
+    for stdin).
 
     Exits 1 when a budget in the spec is exceeded, 2 when a spec cannot be read.
     """
     from agentlint.graph.estimate import estimate as run_estimate
 
-    workflows = _load_named(paths, input_format, models)
+    try:
+        workflows = _load_named(paths, input_format, models, stdin_filename)
+    except SpecError as exc:
+        if fmt == "json":
+            _json_errors(exc, output_file, _inputs(paths))
+        raise
     if not workflows:
         raise UsageError("no workflow specs found in " + ", ".join(paths))
     results = [run_estimate(wf) for wf in workflows]
     if fmt == "json":
+        import io
+
         from agentlint.report import estimate_json
 
         single = len(results) == 1 and len(paths) == 1 and not os.path.isdir(paths[0])
-        estimate_json.write(results, sys.stdout, as_list=not single)
+        if output_file is None:
+            estimate_json.write(results, sys.stdout, as_list=not single)
+        else:
+            buffer = io.StringIO()
+            estimate_json.write(results, buffer, as_list=not single)
+            emit(buffer.getvalue(), output_file, _inputs(paths))
     else:
         from agentlint.report.estimate_text import render
 
-        click.echo("\n\n".join(render(r, _color(color)) for r in results))
+        if output_file is not None and color is None:
+            color = False
+        use_color = _color(color)
+        emit("\n\n".join(render(r, use_color) for r in results) + "\n", output_file,
+             _inputs(paths), use_color)
     if any(r.over_budget for r in results):
         sys.exit(1)
 
@@ -355,6 +429,9 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
               help="Print the fixes as a unified diff instead of writing them "
                    "(exit 1 when there is something to fix).")
 @click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings that apply to the first of PATHS and where each "
+                   "comes from, and exit.")
 @guarded
 def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tuple[str, ...],
          extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
@@ -362,7 +439,8 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
          statistics: bool, exit_zero: bool, strict: bool, quiet: bool,
          color: bool | None, changed_since: str | None, baseline_file: str | None,
          write_baseline: str | None, jobs: int, fix: bool = False, unsafe_fixes: bool = False,
-         show_diff: bool = False, models: str | None = None) -> None:
+         show_diff: bool = False, models: str | None = None,
+         show_settings: bool = False) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
@@ -376,6 +454,13 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
         raise UsageError("--statistics works with --format "
                          + ", ".join(list(report.LINT_STATISTICS)[:-1]) + " or "
                          + list(report.LINT_STATISTICS)[-1])
+    if show_settings:
+        overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
+                              extend_select=_selectors(extend_select), exclude=list(exclude),
+                              config=config_file, strict=strict)
+        target = paths[0] if paths else "."
+        _show_settings(overrides, _stdin_path(stdin_filename) if target == STDIN else target)
+        return
     if not paths and changed_since is None:
         raise UsageError("missing PATHS: name the files or folders to lint "
                          "(or - for standard input, or --changed-since REF)")
@@ -394,16 +479,22 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
                           config=config_file, strict=strict, models=models)
-    stdin_data = None
-    if (fix or unsafe_fixes) and not show_diff and "-" in paths:
+    stdin_data = stdin_error = None
+    if STDIN in paths:  # read here, so a spec from stdin that cannot be read is still shown
         from agentlint.paths import MAX_SPEC_BYTES, read_stdin
 
-        try:  # kept, so that a text with nothing to fix is printed back as it came
+        try:
             stdin_data = read_stdin(MAX_SPEC_BYTES, stdin_filename or "<stdin>")
-        except SpecError as exc:
-            fail(error_line(exc))
+        except SpecError as exc:  # too large: reported, and nothing of it is linted
+            if (fix or unsafe_fixes) and not show_diff:
+                fail(error_line(exc))  # a fixer's output would replace the input: none
+            stdin_error, stdin_data = exc, b""
     result = lint_paths(paths, overrides, input_format=input_format, stdin=stdin_data,
                         stdin_filename=stdin_filename, jobs=jobs, registry=_registry())
+    if stdin_error is not None:
+        result.errors.append(stdin_error)
+    elif stdin_data is not None:
+        _stdin_source(result, stdin_data, stdin_filename or "<stdin>")
     if write_baseline is not None:
         from agentlint.ci.baseline import write as write_baseline_file
 
@@ -427,7 +518,11 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
                        f"{escape.text(str(baseline_file))} no longer occur; refresh it with "
                        "--write-baseline",
                        err=True)
-    shown = [f for f in result.findings if not (quiet and f.severity == "info")]
+    from agentlint.report import load_error
+
+    # a spec that could not be read is a finding (AL000) in every format, and exit 2
+    shown = load_error.merged([f for f in result.findings
+                               if not (quiet and f.severity == "info")], result.errors)
     if output_file is not None and color is None:
         color = False
     use_color = _color(color)
@@ -502,6 +597,31 @@ def _as_on_disk(name: str, linted: str, new: str) -> str:
     return "\ufeff" + new if data.startswith(b"\xef\xbb\xbf") else new
 
 
+def _show_settings(overrides: Any, path: str) -> None:
+    """``lint --show-settings``: one line per setting, ``key = value  # source``."""
+    from agentlint.lint.config import ConfigFinder, show_settings
+
+    config, rows = show_settings(ConfigFinder(overrides, _registry()), path)
+    lines = [f"# settings for {escape.path(path)}; configuration file: {escape.text(config)}"]
+    width = min(48, max(len(f"{r.key} = {r.value}") for r in rows))
+    lines += [f"{escape.text(f'{r.key} = {r.value}'):<{width}}  # {escape.text(r.source)}"
+              for r in rows]
+    click.echo("\n".join(lines))
+
+
+def _stdin_source(result: Any, data: bytes, shown: str) -> None:
+    """The text of a spec from standard input that could not be read, for the text
+    report to show the line of its AL000 finding (it is not on disk to read again)."""
+    if shown in result.sources or not any(e.file == shown for e in result.errors):
+        return
+    from agentlint.paths import decode
+
+    try:
+        result.sources[shown] = decode(data, shown)
+    except SpecError:
+        return
+
+
 def _registry() -> Any:
     """The rules: agentlint's own, or a Registry a host program (a test) passed as
     ``main(obj={"registry": ...})``."""
@@ -513,7 +633,18 @@ def _registry() -> Any:
     return default_registry()
 
 
+def _known_rules() -> list[Any]:
+    """The rules the registry holds, and AL000 (a spec that cannot be read) before them."""
+    from agentlint.report.load_error import RULE
+
+    return [RULE, *_registry().rules()]
+
+
 def _rule_or_fail(name: str) -> Any:
+    from agentlint.report import load_error
+
+    if load_error.is_load_error(name):
+        return load_error.RULE
     registry = _registry()
     found = registry.find(name)
     if found is None:
@@ -533,7 +664,7 @@ def _rule_or_fail(name: str) -> Any:
 @guarded
 def rules_command(fmt: str) -> None:
     """List every lint rule: code, name, family, default severity, summary."""
-    known = _registry().rules()
+    known = _known_rules()
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "family": r.family,
                                 "severity": r.severity, "summary": r.summary,
@@ -572,15 +703,20 @@ def rule_command(name: str) -> None:
 @click.argument("file", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(report.GRAPH)), default="mermaid",
               show_default=True, help="Mermaid (GitHub renders it) or Graphviz DOT.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False),
+              help="Write the diagram to this file instead of standard output.")
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
 @guarded
-def graph(file: str, fmt: str, input_format: str) -> None:
-    """Draw the workflow: models, dependencies, groups, loops, the critical path."""
+def graph(file: str, fmt: str, output_file: str | None, stdin_filename: str | None,
+          input_format: str) -> None:
+    """Draw the workflow (a file, or - for stdin): models, dependencies, groups, loops,
+    the critical path."""
     from agentlint.graph.view import build_view
 
-    workflows = _load_named((file,), input_format)
-    click.echo(report.GRAPH[fmt](build_view(workflows[0])), nl=False)
+    workflows = _load_named((file,), input_format, stdin_filename=stdin_filename)
+    emit(report.GRAPH[fmt](build_view(workflows[0])), output_file, _inputs((file,)))
 
 
 @main.command("optimize", cls=_OneLineErrors)
@@ -615,14 +751,18 @@ def graph(file: str, fmt: str, input_format: str) -> None:
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, help="Format of the file (detected by default).")
 @click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help=OUTPUT_FILE_HELP)
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
 @guarded
 @interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
                      gap: float, fmt: str, max_chars: int, show_diff: bool,
                      write_back: bool,
                      color: bool | None, verbose: bool, input_format: str,
-                     models: str | None = None) -> None:
-    """Propose the best change to a workflow that meets its budgets (a MILP).
+                     models: str | None = None, output_file: str | None = None,
+                     stdin_filename: str | None = None) -> None:
+    """Propose the best change to a workflow (a file, or - for stdin) that meets its
+    budgets (a MILP).
 
     Exits 0 with a plan, 1 when no plan meets the budgets, 2 when the spec
     cannot be read or an option is wrong.
@@ -636,11 +776,20 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         raise UsageError(f"{file} is a folder; optimize takes one spec file")
     if write_back and pareto:
         raise UsageError("--write applies one plan; drop --pareto")
+    if write_back and file == STDIN:
+        raise UsageError("--write edits a file and the spec comes from standard input; "
+                         "print the change with --diff instead")
+    source = _stdin_path(stdin_filename) if file == STDIN else file
     try:
         with alarm_at(started + time_limit):  # loading the optimizer and the spec count too
             from agentlint.optimizer.run import optimize as run_optimize
 
-            wf = _load_named((file,), input_format, models)[0]
+            try:
+                wf = _load_named((file,), input_format, models, stdin_filename)[0]
+            except SpecError as exc:
+                if fmt == "json" and not show_diff:
+                    _json_errors(exc, output_file, _inputs((file,)))
+                raise
             if models is not None and wf.format == "agentlint":
                 # the gateway's figures are not the spec's: plan on a copy that has them
                 if write_back or show_diff:
@@ -670,7 +819,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
     progress = Progress.for_stderr(verbose, started)  # a terminal's line; plain with --verbose
     try:
         result = run_optimize(wf, objective=objective, solver=solver, time_limit=time_limit,
-                              pareto=pareto, path=None if adapted else file, gap=gap,
+                              pareto=pareto, path=None if adapted else source, gap=gap,
                               verbose=verbose, started=started, progress=progress)
     finally:
         if progress is not None:
@@ -679,18 +828,19 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         _into_source(result, adapted)
     if verbose and result.solver_log:
         click.echo(result.solver_log, err=True, nl=not result.solver_log.endswith("\n"))
+    if output_file is not None and color is None:
+        color = False
     if show_diff:
         from agentlint.report import optimize_diff
 
         text = optimize_diff.render(result)
-        if text:
-            click.echo(text, nl=False)
     elif fmt == "markdown":
         from agentlint.report import optimize_markdown
 
-        click.echo(optimize_markdown.render(result, limit=max_chars), nl=False)
+        text = optimize_markdown.render(result, limit=max_chars)
     else:
-        click.echo(report.OPTIMIZE[fmt](result, _color(color)), nl=False)
+        text = report.OPTIMIZE[fmt](result, _color(color))
+    emit(text, output_file, _inputs((file,)), _color(color))
     if result.status == "infeasible":
         sys.exit(1)
     if write_back and result.changes and result.proposal is not None:
@@ -725,22 +875,33 @@ def _into_source(result: Any, adapted: Any) -> None:
 
 @main.command(cls=_OneLineErrors)
 @click.argument("file", type=click.Path())
-@click.option("--output", "-o", type=click.Path(dir_okay=False),
+@click.option("--output-file", "--output", "-o", "output", type=click.Path(dir_okay=False),
               help="Write the spec to this file instead of standard output.")
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
 @click.option("--input-format", type=click.Choice([f for f in INPUT_FORMATS
                                                    if f != "agentlint"]),
               default="auto", show_default=True, help="Format of FILE (detected by default).")
 @guarded
-def convert(file: str, output: str | None, input_format: str) -> None:
-    """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify, ADK or
-    AutoGen workflow.
+def convert(file: str, output: str | None, stdin_filename: str | None,
+            input_format: str) -> None:
+    """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify, ADK,
+    AutoGen or LangGraph workflow (a file, or - for stdin).
 
     The spec estimates to the same figures as FILE; its header lists what had to be
     assumed, for you to replace with real figures.
     """
     from agentlint.convert import convert_file
 
-    text = convert_file(file, input_format)
+    if file == STDIN:  # what convert_file does, over the text of standard input
+        from agentlint.convert import render
+
+        wf = _load_named((file,), input_format, stdin_filename=stdin_filename)[0]
+        if wf.format == "agentlint":
+            raise UsageError(f"{wf.file} is already an agentlint spec; there is nothing "
+                             "to convert")
+        text = render(wf)
+    else:
+        text = convert_file(file, input_format)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -783,6 +944,10 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
     from agentlint.ci.diff import parse_thresholds, run_diff
     from agentlint.lint.config import Overrides
 
+    if STDIN in (base_ref, *paths):
+        raise UsageError("diff compares the specs of two git revisions and reads no "
+                         "standard input; name a file, or lint one from stdin with "
+                         "'agentlint lint -'")
     thresholds = parse_thresholds(fail_on)
     overrides = Overrides(exclude=list(exclude), config=config_file)
     result = run_diff(base_ref, paths=list(paths) or None, thresholds=thresholds,

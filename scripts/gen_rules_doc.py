@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agentlint.lint.engine import LintResult  # noqa: E402
 from agentlint.lint.registry import (  # noqa: E402
     FAMILY_PREFIX,
     FAMILY_TITLE,
@@ -26,6 +27,7 @@ from agentlint.lint.registry import (  # noqa: E402
     Rule,
 )
 from agentlint.lint.rules import all_rules, find_rule  # noqa: E402
+from agentlint.report import text  # noqa: E402
 from agentlint.spec.load import load_workflow  # noqa: E402
 
 DOC = ROOT / "docs" / "rules.md"
@@ -59,8 +61,17 @@ an inline `# agentlint: disable=NAME` comment.
   the offending key's value (`model:`, `retries:`, a budget), the
   placeholder inside a prompt (`{{ inputs.date }}`), an entry of `needs:`
   or `routes:`, or the `id` of the step the finding is about.
+- **`warning`** is the finding's severity, written as a word on every line
+  of the text formats (`text`, `concise`, the pre-commit hook's output), so
+  it reads without colour (`NO_COLOR`) too.
 - **`AL101 [serial-but-independent]`** is the code and the rule; either can
   be used to select, ignore or suppress it.
+- **The headline** on the finding's line says what is wrong; under the
+  source, `= note:` lines give the figures and `= help:` what to write
+  instead, as ruff prints its diagnostics (a message of 100 characters or
+  fewer stays on one line). `--format concise` keeps the whole message on
+  one line; `--format json` has it whole in `message` and in parts in
+  `summary`, `notes` and `help`.
 - **The message** says what is wrong and what to do, then what it costs:
   tokens, dollars per run, seconds on the critical path or the end-to-end
   success probability. Figures are expected values per run from the same
@@ -86,6 +97,22 @@ an inline `# agentlint: disable=NAME` comment.
   `info` findings are reported without failing it unless the configuration
   is `strict`.
 
+## A spec that cannot be read: AL000 `load-error`
+
+A file that cannot be read, decoded, parsed or validated is reported as the
+finding `AL000 [load-error]`, at error level, at the line and column of the
+problem, in every output format (a text line with the source under it, a
+GitHub `::error` annotation, a SARIF result and tool execution notification,
+a JSON object, a GitLab Code Quality issue, a JUnit failure); the same line
+is written to standard error. As ruff does with syntax errors since it
+retired E999, AL000 is not a rule of the table below: it cannot be selected
+off, ignored, suppressed by a comment or baselined, and the run exits 2 even
+with `--exit-zero` (a spec that was not read was not checked). Where ruff
+warns that such a setting does nothing, agentlint refuses it: naming AL000
+in `select`, `ignore`, `severity` or `per-file-ignores` (or on the command
+line) is a configuration error, exit 2. Leave a file out with `exclude`
+instead. `agentlint rule AL000` prints its page.
+
 The three rules marked *contract* have names the product promises to keep.
 """
 
@@ -103,7 +130,9 @@ def _example_finding() -> str:
     ctx = Context(load_workflow(str(path)))
     ctx.run(find_rule("serial-but-independent"))  # type: ignore[arg-type]
     f = ctx.findings[0]
-    return f"examples/research-fanout.yaml:{f.line}:{f.column}: {f.code} [{f.rule}] {f.message}"
+    f.file = "examples/research-fanout.yaml"
+    shown = LintResult(sources={f.file: path.read_text(encoding="utf-8")})
+    return text.render([f], shown, summary=False)
 
 
 def render() -> str:

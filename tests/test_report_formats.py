@@ -58,7 +58,7 @@ def finding(message: str = "m", severity: str = "warning", file: str = "flows/a.
 def test_text_shows_source_and_caret(cli, rules: Rules, repo: Path) -> None:
     out = cli("lint", "flows", "--select", "AL802").output
     assert out.splitlines()[:4] == [
-        "flows/a.yaml:7:12: AL802 [model-warning] model-warning saw step first",
+        "flows/a.yaml:7:12: warning AL802 [model-warning] model-warning saw step first",
         "    7 |     model: small",
         "      |            ^",
         "",
@@ -81,7 +81,7 @@ def test_text_is_empty_when_clean(cli, rules: Rules, repo: Path) -> None:
 
 def test_text_colour(cli, rules: Rules, repo: Path, monkeypatch: pytest.MonkeyPatch
                      ) -> None:
-    assert "\x1b[1;31mAL801\x1b[0m" in cli("lint", "flows", "--color").output
+    assert "\x1b[1;31merror\x1b[0m \x1b[1mAL801\x1b[0m" in cli("lint", "flows", "--color").output
     assert "\x1b[" not in cli("lint", "flows", "--no-color").output
     plain = text.render([finding()], LintResult(sources={"flows/a.yaml": SPEC}))
     painted = text.render([finding()], LintResult(sources={"flows/a.yaml": SPEC}), color=True)
@@ -96,7 +96,7 @@ def test_text_caret_handles_tabs_and_short_lines() -> None:
     lines = out.splitlines()
     assert lines[1:3] == ["    1 | a: b", "      |    ^"]
     assert lines[6] == "      |      ^"
-    assert lines[8] == "f.yaml:99:1: AL801 [step-error] m" and lines[9] == ""
+    assert lines[8] == "f.yaml:99:1: warning AL801 [step-error] m" and lines[9] == ""
     assert text.summary_line([finding(severity="error")]) == "1 error, 0 warnings in 1 file"
 
 
@@ -114,7 +114,7 @@ def test_statistics(cli, rules: Rules, repo: Path) -> None:
 
 def test_concise(cli, rules: Rules, repo: Path) -> None:
     out = cli("lint", "flows", "--format", "concise").output.splitlines()
-    assert out[0] == "flows/a.yaml:1:1: AL803 [top-note] a note, with: punctuation"
+    assert out[0] == "flows/a.yaml:1:1: info AL803 [top-note] a note, with: punctuation"
     assert len(out) == 5
     assert concise.render([]) == ""
 
@@ -124,8 +124,9 @@ def test_json_contract(cli, rules: Rules, repo: Path) -> None:
     assert result.exit_code == 1
     data = json.loads(result.output)
     assert len(data) == 5
-    assert all(list(item) == CONTRACT_KEYS for item in data)
-    assert data[1] == {"code": "AL801", "rule": "step-error", "severity": "error",
+    assert all(list(item)[:7] == CONTRACT_KEYS for item in data)  # then the parts
+    assert {k: data[1][k] for k in CONTRACT_KEYS} == {
+        "code": "AL801", "rule": "step-error", "severity": "error",
                        "message": "step-error saw step first", "file": "flows/a.yaml",
                        "line": 6, "column": 9}
     clean = cli("lint", "flows/clean.yaml", "--format", "json")
@@ -159,16 +160,18 @@ def test_sarif_is_valid_and_complete(cli, rules: Rules, repo: Path) -> None:
     assert driver["name"] == "agentlint" and driver["version"] == __version__
     assert driver["informationUri"].startswith("https://")
     ids = [r["id"] for r in driver["rules"]]
-    assert ids[:3] == ["AL801", "AL802", "AL803"]
-    first = driver["rules"][0]
+    assert ids[:4] == ["AL000", "AL801", "AL802", "AL803"]  # AL000: the unreadable spec
+    first = driver["rules"][1]
     assert first["name"] == "step-error"
     assert first["shortDescription"]["text"] == "Steps are errors"
     assert first["fullDescription"]["text"] == "Steps, for testing."
     assert "Why it costs" in first["help"]["text"] and first["help"]["markdown"]
     assert first["defaultConfiguration"]["level"] == "error"
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
-    assert levels == {"AL801": "error", "AL802": "warning", "AL803": "note"}
+    assert levels == {"AL000": "error", "AL801": "error", "AL802": "warning", "AL803": "note"}
     for r in run["results"]:
+        if r["ruleId"] == "AL000":
+            continue
         assert ids[r["ruleIndex"]] == r["ruleId"]
         loc = r["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"] == {"uri": "flows/a.yaml", "uriBaseId": "%SRCROOT%"}
@@ -231,8 +234,8 @@ def test_junit(cli, rules: Rules, repo: Path) -> None:
     assert len(a.findall("testcase/failure")) == 5
     clean = suites["flows/clean.yaml"].findall("testcase")
     assert len(clean) == 1 and list(clean[0]) == []
-    assert suites["flows/broken.yaml"].find("testcase/error") is not None
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("7", "5", "1")
+    assert suites["flows/broken.yaml"].find("testcase/failure").get("type") == "error"
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("7", "6", "0")
 
 
 def test_junit_escapes_markup() -> None:
@@ -247,7 +250,8 @@ def test_junit_escapes_markup() -> None:
 def test_junit_for_spec_errors_only() -> None:
     err = SpecError("x.yaml", 2, 3, "bad")
     root = ET.fromstring(junit.render([], LintResult(errors=[err])).split("\n", 1)[1])
-    assert root.find("testsuite/testcase/error").text == "x.yaml:2:3: bad"
+    assert root.find("testsuite/testcase/failure").text == \
+        "x.yaml:2:3: error AL000 [load-error] bad"
 
 
 def test_every_format_documented(cli) -> None:

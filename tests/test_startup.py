@@ -42,7 +42,9 @@ FORBIDDEN = (
 NOT_ON_THE_LINT_PATH = ("tempfile", "shutil", "random", "agentlint.interrupt", "signal",
                         "tomllib", "difflib")
 #: of the report formats, the default text report only (with the colour helper it shares)
-REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text", "agentlint.report.table"}
+REPORTS_ALLOWED = {"agentlint.report", "agentlint.report.text", "agentlint.report.table",
+                   # a spec that cannot be read as a finding; a message in parts (both small)
+                   "agentlint.report.load_error", "agentlint.report.message"}
 
 PROBE = """\
 import atexit, json, sys

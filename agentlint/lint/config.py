@@ -457,6 +457,8 @@ class ConfigFinder:
         for option, values in (("--select", o.select or []), ("--ignore", o.ignore),
                                ("--extend-select", o.extend_select)):
             for sel in values:
+                if _is_load_error(sel):
+                    raise UsageError(f"'{sel}' in {option}: {LOAD_ERROR_FIXED}")
                 if not match_selector(sel, rules):
                     raise UsageError(f"unknown rule selector '{sel}' in {option}"
                                      + selector_hint(sel, rules))
@@ -503,6 +505,19 @@ class ConfigFinder:
 
 
 # -- resolving selectors -----------------------------------------------------------------
+
+
+#: AL000 ``load-error`` (a spec that cannot be read) is no rule of the table: it is
+#: always reported and always fails the run, like ruff's syntax errors
+LOAD_ERROR = ("AL000", "load-error")
+LOAD_ERROR_FIXED = ("AL000 (load-error) cannot be selected, ignored or given a severity: "
+                    "a spec that cannot be read is always reported and exits 2; "
+                    "leave the file out with an exclude pattern instead")
+
+
+def _is_load_error(selector: str) -> bool:
+    sel = selector.strip()
+    return sel.upper() == LOAD_ERROR[0] or sel.lower() == LOAD_ERROR[1]
 
 
 def match_selector(selector: str, rules: Iterable[Rule]) -> list[Rule]:
@@ -556,6 +571,8 @@ def resolve(config: Config, overrides: Overrides | None = None,
     def matching(sel: str, *keys: str) -> list[Rule]:
         """The rules ``sel`` names; an error at ``keys`` + ``sel`` when it names none."""
         matched = match_selector(sel, rules)
+        if _is_load_error(sel):
+            raise config.error((*keys, sel), f"'{sel}' in '{keys[0]}': {LOAD_ERROR_FIXED}")
         if not matched:
             raise config.error((*keys, sel), f"unknown rule selector '{sel}' in "
                                f"'{keys[0]}'" + selector_hint(sel, rules))
@@ -643,3 +660,102 @@ def _check_type(config: Config, r: Rule, option: str, value: Any) -> None:
     if not ok:
         raise config.error(("rules", r.name, option), f"option '{option}' of rule "
                            f"'{r.name}' must be {kind} (default {default!r}), not {value!r}")
+
+
+# -- showing the effective settings ------------------------------------------------------
+
+#: where a value came from when neither a file nor the command line set it
+DEFAULTS = "defaults"
+
+
+class Shown(Record):
+    """One line of ``lint --show-settings``: a setting, its effective value, its source."""
+
+    __slots__ = ("key", "source", "value")
+    __match_args__ = ("key", "value", "source")
+
+    key: str
+    value: str
+    source: str
+
+    def __init__(self, key: str, value: str, source: str) -> None:
+        self.key = key
+        self.value = value
+        self.source = source
+
+
+def _list(items: Iterable[str]) -> str:
+    return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+
+def show_settings(finder: ConfigFinder, path: str) -> tuple[str, list[Shown]]:
+    """The settings ``lint`` applies to ``path`` (a spec, or a folder's specs) and where
+    each value comes from: the defaults, the configuration file (``FILE:LINE``) or the
+    command line (``--option``). Returns the configuration file's name ("none
+    (defaults)" when there is none) and the lines. For a file, ``enabled`` is what runs
+    on it, ``per-file-ignores`` applied."""
+    target = os.path.join(path, "stdin.yaml") if os.path.isdir(path) else path
+    config = finder.config_for(target)
+    settings = finder.settings_for(target)
+    o = finder.overrides
+    rows: list[Shown] = []
+
+    def at(*keys: str) -> str:
+        line, _ = config.pos(*keys)
+        return f"{config.path}:{line}"
+
+    def source(keys: tuple[str, ...], in_file: bool, option: str, on_cli: bool) -> str:
+        parts = [at(*keys)] if in_file else []
+        if on_cli:
+            parts.append(f"command line ({option})")
+        return ", ".join(parts) or DEFAULTS
+
+    rows.append(Shown("select", _list(config.select) if config.select is not None
+                      else '["default rules"]',
+                      source(("select",), config.select is not None, "--select", False)))
+    if o.select is not None:
+        rows[-1] = Shown("select", _list(o.select), "command line (--select)")
+    for key, mine, theirs, option in (
+            ("extend-select", config.extend_select, o.extend_select, "--extend-select"),
+            ("ignore", config.ignore, o.ignore, "--ignore")):
+        rows.append(Shown(key, _list([*mine, *theirs]),
+                          source((key,), bool(mine), option, bool(theirs))))
+    runs = settings if os.path.isdir(path) else settings.for_file(target)
+    rows.append(Shown("enabled", _list(r.code for r in runs.rules),
+                      "the result of the lines above" + (
+                          " and per-file-ignores" if runs is not settings else "")))
+    for sel, level in sorted(config.severity.items()):
+        rows.append(Shown(f"severity.{sel}", level, at("severity", sel)))
+    written = {r.name: (name, values) for name, values in config.rules.items()
+               if (r := settings.registry.find(name)) is not None}
+    for r in settings.registry.rules():
+        name, values = written.get(r.name, ("", {}))
+        for option, default in r.options.items():
+            if option in values:
+                rows.append(Shown(f"rules.{r.name}.{option}", _value(values[option]),
+                                  at("rules", name, option)))
+            else:
+                rows.append(Shown(f"rules.{r.name}.{option}", _value(default), DEFAULTS))
+    for pattern, codes in config.per_file_ignores.items():
+        rows.append(Shown(f"per-file-ignores.{pattern}", _list(codes),
+                          at("per-file-ignores", pattern)))
+    rows.append(Shown("exclude", _list([*config.exclude, *o.exclude]),
+                      source(("exclude",), bool(config.exclude), "--exclude", bool(o.exclude))))
+    rows.append(Shown("strict", "true" if settings.strict else "false",
+                      source(("strict",), config.strict, "--strict", o.strict)))
+    where = config.path or "none (defaults)"
+    if o.config is not None:
+        where += " (--config)"
+    return where, rows
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return str(value)

@@ -1,4 +1,9 @@
-"""One line per finding, ``file:line:col: CODE [rule] message``, for editors and grep."""
+"""One line per finding, ``file:line:col: severity CODE [rule] message``, for editors and grep.
+
+The whole message stays on the line (an editor's problem list shows one line per
+finding); the severity is a word, as yamllint prints it, so the line says it
+without colour.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ def render(findings: list[Finding], result: LintResult | None = None) -> str:
 
 
 def line(f: Finding) -> str:
-    """``file:line:col: CODE [rule] message``, escaped for a terminal."""
-    return (f"{escape.path(f.file)}:{f.line}:{f.column}: {escape.text(f.code)} "
+    """``file:line:col: severity CODE [rule] message``, escaped for a terminal."""
+    return (f"{escape.path(f.file)}:{f.line}:{f.column}: {escape.text(f.severity)} "
+            f"{escape.text(f.code)} "
             f"[{escape.text(f.rule)}] {escape.text(f.message)}")

@@ -11,8 +11,12 @@
                 "new_findings": [<finding>], "fixed_findings": [<finding>]}],
  "thresholds": [{"text", "metric", "unit", "limit"}],
  "crossed": [{"file", "threshold", "metric", "unit", "before", "after", "change"}],
- "failed": bool}
+ "failed": bool,
+ "errors": [<finding>]}
 ```
+
+``errors`` holds the changed specs that cannot be read, each an AL000
+``load-error`` finding in the shape of ``lint --format json`` (the run exits 2).
 
 In ``crossed``, ``before`` and ``after`` are the metric's figures and
 ``change`` is in the threshold's unit ("%", "pp", or "abs": USD or seconds),
@@ -29,6 +33,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from agentlint.metrics import METRICS
+from agentlint.report import load_error
+from agentlint.report.json_report import element
 
 if TYPE_CHECKING:
     from agentlint.ci.diff import DiffResult
@@ -96,7 +102,12 @@ def build(result: DiffResult) -> dict[str, Any]:
         "thresholds": [t.to_json() for t in result.thresholds],
         "crossed": crossed,
         "failed": result.failed,
+        "errors": _errors(result),
     }
+
+
+def _errors(result: DiffResult) -> list[dict[str, Any]]:
+    return [element(load_error.finding(e)) for e in result.errors]
 
 
 def render(result: DiffResult) -> str:

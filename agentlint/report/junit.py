@@ -3,7 +3,9 @@
 One ``testsuite`` per linted file; one failing ``testcase`` per finding, and
 a passing one for a clean file, so a clean file counts as a passed check
 instead of vanishing from the report. A file that could not be read is a
-testcase with an ``error``. ElementTree does the escaping.
+failing testcase too, ``AL000 load-error``, in the file's suite (the CLI
+passes it with the findings; a run's errors not among them are added here).
+ElementTree does the escaping.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import xml.etree.ElementTree as ET
 from agentlint import escape
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Finding
-from agentlint.report import concise
+from agentlint.report import concise, load_error
 
 #: characters XML 1.0 cannot hold at all, even escaped
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -25,11 +27,12 @@ def _clean(text: str) -> str:
 
 
 def render(findings: list[Finding], result: LintResult) -> str:
+    findings = load_error.complete(findings, result.errors)
     by_file: dict[str, list[Finding]] = {name: [] for name in result.files}
     for f in findings:
         by_file.setdefault(f.file, []).append(f)
     root = ET.Element("testsuites", name="agentlint")
-    total = failures = errors = 0
+    total = failures = 0
     for name, items in by_file.items():
         shown = escape.text(name)
         suite = ET.SubElement(root, "testsuite", name=shown, tests=str(max(1, len(items))),
@@ -44,19 +47,8 @@ def render(findings: list[Finding], result: LintResult) -> str:
             failure = ET.SubElement(case, "failure", message=_clean(f.message),
                                     type=f.severity)
             failure.text = _clean(concise.line(f))
-    for err in result.errors:
-        suite = ET.SubElement(root, "testsuite", name=escape.text(err.file), tests="1",
-                              failures="0",
-                              errors="1")
-        case = ET.SubElement(suite, "testcase", classname=escape.text(err.file),
-                             name="read spec")
-        error = ET.SubElement(case, "error", message=_clean(err.message), type="SpecError")
-        error.text = _clean(f"{escape.path(err.file)}:{err.line}:{err.col}: "
-                            f"{escape.text(err.message)}")
-        total += 1
-        errors += 1
     root.set("tests", str(total))
     root.set("failures", str(failures))
-    root.set("errors", str(errors))
+    root.set("errors", "0")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

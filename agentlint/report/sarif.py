@@ -4,9 +4,10 @@ One run; ``tool.driver.rules`` lists every rule that ran, with its
 documentation page as help, so a code-scanning alert explains itself.
 Results point at paths relative to the working directory (the checkout in
 CI) under ``%SRCROOT%``. Columns are counted in Unicode code points, as
-agentlint counts them, and the run says so (``columnKind``). Files that could
-not be read are tool execution notifications, and make the invocation
-unsuccessful.
+agentlint counts them, and the run says so (``columnKind``). A file that could
+not be read is a result of the rule AL000 ``load-error`` at the reader's
+position (so code scanning shows it on the file) and a tool execution
+notification, and makes the invocation unsuccessful.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from agentlint.errors import SpecError
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Finding, Rule
 from agentlint.paths import artifact_uri
+from agentlint.report import load_error
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/agentlint/agentlint"
@@ -34,10 +36,12 @@ def render(findings: list[Finding], result: LintResult) -> str:
 
 
 def build(findings: list[Finding], result: LintResult) -> dict[str, Any]:
+    findings = load_error.complete(findings, result.errors)
     rules: dict[str, Rule] = {r.code: r for r in result.rules}
     for f in findings:  # a rule that reported is always described
         if f.code not in rules:
-            found = result.registry.find(f.code)
+            found = load_error.RULE if f.code == load_error.CODE else \
+                result.registry.find(f.code)
             if found is not None:
                 rules[f.code] = found
     ordered = sorted(rules.values(), key=lambda r: r.code)
@@ -51,7 +55,7 @@ def build(findings: list[Finding], result: LintResult) -> dict[str, Any]:
             "informationUri": INFORMATION_URI,
             "rules": [_descriptor(r) for r in ordered],
         }},
-        "invocations": [_invocation(result.errors)],
+        "invocations": [_invocation(result.errors, index.get(load_error.CODE))],
         "originalUriBaseIds": {SRCROOT: {"uri": Path(os.getcwd()).as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -136,10 +140,14 @@ def _fix(f: Finding) -> dict[str, Any]:
             "properties": {"applicability": f.fix.applicability}}
 
 
-def _invocation(errors: list[SpecError]) -> dict[str, Any]:
+def _invocation(errors: list[SpecError], rule_index: int | None = None) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": not errors}
     if errors:
+        rule: dict[str, Any] = {"id": load_error.CODE}
+        if rule_index is not None:
+            rule["index"] = rule_index
         invocation["toolExecutionNotifications"] = [
             {"level": "error", "message": {"text": str(err)},
-             "locations": [_location(err.file, err.line, err.col)]} for err in errors]
+             "locations": [_location(err.file, err.line, err.col)],
+             "associatedRule": rule} for err in errors]
     return invocation

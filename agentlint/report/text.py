@@ -1,9 +1,14 @@
-"""The default report: ``file:line:col: CODE [rule] message`` and the source line.
+"""The default report: ``file:line:col: severity CODE [rule] message`` and the source line.
 
 Made for people at a terminal and for the pre-commit hook: nothing at all
-when the files are clean, colour only when writing to a terminal (and
-``NO_COLOR`` is unset), and a caret under the exact column so a finding in a
-long prompt can be found without counting.
+when the files are clean, the severity as a word on every line (colour only
+adds to it, when writing to a terminal and ``NO_COLOR`` is unset), and a caret
+under the exact column so a finding in a long prompt can be found without
+counting. A long message is cut into its headline, on the finding's line, and
+``= note:`` / ``= help:`` lines under the source (:mod:`agentlint.report.message`).
+
+A spec that could not be read (AL000) is shown with its own line under it
+when the reader gave a position in a file that can still be read as text.
 """
 
 from __future__ import annotations
@@ -11,8 +16,12 @@ from __future__ import annotations
 from collections import Counter
 
 from agentlint import escape
+from agentlint.errors import SpecError
 from agentlint.lint.engine import LintResult
 from agentlint.lint.registry import Finding
+from agentlint.paths import MAX_SPEC_BYTES, read_text
+from agentlint.report import load_error
+from agentlint.report.message import split
 from agentlint.report.table import paint
 
 _COLORS = {"error": "31", "warning": "33", "info": "36"}
@@ -27,11 +36,14 @@ def render(findings: list[Finding], result: LintResult, *, color: bool = False,
     out: list[str] = []
     for f in findings:
         if f.file not in lines_of:
-            lines_of[f.file] = result.sources.get(f.file, "").splitlines()
+            lines_of[f.file] = _source(f, result).splitlines()
         tone = _COLORS.get(f.severity, "0")
         where = paint(f"{escape.path(f.file)}:{f.line}:{f.column}:", "1", color)
-        code = paint(escape.text(f.code), "1;" + tone, color)
-        out.append(f"{where} {code} [{escape.text(f.rule)}] {escape.text(f.message)}")
+        level = paint(f.severity, "1;" + tone, color)
+        code = paint(escape.text(f.code), "1", color)
+        parts = split(f.message)
+        out.append(f"{where} {level} {code} [{escape.text(f.rule)}] "
+                   f"{escape.text(parts.summary)}")
         source = lines_of[f.file]
         if 1 <= f.line <= len(source):
             raw = source[f.line - 1].replace("\t", " ").rstrip()
@@ -41,12 +53,26 @@ def render(findings: list[Finding], result: LintResult, *, color: bool = False,
             caret_at = len(escape.text(raw[:min(max(f.column, 1), len(raw) + 1) - 1])) + 1
             out.append(f"{gutter} | {text}")
             out.append(f"{' ' * 5} | {' ' * (caret_at - 1)}{paint('^', tone, color)}")
+        out += [f"{' ' * 6}= {paint('note', '1', color)}: {escape.text(n)}" for n in parts.notes]
+        if parts.help:
+            out.append(f"{' ' * 6}= {paint('help', '1', color)}: {escape.text(parts.help)}")
         out.append("")
     if summary:
         out.append(summary_line(findings))
     else:
         out.pop()  # no trailing blank line
     return "\n".join(out)
+
+
+def _source(f: Finding, result: LintResult) -> str:
+    """The text of the file a finding is in: the linted source, or for a spec that
+    could not be read, the file itself when it still reads as text (else nothing)."""
+    if f.file in result.sources or f.code != load_error.CODE:
+        return result.sources.get(f.file, "")
+    try:
+        return read_text(f.file, None, limit=MAX_SPEC_BYTES, what="spec")
+    except (SpecError, OSError, ValueError):
+        return ""
 
 
 def summary_line(findings: list[Finding]) -> str:
