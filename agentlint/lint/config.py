@@ -743,6 +743,10 @@ def show_settings(finder: ConfigFinder, path: str) -> tuple[str, list[Shown]]:
                       source(("exclude",), bool(config.exclude), "--exclude", bool(o.exclude))))
     rows.append(Shown("strict", "true" if settings.strict else "false",
                       source(("strict",), config.strict, "--strict", o.strict)))
+    models = o.models if o.models is not None else config.models
+    rows.append(Shown("models", f'"{models}"' if models is not None else "none",
+                      source(("models",), config.models is not None, "--models",
+                             o.models is not None)))
     where = config.path or "none (defaults)"
     if o.config is not None:
         where += " (--config)"
