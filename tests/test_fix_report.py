@@ -20,8 +20,9 @@ def test_json_carries_the_fix_after_the_contract_keys(tmp_path: Path) -> None:
     findings = json.loads(done.stdout)
     loop = [f for f in findings if f["code"] == "AL302"]
     assert len(loop) == 1
-    assert list(loop[0]) == ["code", "rule", "severity", "message", "file", "line", "column",
-                             "fix"]
+    assert list(loop[0])[:7] == ["code", "rule", "severity", "message", "file", "line",
+                                 "column"]
+    assert "fix" in list(loop[0])[7:]
     assert loop[0]["fix"] == {
         "title": "add `max_iterations: 10` to loop `refine`",
         "applicability": "safe",

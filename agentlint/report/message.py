@@ -20,7 +20,7 @@ JSON report keeps the whole message and adds the parts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from agentlint.record import FrozenRecord
 
 #: a message at most this long is not split
 SHORT = 100
@@ -28,13 +28,20 @@ _OPEN = {"(": ")", "[": "]", "{": "}"}
 _QUOTES = ("`", '"')
 
 
-@dataclass(frozen=True, slots=True)
-class Parts:
+class Parts(FrozenRecord):
     """``summary`` first; ``notes`` the figures; ``help`` what to do (or "")."""
 
+    __slots__ = ("help", "notes", "summary")
+    __match_args__ = ("summary", "notes", "help")
+
     summary: str
-    notes: list[str] = field(default_factory=list)
-    help: str = ""
+    notes: list[str]
+    help: str
+
+    def __init__(self, summary: str, notes: list[str] | None = None, help: str = "") -> None:
+        self.summary = summary
+        self.notes = [] if notes is None else notes
+        self.help = help
 
     def to_json(self) -> dict[str, object]:
         return {"summary": self.summary, "notes": list(self.notes), "help": self.help or None}
