@@ -41,8 +41,9 @@ from agentlint.interrupt import handled
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
-#: files a folder walk looks at: YAML, and JSON (AutoGen teams); each is sniffed, not parsed
-WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json")
+#: files a folder walk looks at: YAML, JSON (AutoGen teams) and Python (OpenAI Agents SDK
+#: programs); each is sniffed, not parsed
+WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json", ".py")
 #: a JSON file larger than this, or a link, found in a folder is data, not a team: passed over
 MAX_WALKED_JSON_BYTES = 4 * 1024 * 1024
 #: folders never searched: version control, environments, caches, build output
@@ -659,13 +660,13 @@ def _floats(line: str) -> bool:
 # -- discovery ------------------------------------------------------------------------------
 
 
-def _small_json(path: str) -> bool:
+def _small_json(path: str, limit: int = MAX_WALKED_JSON_BYTES) -> bool:
     """A JSON file a folder walk reads: a regular file (not a link) of a team's size."""
     try:
         info = os.lstat(path)
     except OSError:
         return False
-    return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_WALKED_JSON_BYTES
+    return stat.S_ISREG(info.st_mode) and info.st_size <= limit
 
 
 def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[str]:
@@ -678,7 +679,8 @@ def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[
     whatever its suffix. Symbolic links to folders are not followed, so a
     link loop cannot trap the walk. A JSON file in a folder is taken only when
     it is a regular file of at most ``MAX_WALKED_JSON_BYTES`` (data files and
-    links are passed over; an AutoGen team is a few kilobytes).
+    links are passed over; an AutoGen team is a few kilobytes); a Python file
+    likewise, of at most ``MAX_CREW_PY_BYTES``.
     """
     skip = exclude if exclude else None
     seen: set[str] = set()
@@ -691,6 +693,8 @@ def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[
                     full = os.path.join(dirpath, name)
                     if name.endswith(".json") and not _small_json(full):
                         continue
+                    if name.endswith(".py") and not _small_json(full, MAX_CREW_PY_BYTES):
+                        continue  # an Agents SDK program is read up to this size
                     if name.endswith(WALKED_SUFFIXES) and full not in seen \
                             and not (skip and skip.match(full)):
                         seen.add(full)

@@ -5,7 +5,7 @@ Each adapter module defines an object with ``name``, ``sniff(path, text)``
 ``load(path, text, display, root) -> Workflow``. Adapters register themselves
 in ``ADAPTERS``; detection asks them in order.
 
-The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen) are registered
+The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, OpenAI Agents SDK) are registered
 on first use. Every one of them builds a native format-v1 document with
 positions in the original files and loads it with the native loader (see
 ``agentlint.adapters.lower``); docs/formats.md says what each reads.
@@ -37,6 +37,7 @@ def _registered() -> list[Adapter]:
         _BUILTIN_LOADED = True
         # Imported on first use, for start-up speed: a native spec never loads an adapter.
         from agentlint.adapters.adk import AdkAdapter
+        from agentlint.adapters.agents_sdk import AgentsSdkAdapter
         from agentlint.adapters.autogen import AutoGenAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
         from agentlint.adapters.dify import DifyAdapter
@@ -47,7 +48,7 @@ def _registered() -> list[Adapter]:
         # has `nodes:`, a crew is a pair of named files, an ADK tree starts
         # at root_agent.yaml.
         for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter(),
-                        AutoGenAdapter()):
+                        AutoGenAdapter(), AgentsSdkAdapter()):
             if adapter.name not in known:
                 ADAPTERS.append(adapter)
     return ADAPTERS
