@@ -23,7 +23,8 @@ from agentlint import __version__, escape, report
 from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
-INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen", "agents-sdk"]
+INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
+                 "agents-sdk"]
 
 
 def fail(message: str) -> NoReturn:

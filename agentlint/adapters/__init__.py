@@ -5,8 +5,8 @@ Each adapter module defines an object with ``name``, ``sniff(path, text)``
 ``load(path, text, display, root) -> Workflow``. Adapters register themselves
 in ``ADAPTERS``; detection asks them in order.
 
-The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, OpenAI Agents SDK) are registered
-on first use. Every one of them builds a native format-v1 document with
+The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, OpenAI Agents
+SDK) are registered on first use. Every one of them builds a native format-v1 document with
 positions in the original files and loads it with the native loader (see
 ``agentlint.adapters.lower``); docs/formats.md says what each reads.
 """

@@ -93,7 +93,9 @@ class _Handoff:
 class _Guard:
     name: str
     at: Pos
-    agent: int | None  # the agent its function runs, None: code
+    agent: int | None  # the agent its function runs, None: code (or not in this file)
+    #: the guardrail function is defined in this file
+    found: bool = True
     before: bool = False  # run_in_parallel=False
 
 
@@ -382,7 +384,7 @@ class _Reader:
                         par = _kw(dec).get("run_in_parallel")
                         if isinstance(par, ast.Constant) and par.value is False:
                             before = True
-            out.append(_Guard(name, _pos(item), agent, before))
+            out.append(_Guard(name, _pos(item), agent, found=fn is not None, before=before))
         return out
 
     def later_handoffs(self, tree: ast.Module) -> None:
@@ -499,6 +501,7 @@ class _Reader:
         sccs = self.cycles(order)
         draft.name = self.agents[entries[0]].name
         history: dict[int, list[str]] = {}
+        router_of: dict[int, str] = {}  # agent -> the router step its handoffs leave from
         for index in order:
             a = self.agents[index]
             sid = step_of[index]
@@ -518,8 +521,9 @@ class _Reader:
                 src, h = came
                 self.words.handoff_at[sid] = h.at
                 if h.drops_input:
+                    # what the filter leaves: the handoff itself and what follows it
                     where = h.filter_at or h.at
-                    spec.context = [(step_of[src], where)]
+                    spec.context = [(router_of.get(src, step_of[src]), where)]
                     history[index] = [step_of[src]]
                     spec.origin += f" (handed the history through input_filter {h.filter})"
                 else:
@@ -534,17 +538,30 @@ class _Reader:
                     spec.needs.append((gid, g.at))
             forward = [h for h in a.handoffs if h.target in listed
                        and listed[h.target] > listed[index]]
-            if forward:
+            chooser: StepSpec | None = None
+            if forward and index in entries:
+                # the agent a run starts at, with handoffs: a triage agent, whose answer
+                # is the handoff (a router on its model)
+                chooser = spec
                 spec.kind = "router"
                 spec.output_tokens = HANDOFF_TOKENS
-                spec.routes = []
-                for h in forward:
-                    target = step_of[h.target]
-                    if target not in {r for r, _ in spec.routes}:
-                        spec.routes.append((target, h.at))
                 draft.assume("handoff-tokens", f"an agent that hands off writes one "
                              f"transfer_to_… call, assumed {HANDOFF_TOKENS:g} tokens (give "
                              "output_tokens in agentlint.profile.yaml)", a.at)
+            elif forward:
+                # a specialist that may hand on: its work, then a free router (the choice
+                # is made within its own model calls)
+                chooser = StepSpec(draft.new_id(f"{a.name}_handoff", "handoff"), a.at,
+                                   kind="router", output_tokens=0.0,
+                                   names=(f"{a.name} handoff",),
+                                   origin=f"agents-sdk Agent '{a.name}': the handoff it makes")
+                chooser.context = [(sid, a.at)]  # the handoff is in the agent's output
+            if chooser is not None:
+                router_of[index] = chooser.id
+                for h in forward:
+                    target = step_of[h.target]
+                    if target not in {r for r, _ in chooser.routes}:
+                        chooser.routes.append((target, h.at))
             tools = list(a.tools) + [f"transfer_to_{self.agents[h.target].name}"
                                      for h in a.handoffs]
             if a.tools:
@@ -563,6 +580,8 @@ class _Reader:
                 self.nested_step(self.agents[inner], tool, at, sid, a)
             for g in a.output_guards:
                 self.guard_step(g, a, task, sid)
+            if chooser is not None and chooser is not spec:
+                draft.steps.append(chooser)
         self.loops(order, sccs, step_of, bound, bound_at)
         wf = draft.finish()
         wf.extra["wording"] = self.words
@@ -588,7 +607,14 @@ class _Reader:
         else:
             spec.context = [(after, g.at)]
         spec.output_leaves = f"the {kind} guardrail's verdict stops the run when it trips"
-        if g.agent is None:
+        if g.agent is None and not g.found:
+            # defined in another module: most guardrails run a small agent on the text
+            spec.model = draft.model(a.model if a.model is not None else self.sdk_default(a),
+                                     a.model_at)
+            draft.assume(f"guardrail:{g.name}", f"guardrail '{g.name}' is defined in another "
+                         "module: assumed to run one model call on the model of the agent "
+                         "it guards", g.at)
+        elif g.agent is None:
             spec.kind = "tool"
             spec.tool = draft.tool(g.name, g.at)
         else:
