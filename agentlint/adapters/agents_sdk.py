@@ -26,6 +26,7 @@ What the SDK does at run time (``src/agents/run.py``, ``handoffs.py``, ``agent.p
 from __future__ import annotations
 
 import ast
+import heapq
 import re
 from dataclasses import dataclass, field
 
@@ -475,12 +476,13 @@ class _Reader:
         if not entries:
             targets = {h.target for a in self.agents for h in a.handoffs}
             entries = [a.index for a in self.agents if a.index not in targets
-                       and a.index not in nested_targets and a.index not in guard_agents][:1]
+                       and a.index not in nested_targets and a.index not in guard_agents]
             if not entries:  # every agent is handed to: the hub, the most handoffs
                 entries = [max(self.agents, key=lambda a: (len(a.handoffs), -a.index)).index]
+            said = ", ".join(f"'{self.agents[i].name}'" for i in entries)
             draft.assume("entry", f"no Runner.run call in this file names the agent a run "
-                         f"starts at; read from '{self.agents[entries[0]].name}', the first "
-                         "agent no other hands off to (else the one with the most handoffs)",
+                         f"starts at; read from {said}: the agents no other hands off to or "
+                         "runs (else the one with the most handoffs)",
                          self.agents[entries[0]].at)
             bound, bound_at = DEFAULT_MAX_TURNS, self.agents[entries[0]].at
             draft.assume("max-turns", f"no Runner.run call in this file: the run is assumed "
@@ -757,23 +759,32 @@ class _Reader:
             self.words.loops[loop.id] = bound_at
             if bound is not None:
                 draft.assume(f"cycle:{loop.id}", f"the handoffs {label} form a cycle: read "
-                             f"as a loop of at most {rounds} rounds (max_turns={bound} turns, "
-                             f"at least {shortest} per round), half of them expected",
+                             f"as a loop of at most {rounds} round{'s' if rounds != 1 else ''} (max_turns={bound} turns, "
+                             f"at least {shortest} turns a round), half of them expected",
                              bound_at or head.at)
 
+    def turns(self, a: _Agent) -> int:
+        """Model calls (turns of the run) of one visit to the agent, as estimated."""
+        return DEFAULT_TOOL_LOOP_CALLS if a.tools and not a.one_call else 1
+
     def shortest_cycle(self, group: list[int]) -> int:
-        """The fewest agents on a handoff cycle within ``group`` (breadth-first)."""
+        """The fewest turns of a round of handoffs within ``group``: the cheapest cycle,
+        each agent weighing the turns it takes (Dijkstra from each agent)."""
         members = set(group)
-        best = len(group)
+        best: int | None = None
         for start in group:
-            dist = {start: 0}
-            queue = [start]
-            while queue:
-                v = queue.pop(0)
+            dist = {start: self.turns(self.agents[start])}
+            heap = [(dist[start], start)]
+            while heap:
+                d, v = heapq.heappop(heap)
+                if d > dist.get(v, d):
+                    continue
                 for h in self.agents[v].handoffs:
                     if h.target == start:
-                        best = min(best, dist[v] + 1)
-                    elif h.target in members and h.target not in dist:
-                        dist[h.target] = dist[v] + 1
-                        queue.append(h.target)
-        return max(1, best)
+                        best = d if best is None else min(best, d)
+                    elif h.target in members:
+                        nd = d + self.turns(self.agents[h.target])
+                        if nd < dist.get(h.target, nd + 1):
+                            dist[h.target] = nd
+                            heapq.heappush(heap, (nd, h.target))
+        return max(1, best or len(group))
