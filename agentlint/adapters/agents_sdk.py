@@ -759,7 +759,8 @@ class _Reader:
             self.words.loops[loop.id] = bound_at
             if bound is not None:
                 draft.assume(f"cycle:{loop.id}", f"the handoffs {label} form a cycle: read "
-                             f"as a loop of at most {rounds} round{'s' if rounds != 1 else ''} (max_turns={bound} turns, "
+                             f"as a loop of at most {rounds} round{'s' if rounds != 1 else ''} "
+                             f"(max_turns={bound} turns, "
                              f"at least {shortest} turns a round), half of them expected",
                              bound_at or head.at)
 
