@@ -426,6 +426,9 @@ class _Reader:
         """``Runner.run*`` calls outside guardrail functions: (entry agent, where, max_turns
         or None when not a literal, where the bound is)."""
         guard_fns = {g.name for a in self.agents for g in a.input_guards + a.output_guards}
+        guard_fns |= {name for name, fn in self.functions.items() if any(
+            _func_name(d.func if isinstance(d, ast.Call) else d) in (
+                "input_guardrail", "output_guardrail") for d in fn.decorator_list)}
         inside: set[int] = set()
         for name in guard_fns:
             fn = self.functions.get(name)
