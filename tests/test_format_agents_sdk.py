@@ -370,3 +370,37 @@ def test_self_referring_names_and_a_self_handoff_end(repo: Path) -> None:
         """)
     wf = _load(path)
     assert wf.loops[0].steps == ["loop"] and wf.loops[0].max_iterations == 3
+
+
+# -- the pre-commit hook and changed files ---------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_changed_since_takes_a_changed_program_and_passes_over_other_modules(
+        tmp_path: Path) -> None:
+    from tests.support import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("README.md", "x\n")
+    repo.commit("start")
+    (repo.root / "app").mkdir()
+    shutil.copy(SDK / "message_filter.py", repo.root / "app" / "message_filter.py")
+    repo.write("app/util.py", "def f():\n    return 1\n")
+    repo.commit("add")
+    proc = run_process("lint", "--format", "json", "--changed-since", "HEAD~1", cwd=repo.root)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert {f["file"] for f in json.loads(proc.stdout)} == {"app/message_filter.py"}
+
+
+def test_files_named_one_by_one_like_the_hook(repo: Path) -> None:
+    """The hook names every changed Python file: modules that are no program pass."""
+    shutil.copy(SDK / "message_filter.py", repo / "message_filter.py")
+    (repo / "util.py").write_text("from agents import helper\nprint(helper)\n",
+                                  encoding="utf-8")
+    (repo / "notes.py").write_text('DOC = """\nsteps:\n  - id: a\n"""\n', encoding="utf-8")
+    proc = run_process("lint", "--format", "json", "message_filter.py", "util.py", "notes.py",
+                       cwd=repo)
+    assert proc.returncode in (0, 1), proc.stderr
+    found = json.loads(proc.stdout)
+    assert {f["file"] for f in found} == {"message_filter.py"}
+    assert "AL006" in {f["code"] for f in found}

@@ -47,6 +47,11 @@ def is_json(path: str | None) -> bool:
     return path is not None and path.lower().endswith(".json")
 
 
+def is_python(path: str | None) -> bool:
+    """A Python file: an OpenAI Agents SDK program may be one (sniffed, never run)."""
+    return path is not None and path.lower().endswith(".py")
+
+
 def changed_workflows(repo: Repo, commit: str, restrict: list[str] | None = None
                       ) -> list[Change]:
     """Candidate workflow files changed since ``commit`` (repository-relative paths).
@@ -57,7 +62,8 @@ def changed_workflows(repo: Repo, commit: str, restrict: list[str] | None = None
     by_path: dict[str, Change] = {}
     result: list[Change] = []
     for c in changes:
-        if is_yaml(c.path) or is_yaml(c.old_path) or is_json(c.path) or is_json(c.old_path):
+        if is_yaml(c.path) or is_yaml(c.old_path) or is_json(c.path) or is_json(c.old_path) \
+                or is_python(c.path) or is_python(c.old_path):
             result.append(c)
             by_path[c.name] = c
     for candidate, via in sorted(_readers(repo, changes).items()):
