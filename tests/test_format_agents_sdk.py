@@ -182,6 +182,9 @@ def test_a_filter_that_drops_the_users_input_is_router_context_transformation() 
     # at input_filter=spanish_handoff_message_filter, which slices input_history[2:]
     assert [(f["line"], f["column"]) for f in hits] == [(69, 51)]
     assert "Spanish_Assistant" in hits[0]["message"]
+    # the advice is the SDK's: the handoff's filter, not a prompt to edit
+    assert "`input_filter` (" in hits[0]["message"]
+    assert "remove_all_tools" in hits[0]["message"]
 
 
 def test_real_program_findings_are_few() -> None:

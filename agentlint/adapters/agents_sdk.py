@@ -524,7 +524,7 @@ class _Reader:
                 history[index] = []
             else:
                 src, h = came
-                self.words.handoff_at[sid] = h.at
+                self.words.handoff_at[sid] = h.filter_at or h.at
                 if h.drops_input:
                     # what the filter leaves: the handoff itself and what follows it
                     where = h.filter_at or h.at

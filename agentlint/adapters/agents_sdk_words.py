@@ -5,7 +5,8 @@ the ``file:line:col`` where the edit goes (see :class:`agentlint.adapters.ir.Wor
   is replaced; a model built by an expression, or none, is a suggestion to write one);
 - ``context`` / ``trim``: the ``input_filter=`` of the ``handoff(...)`` that brings the
   agent (``handoff_filters.remove_all_tools`` keeps the user's messages);
-- ``bound``: ``max_turns=`` on the ``Runner.run(...)`` call.
+- ``bound``: ``max_turns=`` on the ``Runner.run(...)`` call;
+- ``reread``: a handoff's ``input_filter`` that drops the user's messages.
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ class AgentsSdkWording:
         return (f"give the handoff to `{agent}` ({self._at(where)}) an `input_filter` that "
                 "keeps the user's messages and drops what the agent does not need "
                 "(`handoff_filters.remove_all_tools` drops tool calls only)")
+
+    def reread(self, step: str, inputs: Sequence[str]) -> str | None:
+        agent = self.step_agent.get(step)
+        where = self.handoff_at.get(step)
+        if agent is None or where is None:
+            return None
+        return (f"the handoff's `input_filter` ({self._at(where)}) drops the user's "
+                f"messages before `{agent}` runs: keep them (filter with "
+                "`handoff_filters.remove_all_tools`, or slice `new_items` instead of "
+                "`input_history`)")
 
     def trim(self, step: str, reads: Sequence[str]) -> str | None:
         return self.context(step, reads)
