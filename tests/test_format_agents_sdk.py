@@ -359,7 +359,10 @@ def test_too_large_or_too_deep_or_too_many_is_exit_2(repo: Path) -> None:
     assert "more than 500" in exit_2_one_line(run_process("lint", str(many)), str(many))
     zero = program(repo, "from agents import Agent, Runner\nRunner\nx = 1\nAgent\n# Agent(\n",
                    "none.py")
-    assert "no Agent(...) call" in exit_2_one_line(run_process("lint", str(zero)), str(zero))
+    # no Agent(...) call: not a program (skipped), and refused when named as one
+    assert run_process("lint", str(zero)).returncode == 0
+    assert "no Agent(...) call" in exit_2_one_line(
+        run_process("lint", "--input-format", "agents-sdk", str(zero)), str(zero))
 
 
 def test_self_referring_names_and_a_self_handoff_end(repo: Path) -> None:
@@ -407,3 +410,13 @@ def test_files_named_one_by_one_like_the_hook(repo: Path) -> None:
     found = json.loads(proc.stdout)
     assert {f["file"] for f in found} == {"message_filter.py"}
     assert "AL006" in {f["code"] for f in found}
+
+
+def test_a_module_that_only_quotes_the_import_is_no_program(repo: Path) -> None:
+    """Text in a string (a test, a template) is not an import: a folder walk passes it."""
+    (repo / "test_x.py").write_text('SRC = """\nfrom agents import Agent, Runner\n'
+                                    'a = Agent(name="a", instructions="x")\n"""\n',
+                                    encoding="utf-8")
+    proc = run_process("lint", ".", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert not AgentsSdkAdapter().sniff("test_x.py", (repo / "test_x.py").read_text())

@@ -65,6 +65,28 @@ def imports_sdk(text: str) -> bool:
     return False
 
 
+def _really_imports(text: str) -> bool:
+    """The syntax tree says so too: an import statement (not text in a string) brings
+    ``Agent`` from ``agents``, and some call is to ``Agent``. A file too large, or one that
+    does not parse, is taken: reading it says why it cannot be read."""
+    if len(text) > MAX_PY_BYTES:
+        return True
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    imported = called = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "agents" and node.level == 0 \
+                and any(a.name == "Agent" for a in node.names):
+            imported = True
+        elif isinstance(node, ast.Call) and _func_name(node.func) == "Agent":
+            called = True
+        if imported and called:
+            return True
+    return False
+
+
 class AgentsSdkAdapter:
     name = "agents-sdk"
 
@@ -75,7 +97,7 @@ class AgentsSdkAdapter:
             return False
         if not ("Runner" in text or "instructions=" in text or "handoffs=" in text):
             return False
-        return imports_sdk(text)
+        return imports_sdk(text) and _really_imports(text)
 
     def load(self, path: str, text: str, display: str, root: str) -> Workflow:
         return _Reader(path, text, display, root).read()
