@@ -111,6 +111,11 @@ def test_lint_dot_reads_python_programs_once_and_skips_other_modules(repo: Path)
     shutil.copytree(crew, repo / "crew")
     (repo / "util.py").write_text("import os\nprint(os.sep)\n", encoding="utf-8")
     (repo / "team.json").write_bytes((FIXTURES / "autogen" / "team.json").read_bytes())
+    shutil.copytree(FIXTURES / "runtime" / "adk" / "help_desk", repo / "adk")
+    shutil.copytree(FIXTURES / "runtime" / "promptflow" / "basic", repo / "pf")
+    shutil.copy(FIXTURES / "runtime" / "dify" / "review_loop.yml", repo / "review_loop.yml")
+    (repo / "native.yaml").write_text("agentlint: 1\nsteps:\n  - id: a\n    model: gpt-4o-mini"
+                                      "\n    prompt: hi\n", encoding="utf-8")
     read: dict[str, str] = {}
     for path in discover([str(repo)]):
         wf = load_any(path)
@@ -120,6 +125,11 @@ def test_lint_dot_reads_python_programs_once_and_skips_other_modules(repo: Path)
             read[rel] = wf.format
     assert read["routing.py"] == "agents-sdk"
     assert read["team.json"] == "autogen"
+    assert read["adk/root_agent.yaml"] == "adk"
+    assert read["pf/flow.dag.yaml"] == "promptflow"
+    assert read["review_loop.yml"] == "dify"
+    assert read["native.yaml"] == "agentlint"
+    assert "crewai" in read.values()
     assert "util.py" not in read
     assert not any(f.endswith(".py") and fmt != "agents-sdk" for f, fmt in read.items())
     found = _lint(Path("."), cwd=repo)
