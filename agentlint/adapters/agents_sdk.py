@@ -131,6 +131,8 @@ class _Agent:
     model: str | None = None
     model_at: Pos = (1, 1)
     model_literal: bool = False
+    #: ``model=NAME`` with ``NAME = "..."`` in the file: the constant and where its value is
+    model_const: tuple[str, Pos] | None = None
     system: str = ""
     system_at: Pos = (1, 1)
     tools: list[str] = field(default_factory=list)
@@ -280,6 +282,11 @@ class _Reader:
             a.model_at = _pos(model)
             a.model_literal = isinstance(model, ast.Constant) and isinstance(model.value, str)
             a.model = self.models.of(self.env_default(model))
+            if isinstance(model, ast.Name):
+                values = self.consts.get(model.id, [])
+                if len(values) == 1 and isinstance(values[0], ast.Constant) \
+                        and isinstance(values[0].value, str):
+                    a.model_const = (model.id, _pos(values[0]))
         else:
             a.model_at = a.at
         if "instructions" in kw:
@@ -603,6 +610,8 @@ class _Reader:
             self.words.agent_at[a.name] = a.at
             self.words.model_at[a.name] = a.model_at
             self.words.model_literal[a.name] = a.model_literal
+            if a.model_const is not None:
+                self.words.model_const[a.name] = a.model_const
             for inner, tool, at in a.nested:
                 self.nested_step(self.agents[inner], tool, at, sid, a)
             for g in a.output_guards:

@@ -27,6 +27,8 @@ class AgentsSdkWording:
     agent_at: dict[str, Pos] = field(default_factory=dict)
     model_at: dict[str, Pos] = field(default_factory=dict)
     model_literal: dict[str, bool] = field(default_factory=dict)
+    #: agent -> the module constant its ``model=`` names, and where the constant's value is
+    model_const: dict[str, tuple[str, Pos]] = field(default_factory=dict)
     #: step id -> where the handoff that brings the agent is written
     handoff_at: dict[str, Pos] = field(default_factory=dict)
     #: loop id -> where the Runner call is (None: no Runner call in the file)
@@ -42,6 +44,15 @@ class AgentsSdkWording:
         if self.model_literal.get(agent):
             return (f"set `model=\"{model}\"` in the `Agent(...)` call of `{agent}` "
                     f"({self._at(self.model_at[agent])})")
+        const = self.model_const.get(agent)
+        if const is not None:
+            name, at = const
+            shared = sum(1 for c, _ in self.model_const.values() if c == name)
+            also = f", which {shared - 1} other agent{'s' if shared > 2 else ''} read too" \
+                if shared > 1 else ""
+            return (f"set `{name} = \"{model}\"` ({self._at(at)}){also}, or give the "
+                    f"`Agent(...)` call of `{agent}` ({self._at(self.agent_at[agent])}) its "
+                    f"own `model=\"{model}\"`")
         return (f"give the `Agent(...)` call of `{agent}` "
                 f"({self._at(self.agent_at[agent])}) `model=\"{model}\"` (its model is not "
                 "a literal string there now)")
