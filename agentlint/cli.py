@@ -698,8 +698,8 @@ def _into_source(result: Any, adapted: Any) -> None:
               default="auto", show_default=True, help="Format of FILE (detected by default).")
 @guarded
 def convert(file: str, output: str | None, input_format: str) -> None:
-    """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify, ADK or
-    AutoGen workflow.
+    """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify, ADK,
+    AutoGen or OpenAI Agents SDK workflow.
 
     The spec estimates to the same figures as FILE; its header lists what had to be
     assumed, for you to replace with real figures.
