@@ -432,3 +432,17 @@ def test_a_module_that_only_quotes_the_import_is_no_program(repo: Path) -> None:
     proc = run_process("lint", ".", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert not AgentsSdkAdapter().sniff("test_x.py", (repo / "test_x.py").read_text())
+
+
+def test_run_config_model_overrides_every_agent(repo: Path) -> None:
+    path = program(repo, """\
+        from agents import Agent, Runner, RunConfig
+        a = Agent(name="a", instructions="x", model="gpt-4o", handoffs=[])
+        b = Agent(name="b", instructions="y", handoffs=[a])
+        config = RunConfig(model="gpt-4o-mini")
+        Runner.run_sync(b, "hi", run_config=config)
+        """)
+    wf = _load(path)
+    for step in ("a", "b"):
+        assert wf.models[wf.step(step).model or ""].name == "gpt-4o-mini"
+        assert wf.step(step).at("model") == (4, 26)  # at RunConfig's model=

@@ -193,6 +193,8 @@ class _Reader:
         self.by_call: dict[int, int] = {}  # id(Agent call node) -> agent index
         self.consts: dict[str, list[ast.expr]] = {}
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        #: ``run_config=RunConfig(model=...)`` of a Runner call: (model, where, literal)
+        self.run_model: tuple[str, Pos, bool] | None = None
 
     # -- the syntax tree -----------------------------------------------------------------
 
@@ -251,6 +253,15 @@ class _Reader:
             self.agent(self.agents[self.by_call[id(call)]], call)
         self.later_handoffs(tree)
         runs = self.runs(tree)
+        if self.run_model is not None:
+            # RunConfig(model=...) overrides the model of every agent of the run
+            name, at, literal = self.run_model
+            self.words.run_model_at = at
+            for a in self.agents:
+                a.model, a.model_at, a.model_literal, a.model_const = name, at, literal, None
+            self.draft.assume("run-model", f"RunConfig(model=\"{name}\") is taken to run "
+                              "every agent of this file (the SDK overrides each agent's "
+                              "model with it)", at)
         return self.build(runs)
 
     def resolve(self, node: ast.AST | None, depth: int = 0) -> int | None:
@@ -489,6 +500,18 @@ class _Reader:
                 else:
                     turns = None
             out.append((entry, _pos(node), turns, at))
+            config = kw.get("run_config")
+            for _ in range(8):  # a RunConfig held in a name
+                if not (isinstance(config, ast.Name) and self.consts.get(config.id)):
+                    break
+                config = self.consts[config.id][-1]
+            if isinstance(config, ast.Call) and _func_name(config.func) == "RunConfig" \
+                    and "model" in _kw(config) and self.run_model is None:
+                value = _kw(config)["model"]
+                chosen = self.models.of(self.env_default(value))
+                if chosen is not None:
+                    self.run_model = (chosen, _pos(value),
+                                      isinstance(value, ast.Constant))
         out.sort(key=lambda r: r[1])
         return out
 

@@ -31,6 +31,8 @@ class AgentsSdkWording:
     model_const: dict[str, tuple[str, Pos]] = field(default_factory=dict)
     #: step id -> where the handoff that brings the agent is written
     handoff_at: dict[str, Pos] = field(default_factory=dict)
+    #: where ``RunConfig(model=...)`` sets the model of every agent, if it does
+    run_model_at: Pos | None = None
     #: loop id -> where the Runner call is (None: no Runner call in the file)
     loops: dict[str, Pos | None] = field(default_factory=dict)
 
@@ -41,6 +43,10 @@ class AgentsSdkWording:
         agent = self.step_agent.get(step)
         if agent is None:
             return None
+        if self.run_model_at is not None:
+            return (f"set `model=\"{model}\"` in the `RunConfig(...)` of the run "
+                    f"({self._at(self.run_model_at)}), which sets every agent's model (or "
+                    f"give `{agent}` its own model and drop RunConfig's)")
         if self.model_literal.get(agent):
             return (f"set `model=\"{model}\"` in the `Agent(...)` call of `{agent}` "
                     f"({self._at(self.model_at[agent])})")
