@@ -327,15 +327,47 @@ def test_convert_gives_the_same_estimate(repo: Path) -> None:
     assert a["calls"] == pytest.approx(b["calls"])
 
 
-def test_optimize_reports_at_the_model_keyword_and_refuses_to_write(repo: Path) -> None:
+def test_optimize_reports_at_the_model_keyword(repo: Path) -> None:
     proc = run_process("optimize", str(SDK / "airline_agents.py"))
     assert proc.returncode in (0, 1), proc.stderr
     assert "airline_agents.py:" in proc.stdout
-    shutil.copy(SDK / "routing.py", repo / "routing.py")
-    before = (repo / "routing.py").read_bytes()
-    line = exit_2_one_line(run_process("optimize", "--write", str(repo / "routing.py")))
+    line = exit_2_one_line(run_process("optimize", "--diff", str(SDK / "routing.py")))
     assert "agents-sdk file" in line
-    assert (repo / "routing.py").read_bytes() == before
+
+
+PLANNED = """\
+from agents import Agent, Runner
+
+MODEL = "gpt-4o"
+faq = Agent(name="faq", instructions="Answer questions about the airline.", model="gpt-4o")
+triage = Agent(name="triage", instructions="Route the customer.", model='gpt-4o',
+               handoffs=[faq])
+other = Agent(name="other", instructions="Answer the rest.", model=MODEL)
+triage.handoffs.append(other)
+Runner.run_sync(triage, "hi")
+"""
+
+
+def test_optimize_write_sets_literal_model_keywords_only(repo: Path) -> None:
+    path = program(repo, PLANNED)
+    (repo / "agentlint.profile.yaml").write_text(
+        "candidates: [gpt-4o-mini, gpt-4o]\nbudgets:\n  cost_usd: 0.0005\n",
+        encoding="utf-8")
+    proc = run_process("optimize", "--format", "json", str(path))
+    assert proc.returncode == 0, proc.stderr
+    planned = {c["step"]: c["to"] for c in json.loads(proc.stdout)["changes"]}
+    assert planned == {"faq": "gpt-4o-mini", "triage": "gpt-4o-mini", "other": "gpt-4o-mini"}
+    proc = run_process("optimize", "--write", str(path))
+    assert proc.returncode == 0, proc.stderr
+    text = path.read_text(encoding="utf-8")
+    # the two literals are rewritten, each with its own quotes; the constant is not
+    assert 'model="gpt-4o-mini")' in text and "model='gpt-4o-mini'," in text
+    assert 'MODEL = "gpt-4o"' in text
+    assert "wrote" in proc.stderr and "left as a suggestion: other" in proc.stderr
+    import ast
+
+    ast.parse(text)
+    assert text.replace("gpt-4o-mini", "gpt-4o") == PLANNED
 
 
 # -- hostile programs -----------------------------------------------------------------------

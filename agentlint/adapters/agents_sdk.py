@@ -133,6 +133,8 @@ class _Agent:
     model_literal: bool = False
     #: ``model=NAME`` with ``NAME = "..."`` in the file: the constant and where its value is
     model_const: tuple[str, Pos] | None = None
+    #: a literal ``model="..."`` on one line: (line, start, end), UTF-8 byte offsets
+    model_span: tuple[int, int, int] | None = None
     system: str = ""
     system_at: Pos = (1, 1)
     tools: list[str] = field(default_factory=list)
@@ -259,6 +261,7 @@ class _Reader:
             self.words.run_model_at = at
             for a in self.agents:
                 a.model, a.model_at, a.model_literal, a.model_const = name, at, literal, None
+                a.model_span = None  # RunConfig's model is not rewritten
             self.draft.assume("run-model", f"RunConfig(model=\"{name}\") is taken to run "
                               "every agent of this file (the SDK overrides each agent's "
                               "model with it)", at)
@@ -292,6 +295,9 @@ class _Reader:
             model = kw["model"]
             a.model_at = _pos(model)
             a.model_literal = isinstance(model, ast.Constant) and isinstance(model.value, str)
+            if a.model_literal and model.end_lineno == model.lineno \
+                    and model.end_col_offset is not None:
+                a.model_span = (model.lineno, model.col_offset, model.end_col_offset)
             a.model = self.models.of(self.env_default(model))
             if isinstance(model, ast.Name):
                 values = self.consts.get(model.id, [])
@@ -633,6 +639,7 @@ class _Reader:
             self.words.agent_at[a.name] = a.at
             self.words.model_at[a.name] = a.model_at
             self.words.model_literal[a.name] = a.model_literal
+            self.words.step_span[sid] = a.model_span
             if a.model_const is not None:
                 self.words.model_const[a.name] = a.model_const
             for inner, tool, at in a.nested:
@@ -644,6 +651,7 @@ class _Reader:
         self.loops(order, sccs, step_of, bound, bound_at)
         wf = draft.finish()
         wf.extra["wording"] = self.words
+        self.words.text = self.text
         return wf
 
     def sdk_default(self, a: _Agent) -> str:
@@ -686,6 +694,7 @@ class _Reader:
             self.words.agent_at[ga.name] = ga.at
             self.words.model_at[ga.name] = ga.model_at
             self.words.model_literal[ga.name] = ga.model_literal
+            self.words.step_span[spec.id] = ga.model_span
         draft.steps.append(spec)
         return spec.id
 
@@ -711,6 +720,7 @@ class _Reader:
         self.words.agent_at[t.name] = t.at
         self.words.model_at[t.name] = t.model_at
         self.words.model_literal[t.name] = t.model_literal
+        self.words.step_span[spec.id] = t.model_span
 
     def order(self, entries: list[int]) -> list[int]:
         """The agents a run reaches through handoffs, each strongly connected group of

@@ -31,6 +31,10 @@ class AgentsSdkWording:
     model_const: dict[str, tuple[str, Pos]] = field(default_factory=dict)
     #: step id -> where the handoff that brings the agent is written
     handoff_at: dict[str, Pos] = field(default_factory=dict)
+    #: step id -> the literal ``model="..."`` its model comes from (line, start, end in
+    #: UTF-8 bytes), None when it is not a one-line literal; and the program's text
+    step_span: dict[str, tuple[int, int, int] | None] = field(default_factory=dict)
+    text: str = ""
     #: where ``RunConfig(model=...)`` sets the model of every agent, if it does
     run_model_at: Pos | None = None
     #: loop id -> where the Runner call is (None: no Runner call in the file)
