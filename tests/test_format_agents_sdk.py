@@ -478,3 +478,13 @@ def test_run_config_model_overrides_every_agent(repo: Path) -> None:
     for step in ("a", "b"):
         assert wf.models[wf.step(step).model or ""].name == "gpt-4o-mini"
         assert wf.step(step).at("model") == (4, 26)  # at RunConfig's model=
+
+
+def test_the_profile_sets_handoff_shares_by_agent_name(repo: Path) -> None:
+    shutil.copy(SDK / "routing.py", repo / "routing.py")
+    (repo / "agentlint.profile.yaml").write_text(
+        "steps:\n  french_agent: {share: 0.8}\n  spanish_agent: {share: 0.1}\n",
+        encoding="utf-8")
+    rows = {r.id: r for r in estimate(_load(repo / "routing.py")).steps}
+    assert rows["french_agent"].runs == pytest.approx(0.8)
+    assert rows["english_agent"].runs == pytest.approx(0.1)
