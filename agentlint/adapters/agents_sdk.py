@@ -712,6 +712,9 @@ class _Reader:
         spec.output_cap = t.cap
         spec.context = [(caller, at)]
         spec.output_leaves = f"returned to '{a.name}' as the result of tool '{tool}'"
+        if t.handoffs:
+            draft.assume(f"nested:{spec.id}", f"'{t.name}' runs as tool '{tool}' in a "
+                         "nested run; the handoffs it may make there are not followed", at)
         if t.tools:
             spec.calls = 1 if t.one_call else DEFAULT_TOOL_LOOP_CALLS
             spec.calls_assumed = not t.one_call
