@@ -488,3 +488,15 @@ def test_the_profile_sets_handoff_shares_by_agent_name(repo: Path) -> None:
     rows = {r.id: r for r in estimate(_load(repo / "routing.py")).steps}
     assert rows["french_agent"].runs == pytest.approx(0.8)
     assert rows["english_agent"].runs == pytest.approx(0.1)
+
+
+def test_sniffing_is_linear_on_hostile_text() -> None:
+    import time
+
+    sniff = AgentsSdkAdapter().sniff
+    for text in ("from agents import (\n" * 50_000 + "Agent(Runner",
+                 "from agents import x\n" * 50_000 + "Agent(Runner",
+                 "Runner Agent(" + "x" * 1_000_000):
+        started = time.perf_counter()
+        sniff("a.py", text)
+        assert time.perf_counter() - started < 1.0

@@ -56,10 +56,17 @@ _KEEPS_INPUT = ("remove_all_tools",)
 
 
 def imports_sdk(text: str) -> bool:
-    """``from agents import ... Agent ...`` (parenthesised or not)."""
-    for match in _IMPORT.finditer(text):
-        rest = text[match.end():match.end() + 4000]
-        names = rest[1:].split(")", 1)[0] if rest.startswith("(") else rest.split("\n", 1)[0]
+    """``from agents import ... Agent ...`` (parenthesised or not). Looks at the first 20
+    such lines only, each up to 4,000 characters: linear in the text, whatever it holds."""
+    for n, match in enumerate(_IMPORT.finditer(text)):
+        if n >= 20:
+            break
+        start = match.end()
+        if text.startswith("(", start):
+            end = text.find(")", start, start + 4000)
+        else:
+            end = text.find("\n", start, start + 4000)
+        names = text[start:end if end >= 0 else start + 4000]
         if re.search(r"\bAgent\b", names):
             return True
     return False
