@@ -204,6 +204,8 @@ class _Reader:
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         #: ``run_config=RunConfig(model=...)`` of a Runner call: (model, where, literal)
         self.run_model: tuple[str, Pos, bool] | None = None
+        #: agent -> rows of the draft's steps it produced (see build)
+        self.step_rows: dict[int, tuple[int, int, int]] = {}
 
     # -- the syntax tree -----------------------------------------------------------------
 
@@ -575,6 +577,7 @@ class _Reader:
         for index in order:
             a = self.agents[index]
             sid = step_of[index]
+            rows_before = len(draft.steps)
             spec = StepSpec(sid, a.at, origin=f"agents-sdk Agent '{a.name}'", names=(a.name,))
             spec.pos["id"] = a.at
             spec.model = draft.model(a.model if a.model is not None else self.sdk_default(a),
@@ -655,6 +658,8 @@ class _Reader:
                 self.guard_step(g, a, task, sid)
             if chooser is not None and chooser is not spec:
                 draft.steps.append(chooser)
+            # (first row, the agent's own row, the row after its last)
+            self.step_rows[index] = (rows_before, draft.steps.index(spec), len(draft.steps))
         self.loops(order, sccs, step_of, bound, bound_at)
         wf = draft.finish()
         wf.extra["wording"] = self.words
@@ -818,12 +823,12 @@ class _Reader:
               bound: int | None, bound_at: Pos | None) -> None:
         draft = self.draft
         for group in sccs:
-            names = {step_of[i] for i in group}
-            first = next(n for n, s in enumerate(draft.steps) if s.id in names)
-            last = max(n for n, s in enumerate(draft.steps) if s.id in names)
-            # the steps listed from the group's first agent to its last: its agents and
-            # their guardrails and nested agents
-            ids = [s.id for s in draft.steps[first:last + 1]]
+            # the steps listed for the group's agents, first to last: the agents, their
+            # guardrails, nested agents and handoff routers (an input guardrail listed
+            # before the first agent runs once, before the cycle)
+            first = min(self.step_rows[i][1] for i in group)  # the agent's own row
+            last = max(self.step_rows[i][2] for i in group)
+            ids = [s.id for s in draft.steps[first:last]]
             shortest = self.shortest_cycle(group)
             head = self.agents[group[0]]
             label = " <-> ".join(self.agents[i].name for i in group)
