@@ -500,3 +500,27 @@ def test_sniffing_is_linear_on_hostile_text() -> None:
         started = time.perf_counter()
         sniff("a.py", text)
         assert time.perf_counter() - started < 1.0
+
+
+def test_the_cycle_holds_its_agents_guardrails_and_handoff_routers(repo: Path) -> None:
+    path = program(repo, """\
+        from agents import Agent, Runner, output_guardrail
+
+        @output_guardrail
+        def polite(ctx, agent, output):
+            return "rude" in output
+
+        c = Agent(name="c", instructions="Close.", model="gpt-4o-mini")
+        b = Agent(name="b", instructions="Work.", model="gpt-4o-mini", tools=[look_up],
+                  output_guardrails=[polite])
+        a = Agent(name="a", instructions="Route.", model="gpt-4o-mini", handoffs=[b])
+        b.handoffs.extend([a, c])
+        Runner.run_sync(a, "x", max_turns=8)
+        """)
+    wf = _load(path)
+    # a (1 turn) + b (3 turns, tools) a round: 8 turns bound it at 2 rounds
+    assert [(lp.steps, lp.max_iterations) for lp in wf.loops] == [
+        (["a", "b", "b_polite", "b_handoff"], 2)]
+    assert wf.step("b_handoff").kind == "router"
+    assert [r.step for r in wf.step("b_handoff").routes] == ["c"]
+    assert wf.step("b_polite").kind == "tool"  # the guardrail runs no agent: code
