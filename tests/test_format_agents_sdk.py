@@ -524,3 +524,21 @@ def test_the_cycle_holds_its_agents_guardrails_and_handoff_routers(repo: Path) -
     assert wf.step("b_handoff").kind == "router"
     assert [r.step for r in wf.step("b_handoff").routes] == ["c"]
     assert wf.step("b_polite").kind == "tool"  # the guardrail runs no agent: code
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_diff_compares_a_changed_program(tmp_path: Path) -> None:
+    from tests.support import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    shutil.copy(SDK / "routing.py", repo.root / "routing.py")
+    repo.write("util.py", "x = 1\n")
+    repo.commit("start")
+    text = (repo.root / "routing.py").read_text(encoding="utf-8")
+    repo.write("routing.py", text.replace('    name="triage_agent",',
+                                          '    name="triage_agent",\n    model="gpt-4o",'))
+    repo.write("util.py", "x = 2\n")
+    proc = run_process("diff", "main", cwd=repo.root)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "1 workflow changed" in proc.stdout
+    assert "gpt-5.6-luna -> gpt-4o" in proc.stdout and "util.py" not in proc.stdout
