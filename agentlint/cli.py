@@ -23,7 +23,8 @@ from agentlint import __version__, escape, report
 from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
-INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen", "langgraph"]
+INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
+                 "langgraph", "agents-sdk"]
 
 
 def fail(message: str) -> NoReturn:
@@ -803,7 +804,8 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
                 # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the
                 # one `agentlint convert` prints); its changes are reported at the
                 # source's lines, and not written: the source says them in its own format.
-                if write_back or show_diff:
+                # an Agents SDK program takes a plan's literal model="..." keywords
+                if show_diff or (write_back and wf.format != "agents-sdk"):
                     raise UsageError(f"--write and --diff edit agentlint specs and {file} "
                                      f"is a {wf.format} file, which agentlint does not "
                                      f"rewrite; run 'agentlint convert {file} -o FILE' and "
@@ -843,12 +845,30 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
     emit(text, output_file, _inputs((file,)), _color(color))
     if result.status == "infeasible":
         sys.exit(1)
-    if write_back and result.changes and result.proposal is not None:
+    if write_back and result.changes and adapted is not None:
+        _write_program(file, adapted, result.changes)
+    elif write_back and result.changes and result.proposal is not None:
         from agentlint.paths import write_text_atomic
 
         write_text_atomic(file, result.proposal.rewrite.text, what="spec")
         click.echo(f"agentlint: wrote {escape.text(file)} ({len(result.changes)} changes)",
                    err=True)
+
+
+def _write_program(file: str, adapted: Any, changes: Any) -> None:
+    """The plan's literal ``model="..."`` changes written into an Agents SDK program; the
+    rest stay suggestions (said on standard error)."""
+    from agentlint.adapters.agents_sdk_write import write_models
+    from agentlint.paths import write_text_atomic
+
+    done = write_models(adapted, changes)
+    if done.written:
+        write_text_atomic(file, done.text, what="program")
+    click.echo(f"agentlint: wrote {escape.text(file)} ({len(done.written)} of {len(changes)} "
+               "changes)" if done.written else f"agentlint: {escape.text(file)} not "
+               "changed", err=True)
+    for reason in done.left:
+        click.echo(f"agentlint: left as a suggestion: {escape.text(reason)}", err=True)
 
 
 def _into_source(result: Any, adapted: Any) -> None:
@@ -867,7 +887,11 @@ def _into_source(result: Any, adapted: Any) -> None:
     for found in result.problem.opportunities:
         found.line = source_line(adapted, found.step, "model")
         found.note = source_note(adapted, found.step, "model")
-    if result.changes:
+    if result.changes and adapted.format == "agents-sdk":
+        result.notes.append(f"{adapted.file} is an OpenAI Agents SDK program: --write sets "
+                            "the literal model=\"...\" keywords these changes name; make "
+                            "the others by hand")
+    elif result.changes:
         result.notes.append(f"{adapted.file} is a workflow in the {adapted.format} format: "
                             "make these changes in it by hand (agentlint rewrites only its "
                             "own specs)")
@@ -885,7 +909,7 @@ def _into_source(result: Any, adapted: Any) -> None:
 def convert(file: str, output: str | None, stdin_filename: str | None,
             input_format: str) -> None:
     """Write the agentlint spec (format v1) equivalent to a promptflow, CrewAI, Dify, ADK,
-    AutoGen or LangGraph workflow (a file, or - for stdin).
+    AutoGen, LangGraph or OpenAI Agents SDK workflow (a file, or - for stdin).
 
     The spec estimates to the same figures as FILE; its header lists what had to be
     assumed, for you to replace with real figures.

@@ -41,7 +41,8 @@ from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")
 #: files a folder walk looks at: YAML, JSON (AutoGen teams, langgraph.json) and Python
-#: (LangGraph modules, read only when they import langgraph); each is sniffed, not parsed
+#: (LangGraph modules, OpenAI Agents SDK programs: read only when they import the
+#: framework); each is sniffed, not parsed
 WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json", ".py")
 #: a JSON file larger than this, or a link, found in a folder is data, not a team: passed over
 MAX_WALKED_JSON_BYTES = 4 * 1024 * 1024
@@ -661,13 +662,13 @@ def _floats(line: str) -> bool:
 # -- discovery ------------------------------------------------------------------------------
 
 
-def _small_json(path: str) -> bool:
+def _small_json(path: str, limit: int = MAX_WALKED_JSON_BYTES) -> bool:
     """A JSON file a folder walk reads: a regular file (not a link) of a team's size."""
     try:
         info = os.lstat(path)
     except OSError:
         return False
-    return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_WALKED_JSON_BYTES
+    return stat.S_ISREG(info.st_mode) and info.st_size <= limit
 
 
 def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[str]:
@@ -678,9 +679,11 @@ def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[
     that ``exclude`` matches are left out, files named one by one too (the
     pre-commit hook names every file it lints); a named file is taken
     whatever its suffix. Symbolic links to folders are not followed, so a
-    link loop cannot trap the walk. A JSON or Python file in a folder is taken only
-    when it is a regular file of at most ``MAX_WALKED_JSON_BYTES`` (data files and
-    links are passed over; an AutoGen team or a LangGraph module is a few kilobytes).
+    link loop cannot trap the walk. A JSON file in a folder is taken only when
+    it is a regular file of at most ``MAX_WALKED_JSON_BYTES`` (data files and
+    links are passed over; an AutoGen team is a few kilobytes); a Python file
+    likewise, of at most ``MAX_CREW_PY_BYTES`` (a LangGraph module or an Agents SDK
+    program is a few kilobytes).
     """
     skip = exclude if exclude else None
     seen: set[str] = set()
@@ -691,8 +694,10 @@ def discover(paths: Iterable[str], exclude: Patterns | None = None) -> Iterator[
                     skip and skip.match(os.path.join(dirpath, d), is_dir=True)))
                 for name in sorted(filenames):
                     full = os.path.join(dirpath, name)
-                    if name.endswith((".json", ".py")) and not _small_json(full):
+                    if name.endswith(".json") and not _small_json(full):
                         continue
+                    if name.endswith(".py") and not _small_json(full, MAX_CREW_PY_BYTES):
+                        continue  # a Python program is read up to this size
                     if name.endswith(WALKED_SUFFIXES) and full not in seen \
                             and not (skip and skip.match(full)):
                         seen.add(full)

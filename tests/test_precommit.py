@@ -27,7 +27,8 @@ def test_manifest() -> None:
     hook = next(h for h in hooks if h["id"] == "agentlint")
     assert hook["entry"] == "agentlint lint"
     assert hook["language"] == "python"
-    assert hook["types_or"] == ["yaml", "json", "python"]  # AutoGen teams, LangGraph modules
+    # JSON: AutoGen teams; Python: LangGraph modules, OpenAI Agents SDK programs
+    assert hook["types_or"] == ["yaml", "json", "python"]
     assert hook["require_serial"] is False
     assert hook.get("pass_filenames", True) is True  # the hook is given the files
 

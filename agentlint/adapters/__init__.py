@@ -6,9 +6,8 @@ Each adapter module defines an object with ``name``, ``sniff(path, text)``
 in ``ADAPTERS``; detection asks them in order. A Python file (``.py``) is offered
 only to adapters with ``python = True`` (readers of Python modules).
 
-The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, LangGraph) are
-registered
-on first use. Every one of them builds a native format-v1 document with
+The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, LangGraph, OpenAI
+Agents SDK) are registered on first use. Every one of them builds a native format-v1 document with
 positions in the original files and loads it with the native loader (see
 ``agentlint.adapters.lower``); docs/formats.md says what each reads.
 """
@@ -39,6 +38,7 @@ def _registered() -> list[Adapter]:
         _BUILTIN_LOADED = True
         # Imported on first use, for start-up speed: a native spec never loads an adapter.
         from agentlint.adapters.adk import AdkAdapter
+        from agentlint.adapters.agents_sdk import AgentsSdkAdapter
         from agentlint.adapters.autogen import AutoGenAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
         from agentlint.adapters.dify import DifyAdapter
@@ -50,7 +50,7 @@ def _registered() -> list[Adapter]:
         # has `nodes:`, a crew is a pair of named files, an ADK tree starts
         # at root_agent.yaml.
         for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter(),
-                        AutoGenAdapter(), LangGraphAdapter()):
+                        AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter()):
             if adapter.name not in known:
                 ADAPTERS.append(adapter)
     return ADAPTERS

@@ -47,8 +47,9 @@ def is_json(path: str | None) -> bool:
     return path is not None and path.lower().endswith(".json")
 
 
-def is_graph_module(path: str | None) -> bool:
-    """A Python module: a LangGraph graph may be one (read only when it imports langgraph)."""
+def is_python(path: str | None) -> bool:
+    """A Python file: a LangGraph graph or an OpenAI Agents SDK program may be one
+    (sniffed, never run)."""
     return path is not None and path.lower().endswith(".py")
 
 
@@ -63,7 +64,7 @@ def changed_workflows(repo: Repo, commit: str, restrict: list[str] | None = None
     result: list[Change] = []
     for c in changes:
         if is_yaml(c.path) or is_yaml(c.old_path) or is_json(c.path) or is_json(c.old_path) \
-                or is_graph_module(c.path) or is_graph_module(c.old_path):
+                or is_python(c.path) or is_python(c.old_path):
             result.append(c)
             by_path[c.name] = c
     for candidate, via in sorted(_readers(repo, changes).items()):

@@ -19,7 +19,9 @@ Kinds:
 - ``trim(step, reads)``: give ``step`` only the part of ``reads`` it needs
   (the same text, cut down), where ``context`` chooses which outputs it reads;
 - ``model(step, model)``: run ``step`` on ``model`` (a catalog name);
-- ``bound(loop)``: give the loop ``loop`` (a loop id) a bound on its rounds.
+- ``bound(loop)``: give the loop ``loop`` (a loop id) a bound on its rounds;
+- ``reread(step, inputs)``: let ``step``, behind a router, read the original
+  ``inputs`` again (only a reader's own words; no table entry).
 
 Steps are named the way the source names them (an ADK agent, a Dify node's
 title, a promptflow node), with the file and line where they are written.

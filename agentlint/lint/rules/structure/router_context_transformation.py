@@ -80,6 +80,7 @@ from agentlint.lint.facts import (
     tokens,
 )
 from agentlint.lint.registry import Context
+from agentlint.lint.wording import fix as format_fix
 from agentlint.spec.model import Step
 from agentlint.spec.textpos import locate_ref
 
@@ -163,9 +164,11 @@ def _transformation(ctx: Context, step: Step, router: Step, src_inputs: set[str]
     size += sum(output_size(wf.steps[p]) for p in src_steps)
     ref = next(r for r in step.refs if r.kind == "steps" and r.name == router.id)
     listed = ", ".join(original)
+    # the source format's own words, where it has them (an Agents SDK handoff filter)
+    said = format_fix(wf, "reread", step.id, original) or (
+        f"add {listed} to its prompt and use the router's output only as a label")
     ctx.report(
         f"{code(step.id)} reads the router {code(router.id)}'s output but none of what "
         f"the router read ({listed}): it works from a {tokens(router.output_tokens)}-token "
-        f"rewrite of {tokens(size)} tokens of original context; add {listed} to its "
-        "prompt and use the router's output only as a label",
+        f"rewrite of {tokens(size)} tokens of original context; {said}",
         locate_ref(wf, step, ref), key=f"step:{step.id}/prompt")
