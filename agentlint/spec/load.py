@@ -131,7 +131,7 @@ class _Builder:
             raw = doc["budgets"]
             wf.budgets = Budgets(raw.get("cost_usd"), raw.get("latency_s"),
                                  raw.get("reliability"), raw)
-        check_cycles(wf)
+        check_cycles(wf, native=self.check_placeholders)
         return wf
 
     def tool(self, name: str, raw: YMap) -> Tool:
