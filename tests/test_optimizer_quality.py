@@ -74,6 +74,7 @@ PLANS: dict[str, tuple[bool, list[tuple[str, str, object, object]]]] = {
     "support-triage.yaml": (True, []),
     # the pattern examples are within budget and name no candidates: nothing to change
     "human-handoff.yaml": (True, []),
+    "role-play.yaml": (True, []),
     "single-model.yaml": (True, []),
     "validator-gate.yaml": (True, []),
     "worker-critic.yaml": (True, []),

@@ -31,6 +31,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "validator-gate.yaml": set(),
     "worker-critic.yaml": set(),
     "human-handoff.yaml": set(),
+    "role-play.yaml": {
+        ("repeated-context", "inputs:request"),
+    },
     "support-triage.yaml": {
         ("router-context-transformation", "step:account/prompt"),
     },
