@@ -129,3 +129,19 @@ def test_a_forward_reference_without_a_cycle_still_offers_dag(tmp_path: Path) ->
     assert line.endswith("in sequential mode list 'facts' first, or use execution: dag")
     spec(tmp_path, text.format(execution="execution: dag\n"))
     assert run_process("lint", "flow.yaml", cwd=tmp_path).returncode == 0
+
+
+def test_a_step_that_reads_itself_is_one_step_in_rounds(tmp_path: Path) -> None:
+    spec(tmp_path, """\
+        agentlint: 1
+        models:
+          gpt-4o-mini: {}
+        steps:
+          - id: refine
+            model: gpt-4o-mini
+            prompt: "Improve: {{ steps.refine.output }}"
+        """)
+    line = lint(tmp_path)
+    assert line.startswith("flow.yaml:7:26: step 'refine' reads its own output; to revise "
+                           "it in rounds, drop this reference and declare a loop (loops: "
+                           "[{id: rounds, steps: [refine], max_iterations: 3, until: ...}])")

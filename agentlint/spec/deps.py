@@ -105,8 +105,8 @@ def _loop_hint(wf: Workflow, lo: int, hi: int, reader: str, source: str) -> str:
         if lo in members and hi in members:
             return (f"{drop}: loop '{loop.id}' already repeats these steps and hands the "
                     "output of one round to the next")
-    ids = [wf.steps[lo].id, wf.steps[hi].id]
-    run = ", ".join(ids) if hi - lo == 1 else f"{ids[0]}, ..., {ids[1]}"
+    first, last = wf.steps[lo].id, wf.steps[hi].id
+    run = {0: first, 1: f"{first}, {last}"}.get(hi - lo, f"{first}, ..., {last}")
     return (f"{drop} and declare a loop over the steps (loops: [{{id: rounds, steps: "
             f"[{run}], max_iterations: 3, until: ...}}]): the loop hands the output of "
             "one round to the next")

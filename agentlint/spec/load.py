@@ -353,7 +353,12 @@ class _Builder:
                     raise self.ref_error(step, ref, f"unknown step '{ref.name}'"
                                          + _hint(ref.name, index))
                 elif ref.name == step.id:
-                    raise self.ref_error(step, ref, f"step '{step.id}' reads its own output")
+                    hint = (f"; to revise it in rounds, drop this reference and declare a "
+                            f"loop (loops: [{{id: rounds, steps: [{step.id}], max_iterations: "
+                            "3, until: ...}]): the loop hands the output of one round to the "
+                            "next") if self.check_placeholders else ""
+                    raise self.ref_error(step, ref, f"step '{step.id}' reads its own output"
+                                         + hint)
             needs = raw.get("needs") if raw is not None else None
             for i, name in enumerate(step.needs):
                 if name not in index:
