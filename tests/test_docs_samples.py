@@ -117,7 +117,17 @@ def setup_ci_diff(tmp: Path) -> Path:
     return repo
 
 
-SETUPS: dict[str, Callable[[Path], Path]] = {"ci-diff": setup_ci_diff}
+def setup_worker_critic_first_try(tmp: Path) -> Path:
+    """docs/format.md: the worker-critic spec a newcomer writes first, as the doc shows it."""
+    text = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    start = text.index("# flow.yaml: a first try")
+    (tmp / ".git").mkdir()
+    (tmp / "flow.yaml").write_text(text[start:text.index("```", start)], encoding="utf-8")
+    return tmp
+
+
+SETUPS: dict[str, Callable[[Path], Path]] = {
+    "ci-diff": setup_ci_diff, "worker-critic-first-try": setup_worker_critic_first_try}
 
 
 # -- the test ---------------------------------------------------------------------------

@@ -72,6 +72,12 @@ PLANS: dict[str, tuple[bool, list[tuple[str, str, object, object]]]] = {
                                      ("research_forums", "parallel", None, "sources")]),
     # every step keeps its model: no reply is moved onto the fine-tuned classifier
     "support-triage.yaml": (True, []),
+    # the pattern examples are within budget and name no candidates: nothing to change
+    "human-handoff.yaml": (True, []),
+    "role-play.yaml": (True, []),
+    "single-model.yaml": (True, []),
+    "validator-gate.yaml": (True, []),
+    "worker-critic.yaml": (True, []),
 }
 
 

@@ -27,6 +27,13 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "code-review.yaml": set(),
     "debate.yaml": set(),
     "rag-answer.yaml": set(),
+    "single-model.yaml": set(),
+    "validator-gate.yaml": set(),
+    "worker-critic.yaml": set(),
+    "human-handoff.yaml": set(),
+    "role-play.yaml": {
+        ("repeated-context", "inputs:request"),
+    },
     "support-triage.yaml": {
         ("router-context-transformation", "step:account/prompt"),
     },

@@ -41,8 +41,12 @@ def dep_lists(wf: Workflow) -> tuple[list[list[int]], list[list[int]]]:
     return data, deps
 
 
-def check_cycles(wf: Workflow) -> None:
-    """Raise SpecError naming the cycle (or the backwards reference) if there is one."""
+def check_cycles(wf: Workflow, *, native: bool = True) -> None:
+    """Raise SpecError naming the cycle (or the backwards reference) if there is one.
+
+    ``native``: the spec is agentlint's own format, so a dependency that closes a
+    cycle is answered with the construct the format has for rounds, ``loops:``.
+    """
     _, deps = dep_lists(wf)
     if wf.execution == "sequential":
         for step, preds in zip(wf.steps, deps, strict=True):
@@ -50,6 +54,11 @@ def check_cycles(wf: Workflow) -> None:
                 if p > step.index:
                     later = wf.steps[p].id
                     line, col = _ref_pos(wf, step, later)
+                    if native and _depends_on(deps, p, step.index):
+                        raise SpecError(wf.file, line, col, f"step '{step.id}' depends "
+                                        f"on '{later}', which is listed after it and "
+                                        f"depends on '{step.id}' in turn; "
+                                        + _loop_hint(wf, step.index, p, step.id, later))
                     raise SpecError(wf.file, line, col, f"step '{step.id}' depends on "
                                     f"'{later}', which is listed after it; in sequential "
                                     f"mode list '{later}' first, or use execution: dag")
@@ -59,9 +68,48 @@ def check_cycles(wf: Workflow) -> None:
     cycle = find_cycle(deps, set(range(len(wf.steps))) - set(order))
     names = " -> ".join(wf.steps[i].id for i in cycle)
     first = wf.steps[cycle[0]]
-    line, col = _ref_pos(wf, first, wf.steps[cycle[-2]].id)
+    closing = wf.steps[cycle[-2]].id
+    line, col = _ref_pos(wf, first, closing)
+    hint = "break one of these dependencies"
+    if native:  # a cycle of steps is written as a loop
+        hint = _loop_hint(wf, min(cycle), max(cycle), first.id, closing)
     raise SpecError(wf.file, line, col, f"dependency cycle: {names} (each feeds or must "
-                    "precede the next); break one of these dependencies")
+                    f"precede the next); {hint}")
+
+
+def _depends_on(deps: list[list[int]], start: int, target: int) -> bool:
+    """Does step ``start`` depend on step ``target``, directly or through others?"""
+    seen = {start}
+    todo = [start]
+    while todo:
+        for p in deps[todo.pop()]:
+            if p == target:
+                return True
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+    return False
+
+
+def _loop_hint(wf: Workflow, lo: int, hi: int, reader: str, source: str) -> str:
+    """How to write steps ``lo`` .. ``hi`` (listing order) that feed each other in rounds.
+
+    A loop repeats a contiguous run of steps; what one round leaves for the next
+    (a critique for the next draft) travels with the loop, not as a reference.
+    No apostrophe and no long text between two quoted names: the message quotes
+    names in single quotes, and a long quoted stretch is cut (errors.shorten).
+    """
+    drop = f"drop the dependency of '{reader}' on '{source}'"
+    for loop in wf.loops:
+        members = {wf.step_index[s] for s in loop.steps}
+        if lo in members and hi in members:
+            return (f"{drop}: loop '{loop.id}' already repeats these steps and hands the "
+                    "output of one round to the next")
+    first, last = wf.steps[lo].id, wf.steps[hi].id
+    run = {0: first, 1: f"{first}, {last}"}.get(hi - lo, f"{first}, ..., {last}")
+    return (f"{drop} and declare a loop over the steps (loops: [{{id: rounds, steps: "
+            f"[{run}], max_iterations: 3, until: ...}}]): the loop hands the output of "
+            "one round to the next")
 
 
 def _ref_pos(wf: Workflow, step: Step, target: str) -> tuple[int, int]:

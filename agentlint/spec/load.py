@@ -133,7 +133,7 @@ class _Builder:
             raw = doc["budgets"]
             wf.budgets = Budgets(raw.get("cost_usd"), raw.get("latency_s"),
                                  raw.get("reliability"), raw)
-        check_cycles(wf)
+        check_cycles(wf, native=self.check_placeholders)
         return wf
 
     def tool(self, name: str, raw: YMap) -> Tool:
@@ -387,7 +387,12 @@ class _Builder:
                     raise self.ref_error(step, ref, f"unknown step '{ref.name}'"
                                          + _hint(ref.name, index))
                 elif ref.name == step.id:
-                    raise self.ref_error(step, ref, f"step '{step.id}' reads its own output")
+                    hint = (f"; to revise it in rounds, drop this reference and declare a "
+                            f"loop (loops: [{{id: rounds, steps: [{step.id}], max_iterations: "
+                            "3, until: ...}]): the loop hands the output of one round to the "
+                            "next") if self.check_placeholders else ""
+                    raise self.ref_error(step, ref, f"step '{step.id}' reads its own output"
+                                         + hint)
             needs = raw.get("needs") if raw is not None else None
             for i, name in enumerate(step.needs):
                 if name not in index:
