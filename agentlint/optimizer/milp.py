@@ -291,6 +291,8 @@ class Formulation:
     progress: Any = None
     #: answers the check turned down (see ``solve``), in words
     rejections: list[str] = field(default_factory=list)
+    #: every variable made, for the check (``prob.variables()`` sorts them: slower)
+    all_vars: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         start = time.perf_counter()
@@ -312,9 +314,10 @@ class Formulation:
         if self.deadline is not None and not self.variables % 1024 \
                 and time.perf_counter() >= self.deadline:
             raise _TimeUp
-        if binary:
-            return pulp.LpVariable(name, 0, 1, pulp.LpBinary)
-        return pulp.LpVariable(name, low, up, pulp.LpContinuous)
+        var = pulp.LpVariable(name, 0, 1, pulp.LpBinary) if binary \
+            else pulp.LpVariable(name, low, up, pulp.LpContinuous)
+        self.all_vars.append(var)
+        return var
 
     def slack(self, name: str) -> Any:
         """A fresh continuous variable >= 0 (for rows added after the build)."""
@@ -683,7 +686,7 @@ class Formulation:
     def _wrong(self, prob: Any, status: str, rows: list[Any], known: bool) -> str | None:
         """Why the solver's answer cannot be taken, or None."""
         if status in ("optimal", "feasible"):
-            broken = broken_row(rows, prob.variables())
+            broken = broken_row(rows, self.all_vars)
             return None if broken is None else f"the {self.solver} answer breaks a " \
                 f"row: {broken}"
         if status == "infeasible" and known:
