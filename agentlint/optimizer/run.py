@@ -450,8 +450,9 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
         result.notes.append("the time limit cut the polish short: the plan may change "
                             "more than it needs to")
     if run.rejected:
-        result.notes.append("a solver answer that broke the model's own rows (also with "
-                            "presolve off) was not used: " + "; ".join(run.rejected[:3]))
+        result.notes.append("a solver answer the check against the model's own rows "
+                            "turned down (also with presolve off) was not used: "
+                            + "; ".join(run.rejected[:3]))
     if not run.tie_broken and result.proposal is not None:
         result.notes.append("the tie-break between equally good plans was skipped (too "
                             "many steps to settle, or the time limit): another solver may "
