@@ -273,7 +273,7 @@ def test_estimate_shows_the_chain(tmp_path: Path) -> None:
 #: found by the exhaustive search (tests/test_optimizer_exhaustive.py, slow set): the
 #: last stage of the default objective (cost, under cuts <= 0 and edits <= 1) is a
 #: model HiGHS 1.16's MIP presolve calls infeasible, although the plan of the stage
-#: before meets every row (with presolve off HiGHS solves it)
+#: before meets every row (with presolve off HiGHS solves it, and so the staging does)
 PRESOLVE_CASE = """\
 agentlint: 1
 name: gen
@@ -378,8 +378,6 @@ def test_highs_and_cbc_agree_on_the_presolve_case(tmp_path: Path) -> None:
     assert plans["cbc"][0]["s1"]["cascade"][0]["model"] == "m2"
 
 
-@pytest.mark.xfail(strict=True, reason="HiGHS 1.16 MIP presolve calls the last stage "
-                   "infeasible; the staging then reports the plan as not proven")
 def test_the_presolve_case_is_proven(tmp_path: Path) -> None:
     path = _write(tmp_path, PRESOLVE_CASE)
     result = optimize(load_workflow(str(path)), time_limit=30, gap=1e-9, solver="highs")
@@ -390,7 +388,8 @@ def test_the_presolve_case_is_proven(tmp_path: Path) -> None:
 #: s2 cut); in the tie-break's solve CBC returns a solution that breaks a group row
 #: (E3 = 1010.19 although R3 = 2600 and m4 = 0), so a plan of 24.30 s (s2 kept, s5
 #: grouped with s4) passes for one of 22.71 s, and the polish leaves 24.11 s. HiGHS
-#: returns 22.71 s. Nothing checks a solver's answer against the rows it was given.
+#: returns 22.71 s. Every answer is now checked against the rows it was given: this one
+#: is turned down and solved again with CBC's presolve off.
 TIE_BREAK_CASE = """\
 agentlint: 1
 name: gen
@@ -482,8 +481,6 @@ budgets:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="with CBC the tie-break accepts a slower plan "
-                   "than the latency stage proved")
 def test_cbc_tie_break_keeps_the_latency_optimum(tmp_path: Path) -> None:
     path = _write(tmp_path, TIE_BREAK_CASE)
     wf = load_workflow(str(path))

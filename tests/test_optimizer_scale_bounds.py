@@ -39,10 +39,10 @@ def _without_bounds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     dropped = [0]
 
     def solve(self: Any, minimise: Any, rows: Any, time_limit: Any, cutoff: Any = None,
-              first: bool = False) -> Any:
+              first: bool = False, known: bool = False) -> Any:
         if cutoff is not None:
             dropped[0] += 1
-        return real(self, minimise, rows, time_limit)
+        return real(self, minimise, rows, time_limit, known=known)
 
     monkeypatch.setattr(milp.Formulation, "solve", solve)
     return dropped

@@ -47,6 +47,12 @@ NOISE_GAP = 1e-9
 #: absolute gap, in the scaled units (micro-dollars, milliseconds, log-success
 #: times 1e6): a millionth of a micro-dollar
 GAP_ABS = 1e-6
+#: a solver's answer is checked against every row it was given: a row may be off by
+#: this much relative to the size of its terms (the solvers' own feasibility
+#: tolerances are 1e-6 to 1e-7 absolute, on rows scaled to micro-units)
+CHECK_TOL = 1e-6
+#: and a binary may be this far from 0 or 1
+INTEGRALITY_TOL = 1e-5
 
 
 def _pulp() -> Any:
@@ -224,6 +230,43 @@ class Outcome:
     plan: Plan | None
     gap: float | None
     seconds: float
+    #: the solver's answer broke a row it was given (or called a model infeasible that
+    #: a known plan meets), also with presolve off: ``status`` is then ``unknown``
+    rejected: str = ""
+
+
+def broken_row(rows: list[Any], variables: list[Any]) -> str | None:
+    """The first row or variable bound the solver's values break, in words; None when
+    every one holds (within ``CHECK_TOL`` of the size of its terms, binaries within
+    ``INTEGRALITY_TOL`` of 0 or 1).
+
+    A solver's "optimal" is a claim about values it hands back: the plan is read from
+    the binaries, and the objective it was judged by lives in the continuous
+    variables (latency, group times), so values that break a row can make a slow plan
+    look fast. Checking every row costs a pass over the model.
+    """
+    for var in variables:
+        value = var.varValue or 0.0
+        low, up = var.lowBound, var.upBound
+        size = max(1.0, abs(value))
+        if (low is not None and value < low - CHECK_TOL * size) or (
+                up is not None and value > up + CHECK_TOL * size):
+            return f"{var.name} = {value!r} is outside its bounds"
+        if var.cat == "Integer" and abs(value - round(value)) > INTEGRALITY_TOL:
+            return f"{var.name} = {value!r} is not a whole number"
+    for row in rows:
+        total = row.constant
+        size = abs(row.constant)
+        for var, coef in row.items():
+            term = coef * (var.varValue or 0.0)
+            total += term
+            size += abs(term)
+        tol = CHECK_TOL * max(1.0, size)
+        sense = row.sense
+        if (sense < 0 and total > tol) or (sense > 0 and total < -tol) or (
+                sense == 0 and abs(total) > tol):
+            return f"row {row.name} is off by {abs(total):.6g}"
+    return None
 
 
 @dataclass
@@ -246,6 +289,10 @@ class Formulation:
     timed_out: bool = False
     #: an ``agentlint.optimizer.progress.Progress`` told of each incumbent, or None
     progress: Any = None
+    #: answers the check turned down (see ``solve``), in words
+    rejections: list[str] = field(default_factory=list)
+    #: every variable made, for the check (``prob.variables()`` sorts them: slower)
+    all_vars: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         start = time.perf_counter()
@@ -267,9 +314,10 @@ class Formulation:
         if self.deadline is not None and not self.variables % 1024 \
                 and time.perf_counter() >= self.deadline:
             raise _TimeUp
-        if binary:
-            return pulp.LpVariable(name, 0, 1, pulp.LpBinary)
-        return pulp.LpVariable(name, low, up, pulp.LpContinuous)
+        var = pulp.LpVariable(name, 0, 1, pulp.LpBinary) if binary \
+            else pulp.LpVariable(name, low, up, pulp.LpContinuous)
+        self.all_vars.append(var)
+        return var
 
     def slack(self, name: str) -> Any:
         """A fresh continuous variable >= 0 (for rows added after the build)."""
@@ -573,14 +621,20 @@ class Formulation:
 
     def solve(self, minimise: Lin, rows: list[tuple[Lin, str, float]],
               time_limit: float | None, cutoff: float | None = None,
-              first: bool = False) -> Outcome:
+              first: bool = False, known: bool = False) -> Outcome:
         """Minimise ``minimise`` under the base rows plus ``rows``.
 
         ``cutoff`` (HiGHS only; CBC ignores it): a value some plan that meets the rows
         is known to reach; HiGHS prunes every branch whose bound is above it (its
         objective bound). With ``first``, the rows bound ``minimise`` by ``cutoff``
         themselves and the question is only whether a plan meets them: the solve
-        stops at the first one found (the objective target).
+        stops at the first one found (the objective target). ``known``: some plan is
+        known to meet the rows, so "infeasible" is a solver error.
+
+        Every answer is checked against the rows (``broken_row``); an answer that
+        breaks one, or a wrong "infeasible", is solved again with the solver's
+        presolve off, and when that is wrong too the outcome is ``unknown`` with
+        ``rejected`` saying why (no plan is taken from it).
         """
         pulp = self.pulp
         start = time.perf_counter()
@@ -609,15 +663,38 @@ class Formulation:
             objective = pulp.LpAffineExpression({self.latency_var: 0.0}, constant=minimise.const)
         prob.setObjective(objective)
         status, gap = self._run(prob, time_limit, cutoff, first)
+        checked = [*self.constraints, *extra]
+        wrong = self._wrong(prob, status, checked, known)
+        if wrong is not None:
+            self.rejections.append(wrong)
+            left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+            if left is None or left > 0.05:
+                status, gap = self._run(prob, left, cutoff, first, presolve=False)
+                wrong = self._wrong(prob, status, checked, known)
+                if wrong is not None:
+                    self.rejections.append(f"{wrong} (presolve off)")
+        rejected = ""
+        if wrong is not None:
+            rejected, status, gap = wrong, "unknown", None
         plan = self._read(prob) if status in ("optimal", "feasible") else None
         del prob
         seconds = time.perf_counter() - start
         self.solve_seconds += seconds
         self.solves += 1
-        return Outcome(status, plan, gap, seconds)
+        return Outcome(status, plan, gap, seconds, rejected)
+
+    def _wrong(self, prob: Any, status: str, rows: list[Any], known: bool) -> str | None:
+        """Why the solver's answer cannot be taken, or None."""
+        if status in ("optimal", "feasible"):
+            broken = broken_row(rows, self.all_vars)
+            return None if broken is None else f"the {self.solver} answer breaks a " \
+                f"row: {broken}"
+        if status == "infeasible" and known:
+            return f"{self.solver} called a model infeasible that a known plan meets"
+        return None
 
     def _run(self, prob: Any, time_limit: float | None, cutoff: float | None = None,
-             first: bool = False) -> tuple[str, float | None]:
+             first: bool = False, presolve: bool = True) -> tuple[str, float | None]:
         pulp = self.pulp
         limit = None if time_limit is None else max(0.05, float(time_limit))
         gap = None
@@ -634,6 +711,8 @@ class Formulation:
                     shown = {**shown, "objective_bound": cutoff}
                     if first:
                         shown["objective_target"] = cutoff
+                if not presolve:
+                    shown = {**shown, "presolve": "off"}
                 solver = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=self.gap,
                                     gapAbs=GAP_ABS, threads=1, random_seed=0,
                                     output_flag=self.verbose, **shown)
@@ -649,8 +728,12 @@ class Formulation:
             else:
                 with tempfile.TemporaryDirectory(prefix="agentlint-cbc-") as tmp:
                     log = os.path.join(tmp, "cbc.log")
+                    # presolve off: CBC's presolve, and its integer preprocessing
+                    off: dict[str, Any] = {} if presolve else {
+                        "presolve": False, "options": ["preprocess off"]}
                     solver = _cbc(pulp, msg=False, timeLimit=limit, gapRel=self.gap,
-                                  gapAbs=GAP_ABS, keepFiles=False, logPath=log, threads=1)
+                                  gapAbs=GAP_ABS, keepFiles=False, logPath=log, threads=1,
+                                  **off)
                     solver.tmpDir = tmp  # PuLP's .mps and .sol files: removed with it
                     with ending_children():  # before the folder goes: CBC writes into it
                         prob.solve(solver)

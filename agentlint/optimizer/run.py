@@ -234,6 +234,8 @@ class _Run:
         self.achieved_gap = 0.0
         #: the tie-break settled the plan (see ``tie_break``)
         self.tie_broken = True
+        #: solver answers turned down by the check, also with presolve off
+        self.rejected: list[str] = []
 
     def remaining(self) -> float | None:
         """Seconds left for solving and polishing (the reserve for the report kept)."""
@@ -255,17 +257,21 @@ class _Run:
             raise TimeLimitError(self.wf.file, self.time_limit, stage)
 
     def solve(self, minimise: Lin, rows: list[tuple[Lin, str, float]],
-              cutoff: float | None = None, first: bool = False) -> Outcome:
+              cutoff: float | None = None, first: bool = False,
+              known: bool = False) -> Outcome:
         """One solve in the time left; skipped (status ``unknown``) when none is.
-        ``cutoff``, ``first``: see ``Formulation.solve``."""
+        ``cutoff``, ``first``, ``known``: see ``Formulation.solve``."""
         left = self.remaining()
         if left is None:
-            return self.form.solve(minimise, rows, None, cutoff, first)
-        limit = left - self.overhead
-        if limit < MIN_SOLVE_S:
-            return Outcome("unknown", None, None, 0.0)
-        out = self.form.solve(minimise, rows, limit, cutoff, first)
-        self.overhead = max(self.overhead, out.seconds - limit)
+            out = self.form.solve(minimise, rows, None, cutoff, first, known)
+        else:
+            limit = left - self.overhead
+            if limit < MIN_SOLVE_S:
+                return Outcome("unknown", None, None, 0.0)
+            out = self.form.solve(minimise, rows, limit, cutoff, first, known)
+            self.overhead = max(self.overhead, out.seconds - limit)
+        if out.rejected and out.rejected not in self.rejected:
+            self.rejected.append(out.rejected)
         return out
 
     # -- rows and values ------------------------------------------------------------------
@@ -323,10 +329,12 @@ class _Run:
             plan = known if best is None else best.plan
             bound = None if plan is None or self.solver != "highs" \
                 else self.stage_row(name, plan)[2]
-            out = self.solve(lin, rows, bound)
-            if bound is not None and (out.status == "infeasible" or (
+            # the previous stage's plan meets these rows: "infeasible" is a solver error
+            # (solved again with presolve off, see ``Formulation.solve``)
+            out = self.solve(lin, rows, bound, known=plan is not None)
+            if bound is not None and (out.status == "infeasible" or out.rejected or (
                     out.plan is not None and self.value(out.plan, name) > bound)):
-                out = self.solve(lin, rows)
+                out = self.solve(lin, rows, known=plan is not None)
             if out.plan is None:
                 if best is None:
                     return out
@@ -441,6 +449,10 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
     if run.polish_cut and result.proposal is not None:
         result.notes.append("the time limit cut the polish short: the plan may change "
                             "more than it needs to")
+    if run.rejected:
+        result.notes.append("a solver answer the check against the model's own rows "
+                            "turned down (also with presolve off) was not used: "
+                            + "; ".join(run.rejected[:3]))
     if not run.tie_broken and result.proposal is not None:
         result.notes.append("the tie-break between equally good plans was skipped (too "
                             "many steps to settle, or the time limit): another solver may "
