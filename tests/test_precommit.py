@@ -97,7 +97,7 @@ def test_try_repo_blocks_broken_specs_and_ignores_other_yaml(tmp_path: Path) -> 
     out = failing.stdout + failing.stderr
     assert failing.returncode != 0, out
     assert "flows/broken.yaml:2:8: " in out
-    assert "flows/stale.yaml:8:22: warning AL901 [unused-suppression]" in out
+    assert "flows/stale.yaml:8:22: error AL901 [unused-suppression]" in out  # severity set
     assert "clean.yaml:" not in out
 
 
