@@ -31,7 +31,8 @@ import re
 from dataclasses import dataclass, field
 
 from agentlint.adapters.agents_sdk_words import AgentsSdkWording
-from agentlint.adapters.crewai_code import ModelNames
+from agentlint.adapters.crewai_code import ModelNames, _pos
+from agentlint.adapters.crewai_code import _kwargs as _kw
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, LoopSpec, Pos, StepSpec
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
@@ -155,10 +156,6 @@ class _Agent:
     one_call: bool = False  # tool_use_behavior stops at the first tool
 
 
-def _pos(node: ast.AST) -> Pos:
-    return (getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
-
-
 def _func_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Subscript):  # Agent[Context](...)
         node = node.value
@@ -167,10 +164,6 @@ def _func_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Attribute):
         return node.attr
     return None
-
-
-def _kw(call: ast.Call) -> dict[str, ast.expr]:
-    return {k.arg: k.value for k in call.keywords if k.arg}
 
 
 def _text(node: ast.AST | None, consts: dict[str, list[ast.expr]], depth: int = 0) -> str:

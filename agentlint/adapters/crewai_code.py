@@ -129,7 +129,9 @@ def _config_key(node: ast.AST) -> str | None:
     return None
 
 
-def _kwargs(call: ast.Call) -> dict[str, ast.AST]:
+def _kwargs(call: ast.Call) -> dict[str, ast.expr]:
+    """A call's keyword arguments by name (``**kwargs`` left out); the Python readers
+    (CrewAI, LangGraph, Agents SDK) share it."""
     return {kw.arg: kw.value for kw in call.keywords if kw.arg}
 
 

@@ -445,7 +445,7 @@ class _ModuleReader:
             return node.attr
         return getattr(node, "id", None)
 
-    def add_node(self, graph: Graph, args: list[ast.expr], kw: dict[str, ast.AST], at: Pos,
+    def add_node(self, graph: Graph, args: list[ast.expr], kw: dict[str, ast.expr], at: Pos,
                  compiled: dict[str, Graph]) -> None:
         if args and isinstance(args[0], (ast.Tuple, ast.List)) and len(args[0].elts) == 2:
             args = list(args[0].elts)  # add_sequence's (name, fn) pairs
@@ -520,7 +520,7 @@ class _ModuleReader:
         node.model_at = None  # written in another file: no edit here
         node.imported = module
 
-    def add_branch(self, graph: Graph, args: list[ast.expr], kw: dict[str, ast.AST],
+    def add_branch(self, graph: Graph, args: list[ast.expr], kw: dict[str, ast.expr],
                    at: Pos) -> None:
         source = self._str(args[0]) if args else self._str(kw.get("source"))
         path = args[1] if len(args) > 1 else kw.get("path")
