@@ -34,11 +34,10 @@ from typing import Any
 
 from agentlint import escape
 from agentlint.errors import SpecError, UsageError
+from agentlint.report.load_error import CODE as LOAD_ERROR
 
 #: how long the server waits after a change before linting (a burst of typing is linted once)
 DEBOUNCE_S = 0.3
-#: the code of a diagnostic for a spec that cannot be loaded (it has no rule of its own)
-LOAD_ERROR = "AL000"
 #: where the rule pages live; a rule's family has a heading of its own there
 RULES_PAGE = "https://github.com/agentlint/agentlint/blob/main/docs/rules.md"
 INSTALL_HINT = "pip install 'agentlint-workflows[server]'"
