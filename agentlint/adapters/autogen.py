@@ -658,14 +658,7 @@ class _Reader:
             thread.append(message)
             last_speaker = message
         ids = [s.id for s in draft.steps[first_index:]]
-        # Each agent's last turn reads the most: the one place the growing transcript
-        # is reported (implicit-context), with the fix on the agent's model_context.
-        last: dict[str, StepSpec] = {}
-        for spec in draft.steps[first_index:]:
-            if spec.kind == "llm" and spec.context and spec.id in self.words.step_agent:
-                last[self.words.step_agent[spec.id]] = spec
-        for spec in last.values():
-            spec.implicit_context = True
+        self._mark_last_turns(draft, first_index)
         if not bounded:
             draft.loops.append(LoopSpec(draft.new_id(f"{chat.label}_chat", "chat"),
                                         chat.term_at, ids, None,
@@ -744,12 +737,7 @@ class _Reader:
         if counter == 0:
             return None
         ids = [s.id for s in draft.steps[first_index:]]
-        last: dict[str, StepSpec] = {}
-        for spec in draft.steps[first_index:]:
-            if spec.kind == "llm" and spec.context and spec.id in self.words.step_agent:
-                last[self.words.step_agent[spec.id]] = spec
-        for spec in last.values():
-            spec.implicit_context = True
+        self._mark_last_turns(draft, first_index)
         if chat.turns is None and chat.cyclic:
             draft.loops.append(LoopSpec(draft.new_id(f"{chat.label}_chat", "chat"),
                                         chat.term_at, ids, None, until=(
@@ -760,6 +748,16 @@ class _Reader:
             draft.assume(f"round:{chat.label}", f"{tag}the graph cycles and nothing bounds "
                          "it, so one pass over its nodes is read as a loop", chat.term_at)
         return ids[0] if ids else None
+
+    def _mark_last_turns(self, draft: Draft, first_index: int) -> None:
+        """Each agent's last turn reads the most: the one place the growing transcript is
+        reported (implicit-context), with the fix on the agent's ``model_context``."""
+        last: dict[str, StepSpec] = {}
+        for spec in draft.steps[first_index:]:
+            if spec.kind == "llm" and spec.context and spec.id in self.words.step_agent:
+                last[self.words.step_agent[spec.id]] = spec
+        for spec in last.values():
+            spec.implicit_context = True
 
     def turn(self, chat: _Chat, k: int, thread: list[str], task: str, tag: str,
              previous: str | None) -> str:
