@@ -575,12 +575,7 @@ class _Reader:
             rows_before = len(draft.steps)
             spec = StepSpec(sid, a.at, origin=f"agents-sdk Agent '{a.name}'", names=(a.name,))
             spec.pos["id"] = a.at
-            spec.model = draft.model(a.model if a.model is not None else self.sdk_default(a),
-                                     a.model_at)
-            spec.pos["model"] = a.model_at
-            spec.system = a.system or None
-            spec.pos["system"] = a.system_at
-            spec.output_cap = a.cap
+            self.as_agent(spec, a)
             came = parent.get(index)
             if came is None:
                 spec.prompt = "{{ inputs." + task + " }}"
@@ -705,18 +700,23 @@ class _Reader:
         draft.steps.append(spec)
         return spec.id
 
+    def as_agent(self, spec: StepSpec, a: _Agent) -> None:
+        """Give ``spec`` the agent's model (the SDK's default when it names none), its
+        instructions and its output cap, each with where it is written."""
+        spec.model = self.draft.model(a.model if a.model is not None else self.sdk_default(a),
+                                      a.model_at)
+        spec.pos["model"] = a.model_at
+        spec.system = a.system or None
+        spec.pos["system"] = a.system_at
+        spec.output_cap = a.cap
+
     def nested_step(self, t: _Agent, tool: str, at: Pos, caller: str, a: _Agent) -> None:
         draft = self.draft
         spec = StepSpec(draft.new_id(f"{t.name}_as_tool", "tool_agent"), at,
                         origin=f"agents-sdk Agent '{t.name}' run as tool '{tool}' of "
                         f"'{a.name}'", names=(t.name, tool))
         spec.pos["id"] = at
-        spec.model = draft.model(t.model if t.model is not None else self.sdk_default(t),
-                                 t.model_at)
-        spec.pos["model"] = t.model_at
-        spec.system = t.system or None
-        spec.pos["system"] = t.system_at
-        spec.output_cap = t.cap
+        self.as_agent(spec, t)
         spec.context = [(caller, at)]
         spec.output_leaves = f"returned to '{a.name}' as the result of tool '{tool}'"
         if t.handoffs:
