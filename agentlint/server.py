@@ -211,67 +211,22 @@ class Fix:
     edits: list[Edit] = field(default_factory=list)
 
 
-def _edit_of(edit: Any, text: str) -> Edit | None:
-    """One edit of a finding's fix, whichever way it holds its range: offsets into the
-    text (``start``/``end`` as integers), or agentlint's 1-based line and column pairs
-    (``start``/``end`` as tuples, or ``start_line``, ``start_col``, ``end_line``,
-    ``end_col``)."""
-    new = next((getattr(edit, n) for n in ("new_text", "text", "content", "replacement")
-                if isinstance(getattr(edit, n, None), str)), None)
-    if new is None:
-        return None
-    start, end = getattr(edit, "start", None), getattr(edit, "end", None)
-    if isinstance(start, int) and isinstance(end, int):
-        a, b = (min(max(x, 0), len(text)) for x in (start, end))
-        return Edit(a, max(a, b), new)
-    starts = _editor_starts(text)
-    if isinstance(start, tuple) and isinstance(end, tuple):
-        return Edit(_editor_offset(starts, int(start[0]), int(start[1])),
-                    _editor_offset(starts, int(end[0]), int(end[1])), new)
-    names = ("start_line", "start_col", "end_line", "end_col")
-    if all(isinstance(getattr(edit, n, None), int) for n in names):
-        a, b, c, d = (int(getattr(edit, n)) for n in names)
-        return Edit(_editor_offset(starts, a, b), _editor_offset(starts, c, d), new)
-    return None
-
-
-def _editor_starts(text: str) -> list[int]:
-    """The offset of each line's start as the spec editor (agentlint.spec.edit) numbers
-    lines, ``str.splitlines``; one more entry for the end of the text."""
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
-
-
-def _editor_offset(starts: list[int], line: int, column: int) -> int:
-    """The offset of the spec editor's 1-based ``line``:``column`` (clamped); the line
-    after the last is the end of the text."""
-    if line > len(starts) - 1:
-        return starts[-1]
-    index = max(line, 1) - 1
-    return min(starts[index] + max(column, 1) - 1, starts[index + 1])
-
-
 def fix_of(finding: Any, text: str) -> Fix | None:
-    """The fix a finding offers, in this module's terms, or None.
+    """The finding's fix (``finding.fix``) as offsets into ``text``, or None (no fix,
+    or an edit outside the text: the text changed since the lint)."""
+    from agentlint.lint.fix import line_starts, offset
 
-    A finding that carries a ``fix`` (a title, whether it is safe, its edits) is
-    read through ``getattr``, so a fix of any rule appears as a code action.
-    """
-    fix = getattr(finding, "fix", None)
-    if fix is not None:
-        edits = [e for e in (_edit_of(x, text) for x in getattr(fix, "edits", ()) or ())
-                 if e is not None]
-        if not edits:
+    fix = finding.fix
+    if fix is None:
+        return None
+    starts = line_starts(text)
+    edits: list[Edit] = []
+    for e in fix.edits:
+        a, b = offset(starts, text, e.start), offset(starts, text, e.end)
+        if a is None or b is None or b < a:
             return None
-        safe = getattr(fix, "safe", None)
-        if safe is None:
-            safe = getattr(fix, "applicability", "") == "safe"
-        return Fix(str(getattr(fix, "title", "") or f"Fix {finding.code}"), bool(safe), edits)
-    return None
-
-
+        edits.append(Edit(a, b, e.new_text))
+    return Fix(fix.title, fix.safe, edits)
 
 
 #: the code action kind of "fix all" (an editor can run it on save: source.fixAll)

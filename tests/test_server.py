@@ -18,11 +18,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from agentlint.lint.fix import Fix as LintFix
 from agentlint.server import Pos, Positions, fix_of, from_unit, to_unit
+from agentlint.spec.edit import TextEdit
 from tests.support import SPEC
 
 needs_pygls = pytest.mark.skipif(importlib.util.find_spec("pygls") is None,
@@ -285,20 +288,13 @@ def test_a_session_over_stdio(tmp_path: Path) -> None:
             client.proc.wait()
 
 
-def test_a_finding_with_a_fix_of_its_own_is_read_through_its_attributes() -> None:
-    """A fix carried by the finding (offsets into the text) becomes this module's edit."""
-
-    class FakeEdit:
-        start, end, new_text = 5, 9, "XY"
-
-    class FakeFix:
-        title, safe, edits = "Rename", False, [FakeEdit()]
-
-    class FakeFinding:
-        code, line, column, fix = "AL123", 1, 1, FakeFix()
-
+def test_a_finding_s_fix_becomes_offsets_into_the_text() -> None:
+    """A fix carried by the finding (line, column in code points) becomes this module's
+    edit, as offsets into the text."""
     text = "abc\nd😀fghij\n"
-    fix = fix_of(FakeFinding(), text)
+    finding = SimpleNamespace(fix=LintFix("Rename", "unsafe",
+                                          (TextEdit((2, 2), (2, 6), "XY"),)))
+    fix = fix_of(finding, text)
     assert fix is not None
     assert (fix.title, fix.safe) == ("Rename", False)
     (edit,) = fix.edits
@@ -310,21 +306,11 @@ def test_a_finding_with_a_fix_of_its_own_is_read_through_its_attributes() -> Non
 def test_a_fix_with_line_and_column_edits_as_the_spec_editor_numbers_them() -> None:
     """Edits given as 1-based (line, column) pairs, the spec editor's (lines as
     ``str.splitlines`` splits them), a line past the last being the end of the text."""
-
-    class FakeEdit:
-        def __init__(self, start: tuple[int, int], end: tuple[int, int], new: str) -> None:
-            self.start, self.end, self.new_text = start, end, new
-
-    class FakeFix:
-        title, applicability = "drop", "safe"
-        edits = (FakeEdit((2, 1), (3, 1), "b2\n"), FakeEdit((3, 1), (4, 1), ""))
-
-    class FakeFinding:
-        code, line, column, fix = "AL9", 1, 1, FakeFix()
-
     text = "a😀\nb # x\nc\n"
-    fix = fix_of(FakeFinding(), text)
-    assert fix is not None and fix.safe  # read from applicability when there is no `safe`
+    finding = SimpleNamespace(fix=LintFix("drop", "safe", (
+        TextEdit((2, 1), (3, 1), "b2\n"), TextEdit((3, 1), (4, 1), ""))))
+    fix = fix_of(finding, text)
+    assert fix is not None and fix.safe  # from the fix's applicability
     out = text
     for e in sorted(fix.edits, key=lambda e: -e.start):
         out = out[:e.start] + e.new_text + out[e.end:]
@@ -410,9 +396,9 @@ def test_fix_all_takes_the_safe_fixes_that_do_not_overlap() -> None:
     from agentlint.server import Diagnostic, safe_edits
 
     def finding(start: int, end: int, safe: bool) -> Any:
-        edit = type("E", (), {"start": start, "end": end, "new_text": "_"})()
-        fix = type("F", (), {"title": "t", "safe": safe, "edits": [edit]})()
-        return type("X", (), {"code": "AL1", "line": 1, "column": 1, "fix": fix})()
+        """A finding whose fix replaces offsets ``start``..``end`` of the one-line text."""
+        edit = TextEdit((1, start + 1), (1, end + 1), "_")
+        return SimpleNamespace(fix=LintFix("t", "safe" if safe else "unsafe", (edit,)))
 
     text = "0123456789"
     found = [Diagnostic(Pos(0, 0), Pos(0, 1), 2, "AL1", "m", f)
