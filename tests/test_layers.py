@@ -10,8 +10,9 @@ lower layer; two packages that share a layer do not import each other.
 3. ``spec``: the workflow model, YAML with positions, the schema check, the
    dependency lists, topological order and cycle check (``spec/deps.py``: a
    cycle is a spec error) and comment-preserving spec editing (``spec/edit.py``);
-4. ``adapters`` | ``graph``: foreign formats lowered to a native spec, and the
-   execution graph with the cost model; neither knows the other;
+4. ``adapters`` | ``graph`` | ``trace``: foreign formats lowered to a native spec,
+   the execution graph with the cost model, and trace exports read as spans;
+   none knows the others;
 5. ``sources`` + ``convert``, the ingest layer: any file, native or foreign, to a
    ``Workflow`` (``convert`` writes a foreign workflow as a native spec);
 6. ``lint`` | ``optimizer``: the analyses;
@@ -44,7 +45,7 @@ LAYERS: dict[str, int] = {
     "units": 1, "paths": 1, "escape": 1,
     "metrics": 2,
     "spec": 3,
-    "adapters": 4, "graph": 4,
+    "adapters": 4, "graph": 4, "trace": 4,
     "sources": 5, "convert": 5,
     "lint": 6, "optimizer": 6,
     "ci": 7,
