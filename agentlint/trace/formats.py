@@ -286,7 +286,7 @@ def langfuse_observation(raw: dict[str, Any], at: Where) -> Iterator[Span]:
         cached_tokens=count(_first(usage, ("input_cached_tokens", "cache_read_input_tokens",
                                            "input_cache_read", "cached_tokens")),
                             "usageDetails cached input tokens", at),
-        agent=text(attrs.get("gen_ai.agent.name")),
+        agent=text(attrs.get("gen_ai.agent.name")) or text(meta.get("langgraph_node")),
         step=text(meta.get(STEP_ATTRIBUTE)) or text(attrs.get(STEP_ATTRIBUTE)),
         ttft_s=ttft, cost_usd=number(cost, "cost", at), where=str(at))
 
@@ -306,30 +306,85 @@ def _langfuse_usage(usage: Mapping[str, object], old: Mapping[str, object],
 _LANGSMITH_OPERATIONS = {"llm": "chat", "embedding": "embeddings", "tool": "execute_tool"}
 
 
+#: the fields of a run kept while it waits for its end (the rest, inputs and outputs above
+#: all, is let go at once)
+_RUN_FIELDS = ("id", "name", "run_type", "start_time", "end_time", "first_token_time", "extra",
+               "error", "status", "trace_id", "parent_run_id", "prompt_tokens",
+               "completion_tokens", "prompt_token_details", "total_cost")
+#: the most runs that may be open (started, not yet ended) at once in one file
+MAX_OPEN_RUNS = 1_000_000
+
+
+class LangSmithRuns:
+    """LangSmith runs, as the API lists them (one record a run, ``child_runs`` nested) or
+    as the SDK sends them (``{"post": [...], "patch": [...]}``: a run's start and its end
+    in two records with the same ``id``, put together here; a run still open at the end
+    of the file is reported with the start alone)."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, tuple[dict[str, Any], Where]] = {}
+
+    def read(self, raw: dict[str, Any], at: Where) -> Iterator[Span]:
+        stack = [raw]
+        while stack:
+            run = stack.pop()
+            children = run.get("child_runs") or []
+            if not isinstance(children, list):
+                raise at.error("child_runs is not a list")
+            stack.extend(reversed([c for c in children if isinstance(c, dict)]))
+            kept = _run_fields(run, at)
+            key = str(kept.get("id") or "")
+            if key and key in self.open:
+                first, where = self.open.pop(key)
+                yield _langsmith_one({**first, **{k: v for k, v in kept.items()
+                                                  if v is not None}}, where)
+            elif key and (kept.get("end_time") is None or kept.get("start_time") is None):
+                if len(self.open) >= MAX_OPEN_RUNS:
+                    raise at.error(f"more than {MAX_OPEN_RUNS} runs started and not ended")
+                self.open[key] = (kept, at)
+            else:
+                yield _langsmith_one(kept, at)
+
+    def rest(self) -> Iterator[Span]:
+        """The runs never ended (or never started) in the file."""
+        for kept, at in self.open.values():
+            yield _langsmith_one(kept, at)
+        self.open.clear()
+
+
+def _run_fields(run: dict[str, Any], at: Where) -> dict[str, Any]:
+    kept = {key: run[key] for key in _RUN_FIELDS if key in run}
+    outputs = run.get("outputs")
+    if isinstance(outputs, dict) and outputs.get("usage_metadata") is not None:
+        kept["usage_metadata"] = outputs["usage_metadata"]
+    events = run.get("events")
+    if kept.get("first_token_time") is None and isinstance(events, list):
+        for event in events:  # streamed: the first token's event
+            if isinstance(event, dict) and event.get("name") == "new_token":
+                kept["first_token_time"] = event.get("time")
+                break
+    return kept
+
+
 def langsmith_run(raw: dict[str, Any], at: Where) -> Iterator[Span]:
-    """A LangSmith run and the ``child_runs`` nested in it, depth first."""
-    stack = [raw]
-    while stack:
-        run = stack.pop()
-        children = run.get("child_runs") or []
-        if not isinstance(children, list):
-            raise at.error("child_runs is not a list")
-        stack.extend(reversed([c for c in children if isinstance(c, dict)]))
-        yield _langsmith_one(run, at)
+    """A LangSmith run and the ``child_runs`` nested in it, depth first (a run whose
+    start or end another record holds is reported alone: :class:`LangSmithRuns`
+    puts the two together)."""
+    runs = LangSmithRuns()
+    yield from runs.read(raw, at)
+    yield from runs.rest()
 
 
 def _langsmith_one(run: dict[str, Any], at: Where) -> Span:
     extra = mapping(run.get("extra"), "extra", at)
     meta = mapping(extra.get("metadata"), "extra.metadata", at)
     params = mapping(extra.get("invocation_params"), "extra.invocation_params", at)
-    outputs = run.get("outputs")
-    outputs = outputs if isinstance(outputs, dict) else {}
-    usage = mapping(outputs.get("usage_metadata"), "outputs.usage_metadata", at)
+    usage = mapping(run.get("usage_metadata"), "outputs.usage_metadata", at)
     details = mapping(run.get("prompt_token_details"), "prompt_token_details", at)
     input_details = mapping(usage.get("input_token_details"), "input_token_details", at)
-    start = iso_ns(run.get("start_time"), "start_time", at)
-    end = iso_ns(run.get("end_time"), "end_time", at)
-    first = iso_ns(run.get("first_token_time"), "first_token_time", at)
+    start = _run_time(run.get("start_time"), "start_time", at)
+    end = _run_time(run.get("end_time"), "end_time", at)
+    first = _run_time(run.get("first_token_time"), "first_token_time", at)
     model = text(meta.get("ls_model_name")) or text(_first(params, ("model", "model_name")))
     inputs = run.get("prompt_tokens")
     outputs_n = run.get("completion_tokens")
@@ -350,6 +405,13 @@ def _langsmith_one(run: dict[str, Any], at: Where) -> Span:
         agent=text(meta.get("lc_agent_name")) or text(meta.get("langgraph_node")),
         step=text(meta.get(STEP_ATTRIBUTE)), ttft_s=_ttft(start, first),
         cost_usd=number(run.get("total_cost"), "total_cost", at), where=str(at))
+
+
+def _run_time(value: object, field: str, at: Where) -> int | None:
+    """A run's time: ISO 8601, or milliseconds since the epoch (the JS SDK sends those)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value * 1_000_000)
+    return iso_ns(value, field, at)
 
 
 # -- LiteLLM ------------------------------------------------------------------------------------
@@ -417,7 +479,7 @@ def shape(raw: dict[str, Any]) -> str | None:
         return "otlp"
     if isinstance(raw.get("context"), dict) and "start_time" in raw and "kind" in raw:
         return "otel-sdk"
-    if "run_type" in raw and "start_time" in raw:
+    if ("run_type" in raw and "start_time" in raw) or ("dotted_order" in raw and "trace_id" in raw):
         return "langsmith"
     if "request_id" in raw and "startTime" in raw and ("spend" in raw or "call_type" in raw):
         return "litellm"

@@ -43,17 +43,19 @@ _WALKED: dict[tuple[str, str], str] = {
     ("top", "data"): "record",
     ("top", "observations"): "record",
     ("top", "runs"): "record",
+    ("top", "post"): "record",
+    ("top", "patch"): "record",
 }
 
 
 class Scanner:
     """The text of a binary stream, decoded as UTF-8 and held a chunk at a time."""
 
-    def __init__(self, stream: IO[bytes], shown: str, *, limit: int = MAX_TRACE_RECORD_BYTES,
+    def __init__(self, stream: IO[bytes], shown: str, *, limit: int | None = None,
                  on_read: Callable[[], None] | None = None) -> None:
         self.stream = stream
         self.shown = shown
-        self.limit = limit
+        self.limit = MAX_TRACE_RECORD_BYTES if limit is None else limit
         self.on_read = on_read
         self.buf = ""
         self.pos = 0

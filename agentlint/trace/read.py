@@ -18,7 +18,7 @@ from typing import IO, Any, cast
 
 from agentlint.errors import SpecError
 from agentlint.paths import open_stream
-from agentlint.trace.formats import READERS, Where, shape
+from agentlint.trace.formats import READERS, LangSmithRuns, Where, shape
 from agentlint.trace.jsonstream import Scanner, records
 from agentlint.trace.span import Span
 
@@ -113,6 +113,8 @@ class _Prefixed:
 
 def _spans(scanner: Scanner, path: str, input_format: str | None) -> Iterator[Span]:
     fixed = input_format
+    runs = LangSmithRuns()
+    readers = {**READERS, "langsmith": runs.read}
     for kind, raw, line in records(scanner):
         at = Where(path, line)
         found = "otlp" if kind == "otlp" else shape(raw)
@@ -126,8 +128,9 @@ def _spans(scanner: Scanner, path: str, input_format: str | None) -> Iterator[Sp
             raise at.error(f"a {found} record in a file read as {fixed}; a file holds "
                            "one format")
         try:
-            yield from READERS[fixed](raw, at)
+            yield from readers[fixed](raw, at)
         except SpecError:
             raise
         except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
             raise at.error(f"malformed {fixed} record: {exc}") from None
+    yield from runs.rest()
