@@ -210,7 +210,8 @@ def _genai(attrs: Mapping[str, object], at: Where) -> dict[str, Any]:
 def otlp_span(raw: dict[str, Any], at: Where) -> Iterator[Span]:
     """An OTLP span (OTLP/JSON or protobuf's JSON mapping)."""
     attrs: dict[str, object] = {}
-    listed = raw.get("attributes") or ()
+    listed = raw.get("attributes")
+    listed = [] if listed is None else listed
     if not isinstance(listed, list):
         raise at.error("span attributes are not a list")
     for item in listed:
