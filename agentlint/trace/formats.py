@@ -47,6 +47,12 @@ TTFT = ("gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chun
 COST = ("gen_ai.usage.cost", "llm.usage.cost", "gen_ai.usage.cost_usd")
 
 
+#: every attribute a span is read for (the others are passed over unread)
+WANTED = frozenset((*INPUT_TOKENS, *OUTPUT_TOKENS, *CACHED_TOKENS, *RESPONSE_MODEL,
+                    *REQUEST_MODEL, *TTFT, *COST, "gen_ai.operation.name", "gen_ai.agent.name",
+                    STEP_ATTRIBUTE))
+
+
 class Where:
     """The file and line a record starts on, for its spans and its errors."""
 
@@ -215,8 +221,10 @@ def otlp_span(raw: dict[str, Any], at: Where) -> Iterator[Span]:
     if not isinstance(listed, list):
         raise at.error("span attributes are not a list")
     for item in listed:
-        if isinstance(item, dict) and isinstance(item.get("key"), str):
-            attrs[item["key"]] = any_value(item.get("value"))
+        if isinstance(item, dict):
+            key = item.get("key")
+            if key in WANTED:
+                attrs[key] = any_value(item.get("value"))
     status = raw.get("status")
     code = status.get("code") if isinstance(status, dict) else None
     start = count(raw.get("startTimeUnixNano"), "startTimeUnixNano", at)
