@@ -257,3 +257,37 @@ def test_empty_file_has_no_spans(tmp_path: Path) -> None:
     blank = tmp_path / "blank.jsonl"
     blank.write_bytes(b"\xef\xbb\xbf\n\n  \n")
     assert spans(blank) == []
+
+
+def test_otlp_attribute_names_of_other_instrumentations(tmp_path: Path) -> None:
+    """Older GenAI names and OpenInference's, time to first token and cost as OpenLIT
+    records them, double and int values, an attribute of another kind passed over."""
+    def attr(key: str, value: dict[str, object]) -> dict[str, object]:
+        return {"key": key, "value": value}
+    span = {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174",
+            "parentSpanId": "", "name": "openai.chat", "startTimeUnixNano": 1_000_000_000,
+            "endTimeUnixNano": 3_500_000_000, "status": {"code": "STATUS_CODE_OK"},
+            "attributes": [
+                attr("llm.model_name", {"stringValue": "gpt-4o"}),
+                attr("gen_ai.usage.prompt_tokens", {"intValue": 700}),
+                attr("llm.token_count.completion", {"intValue": "80"}),
+                attr("gen_ai.usage.cache_read_input_tokens", {"intValue": "512"}),
+                attr("gen_ai.server.ttft", {"doubleValue": 0.42}),
+                attr("gen_ai.usage.cost", {"doubleValue": "0.0031"}),
+                attr("gen_ai.prompt", {"arrayValue": {"values": []}}),
+                {"key": ["not", "a", "name"]}, "not an attribute"]}
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}),
+                    encoding="utf-8")
+    with pytest.raises(SpecError, match="malformed otlp record"):
+        spans(path)  # a key that is not a string
+    attrs = span["attributes"]
+    assert isinstance(attrs, list)
+    attrs.pop(-2)
+    path.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}),
+                    encoding="utf-8")
+    (read,) = spans(path)
+    assert read.model == read.request_model == "gpt-4o" and read.parent_id is None
+    assert (read.input_tokens, read.output_tokens, read.cached_tokens) == (700, 80, 512)
+    assert read.ttft_s == pytest.approx(0.42) and read.cost_usd == pytest.approx(0.0031)
+    assert read.ok and read.duration_s == pytest.approx(2.5)

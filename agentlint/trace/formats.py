@@ -34,17 +34,16 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 
 #: attribute names, newest convention first, then the older and the vendors' names
 INPUT_TOKENS = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
-                "llm.token_count.prompt", "llm.usage.prompt_tokens")
+                "llm.token_count.prompt")
 OUTPUT_TOKENS = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
-                 "llm.token_count.completion", "llm.usage.completion_tokens")
+                 "llm.token_count.completion")
 CACHED_TOKENS = ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
-                 "gen_ai.usage.cached_tokens", "llm.token_count.prompt_details.cache_read",
-                 "llm.usage.cache_read_input_tokens")
-RESPONSE_MODEL = ("gen_ai.response.model", "llm.response.model")
-REQUEST_MODEL = ("gen_ai.request.model", "llm.request.model", "llm.model_name")
-TTFT = ("gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk",
-        "gen_ai.server.ttft")
-COST = ("gen_ai.usage.cost", "llm.usage.cost", "gen_ai.usage.cost_usd")
+                 "llm.token_count.prompt_details.cache_read")
+RESPONSE_MODEL = ("gen_ai.response.model",)
+REQUEST_MODEL = ("gen_ai.request.model", "llm.model_name")
+#: seconds, as OpenLIT records them (the older spelling too)
+TTFT = ("gen_ai.server.time_to_first_token", "gen_ai.server.ttft")
+COST = ("gen_ai.usage.cost",)
 
 
 #: every attribute a span is read for (the others are passed over unread)
