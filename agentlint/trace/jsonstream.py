@@ -195,6 +195,10 @@ def records(scanner: Scanner) -> Iterator[Found]:
                                 f"'{char}'")
 
 
+_ELEMENT = {"top": "a record", "record": "a record", "otlp": "an OTLP span",
+            "resource": "an OTLP resource", "scope": "an OTLP scope"}
+
+
 def _array(scanner: Scanner, kind: str) -> Iterator[Found]:
     """The elements of an array whose '[' was consumed, each of ``kind``."""
     if scanner.peek() == "]":
@@ -209,7 +213,9 @@ def _array(scanner: Scanner, kind: str) -> Iterator[Found]:
             obj = scanner.value("a span" if kind == "otlp" else "a record")
             yield ("otlp" if kind == "otlp" else "record", obj, line)
         else:
-            scanner.value("a value")  # not a record: checked, let go
+            found = f"'{char}'" if char else "the end of the file"
+            raise scanner.error(scanner.pos, f"expected {_ELEMENT[kind]} (a JSON object), "
+                                f"found {found}")
         if scanner.expect(",]", "',' or ']'") == "]":
             return
 
