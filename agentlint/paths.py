@@ -18,6 +18,8 @@ configuration, baselines and the reports agree:
   :func:`read_stdin`): the one
   guarded way to open a file: regular files only, never from outside the
   repository root (symbolic links resolved), never more than a limit;
+  :func:`open_stream` opens a trace export named on the command line, read in
+  pieces (each record bounded, the file not; it may lie outside the repository);
 - writing (:func:`write_text_atomic`): the one way to write a file: never
   over an input of the run, never over a read-only file, atomically.
 
