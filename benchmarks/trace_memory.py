@@ -10,11 +10,13 @@ afterwards.
 
     python benchmarks/trace_memory.py --size 200M
     python benchmarks/trace_memory.py            # 1 GB, both shapes
+    python benchmarks/trace_memory.py --size 200M --gzip
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import resource
@@ -61,10 +63,13 @@ def _resource(spans: list[dict[str, object]]) -> dict[str, object]:
                             "spans": spans}]}
 
 
-def write_export(path: str, size: int, shape: str, per_request: int = 100) -> int:
-    """An OTLP JSON export of about ``size`` bytes; the number of spans written."""
+def write_export(path: str, size: int, shape: str, per_request: int = 100,
+                 packed: bool = False) -> int:
+    """An OTLP JSON export of about ``size`` bytes (before gzip, when ``packed``); the
+    number of spans written."""
     written = spans = 0
-    with open(path, "w", encoding="utf-8") as out:
+    opener = gzip.open if packed else open
+    with opener(path, "wt", encoding="utf-8") as out:
         if shape == "document":
             out.write('{"resourceSpans": [\n')
         first = True
@@ -93,6 +98,8 @@ def child(path: str) -> None:
         failed += not span.ok
         tokens += span.input_tokens or 0
     wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     # getrusage counts the pages of the parent this child was forked from too (Linux keeps
     # them across exec); VmHWM is the child's own high-water mark
@@ -102,7 +109,7 @@ def child(path: str) -> None:
             own = next((int(line.split()[1]) * 1024 for line in status
                         if line.startswith("VmHWM:")), peak)
     print(json.dumps({"spans": spans, "failed": failed, "tokens": tokens, "wall_s": wall,
-                      "peak_rss": peak, "own_peak": own}))
+                      "cpu_s": cpu, "peak_rss": peak, "own_peak": own}))
 
 
 def measure(path: str) -> dict[str, float]:
@@ -116,7 +123,8 @@ def measure(path: str) -> dict[str, float]:
 def report(shape: str, figures: dict[str, float]) -> str:
     mib = 1024 * 1024
     return (f"{shape:9s} {figures['size'] / mib:8.0f} MiB  {figures['spans']:>10,.0f} spans  "
-            f"{figures['wall_s']:7.1f} s  {figures['spans'] / figures['wall_s']:>9,.0f} spans/s  "
+            f"{figures['wall_s']:7.1f} s ({figures['cpu_s']:.1f} s CPU)  "
+            f"{figures['spans'] / figures['wall_s']:>9,.0f} spans/s  "
             f"peak RSS {figures['peak_rss'] / mib:4.0f} MiB "
             f"({100 * figures['peak_rss'] / figures['size']:.1f} % of the file; "
             f"VmHWM {figures['own_peak'] / mib:.0f} MiB)")
@@ -128,6 +136,7 @@ def main() -> int:
     parser.add_argument("--file", help="measure this export instead of generating one")
     parser.add_argument("--shape", choices=("lines", "document", "both"), default="both")
     parser.add_argument("--dir", default=None, help="where to write the generated files")
+    parser.add_argument("--gzip", action="store_true", help="write the generated files gzip'd")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -139,11 +148,12 @@ def main() -> int:
     size = parse_size(args.size)
     shapes = ("lines", "document") if args.shape == "both" else (args.shape,)
     for shape in shapes:
-        fd, path = tempfile.mkstemp(suffix=".json", prefix=f"otlp-{shape}-", dir=args.dir)
+        suffix = ".json.gz" if args.gzip else ".json"
+        fd, path = tempfile.mkstemp(suffix=suffix, prefix=f"otlp-{shape}-", dir=args.dir)
         os.close(fd)
         try:
             start = time.perf_counter()
-            spans = write_export(path, size, shape)
+            spans = write_export(path, size, shape, packed=args.gzip)
             print(f"wrote {shape} export: {os.path.getsize(path):,} bytes, {spans:,} spans "
                   f"in {time.perf_counter() - start:.0f} s", flush=True)
             figures = measure(path)
