@@ -32,7 +32,8 @@ otherwise compile agentlint's sources again (about 400M instructions, most of
 the time measured).
 
 Part 1 (earlier, in an editable environment) on a 2-core AMD EPYC, Python 3.11,
-click 8.3, PyYAML 6.0 with libyaml, yamllint 1.38, in instructions (callgrind; the 0.6 target is 382M):
+click 8.3, PyYAML 6.0 with libyaml, yamllint 1.38, in instructions (callgrind;
+the 0.6 target is 382M):
 
     agentlint                  379M     yamllint                         636M
       interpreter start         87M       interpreter start               88M
