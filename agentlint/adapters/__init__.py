@@ -40,6 +40,7 @@ def _registered() -> list[Adapter]:
         from agentlint.adapters.adk import AdkAdapter
         from agentlint.adapters.agents_sdk import AgentsSdkAdapter
         from agentlint.adapters.autogen import AutoGenAdapter
+        from agentlint.adapters.cagent import CagentAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
         from agentlint.adapters.dify import DifyAdapter
         from agentlint.adapters.langgraph import LangGraphAdapter
@@ -51,7 +52,8 @@ def _registered() -> list[Adapter]:
         # has `nodes:`, a crew is a pair of named files, an ADK tree starts
         # at root_agent.yaml.
         for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter(),
-                        AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter(), PromptyAdapter()):
+                        AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter(), PromptyAdapter(),
+                        CagentAdapter()):
             if adapter.name not in known:
                 ADAPTERS.append(adapter)
     return ADAPTERS
