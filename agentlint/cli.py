@@ -25,7 +25,7 @@ from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on fi
 
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
                  "langgraph", "agents-sdk", "prompty",
-                 "cagent"]
+                 "cagent", "crewai-flow"]
 
 
 def fail(message: str) -> NoReturn:

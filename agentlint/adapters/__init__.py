@@ -42,6 +42,7 @@ def _registered() -> list[Adapter]:
         from agentlint.adapters.autogen import AutoGenAdapter
         from agentlint.adapters.cagent import CagentAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
+        from agentlint.adapters.crewai_flow import CrewAIFlowAdapter
         from agentlint.adapters.dify import DifyAdapter
         from agentlint.adapters.langgraph import LangGraphAdapter
         from agentlint.adapters.promptflow import PromptflowAdapter
@@ -53,7 +54,7 @@ def _registered() -> list[Adapter]:
         # at root_agent.yaml.
         for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter(),
                         AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter(), PromptyAdapter(),
-                        CagentAdapter()):
+                        CagentAdapter(), CrewAIFlowAdapter()):
             if adapter.name not in known:
                 ADAPTERS.append(adapter)
     return ADAPTERS
