@@ -412,10 +412,25 @@ class _Reader:
                back: set[tuple[str, str]]) -> None:
         """Router ``n``'s routes: the methods that listen to the labels it returns."""
         draft = self.draft
+        ends: list[str] = []
         for label in m.labels:
+            found = False
             for target, lm in self.methods.items():
-                if label in _names(lm.cond) and target in step_of and (n, target) not in back:
-                    route.routes.append((step_of[target].id, m.at))
+                if label in _names(lm.cond) and target in step_of:
+                    found = True
+                    if (n, target) not in back:
+                        route.routes.append((step_of[target].id, m.at))
+            if not found:
+                ends.append(label)
+        if ends and route.routes:
+            # a label nobody listens to ends the run: a route to a step that does nothing
+            end = StepSpec(draft.new_id(f"{n}_{ends[0]}"), m.at, kind="aggregate", size="max",
+                           names=(f"{n} {ends[0]}",), origin=f"crewai flow router '{n}' "
+                           f"returns {', '.join(repr(e) for e in ends)}: the run ends")
+            end.needs = [(route.id, m.at)]
+            end.output_leaves = "the run ends here"
+            draft.steps.append(end)
+            route.routes.append((end.id, m.at))
         route.routes = list(dict.fromkeys(route.routes))
         if route.routes:
             draft.assume(f"flow:routes:{n}", f"router '{n}' is assumed to return each of "
