@@ -1,7 +1,7 @@
 """Docker cagent teams read as the cagent runtime runs them: a sub-agent gets only the task
 its parent writes, delegations run one at a time unless the parent holds the
 background_agents toolset, a handoff passes the conversation on to one agent. Real files
-(tests/fixtures/cagent, see SOURCES.md) pin call counts and the critical path.
+(tests/fixtures/cagent, from three repositories: see SOURCES.md) pin call counts and the critical path.
 """
 
 from __future__ import annotations
@@ -47,6 +47,13 @@ def repo(tmp_path: Path) -> Path:
     # root hands off to one of two (3 + 0.5 * 3 + ...): every agent at most once
     ("handoff.yaml", 9, ["root", "web_search", "summarizer"]),
     ("rule_based_routing.yaml", 1, ["root"]),
+    # docker/cagent-action's reviewer: root delegates to a drafter, then a verifier
+    ("action_pr-review.yaml", 9, ["root", "drafter", "verifier"]),
+    ("action_pr-review-feedback.yaml", 3, ["root"]),
+    ("action_pr-review-reply.yaml", 3, ["root"]),
+    # the analyzer has no toolset: one call
+    ("hn_cagent-multi-agent.yaml", 7, ["root", "fetcher", "analyzer"]),
+    ("hn_cagent.yaml", 3, ["root"]),
 ])
 def test_real_teams(name: str, calls: float, path: list[str]) -> None:
     wf = _load(CAGENT / name)
