@@ -146,3 +146,24 @@ def test_broken_files_are_refused_with_a_position(repo: Path, text: str, where: 
     proc = run_process("estimate", "--input-format", "prompty", str(path))
     line = exit_2_one_line(proc, str(path))
     assert where in line, line
+
+
+def test_a_changed_prompty_file_is_linted_by_changed_since(tmp_path: Path) -> None:
+    from tests.support import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("prompts/chat.prompty",
+               (PROMPTY / "promptflow_basic.prompty").read_text(encoding="utf-8"))
+    repo.write("prompts/other.prompty",
+               (PROMPTY / "contoso_chat.prompty").read_text(encoding="utf-8"))
+    repo.commit("prompts")
+    repo.write("prompts/chat.prompty",
+               (PROMPTY / "contoso_chat.prompty").read_text(encoding="utf-8"))
+    repo.commit("the chat prompt changes")
+    proc = run_process("lint", "--changed-since", "HEAD~1", "--format", "json",
+                       cwd=repo.root)
+    assert proc.returncode == 1, proc.stderr
+    found = json.loads(proc.stdout)
+    # only the changed file, now with the question in its system section
+    assert {f["file"] for f in found} == {"prompts/chat.prompty"}
+    assert "AL401" in {f["code"] for f in found}
