@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.adapters.common import at_of, key_pos, listed, mapping, val_pos
+from agentlint.adapters.crewai import CrewAIAdapter
 from agentlint.adapters.ir import (
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
@@ -320,8 +321,6 @@ class _Reader:
         three (assumed) when it cannot be found."""
         tasks = self.crew_tasks(cls)
         if tasks is not None:
-            from agentlint.adapters.crewai import CrewAIAdapter
-
             shown = os.path.relpath(tasks, os.path.dirname(os.path.abspath(self.path)))
             text = read_text(tasks, self.root, limit=MAX_SPEC_BYTES, shown=shown)
             try:
