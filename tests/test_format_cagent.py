@@ -1,7 +1,8 @@
 """Docker cagent teams read as the cagent runtime runs them: a sub-agent gets only the task
 its parent writes, delegations run one at a time unless the parent holds the
-background_agents toolset, a handoff passes the conversation on to one agent. Real files
-(tests/fixtures/cagent, from three repositories: see SOURCES.md) pin call counts and the critical path.
+background_agents toolset, a handoff passes the conversation on to one agent. Real
+files (tests/fixtures/cagent, from three repositories: see SOURCES.md) pin call counts
+and the critical path.
 """
 
 from __future__ import annotations
