@@ -105,3 +105,13 @@ def test_broken_teams_are_refused_with_a_position(repo: Path, text: str, where: 
     proc = run_process("estimate", "--input-format", "cagent", str(path))
     line = exit_2_one_line(proc, str(path))
     assert where in line, line
+
+
+def test_a_delegation_cycle_is_read_once(repo: Path) -> None:
+    path = repo / "team.yaml"
+    path.write_text("agents:\n  root:\n    model: openai/gpt-4o\n    instruction: lead\n"
+                    "    sub_agents: [helper]\n  helper:\n    model: openai/gpt-4o-mini\n"
+                    "    instruction: help\n    sub_agents: [root]\n", encoding="utf-8")
+    wf = _load(path)
+    assert [s.id for s in wf.steps] == ["root", "helper"]
+    assert _calls(wf) == 6

@@ -190,3 +190,12 @@ def test_detection_and_refusals(tmp_path: Path) -> None:
     line = exit_2_one_line(run_process("estimate", "--input-format", "crewai-flow",
                                        str(none)), str(none))
     assert "no @start() method" in line
+
+
+def test_too_many_ways_back_are_refused(tmp_path: Path) -> None:
+    body = "".join(f"@listen(or_(m{i - 1}, 'back'))\ndef m{i}(self):\n    pass\n\n"
+                   for i in range(1, 60))
+    path = flow(tmp_path, "@start()\ndef m0(self):\n    pass\n\n" + body +
+                "@router(m59)\ndef r(self):\n    return 'back'\n")
+    line = exit_2_one_line(run_process("estimate", str(path)), str(path))
+    assert "more than 50 ways back" in line

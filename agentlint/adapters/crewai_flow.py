@@ -50,6 +50,8 @@ from agentlint.spec.yamlload import load_text
 
 #: methods read from one flow
 MAX_METHODS = 500
+#: cycles (labels or methods leading back) read from one flow
+MAX_CYCLES = 50
 _IMPORT = re.compile(r"^\s*from\s+crewai\.flow(?:\.flow)?\s+import\b", re.M)
 _LLM_FUNCS = ("completion", "acompletion")
 _DECORATORS = ("start", "listen", "router")
@@ -449,7 +451,7 @@ class _Reader:
         if not starts:
             raise SpecError(self.file, *at, "the flow has no @start() method: kickoff would "
                             "run nothing")
-        order, back = _order(starts, methods, triggers)
+        order, back = _order(starts, methods, triggers, self.file, at)
         task = draft.input("inputs", at)
         step_of: dict[str, StepSpec] = {}
         #: router method -> the step that routes (the method's own, or one after its call)
@@ -604,7 +606,7 @@ def _mentions_llm(node: ast.AST) -> bool:
 
 
 def _order(starts: list[str], methods: dict[str, _Method],
-           triggers: dict[str, list[tuple[str, str | None]]]
+           triggers: dict[str, list[tuple[str, str | None]]], file: str, at: Pos
            ) -> tuple[list[str], set[tuple[str, str]]]:
     """Methods in an order where each comes after its triggers, and the back edges
     ``(trigger, listener)`` that close a cycle (dropped from the order)."""
@@ -631,6 +633,9 @@ def _order(starts: list[str], methods: dict[str, _Method],
                     stack.append((nxt, 0))
             else:
                 state[node] = 2
+    if len(back) > MAX_CYCLES:
+        raise SpecError(file, *at, f"more than {MAX_CYCLES} ways back to an earlier method "
+                        "in one flow")
     reached = [n for n in methods if n in state]
     # the methods of each cycle are listed one after another (a loop repeats a run of them)
     group: dict[str, int] = {}
