@@ -115,3 +115,11 @@ def test_a_delegation_cycle_is_read_once(repo: Path) -> None:
     wf = _load(path)
     assert [s.id for s in wf.steps] == ["root", "helper"]
     assert _calls(wf) == 6
+
+
+def test_the_profile_names_agents(repo: Path) -> None:
+    shutil.copy(CAGENT / "hn_cagent-multi-agent.yaml", repo / "team.yaml")
+    (repo / "agentlint.profile.yaml").write_text(
+        "steps:\n  analyzer: {output_tokens: 900}\n", encoding="utf-8")
+    wf = _load(repo / "team.yaml")
+    assert wf.step("analyzer").output_tokens == 900

@@ -199,3 +199,14 @@ def test_too_many_ways_back_are_refused(tmp_path: Path) -> None:
                 "@router(m59)\ndef r(self):\n    return 'back'\n")
     line = exit_2_one_line(run_process("estimate", str(path)), str(path))
     assert "more than 50 ways back" in line
+
+
+def test_the_profile_names_methods(tmp_path: Path) -> None:
+    path = flow(tmp_path, f"""\
+        @start()
+        def a(self):
+            return {LLM}
+        """)
+    (tmp_path / "agentlint.profile.yaml").write_text("steps:\n  a: {output_tokens: 42}\n",
+                                                     encoding="utf-8")
+    assert _load(path).step("a").output_tokens == 42
