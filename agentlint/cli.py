@@ -287,7 +287,11 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
         raise
     if not workflows:
         raise UsageError("no workflow specs found in " + ", ".join(paths))
+    from agentlint.graph.spread import attach
+
     results = [run_estimate(wf) for wf in workflows]
+    for wf, result in zip(workflows, results, strict=True):
+        attach(result, wf)
     if fmt == "json":
         import io
 

@@ -23,7 +23,32 @@ def render(est: Estimate, color: bool = False) -> str:
     out += columns([header, *rows, total], right={3, 4, 5, 6, 7})
     out.append(f"worst case: {usd(est.cost_usd_max)} per run, {seconds(est.latency_s_max)} "
                "(every retry, the slowest branch, every loop round)")
+    out += spread_lines(est)
     if est.critical_path:
         out.append("critical path (*): " + " -> ".join(escape.text(s) for s in est.critical_path))
     out += budget_lines(est.budgets, color)
     return "\n".join(out)
+
+
+def spread_lines(est: Estimate) -> list[str]:
+    """The run distribution: percentiles of latency and cost, and how they were found."""
+    sp = est.spread
+    if sp is None:
+        return []
+    if sp.latency is None or sp.cost is None:
+        return [f"percentiles: not computed ({escape.text(sp.reason or '')})"]
+    lat, cost = sp.latency, sp.cost
+    out = ["percentiles p50 / p95 / p99: latency "
+           + " / ".join(seconds(v) for v in lat.values.values())
+           + ", cost " + " / ".join(usd(v) for v in cost.values.values())]
+    if lat.method == "exact" and lat.error == 0 and cost.error == 0:
+        out.append("  (exact)")
+    elif lat.method == "exact":
+        out.append(f"  (exact; grid error under {lat.error:.2g} s and ${cost.error:.2g})")
+    else:
+        lo, hi = lat.bound[95]
+        clo, chi = cost.bound[95]
+        out.append(f"  (simulated: {sp.samples} runs, seed {sp.seed}; at 95 % confidence "
+                   f"p95 latency is within {seconds(lo)} - {seconds(hi)}, p95 cost within "
+                   f"{usd(clo)} - {usd(chi)})")
+    return out
