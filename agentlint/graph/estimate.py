@@ -10,10 +10,9 @@ reports.
 from __future__ import annotations
 
 import math
-
-from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
 from typing import TYPE_CHECKING
 
+from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
 from agentlint.metrics import BUDGET_BY_NAME, Metric
 from agentlint.record import Record
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
@@ -21,7 +20,7 @@ from agentlint.spec.model import Model, Stage, Step, Workflow
 from agentlint.spec.tokens import prefix_tokens, text_tokens
 
 if TYPE_CHECKING:
-    from agentlint.graph.spread import Spread
+    from agentlint.graph.quantiles import Spread
 
 #: Providers cache a prompt prefix only from this length on (OpenAI, Anthropic: 1024).
 CACHE_MIN_TOKENS = 1024

@@ -50,7 +50,8 @@ from agentlint.graph.estimate import (
     call_figures,
     step_tokens,
 )
-from agentlint.record import Record
+from agentlint.graph.quantiles import CONFIDENCE, SEED, Quantity, Spread
+from agentlint.spec.deps import topological_order
 from agentlint.spec.model import Step, Workflow
 
 #: the quantiles reported, in percent
@@ -64,13 +65,10 @@ GRID = 2000
 MAX_SCENARIOS = 256
 #: most steps for which a distribution is computed at all
 MAX_STEPS = 5000
-#: the simulation's seed, sample cap and work cap (step-rounds x samples)
-SEED = 20261130
+#: the simulation's sample cap and work cap (step-rounds x samples)
 MAX_SAMPLES = 20000
 MIN_SAMPLES = 2000
 WORK = 4_000_000
-#: the confidence of the simulation's band
-CONFIDENCE = 0.95
 
 
 class Dist:
@@ -308,75 +306,6 @@ def _geometric_mean(rho: float, bound: int) -> float:
     return (1.0 - rho ** bound) / (1.0 - rho) if rho < 1.0 else float(bound)
 
 
-# -- the result ------------------------------------------------------------------------
-
-
-class Quantity(Record):
-    """The distribution of one figure (latency or cost) of a run."""
-
-    __slots__ = ("bound", "error", "method", "values")
-    __match_args__ = ("values", "method", "error", "bound")
-
-    #: percentile -> value
-    values: dict[int, float]
-    #: ``exact`` or ``simulation``
-    method: str
-    #: exact: the grid's error bound; simulation: the DKW band's half-width (probability)
-    error: float
-    #: simulation: percentile -> (low, high) values at 95 % confidence
-    bound: dict[int, tuple[float, float]]
-
-    def __init__(self, values: dict[int, float], method: str, error: float,
-                 bound: dict[int, tuple[float, float]] | None = None) -> None:
-        self.values = values
-        self.method = method
-        self.error = error
-        self.bound = {} if bound is None else bound
-
-    def to_json(self, unit: str) -> dict[str, object]:
-        out: dict[str, object] = {f"p{p}": v for p, v in self.values.items()}
-        out["method"] = self.method
-        if self.method == "exact":
-            out[f"error_{unit}"] = self.error
-        else:
-            out["dkw_epsilon"] = self.error
-            out["confidence"] = CONFIDENCE
-            out["band"] = {f"p{p}": list(b) for p, b in self.bound.items()}
-        return out
-
-
-class Spread(Record):
-    """Percentiles of latency and cost per run, and how they were found."""
-
-    __slots__ = ("cost", "latency", "reason", "samples", "seed")
-    __match_args__ = ("latency", "cost", "samples", "seed", "reason")
-
-    latency: Quantity | None
-    cost: Quantity | None
-    samples: int
-    seed: int
-    #: why no distribution was computed (None: it was)
-    reason: str | None
-
-    def __init__(self, latency: Quantity | None, cost: Quantity | None, samples: int = 0,
-                 seed: int = SEED, reason: str | None = None) -> None:
-        self.latency = latency
-        self.cost = cost
-        self.samples = samples
-        self.seed = seed
-        self.reason = reason
-
-    def to_json(self) -> dict[str, object]:
-        if self.latency is None or self.cost is None:
-            return {"method": "none", "reason": self.reason}
-        out: dict[str, object] = {"latency_s": self.latency.to_json("s"),
-                                  "cost_usd": self.cost.to_json("usd")}
-        if self.samples:
-            out["samples"] = self.samples
-            out["seed"] = self.seed
-        return out
-
-
 # -- the workflow ----------------------------------------------------------------------
 
 
@@ -512,8 +441,6 @@ def series_parallel(preds: list[list[int]], dists: list[Dist], n_steps: int) -> 
             succ[v].add(sink)
             pred[sink].add(v)
     # transitive reduction, ancestors as bit sets, in topological order
-    from agentlint.spec.deps import topological_order
-
     order = topological_order([sorted(p) for p in pred])
     anc = [0] * (total + 2)
     for v in order:
@@ -596,8 +523,6 @@ def _simulate(m: _Model) -> Spread:
     rng = random.Random(SEED)
     draw = rng.random
     samples = samples_for(m)
-    from agentlint.spec.deps import topological_order
-
     order = topological_order(m.preds)
     preds = m.preds
     tables = [(_cumulative([p for p, _, _ in t]), [x for _, x, _ in t], [c for _, _, c in t])
