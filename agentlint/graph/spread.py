@@ -348,9 +348,12 @@ def spread(wf: Workflow, graph: Graph | None = None) -> Spread:
         return Spread(zero, Quantity(dict(zero.values), "exact", 0.0))
     m = _Model(wf, g)
     if m.scenarios() <= MAX_SCENARIOS:
-        exact = _exact(m)
-        if exact is not None:
-            return exact
+        latency, cost = _exact(m)
+        if latency is not None:
+            return Spread(latency, cost)
+        # the cost is a sum, exact whatever the graph: only the latency is simulated
+        simulated = _simulate(m)
+        return Spread(simulated.latency, cost, samples=simulated.samples)
     return _simulate(m)
 
 
@@ -381,12 +384,14 @@ def _step_dists(m: _Model, v: int, times: int) -> tuple[Dist, Dist]:
     return repeat(wave_t, times), repeat(round_c, times)
 
 
-def _exact(m: _Model) -> Spread | None:
+def _exact(m: _Model) -> tuple[Quantity | None, Quantity]:
+    """The exact latency (None: the graph does not reduce) and cost."""
     g = m.g
     cache: dict[tuple[int, int], tuple[Dist, Dist]] = {}
     times: list[tuple[float, Dist]] = []
     costs: list[tuple[float, Dist]] = []
     zero = Dist([0], [1.0], 0.0)
+    reducible = True
     for prob, choice, loop_rounds in _scenario_list(m):
         running = m.runs(choice)
         node_t: list[Dist] = []
@@ -403,14 +408,14 @@ def _exact(m: _Model) -> Spread | None:
             t, c = cache[key]
             node_t.append(t)
             total_c = convolve(total_c, c)
-        latency = series_parallel(m.preds, node_t, g.n)
-        if latency is None:
-            return None
-        times.append((prob, latency))
         costs.append((prob, total_c))
-    t_all = mixture(times)
-    c_all = mixture(costs)
-    return Spread(_exact_quantity(t_all, TIME_UNIT), _exact_quantity(c_all, COST_UNIT))
+        latency = series_parallel(m.preds, node_t, g.n) if reducible else None
+        if latency is None:
+            reducible = False
+            continue
+        times.append((prob, latency))
+    cost = _exact_quantity(mixture(costs), COST_UNIT)
+    return (_exact_quantity(mixture(times), TIME_UNIT) if reducible else None), cost
 
 
 def _exact_quantity(d: Dist, unit: float) -> Quantity:

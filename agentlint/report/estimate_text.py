@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from agentlint import escape
 from agentlint.graph.estimate import Estimate
+from agentlint.graph.quantiles import Quantity
 from agentlint.report.table import budget_lines, columns, paint
 from agentlint.units import percent, seconds, usd
 
@@ -41,14 +44,22 @@ def spread_lines(est: Estimate) -> list[str]:
     out = ["percentiles p50 / p95 / p99: latency "
            + " / ".join(seconds(v) for v in lat.values.values())
            + ", cost " + " / ".join(usd(v) for v in cost.values.values())]
-    if lat.method == "exact" and lat.error == 0 and cost.error == 0:
-        out.append("  (exact)")
-    elif lat.method == "exact":
-        out.append(f"  (exact; grid error under {lat.error:.2g} s and ${cost.error:.2g})")
+    notes = [_method(lat, "latency", seconds, sp.samples, sp.seed),
+             _method(cost, "cost", usd, sp.samples, sp.seed)]
+    if notes[0] == notes[1]:
+        out.append(f"  ({notes[0]})")
     else:
-        lo, hi = lat.bound[95]
-        clo, chi = cost.bound[95]
-        out.append(f"  (simulated: {sp.samples} runs, seed {sp.seed}; at 95 % confidence "
-                   f"p95 latency is within {seconds(lo)} - {seconds(hi)}, p95 cost within "
-                   f"{usd(clo)} - {usd(chi)})")
+        out.append(f"  (latency {notes[0]}; cost {notes[1]})")
     return out
+
+
+def _method(q: Quantity, name: str, text: Callable[[float], str], samples: int,
+            seed: int) -> str:
+    if q.method == "exact":
+        if q.error == 0:
+            return "exact"
+        return "exact; grid error under " + (f"{q.error:.2g} s" if text is seconds
+                                             else f"${q.error:.2g}")
+    lo, hi = q.bound[95]
+    return (f"simulated: {samples} runs, seed {seed}; at 95 % confidence "
+            f"the p95 {name} is within {text(lo)} - {text(hi)}")
