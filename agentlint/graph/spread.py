@@ -61,14 +61,19 @@ TIME_UNIT = 1e-4
 COST_UNIT = 1e-9
 #: most points one distribution keeps before it is coarsened
 GRID = 2000
+#: points less likely than this are dropped (a reported percentile moves only where
+#: the distribution function is within a few such masses of it)
+NEGLIGIBLE = 1e-15
 #: most scenarios (route choices x loop rounds) computed exactly
 MAX_SCENARIOS = 256
+#: most step rounds (scenarios x steps x rounds) convolved by the exact computation
+EXACT_WORK = 20_000
 #: most steps for which a distribution is computed at all
-MAX_STEPS = 5000
+MAX_STEPS = 1000
 #: the simulation's sample cap and work cap (step-rounds x samples)
 MAX_SAMPLES = 20000
 MIN_SAMPLES = 2000
-WORK = 4_000_000
+WORK = 2_000_000
 
 
 class Dist:
@@ -84,7 +89,7 @@ class Dist:
 
     @staticmethod
     def of(points: dict[int, float], err: float) -> Dist:
-        keys = sorted(k for k, p in points.items() if p > 0.0)
+        keys = sorted(k for k, p in points.items() if p > NEGLIGIBLE)
         return _capped(Dist(keys, [points[k] for k in keys], err))
 
     def quantile(self, q: float) -> int:
@@ -299,7 +304,7 @@ def rounds(expected: float, bound: int | None) -> list[tuple[float, int]]:
     rho = (lo + hi) / 2
     out = [((1.0 - rho) * rho ** (r - 1), r) for r in range(1, bound)]
     out.append((rho ** (bound - 1), bound))
-    return [(p, r) for p, r in out if p > 0.0]
+    return [(p, r) for p, r in out if p > NEGLIGIBLE]
 
 
 def _geometric_mean(rho: float, bound: int) -> float:
@@ -329,6 +334,11 @@ class _Model:
         return [all(choice.get(k[0]) == k[1] for k in g.chain(g.branch[v]))
                 for v in range(g.n)]
 
+    def rounds_per_scenario(self) -> int:
+        """Step rounds one scenario convolves at most (each step its loop's most rounds)."""
+        most = [max((r for _, r in d), default=1) for d in self.loops]
+        return sum(1 if li is None else max(1, most[li]) for li in self.g.loop_of)
+
     def scenarios(self) -> int:
         count = 1
         for _, shares in self.routers:
@@ -347,12 +357,14 @@ def spread(wf: Workflow, graph: Graph | None = None) -> Spread:
         zero = Quantity({p: 0.0 for p in PERCENTILES}, "exact", 0.0)
         return Spread(zero, Quantity(dict(zero.values), "exact", 0.0))
     m = _Model(wf, g)
-    if m.scenarios() <= MAX_SCENARIOS:
+    if m.scenarios() <= MAX_SCENARIOS and m.scenarios() * m.rounds_per_scenario() <= EXACT_WORK:
         latency, cost = _exact(m)
         if latency is not None:
             return Spread(latency, cost)
         # the cost is a sum, exact whatever the graph: only the latency is simulated
         simulated = _simulate(m)
+        if simulated.latency is None:
+            return simulated
         return Spread(simulated.latency, cost, samples=simulated.samples)
     return _simulate(m)
 
@@ -502,14 +514,17 @@ def series_parallel(preds: list[list[int]], dists: list[Dist], n_steps: int) -> 
 
 
 def samples_for(m: _Model) -> int:
-    """Runs simulated: as many as :data:`WORK` step-rounds allow, within the caps."""
+    """Runs simulated: as many as :data:`WORK` step-rounds allow, within the caps
+    (0: one run alone is too long to simulate :data:`MIN_SAMPLES` times)."""
     g = m.g
     per_run = 1
     for v, step in enumerate(m.wf.steps):
-        _, bound = g.iterations[v]
-        per_run += int(bound) * step.fan_out + len(m.preds[v])
+        expected, _ = g.iterations[v]
+        per_run += math.ceil(expected) * step.fan_out + len(m.preds[v])
     per_run += sum(len(p) for p in m.preds[g.n:])
-    return max(MIN_SAMPLES, min(MAX_SAMPLES, WORK // per_run))
+    if per_run * MIN_SAMPLES > WORK:
+        return 0
+    return min(MAX_SAMPLES, WORK // per_run)
 
 
 def _cumulative(probs: Sequence[float]) -> list[float]:
@@ -528,6 +543,9 @@ def _simulate(m: _Model) -> Spread:
     rng = random.Random(SEED)
     draw = rng.random
     samples = samples_for(m)
+    if samples == 0:
+        return Spread(None, None, reason="a run is too long to simulate: over "
+                      f"{WORK // MIN_SAMPLES} step rounds")
     order = topological_order(m.preds)
     preds = m.preds
     tables = [(_cumulative([p for p, _, _ in t]), [x for _, x, _ in t], [c for _, _, c in t])

@@ -44,6 +44,12 @@ def spread_lines(est: Estimate) -> list[str]:
     out = ["percentiles p50 / p95 / p99: latency "
            + " / ".join(seconds(v) for v in lat.values.values())
            + ", cost " + " / ".join(usd(v) for v in cost.values.values())]
+    if lat.method == cost.method == "simulation":
+        (lo, hi), (clo, chi) = lat.bound[95], cost.bound[95]
+        out.append(f"  (simulated: {sp.samples} runs, seed {sp.seed}; at 95 % confidence the "
+                   f"p95 latency is within {seconds(lo)} - {seconds(hi)}, the p95 cost within "
+                   f"{usd(clo)} - {usd(chi)})")
+        return out
     notes = [_method(lat, "latency", seconds, sp.samples, sp.seed),
              _method(cost, "cost", usd, sp.samples, sp.seed)]
     if notes[0] == notes[1]:
