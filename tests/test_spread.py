@@ -207,3 +207,44 @@ def test_the_budget_is_attached_once(spec) -> None:
     attach(est, wf)
     assert [b.name for b in est.budgets] == ["latency_s", "latency_p95_s"]
     assert [b.name for b in est.over_budget] == ["latency_p95_s"]
+
+
+OPTIMIZE = """\
+agentlint: 1
+name: t
+models:
+  flaky: {per_call_usd: 0.001, per_call_s: 2.0, p_ok: 0.7}
+  steady: {per_call_usd: 0.004, per_call_s: 3.0, p_ok: 0.999}
+steps:
+  - id: answer
+    model: flaky
+    candidates: [flaky, steady]
+    prompt: hi
+    retries: 3
+budgets:
+  reliability: 0.99
+"""
+
+
+def test_the_optimizer_proposes_a_plan_that_meets_the_p95_budget(spec) -> None:
+    from agentlint.optimizer.run import optimize
+
+    # without it: flaky with its 3 retries is the cheapest plan at 99.19 %, and its
+    # p95 latency is 6 s (2 s with 0.7, 4 s with 0.21, 6 s with 0.063: CDF 0.973)
+    plain = optimize(load_workflow(str(spec(OPTIMIZE, name="plain.yaml"))))
+    assert plain.proposal is None or plain.proposal.changes == []
+    assert spread(load_workflow(str(spec(OPTIMIZE, name="plain.yaml")))).latency.values[95] \
+        == pytest.approx(6.0)
+    budgeted = OPTIMIZE + "  latency_p95_s: 3.5\n"
+    result = optimize(load_workflow(str(spec(budgeted, name="p95.yaml"))))
+    assert result.proposal is not None
+    assert result.status == "optimal"
+    # re-checked from the rewritten spec itself
+    path = spec(result.proposal.rewrite.text, name="plan.yaml")
+    again = load_workflow(str(path))
+    assert again.steps[0].model == "steady"
+    got = spread(again)
+    assert got.latency is not None and got.latency.values[95] <= 3.5
+    assert estimate(again).reliability >= 0.99
+    assert [(b.name, b.ok) for b in result.after.budgets] == [
+        ("reliability", True), ("latency_p95_s", True)]
