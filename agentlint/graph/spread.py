@@ -431,7 +431,8 @@ def _exact(m: _Model) -> tuple[Quantity | None, Quantity]:
 
 
 def _exact_quantity(d: Dist, unit: float) -> Quantity:
-    values = {p: d.quantile(p / 100) * unit for p in PERCENTILES}
+    digits = round(-math.log10(unit)) + 1  # a grid point, without float noise
+    values = {p: round(d.quantile(p / 100) * unit, digits) for p in PERCENTILES}
     return Quantity(values, "exact", d.err * unit)
 
 
