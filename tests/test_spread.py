@@ -248,3 +248,23 @@ def test_the_optimizer_proposes_a_plan_that_meets_the_p95_budget(spec) -> None:
     assert estimate(again).reliability >= 0.99
     assert [(b.name, b.ok) for b in result.after.budgets] == [
         ("reliability", True), ("latency_p95_s", True)]
+
+
+def test_a_run_too_long_to_simulate_is_said_so_quickly(spec) -> None:
+    import time
+
+    wf = wf_of(spec, """
+models:
+  m: {per_call_usd: 0.01, per_call_s: 2.0, p_ok: 0.5}
+steps:
+  - {id: a, model: m, prompt: hi, retries: 100, fan_out: {count: 100000, max_concurrency: 7}}
+  - {id: b, model: m, prompt: hi, retries: 100, calls: 1000}
+loops:
+  - {id: r, steps: [a, b], max_iterations: 10000, expected_iterations: 3}
+""")
+    started = time.process_time()
+    sp = spread(wf)
+    assert time.process_time() - started < 5.0
+    assert sp.latency is None and sp.reason is not None
+    assert sp.to_json() == {"method": "none", "reason": sp.reason}
+    assert "too long to simulate" in sp.reason

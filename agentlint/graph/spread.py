@@ -66,8 +66,10 @@ GRID = 2000
 NEGLIGIBLE = 1e-15
 #: most scenarios (route choices x loop rounds) computed exactly
 MAX_SCENARIOS = 256
-#: most step rounds (scenarios x steps x rounds) convolved by the exact computation
+#: most step rounds (scenarios x steps x rounds) convolved by the exact computation, and
+#: most operations (pairs of points) it may spend: past either, the simulation runs
 EXACT_WORK = 20_000
+EXACT_OPS = 3_000_000
 #: most steps for which a distribution is computed at all
 MAX_STEPS = 1000
 #: the simulation's sample cap and work cap (step-rounds x samples)
@@ -134,6 +136,20 @@ def _capped(d: Dist) -> Dist:
     return Dist(keys, [points[k] for k in keys], d.err + factor / 2)
 
 
+class _TooLong(Exception):
+    """The exact computation would take more than :data:`EXACT_OPS` operations."""
+
+
+#: operations (point pairs) the exact computation of one workflow has spent so far
+_spent = [0]
+
+
+def _spend(ops: int) -> None:
+    _spent[0] += ops
+    if _spent[0] > EXACT_OPS:
+        raise _TooLong
+
+
 def convolve(a: Dist, b: Dist) -> Dist:
     """The distribution of the sum of independent ``a`` and ``b``."""
     if len(a.keys) == 1 and a.keys[0] == 0:
@@ -142,6 +158,7 @@ def convolve(a: Dist, b: Dist) -> Dist:
         return Dist(a.keys, a.probs, a.err + b.err)
     while len(a.keys) * len(b.keys) > 400_000:
         a, b = (Dist(*_halve(a)), b) if len(a.keys) >= len(b.keys) else (a, Dist(*_halve(b)))
+    _spend(len(a.keys) * len(b.keys))
     points: dict[int, float] = {}
     for ka, pa in zip(a.keys, a.probs, strict=True):
         for kb, pb in zip(b.keys, b.probs, strict=True):
@@ -165,6 +182,7 @@ def maximum(a: Dist, b: Dist, power_a: int = 1, power_b: int = 1) -> Dist:
     """The distribution of the maximum of independent ``a`` (``power_a`` copies) and
     ``b`` (``power_b`` copies): the product of their distribution functions."""
     keys = sorted(set(a.keys) | set(b.keys))
+    _spend(len(keys))
     fa = _cdf(a, keys)
     fb = _cdf(b, keys)
     probs: list[float] = []
@@ -358,7 +376,11 @@ def spread(wf: Workflow, graph: Graph | None = None) -> Spread:
         return Spread(zero, Quantity(dict(zero.values), "exact", 0.0))
     m = _Model(wf, g)
     if m.scenarios() <= MAX_SCENARIOS and m.scenarios() * m.rounds_per_scenario() <= EXACT_WORK:
-        latency, cost = _exact(m)
+        _spent[0] = 0
+        try:
+            latency, cost = _exact(m)
+        except _TooLong:
+            return _simulate(m)
         if latency is not None:
             return Spread(latency, cost)
         # the cost is a sum, exact whatever the graph: only the latency is simulated
