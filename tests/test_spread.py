@@ -268,3 +268,21 @@ loops:
     assert sp.latency is None and sp.reason is not None
     assert sp.to_json() == {"method": "none", "reason": sp.reason}
     assert "too long to simulate" in sp.reason
+
+
+def test_a_profile_budget_may_name_a_percentile(tmp_path) -> None:
+    from tests import test_adapters
+
+    (tmp_path / ".git").mkdir()
+    folder = tmp_path / "flow"
+    folder.mkdir()
+    (folder / "flow.dag.yaml").write_text(test_adapters.FLOW, encoding="utf-8")
+    for name in ("classify.jinja2", "answer.jinja2"):
+        (folder / name).write_text("system:\nAnswer.\nuser:\n{{question}}\n", encoding="utf-8")
+    (folder / "agentlint.profile.yaml").write_text(
+        "budgets: {latency_p95_s: 0.01, cost_p95_usd: 100}\n", encoding="utf-8")
+    done = run_process("estimate", "flow/flow.dag.yaml", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    budgets = json.loads(done.stdout)["budgets"]
+    assert budgets["latency_p95_s"]["ok"] is False
+    assert budgets["cost_p95_usd"]["ok"] is True
