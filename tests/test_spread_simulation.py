@@ -129,7 +129,6 @@ SHAPES = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_percentiles_agree_with_a_100000_run_simulation(spec, shape) -> None:
     execution, extra, method = SHAPES[shape]
