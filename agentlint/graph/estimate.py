@@ -10,13 +10,17 @@ reports.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
-from agentlint.metrics import BY_NAME, Metric
+from agentlint.metrics import BUDGET_BY_NAME, Metric
 from agentlint.record import Record
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Stage, Step, Workflow
 from agentlint.spec.tokens import prefix_tokens, text_tokens
+
+if TYPE_CHECKING:
+    from agentlint.graph.quantiles import Spread
 
 #: Providers cache a prompt prefix only from this length on (OpenAI, Anthropic: 1024).
 CACHE_MIN_TOKENS = 1024
@@ -140,7 +144,7 @@ class BudgetCheck(Record):
 
     @property
     def metric(self) -> Metric:
-        return BY_NAME[self.name]
+        return BUDGET_BY_NAME[self.name]
 
     @property
     def ok(self) -> bool:
@@ -151,9 +155,9 @@ class Estimate(Record):
     """A workflow's expected cost, latency and reliability per run, step by step."""
 
     __slots__ = ("budgets", "calls", "cost_usd", "cost_usd_max", "critical_path", "file",
-                 "latency_s", "latency_s_max", "name", "reliability", "steps")
+                 "latency_s", "latency_s_max", "name", "reliability", "spread", "steps")
     __match_args__ = ("name", "file", "cost_usd", "cost_usd_max", "latency_s", "latency_s_max",
-                      "reliability", "calls", "critical_path", "steps", "budgets")
+                      "reliability", "calls", "critical_path", "steps", "budgets", "spread")
 
     name: str
     file: str
@@ -166,11 +170,14 @@ class Estimate(Record):
     critical_path: list[str]
     steps: list[StepEstimate]
     budgets: list[BudgetCheck]
+    #: the run distribution (percentiles), when computed (agentlint.graph.spread.attach)
+    spread: Spread | None
 
     def __init__(self, name: str, file: str, cost_usd: float, cost_usd_max: float,
                  latency_s: float, latency_s_max: float, reliability: float, calls: float,
                  critical_path: list[str], steps: list[StepEstimate],
-                 budgets: list[BudgetCheck] | None = None) -> None:
+                 budgets: list[BudgetCheck] | None = None, spread: Spread | None = None
+                 ) -> None:
         self.name = name
         self.file = file
         self.cost_usd = cost_usd
@@ -182,6 +189,7 @@ class Estimate(Record):
         self.critical_path = critical_path
         self.steps = steps
         self.budgets = [] if budgets is None else budgets
+        self.spread = spread
 
     @property
     def over_budget(self) -> list[BudgetCheck]:
@@ -204,6 +212,8 @@ class Estimate(Record):
             data["steps"] = [s.to_json() for s in self.steps]
         data["budgets"] = {b.name: {"limit": b.limit, "actual": b.actual, "ok": b.ok}
                            for b in self.budgets}
+        if self.spread is not None:
+            data["percentiles"] = self.spread.to_json()
         return data
 
 
