@@ -14,6 +14,7 @@ import math
 from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
 from agentlint.metrics import BY_NAME, Metric
 from agentlint.record import Record
+from agentlint.spec.deps import topological_order
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Stage, Step, Workflow
 from agentlint.spec.tokens import prefix_tokens, text_tokens
@@ -525,3 +526,45 @@ def worst_case_cost(g: Graph, cmax: list[float]) -> float:
             totals[outer] = totals.get(outer, 0.0) + worst
     return main
 
+
+
+def slack(g: Graph, time: list[float]) -> tuple[float, list[float], list[float]]:
+    """The critical path's length, and each step's earliest start and slack (seconds).
+
+    ``time`` is each step's expected time per run (the estimate's ``latency_s``); like
+    :func:`route_path`, the graph is timed in the runs that run a step (:func:`when_run`)
+    through the slowest route of each router, so the steps of the printed critical
+    path have slack 0. A step's slack is how much longer it could take before the run
+    does: the critical path's length less the longest path through the step. In
+    ``sequential`` mode a step off the slowest routes is timed with its own time and
+    the rest of the run as on those routes.
+    """
+    full = when_run(g, time)
+    preds = exec_preds(g, expected=False)
+    duration = list(full)
+    if g.wf.execution == "sequential":
+        taken = _slowest_routes(g, full)
+        duration = [f if all(taken.get(k[0]) == k for k in g.chain(g.branch[v])) else 0.0
+                    for v, f in enumerate(full)]
+    total = len(preds)
+    order = topological_order(preds)
+    succs: list[list[int]] = [[] for _ in range(total)]
+    for v, ps in enumerate(preds):
+        for u in ps:
+            succs[u].append(v)
+
+    def own(v: int) -> float:
+        return duration[v] if v < g.n else 0.0
+
+    start = [0.0] * total
+    for v in order:
+        start[v] = max((start[u] + own(u) for u in preds[v]), default=0.0)
+    tail = [0.0] * total  # the longest path from a node's end to the run's end
+    for v in reversed(order):
+        tail[v] = max((own(s) + tail[s] for s in succs[v]), default=0.0)
+    length = max((start[v] + own(v) for v in range(total)), default=0.0)
+    slacks = []
+    for v in range(g.n):
+        left = length - (start[v] + full[v] + tail[v])
+        slacks.append(0.0 if abs(left) <= 1e-9 * max(1.0, length) else left)
+    return length, start[:g.n], slacks
