@@ -174,6 +174,25 @@ def test_slack_is_zero_exactly_on_the_critical_path(tmp_path: Path) -> None:
     assert export(path)["critical_path_s"] == pytest.approx(13.0)
 
 
+def test_a_route_off_the_critical_path_has_the_slack_of_its_runs() -> None:
+    """Sequential mode, a router: `tech` is listed between the billing steps but never runs
+    with them, so its slack is the billing route's time less its own, in the runs that
+    take each route (not the time of the billing steps listed after it)."""
+    doc = export(ROOT / "tests" / "fixtures" / "rules" / "AL101-serial-but-independent-branch.yaml")
+    steps = steps_of(doc)
+    assert doc["critical_path"] == ["classify", "billing", "billing_summary", "billing_audit",
+                                    "reply"]
+
+    def when_run(sid: str) -> float:
+        return float(steps[sid]["latency_s"]) / float(steps[sid]["runs"])
+
+    billing = when_run("billing") + when_run("billing_summary") + when_run("billing_audit")
+    assert steps["tech"]["slack_s"] == pytest.approx(billing - when_run("tech"))
+    assert steps["tech"]["start_s"] == pytest.approx(when_run("classify"))
+    assert doc["critical_path_s"] == pytest.approx(
+        when_run("classify") + billing + when_run("reply"))
+
+
 def test_sequential_order_is_kept_apart_from_dependencies() -> None:
     steps = steps_of(export(ROOT / "examples" / "research-fanout.yaml"))
     assert steps["research_filings"]["depends_on"] == ["plan"]

@@ -536,16 +536,12 @@ def slack(g: Graph, time: list[float]) -> tuple[float, list[float], list[float]]
     through the slowest route of each router, so the steps of the printed critical
     path have slack 0. A step's slack is how much longer it could take before the run
     does: the critical path's length less the longest path through the step. In
-    ``sequential`` mode a step off the slowest routes is timed with its own time and
-    the rest of the run as on those routes.
+    ``sequential`` mode a step off the slowest routes is timed in the runs that take
+    its route (each router on its way sent down it, the others as before). Slack is
+    never below 0.
     """
     full = when_run(g, time)
     preds = exec_preds(g, expected=False)
-    duration = list(full)
-    if g.wf.execution == "sequential":
-        taken = _slowest_routes(g, full)
-        duration = [f if all(taken.get(k[0]) == k for k in g.chain(g.branch[v])) else 0.0
-                    for v, f in enumerate(full)]
     total = len(preds)
     order = topological_order(preds)
     succs: list[list[int]] = [[] for _ in range(total)]
@@ -553,18 +549,46 @@ def slack(g: Graph, time: list[float]) -> tuple[float, list[float], list[float]]
         for u in ps:
             succs[u].append(v)
 
-    def own(v: int) -> float:
-        return duration[v] if v < g.n else 0.0
+    def timeline(duration: list[float]) -> tuple[list[float], list[float], float]:
+        """Earliest starts, the longest path from each node's end, the total length."""
+        start = [0.0] * total
+        for v in order:
+            start[v] = max((start[u] + (duration[u] if u < g.n else 0.0) for u in preds[v]),
+                           default=0.0)
+        tail = [0.0] * total
+        for v in reversed(order):
+            tail[v] = max(((duration[w] if w < g.n else 0.0) + tail[w] for w in succs[v]),
+                          default=0.0)
+        length = max((start[v] + (duration[v] if v < g.n else 0.0) for v in range(total)),
+                     default=0.0)
+        return start, tail, length
 
-    start = [0.0] * total
-    for v in order:
-        start[v] = max((start[u] + own(u) for u in preds[v]), default=0.0)
-    tail = [0.0] * total  # the longest path from a node's end to the run's end
-    for v in reversed(order):
-        tail[v] = max((own(s) + tail[s] for s in succs[v]), default=0.0)
-    length = max((start[v] + own(v) for v in range(total)), default=0.0)
+    def on_routes(taken: dict[int, BranchKey]) -> list[float]:
+        return [f if all(taken.get(k[0]) == k for k in g.chain(g.branch[v])) else 0.0
+                for v, f in enumerate(full)]
+
+    sequential = g.wf.execution == "sequential"
+    taken = _slowest_routes(g, full) if sequential else {}
+    duration = on_routes(taken) if sequential else list(full)
+    start, tail, length = timeline(duration)
+    through = [start[v] + full[v] + tail[v] for v in range(g.n)]
+    # a step off the slowest routes: time the runs that take its route
+    off: dict[BranchKey, list[int]] = {}
+    for v in range(g.n):
+        key = g.branch[v]
+        if sequential and key is not None and duration[v] != full[v]:
+            off.setdefault(key, []).append(v)
+    first_start = list(start)
+    for key, members in off.items():
+        forced = dict(taken)
+        for k in g.chain(key):
+            forced[k[0]] = k
+        s2, t2, _ = timeline(on_routes(forced))
+        for v in members:
+            through[v] = s2[v] + full[v] + t2[v]
+            first_start[v] = s2[v]
     slacks = []
     for v in range(g.n):
-        left = length - (start[v] + full[v] + tail[v])
-        slacks.append(0.0 if abs(left) <= 1e-9 * max(1.0, length) else left)
-    return length, start[:g.n], slacks
+        left = length - through[v]
+        slacks.append(0.0 if left <= 1e-9 * max(1.0, length) else left)
+    return length, first_start[:g.n], slacks
