@@ -29,6 +29,11 @@ ADAPTED = [
               "/flow.dag.yaml",
     FORMATS / "promptflow/microsoft__promptflow/examples/flows/chat/chat-with-wikipedia"
               "/flow.dag.yaml",
+    FORMATS / "dify/langgenius__dify/api/tests/fixtures/workflow"
+              "/multilingual_parallel_llm_streaming_workflow.yml",
+    FORMATS / "dify/svcvit__Awesome-Dify-Workflow/DSL/根据用户的意图进行回复.yml",
+    FORMATS / "adk/zhangp365__adk-python/contributing/samples/multi_agent_seq_config"
+              "/root_agent.yaml",
 ]
 SCHEMA = json.loads((ROOT / "agentlint" / "schemas" / "dag-v1.schema.json")
                     .read_text(encoding="utf-8"))
