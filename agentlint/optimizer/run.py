@@ -51,6 +51,7 @@ from agentlint.optimizer.problem import Problem, build_problem, keep_quality_onl
 from agentlint.optimizer.rewrite import Change, Rewrite
 from agentlint.optimizer.shadow import MAX_STEPS as SHADOW_MAX_STEPS
 from agentlint.optimizer.shadow import ShadowPrice, moved, stage_keys, unit_of
+from agentlint.optimizer.start import edits_lower_bound, start_plan
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
@@ -74,6 +75,14 @@ PARETO_POINTS = 6
 #: plans a hair over a budget (float rounding the solver cannot see) excluded
 #: one by one before giving up
 MAX_RECHECKS = 50
+#: from this many steps on, the default objective's stages start from a greedy plan that
+#: meets the budgets (``agentlint.optimizer.start``) and only improve on it; below, the
+#: solver finds and proves every stage alone (the 200-step benchmark in about a second)
+START_MIN_STEPS = 500
+#: above this many steps the stages are not solved at all: the greedy plan is reported
+#: with its gap to the lower bounds (at 10,000 steps HiGHS finds no better plan for the
+#: edits stage within a minute, and a solve of the model alone costs seconds)
+IMPROVE_MAX_STEPS = 5_000
 #: a solve is not started with less time than this for the solver (seconds)
 MIN_SOLVE_S = 0.05
 #: shadow prices get as long as the plan's own solves took, and at least this (seconds)
@@ -236,6 +245,8 @@ class _Run:
         self.tie_broken = True
         #: solver answers turned down by the check, also with presolve off
         self.rejected: list[str] = []
+        #: per stage, a value no plan that meets the budgets goes below (see ``improve``)
+        self.floors: dict[str, float] = {}
 
     def remaining(self) -> float | None:
         """Seconds left for solving and polishing (the reserve for the report kept)."""
@@ -258,10 +269,13 @@ class _Run:
 
     def solve(self, minimise: Lin, rows: list[tuple[Lin, str, float]],
               cutoff: float | None = None, first: bool = False,
-              known: bool = False) -> Outcome:
+              known: bool = False, share: float | None = None) -> Outcome:
         """One solve in the time left; skipped (status ``unknown``) when none is.
-        ``cutoff``, ``first``, ``known``: see ``Formulation.solve``."""
+        ``cutoff``, ``first``, ``known``: see ``Formulation.solve``; ``share``: at most
+        that many seconds of what is left (the solver's own limit)."""
         left = self.remaining()
+        if share is not None:
+            left = share if left is None else min(left, share)
         if left is None:
             out = self.form.solve(minimise, rows, None, cutoff, first, known)
         else:
@@ -310,22 +324,34 @@ class _Run:
         return kept or names[-1:]
 
     def stages(self, names: tuple[str, ...], rows: list[tuple[Lin, str, float]],
-               known: Plan | None = None) -> Outcome:
+               known: Plan | None = None, start: Plan | None = None) -> Outcome:
         """Lexicographic minimisation; the outcome of the last stage that found a plan.
 
         The plan of each stage meets the rows of the next, so its value there is a
         cutoff for that solve (``Formulation.solve``); ``known``, a plan that meets
         ``rows``, gives the first stage's (HiGHS only). A solve with a cutoff that ends
         infeasible, or with a plan above it, is solved again without.
+
+        ``start`` (HiGHS only), a plan that meets ``rows``, makes every stage an
+        improvement on the plan so far (``improve``): the stages then always end
+        with a plan, proven or with its gap.
         """
         rows = list(rows)
         best: Outcome | None = None
         names = self.stage_names(names)
+        if start is not None and self.solver == "highs":
+            best = Outcome("optimal", start, None, 0.0)
         for k, name in enumerate(names):
             lin, factor = self.form.objective(name)
             if self.form.progress is not None:
                 self.form.progress.stage(f"solving ({_UNITS[name][1]})",
                                          _UNITS[name][0], factor)
+            if start is not None and best is not None:
+                best = self.improve(name, lin, rows, best.plan, len(names) - k)
+                assert best.plan is not None
+                if k + 1 < len(names):
+                    rows.append(self.stage_row(name, best.plan))
+                continue
             plan = known if best is None else best.plan
             bound = None if plan is None or self.solver != "highs" \
                 else self.stage_row(name, plan)[2]
@@ -353,6 +379,54 @@ class _Run:
                 break
         assert best is not None
         return best
+
+    def improve(self, name: str, lin: Lin, rows: list[tuple[Lin, str, float]],
+                plan: Plan | None, left: int) -> Outcome:
+        """Stage ``name`` from ``plan``, which meets ``rows``: a solve for a plan better
+        than it (the cutoff: a whole unit less for a count, the optimality gap less
+        otherwise) in a share of the time left (``left`` stages to go share it).
+
+        No such plan ("infeasible") proves ``plan`` optimal; none found in time keeps
+        it, feasible, with the gap to the solver's lower bound (the bound is the least
+        of the plan's value and the solver's bound on the plans below the cutoff).
+        A count stage at 0 is proven without a solve.
+        """
+        assert plan is not None
+        v = self.value(plan, name)
+        floor = self.floors.get(name, 0.0)
+        if name in COUNTS and v < floor + 0.5:
+            return Outcome("optimal", plan, None, 0.0)
+        if name in COUNTS:
+            cutoff = v - 0.5
+        else:
+            cutoff = v - max(self.form.gap, LEXICOGRAPHIC_TOLERANCE) * max(1.0, abs(v))
+        remaining = self.remaining()
+        share = None if remaining is None else remaining / max(1, left)
+        if self.problem.n > IMPROVE_MAX_STEPS:
+            out = Outcome("unknown", None, None, 0.0)  # not solved: the plan, its gap
+        else:
+            out = self.solve(lin, rows, cutoff, share=share)
+        if out.plan is not None and self.value(out.plan, name) <= v:
+            if out.status != "optimal":
+                self.proven = False
+                if self.gap is None:
+                    self.gap = out.gap
+            elif out.gap is not None:
+                self.achieved_gap = max(self.achieved_gap, out.gap)
+            return out
+        if out.status == "infeasible" and not out.rejected:
+            if name not in COUNTS:
+                self.achieved_gap = max(self.achieved_gap, self.form.gap)
+            return Outcome("optimal", plan, None, out.seconds)
+        # the solver's bound covers the plans below the cutoff; the others are >= v
+        low = floor if out.bound is None else max(floor, min(v, out.bound))
+        if name in COUNTS and low > v - 1.0 + 1e-6:
+            return Outcome("optimal", plan, None, out.seconds)  # no whole number between
+        self.proven = False
+        gap = (v - low) / max(abs(v), 1e-12)
+        if self.gap is None:
+            self.gap = gap
+        return Outcome("feasible", plan, gap, out.seconds)
 
     # -- proposals ------------------------------------------------------------------------
 
@@ -493,11 +567,16 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
     meets = meets_all(limits)
     banned: set[Any] = set()
     outcome: Outcome | None = None
+    start = _start(run, stages, limits)
     for _ in range(MAX_RECHECKS):
-        outcome = run.stages(stages, rows)
+        outcome = run.stages(stages, rows, start=start)
         if outcome.plan is None:
             return outcome, None
-        plan = tie_break(run, stages, rows, outcome.plan)
+        plan = outcome.plan
+        if run.proven:  # the tie-break chooses among optima: none is proven otherwise
+            plan = tie_break(run, stages, rows, plan)
+        else:
+            run.tie_broken = False
         objective = "default" if stages[0] == "cuts" else BY_NAME[stages[0]].short
         plan = _polish(run, plan, score_of(objective), meets, banned)
         proposal = run.propose(plan)
@@ -508,11 +587,33 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
                 banned.add(bad.key())
                 rows.append(run.form.nogood(bad))
         run.rechecks += 1
+        start = None
         if run.remaining() == 0.0:
             run.proven = False
             return Outcome("unknown", None, None, 0.0), None
     run.proven = False
     return None, None
+
+
+def _start(run: _Run, stages: tuple[str, ...], limits: dict[str, float]) -> Plan | None:
+    """The greedy plan the default objective's stages improve on (``start``), from
+    ``START_MIN_STEPS`` steps on and with HiGHS; None otherwise, or when it finds none."""
+    if stages != STAGES["default"] or run.solver != "highs" \
+            or run.problem.n < START_MIN_STEPS:
+        return None
+    began = time.perf_counter()
+    if run.form.progress is not None:
+        run.form.progress.stage("finding a plan that meets the budgets")
+    p = run.problem
+    plan = start_plan(p, limits)
+    if plan is not None:
+        # with no step cut (the start cuts none, so the cuts stage keeps 0), no plan
+        # costs less than every step on its cheapest option
+        run.floors = {"edits": float(edits_lower_bound(p, limits)),
+                      COST.name: max(0.0, math.fsum(min(o.cost for o in c.options)
+                                                    for c in p.choices)) * COST_SCALE}
+    run.timings["start"] = time.perf_counter() - began
+    return plan
 
 
 def _shadow_prices(run: _Run, result: Result, stages: tuple[str, ...],
