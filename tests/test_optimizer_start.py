@@ -178,3 +178,41 @@ def test_two_thousand_steps_return_a_plan_that_meets_the_budgets_in_bounded_time
     assert after.reliability >= now.reliability
     assert result.status == "optimal" or (result.gap is not None and 0 <= result.gap < 1)
     assert math.isfinite(after.cost_usd)
+
+
+def test_above_the_size_nothing_is_solved_and_the_report_says_so(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``IMPROVE_MAX_STEPS`` (lowered here to 500): no model is built, no solve is
+    made, the plan meets the budgets, and the status names the greedy plan and its gap
+    to the lower bound, the same on every run."""
+    from agentlint.report import optimize_markdown, optimize_text
+
+    monkeypatch.setattr(optimizer_run, "IMPROVE_MAX_STEPS", 500)
+    monkeypatch.setattr(optimizer_run, "SHADOW_MAX_STEPS", 500)  # as above 5,000 steps
+    (tmp_path / ".git").mkdir()
+    spec = _random_dag(1000, 3)
+    path = tmp_path / "random.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False, width=10**6), encoding="utf-8")
+    now = estimate(load_workflow(str(path)))
+    spec["budgets"] = {"latency_s": now.latency_s * 0.9, "reliability": now.reliability}
+    path.write_text(yaml.safe_dump(spec, sort_keys=False, width=10**6), encoding="utf-8")
+    wf = load_workflow(str(path))
+    first = optimize(wf, time_limit=60, path=str(path))
+    again = optimize(wf, time_limit=60, path=str(path))
+    assert first.proposal is not None and again.proposal is not None
+    assert first.proposal.plan.key() == again.proposal.plan.key()
+    assert first.timings["solves"] == 0 and "build" not in first.timings
+    assert first.status == "feasible" and first.gap is not None
+    p = first.problem
+    edits = plan_edits(p, first.proposal.plan)
+    bound = edits_lower_bound(p, dict(wf.budgets.items()))
+    assert first.gap == pytest.approx((edits - bound) / edits)
+    after = estimate(load_workflow(str(path), text=first.proposal.rewrite.text))
+    assert all(b.ok for b in after.budgets)
+    gap = f"gap {first.gap * 100:.3g} %"
+    assert f"feasible (a greedy plan, not solved above 500 steps, {gap})" \
+        in optimize_text.render(first)
+    assert f"**Feasible** plan, a greedy plan, not solved above 500 steps, {gap}" \
+        in optimize_markdown.render(first)
+    assert any(f"greedy one that meets the budgets with {edits} edits" in note
+               and f"at least {bound} edits" in note for note in first.to_json()["notes"])

@@ -136,6 +136,8 @@ class Result:
     solver_log: str = ""
     #: per budget, what one more unit of it buys (see ``agentlint.optimizer.shadow``)
     shadow_prices: list[ShadowPrice] = field(default_factory=list)
+    #: why a feasible plan is not proven optimal, in words
+    unproven: str = "not proven optimal within the time limit"
 
     @property
     def after(self) -> Estimate:
@@ -563,6 +565,8 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
                             + "; ".join(run.rejected[:3]))
     if run.started_from is not None and not run.proven and result.proposal is not None:
         unsolved = run.problem.n > IMPROVE_MAX_STEPS
+        if unsolved:
+            result.unproven = f"a greedy plan, not solved above {IMPROVE_MAX_STEPS:,} steps"
         solved = (f"not solved further above {IMPROVE_MAX_STEPS:,} steps" if unsolved
                   else "the solver improved on it in the time it had")
         result.notes.append(
