@@ -662,7 +662,10 @@ def _start(run: _Run, stages: tuple[str, ...], limits: dict[str, float]) -> Plan
     if run.progress is not None:
         run.progress.stage("finding a plan that meets the budgets")
     p = run.problem
-    plan = start_plan(p, limits)
+    done: list[bool] = []
+    plan = start_plan(p, limits, run.work_deadline(), done)
+    if plan is not None and not done:
+        run.polish_cut = True
     if plan is not None:
         # with no step cut (the start cuts none, so the cuts stage keeps 0), no plan
         # costs less than every step on its cheapest option

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import time
 from collections.abc import Callable
 
 from agentlint.metrics import COST, LATENCY, RELIABILITY
@@ -48,12 +49,16 @@ MARGIN = 1e-9
 MAX_PASSES = 10_000
 
 
-def start_plan(p: Problem, limits: dict[str, float]) -> Plan | None:
+def start_plan(p: Problem, limits: dict[str, float], deadline: float | None = None,
+               finished: list[bool] | None = None) -> Plan | None:
     """A plan that meets ``limits`` (budget name -> limit) with no cut and no tier
-    lost, and no change that can be undone; None when the greedy passes find none."""
+    lost, and no change that can be undone; None when the greedy passes find none, or
+    when ``deadline`` (a ``time.perf_counter`` reading) passes first. ``True`` is
+    appended to ``finished`` when the undoing ran to its end (else the plan meets the
+    budgets, with some change it does not need left in)."""
     if p.sequential or not p.n:
         return None
-    greedy = _Greedy(p, limits)
+    greedy = _Greedy(p, limits, deadline)
     if not greedy.run():
         return None
     plan = Plan(list(greedy.choice), list(p.current_merge))
@@ -61,7 +66,7 @@ def start_plan(p: Problem, limits: dict[str, float]) -> Plan | None:
     if not meets(figures(p, plan)):
         return None
     # undo what is not needed; the score is constant: any undo that keeps the budgets
-    return polish(p, plan, lambda f: (0.0,), meets)
+    return polish(p, plan, lambda f: (0.0,), meets, deadline=deadline, finished=finished)
 
 
 def _meets(limits: dict[str, float]) -> Callable[[PlanFigures], bool]:
@@ -75,8 +80,10 @@ def _meets(limits: dict[str, float]) -> Callable[[PlanFigures], bool]:
 
 
 class _Greedy:
-    def __init__(self, p: Problem, limits: dict[str, float]) -> None:
+    def __init__(self, p: Problem, limits: dict[str, float],
+                 deadline: float | None = None) -> None:
         self.p = p
+        self.deadline = deadline
         self.choice: list[int | None] = list(current_plan(p).choice)
         n = p.n
         self.d = [p.choices[i].options[c].time if c is not None else 0.0
@@ -126,8 +133,11 @@ class _Greedy:
         self.d[i] = o.time
 
     def _times(self) -> tuple[list[float], list[float]]:
-        """Earliest start and longest tail of every step (a pass over the DAG)."""
+        """Earliest start and longest tail of every step (a pass over the DAG); past the
+        deadline, the passes end (``late``)."""
         self.passes += 1
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            self.passes = MAX_PASSES  # every loop ends, with no plan
         n = self.p.n
         start = [0.0] * n
         finish = [0.0] * n
@@ -151,7 +161,8 @@ class _Greedy:
         return start, tail
 
     def run(self) -> bool:
-        return self._latency() and self._reliability() and self.cost <= self.cost_cap
+        return self._latency() and self._reliability() and self.cost <= self.cost_cap \
+            and self.passes < MAX_PASSES
 
     def _latency(self) -> bool:
         """Shorten the longest path until it fits the budget."""
