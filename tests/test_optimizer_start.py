@@ -216,3 +216,17 @@ def test_above_the_size_nothing_is_solved_and_the_report_says_so(
         in optimize_markdown.render(first)
     assert any(f"greedy one that meets the budgets with {edits} edits" in note
                and f"at least {bound} edits" in note for note in first.to_json()["notes"])
+
+
+def test_the_greedy_passes_stop_at_the_deadline(tmp_path: Any) -> None:
+    (tmp_path / ".git").mkdir()
+    spec = _random_dag(300, 2)
+    path = tmp_path / "random.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False, width=10**6), encoding="utf-8")
+    now = estimate(load_workflow(str(path)))
+    limits = {"latency_s": now.latency_s * 0.9, "reliability": now.reliability}
+    p = build_problem(load_workflow(str(path)))
+    done: list[bool] = []
+    plan = start_plan(p, limits, time.perf_counter() + 60, done)
+    assert plan is not None and done == [True]
+    assert start_plan(p, limits, time.perf_counter() - 1) is None
