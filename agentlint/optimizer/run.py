@@ -367,7 +367,7 @@ class _Run:
             lin, factor = self.form.objective(name)
             if self.progress is not None:
                 self.progress.stage(f"solving ({_UNITS[name][1]})",
-                                         _UNITS[name][0], factor)
+                                    _UNITS[name][0], factor)
             if start is not None and best is not None:
                 best = self.improve(name, lin, rows, best.plan, len(names) - k)
                 assert best.plan is not None
@@ -422,7 +422,7 @@ class _Run:
         if name in COUNTS:
             cutoff = v - 0.5
         else:
-            cutoff = v - max(self.form.gap, LEXICOGRAPHIC_TOLERANCE) * max(1.0, abs(v))
+            cutoff = v - max(self._gap, LEXICOGRAPHIC_TOLERANCE) * max(1.0, abs(v))
         remaining = self.remaining()
         share = None if remaining is None else remaining / max(1, left)
         if lin is None:
@@ -439,7 +439,7 @@ class _Run:
             return out
         if out.status == "infeasible" and not out.rejected:
             if name not in COUNTS:
-                self.achieved_gap = max(self.achieved_gap, self.form.gap)
+                self.achieved_gap = max(self.achieved_gap, self._gap)
             return Outcome("optimal", plan, None, out.seconds)
         # the solver's bound covers the plans below the cutoff; the others are >= v
         low = floor if out.bound is None else max(floor, min(v, out.bound))
@@ -576,7 +576,8 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
             + ("" if unsolved else ", or to the solver's"))
     if not run.tie_broken and result.proposal is not None:
         result.notes.append("the tie-break between equally good plans was skipped (too "
-                            "many steps to settle, or the time limit): another solver may "
+                            "many steps to settle, the time limit, or a plan not proven "
+                            "optimal): another solver may "
                             "return another plan of the same value")
     run.timings["solve"] = 0.0 if form is None else form.solve_seconds
     run.timings["total"] = time.perf_counter() - started
