@@ -24,7 +24,7 @@ from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
-                 "langgraph", "agents-sdk"]
+                 "langgraph", "agents-sdk", "agentspec"]
 
 
 def fail(message: str) -> NoReturn:

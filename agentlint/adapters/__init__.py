@@ -7,7 +7,7 @@ in ``ADAPTERS``; detection asks them in order. A Python file (``.py``) is offere
 only to adapters with ``python = True`` (readers of Python modules).
 
 The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, LangGraph, OpenAI
-Agents SDK) are registered on first use. Every one of them builds a native format-v1 document with
+Agents SDK, Oracle Agent Spec) are registered on first use. Every one of them builds a native format-v1 document with
 positions in the original files and loads it with the native loader (see
 ``agentlint.adapters.lower``); docs/formats.md says what each reads.
 """
@@ -39,6 +39,7 @@ def _registered() -> list[Adapter]:
         # Imported on first use, for start-up speed: a native spec never loads an adapter.
         from agentlint.adapters.adk import AdkAdapter
         from agentlint.adapters.agents_sdk import AgentsSdkAdapter
+        from agentlint.adapters.agentspec import AgentSpecAdapter
         from agentlint.adapters.autogen import AutoGenAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
         from agentlint.adapters.dify import DifyAdapter
@@ -50,7 +51,8 @@ def _registered() -> list[Adapter]:
         # has `nodes:`, a crew is a pair of named files, an ADK tree starts
         # at root_agent.yaml.
         for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter(),
-                        AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter()):
+                        AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter(),
+                        AgentSpecAdapter()):
             if adapter.name not in known:
                 ADAPTERS.append(adapter)
     return ADAPTERS
