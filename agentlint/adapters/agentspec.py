@@ -150,8 +150,9 @@ class _Reader:
         if kind == "Flow":
             self.flow(doc, "", [], {}, 0, top=True)
         elif kind == "Agent":
-            user = self.draft.input("user_message", doc.at(), untrusted=True)
-            self.agent_step(doc, doc, doc.at(), {}, [], [("inputs", user)], "")
+            at = val_pos(doc, "name", doc.at())
+            user = self.draft.input("user_message", at, untrusted=True)
+            self.agent_step(doc, doc, at, {}, [], [("inputs", user)], "")
         else:
             raise SpecError(self.file, *val_pos(doc, "component_type", doc.at()),
                             f"component_type '{kind}' is not read: agentlint reads an Agent "
@@ -407,19 +408,21 @@ class _Reader:
         at = raw.at()
         if not isinstance(kind, str) or not kind:
             raise SpecError(self.file, *at, "a node needs a component_type")
-        if kind not in KNOWN_NODES and not isinstance(raw.get("component_plugin_name"), str):
+        if _base(kind) not in KNOWN_NODES and not isinstance(raw.get("component_plugin_name"),
+                                                             str):
             raise SpecError(self.file, *val_pos(raw, "component_type", at), f"node type "
                             f"'{kind}' is not an Agent Spec node agentlint reads")
-        return _Node(id(raw), raw, kind, _name(raw, kind), at)
+        return _Node(id(raw), raw, kind, _name(raw, kind), val_pos(raw, "name", at))
 
     def node_steps(self, node: _Node, tag: str, needs: list[str],
                    inputs: dict[str, list[Ref]], depth: int, container: str | None) -> None:
         self.count += 1
         if self.count > MAX_NODES:
             raise SpecError(self.file, *node.at, f"more than {MAX_NODES} nodes")
-        raw, kind = node.raw, node.kind
+        raw, kind = node.raw, _base(node.kind)
         before = len(self.draft.steps)
         if kind in SUBFLOW_NODES or kind == "ParallelFlowNode" or kind in MAP_NODES:
+            node.kind = kind
             self.nested(node, tag, needs, inputs, depth, container)
         else:
             spec = StepSpec(self.draft.new_id(node.name, "node"), node.at,
@@ -441,13 +444,15 @@ class _Reader:
                 spec.kind = "human"
                 spec.per_call_s, spec.wait_assumed = DEFAULT_HUMAN_WAIT_S, True
                 spec.prompt = _ref_text([r for refs in inputs.values() for r in refs]) or None
-                self.conversation.append(spec.id)
+                self.converse(spec, node.at)
             elif kind == "OutputMessageNode":
                 spec.kind, spec.size = "aggregate", "sum"
-                spec.prompt = self.template(raw.get("message"), inputs)
-                spec.pos["prompt"] = val_pos(raw, "message", node.at)
+                text = raw.get("message", raw.get("message_template"))
+                spec.prompt = self.template(text, inputs)
+                spec.pos["prompt"] = val_pos(raw, "message" if "message" in raw else
+                                             "message_template", node.at)
                 spec.output_leaves = "a message the flow shows the user"
-                self.conversation.append(spec.id)
+                self.converse(spec, node.at)
             else:  # a tool: ToolNode, ApiNode, a plugin's node
                 tool = mapping(self.resolve(raw.get("tool"), val_pos(raw, "tool", node.at),
                                             "tool")) if "tool" in raw else YMap()
@@ -457,7 +462,7 @@ class _Reader:
                               if r[0] == "steps"]
                 spec.prompt = _ref_text([r for refs in inputs.values() for r in refs
                                          if r[0] == "inputs"]) or None
-                if kind not in KNOWN_NODES:
+                if node.kind not in KNOWN_NODES:
                     self.draft.assume(f"plugin:{kind}", f"node type '{kind}' (from plugin "
                                       f"{raw.get('component_plugin_name')}) is read as a "
                                       "tool step", node.at)
@@ -532,7 +537,11 @@ class _Reader:
             spec.agent = spec.id
         if self.conversation and not top:
             spec.context = [(s, at) for s in self.conversation]
-            spec.implicit_context = True
+            # more than the message it answers: the whole conversation, unasked
+            spec.implicit_context = len(self.conversation) > 1
+            self.words.agents[spec.id] = (name, at)
+        if not top:
+            spec.output_leaves = "the messages the agent posts to the conversation"
         if agent.get("human_in_the_loop") is not False:
             self.draft.assume(f"hitl:{name}", f"agent '{name}' may ask the user questions "
                               "(human_in_the_loop); the waits for the answers are not "
@@ -627,11 +636,25 @@ class _Reader:
             if title not in named:
                 spec.reads.extend((r[1], at) for r in refs if r[0] == "steps")
 
+    def converse(self, spec: StepSpec, at: Pos) -> None:
+        """A message node: shown after, or answering, the conversation's last message."""
+        if self.conversation:
+            spec.reads.append((self.conversation[-1], at))
+        self.conversation.append(spec.id)
+
     def leaves(self, refs: list[Ref]) -> None:
         ids = {r[1] for r in refs if r[0] == "steps"}
         for spec in self.draft.steps:
             if spec.id in ids and spec.output_leaves is None:
                 spec.output_leaves = "an output of the flow (its EndNode)"
+
+
+def _base(kind: str) -> str:
+    """A node type without the prefix WayFlow's plugins give their variants of it."""
+    for prefix in ("Plugin", "Extended"):
+        if kind.startswith(prefix) and kind[len(prefix):] in KNOWN_NODES:
+            return kind[len(prefix):]
+    return kind
 
 
 def _cycles(order: list[int], succ: dict[int, list[tuple[int, str, Pos]]]) -> list[set[int]]:

@@ -26,6 +26,8 @@ class AgentSpecWording:
     node_at: dict[str, Pos] = field(default_factory=dict)
     #: step id -> where the model_id of its llm_config is written
     model_at: dict[str, Pos] = field(default_factory=dict)
+    #: step id of an AgentNode -> its agent's name and where the agent is written
+    agents: dict[str, tuple[str, Pos]] = field(default_factory=dict)
     #: loop id -> the nodes of the cycle, where the cycle closes
     loops: dict[str, tuple[list[str], Pos]] = field(default_factory=dict)
 
@@ -45,12 +47,29 @@ class AgentSpecWording:
                 "ControlFlowEdges to and from that node")
 
     def context(self, step: str, reads: Sequence[str]) -> str | None:
+        if step in self.agents:
+            name, at = self.agents[step]
+            return (f"agent `{name}` of node `{self._name(step)}` ({self._at(at)}) reads "
+                    "every message of the flow's conversation: add a "
+                    "`ConversationSummarizationTransform` to its `transforms` so it reads a "
+                    "digest, or hand it what it needs through a `DataFlowEdge` and its "
+                    "system_prompt in a subflow of its own")
         if step not in self.node:
             return None
         kept = ", ".join(f"`{self._name(r)}`" for r in reads) or "nothing"
         return (f"give node `{self._name(step)}` ({self._at(self.node_at[step])}) only the "
                 f"data it needs (from {kept}): drop the other `DataFlowEdge` items into it "
                 "and their `{{...}}` from its prompt_template")
+
+    def trim(self, step: str, reads: Sequence[str]) -> str | None:
+        return self.context(step, reads)
+
+    def unorder(self, step: str, before: str) -> str | None:
+        if step not in self.node or before not in self.node:
+            return None
+        return (f"let node `{self._name(step)}` ({self._at(self.node_at[step])}) start "
+                f"without waiting for `{self._name(before)}`: put the two in the `subflows` "
+                "of a `ParallelFlowNode` instead of the ControlFlowEdge between them")
 
     def model(self, step: str, model: str) -> str | None:
         where = self.model_at.get(step)
