@@ -21,7 +21,8 @@ What an Agent Spec runtime (pyagentspec's own reference, WayFlow) does, and how 
 - ``FlowNode``: its subflow runs in place. ``ParallelFlowNode``: its ``subflows`` run at
   the same time (WayFlow: up to 20 workers). ``MapNode``: its subflow runs once per item
   of a list, one after another; ``ParallelMapNode`` (and WayFlow's ``ExtendedMapNode``
-  with ``parallel_execution: true``) all at once. How many items, no file says (assumed).
+  with ``parallel_execution: true``) side by side, up to ``max_workers`` at once (WayFlow's
+  default: 20). How many items, no file says (assumed).
 - A cycle of control edges is a loop; Agent Spec sets no bound on how often a flow goes
   round (a loop without ``max_iterations``).
 - Components written once under ``$referenced_components`` are used through
@@ -56,6 +57,8 @@ _TOP = re.compile(r"""^\s*["']?component_type["']?\s*:\s*["']?(Flow|Agent)["']?\
                   re.M)
 #: how deep subflows may nest (a FlowNode in a MapNode in a FlowNode ...)
 MAX_DEPTH = 40
+#: how many items or subflows WayFlow runs at once when nothing says (its thread pool)
+RUNTIME_WORKERS = 20
 #: the most nodes read from one file, all flows together
 MAX_NODES = 5000
 
@@ -590,7 +593,11 @@ class _Reader:
             spec.items_concurrency = None if parallel else 1
             if parallel:
                 workers = figure(raw, "max_workers", self.file, "max_iterations", node.at)
-                spec.items_concurrency = int(workers) if workers else None
+                spec.items_concurrency = int(workers) if workers else RUNTIME_WORKERS
+                if not workers:
+                    self.draft.assume(f"workers:{spec.id}", f"{kind} '{node.name}' sets no "
+                                      f"max_workers: at most {RUNTIME_WORKERS} items at once "
+                                      "assumed, WayFlow's default thread pool", node.at)
             self.draft.steps.append(spec)
             self.words.node[spec.id] = node.name
             self.words.node_at[spec.id] = node.at
