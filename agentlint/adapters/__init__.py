@@ -7,8 +7,8 @@ in ``ADAPTERS``; detection asks them in order. A Python file (``.py``) is offere
 only to adapters with ``python = True`` (readers of Python modules).
 
 The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, LangGraph, OpenAI
-Agents SDK, Oracle Agent Spec) are registered on first use. Every one of them builds a native format-v1 document with
-positions in the original files and loads it with the native loader (see
+Agents SDK, Oracle Agent Spec) are registered on first use. Every one of them builds a native
+format-v1 document with positions in the original files and loads it with the native loader (see
 ``agentlint.adapters.lower``); docs/formats.md says what each reads.
 """
 
