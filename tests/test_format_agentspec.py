@@ -28,6 +28,7 @@ REAL = [SPEC / "howto_summary_flow.yaml", SPEC / "howto_parallelflownode.yaml",
         SPEC / "howto_flow_with_conditional_branches.yaml",
         SPEC / "ext_tutorial_cybersecurity_flow.yaml",
         SPEC / "example_serialized_flow_executing_agent.yaml",
+        SPEC / "howto_managerworkers.yaml", SPEC / "howto_swarm.yaml",
         WAYFLOW / "howto_mapstep.yaml", WAYFLOW / "howto_agents_in_flows.yaml",
         FORK / "example_serialized_agent_with_tools_and_toolboxes_26_2_0.yaml"]
 
@@ -289,6 +290,26 @@ def test_wayflow_agent_in_a_flow_between_two_messages() -> None:
     assert "AL005" not in _codes(_lint(WAYFLOW / "howto_agents_in_flows.yaml"))
 
 
+def test_manager_asks_one_worker_as_a_tool() -> None:
+    """agent-spec howto_managerworkers.yaml: a manager (a tool loop whose tools are its
+    two workers) and one worker per run (equal shares, assumed)."""
+    wf = _load(SPEC / "howto_managerworkers.yaml")
+    assert _calls(wf) == pytest.approx(3 + 3)  # manager 3, the worker it asks 3 (tools)
+    router = wf.step("CustomerServiceManager_turns_to")
+    assert {r.step for r in router.routes} == {"RefundSpecialist", "SatisfactionSurveyor"}
+    assert set(wf.agents["CustomerServiceManager"].tools) >= {"ask_RefundSpecialist",
+                                                              "ask_SatisfactionSurveyor"}
+    assert not {"AL001", "AL005"} & _codes(_lint(SPEC / "howto_managerworkers.yaml"))
+
+
+def test_swarm_hands_the_conversation_on_once() -> None:
+    wf = _load(SPEC / "howto_swarm.yaml")
+    router = wf.step("GeneralPractitioner_turns_to")
+    assert {r.step for r in router.routes} == {"Pharmacist", "Dermatologist"}
+    assert estimate(wf).critical_path[0] == "GeneralPractitioner"
+    assert any("Swarm" in message for message, _, _ in wf.assumptions)
+
+
 def test_agent_with_tools_and_toolboxes() -> None:
     wf = _load(FORK / "example_serialized_agent_with_tools_and_toolboxes_26_2_0.yaml")
     assert _calls(wf) == 3 and len(wf.steps) == 1
@@ -350,7 +371,8 @@ BROKEN: list[tuple[str, str]] = [
     ("component_type: Flow\nname: f\nstart_node: {$component_ref: a}\nnodes: []\n"
      "$referenced_components:\n  a: {$component_ref: a}\nagentspec_version: 25.4.1\n",
      "refers to itself"),
-    ("component_type: Swarm\nname: s\nagentspec_version: 25.4.1\n", "is not read"),
+    ("component_type: Swarm\nname: s\nagentspec_version: 25.4.1\n", "first_agent must be"),
+    ("component_type: RemoteAgent\nname: s\nagentspec_version: 25.4.1\n", "is not read"),
     ("component_type: Flow\nname: f\nnodes: 3\nagentspec_version: 25.4.1\n",
      "list of nodes"),
     ("- component_type: Flow\n- agentspec_version: 1\n", "must be a YAML or JSON mapping"),

@@ -155,14 +155,68 @@ class _Reader:
         elif kind == "Agent":
             at = val_pos(doc, "name", doc.at())
             user = self.draft.input("user_message", at, untrusted=True)
-            self.agent_step(doc, doc, at, {}, [], [("inputs", user)], "")
+            self.agent_step(doc, at, {}, [("inputs", user)])
+        elif kind in ("ManagerWorkers", "Swarm"):
+            self.team(doc, str(kind))
         else:
             raise SpecError(self.file, *val_pos(doc, "component_type", doc.at()),
                             f"component_type '{kind}' is not read: agentlint reads an Agent "
-                            "Spec Flow or Agent (convert others to a native spec)")
+                            "Spec Flow, Agent, ManagerWorkers or Swarm (convert others to a "
+                            "native spec)")
         wf = self.draft.finish()
         wf.extra["wording"] = self.words
         return wf
+
+    def team(self, doc: YMap, kind: str) -> None:
+        """A ManagerWorkers (the manager asks its workers, as tools) or a Swarm (the first
+        agent may hand the conversation on): the first agent, then one of the agents it
+        may turn to (a free router, equal shares), once."""
+        first_key = "group_manager" if kind == "ManagerWorkers" else "first_agent"
+        first = self.resolve(doc.get(first_key), val_pos(doc, first_key, doc.at()),
+                             first_key)
+        others: list[YMap] = []
+        if kind == "ManagerWorkers":
+            for index, item in enumerate(listed(doc.get("workers"))):
+                others.append(self.resolve(item, val_pos(doc["workers"], index), "a worker"))
+        else:
+            for index, pair in enumerate(listed(doc.get("relationships"))):
+                pair = listed(pair)
+                where = val_pos(doc["relationships"], index)
+                if len(pair) != 2:
+                    raise SpecError(self.file, *where, "a relationship is a pair of agents")
+                a, b = (self.resolve(x, where, "an agent") for x in pair)
+                if a is first and b not in others:
+                    others.append(b)
+        names = [_name(o, f"agent_{i}") for i, o in enumerate(others)]
+        at = val_pos(first, "name", first.at())
+        user = self.draft.input("user_message", at, untrusted=True)
+        lead = self.agent_step(first, at, {}, [("inputs", user)],
+                               delegates=(names, kind == "ManagerWorkers"))
+        if not others:
+            return
+        router = StepSpec(self.draft.new_id(f"{lead.id}_turns_to", "route"), at, kind="router",
+                          output_tokens=0.0, names=(f"{_name(doc, kind)} choice",),
+                          origin=f"agentspec {kind} '{_name(doc, kind)}': the agent "
+                          f"'{_name(first, first_key)}' turns to")
+        router.needs = [(lead.id, at)]
+        self.draft.steps.append(router)
+        for other in others:
+            where = val_pos(other, "name", other.at())
+            spec = self.agent_step(other, where, {}, None)
+            spec.needs = [(router.id, where)]
+            router.routes.append((spec.id, where))
+            if kind == "ManagerWorkers":  # the manager's message, its answer a tool result
+                spec.context = [(lead.id, where)]
+                spec.output_leaves = "returned to the manager, as a tool's result"
+            else:  # the conversation is handed over whole
+                spec.prompt = _ref_text([("inputs", user)])
+                spec.context = [(lead.id, where)]
+        how = ("calls one worker, once" if kind == "ManagerWorkers" else
+               "hands the conversation to one of the agents it may, once")
+        self.draft.assume(f"team:{router.id}", f"{kind} '{_name(doc, kind)}': "
+                          f"'{_name(first, first_key)}' is assumed to answer after it {how} "
+                          "(each as often); at run time it may turn to several, in rounds "
+                          "no file bounds", at)
 
     def collect(self, raw: Any, depth: int) -> None:
         """Every component under ``$referenced_components`` (at any level), and every
@@ -438,7 +492,7 @@ class _Reader:
             elif kind == "AgentNode":
                 agent = self.resolve(raw.get("agent"), val_pos(raw, "agent", node.at),
                                      "agent")
-                self.agent_step(agent, raw, node.at, inputs, needs, None, tag, spec)
+                self.agent_step(agent, node.at, inputs, None, spec)
             elif kind == "BranchingNode":
                 spec.kind, spec.output_tokens = "router", 0.0
                 spec.reads = [(r[1], node.at) for refs in inputs.values() for r in refs
@@ -507,11 +561,12 @@ class _Reader:
         if cap is not None and cap > 0:
             spec.output_cap = cap
 
-    def agent_step(self, agent: YMap, holder: YMap, at: Pos, inputs: dict[str, list[Ref]],
-                   needs: list[str], extra: list[Ref] | None, tag: str,
-                   spec: StepSpec | None = None) -> None:
+    def agent_step(self, agent: YMap, at: Pos, inputs: dict[str, list[Ref]],
+                   extra: list[Ref] | None, spec: StepSpec | None = None,
+                   delegates: tuple[list[str], bool] = ([], False)) -> StepSpec:
         """An Agent: one step, a tool loop on its model reading its system prompt and, in a
-        flow, the conversation so far."""
+        flow, the conversation so far. ``delegates``: the agents it may call as tools
+        (True) or hand the conversation to (False)."""
         name = _name(agent, "agent")
         top = spec is None
         if spec is None:
@@ -530,11 +585,17 @@ class _Reader:
         tools = [_name(self.resolve(t, val_pos(agent["tools"], i), "a tool"), f"tool_{i}")
                  for i, t in enumerate(listed(agent.get("tools")))]
         boxes = listed(agent.get("toolboxes"))
-        if tools or boxes:
+        others, as_tools = delegates
+        if tools or boxes or others:
+            # a handoff alone is one call: the answer that names the next agent
             spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, True
+            if not (tools or boxes or as_tools):
+                spec.calls, spec.calls_assumed = 1, False
+            verb = "ask" if as_tools else "handoff_to"
             names = [self.draft.tool(t, at) for t in tools] + \
                 [self.draft.tool(_name(mapping(b), f"toolbox_{i}"), at)
-                 for i, b in enumerate(boxes)]
+                 for i, b in enumerate(boxes)] + \
+                [self.draft.tool(f"{verb}_{o}", at) for o in others]
             self.draft.agents.setdefault(spec.id, {"at": at, "model": spec.model,
                                                    "tools": names})
             spec.agent = spec.id
@@ -555,6 +616,7 @@ class _Reader:
             self.words.node_at[spec.id] = at
         else:
             self.conversation.append(spec.id)
+        return spec
 
     def nested(self, node: _Node, tag: str, needs: list[str], inputs: dict[str, list[Ref]],
                depth: int, container: str | None) -> None:
