@@ -24,7 +24,8 @@ from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
-                 "langgraph", "agents-sdk", "agentspec"]
+                 "langgraph", "agents-sdk", "agentspec",
+                 "agent-framework"]
 
 
 def fail(message: str) -> NoReturn:

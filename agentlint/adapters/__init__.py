@@ -7,9 +7,9 @@ in ``ADAPTERS``; detection asks them in order. A Python file (``.py``) is offere
 only to adapters with ``python = True`` (readers of Python modules).
 
 The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, LangGraph, OpenAI
-Agents SDK, Oracle Agent Spec) are registered on first use. Every one of them builds a native
-format-v1 document with positions in the original files and loads it with the native loader (see
-``agentlint.adapters.lower``); docs/formats.md says what each reads.
+Agents SDK, Oracle Agent Spec, Agent Framework workflows) are registered on first use. Every
+one of them builds a native format-v1 document with positions in the original files and loads
+it with the native loader (see ``agentlint.adapters.lower``); docs/formats.md says what each reads.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def _registered() -> list[Adapter]:
         from agentlint.adapters.crewai import CrewAIAdapter
         from agentlint.adapters.dify import DifyAdapter
         from agentlint.adapters.langgraph import LangGraphAdapter
+        from agentlint.adapters.maf import MafAdapter
         from agentlint.adapters.promptflow import PromptflowAdapter
 
         known = {a.name for a in ADAPTERS}
@@ -52,7 +53,7 @@ def _registered() -> list[Adapter]:
         # at root_agent.yaml.
         for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter(),
                         AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter(),
-                        AgentSpecAdapter()):
+                        AgentSpecAdapter(), MafAdapter()):
             if adapter.name not in known:
                 ADAPTERS.append(adapter)
     return ADAPTERS
