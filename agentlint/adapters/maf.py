@@ -1,5 +1,5 @@
 """Microsoft Agent Framework declarative workflows: a YAML file with ``kind: Workflow``
-whose ``trigger`` holds a list of ``actions``.
+(Foundry's export writes ``kind: workflow``) whose ``trigger`` holds a list of ``actions``.
 
 What the framework's declarative runtime does (agent_framework_declarative and the .NET
 ``Microsoft.Agents.AI.Workflows.Declarative``), and how it is read (docs/formats.md says
@@ -51,7 +51,7 @@ from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
 
 _SUFFIXES = (".yaml", ".yml")
-_KIND = re.compile(r"^kind:\s*['\"]?Workflow['\"]?\s*$", re.M)
+_KIND = re.compile(r"^kind:\s*['\"]?[Ww]orkflow['\"]?\s*$", re.M)
 _VAR = re.compile(r"\b((?:Local|Global|Topic|Workflow)\.[A-Za-z_][A-Za-z0-9_]*)")
 _COUNTER = re.compile(r"^=\s*(Local\.[A-Za-z_]\w*)\s*(<=?)\s*(\d+)\s*$")
 #: the runner's superstep limit when the file sets no maxTurns
@@ -139,7 +139,7 @@ class _Reader:
 
     def read(self) -> Workflow:
         doc = load_text(self.text, self.file)
-        if not isinstance(doc, YMap) or doc.get("kind") != "Workflow":
+        if not isinstance(doc, YMap) or str(doc.get("kind")).lower() != "workflow":
             raise SpecError(self.file, *at_of(doc), "an Agent Framework workflow is a YAML "
                             "mapping with kind: Workflow")
         trigger = doc.get("trigger")
@@ -262,7 +262,7 @@ class _Reader:
 
     def step(self, action: YMap, at: Pos, flow: _Flow, kind: str, origin: str,
              name: str | None = None) -> StepSpec:
-        ident = action.get("id")
+        ident = name if name is not None else action.get("id")
         label = name or (str(ident) if isinstance(ident, str) else kind)
         spec = StepSpec(self.draft.new_id(ident if isinstance(ident, str) else label, kind),
                         at, kind=kind, origin=origin, names=(label,))
@@ -367,7 +367,20 @@ class _Reader:
         self.guards.pop()
         self.groups.pop()
         if not has_else:
-            after.merge(_Flow([], [router]))
+            # no condition holds: the run goes straight on (a free step, so that what
+            # follows is a join of the branches, not one more branch)
+            skip = self.step(action, at, _Flow([], [router]), "aggregate", f"agent-framework "
+                             f"{kind}: no condition holds", name=f"{router.names[0]}_none")
+            skip.output_tokens = 0.0
+            after.merge(_Flow([skip.id]))
+        for branch_flow in list(after.routers):
+            if branch_flow is router:  # an empty branch: the same straight-on step
+                after.routers.remove(router)
+                skip = self.step(action, at, _Flow([], [router]), "aggregate",
+                                 f"agent-framework {kind}: a branch without steps",
+                                 name=f"{router.names[0]}_empty")
+                skip.output_tokens = 0.0
+                after.merge(_Flow([skip.id]))
         return after if (after.needs or after.routers) else None
 
     def makes_steps(self, actions: list[Any]) -> bool:
@@ -408,7 +421,8 @@ class _Reader:
             bound = max(1, self.limit // max(1, actions))
             self.draft.assume(f"goto:{target}", f"the jump back to '{target}' repeats "
                               f"{', '.join(names)}; only the runner's superstep limit "
-                              f"(maxTurns {self.limit}) bounds it: at most {bound} rounds",
+                              f"(maxTurns {self.limit}) bounds it: about {bound} rounds, a "
+                              "superstep per action written between",
                               where)
         # a jump inside a branch: the other branches leave the loop
         until = f"a condition of '{self.groups[0]}' leads out" if self.groups else None
