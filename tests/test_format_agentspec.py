@@ -359,10 +359,35 @@ def test_input_format_and_convert(repo: Path) -> None:
     assert native["agentlint"] == 1 and native["steps"][0]["id"] == "summarize_node"
 
 
-def test_optimize_reports_at_the_source_and_refuses_to_write(repo: Path) -> None:
+def test_optimize_refuses_a_diff_of_an_agent_spec_file(repo: Path) -> None:
     path = write(repo, "flow.yaml", (SPEC / "howto_summary_flow.yaml").read_text("utf-8"))
-    line = exit_2_one_line(run_process("optimize", "--write", str(path)))
+    line = exit_2_one_line(run_process("optimize", "--diff", str(path)))
     assert "agentspec file" in line
+
+
+@pytest.mark.parametrize("name", ["flow.yaml", "flow.json"])
+def test_optimize_write_sets_model_ids_in_the_file(repo: Path, name: str) -> None:
+    shared = {"component_type": "OpenAiConfig", "id": "big", "name": "big",
+              "model_id": "gpt-4o"}
+    doc = flow([node("LlmNode", "a", llm_config=ref("big"), prompt_template="Say hi"),
+                node("LlmNode", "b", llm_config=ref("big"), prompt_template="Say bye"),
+                node("EndNode", "end")], [("start", "a"), ("a", "b"), ("b", "end")])
+    doc["$referenced_components"]["big"] = shared
+    path = write(repo, name, json.dumps(doc, indent=2) if name.endswith(".json") else doc)
+    (repo / "agentlint.profile.yaml").write_text(
+        "candidates: [gpt-4o-mini, gpt-4o]\nbudgets:\n  cost_usd: 0.0005\n",
+        encoding="utf-8")
+    proc = run_process("optimize", "--format", "json", str(path))
+    assert proc.returncode == 0, proc.stderr
+    planned = {c["step"]: c["to"] for c in json.loads(proc.stdout)["changes"]}
+    assert planned == {"a": "gpt-4o-mini", "b": "gpt-4o-mini"}
+    proc = run_process("optimize", "--write", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote" in proc.stderr
+    text = path.read_text(encoding="utf-8")
+    assert text.count("gpt-4o-mini") == 1 and "gpt-4o\n" not in text  # the shared config
+    wf = _load(path)
+    assert all(wf.models[wf.step(s).model or ""].name == "gpt-4o-mini" for s in ("a", "b"))
 
 
 BROKEN: list[tuple[str, str]] = [

@@ -126,7 +126,8 @@ class _Reader:
         self.draft = Draft("agentspec", path, display, text, root)
         self.file = display
         self.text = text
-        self.words = AgentSpecWording(display)
+        self.words = AgentSpecWording(display, text=text,
+                                      json=path.lower().endswith(".json"))
         self.refs: dict[str, YMap] = {}
         self.inline: dict[str, YMap] = {}
         self.open: list[int] = []  # the flows being read (python ids), for cycles
@@ -556,6 +557,8 @@ class _Reader:
                                       default_reason=reason)
         spec.pos["model"] = where
         self.words.model_at[spec.id] = where
+        if isinstance(model_id, str) and model_id.strip():
+            self.words.written_model.add(spec.id)
         params = mapping(config.get("default_generation_parameters"))
         cap = figure(params, "max_tokens", self.file, "output_tokens", node.at)
         if cap is not None and cap > 0:

@@ -21,6 +21,11 @@ from agentlint.adapters.ir import Pos
 class AgentSpecWording:
     file: str
     format: str = "agentspec"
+    #: the file's text, and whether it is JSON (for writing a plan's models back)
+    text: str = ""
+    json: bool = False
+    #: steps whose model is a model_id written in the file (not a default)
+    written_model: set[str] = field(default_factory=set)
     #: step id -> the node it stands for (its name) and where the node is written
     node: dict[str, str] = field(default_factory=dict)
     node_at: dict[str, Pos] = field(default_factory=dict)
