@@ -278,6 +278,8 @@ def test_the_converted_spec_estimates_the_same(path: Path) -> None:
 
 def test_lint_dot_reads_workflows_and_leaves_agent_files(repo: Path) -> None:
     write(repo, "flows/marketing.yaml", (MAF / "Marketing.yaml").read_text("utf-8"))
+    write(repo, "ci/argo.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\n"
+          "trigger:\n  x: 1\nspec:\n  templates:\n    - actions: []\n")
     write(repo, "agents/writer.yaml", "kind: Prompt\nname: Writer\ninstructions: Write.\n"
           "model:\n  id: gpt-4o\n")
     proc = run_process("lint", "--format", "json", ".", cwd=repo)
@@ -286,6 +288,63 @@ def test_lint_dot_reads_workflows_and_leaves_agent_files(repo: Path) -> None:
     proc = run_process("estimate", "--input-format", "agent-framework",
                        str(repo / "flows" / "marketing.yaml"))
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_repository_of_every_format_reads_each_file_once(repo: Path) -> None:
+    """Agent Spec, Agent Framework, AutoGen and a native spec side by side: each file is
+    read once, by its own reader."""
+    import shutil
+
+    from agentlint.paths import discover
+
+    shutil.copy(MAF / "MathChat.yaml", repo / "mathchat.yaml")
+    spec = FIXTURES / "agentspec" / "oracle__agent-spec"
+    shutil.copy(spec / "howto_summary_flow.yaml", repo / "summary.yaml")
+    doc = (spec / "howto_swarm.yaml").read_text("utf-8")
+    (repo / "swarm.json").write_text(json.dumps(__import__("yaml").safe_load(doc)),
+                                     encoding="utf-8")
+    shutil.copy(FIXTURES / "autogen" / "team.json", repo / "team.json")
+    (repo / "native.yaml").write_text("agentlint: 1\nsteps:\n  - id: a\n    model: "
+                                      "gpt-4o-mini\n    prompt: hi\n", encoding="utf-8")
+    read: dict[str, str] = {}
+    for path in discover([str(repo)]):
+        wf = load_any(path)
+        if wf is not None:
+            rel = Path(path).relative_to(repo).as_posix()
+            assert rel not in read
+            read[rel] = wf.format
+    assert read == {"mathchat.yaml": "agent-framework", "summary.yaml": "agentspec",
+                    "swarm.json": "agentspec", "team.json": "autogen",
+                    "native.yaml": "agentlint"}
+
+
+def test_mutated_workflows_give_results_or_one_positioned_error(tmp_path: Path) -> None:
+    import random
+
+    import yaml
+
+    from agentlint.errors import SpecError
+    from agentlint.lint.engine import lint_workflow
+
+    rng = random.Random("agent-framework")
+    odd: list[Any] = [None, 0, -1, "", [], {}, "x", "=Local.Nowhere", 1e308, {"name": []}]
+    for index, source in enumerate(REAL * 3):
+        doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+        actions = doc["trigger"]["actions"]
+        for _ in range(rng.randint(1, 3)):
+            action = actions[rng.randrange(len(actions))]
+            if isinstance(action, dict) and action:
+                action[rng.choice(list(action))] = rng.choice(odd)
+        path = tmp_path / f"m{index}.yaml"
+        path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        try:
+            wf = load_any(str(path), input_format="agent-framework")
+        except SpecError as exc:
+            assert exc.line >= 1 and exc.col >= 1 and "\n" not in exc.message
+            continue
+        assert wf is not None
+        estimate(wf)
+        lint_workflow(wf)
 
 
 BROKEN = [

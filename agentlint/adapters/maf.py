@@ -52,6 +52,10 @@ from agentlint.spec.yamlload import load_text
 
 _SUFFIXES = (".yaml", ".yml")
 _KIND = re.compile(r"^kind:\s*['\"]?[Ww]orkflow['\"]?\s*$", re.M)
+_TRIGGER = re.compile(r"^trigger:\s*$", re.M)
+_ACTIONS = re.compile(r"^\s+actions:", re.M)
+#: a Kubernetes resource (an Argo Workflow is ``kind: Workflow`` too)
+_K8S = re.compile(r"^apiVersion:", re.M)
 _VAR = re.compile(r"\b((?:Local|Global|Topic|Workflow)\.[A-Za-z_][A-Za-z0-9_]*)")
 _COUNTER = re.compile(r"^=\s*(Local\.[A-Za-z_]\w*)\s*(<=?)\s*(\d+)\s*$")
 #: the runner's superstep limit when the file sets no maxTurns
@@ -77,8 +81,9 @@ class MafAdapter:
     name = "agent-framework"
 
     def sniff(self, path: str, text: str) -> bool:
-        return path.lower().endswith(_SUFFIXES) and "trigger" in text and \
-            "actions" in text and _KIND.search(text) is not None
+        return path.lower().endswith(_SUFFIXES) and _KIND.search(text) is not None and \
+            _TRIGGER.search(text) is not None and _ACTIONS.search(text) is not None and \
+            _K8S.search(text) is None
 
     def load(self, path: str, text: str, display: str, root: str) -> Workflow:
         return _Reader(path, text, display, root).read()
