@@ -214,6 +214,17 @@ def test_actions_run_in_order_so_no_order_is_droppable(repo: Path) -> None:
     assert "AL101" not in _codes(_lint(path))
 
 
+def test_profile_gives_the_agents_model_and_names_steps_by_action(repo: Path) -> None:
+    path = write(repo, "wf.yaml", (MAF / "Marketing.yaml").read_text("utf-8"))
+    (repo / "agentlint.profile.yaml").write_text(
+        "default_model: gpt-4o\nsteps:\n  invoke_writer: {output_tokens: 50}\n",
+        encoding="utf-8")
+    wf = _load(path)
+    assert {wf.models[s.model or ""].name for s in wf.steps} == {"gpt-4o"}
+    assert wf.step("invoke_writer").output_tokens == 50
+    assert not any("defined outside" in message for message, _, _ in wf.assumptions)
+
+
 # -- real files ------------------------------------------------------------------------------
 
 
