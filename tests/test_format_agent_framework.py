@@ -22,7 +22,8 @@ from agentlint.spec.model import Workflow
 from tests.conftest import FIXTURES, exit_2_one_line, run_process
 
 MAF = FIXTURES / "agent_framework" / "microsoft__agent-framework"
-REAL = sorted(MAF.glob("*.yaml"))
+AZURE = FIXTURES / "agent_framework" / "Azure__azure-sdk-for-python"
+REAL = sorted(MAF.glob("*.yaml")) + sorted(AZURE.glob("*.yaml"))
 
 
 def _load(path: Path) -> Workflow:
@@ -262,6 +263,18 @@ def test_customer_support_forward_jumps_and_external_loops() -> None:
     assert len([s for s in wf.steps if s.kind == "human"]) == 3  # three externalLoops
     assert len(wf.loops) == 3 and all(lp.max_iterations == 100 for lp in wf.loops)
     assert not _codes(_lint(MAF / "CustomerSupport.yaml"))
+
+
+def test_foundry_student_teacher_stops_at_four_turns() -> None:
+    """azure-sdk-for-python's workflow sample (Foundry's lower-case kind): student and
+    teacher on conversations of their own, fed through Local.LatestMessage; the jump back
+    sits in the else of `Local.TurnCount >= 4`, so at most four rounds."""
+    wf = _load(AZURE / "student_teacher_workflow.yaml")
+    assert [(lp.max_iterations, bool(lp.until)) for lp in wf.loops] == [(4, True)]
+    assert list(wf.step("teacher_agent").context) == ["student_agent"]
+    assert not wf.step("teacher_agent").implicit_context
+    assert estimate(wf).critical_path == ["student_agent", "teacher_agent"]
+    assert not _codes(_lint(AZURE / "student_teacher_workflow.yaml"))
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)

@@ -57,7 +57,7 @@ _ACTIONS = re.compile(r"^\s+actions:", re.M)
 #: a Kubernetes resource (an Argo Workflow is ``kind: Workflow`` too)
 _K8S = re.compile(r"^apiVersion:", re.M)
 _VAR = re.compile(r"\b((?:Local|Global|Topic|Workflow)\.[A-Za-z_][A-Za-z0-9_]*)")
-_COUNTER = re.compile(r"^=\s*(Local\.[A-Za-z_]\w*)\s*(<=?)\s*(\d+)\s*$")
+_COUNTER = re.compile(r"^=\s*(Local\.[A-Za-z_]\w*)\s*(<=?|>=?)\s*(\d+)\s*$")
 #: the runner's superstep limit when the file sets no maxTurns
 DEFAULT_MAX_TURNS = 100
 #: externalLoop.maxIterations when unset
@@ -135,7 +135,7 @@ class _Reader:
         self.container: str | None = None
         #: the conditions of the branches the current action is in, innermost last, and
         #: the id of their ConditionGroup / If
-        self.guards: list[list[Any]] = []
+        self.guards: list[tuple[list[Any], list[Any]]] = []  # (hold, fail)
         self.groups: list[str] = []
         #: actions read so far, and the count when each action id was reached (a
         #: superstep per action: what maxTurns counts)
@@ -365,11 +365,13 @@ class _Reader:
         router.output_tokens = 0.0
         router.reads = [(s, at) for v in _refs(conditions) for s in self.vars.get(v, [])]
         after = _Flow()
-        self.guards.append(conditions)
         self.groups.append(router.names[0])
-        for b in branches:
+        for index, b in enumerate(branches):
+            # a branch runs when its condition holds and the ones before it fail; the
+            # else branch when they all fail
+            self.guards.append((conditions[index:index + 1], conditions[:index]))
             after.merge(self.sequence(b, _Flow([], [router]), depth + 1))
-        self.guards.pop()
+            self.guards.pop()
         self.groups.pop()
         if not has_else:
             # no condition holds: the run goes straight on (a free step, so that what
@@ -416,10 +418,16 @@ class _Reader:
         if first > last:
             return None
         bound = None
-        for cond in (c for conditions in self.guards for c in conditions):
-            match = _COUNTER.match(str(cond or ""))
-            if match and match.group(1) in self.counters:
-                bound = int(match.group(3)) + (1 if match.group(2) == "<=" else 0)
+        for hold, fail in self.guards:
+            for cond, holds in [(c, True) for c in hold] + [(c, False) for c in fail]:
+                match = _COUNTER.match(str(cond or ""))
+                if not match or match.group(1) not in self.counters:
+                    continue
+                op, k = match.group(2), int(match.group(3))
+                if not holds:  # the jump runs while the condition fails
+                    op = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}[op]
+                if op in ("<", "<="):  # counting up to k
+                    bound = k + (1 if op == "<=" else 0)
         names = [self.draft.steps[i].names[0] for i in range(first, last + 1)]
         if bound is None:
             actions = self.actions_run - self.action_no.get(target, 0)
