@@ -410,6 +410,18 @@ def test_broken_files_exit_2_at_the_place(repo: Path, text: str, reason: str) ->
     assert reason in exit_2_one_line(run_process("lint", str(path)), str(path))
 
 
+def test_a_config_given_at_load_time_is_said_not_refused(repo: Path) -> None:
+    """pyagentspec loads `$component_ref`s the file does not hold from a components
+    registry: an llm_config or a tool may live outside the file; a node may not."""
+    doc = flow([node("LlmNode", "a", llm_config=ref("shared_llm"), prompt_template="Hi"),
+                node("ToolNode", "t", tool=ref("search_tool")), node("EndNode", "end")],
+               [("start", "a"), ("a", "t"), ("t", "end")])
+    wf = _load(write(repo, "flow.yaml", doc))
+    said = " ".join(message for message, _, _ in wf.assumptions)
+    assert "shared_llm" in said and "search_tool" in said
+    assert wf.step("t").tool == "search_tool"
+
+
 def test_unknown_node_type_is_refused_at_its_type(repo: Path) -> None:
     doc = flow([node("TeleportNode", "t"), node("EndNode", "end")],
                [("start", "t"), ("t", "end")])

@@ -239,6 +239,30 @@ class _Reader:
             for value in raw:
                 self.collect(value, depth + 1)
 
+    def registered(self, raw: Any, what: str) -> str | None:
+        """The name of a component ``raw`` refers to that the file does not hold (None: it
+        is in the file, or ``raw`` is no reference): pyagentspec takes such components at
+        load time (a ``components_registry``), so it is said, not refused."""
+        if not isinstance(raw, YMap) or not isinstance(raw.get("$component_ref"), str):
+            return None
+        ref = str(raw["$component_ref"])
+        if ref in self.refs or ref in self.inline:
+            return None
+        self.draft.assume(f"registry:{ref}", f"{what} '{ref}' is not in the file: it is "
+                          "assumed given when the file is loaded (a components_registry), "
+                          "so what it holds is not known", raw.value_at("$component_ref"))
+        return ref
+
+    def resolve_config(self, holder: YMap, key: str, at: Pos) -> YMap:
+        """An ``llm_config`` or a ``tool`` (empty when given at load time)."""
+        raw = holder.get(key)
+        outside = self.registered(raw, key)
+        if outside is not None:
+            out = YMap()
+            out["name"] = outside
+            return out
+        return self.resolve(raw, val_pos(holder, key, at), key)
+
     def resolve(self, raw: Any, at: Pos, what: str) -> YMap:
         """``raw`` itself, or the component its ``$component_ref`` names."""
         seen: list[str] = []
@@ -512,8 +536,7 @@ class _Reader:
                 spec.output_leaves = "a message the flow shows the user"
                 self.converse(spec, node.at)
             else:  # a tool: ToolNode, ApiNode, a plugin's node
-                tool = mapping(self.resolve(raw.get("tool"), val_pos(raw, "tool", node.at),
-                                            "tool")) if "tool" in raw else YMap()
+                tool = self.resolve_config(raw, "tool", node.at) if "tool" in raw else YMap()
                 spec.kind = "tool"
                 spec.tool = self.draft.tool(_name(tool, node.name), node.at)
                 spec.reads = [(r[1], node.at) for refs in inputs.values() for r in refs
@@ -543,8 +566,8 @@ class _Reader:
     def llm(self, node: _Node, spec: StepSpec, inputs: dict[str, list[Ref]],
             tag: str) -> None:
         raw = node.raw
-        config = self.resolve(raw.get("llm_config"), val_pos(raw, "llm_config", node.at),
-                              "llm_config") if "llm_config" in raw else YMap()
+        config = self.resolve_config(raw, "llm_config", node.at) if "llm_config" in raw \
+            else YMap()
         self.model(spec, config, node, f"LlmNode '{node.name}' has no llm_config")
         spec.prompt = self.template(raw.get("prompt_template"), inputs)
         spec.pos["prompt"] = val_pos(raw, "prompt_template", node.at)
@@ -577,16 +600,19 @@ class _Reader:
                             f"'{name}'", names=(name,))
             spec.pos["id"] = at
         node = _Node(id(agent), agent, "Agent", name, at)
-        config = self.resolve(agent.get("llm_config"), val_pos(agent, "llm_config", at),
-                              "llm_config") if "llm_config" in agent else YMap()
+        config = self.resolve_config(agent, "llm_config", at) if "llm_config" in agent \
+            else YMap()
         self.model(spec, config, node, f"agent '{name}' has no llm_config")
         spec.system = self.template(agent.get("system_prompt"), inputs)
         spec.pos["system"] = val_pos(agent, "system_prompt", at)
         self.unread(spec, agent.get("system_prompt"), inputs, at)
         if extra:
             spec.prompt = _ref_text(extra)
-        tools = [_name(self.resolve(t, val_pos(agent["tools"], i), "a tool"), f"tool_{i}")
-                 for i, t in enumerate(listed(agent.get("tools")))]
+        tools: list[str] = []
+        for i, item in enumerate(listed(agent.get("tools"))):
+            outside = self.registered(item, "tool")
+            tools.append(outside if outside is not None else _name(
+                self.resolve(item, val_pos(agent["tools"], i), "a tool"), f"tool_{i}"))
         boxes = listed(agent.get("toolboxes"))
         others, as_tools = delegates
         if tools or boxes or others:
