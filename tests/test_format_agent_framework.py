@@ -201,6 +201,28 @@ def test_external_loop_repeats_the_agent_with_the_user(repo: Path) -> None:
     assert wf.step("helper_user_reply").kind == "human"
 
 
+def test_repeat_until_a_counter_reaches_its_bound(repo: Path) -> None:
+    path = write(repo, "wf.yaml", HEAD + """\
+    - kind: RepeatUntil
+      id: rounds
+      condition: =Local.counter >= 3
+      actions:
+        - kind: SetVariable
+          id: up
+          variable: Local.counter
+          value: =Local.counter + 1
+        - kind: InvokeAzureAgent
+          id: draft
+          agent: {name: Drafter}
+        - kind: Confirmation
+          id: ok
+          variable: Local.Approved
+""")
+    wf = _load(path)
+    assert [(lp.steps, lp.max_iterations) for lp in wf.loops] == [(["draft", "ok"], 3)]
+    assert wf.step("ok").kind == "human"
+
+
 def test_actions_run_in_order_so_no_order_is_droppable(repo: Path) -> None:
     path = write(repo, "wf.yaml", HEAD + """\
     - kind: InvokeAzureAgent

@@ -22,7 +22,8 @@ more):
   skips to the target. ``EndWorkflow`` / ``EndConversation`` / ``CancelWorkflow`` end
   the run.
 - ``Question`` / ``RequestExternalInput``: a person answers. ``InvokeFunctionTool``,
-  ``HttpRequestAction``, ``InvokeMcpTool``: a tool call. ``Foreach``: its actions once
+  ``HttpRequestAction``, ``InvokeMcpTool``: a tool call. ``RepeatUntil``: its actions
+  again until its condition holds (bounded as a jump back). ``Foreach``: its actions once
   per item, one item after another (five items assumed). Variables, messages and
   conversation bookkeeping (``SetVariable``, ``SendActivity``, ``CreateConversation``,
   ...) call no model and are no steps; they carry data from the steps that wrote what
@@ -66,7 +67,8 @@ MAX_DEPTH = 40
 MAX_ACTIONS = 5000
 
 AGENT = {"InvokeAzureAgent", "InvokeAgent", "InvokeAzureResponse"}
-HUMAN = {"Question", "RequestExternalInput", "RequestHumanInput", "WaitForHumanInput"}
+HUMAN = {"Question", "RequestExternalInput", "RequestHumanInput", "WaitForHumanInput",
+         "Confirmation"}
 TOOLS = {"InvokeFunctionTool", "HttpRequestAction", "InvokeMcpTool"}
 BRANCH = {"ConditionGroup", "If"}
 END = {"EndWorkflow", "EndConversation", "CancelWorkflow", "EndDialog"}
@@ -74,7 +76,7 @@ QUIET = {"SetVariable", "SetTextVariable", "SetValue", "ParseValue", "ResetVaria
          "ClearAllVariables", "EditTable", "EditTableV2", "SendActivity", "SendMessage",
          "CreateConversation", "RetrieveConversationMessages", "RetrieveConversationMessage",
          "CopyConversationMessages", "AddConversationMessage", "BreakLoop", "ContinueLoop"}
-KNOWN = AGENT | HUMAN | TOOLS | BRANCH | END | QUIET | {"GotoAction", "Foreach"}
+KNOWN = AGENT | HUMAN | TOOLS | BRANCH | END | QUIET | {"GotoAction", "Foreach", "RepeatUntil"}
 
 
 class MafAdapter:
@@ -246,6 +248,8 @@ class _Reader:
             return None
         if kind == "Foreach":
             return self.foreach(action, at, flow, depth)
+        if kind == "RepeatUntil":
+            return self.repeat(action, at, flow, depth)
         # variables and messages: no step, but data carried
         if kind == "SetVariable" or kind == "SetTextVariable" or kind == "ParseValue":
             target = action.get("variable")
@@ -454,6 +458,28 @@ class _Reader:
         after = self.sequence(listed(action.get("actions")), _Flow([spec.id]), depth + 1)
         self.container = outer
         return after if after is not None else _Flow([spec.id])
+
+    def repeat(self, action: YMap, at: Pos, flow: _Flow, depth: int) -> _Flow | None:
+        """``RepeatUntil``: its actions again until its condition holds; bounded like a
+        jump back (a counter it adds to, else the superstep limit)."""
+        first, before = len(self.draft.steps), self.actions_run
+        after = self.sequence(listed(action.get("actions")), flow, depth + 1)
+        last = len(self.draft.steps) - 1
+        if last < first:
+            return after
+        cond = str(action.get("condition") or "")
+        match = _COUNTER.match(cond)
+        bound = None
+        if match and match.group(1) in self.counters and match.group(2) in (">", ">="):
+            bound = int(match.group(3)) + (1 if match.group(2) == ">" else 0)
+        if bound is None:
+            bound = max(1, self.limit // max(1, self.actions_run - before))
+            self.draft.assume(f"repeat:{first}", f"RepeatUntil at line {at[0]}: only the "
+                              f"runner's superstep limit (maxTurns {self.limit}) bounds it: "
+                              f"about {bound} rounds", at)
+        label = str(action.get("id") or "repeat")
+        self.loops.append((first, last, bound, at, label, f"{cond} holds"))
+        return after
 
     def make_loops(self) -> None:
         """The loops, merged where they overlap (a loop repeats a contiguous run of
