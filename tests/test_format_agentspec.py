@@ -148,6 +148,32 @@ def test_branching_node_is_a_router_with_equal_shares(repo: Path) -> None:
     assert _calls(wf) == pytest.approx(2.0)  # classify, then one of two answers
 
 
+def test_an_agent_node_with_branches_is_followed_by_a_router(repo: Path) -> None:
+    agent = {"component_type": "Agent", "id": "ag", "name": "checker", "llm_config": LLM,
+             "system_prompt": "Decide."}
+    doc = flow([node("AgentNode", "check", agent=agent, branches=["ok", "retry"]),
+                llm("fix", "Fix it"), node("EndNode", "end")],
+               [("start", "check"), ("check", "end", "ok"), ("check", "fix", "retry"),
+                ("fix", "end")])
+    wf = _load(write(repo, "flow.yaml", doc))
+    router = wf.step("check_branch")
+    assert router.kind == "router" and "check" in router.needs
+    assert [r.step for r in router.routes] == ["fix"]
+
+
+def test_message_nodes_are_the_conversation_an_agent_node_reads(repo: Path) -> None:
+    agent = {"component_type": "Agent", "id": "ag", "name": "helper", "llm_config": LLM,
+             "system_prompt": "Help."}
+    doc = flow([node("OutputMessageNode", "hello", message="Hello!"),
+                node("InputMessageNode", "ask"),
+                node("AgentNode", "help", agent=agent), node("EndNode", "end")],
+               [("start", "hello"), ("hello", "ask"), ("ask", "help"), ("help", "end")])
+    wf = _load(write(repo, "flow.yaml", doc))
+    assert wf.step("ask").kind == "human"
+    assert list(wf.step("help").context) == ["hello", "ask"]
+    assert wf.step("help").implicit_context
+
+
 def test_map_node_runs_items_one_after_another_a_parallel_map_at_once(repo: Path) -> None:
     inner = flow([llm("judge", "Judge {{item}}"), node("EndNode", "iend")],
                  [("start", "judge"), ("judge", "iend")],
