@@ -423,10 +423,8 @@ BROKEN: list[tuple[str, str]] = [
      "$referenced_components:\n  a: {$component_ref: a}\nagentspec_version: 25.4.1\n",
      "refers to itself"),
     ("component_type: Swarm\nname: s\nagentspec_version: 25.4.1\n", "first_agent must be"),
-    ("component_type: RemoteAgent\nname: s\nagentspec_version: 25.4.1\n", "is not read"),
     ("component_type: Flow\nname: f\nnodes: 3\nagentspec_version: 25.4.1\n",
      "list of nodes"),
-    ("- component_type: Flow\n- agentspec_version: 1\n", "must be a YAML or JSON mapping"),
 ]
 
 
@@ -434,6 +432,27 @@ BROKEN: list[tuple[str, str]] = [
 def test_broken_files_exit_2_at_the_place(repo: Path, text: str, reason: str) -> None:
     path = write(repo, "flow.yaml", text)
     assert reason in exit_2_one_line(run_process("lint", str(path)), str(path))
+
+
+def test_a_list_is_no_component(repo: Path) -> None:
+    path = write(repo, "flow.json", '[{"component_type": "Flow", "agentspec_version": "1"}]')
+    assert "must be a YAML or JSON mapping" in exit_2_one_line(
+        run_process("lint", str(path)), str(path))
+
+
+def test_other_components_are_no_workflow_and_pass(repo: Path) -> None:
+    """An llm_config or a RemoteAgent serialised alone is not a workflow: skipped, so a
+    pre-commit hook over a repository of Agent Spec fragments passes."""
+    write(repo, "llm.yaml", "component_type: VllmConfig\nname: llm\nmodel_id: x\n"
+          "agentspec_version: 25.4.1\n")
+    write(repo, "remote.json", json.dumps({"component_type": "RemoteAgent", "name": "r",
+                                           "agentspec_version": "25.4.1"}))
+    write(repo, "flow.yaml", (SPEC / "howto_summary_flow.yaml").read_text("utf-8"))
+    proc = run_process("lint", "--format", "json", "llm.yaml", "remote.json", "flow.yaml",
+                       cwd=repo)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert {f["file"] for f in json.loads(proc.stdout)} <= {"flow.yaml"}
+    assert any(f["file"] == "flow.yaml" for f in json.loads(proc.stdout))
 
 
 def test_a_config_given_at_load_time_is_said_not_refused(repo: Path) -> None:

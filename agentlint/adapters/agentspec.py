@@ -53,8 +53,10 @@ from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
 
 _SUFFIXES = (".json", ".yaml", ".yml")
-_TOP = re.compile(r"""^\s*["']?component_type["']?\s*:\s*["']?(Flow|Agent)["']?\s*,?\s*$""",
-                  re.M)
+#: the components read: a YAML file's top-level line, or a JSON file's key anywhere
+_TOP_YAML = re.compile(r"""^component_type:\s*["']?(Flow|Agent|ManagerWorkers|Swarm)["']?\s*$""",
+                       re.M)
+_TOP_JSON = re.compile(r'"component_type"\s*:\s*"(Flow|Agent|ManagerWorkers|Swarm)"')
 #: how deep subflows may nest (a FlowNode in a MapNode in a FlowNode ...)
 MAX_DEPTH = 40
 #: how many items or subflows WayFlow runs at once when nothing says (its thread pool)
@@ -78,11 +80,15 @@ class AgentSpecAdapter:
     name = "agentspec"
 
     def sniff(self, path: str, text: str) -> bool:
+        """A Flow, Agent, ManagerWorkers or Swarm serialised by Agent Spec; a file of
+        another component (an ``llm_config``, a tool) is no workflow and is passed over."""
         if not path.lower().endswith(_SUFFIXES) or "component_type" not in text:
             return False
-        if "agentspec_version" in text or "$component_ref" in text:
-            return True
-        return _TOP.search(text) is not None and "llm_config" in text
+        top = (_TOP_JSON if path.lower().endswith(".json") else _TOP_YAML).search(text)
+        if top is None:
+            return False
+        return "agentspec_version" in text or "$component_ref" in text or \
+            "llm_config" in text
 
     def load(self, path: str, text: str, display: str, root: str) -> Workflow:
         return _Reader(path, text, display, root).read()
