@@ -265,6 +265,7 @@ def test_math_chat_loop_is_bounded_by_its_counter() -> None:
     the teacher says CONGRATULATIONS."""
     wf = _load(MAF / "MathChat.yaml")
     assert [(lp.max_iterations, bool(lp.until)) for lp in wf.loops] == [(4, True)]
+    assert any("later rounds read more" in message for message, _, _ in wf.assumptions)
     assert "AL302" not in _codes(_lint(MAF / "MathChat.yaml"))
 
 

@@ -134,6 +134,8 @@ class _Reader:
         self.user = ""
         self.limit = DEFAULT_MAX_TURNS
         self.counters: dict[str, Pos] = {}
+        #: agent steps that write into a conversation (it grows each round of a loop)
+        self.on_conversation: set[str] = set()
         self.container: str | None = None
         #: the conditions of the branches the current action is in, innermost last, and
         #: the id of their ConditionGroup / If
@@ -322,6 +324,7 @@ class _Reader:
             self.assign(output.get(out_key), [spec.id])
         if key:
             self.conversations.setdefault(key, []).append(spec.id)
+            self.on_conversation.add(spec.id)
         self.words.agents[spec.id] = (name, where)
         loop = mapping(inp.get("externalLoop"))
         if "when" in loop:
@@ -500,3 +503,9 @@ class _Reader:
                             until=until, names=(label,))
             self.draft.loops.append(loop)
             self.words.loops[loop.id] = ([self.words.node.get(s, s) for s in steps], where)
+            talking = [s for s in steps if s in self.on_conversation]
+            if talking:
+                self.draft.assume(f"grows:{loop.id}", f"{', '.join(talking)} add to a "
+                                  "conversation every round, so later rounds read more; "
+                                  "the estimate counts each round at the first round's "
+                                  "size (a lower bound)", where)
