@@ -434,6 +434,13 @@ def test_broken_files_exit_2_at_the_place(repo: Path, text: str, reason: str) ->
     assert reason in exit_2_one_line(run_process("lint", str(path)), str(path))
 
 
+def test_input_format_on_a_file_without_a_component_type(repo: Path) -> None:
+    path = write(repo, "flow.json", "{}")
+    line = exit_2_one_line(run_process("lint", "--input-format", "agentspec", str(path)),
+                           str(path))
+    assert "needs a top-level component_type" in line
+
+
 def test_a_list_is_no_component(repo: Path) -> None:
     path = write(repo, "flow.json", '[{"component_type": "Flow", "agentspec_version": "1"}]')
     assert "must be a YAML or JSON mapping" in exit_2_one_line(

@@ -165,6 +165,9 @@ class _Reader:
             self.agent_step(doc, at, {}, [("inputs", user)])
         elif kind in ("ManagerWorkers", "Swarm"):
             self.team(doc, str(kind))
+        elif kind is None:
+            raise SpecError(self.file, *doc.at(), "an Agent Spec file needs a top-level "
+                            "component_type (Flow, Agent, ManagerWorkers or Swarm)")
         else:
             raise SpecError(self.file, *val_pos(doc, "component_type", doc.at()),
                             f"component_type '{kind}' is not read: agentlint reads an Agent "
