@@ -223,6 +223,25 @@ def test_repeat_until_a_counter_reaches_its_bound(repo: Path) -> None:
     assert wf.step("ok").kind == "human"
 
 
+def test_an_answer_sent_by_send_activity_leaves_the_workflow(repo: Path) -> None:
+    path = write(repo, "wf.yaml", HEAD + """\
+    - kind: InvokeAzureAgent
+      id: draft
+      agent: {name: Drafter}
+      output: {messages: Local.Draft, autoSend: false}
+    - kind: SendActivity
+      id: show
+      activity: "{MessageText(Local.Draft)}"
+    - kind: InvokeAzureAgent
+      id: other
+      agent: {name: Other}
+      input: {messages: =UserMessage("next")}
+""")
+    wf = _load(path)
+    assert wf.step("draft").output_leaves
+    assert "AL001" not in _codes(_lint(path))
+
+
 def test_actions_run_in_order_so_no_order_is_droppable(repo: Path) -> None:
     path = write(repo, "wf.yaml", HEAD + """\
     - kind: InvokeAzureAgent

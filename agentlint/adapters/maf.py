@@ -253,6 +253,11 @@ class _Reader:
         if kind == "RepeatUntil":
             return self.repeat(action, at, flow, depth)
         # variables and messages: no step, but data carried
+        if kind in ("SendActivity", "SendMessage"):
+            shown = {s for v in _refs(action) for s in self.vars.get(v, [])}
+            for spec in self.draft.steps:
+                if spec.id in shown and spec.output_leaves is None:
+                    spec.output_leaves = "shown to the user (SendActivity)"
         if kind == "SetVariable" or kind == "SetTextVariable" or kind == "ParseValue":
             target = action.get("variable")
             value = action.get("value")
