@@ -245,6 +245,26 @@ def test_summary_flow_is_one_call_whose_answer_leaves_the_flow() -> None:
     assert step.at() == (80, 11)  # the LlmNode's name
 
 
+def test_summary_flow_cost_by_hand(repo: Path) -> None:
+    """The article (1,000 tokens, from the profile) reaches the LlmNode through its data
+    edge: one call reads the template's own text and the article, writes 20 tokens."""
+    from agentlint.spec import catalog
+    from agentlint.spec.tokens import text_tokens
+
+    path = write(repo, "flow.yaml", (SPEC / "howto_summary_flow.yaml").read_text("utf-8"))
+    (repo / "agentlint.profile.yaml").write_text(
+        "models:\n  model_id: gpt-4o-mini\ninputs:\n  article: 1000\n"
+        "steps:\n  summarize_node: {output_tokens: 20}\n", encoding="utf-8")
+    wf = _load(path)
+    row = estimate(wf).steps[0]
+    own = text_tokens("Summarize this article in 10 words:\n ")
+    assert row.input_tokens == pytest.approx(own + 1000, abs=2)
+    mini = catalog.model("gpt-4o-mini")
+    assert mini is not None and mini.input_per_mtok and mini.output_per_mtok
+    expected = (row.input_tokens * mini.input_per_mtok + 20 * mini.output_per_mtok) / 1e6
+    assert row.cost_usd == pytest.approx(expected, rel=1e-9)
+
+
 def test_parallel_flow_node_sample_waits_only_for_the_slowest_lookup() -> None:
     """agent-spec howto_parallelflownode.yaml: four tool subflows in a ParallelFlowNode,
     then one LlmNode that reads all four through {{...}}."""
