@@ -220,6 +220,7 @@ def test_a_cycle_is_an_unbounded_loop_in_agent_spec_words(repo: Path) -> None:
     wf = _load(path)
     assert [(lp.steps, lp.max_iterations) for lp in wf.loops] == [
         (["draft", "review", "ok"], None)]
+    assert "ok" in (wf.loops[0].until or "")  # its yes branch leaves the cycle
     loops = [f for f in _lint(path) if f["code"] == "AL302"]
     assert len(loops) == 1 and "BranchingNode" in loops[0]["message"]
 

@@ -483,8 +483,12 @@ class _Reader:
                 continue
             names = [nodes[k].name for k in order if k in comp]
             at = nodes[next(k for k in order if k in comp)].at
+            # the branches that leave the cycle: it ends when one is taken
+            exits = [nodes[k].name for k in order if k in comp
+                     and any(d not in comp for d, _, _ in succ.get(k, []))]
+            until = f"a branch of {', '.join(exits)} leaves the cycle" if exits else None
             loop = LoopSpec(self.draft.new_id(f"{names[0]}_cycle", "cycle"), at, steps, None,
-                            names=tuple(names))
+                            until=until, names=tuple(names))
             self.draft.loops.append(loop)
             self.words.loops[loop.id] = (names, at)
             self.draft.assume(f"cycle:{loop.id}", f"{tag}the flow goes round through "
