@@ -277,6 +277,9 @@ def test_parallel_flow_node_sample_waits_only_for_the_slowest_lookup() -> None:
     path = estimate(wf).critical_path
     assert len(path) == 2 and path[-1] == "prepare_marketing_message_node"
     assert _calls(wf) == 1
+    # the message node's `output` has no DataFlowEdge: the generated text never reaches it
+    assert any("input 'output' of node 'output_message_node'" in message
+               for message, _, _ in wf.assumptions)
 
 
 def test_review_cycle_sample_never_ends_by_itself() -> None:

@@ -114,12 +114,14 @@ def _name(raw: Any, fallback: str) -> str:
 
 
 def _titles(raw: Any) -> list[tuple[str, Pos]]:
+    """The titles of a list of properties, each where it is written."""
     out: list[tuple[str, Pos]] = []
     for index, item in enumerate(listed(raw)):
         item = mapping(item)
-        title = item.get("title", item.get("name"))
+        key = "title" if "title" in item else "name"
+        title = item.get(key)
         if isinstance(title, str) and title:
-            out.append((title, val_pos(raw, index)))
+            out.append((title, val_pos(item, key, val_pos(raw, index))))
     return out
 
 
@@ -333,16 +335,7 @@ class _Reader:
                              (before if nodes[p].kind == "StartNode" else []))
             if not preds[key] and node.kind != "StartNode":
                 needs = list(before)
-            inputs: dict[str, list[Ref]] = {}
-            for src_key, out, dst_in, _ in data[key]:
-                carried = nodes[src_key].outputs.get(out)
-                if carried is None:
-                    carried = nodes[src_key].outputs.get("*", [])
-                inputs.setdefault(dst_in, []).extend(carried)
-            if not has_data:
-                for title, _ in _titles(node.raw.get("inputs")):
-                    if title in seen_outputs:
-                        inputs.setdefault(title, list(seen_outputs[title]))
+            inputs = self.node_inputs(node, nodes, data[key], has_data, seen_outputs, tag)
             if node.kind == "EndNode":
                 for title, refs in inputs.items():
                     outputs.setdefault(title, []).extend(refs)
@@ -365,6 +358,31 @@ class _Reader:
         self.loops(nodes, succ, order, tag)
         self.open.pop()
         return first, last, outputs
+
+    def node_inputs(self, node: _Node, nodes: dict[int, _Node],
+                    edges: list[tuple[int, str, str, Pos]], has_data: bool,
+                    seen_outputs: dict[str, list[Ref]], tag: str) -> dict[str, list[Ref]]:
+        """What carries each input of ``node``: the data edges into it, or (a flow without
+        data_flow_connections) the last earlier output of the same name."""
+        inputs: dict[str, list[Ref]] = {}
+        for src_key, out, dst_in, _ in edges:
+            carried = nodes[src_key].outputs.get(out)
+            if carried is None:
+                carried = nodes[src_key].outputs.get("*", [])
+            inputs.setdefault(dst_in, []).extend(carried)
+        if not has_data:
+            for title, _ in _titles(node.raw.get("inputs")):
+                if title in seen_outputs:
+                    inputs.setdefault(title, list(seen_outputs[title]))
+        elif node.kind != "StartNode":
+            fed = {dst_in for _, _, dst_in, _ in edges}
+            for title, where in _titles(node.raw.get("inputs")):
+                if title not in fed:
+                    self.draft.assume(f"unfed:{node.key}:{title}", f"{tag}input '{title}' of "
+                                      f"node '{node.name}' has no DataFlowEdge into it, so "
+                                      "nothing of the flow is read for it (a default value "
+                                      "at most)", where)
+        return inputs
 
     def graph(self, raw: YMap) -> tuple[dict[int, _Node], _Node,
                                         dict[int, list[tuple[int, str, Pos]]],
