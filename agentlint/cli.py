@@ -25,7 +25,7 @@ from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on fi
 
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
                  "langgraph", "agents-sdk", "prompty",
-                 "cagent", "crewai-flow"]
+                 "cagent", "crewai-flow", "agentspec", "agent-framework"]
 
 
 def fail(message: str) -> NoReturn:
@@ -834,7 +834,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
                 # one `agentlint convert` prints); its changes are reported at the
                 # source's lines, and not written: the source says them in its own format.
                 # an Agents SDK program takes a plan's literal model="..." keywords
-                if show_diff or (write_back and wf.format != "agents-sdk"):
+                if show_diff or (write_back and wf.format not in ("agents-sdk", "agentspec")):
                     raise UsageError(f"--write and --diff edit agentlint specs and {file} "
                                      f"is a {wf.format} file, which agentlint does not "
                                      f"rewrite; run 'agentlint convert {file} -o FILE' and "
@@ -892,12 +892,19 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
 
 
 def _write_program(file: str, adapted: Any, changes: Any) -> None:
-    """The plan's literal ``model="..."`` changes written into an Agents SDK program; the
-    rest stay suggestions (said on standard error)."""
-    from agentlint.adapters.agents_sdk_write import write_models
+    """The plan's literal model changes written into an Agents SDK program (``model="..."``)
+    or an Agent Spec file (``model_id``); the rest stay suggestions (said on standard
+    error)."""
     from agentlint.paths import write_text_atomic
 
-    done = write_models(adapted, changes)
+    if adapted.format == "agentspec":
+        from agentlint.adapters.agentspec_write import write_models as write_spec
+
+        done = write_spec(adapted, changes)
+    else:
+        from agentlint.adapters.agents_sdk_write import write_models
+
+        done = write_models(adapted, changes)
     if done.written:
         write_text_atomic(file, done.text, what="program")
     click.echo(f"agentlint: wrote {escape.text(file)} ({len(done.written)} of {len(changes)} "
@@ -923,7 +930,10 @@ def _into_source(result: Any, adapted: Any) -> None:
     for found in result.problem.opportunities:
         found.line = source_line(adapted, found.step, "model")
         found.note = source_note(adapted, found.step, "model")
-    if result.changes and adapted.format == "agents-sdk":
+    if result.changes and adapted.format == "agentspec":
+        result.notes.append(f"{adapted.file} is an Oracle Agent Spec file: --write sets the "
+                            "model_id values these changes name; make the others by hand")
+    elif result.changes and adapted.format == "agents-sdk":
         result.notes.append(f"{adapted.file} is an OpenAI Agents SDK program: --write sets "
                             "the literal model=\"...\" keywords these changes name; make "
                             "the others by hand")
