@@ -804,8 +804,11 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
                 # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the
                 # one `agentlint convert` prints); its changes are reported at the
                 # source's lines, and not written: the source says them in its own format.
-                # an Agents SDK program takes a plan's literal model="..." keywords
-                if show_diff or (write_back and wf.format != "agents-sdk"):
+                # an Agents SDK or LangGraph program and an AutoGen team take a plan's
+                # model changes into their literals (agentlint.adapters.source_write)
+                from agentlint.adapters.source_write import WRITABLE
+
+                if show_diff or (write_back and wf.format not in WRITABLE):
                     raise UsageError(f"--write and --diff edit agentlint specs and {file} "
                                      f"is a {wf.format} file, which agentlint does not "
                                      f"rewrite; run 'agentlint convert {file} -o FILE' and "
@@ -856,19 +859,37 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
 
 
 def _write_program(file: str, adapted: Any, changes: Any) -> None:
-    """The plan's literal ``model="..."`` changes written into an Agents SDK program; the
-    rest stay suggestions (said on standard error)."""
-    from agentlint.adapters.agents_sdk_write import write_models
+    """The plan's model changes written into the literals of an Agents SDK or LangGraph
+    program or an AutoGen team; the rest stay suggestions (said on standard error).
+    Refused when the file changed since it was read (the edit is one of that text)."""
+    from agentlint.adapters.source_write import write_plan
     from agentlint.paths import write_text_atomic
 
-    done = write_models(adapted, changes)
+    done = write_plan(adapted, changes)
+    target = done.path or file
     if done.written:
-        write_text_atomic(file, done.text, what="program")
-    click.echo(f"agentlint: wrote {escape.text(file)} ({len(done.written)} of {len(changes)} "
-               "changes)" if done.written else f"agentlint: {escape.text(file)} not "
-               "changed", err=True)
+        write_text_atomic(target, _unchanged_since_read(target, done.source, done.text),
+                          what="program" if adapted.format != "autogen" else "team")
+    click.echo(f"agentlint: wrote {escape.text(target)} ({len(done.written)} of "
+               f"{len(changes)} changes)" if done.written else f"agentlint: "
+               f"{escape.text(target)} not changed", err=True)
     for reason in done.left:
         click.echo(f"agentlint: left as a suggestion: {escape.text(reason)}", err=True)
+
+
+def _unchanged_since_read(name: str, read: str, new: str) -> str:
+    """``new`` as it goes on disk (with the byte-order mark the file had); refused when
+    the file is no longer the text ``read`` (it changed while the plan was made)."""
+    from agentlint.paths import MAX_SPEC_BYTES, decode, read_bytes
+
+    try:
+        data = read_bytes(name, None, limit=MAX_SPEC_BYTES)
+        now = decode(data, name)
+    except SpecError as exc:
+        raise UsageError(f"cannot write {name}: {exc.message}") from None
+    if now != read:
+        raise UsageError(f"cannot write {name}: it changed since it was read; run again")
+    return "\ufeff" + new if data.startswith(b"\xef\xbb\xbf") else new
 
 
 def _into_source(result: Any, adapted: Any) -> None:
@@ -891,6 +912,11 @@ def _into_source(result: Any, adapted: Any) -> None:
         result.notes.append(f"{adapted.file} is an OpenAI Agents SDK program: --write sets "
                             "the literal model=\"...\" keywords these changes name; make "
                             "the others by hand")
+    elif result.changes and adapted.format in ("autogen", "langgraph"):
+        what = "an AutoGen team" if adapted.format == "autogen" else "a LangGraph module"
+        result.notes.append(f"{adapted.file} is {what}: --write sets the model literals "
+                            "these changes name where every step that reads one moves "
+                            "alike; make the others by hand")
     elif result.changes:
         result.notes.append(f"{adapted.file} is a workflow in the {adapted.format} format: "
                             "make these changes in it by hand (agentlint rewrites only its "

@@ -1,0 +1,226 @@
+"""An optimizer's plan written back into a framework's own file, where the file can take it.
+
+Only model changes are written, and only into a literal that names the model and nothing
+else: an AutoGen component's ``"model": "..."`` string (a model client's ``config``, a 0.2
+``config_list`` entry), a LangGraph module's ``ChatOpenAI(model="...")`` /
+``init_chat_model("...")`` string, an Agents SDK ``Agent(model="...")`` string
+(:mod:`agentlint.adapters.agents_sdk_write`). A literal is written only when every step
+that reads it moves to the same model: one model client, or one module variable, shared
+by two agents (or by every turn of one agent) is never edited for one step's sake. Every
+other change (a model given by a variable, an f-string or a call; a literal in another
+module; retries, parallel groups) stays a suggestion.
+
+Only the literal's characters change; the result is parsed again (JSON as JSON, Python by
+``ast.parse``) before it is returned, so a file is never left broken.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentlint.spec.model import Workflow
+
+#: the formats whose files ``optimize --write`` edits, besides agentlint's own specs
+WRITABLE = ("agents-sdk", "autogen", "langgraph")
+
+Span = tuple[int, int]  # start and end offsets in the text
+
+
+@dataclass(slots=True)
+class Written:
+    #: the file's new text ("" when nothing could be written), the text it was made from,
+    #: and the file to write (None: the file optimize was given)
+    text: str
+    source: str = ""
+    path: str | None = None
+    #: the changes written, and those left as suggestions (``step: reason``)
+    written: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+
+
+def write_plan(wf: Workflow, changes: Sequence[Any]) -> Written:
+    """``wf``'s source with the plan's ``changes`` written where they can be."""
+    if wf.format == "agents-sdk":
+        from agentlint.adapters.agents_sdk_write import write_models
+
+        done = write_models(wf, changes)
+        words = wf.extra.get("wording")
+        source = getattr(words, "text", "") or wf.text
+        return Written(done.text, source, None, done.written, done.left)
+    if wf.format == "autogen":
+        return _write(wf, changes, _json_sites(wf), _json_check, "the AutoGen file")
+    if wf.format == "langgraph":
+        path = wf.extra.get("source_path")
+        out = _write(wf, changes, _python_sites(wf), _python_check, "the module")
+        out.path = path if isinstance(path, str) else None
+        return out
+    return Written("", wf.text, left=[f"{c.step}: {wf.format} files are not rewritten"
+                                      for c in changes])
+
+
+def _write(wf: Workflow, changes: Sequence[Any], sites: dict[str, tuple[Span, str]],
+           check: Callable[[str], bool], what: str) -> Written:
+    """Replace each literal all of whose readers the plan moves to one model.
+
+    ``sites``: step id -> the span of the literal its model comes from and the text to
+    put around a new model name (``"{}"``, ``"openai:{}"``)."""
+    out = Written("", wf.text)
+    wanted: dict[Span, dict[str, str]] = {}
+    for change in changes:
+        if change.field != "model":
+            out.left.append(f"{change.step}: {change.field} (not a literal of {what})")
+            continue
+        site = sites.get(change.step)
+        if site is None:
+            out.left.append(f"{change.step}: its model is not a literal string in {what}")
+            continue
+        wanted.setdefault(site[0], {})[change.step] = str(change.after)
+    text = wf.text
+    for span, steps in sorted(wanted.items(), reverse=True):
+        readers = {s for s, (sp, _) in sites.items() if sp == span}
+        models = set(steps.values())
+        if set(steps) != readers or len(models) != 1:
+            out.left.extend(f"{s}: its model literal is shared with steps the plan does not "
+                            "move alike" for s in sorted(steps))
+            continue
+        model = models.pop()
+        if not model or any(ch in model for ch in "'\"\\`{}") or not model.isprintable():
+            out.left.extend(f"{s}: the model name {model!r} is not written into a literal"
+                            for s in sorted(steps))
+            continue
+        shape = sites[next(iter(steps))][1]
+        if not shape.startswith('"{}') and not shape.startswith("'{}") \
+                and not _same_provider(wf, next(iter(steps)), model):
+            out.left.extend(f"{s}: its literal names a provider, and {model} is another "
+                            "provider's model" for s in sorted(steps))
+            continue
+        text = text[:span[0]] + shape.format(model) + text[span[1]:]
+        out.written.extend(sorted(steps))
+    if not out.written:
+        return out
+    if not check(text):  # never hand back a broken file
+        return Written("", wf.text, left=[f"{c.step}: not written" for c in changes])
+    out.text = text
+    return out
+
+
+def _same_provider(wf: Workflow, step_id: str, model: str) -> bool:
+    """``init_chat_model("openai:gpt-4o")`` takes another model under its prefix only when
+    the catalog says the two come from one provider."""
+    from agentlint.spec.catalog import entry
+
+    old = entry(_name(wf, wf.step(step_id)) or "")
+    new = entry(model)
+    return old is not None and new is not None and old.get("provider") is not None \
+        and old.get("provider") == new.get("provider")
+
+
+def _name(wf: Workflow, step: Any) -> str | None:
+    model = wf.models.get(step.model) if step.model else None
+    return model.name if model is not None else None
+
+
+# -- AutoGen: JSON strings ---------------------------------------------------------------
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+    return starts
+
+
+def _json_sites(wf: Workflow) -> dict[str, tuple[Span, str]]:
+    """Steps whose model is a JSON string at the place the reader found it, equal to it."""
+    text = wf.text
+    starts = _line_starts(text)
+    decoder = json.JSONDecoder()
+    found: dict[tuple[int, int], tuple[Span, str] | None] = {}
+    sites: dict[str, tuple[Span, str]] = {}
+    for step in wf.steps:
+        name = _name(wf, step)
+        if name is None or step.raw is None or "model" not in step.raw:
+            continue
+        at = step.at("model")
+        if at not in found:
+            found[at] = None
+            line, col = at
+            if 1 <= line <= len(starts):
+                start = starts[line - 1] + col - 1
+                if text[start:start + 1] == '"':
+                    try:
+                        value, end = decoder.raw_decode(text, start)
+                    except ValueError:
+                        value, end = None, start
+                    # the literal says the name and nothing else: no escapes, no spaces
+                    if isinstance(value, str) and text[start:end] == f'"{value}"':
+                        found[at] = ((start, end), '"{}"') if value == name else None
+        site = found[at]
+        if site is not None:
+            sites[step.id] = site
+    return sites
+
+
+def _json_check(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+# -- LangGraph: Python string literals -----------------------------------------------------
+
+
+def _python_sites(wf: Workflow) -> dict[str, tuple[Span, str]]:
+    """Steps whose model is a one-line string literal of this module (not of a module it
+    imports a node from), written plainly: ``"gpt-4o"`` or ``'openai:gpt-4o'``."""
+    words = wf.extra.get("wording")
+    model_at: dict[str, tuple[int, int]] = getattr(words, "model_at", {}) or {}
+    elsewhere: set[str] = getattr(words, "elsewhere", set()) or set()
+    text = wf.text
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    literals: dict[tuple[int, int], ast.Constant] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            literals[(node.lineno, node.col_offset + 1)] = node
+    lines = text.split("\n")
+    starts = _line_starts(text)
+    sites: dict[str, tuple[Span, str]] = {}
+    for step_id, at in model_at.items():
+        node = literals.get(at)
+        if step_id in elsewhere or node is None or node.end_lineno != node.lineno \
+                or node.end_col_offset is None or step_id not in wf.step_index:
+            continue
+        name = _name(wf, wf.step(step_id))
+        raw = lines[node.lineno - 1].encode("utf-8")
+        try:
+            head = len(raw[:node.col_offset].decode("utf-8"))
+            body = raw[node.col_offset:node.end_col_offset].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        quote = body[:1]
+        value = node.value
+        if quote not in ("'", '"') or body != quote + value + quote or name is None:
+            continue  # a prefix, escapes, implicit concatenation: a suggestion
+        prefix = value[:-len(name)] if value.endswith(name) else None
+        if prefix is None or (prefix and not prefix.endswith(":")):
+            continue
+        start = starts[node.lineno - 1] + head
+        sites[step_id] = ((start, start + len(body)),
+                          quote + prefix.replace("{", "{{").replace("}", "}}") + "{}" + quote)
+    return sites
+
+
+def _python_check(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
