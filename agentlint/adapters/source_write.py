@@ -187,14 +187,14 @@ def _python_sites(wf: Workflow) -> dict[str, tuple[Span, str]]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     literals: dict[tuple[int, int], ast.Constant] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            literals[(node.lineno, node.col_offset + 1)] = node
+    for found in ast.walk(tree):
+        if isinstance(found, ast.Constant) and isinstance(found.value, str):
+            literals[(found.lineno, found.col_offset + 1)] = found
     lines = text.split("\n")
     starts = _line_starts(text)
     sites: dict[str, tuple[Span, str]] = {}
     for step_id, at in model_at.items():
-        node = literals.get(at)
+        node = literals.get((at[0], at[1]))
         if step_id in elsewhere or node is None or node.end_lineno != node.lineno \
                 or node.end_col_offset is None or step_id not in wf.step_index:
             continue
@@ -206,7 +206,7 @@ def _python_sites(wf: Workflow) -> dict[str, tuple[Span, str]]:
         except UnicodeDecodeError:
             continue
         quote = body[:1]
-        value = node.value
+        value = str(node.value)
         if quote not in ("'", '"') or body != quote + value + quote or name is None:
             continue  # a prefix, escapes, implicit concatenation: a suggestion
         prefix = value[:-len(name)] if value.endswith(name) else None
