@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentlint.adapters.agents_sdk_write import write_models
+from agentlint.spec.catalog import entry
 from agentlint.spec.model import Workflow
 
 #: the formats whose files ``optimize --write`` edits, besides agentlint's own specs
@@ -45,8 +47,6 @@ class Written:
 def write_plan(wf: Workflow, changes: Sequence[Any]) -> Written:
     """``wf``'s source with the plan's ``changes`` written where they can be."""
     if wf.format == "agents-sdk":
-        from agentlint.adapters.agents_sdk_write import write_models
-
         done = write_models(wf, changes)
         words = wf.extra.get("wording")
         source = getattr(words, "text", "") or wf.text
@@ -111,8 +111,6 @@ def _write(wf: Workflow, changes: Sequence[Any], sites: dict[str, tuple[Span, st
 def _same_provider(wf: Workflow, step_id: str, model: str) -> bool:
     """``init_chat_model("openai:gpt-4o")`` takes another model under its prefix only when
     the catalog says the two come from one provider."""
-    from agentlint.spec.catalog import entry
-
     old = entry(_name(wf, wf.step(step_id)) or "")
     new = entry(model)
     return old is not None and new is not None and old.get("provider") is not None \
