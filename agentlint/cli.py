@@ -193,14 +193,21 @@ def _read_stdin_text(stdin_filename: str | None) -> str:
 
 
 def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = None,
-                stdin_filename: str | None = None) -> list[Any]:
+                stdin_filename: str | None = None, plan: bool = False) -> list[Any]:
     """Workflows named on the command line (files, or folders searched for specs;
     ``-`` is standard input, named ``stdin_filename``), their gateway aliases resolved
-    by the LiteLLM config ``models`` when one is given."""
+    by the LiteLLM config ``models`` when one is given (``plan``: for the optimizer,
+    see :func:`agentlint.graph.litellm.overlay`)."""
     from agentlint.paths import as_named, discover
     from agentlint.sources import load_any
 
-    gateway = _gateway(models)
+    _gateway(models)  # a bad config stops the run before any workflow is read
+
+    def through(wf: Any) -> None:
+        if models is not None:
+            from agentlint.graph.litellm import overlay
+
+            overlay(wf, models, plan=plan)
 
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
@@ -213,7 +220,7 @@ def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = 
             if wf is None:
                 raise SpecError(shown, 1, 1, "not a workflow spec (no top-level "
                                 "'agentlint:' key and no known format)")
-            _through(gateway, wf)
+            through(wf)
             workflows.append(wf)
             continue
         if not os.path.exists(path) and not os.path.islink(path):
@@ -230,17 +237,9 @@ def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = 
             if wf.file in seen:
                 continue
             seen.add(wf.file)
-            _through(gateway, wf)
+            through(wf)
             workflows.append(wf)
     return workflows
-
-
-def _through(gateway: Any, wf: Any) -> None:
-    """Resolve ``wf``'s gateway aliases by the LiteLLM config read (if any)."""
-    if gateway is not None:
-        from agentlint.graph.litellm import apply_gateway
-
-        apply_gateway(wf, gateway)
 
 
 def _gateway(models: str | None) -> Any:
@@ -786,19 +785,17 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
             from agentlint.optimizer.run import optimize as run_optimize
 
             try:
-                wf = _load_named((file,), input_format, models, stdin_filename)[0]
+                wf = _load_named((file,), input_format, models, stdin_filename,
+                                 plan=True)[0]
             except SpecError as exc:
                 if fmt == "json" and not show_diff:
                     _json_errors(exc, output_file, _inputs((file,)))
                 raise
-            if models is not None and wf.format == "agentlint":
-                # the gateway's figures are not the spec's: plan on a copy that has them
-                if write_back or show_diff:
-                    raise UsageError("--write and --diff keep the spec's own models; drop "
-                                     "--models, or give its prices under models:")
-                from agentlint.graph.litellm import native_with_gateway
-
-                native_with_gateway(wf)
+            if models is not None and wf.format == "agentlint" and (write_back or show_diff):
+                # the gateway's figures are not the spec's: it is planned on a copy that
+                # has them (agentlint.graph.litellm.overlay), which is no file to edit
+                raise UsageError("--write and --diff keep the spec's own models; drop "
+                                 "--models, or give its prices under models:")
             adapted = wf if wf.extra.get("native") is not None else None
             if adapted is not None:
                 # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the

@@ -433,12 +433,12 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
             return  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
         if settings.models is not None:
             # loaded only when asked for: a plain lint stays on the lint path's imports
-            from agentlint.graph.litellm import apply_gateway, gateway
+            from agentlint.graph.litellm import overlay
 
             # a configuration file's models key: a file inside that file's repository
             root = find_root(settings.config.base_dir) \
                 if settings.models == settings.config.models else None
-            apply_gateway(wf, gateway(settings.models, root))
+            overlay(wf, settings.models, root)
         findings = lint_workflow(wf, settings)
     except ConfigError:
         raise
