@@ -282,3 +282,90 @@ def test_a_file_changed_since_it_was_read_is_not_written(repo: Path) -> None:
         path.write_text(SHARED + "# edited meanwhile\n", encoding="utf-8")
         with pytest.raises(UsageError, match="changed since it was read"):
             _unchanged_since_read(str(path), done.source, done.text)
+
+
+YAML_TEAM = """\
+# a team kept as YAML (AutoGen's component loader reads both)
+provider: autogen_agentchat.teams.RoundRobinGroupChat
+component_type: team
+label: pair
+config:
+  participants:
+    - provider: autogen_agentchat.agents.AssistantAgent
+      component_type: agent
+      config:
+        name: writer
+        model_client:
+          provider: autogen_ext.models.openai.OpenAIChatCompletionClient
+          component_type: model
+          config: {model: gpt-4o, temperature: 0}   # the writer's model
+    - provider: autogen_agentchat.agents.AssistantAgent
+      component_type: agent
+      config:
+        name: checker
+        model_client:
+          provider: autogen_ext.models.openai.AzureOpenAIChatCompletionClient
+          component_type: model
+          config:
+            azure_deployment: gpt-4o
+            api_version: "2024-06-01"
+  termination_condition:
+    provider: autogen_agentchat.conditions.MaxMessageTermination
+    component_type: termination
+    config: {max_messages: 5}
+"""
+
+
+def test_autogen_yaml_plain_value_is_written_and_a_deployment_is_not(repo: Path) -> None:
+    path = write(repo / "team.yaml", YAML_TEAM)
+    wf = _load(path)
+    assert wf.format == "autogen"
+    writer = [s.id for s in wf.steps if s.id.startswith("writer")]
+    checker = [s.id for s in wf.steps if s.id.startswith("checker")]
+    assert writer and checker
+    assert {wf.models[wf.step(s).model or ""].name for s in writer + checker} == {"gpt-4o"}
+    done = write_plan(wf, [_change(s, "gpt-4o-mini") for s in writer + checker])
+    assert sorted(done.written) == sorted(writer)
+    # an Azure deployment's name is the operator's, not a model name to rewrite
+    assert sorted(r.split(":")[0] for r in done.left) == sorted(checker)
+    changed = _changed_lines(wf.text, done.text)
+    assert changed == [("          config: {model: gpt-4o, temperature: 0}   # the writer's "
+                        "model", "          config: {model: gpt-4o-mini, temperature: 0}   "
+                        "# the writer's model")]
+    path.write_text(done.text, encoding="utf-8")
+    models = _models(path)
+    assert {models[s] for s in writer} == {"gpt-4o-mini"}
+    assert {models[s] for s in checker} == {"gpt-4o"}
+
+
+def test_autogen_file_with_a_byte_order_mark_keeps_it(repo: Path) -> None:
+    path = repo / "team.json"
+    path.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / "autogen" / "team.json").read_bytes())
+    (repo / "agentlint.profile.yaml").write_text(
+        "candidates: [gpt-4o]\nbudgets:\n  reliability: 0.5\n", encoding="utf-8")
+    wf = _load(path)
+    steps = [s.id for s in wf.steps if s.model]
+    done = write_plan(wf, [_change(s, "gpt-4o") for s in steps])
+    assert sorted(done.written) == sorted(steps)
+    from agentlint.cli import _unchanged_since_read
+
+    on_disk = _unchanged_since_read(str(path), done.source, done.text)
+    assert on_disk.startswith("\ufeff") and json.loads(on_disk[1:])
+
+
+def test_langgraph_module_named_by_its_manifest_is_the_file_written(repo: Path) -> None:
+    project = repo / "proj"
+    (project / "src").mkdir(parents=True)
+    module = project / "src" / "agent.py"
+    shutil.copy(FIXTURES / "langgraph" / "research-agent" / "agent.py", module)
+    manifest = write(project / "langgraph.json",
+                     '{"graphs": {"agent": "./src/agent.py:graph"}}\n')
+    (project / "src" / "agentlint.profile.yaml").write_text("candidates: [gpt-4o-mini]\n",
+                                                    encoding="utf-8")
+    before = manifest.read_bytes()
+    proc = run_process("optimize", "--objective", "cost", "--write", "--input-format",
+                       "langgraph", str(manifest))
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote" in proc.stderr and "agent.py" in proc.stderr
+    assert manifest.read_bytes() == before
+    assert b'model="gpt-4o-mini",' in module.read_bytes()

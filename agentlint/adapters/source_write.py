@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.adapters.agents_sdk_write import write_models
+from agentlint.errors import SpecError
 from agentlint.spec.catalog import entry
 from agentlint.spec.model import Workflow
+from agentlint.spec.yamlload import load_text
 
 #: the formats whose files ``optimize --write`` edits, besides agentlint's own specs
 WRITABLE = ("agents-sdk", "autogen", "langgraph")
@@ -52,7 +55,7 @@ def write_plan(wf: Workflow, changes: Sequence[Any]) -> Written:
         source = getattr(words, "text", "") or wf.text
         return Written(done.text, source, None, done.written, done.left)
     if wf.format == "autogen":
-        return _write(wf, changes, _json_sites(wf), _json_check, "the AutoGen file")
+        return _write(wf, changes, _json_sites(wf), _doc_check(wf.text), "the AutoGen file")
     if wf.format == "langgraph":
         path = wf.extra.get("source_path")
         out = _write(wf, changes, _python_sites(wf), _python_check, "the module")
@@ -93,8 +96,11 @@ def _write(wf: Workflow, changes: Sequence[Any], sites: dict[str, tuple[Span, st
                             for s in sorted(steps))
             continue
         shape = sites[next(iter(steps))][1]
-        if not shape.startswith('"{}') and not shape.startswith("'{}") \
-                and not _same_provider(wf, next(iter(steps)), model):
+        if shape == "{}" and _PLAIN.fullmatch(model) is None:  # a YAML plain scalar
+            out.left.extend(f"{s}: the model name {model!r} is not written as a plain "
+                            "YAML value" for s in sorted(steps))
+            continue
+        if shape.strip("'\"") != "{}" and not _same_provider(wf, next(iter(steps)), model):
             out.left.extend(f"{s}: its literal names a provider, and {model} is another "
                             "provider's model" for s in sorted(steps))
             continue
@@ -131,11 +137,20 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
+#: the key the model's value follows on its line (``"model": `` in JSON, ``model: `` in YAML)
+_MODEL_KEY = re.compile(r"""(?:"model"|'model'|(?<![\w-])model)\s*:\s*$""")
+#: a YAML plain scalar a model name may be written as, and end of such a value
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9._/@+-]*(?::[A-Za-z0-9._/@+-]+)*")
+_PLAIN_END = re.compile(r"\s*(?:#.*)?$|\s*[,}\]]")
+
+
 def _json_sites(wf: Workflow) -> dict[str, tuple[Span, str]]:
-    """Steps whose model is a JSON string at the place the reader found it, equal to it."""
+    """Steps whose model is the value of a ``model`` key at the place the reader found it,
+    equal to the step's model and written plainly: a JSON string (or a YAML quoted or
+    plain scalar) with no escapes. An ``azure_deployment`` (a deployment's name, not a
+    model's) is never one."""
     text = wf.text
     starts = _line_starts(text)
-    decoder = json.JSONDecoder()
     found: dict[tuple[int, int], tuple[Span, str] | None] = {}
     sites: dict[str, tuple[Span, str]] = {}
     for step in wf.steps:
@@ -144,30 +159,57 @@ def _json_sites(wf: Workflow) -> dict[str, tuple[Span, str]]:
             continue
         at = step.at("model")
         if at not in found:
-            found[at] = None
-            line, col = at
-            if 1 <= line <= len(starts):
-                start = starts[line - 1] + col - 1
-                if text[start:start + 1] == '"':
-                    try:
-                        value, end = decoder.raw_decode(text, start)
-                    except ValueError:
-                        value, end = None, start
-                    # the literal says the name and nothing else: no escapes, no spaces
-                    if isinstance(value, str) and text[start:end] == f'"{value}"':
-                        found[at] = ((start, end), '"{}"') if value == name else None
+            found[at] = _value_site(text, starts, at, name)
         site = found[at]
         if site is not None:
             sites[step.id] = site
     return sites
 
 
-def _json_check(text: str) -> bool:
+def _value_site(text: str, starts: list[int], at: tuple[int, int],
+                name: str) -> tuple[Span, str] | None:
+    line, col = at
+    if not 1 <= line <= len(starts) or col < 1:
+        return None
+    start = starts[line - 1] + col - 1
+    if _MODEL_KEY.search(text[starts[line - 1]:start]) is None:
+        return None
+    quote = text[start:start + 1]
+    if quote in ('"', "'"):
+        end = text.find(quote, start + 1)
+        if end < 0 or text[start + 1:end] != name or "\\" in name or "\n" in name:
+            return None
+        return (start, end + 1), quote + "{}" + quote
+    plain = _PLAIN.match(text, start)
+    if plain is None or plain.group() != name \
+            or _PLAIN_END.match(text, plain.end()) is None:
+        return None
+    return (start, plain.end()), "{}"
+
+
+def _doc_check(source: str) -> Callable[[str], bool]:
+    """How an edited AutoGen file is checked: a JSON file must still be JSON, a YAML one
+    still YAML (agentlint's loader, the one it was read with)."""
     try:
-        json.loads(text)
+        json.loads(source)
+        is_json = True
     except ValueError:
-        return False
-    return True
+        is_json = False
+
+    def check(text: str) -> bool:
+        if is_json:
+            try:
+                json.loads(text)
+            except ValueError:
+                return False
+            return True
+        try:
+            load_text(text, "")
+        except SpecError:
+            return False
+        return True
+
+    return check
 
 
 # -- LangGraph: Python string literals -----------------------------------------------------
