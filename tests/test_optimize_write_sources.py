@@ -341,8 +341,6 @@ def test_autogen_yaml_plain_value_is_written_and_a_deployment_is_not(repo: Path)
 def test_autogen_file_with_a_byte_order_mark_keeps_it(repo: Path) -> None:
     path = repo / "team.json"
     path.write_bytes(b"\xef\xbb\xbf" + (FIXTURES / "autogen" / "team.json").read_bytes())
-    (repo / "agentlint.profile.yaml").write_text(
-        "candidates: [gpt-4o]\nbudgets:\n  reliability: 0.5\n", encoding="utf-8")
     wf = _load(path)
     steps = [s.id for s in wf.steps if s.model]
     done = write_plan(wf, [_change(s, "gpt-4o") for s in steps])
