@@ -367,3 +367,38 @@ def test_langgraph_module_named_by_its_manifest_is_the_file_written(repo: Path) 
     assert "wrote" in proc.stderr and "agent.py" in proc.stderr
     assert manifest.read_bytes() == before
     assert b'model="gpt-4o-mini",' in module.read_bytes()
+
+
+def test_langgraph_literal_also_used_outside_the_graph_is_a_suggestion(repo: Path) -> None:
+    """``llm`` is read by both nodes the plan moves alike, and by code the graph does not
+    run (a helper, or a second graph): editing it would move that code too."""
+    both = [_change("draft", "gpt-4o-mini"), _change("review", "gpt-4o-mini")]
+    helper = SHARED + '\n\ndef summarize(text):\n    return llm.invoke(text)\n'
+    wf = _load(write(repo / "helper.py", helper))
+    done = write_plan(wf, both)
+    assert not done.written
+    assert done.left == [f"{s}: its model literal is also used by code outside the steps "
+                         "the plan moves" for s in ("draft", "review")]
+    # a helper the nodes call is theirs: the literal is written
+    called = SHARED.replace('    return {"messages": [llm.invoke(state["messages"])]}\n\n\n'
+                            'def review', '    return {"messages": [ask(state)]}\n\n\n'
+                            'def ask(state):\n    return llm.invoke(state["messages"])\n\n\n'
+                            'def review', 1)
+    assert called != SHARED
+    wf = _load(write(repo / "called.py", called))
+    assert sorted(write_plan(wf, both).written) == ["draft", "review"]
+    # a prebuilt agent built on it at module level is read (the last graph built); the
+    # literal is its own only when no other graph's nodes use it
+    prebuilt = SHARED.replace(
+        "from langgraph.graph import", "from langgraph.prebuilt import create_react_agent\n"
+        "from langgraph.graph import") + "\nagent = create_react_agent(llm, tools=[])\n"
+    wf = _load(write(repo / "prebuilt.py", prebuilt))
+    assert [s.id for s in wf.steps if s.model] == ["agent"]
+    done = write_plan(wf, [_change("agent", "gpt-4o-mini")])
+    assert not done.written and "also used by code outside" in done.left[0]
+    alone = write(repo / "alone.py", "from langchain_openai import ChatOpenAI\n"
+                  "from langgraph.prebuilt import create_react_agent\n\n"
+                  'llm = ChatOpenAI(model="gpt-4o")\n'
+                  "agent = create_react_agent(llm, tools=[])\n")
+    done = write_plan(_load(alone), [_change("agent", "gpt-4o-mini")])
+    assert done.written == ["agent"] and 'ChatOpenAI(model="gpt-4o-mini")' in done.text

@@ -521,6 +521,8 @@ class _Builder:
             self.wording.model_at[spec.id] = node.model_at
             if node.imported is not None:
                 self.wording.elsewhere.add(spec.id)
+            if node.function is not None:
+                self.wording.functions[spec.id] = node.function
         spec.prompt = f"{{{{ inputs.{run_input} }}}}"
         if node.kind == "react":
             spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, True
@@ -842,6 +844,8 @@ class LangGraphWording:
     model_at: dict[str, Pos] = field(default_factory=dict)
     #: steps whose model_at is in a module the graph's module imports the node from
     elsewhere: set[str] = field(default_factory=set)
+    #: step id -> the name of its node's function in the module
+    functions: dict[str, str] = field(default_factory=dict)
     loops: dict[str, tuple[list[str], Pos]] = field(default_factory=dict)
     #: (step, before) -> the add_edge that orders them, before's sources, the two names
     orders: dict[tuple[str, str], tuple[Pos, list[str], str, str]] = field(

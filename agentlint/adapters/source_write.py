@@ -58,7 +58,8 @@ def write_plan(wf: Workflow, changes: Sequence[Any]) -> Written:
         return _write(wf, changes, _json_sites(wf), _doc_check(wf.text), "the AutoGen file")
     if wf.format == "langgraph":
         path = wf.extra.get("source_path")
-        out = _write(wf, changes, _python_sites(wf), _python_check, "the module")
+        out = _write(wf, changes, _python_sites(wf), _python_check, "the module",
+                     _python_owner(wf))
         out.path = path if isinstance(path, str) else None
         return out
     return Written("", wf.text, left=[f"{c.step}: {wf.format} files are not rewritten"
@@ -66,11 +67,13 @@ def write_plan(wf: Workflow, changes: Sequence[Any]) -> Written:
 
 
 def _write(wf: Workflow, changes: Sequence[Any], sites: dict[str, tuple[Span, str]],
-           check: Callable[[str], bool], what: str) -> Written:
+           check: Callable[[str], bool], what: str,
+           owned: Callable[[Span, set[str]], bool] = lambda span, readers: True) -> Written:
     """Replace each literal all of whose readers the plan moves to one model.
 
     ``sites``: step id -> the span of the literal its model comes from and the text to
-    put around a new model name (``"{}"``, ``"openai:{}"``)."""
+    put around a new model name (``"{}"``, ``"openai:{}"``); ``owned(span, readers)``:
+    nothing but those steps reads the literal (no other code of a module)."""
     out = Written("", wf.text)
     wanted: dict[Span, dict[str, str]] = {}
     for change in changes:
@@ -89,6 +92,10 @@ def _write(wf: Workflow, changes: Sequence[Any], sites: dict[str, tuple[Span, st
         if set(steps) != readers or len(models) != 1:
             out.left.extend(f"{s}: its model literal is shared with steps the plan does not "
                             "move alike" for s in sorted(steps))
+            continue
+        if not owned(span, readers):
+            out.left.extend(f"{s}: its model literal is also used by code outside the "
+                            "steps the plan moves" for s in sorted(steps))
             continue
         model = models.pop()
         if not model or any(ch in model for ch in "'\"\\`{}") or not model.isprintable():
@@ -264,3 +271,89 @@ def _python_check(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _python_owner(wf: Workflow) -> Callable[[Span, set[str]], bool]:
+    """Whether only the reading steps' node functions (and the functions of the module
+    they call, by name) use the literal at a span: the literal is in one of them, or in a
+    module-level ``v = ...`` whose every use is in one of them. A use anywhere else (a
+    second graph, a helper run outside the graph, module-level code such as
+    ``create_react_agent(llm, ...)``) makes the literal shared with code the plan does
+    not see."""
+    words = wf.extra.get("wording")
+    functions: dict[str, str] = getattr(words, "functions", {}) or {}
+    try:
+        tree = ast.parse(wf.text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return lambda span, readers: False
+    starts = _line_starts(wf.text)
+    defs: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    #: (start offset, the innermost function around it or "") of every string literal
+    #: and every use of a name
+    where: dict[int, str] = {}
+    uses: dict[str, list[str]] = {}
+
+    lines = wf.text.split("\n")
+
+    def offset(node: ast.expr) -> int:
+        line = lines[node.lineno - 1].encode("utf-8")
+        return starts[node.lineno - 1] + len(line[:node.col_offset].decode("utf-8", "replace"))
+
+    def visit(node: ast.AST, inside: str, target: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            name = inside
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                defs.setdefault(child.name, []).append(child)
+                name = child.name
+            elif isinstance(child, ast.Constant) and isinstance(child.value, str):
+                where[offset(child)] = inside
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+                # module-level code: "=v" when it builds the variable v
+                uses.setdefault(child.id, []).append(inside or target)
+            visit(child, name, target)
+
+    for stmt in tree.body:
+        bound = stmt.targets if isinstance(stmt, ast.Assign) else \
+            [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        visit(ast.Module(body=[stmt], type_ignores=[]), "",
+              f"={bound[0].id}" if len(bound) == 1 and isinstance(bound[0], ast.Name) else "")
+    holders: dict[int, str] = {}  # literal offset -> the module variable it is bound to
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                for sub in ast.walk(stmt.value):
+                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                        holders[offset(sub)] = targets[0].id
+
+    def reached(readers: set[str]) -> set[str]:
+        todo = [functions[s] for s in readers if s in functions]
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in defs:
+                continue
+            seen.add(name)
+            for fn in defs[name]:
+                for sub in ast.walk(fn):
+                    if isinstance(sub, ast.Call):
+                        callee = sub.func.id if isinstance(sub.func, ast.Name) else \
+                            sub.func.attr if isinstance(sub.func, ast.Attribute) else None
+                        if callee is not None:
+                            todo.append(callee)
+        return seen
+
+    def owned(span: Span, readers: set[str]) -> bool:
+        if span[0] not in where:
+            return False
+        # the node functions and what they call; and the statement that builds the graph
+        # read (a prebuilt agent: ``graph = create_react_agent(llm, ...)``)
+        allowed = reached(readers) | {f"={wf.name}"}
+        inside = where[span[0]]
+        if inside:
+            return inside in allowed
+        var = holders.get(span[0])
+        used = uses.get(var, []) if var is not None else []
+        return bool(used) and all(u and u in allowed for u in used)
+
+    return owned
