@@ -128,3 +128,20 @@ def test_without_the_gateway_the_alias_crew_is_unpriced(tmp_path: Path) -> None:
     unknown = {f["message"].split("'")[1] for f in found
                if f["file"] == "gw/tasks.yaml" and f["code"] == "AL903"}
     assert unknown == {"fast", "openai/smart"}
+
+
+def test_a_crew_whose_tasks_file_is_excluded_is_still_read_from_its_agents_file(
+        tmp_path: Path) -> None:
+    """The agents file gives way to its tasks file only when the run reads that file."""
+    root = tmp_path / "repo"
+    _mixed(root)
+    (root / ".agentlint.yaml").write_text("models: litellm_config.yaml\n"
+                                          "exclude: [crew/config/tasks.yaml]\n",
+                                          encoding="utf-8")
+    found, seen = _lint(root)
+    real = str(root.resolve()) + "/"
+    read = {p.removeprefix(real): fmt for p, fmt in seen["loads"] if fmt is not None}
+    assert read.get("crew/config/agents.yaml") == "crewai"
+    assert "crew/config/tasks.yaml" not in read
+    # the crew is reported under its tasks file, as CrewAI reads it
+    assert "crew/config/tasks.yaml" in {f["file"] for f in found}

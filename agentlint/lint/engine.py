@@ -232,7 +232,8 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
                 continue
             plan.append(_Item("file", file, settings, as_named(file),
                               named=not os.path.isdir(path)))
-    plan = _one_item_per_crew(plan, seen)
+    if input_format in (None, "auto", "crewai"):
+        plan = _one_item_per_crew(plan)
     files = [item for item in plan if item.kind == "file"]
     workers = min(worker_count(jobs), len(files))
     outcomes = iter(_lint_parallel(files, overrides, finder.registry, input_format, workers)) \
@@ -276,7 +277,7 @@ class _Item:
         self.named = named
 
 
-def _one_item_per_crew(plan: list[_Item], seen: set[str]) -> list[_Item]:
+def _one_item_per_crew(plan: list[_Item]) -> list[_Item]:
     """A CrewAI crew is one workflow, read from its tasks file with the agents file beside
     it: when the run holds both files, the agents file is not read as the same crew a
     second time. Only when both are the crew's (an ``agents.yaml`` of another format, or
@@ -296,12 +297,13 @@ def _one_item_per_crew(plan: list[_Item], seen: set[str]) -> list[_Item]:
         found = adapters.detect(path, text)
         return found is not None and found.name == "crewai"
 
+    planned = {os.path.realpath(item.file) for item in plan if item.kind == "file"}
     keep = []
     for item in plan:
         if item.kind == "file" and os.path.basename(item.file).lower() in names:
             folder = os.path.dirname(os.path.abspath(item.file))
             tasks = [os.path.join(folder, n) for n in TASK_NAMES]
-            pair = [t for t in tasks if os.path.realpath(t) in seen]
+            pair = [t for t in tasks if os.path.realpath(t) in planned]
             if pair and crewai(item.file) and crewai(pair[0]):
                 continue
         keep.append(item)
