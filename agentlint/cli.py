@@ -199,7 +199,7 @@ def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = 
     by the LiteLLM config ``models`` when one is given (``plan``: for the optimizer,
     see :func:`agentlint.graph.litellm.overlay`)."""
     from agentlint.paths import as_named, discover
-    from agentlint.sources import load_any
+    from agentlint.sources import load_any, read_with_their_tasks
 
     _gateway(models)  # a bad config stops the run before any workflow is read
 
@@ -226,7 +226,11 @@ def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = 
         if not os.path.exists(path) and not os.path.islink(path):
             raise SpecError(path, 1, 1, "no such file or folder")
         explicit = not os.path.isdir(path)
-        for file in discover([path]):
+        found = list(discover([path]))
+        also = read_with_their_tasks(found, input_format)  # a crew once, from its tasks
+        for file in found:
+            if file in also:
+                continue
             wf = load_any(file, input_format=input_format, explicit=explicit,
                           display=as_named(file))
             if wf is None:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_process
 from tests.support import GitRepo
 
 #: runs ``agentlint ARGS`` and prints what it opened and read, as JSON, on the last line of
@@ -117,6 +117,12 @@ def test_each_file_is_read_once_in_its_own_format(tmp_path: Path) -> None:
     assert not [f for f in found if f["code"] == "AL000"]
     # the configuration's gateway priced the alias crew: no model priced as unknown
     assert not [f for f in found if f["file"] == "gw/tasks.yaml" and f["code"] == "AL903"]
+    # estimate over the folder: each workflow once, under its own file
+    proc = run_process("estimate", "--format", "json", "--models", "litellm_config.yaml",
+                       ".", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    files = [x["file"] for x in json.loads(proc.stdout)]
+    assert sorted(files) == sorted(WORKFLOWS)
 
 
 def test_without_the_gateway_the_alias_crew_is_unpriced(tmp_path: Path) -> None:

@@ -30,11 +30,10 @@ from agentlint.paths import (
     decode,
     discover,
     find_root,
-    read_bytes,
     read_stdin,
 )
 from agentlint.record import Record
-from agentlint.sources import load_any
+from agentlint.sources import load_any, read_with_their_tasks
 
 if TYPE_CHECKING:
     from agentlint.spec.model import Workflow
@@ -232,8 +231,10 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
                 continue
             plan.append(_Item("file", file, settings, as_named(file),
                               named=not os.path.isdir(path)))
-    if input_format in (None, "auto", "crewai"):
-        plan = _one_item_per_crew(plan)
+    # a CrewAI crew is read from its tasks file, not a second time from its agents file
+    also = read_with_their_tasks([item.file for item in plan if item.kind == "file"],
+                                 input_format)
+    plan = [item for item in plan if item.kind != "file" or item.file not in also]
     files = [item for item in plan if item.kind == "file"]
     workers = min(worker_count(jobs), len(files))
     outcomes = iter(_lint_parallel(files, overrides, finder.registry, input_format, workers)) \
@@ -275,39 +276,6 @@ class _Item:
         self.error = error
         #: named one by one (not found in a folder): near misses are refused
         self.named = named
-
-
-def _one_item_per_crew(plan: list[_Item]) -> list[_Item]:
-    """A CrewAI crew is one workflow, read from its tasks file with the agents file beside
-    it: when the run holds both files, the agents file is not read as the same crew a
-    second time. Only when both are the crew's (an ``agents.yaml`` of another format, or
-    beside a ``tasks.yaml`` that is none, is still read as itself)."""
-    names = ("agents.yaml", "agents.yml")
-    if not any(item.kind == "file" and os.path.basename(item.file).lower() in names
-               for item in plan):
-        return plan
-    from agentlint import adapters
-    from agentlint.adapters.crewai import TASK_NAMES
-
-    def crewai(path: str) -> bool:
-        try:
-            text = decode(read_bytes(path, None, limit=MAX_SPEC_BYTES), path)
-        except SpecError:
-            return False  # read (and reported) as itself
-        found = adapters.detect(path, text)
-        return found is not None and found.name == "crewai"
-
-    planned = {os.path.realpath(item.file) for item in plan if item.kind == "file"}
-    keep = []
-    for item in plan:
-        if item.kind == "file" and os.path.basename(item.file).lower() in names:
-            folder = os.path.dirname(os.path.abspath(item.file))
-            tasks = [os.path.join(folder, n) for n in TASK_NAMES]
-            pair = [t for t in tasks if os.path.realpath(t) in planned]
-            if pair and crewai(item.file) and crewai(pair[0]):
-                continue
-        keep.append(item)
-    return keep
 
 
 def worker_count(jobs: int) -> int:
