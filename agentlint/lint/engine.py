@@ -24,14 +24,7 @@ from agentlint.lint import suppressions as sup
 from agentlint.lint.config import ConfigError, ConfigFinder, Overrides, Settings, resolve
 from agentlint.lint.registry import Context, Finding, Registry, Rule
 from agentlint.lint.rules import default_registry
-from agentlint.paths import (
-    MAX_SPEC_BYTES,
-    as_named,
-    decode,
-    discover,
-    find_root,
-    read_stdin,
-)
+from agentlint.paths import MAX_SPEC_BYTES, as_named, decode, discover, find_root, read_stdin
 from agentlint.record import Record
 from agentlint.sources import load_any, read_with_their_tasks
 
