@@ -402,3 +402,8 @@ def test_langgraph_literal_also_used_outside_the_graph_is_a_suggestion(repo: Pat
                   "agent = create_react_agent(llm, tools=[])\n")
     done = write_plan(_load(alone), [_change("agent", "gpt-4o-mini")])
     assert done.written == ["agent"] and 'ChatOpenAI(model="gpt-4o-mini")' in done.text
+    inline = write(repo / "inline.py", "from langgraph.prebuilt import create_react_agent\n"
+                   "\nagent = create_react_agent('openai:gpt-4o', tools=[])\n")
+    done = write_plan(_load(inline), [_change("agent", "gpt-4o-mini")])
+    assert done.written == ["agent"]
+    assert "create_react_agent('openai:gpt-4o-mini', tools=[])" in done.text

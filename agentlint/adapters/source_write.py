@@ -353,6 +353,8 @@ def _python_owner(wf: Workflow) -> Callable[[Span, set[str]], bool]:
         if inside:
             return inside in allowed
         var = holders.get(span[0])
+        if var is not None and var == wf.name:
+            return True  # written in the statement that builds the graph read
         used = uses.get(var, []) if var is not None else []
         return bool(used) and all(u and u in allowed for u in used)
 
