@@ -70,10 +70,11 @@ def test_autogen_team_every_turn_moved_is_written_and_estimates_as_planned(repo:
     (repo / "agentlint.profile.yaml").write_text("candidates: [gpt-4o-mini]\n",
                                                  encoding="utf-8")
     before = path.read_text(encoding="utf-8")
-    plan = _plan(path, "--objective", "cost")
-    assert {c["to"] for c in plan["changes"]} == {"gpt-4o-mini"} and len(plan["changes"]) == 9
-    proc = run_process("optimize", "--objective", "cost", "--write", str(path))
+    proc = run_process("optimize", "--objective", "cost", "--write", "--format", "json",
+                       str(path))
     assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
+    assert {c["to"] for c in plan["changes"]} == {"gpt-4o-mini"} and len(plan["changes"]) == 9
     assert "wrote" in proc.stderr and "(9 of 9 changes)" in proc.stderr
     after = path.read_text(encoding="utf-8")
     json.loads(after)
@@ -95,12 +96,11 @@ def test_autogen_a_client_the_plan_moves_for_some_turns_only_is_a_suggestion(
     shutil.copy(FIXTURES / "autogen" / "travel_team.json", path)
     (repo / "agentlint.profile.yaml").write_text(
         "candidates: [gpt-4o-mini]\nbudgets:\n  cost_usd: 0.05\n", encoding="utf-8")
-    plan = _plan(path)
-    moved = {c["step"] for c in plan["changes"]}
+    proc = run_process("optimize", "--write", "--format", "json", str(path))
+    assert proc.returncode == 0, proc.stderr
+    moved = {c["step"] for c in json.loads(proc.stdout)["changes"]}
     # the planner speaks three times (turns 1, 5, 9); the plan moves turns 5 and 9 only
     assert "planner_agent_1" not in moved and {"planner_agent_5", "planner_agent_9"} <= moved
-    proc = run_process("optimize", "--write", str(path))
-    assert proc.returncode == 0, proc.stderr
     assert f"({len(moved) - 2} of {len(moved)} changes)" in proc.stderr
     assert "left as a suggestion: planner_agent_5: its model literal is shared" in proc.stderr
     models = _models(path)
@@ -145,11 +145,12 @@ def test_langgraph_literal_keyword_is_written_and_estimates_as_planned(repo: Pat
     (repo / "agentlint.profile.yaml").write_text("candidates: [gpt-4o-mini]\n",
                                                  encoding="utf-8")
     before = path.read_bytes()
-    plan = _plan(path, "--objective", "cost")
+    proc = run_process("optimize", "--objective", "cost", "--write", "--format", "json",
+                       str(path))
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
     assert [(c["step"], c["from"], c["to"]) for c in plan["changes"]] == \
         [("reason", "gpt-4o", "gpt-4o-mini")]
-    proc = run_process("optimize", "--objective", "cost", "--write", str(path))
-    assert proc.returncode == 0, proc.stderr
     after = path.read_bytes()
     ast.parse(after)
     # only the literal's bytes changed
