@@ -1,17 +1,19 @@
 """An optimizer's plan written back into a framework's own file, where the file can take it.
 
 Only model changes are written, and only into a literal that names the model and nothing
-else: an AutoGen component's ``"model": "..."`` string (a model client's ``config``, a 0.2
-``config_list`` entry), a LangGraph module's ``ChatOpenAI(model="...")`` /
-``init_chat_model("...")`` string, an Agents SDK ``Agent(model="...")`` string
-(:mod:`agentlint.adapters.agents_sdk_write`). A literal is written only when every step
-that reads it moves to the same model: one model client, or one module variable, shared
-by two agents (or by every turn of one agent) is never edited for one step's sake. Every
-other change (a model given by a variable, an f-string or a call; a literal in another
-module; retries, parallel groups) stays a suggestion.
+else: an AutoGen component's ``"model": "..."`` value (a model client's ``config``, a 0.2
+``config_list`` entry; quoted or plain in a YAML team), a LangGraph module's
+``ChatOpenAI(model="...")`` / ``init_chat_model("...")`` string, an Agents SDK
+``Agent(model="...")`` string (:mod:`agentlint.adapters.agents_sdk_write`). A literal is
+written only when every step that reads it moves to the same model: one model client, or
+one module variable, shared by two agents (or by every turn of one agent) is never edited
+for one step's sake, and a LangGraph literal that code outside the moved nodes also uses
+is left alone. Every other change (a model given by a variable, an f-string or a call; a
+literal in another module; an Azure deployment name; retries, parallel groups) stays a
+suggestion.
 
-Only the literal's characters change; the result is parsed again (JSON as JSON, Python by
-``ast.parse``) before it is returned, so a file is never left broken.
+Only the literal's characters change; the result is parsed again (JSON as JSON, YAML as
+YAML, Python by ``ast.parse``) before it is returned, so a file is never left broken.
 """
 
 from __future__ import annotations
