@@ -867,13 +867,14 @@ def _write_program(file: str, adapted: Any, changes: Any) -> None:
     from agentlint.paths import write_text_atomic
 
     done = write_plan(adapted, changes)
-    target = done.path or file
+    target = done.path or file  # a LangGraph graph named by its langgraph.json: the module
+    shown = adapted.file if done.path else file
     if done.written:
         write_text_atomic(target, _unchanged_since_read(target, done.source, done.text),
                           what="program" if adapted.format != "autogen" else "team")
-    click.echo(f"agentlint: wrote {escape.text(target)} ({len(done.written)} of "
+    click.echo(f"agentlint: wrote {escape.text(shown)} ({len(done.written)} of "
                f"{len(changes)} changes)" if done.written else f"agentlint: "
-               f"{escape.text(target)} not changed", err=True)
+               f"{escape.text(shown)} not changed", err=True)
     for reason in done.left:
         click.echo(f"agentlint: left as a suggestion: {escape.text(reason)}", err=True)
 
