@@ -110,7 +110,7 @@ def test_autogen_a_client_the_plan_moves_for_some_turns_only_is_a_suggestion(
 
 
 def test_autogen_hostile_literals_are_suggestions(repo: Path) -> None:
-    """A model written with an escape, or a client with no model, is not edited."""
+    """A model written with an escape (the same name once decoded) is not edited."""
     text = (FIXTURES / "autogen" / "team.json").read_text(encoding="utf-8")
     assert text.count('"model": "gpt-4o-mini"') == 1
     path = repo / "team.json"
