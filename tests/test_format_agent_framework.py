@@ -2,7 +2,7 @@
 them: actions one at a time in order, an agent reading the conversation it joins, a
 ConditionGroup choosing one branch, a GotoAction back to an earlier action closing a loop
 (bounded by a counter it guards, or by the runner's superstep limit), an externalLoop
-repeating an agent with the user. Real files from microsoft/agent-framework
+repeating an agent with the user. Real files from three repositories
 (tests/fixtures/agent_framework, see SOURCES.md) pin call counts, the critical path and
 the findings; small workflows written here pin the mapping and the refusals.
 """
@@ -23,7 +23,9 @@ from tests.conftest import FIXTURES, exit_2_one_line, run_process
 
 MAF = FIXTURES / "agent_framework" / "microsoft__agent-framework"
 AZURE = FIXTURES / "agent_framework" / "Azure__azure-sdk-for-python"
-REAL = sorted(MAF.glob("*.yaml")) + sorted(AZURE.glob("*.yaml"))
+CONSOLE = FIXTURES / "agent_framework" / "sanchar10__copilot-agent-console"
+REAL = sorted(MAF.glob("*.yaml")) + sorted(AZURE.glob("*.yaml")) + \
+    sorted(CONSOLE.glob("*.yaml"))
 
 
 def _load(path: Path) -> Workflow:
@@ -179,7 +181,10 @@ def test_branches_are_a_router_and_a_missing_else_falls_through(repo: Path) -> N
 """)
     wf = _load(path)
     assert {r.step for r in wf.step("route").routes} == {"escalate", "route_none"}
-    assert set(wf.step("reply").needs) == {"escalate", "route_none"}
+    reply = wf.step("reply")
+    assert set(reply.needs) | set(reply.context) >= {"escalate", "route_none"}
+    # no conversationId: all three share the default conversation, so reply reads both
+    assert list(reply.context) == ["triage", "escalate"]
     assert "triage" in wf.step("route").context or "triage" in wf.step("route").needs
     # triage, then half the runs escalate, then reply
     assert _calls(wf) == pytest.approx(2.5)
@@ -317,6 +322,55 @@ def test_foundry_student_teacher_stops_at_four_turns() -> None:
     assert not wf.step("teacher_agent").implicit_context
     assert estimate(wf).critical_path == ["student_agent", "teacher_agent"]
     assert not _codes(_lint(AZURE / "student_teacher_workflow.yaml"))
+
+
+def test_agents_naming_neither_conversation_nor_input_share_the_default_one(
+        repo: Path) -> None:
+    """The .NET runtime gives such an agent nothing; the Python one puts it on the
+    workflow's default conversation (Conversation.messages) with the previous answer, so
+    it reads every earlier agent there. An agent that names its input keeps to it."""
+    path = write(repo, "wf.yaml", HEAD + """\
+    - kind: InvokeAzureAgent
+      id: a
+      agent: {name: A}
+    - kind: InvokeAzureAgent
+      id: b
+      agent: {name: B}
+      input: {messages: =UserMessage("summarise")}
+    - kind: InvokeAzureAgent
+      id: c
+      agent: {name: C}
+""")
+    wf = _load(path)
+    assert list(wf.step("b").context) == []
+    assert list(wf.step("c").context) == ["a", "b"] and wf.step("c").implicit_context
+    assert "inputs" in (wf.step("c").prompt or "")
+
+
+def test_copilot_console_health_check_is_a_chain_on_the_default_conversation() -> None:
+    """copilot-agent-console runs its workflows with agent_framework_declarative's
+    WorkflowFactory: three agents, none naming a conversation or an input, so each reads
+    the default conversation; the report generator gets the scanner's raw output besides
+    the analysis it builds on."""
+    path = CONSOLE / "codebase-health-check.yaml"
+    wf = _load(path)
+    assert [s.id for s in wf.steps] == ["scan", "analyze", "report"] and _calls(wf) == 3
+    assert estimate(wf).critical_path == ["scan", "analyze", "report"]
+    assert list(wf.step("analyze").context) == ["scan"]
+    assert not wf.step("analyze").implicit_context
+    assert list(wf.step("report").context) == ["scan", "analyze"]
+    found = _lint(path)
+    assert _codes(found) == {"AL005"}
+    assert [f["line"] for f in found if f["code"] == "AL005"] == [19]  # report's agent
+
+
+def test_copilot_console_emoji_poem_hands_the_poem_on() -> None:
+    path = CONSOLE / "emoji-poem.yaml"
+    wf = _load(path)
+    assert [s.id for s in wf.steps] == ["write", "illustrate"] and _calls(wf) == 2
+    assert estimate(wf).critical_path == ["write", "illustrate"]
+    assert list(wf.step("illustrate").context) == ["write"]
+    assert not _codes(_lint(path))
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)

@@ -1,7 +1,7 @@
 """Oracle Agent Spec flows and agents read as an Agent Spec runtime runs them: control
 edges order the nodes, data edges and ``{{var}}`` carry outputs, a BranchingNode is a
 router, subflows run in place, side by side (ParallelFlowNode) or once per item (MapNode),
-a cycle of control edges is a loop nothing bounds. Real files from three repositories
+a cycle of control edges is a loop nothing bounds. Real files from four repositories
 (tests/fixtures/agentspec, see SOURCES.md) pin call counts, the critical path and the
 findings; small flows written here pin the mapping and the refusals.
 """
@@ -24,13 +24,15 @@ from tests.conftest import FIXTURES, exit_2_one_line, run_process
 SPEC = FIXTURES / "agentspec" / "oracle__agent-spec"
 WAYFLOW = FIXTURES / "agentspec" / "oracle__wayflow"
 FORK = FIXTURES / "agentspec" / "spichen__agent-spec"
+NVIDIA = FIXTURES / "agentspec" / "NVIDIA__NeMo-Agent-Toolkit"
 REAL = [SPEC / "howto_summary_flow.yaml", SPEC / "howto_parallelflownode.yaml",
         SPEC / "howto_flow_with_conditional_branches.yaml",
         SPEC / "ext_tutorial_cybersecurity_flow.yaml",
         SPEC / "example_serialized_flow_executing_agent.yaml",
         SPEC / "howto_managerworkers.yaml", SPEC / "howto_swarm.yaml",
         WAYFLOW / "howto_mapstep.yaml", WAYFLOW / "howto_agents_in_flows.yaml",
-        FORK / "example_serialized_agent_with_tools_and_toolboxes_26_2_0.yaml"]
+        FORK / "example_serialized_agent_with_tools_and_toolboxes_26_2_0.yaml",
+        NVIDIA / "nim_agent.yaml", NVIDIA / "weather_agent_with_tool.yaml"]
 
 
 def _load(path: Path) -> Workflow:
@@ -364,6 +366,28 @@ def test_agent_with_tools_and_toolboxes() -> None:
     wf = _load(FORK / "example_serialized_agent_with_tools_and_toolboxes_26_2_0.yaml")
     assert _calls(wf) == 3 and len(wf.steps) == 1
     assert "my_mcp_tool" in wf.agents["Funny_agent"].tools
+
+
+def test_nemo_agent_toolkit_nim_agent_is_one_call() -> None:
+    """NeMo Agent Toolkit's Agent Spec fixtures: an Agent on an OpenAI-compatible NIM
+    endpoint, no tools: one call to the model the file names, nothing to report."""
+    path = NVIDIA / "nim_agent.yaml"
+    wf = _load(path)
+    assert [s.id for s in wf.steps] == ["NIM_Test_Agent"] and _calls(wf) == 1
+    assert wf.steps[0].model == "meta/llama-3.1-8b-instruct"
+    assert estimate(wf).critical_path == ["NIM_Test_Agent"]
+    assert not _codes(_lint(path))
+
+
+def test_nemo_agent_toolkit_weather_agent_is_one_tool_loop() -> None:
+    """A ClientTool the caller runs: the agent decides, the client answers, the agent
+    replies (three calls, assumed)."""
+    path = NVIDIA / "weather_agent_with_tool.yaml"
+    wf = _load(path)
+    assert [s.id for s in wf.steps] == ["weather_agent"] and _calls(wf) == 3
+    assert wf.agents["weather_agent"].tools == ["get_weather"]
+    assert estimate(wf).critical_path == ["weather_agent"]
+    assert not _codes(_lint(path))
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)

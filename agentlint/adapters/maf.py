@@ -12,6 +12,10 @@ more):
   wrote there (and the user's message, in the workflow's own conversation); what
   ``input.messages`` / ``input.arguments`` name (``Local.X``) it reads besides.
   ``output.messages`` / ``output.responseObject`` set variables later actions read.
+  Without a ``conversationId`` and without an input the .NET runtime gives an agent
+  nothing; the Python runtime puts it on the default conversation
+  (``Conversation.messages``, shared by every agent naming no conversation) with the
+  previous answer, so it is read as joining that conversation.
   ``input.externalLoop.when`` repeats the agent with the user's reply until the condition
   fails, at most ``maxIterations`` times (100 by default).
 - ``ConditionGroup`` / ``If``: one branch runs (a router without a model; which one, no
@@ -64,6 +68,8 @@ DEFAULT_MAX_TURNS = 100
 #: externalLoop.maxIterations when unset
 DEFAULT_EXTERNAL_LOOP = 100
 MAX_DEPTH = 40
+# the conversation an agent without a conversationId joins (Conversation.messages)
+DEFAULT_THREAD = "Conversation.messages"
 MAX_ACTIONS = 5000
 
 AGENT = {"InvokeAzureAgent", "InvokeAgent", "InvokeAzureResponse"}
@@ -312,13 +318,19 @@ class _Reader:
             self.draft.assume(f"dynamic:{spec.id}", f"action '{spec.id}' picks its agent "
                               f"at run time ({name}); priced as one agent", where)
         conversation = action.get("conversationId")
-        key = "=" + str(conversation).lstrip("=").strip() if conversation else ""
-        thread = self.conversations.get(key, []) if key else []
+        key = "=" + str(conversation).lstrip("=").strip() if conversation else DEFAULT_THREAD
         inp = mapping(action.get("input"))
         named = _refs(inp.get("messages")) + _refs(inp.get("arguments")) + \
             _refs(inp.get("parameters"))
+        # An agent without a conversationId writes to the Python runtime's default
+        # conversation (Conversation.messages). One that also names no input is given
+        # nothing by the .NET runtime, so such a file is written for the Python one,
+        # which hands it that conversation (the earlier agents' answers): it reads them.
+        bare = not conversation and all(
+            inp.get(k) in (None, "", [], {}) for k in ("messages", "arguments", "parameters"))
+        thread = self.conversations.get(key, []) if conversation or bare else []
         spec.reads = [(s, where) for v in named for s in self.vars.get(v, [])]
-        if key == "=System.ConversationId" or not (named or thread):
+        if key == "=System.ConversationId" or bare or not (named or thread):
             spec.prompt = "{{ inputs." + self.user + " }}"
         spec.context = [(s, where) for s in thread]
         spec.implicit_context = len(thread) > 1
@@ -327,8 +339,8 @@ class _Reader:
             spec.output_leaves = "sent to the user (autoSend)"
         for out_key in ("messages", "responseObject", "structuredOutputs"):
             self.assign(output.get(out_key), [spec.id])
-        if key:
-            self.conversations.setdefault(key, []).append(spec.id)
+        self.conversations.setdefault(key, []).append(spec.id)
+        if conversation or bare:
             self.on_conversation.add(spec.id)
         self.words.agents[spec.id] = (name, where)
         loop = mapping(inp.get("externalLoop"))
