@@ -119,6 +119,12 @@ def load_profile(base_dir: str, display: str, basename: str, root: str) -> Profi
     if path is None:
         return Profile()
     shown = os.path.join(os.path.dirname(display), os.path.basename(path))
+    return read_profile(path, shown, basename, root)
+
+
+def read_profile(path: str, shown: str, basename: str, root: str | None) -> Profile:
+    """The profile in the file ``path`` (shown as ``shown``), with the section under
+    ``files:`` for the workflow file ``basename`` laid over the folder's."""
     doc = load_text(read_text(path, root, limit=MAX_PROFILE_BYTES, what="profile",
                               shown=shown), shown)
     profile = Profile(file=shown)
@@ -205,6 +211,9 @@ def _entry(section: YMap, name: str, value: YMap) -> Entry:
             entry.values[key] = list(field_value)
         elif key == "class":
             entry.values[key] = str(field_value)
+        elif key == "measured":  # for people: kept as written
+            entry.values[key] = {k: dict(v) if isinstance(v, YMap) else v
+                                 for k, v in field_value.items()}
         elif key == "may_cascade":
             entry.values[key] = {k: float(v) for k, v in field_value.items()
                                  if not k.startswith("x-")}

@@ -1,0 +1,241 @@
+"""The profile overlay: measured figures written as a profile, and a profile laid over a
+native spec.
+
+:func:`profile_text` writes what a calibration measured in the format of
+docs/profile.md: per step the figures the estimate reads (``input_tokens``,
+``output_tokens``, ``calls``, ``p_ok``, a branch's ``share``, a fan-out's
+``count``) and ``runs``, the number of runs they rest on, which marks them as
+calibrated; what is there for people (medians, 95th percentiles, durations,
+retries seen) goes under ``measured``. :func:`apply_profile` lays such a
+profile (or one written by hand) over a native spec, so ``estimate``, ``lint``
+and ``optimize --profile FILE`` use its figures.
+
+``input_tokens`` in a profile is the step's own prompt, without the inputs and
+step outputs it reads (the estimate adds those); the measured mean of a call's
+whole input is therefore written less what the step reads, sized with the
+calibrated outputs of the steps it reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from agentlint.adapters.profile import Profile, read_profile
+from agentlint.calibrate.measure import Measured, StepFigures
+from agentlint.calibrate.stats import Stat
+from agentlint.errors import SpecError
+from agentlint.spec.model import Route, Step, Workflow
+
+#: wf.extra key: step id -> {figure: runs it rests on, 0 for a figure stated by hand}
+CALIBRATED = "calibrated"
+#: wf.extra key: the profile laid over the spec
+PROFILE_FILE = "profile_file"
+
+
+def _q(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's string syntax is a subset of it)."""
+    return json.dumps(text, ensure_ascii=True)
+
+
+def _num(value: float, digits: int = 4) -> str:
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.{digits}g}" if abs(value) < 1 else str(round(value, digits))
+
+
+def _figure(stat: Stat) -> str:
+    return (f"{{mean: {_num(stat.mean)}, median: {_num(stat.median)}, "
+            f"p95: {_num(stat.p95)}}}")
+
+
+def referenced_tokens(wf: Workflow, step: Step, outputs: dict[str, float]) -> float:
+    """Tokens a call of ``step`` reads from inputs and step outputs (as the estimate
+    counts them), with ``outputs`` as the steps' output sizes."""
+    total = 0.0
+    seen: set[str] = set()
+    for ref in step.refs:
+        if ref.kind == "inputs":
+            total += wf.inputs[ref.name].tokens
+            continue
+        if ref.field == "context" and ref.name in seen:
+            continue
+        seen.add(ref.name)
+        src = wf.step(ref.name)
+        total += outputs.get(ref.name, src.output_tokens) * src.fan_out
+    return total
+
+
+def profile_text(wf: Workflow, m: Measured, traces: list[str]) -> str:
+    """The profile of what ``m`` measured of ``wf``."""
+    outputs = {sid: f.output_tokens.mean for sid, f in m.steps.items() if f.calls}
+    lines = [
+        "# yaml-language-server: $schema=https://raw.githubusercontent.com/agentlint/"
+        "agentlint/main/agentlint/schemas/profile-v1.schema.json",
+        f"# Written by agentlint calibrate for {os.path.basename(wf.file)} from "
+        f"{len(traces)} trace export{'s' if len(traces) != 1 else ''}.",
+        "calibrated:",
+        f"  runs: {m.runs}",
+        f"  spans: {m.spans}",
+        f"  unmatched: {m.unmatched}",
+        f"  ambiguous: {m.ambiguous}",
+        f"  cost_usd: {_num(m.cost_mean, 6)}",
+        f"  latency_s: {_num(m.latency_mean)}",
+        f"  reliability: {_num(m.success, 6)}",
+    ]
+    shares = _shares(wf, m)
+    steps = []
+    for step in wf.steps:
+        fig = m.steps[step.id]
+        body = _step_lines(wf, step, fig, outputs, shares.get(step.id))
+        if body:
+            steps += [f"  {_q(step.id)}:", *body]
+    if steps:
+        lines += ["steps:", *steps]
+    loops = [f"  {_q(loop.id)}: {{expected_iterations: {_num(m.rounds[loop.id].mean)}, "
+             f"runs: {m.rounds[loop.id].count}}}"
+             for loop in wf.loops if m.rounds[loop.id].count]
+    if loops:
+        lines += ["loops:", *loops]
+    return "\n".join(lines) + "\n"
+
+
+def _shares(wf: Workflow, m: Measured) -> dict[str, tuple[float, int]]:
+    """Branch target -> (share of the router's runs that took it, the router's runs)."""
+    out: dict[str, tuple[float, int]] = {}
+    for step in wf.steps:
+        runs = m.router_runs.get(step.id, 0)
+        if step.routes and runs:
+            took = m.routes.get(step.id, {})
+            for route in step.routes:
+                out[route.step] = (took.get(route.step, 0) / runs, runs)
+    return out
+
+
+def _step_lines(wf: Workflow, step: Step, fig: StepFigures, outputs: dict[str, float],
+                share: tuple[float, int] | None) -> list[str]:
+    body: list[str] = []
+    if fig.runs:
+        body.append(f"    runs: {fig.runs}")
+    if share is not None:
+        body.append(f"    share: {_num(share[0])}")
+    if fig.calls:
+        own = max(0.0, fig.input_tokens.mean - referenced_tokens(wf, step, outputs))
+        body += [f"    input_tokens: {_num(round(own, 1))}",
+                 f"    output_tokens: {_num(round(fig.output_tokens.mean, 1))}",
+                 f"    p_ok: {_num(max(0.001, fig.p_ok or 0.0))}",
+                 f"    cache_hit: {_num(fig.cache_hit or 0.0)}"]
+        n = fig.calls_per_attempt
+        if n is not None and step.uses_model:
+            body.append(f"    calls: {n}")
+    if fig.runs and step.fan_out > 1 and step.id not in _loop_steps(wf):
+        width = sum(k * v for k, v in fig.per_run.items()) / fig.runs
+        body.append(f"    count: {max(1, round(width))}")
+    if not fig.executions:
+        return body
+    body.append("    measured:")
+    if fig.calls:
+        body += [f"      input_tokens: {_figure(fig.input_tokens)}",
+                 f"      output_tokens: {_figure(fig.output_tokens)}",
+                 f"      cached_input_tokens: {_figure(fig.cached_tokens)}",
+                 f"      call_s: {_figure(fig.call_s)}"]
+        if fig.ttft_s.count:
+            body.append(f"      ttft_s: {_figure(fig.ttft_s)}")
+    per_run = Stat()
+    for k, v in sorted(fig.per_run.items()):
+        for _ in range(min(v, 4096)):
+            per_run.add(k)
+    body += [f"      duration_s: {_figure(fig.duration_s)}",
+             f"      per_run: {_figure(per_run)}",
+             f"      retries_seen: {fig.retries_seen}"]
+    return body
+
+
+def _loop_steps(wf: Workflow) -> set[str]:
+    return {s for loop in wf.loops for s in loop.steps}
+
+
+# -- laying a profile over a native spec ------------------------------------------------
+
+
+def apply_profile(wf: Workflow, path: str, root: str | None = None) -> Profile:
+    """Put the figures of the profile ``path`` into the native spec ``wf``."""
+    profile = read_profile(path, path, os.path.basename(wf.file), root)
+    marks: dict[str, dict[str, int]] = {}
+    for name, entry in profile.steps.items():
+        if name not in wf.step_index:
+            raise SpecError(path, *entry.at, f"no step '{name}' in {wf.file}")
+        step = wf.step(name)
+        values = entry.values
+        runs = int(values.get("runs", 0))
+        mark = marks.setdefault(name, {})
+        for key in ("input_tokens", "output_tokens", "p_ok"):
+            if key in values:
+                setattr(step, key, float(values[key]))
+                mark[key] = runs
+        for key in ("calls", "retries"):
+            if key in values:
+                setattr(step, key, int(values[key]))
+                mark[key] = runs
+        if "count" in values:
+            step.fan_out = int(values["count"])
+            mark["count"] = runs
+        if "max_concurrency" in values:
+            step.fan_out_concurrency = int(values["max_concurrency"])
+        if "per_call_s" in values and not step.uses_model:
+            step.per_call_s = float(values["per_call_s"])
+            mark["per_call_s"] = runs
+        if "share" in values:
+            _set_share(wf, path, name, float(values["share"]), entry.at)
+            mark["share"] = runs
+    for name, entry in profile.loops.items():
+        loop = next((lp for lp in wf.loops if lp.id == name), None)
+        if loop is None:
+            raise SpecError(path, *entry.at, f"no loop '{name}' in {wf.file}")
+        if "expected_iterations" in entry.values:
+            loop.expected_iterations = float(entry.values["expected_iterations"])
+            marks.setdefault(f"loop:{name}", {})["expected_iterations"] = \
+                int(entry.values.get("runs", 0))
+        if "max_iterations" in entry.values:
+            loop.max_iterations = int(entry.values["max_iterations"])
+    for name, size in profile.inputs.items():
+        if name in wf.inputs:
+            wf.inputs[name].tokens = size
+            marks.setdefault(f"input:{name}", {})["tokens"] = 0
+    for key, value in profile.budgets.items():
+        setattr(wf.budgets, key, value)
+    wf.extra[CALIBRATED] = marks
+    wf.extra[PROFILE_FILE] = path
+    return profile
+
+
+def _set_share(wf: Workflow, path: str, target: str, share: float,
+               at: tuple[int, int]) -> None:
+    """Give the branch to ``target`` its share; the branches without a share given
+    split the rest equally."""
+    for router in wf.steps:
+        routes = router.routes
+        idx = next((i for i, r in enumerate(routes) if r.step == target), None)
+        if idx is None:
+            continue
+        old = routes[idx]
+        routes[idx] = Route(old.step, share, True, old.pos)
+        given = sum(r.share for r in routes if r.given)
+        if given > 1.0 + 1e-6:
+            raise SpecError(path, *at, f"shares of the branches of '{router.id}' add up "
+                            f"to {given:g}; they are probabilities and must add up to at most 1")
+        open_ = [i for i, r in enumerate(routes) if not r.given]
+        for i in open_:
+            r = routes[i]
+            routes[i] = Route(r.step, max(0.0, 1.0 - given) / len(open_), False, r.pos)
+        return
+    raise SpecError(path, *at, f"'{target}' has a share but is no branch of a router "
+                    f"in {wf.file}")
+
+
+def calibrated_runs(wf: Workflow, key: str, figure: str) -> int | None:
+    """Runs the figure ``figure`` of ``key`` (a step id, ``loop:ID`` or ``input:NAME``)
+    rests on: None when no profile gave it, 0 when a profile stated it by hand."""
+    marks: dict[str, dict[str, int]] = wf.extra.get(CALIBRATED, {})
+    return marks.get(key, {}).get(figure)
