@@ -268,10 +268,12 @@ STDIN_FILENAME_HELP = "The name of the spec read from standard input ('-')."
               show_default=True, help="Format of the files (detected by default).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
+@click.option("--profile", type=click.Path(dir_okay=False), help="A profile (docs/profile.md), "
+              "e.g. one `agentlint calibrate` wrote: lay its figures over the native spec.")
 @guarded
 def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
              stdin_filename: str | None, input_format: str, color: bool | None,
-             models: str | None = None) -> None:
+             models: str | None = None, profile: str | None = None) -> None:
     """Estimate cost per run, critical-path latency and reliability (files, folders, or -
     for stdin).
 
@@ -281,6 +283,7 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
 
     try:
         workflows = _load_named(paths, input_format, models, stdin_filename)
+        _overlay(workflows, profile)
     except SpecError as exc:
         if fmt == "json":
             _json_errors(exc, output_file, _inputs(paths))
@@ -985,6 +988,84 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
     for err in result.errors:
         click.echo(error_line(err), err=True)
     sys.exit(result.exit_code())
+
+
+PROFILE_HELP = ("A profile (docs/profile.md), e.g. one `agentlint calibrate` wrote: lay its "
+                "figures over the native spec.")
+
+
+def _overlay(workflows: list[Any], profile: str | None) -> None:
+    """Lay the profile ``--profile`` over each native spec of ``workflows``."""
+    if profile is None:
+        return
+    from agentlint.adapters.profile import overlay_workflow
+
+    for wf in workflows:
+        if wf.format != "agentlint":
+            raise UsageError(f"--profile is for agentlint specs and {wf.file} is a "
+                             f"{wf.format} file, which reads agentlint.profile.yaml beside it")
+        overlay_workflow(wf, profile)
+
+
+@main.command("calibrate", cls=_OneLineErrors)
+@click.argument("traces", nargs=-1, required=True, type=click.Path())
+@click.option("--spec", "spec_file", required=True, type=click.Path(dir_okay=False),
+              help="The workflow the traces are runs of.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the profile to this file (without it, it is printed).")
+@click.option("--check", is_flag=True,
+              help="Compare the spec's estimate with the traces; exit 1 past --fail-on.")
+@click.option("--fail-on", multiple=True, metavar="THRESHOLDS",
+              help="With --check: exit 1 when the traces are worse than the estimate by more "
+                   "than this, as in diff (default: cost+10%,latency+10%,reliability-1pp).")
+@click.option("--color/--no-color", default=None, help="Colour the text output.")
+@guarded
+def calibrate_command(traces: tuple[str, ...], spec_file: str, output: str | None,
+                      check: bool, fail_on: tuple[str, ...], color: bool | None) -> None:
+    """Measure a workflow's figures from trace exports (OTLP JSON lines) and write them
+    as a profile; with --check, gate the spec's estimate against them.
+
+    Exits 1 when --check finds drift beyond the thresholds, 2 when the spec or an
+    export cannot be read.
+    """
+    from agentlint.calibrate.measure import Calibrator
+    from agentlint.calibrate.overlay import profile_text
+    from agentlint.calibrate.source import read_spans
+    from agentlint.report import calibrate_text
+
+    if fail_on and not check:
+        raise UsageError("--fail-on sets the thresholds of --check; add --check")
+    if STDIN in (*traces, spec_file):
+        raise UsageError("calibrate reads files; name the spec and the trace exports")
+    if check:
+        from agentlint.ci.diff import parse_thresholds
+
+        parse_thresholds(fail_on)  # a bad threshold stops the run before the reading
+    wf = _load_named((spec_file,), "auto")[0]
+    progress = None
+    if sys.stderr.isatty():
+        def progress(spans: int) -> None:
+            click.echo(f"\ragentlint: {spans:,} spans read", err=True, nl=False)
+    measured = Calibrator(wf, progress).feed(read_spans(list(traces)))
+    if progress is not None:
+        click.echo("\r\x1b[K", err=True, nl=False)
+    profile = profile_text(wf, measured, list(traces))
+    if output is not None:
+        write_output(profile, output, _inputs(traces, (spec_file,)))
+    use_color = _color(color)
+    if check:
+        from agentlint.ci.drift import check as drift_check
+
+        result = drift_check(wf, measured, fail_on)
+        click.echo(calibrate_text.drift(wf, measured, result, use_color), nl=False)
+        if output is not None:
+            click.echo(f"agentlint: wrote {escape.text(output)}", err=True)
+        sys.exit(1 if result.failed else 0)
+    if output is None:
+        click.echo(profile, nl=False)
+        return
+    click.echo(calibrate_text.summary(wf, measured), nl=False)
+    click.echo(f"agentlint: wrote {escape.text(output)}", err=True)
 
 
 @main.command("server", cls=_OneLineErrors)

@@ -17,6 +17,7 @@ a call span that names a step itself is a step of one call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from agentlint.spec.model import Workflow
 from agentlint.trace.span import Span
@@ -110,7 +111,7 @@ class Mapper:
                 shared.setdefault(cands, []).append(by_id[sid])
         for cands, group in shared.items():
             group.sort(key=lambda s: s.start_ns)
-            tied = any(a.start_ns == b.start_ns for a, b in zip(group, group[1:]))
+            tied = any(a.start_ns == b.start_ns for a, b in pairwise(group))
             loops = {self.loop_of.get(c) for c in cands}
             fits = len(group) == len(cands) or (
                 len(loops) == 1 and None not in loops and len(group) % len(cands) == 0)

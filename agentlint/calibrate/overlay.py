@@ -20,18 +20,11 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from collections import Counter
 
-from agentlint.adapters.profile import Profile, read_profile
 from agentlint.calibrate.measure import Measured, StepFigures
 from agentlint.calibrate.stats import Stat
-from agentlint.errors import SpecError
-from agentlint.spec.model import Route, Step, Workflow
-
-#: wf.extra key: step id -> {figure: runs it rests on, 0 for a figure stated by hand}
-CALIBRATED = "calibrated"
-#: wf.extra key: the profile laid over the spec
-PROFILE_FILE = "profile_file"
+from agentlint.spec.model import Step, Workflow
 
 
 def _q(text: str) -> str:
@@ -107,7 +100,7 @@ def _shares(wf: Workflow, m: Measured) -> dict[str, tuple[float, int]]:
     for step in wf.steps:
         runs = m.router_runs.get(step.id, 0)
         if step.routes and runs:
-            took = m.routes.get(step.id, {})
+            took = m.routes.get(step.id) or Counter()
             for route in step.routes:
                 out[route.step] = (took.get(route.step, 0) / runs, runs)
     return out
@@ -154,88 +147,3 @@ def _step_lines(wf: Workflow, step: Step, fig: StepFigures, outputs: dict[str, f
 
 def _loop_steps(wf: Workflow) -> set[str]:
     return {s for loop in wf.loops for s in loop.steps}
-
-
-# -- laying a profile over a native spec ------------------------------------------------
-
-
-def apply_profile(wf: Workflow, path: str, root: str | None = None) -> Profile:
-    """Put the figures of the profile ``path`` into the native spec ``wf``."""
-    profile = read_profile(path, path, os.path.basename(wf.file), root)
-    marks: dict[str, dict[str, int]] = {}
-    for name, entry in profile.steps.items():
-        if name not in wf.step_index:
-            raise SpecError(path, *entry.at, f"no step '{name}' in {wf.file}")
-        step = wf.step(name)
-        values = entry.values
-        runs = int(values.get("runs", 0))
-        mark = marks.setdefault(name, {})
-        for key in ("input_tokens", "output_tokens", "p_ok"):
-            if key in values:
-                setattr(step, key, float(values[key]))
-                mark[key] = runs
-        for key in ("calls", "retries"):
-            if key in values:
-                setattr(step, key, int(values[key]))
-                mark[key] = runs
-        if "count" in values:
-            step.fan_out = int(values["count"])
-            mark["count"] = runs
-        if "max_concurrency" in values:
-            step.fan_out_concurrency = int(values["max_concurrency"])
-        if "per_call_s" in values and not step.uses_model:
-            step.per_call_s = float(values["per_call_s"])
-            mark["per_call_s"] = runs
-        if "share" in values:
-            _set_share(wf, path, name, float(values["share"]), entry.at)
-            mark["share"] = runs
-    for name, entry in profile.loops.items():
-        loop = next((lp for lp in wf.loops if lp.id == name), None)
-        if loop is None:
-            raise SpecError(path, *entry.at, f"no loop '{name}' in {wf.file}")
-        if "expected_iterations" in entry.values:
-            loop.expected_iterations = float(entry.values["expected_iterations"])
-            marks.setdefault(f"loop:{name}", {})["expected_iterations"] = \
-                int(entry.values.get("runs", 0))
-        if "max_iterations" in entry.values:
-            loop.max_iterations = int(entry.values["max_iterations"])
-    for name, size in profile.inputs.items():
-        if name in wf.inputs:
-            wf.inputs[name].tokens = size
-            marks.setdefault(f"input:{name}", {})["tokens"] = 0
-    for key, value in profile.budgets.items():
-        setattr(wf.budgets, key, value)
-    wf.extra[CALIBRATED] = marks
-    wf.extra[PROFILE_FILE] = path
-    return profile
-
-
-def _set_share(wf: Workflow, path: str, target: str, share: float,
-               at: tuple[int, int]) -> None:
-    """Give the branch to ``target`` its share; the branches without a share given
-    split the rest equally."""
-    for router in wf.steps:
-        routes = router.routes
-        idx = next((i for i, r in enumerate(routes) if r.step == target), None)
-        if idx is None:
-            continue
-        old = routes[idx]
-        routes[idx] = Route(old.step, share, True, old.pos)
-        given = sum(r.share for r in routes if r.given)
-        if given > 1.0 + 1e-6:
-            raise SpecError(path, *at, f"shares of the branches of '{router.id}' add up "
-                            f"to {given:g}; they are probabilities and must add up to at most 1")
-        open_ = [i for i, r in enumerate(routes) if not r.given]
-        for i in open_:
-            r = routes[i]
-            routes[i] = Route(r.step, max(0.0, 1.0 - given) / len(open_), False, r.pos)
-        return
-    raise SpecError(path, *at, f"'{target}' has a share but is no branch of a router "
-                    f"in {wf.file}")
-
-
-def calibrated_runs(wf: Workflow, key: str, figure: str) -> int | None:
-    """Runs the figure ``figure`` of ``key`` (a step id, ``loop:ID`` or ``input:NAME``)
-    rests on: None when no profile gave it, 0 when a profile stated it by hand."""
-    marks: dict[str, dict[str, int]] = wf.extra.get(CALIBRATED, {})
-    return marks.get(key, {}).get(figure)
