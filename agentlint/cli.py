@@ -1017,7 +1017,7 @@ def _overlay(workflows: list[Any], profile: str | None) -> None:
               help="Compare the spec's estimate with the traces; exit 1 past --fail-on.")
 @click.option("--fail-on", multiple=True, metavar="THRESHOLDS",
               help="With --check: exit 1 when the traces are worse than the estimate by more "
-                   "than this, as in diff (default: cost+10%,latency+10%,reliability-1pp).")
+                   "than this, as in diff (default: cost+10%,latency+10%,reliability-2pp).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @guarded
 def calibrate_command(traces: tuple[str, ...], spec_file: str, output: str | None,

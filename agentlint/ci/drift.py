@@ -24,7 +24,7 @@ from agentlint.graph.estimate import Estimate, estimate, step_tokens
 from agentlint.spec.model import Workflow
 
 #: the thresholds of ``--check`` without ``--fail-on``
-DEFAULT_THRESHOLDS = "cost+10%,latency+10%,reliability-1pp"
+DEFAULT_THRESHOLDS = "cost+10%,latency+10%,reliability-2pp"
 
 
 @dataclass(slots=True)

@@ -1,0 +1,233 @@
+"""``agentlint calibrate``: figures recovered from generated traces whose truth differs
+from the spec, the calibrated estimate against the traces' own means, the drift gate.
+
+The traces are made by tests/tracegen.py with the real OpenTelemetry SDK and
+written as the Collector's file exporter writes OTLP JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from agentlint.adapters.profile import overlay_workflow
+from agentlint.calibrate.mapping import Mapper
+from agentlint.calibrate.measure import Calibrator, Measured
+from agentlint.calibrate.source import read_spans
+from agentlint.graph.estimate import estimate, step_tokens
+from agentlint.sources import load_any
+from agentlint.spec.model import Workflow
+from agentlint.trace.span import Span
+from tests.conftest import exit_2_one_line, run_process
+from tests.support import write
+from tests.tracegen import Generator, Truth
+
+ROOT = Path(__file__).resolve().parent.parent
+FANOUT = ROOT / "examples" / "research-fanout.yaml"
+#: research-fanout's truth: twice the spec's input on one step, 93 % success on one model
+DRIFTED = Truth(input_scale={"research_news": 2.0}, p_ok={"claude-sonnet-4-5": 0.93})
+RUNS = 300
+
+ROUTER_SPEC = """\
+agentlint: 1
+name: triage
+execution: dag
+models:
+  small: {input_per_mtok: 0.15, output_per_mtok: 0.6, ttft_s: 0.3, tokens_per_s: 150, p_ok: 0.99}
+  big: {input_per_mtok: 2.5, output_per_mtok: 10, ttft_s: 0.6, tokens_per_s: 80, p_ok: 0.98}
+inputs:
+  ticket: {tokens: 400}
+steps:
+  - id: route
+    kind: router
+    model: small
+    prompt: "Route this ticket: {{ inputs.ticket }}"
+    output_tokens: 10
+    routes: [easy, hard]
+  - id: easy
+    model: small
+    prompt: "Answer: {{ inputs.ticket }}"
+    output_tokens: 200
+  - id: hard
+    model: big
+    prompt: "Answer carefully: {{ inputs.ticket }}"
+    output_tokens: 600
+    retries: 1
+"""
+
+
+def load(path: Path) -> Workflow:
+    wf = load_any(str(path), explicit=True, display=path.name)
+    assert wf is not None
+    return wf
+
+
+def generate(folder: Path, spec: Path, truth: Truth, runs: int, seed: int = 7,
+             step_attribute: bool = True) -> tuple[Path, Generator]:
+    gen = Generator(load(spec), truth, seed, step_attribute=step_attribute)
+    out = folder / f"traces-{seed}-{int(step_attribute)}.jsonl"
+    gen.write(str(out), runs)
+    return out, gen
+
+
+def measure(spec: Path, traces: Path) -> Measured:
+    return Calibrator(load(spec)).feed(read_spans([str(traces)], str(traces.parent)))
+
+
+@pytest.fixture(scope="module")
+def fanout(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Generator]:
+    folder = tmp_path_factory.mktemp("fanout")
+    spec = folder / "research-fanout.yaml"
+    shutil.copy(FANOUT, spec)
+    traces, gen = generate(folder, spec, DRIFTED, RUNS)
+    return spec, traces, gen
+
+
+def within(value: float, truth: float, rel: float = 0.05) -> bool:
+    return abs(value - truth) <= rel * abs(truth)
+
+
+def test_the_traces_are_otlp_json_as_the_collector_writes_it(fanout: tuple[Path, Path, Generator]
+                                                             ) -> None:
+    _, traces, _ = fanout
+    line = json.loads(traces.read_text(encoding="utf-8").splitlines()[0])
+    span = line["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    assert len(span["traceId"]) == 32 and int(span["traceId"], 16) >= 0  # hex, not base64
+    assert isinstance(span["startTimeUnixNano"], str)  # int64 as a decimal string
+    keys = {a["key"] for a in span["attributes"]}
+    assert {"gen_ai.request.model", "gen_ai.usage.input_tokens"} <= keys
+
+
+def test_calibration_recovers_the_true_figures(fanout: tuple[Path, Path, Generator]) -> None:
+    spec, traces, gen = fanout
+    m = measure(spec, traces)
+    wf = load(spec)
+    assert m.runs == RUNS and m.ambiguous == 0 and m.rootless == 0 and m.late == 0
+    assert m.unmatched > 0  # the generator's stray embedding spans: counted, not placed
+    spec_input = step_tokens(wf, wf.step("research_news")).input
+    assert within(m.steps["research_news"].input_tokens.mean, 2 * spec_input)
+    assert within(m.steps["research_papers"].input_tokens.mean,
+                  step_tokens(wf, wf.step("research_papers")).input)
+    assert within(m.models["claude-sonnet-4-5"].p_ok or 0, 0.93)
+    assert within(m.steps["synthesise"].p_ok or 0, 0.93)
+    assert m.steps["research_news"].calls_per_attempt == 4
+    assert m.steps["synthesise"].retries_seen == 1
+    assert within(m.cost_mean, gen.cost / gen.runs, 1e-9)
+    assert within(m.latency_mean, gen.latency / gen.runs, 1e-9)
+
+
+def test_mapping_by_agent_name_and_call_order_gives_the_same_figures(tmp_path: Path) -> None:
+    spec = tmp_path / "research-fanout.yaml"
+    shutil.copy(FANOUT, spec)
+    with_ids, _ = generate(tmp_path, spec, DRIFTED, 60, seed=3, step_attribute=True)
+    by_order, _ = generate(tmp_path, spec, DRIFTED, 60, seed=3, step_attribute=False)
+    a, b = measure(spec, with_ids), measure(spec, by_order)
+    assert b.ambiguous == 0
+    for sid, fig in a.steps.items():
+        assert fig.input_tokens.total == b.steps[sid].input_tokens.total, sid
+        assert fig.calls == b.steps[sid].calls, sid
+
+
+def _span(span_id: str, parent: str | None, name: str, start: int, **kw: object) -> Span:
+    return Span("t1", span_id, parent, name, start, start + 10, **kw)  # type: ignore[arg-type]
+
+
+def test_spans_of_a_shared_agent_that_start_together_are_ambiguous() -> None:
+    wf = load(FANOUT)
+    spans = [_span("r", None, "run", 0),
+             _span("a", "r", "invoke_agent researcher", 5, agent="researcher"),
+             _span("b", "r", "invoke_agent researcher", 5, agent="researcher"),
+             _span("c", "a", "chat", 6, operation="chat", input_tokens=3, output_tokens=4),
+             _span("p", "r", "invoke_agent plan", 1, agent="plan"),
+             _span("x", "r", "mystery", 1)]
+    tm = Mapper(wf).map(spans[0], spans)
+    assert [e.step for e in tm.executions] == ["plan"]
+    assert {s.span_id for s in tm.ambiguous} == {"a", "b", "c"}
+    assert [s.span_id for s in tm.unmatched] == ["x"]
+
+
+def test_router_shares_are_recovered(tmp_path: Path) -> None:
+    spec = write(tmp_path / "triage.yaml", ROUTER_SPEC)
+    truth = Truth(shares={"route": {"easy": 0.6, "hard": 0.4}}, output_scale={"hard": 1.5})
+    traces, gen = generate(tmp_path, spec, truth, 1000)
+    m = measure(spec, traces)
+    took = m.routes["route"]
+    assert within(took["easy"] / m.router_runs["route"], 0.6)
+    assert within(took["hard"] / m.router_runs["route"], 0.4)
+    run = run_process("calibrate", str(traces), "--spec", str(spec), "-o", "p.yaml",
+                      cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    wf = load(spec)
+    assert estimate(wf).cost_usd < 0.97 * gen.cost / gen.runs  # the spec's 50/50 is off
+    overlay_workflow(wf, str(tmp_path / "p.yaml"))
+    assert [r.share for r in wf.step("route").routes] == pytest.approx([0.6, 0.4], abs=0.03)
+    assert within(estimate(wf).cost_usd, gen.cost / gen.runs)
+
+
+def test_the_calibrated_estimate_matches_the_traces(fanout: tuple[Path, Path, Generator],
+                                                    tmp_path: Path) -> None:
+    spec, traces, gen = fanout
+    run = run_process("calibrate", str(traces), "--spec", str(spec), "-o", "calibrated.yaml",
+                      cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "research_news" in run.stdout and f"{RUNS} runs measured" in run.stdout
+    before = json.loads(run_process("estimate", str(spec), "--format", "json").stdout)
+    after = run_process("estimate", str(spec), "--format", "json", "--profile",
+                        str(tmp_path / "calibrated.yaml"))
+    assert after.returncode in (0, 1), after.stderr
+    data = json.loads(after.stdout)
+    cost, latency = gen.cost / gen.runs, gen.latency / gen.runs
+    assert not within(before["cost_usd"], cost, 0.05)  # the spec alone is off by more
+    assert within(data["cost_usd"], cost) and within(data["latency_s"], latency)
+
+
+def test_check_fails_on_drift_and_passes_without(tmp_path: Path) -> None:
+    spec = tmp_path / "research-fanout.yaml"
+    shutil.copy(FANOUT, spec)
+    steady, _ = generate(tmp_path, spec, Truth(), 250, seed=11)
+    drifted, _ = generate(tmp_path, spec, Truth(output_scale={"synthesise": 2.5},
+                                                input_scale={"research_news": 2.0}), 120,
+                          seed=12)
+    ok = run_process("calibrate", str(steady), "--spec", str(spec), "--check", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "drift cost+10%" in ok.stdout and "FAIL" not in ok.stdout
+    bad = run_process("calibrate", str(drifted), "--spec", str(spec), "--check",
+                      "--fail-on", "cost+10%", "--fail-on", "latency+5s", cwd=tmp_path)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "drift cost+10%" in bad.stdout and "FAIL" in bad.stdout
+    furthest = bad.stdout.split("furthest off:")[1].splitlines()[1:3]
+    assert {line.split(":")[0].strip() for line in furthest} == {"synthesise", "research_news"}
+
+
+def test_a_bad_export_line_stops_at_its_place(tmp_path: Path) -> None:
+    spec = tmp_path / "research-fanout.yaml"
+    shutil.copy(FANOUT, spec)
+    (tmp_path / "t.jsonl").write_text('{"resourceSpans": []}\n{"resourceSpans": [1]}\n',
+                                      encoding="utf-8")
+    run = run_process("calibrate", "t.jsonl", "--spec", str(spec), cwd=tmp_path)
+    assert exit_2_one_line(run, "t.jsonl").startswith("t.jsonl:2:1: ")
+    bad = run_process("calibrate", "t.jsonl", "--spec", str(spec), "--check", "--fail-on",
+                      "cost-3%", cwd=tmp_path)
+    assert bad.returncode == 2 and "--fail-on" in bad.stderr
+
+
+@pytest.mark.slow
+def test_a_thousand_runs_recover_the_figures_and_the_means(tmp_path: Path) -> None:
+    spec = tmp_path / "research-fanout.yaml"
+    shutil.copy(FANOUT, spec)
+    traces, gen = generate(tmp_path, spec, DRIFTED, 1000, seed=5, step_attribute=False)
+    m = measure(spec, traces)
+    wf = load(spec)
+    assert within(m.steps["research_news"].input_tokens.mean,
+                  2 * step_tokens(wf, wf.step("research_news")).input)
+    assert within(m.models["claude-sonnet-4-5"].p_ok or 0, 0.93, 0.02)
+    run = run_process("calibrate", str(traces), "--spec", str(spec), "-o", "c.yaml",
+                      cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    overlay_workflow(wf, str(tmp_path / "c.yaml"))
+    est = estimate(wf)
+    assert within(est.cost_usd, gen.cost / gen.runs)
+    assert within(est.latency_s, gen.latency / gen.runs)
