@@ -291,26 +291,30 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
     if not workflows:
         raise UsageError("no workflow specs found in " + ", ".join(paths))
     results = [run_estimate(wf) for wf in workflows]
+    from agentlint.lint.provenance import provenance
+
+    provs = [provenance(wf) for wf in workflows]
     if fmt == "json":
         import io
 
         from agentlint.report import estimate_json
 
         single = len(results) == 1 and len(paths) == 1 and not os.path.isdir(paths[0])
+        after: list[dict[str, object]] = [{"provenance": p} for p in provs]
         if output_file is None:
-            estimate_json.write(results, sys.stdout, as_list=not single)
+            estimate_json.write(results, sys.stdout, as_list=not single, after=after)
         else:
             buffer = io.StringIO()
-            estimate_json.write(results, buffer, as_list=not single)
-            emit(buffer.getvalue(), output_file, _inputs(paths))
+            estimate_json.write(results, buffer, as_list=not single, after=after)
+            emit(buffer.getvalue(), output_file, _inputs(paths, (profile,)))
     else:
         from agentlint.report.estimate_text import render
 
         if output_file is not None and color is None:
             color = False
         use_color = _color(color)
-        emit("\n\n".join(render(r, use_color) for r in results) + "\n", output_file,
-             _inputs(paths), use_color)
+        emit("\n\n".join(render(r, use_color, p) for r, p in zip(results, provs, strict=True))
+             + "\n", output_file, _inputs(paths, (profile,)), use_color)
     if any(r.over_budget for r in results):
         sys.exit(1)
 
@@ -433,6 +437,8 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
               help="Print the fixes as a unified diff instead of writing them "
                    "(exit 1 when there is something to fix).")
 @click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
+@click.option("--profile", type=click.Path(dir_okay=False), help="A profile (docs/profile.md), "
+              "e.g. one `agentlint calibrate` wrote: lay its figures over the native specs.")
 @click.option("--show-settings", is_flag=True,
               help="Print the settings that apply to the first of PATHS and where each "
                    "comes from, and exit.")
@@ -444,7 +450,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
          color: bool | None, changed_since: str | None, baseline_file: str | None,
          write_baseline: str | None, jobs: int, fix: bool = False, unsafe_fixes: bool = False,
          show_diff: bool = False, models: str | None = None,
-         show_settings: bool = False) -> None:
+         show_settings: bool = False, profile: str | None = None) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
@@ -482,7 +488,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     _gateway(models)  # a bad config stops the run once, not once per workflow
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
-                          config=config_file, strict=strict, models=models)
+                          config=config_file, strict=strict, models=models, profile=profile)
     stdin_data = stdin_error = None
     if STDIN in paths:  # read here, so a spec from stdin that cannot be read is still shown
         from agentlint.paths import MAX_SPEC_BYTES, read_stdin
@@ -757,6 +763,9 @@ def graph(file: str, fmt: str, output_file: str | None, stdin_filename: str | No
 @click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False), help=OUTPUT_FILE_HELP)
 @click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
+@click.option("--profile", type=click.Path(dir_okay=False), help="A profile (docs/profile.md), "
+              "e.g. one `agentlint calibrate` wrote: plan with its figures (the spec keeps "
+              "its own).")
 @guarded
 @interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
@@ -764,7 +773,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
                      write_back: bool,
                      color: bool | None, verbose: bool, input_format: str,
                      models: str | None = None, output_file: str | None = None,
-                     stdin_filename: str | None = None) -> None:
+                     stdin_filename: str | None = None, profile: str | None = None) -> None:
     """Propose the best change to a workflow (a file, or - for stdin) that meets its
     budgets (a MILP).
 
@@ -790,6 +799,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
 
             try:
                 wf = _load_named((file,), input_format, models, stdin_filename)[0]
+                _overlay([wf], profile)
             except SpecError as exc:
                 if fmt == "json" and not show_diff:
                     _json_errors(exc, output_file, _inputs((file,)))
@@ -990,10 +1000,6 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
     sys.exit(result.exit_code())
 
 
-PROFILE_HELP = ("A profile (docs/profile.md), e.g. one `agentlint calibrate` wrote: lay its "
-                "figures over the native spec.")
-
-
 def _overlay(workflows: list[Any], profile: str | None) -> None:
     """Lay the profile ``--profile`` over each native spec of ``workflows``."""
     if profile is None:
@@ -1001,9 +1007,6 @@ def _overlay(workflows: list[Any], profile: str | None) -> None:
     from agentlint.adapters.profile import overlay_workflow
 
     for wf in workflows:
-        if wf.format != "agentlint":
-            raise UsageError(f"--profile is for agentlint specs and {wf.file} is a "
-                             f"{wf.format} file, which reads agentlint.profile.yaml beside it")
         overlay_workflow(wf, profile)
 
 

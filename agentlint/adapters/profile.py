@@ -414,6 +414,9 @@ def overlay_workflow(wf: Workflow, path: str, root: str | None = None) -> Profil
     rests (``runs``; 0 for a figure given by hand), is kept in ``wf.extra`` for
     :func:`calibrated_runs`.
     """
+    if wf.format != "agentlint":
+        raise SpecError(wf.file, 1, 1, f"--profile lays figures over agentlint specs and this "
+                        f"is a {wf.format} file: it reads agentlint.profile.yaml beside it")
     profile = read_profile(path, path, os.path.basename(wf.file), root)
     marks: dict[str, dict[str, int]] = {}
     for name, entry in profile.steps.items():

@@ -6,6 +6,7 @@ Nothing here reports a finding; rules ask, and phrase what they are told.
 
 from __future__ import annotations
 
+from agentlint.adapters.profile import calibrated_runs
 from agentlint.graph.build import BranchKey, Graph
 from agentlint.graph.estimate import (
     Tokens,
@@ -279,7 +280,8 @@ def assumed_sizes(wf: Workflow) -> Assumed:
     """Which input and output sizes are assumptions, not figures the spec states.
 
     A native spec states a size with ``tokens`` on an input and ``output_tokens``
-    on a model step; without them an input counts 500 tokens and an output 256.
+    on a model step, or a profile laid over it (``--profile``) gives them; without them
+    an input counts 500 tokens and an output 256.
     A workflow read from another format has its sizes filled by the reader, from
     the profile (``agentlint.profile.yaml``) or by default; the defaults are the
     ones it reports as assumed (rule AL902): inputs still at 500 tokens, model
@@ -291,11 +293,13 @@ def assumed_sizes(wf: Workflow) -> Assumed:
     outputs: dict[str, str] = {}
     if wf.format == "agentlint":
         for name, inp in wf.inputs.items():
-            if inp.raw is None or "tokens" not in inp.raw:
+            if (inp.raw is None or "tokens" not in inp.raw) and \
+                    calibrated_runs(wf, f"input:{name}", "tokens") is None:
                 inputs[name] = f"input `{name}` states no `tokens`, counted as " \
                                f"{tokens(inp.tokens)}"
         for step in wf.steps:
-            if step.uses_model and (step.raw is None or "output_tokens" not in step.raw):
+            if step.uses_model and (step.raw is None or "output_tokens" not in step.raw) \
+                    and calibrated_runs(wf, step.id, "output_tokens") is None:
                 outputs[step.id] = f"`{step.id}` states no `output_tokens`, counted as " \
                                    f"{tokens(step.output_tokens)}"
         return Assumed(inputs, outputs)

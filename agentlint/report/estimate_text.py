@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from agentlint import escape
 from agentlint.graph.estimate import Estimate
+from agentlint.lint.provenance import assumed_list, counts
 from agentlint.report.table import budget_lines, columns, paint
 from agentlint.units import percent, seconds, usd
 
 
-def render(est: Estimate, color: bool = False) -> str:
+def provenance_lines(prov: dict[str, Any]) -> list[str]:
+    """Where the figures came from: counts, and the assumed ones by name."""
+    stated, calibrated, assumed, runs = counts(prov)
+    out = [f"figures: {stated} stated, {calibrated} calibrated"
+           + (f" (up to {runs:,} runs)" if calibrated else "") + f", {assumed} assumed"]
+    names = assumed_list(prov)
+    if names:
+        shown = ", ".join(escape.text(n) for n in names[:8])
+        out.append(f"assumed: {shown}" + (f", and {len(names) - 8} more" if len(names) > 8
+                                           else ""))
+    return out
+
+
+def render(est: Estimate, color: bool = False, prov: dict[str, Any] | None = None) -> str:
     header = ("", "step", "model", "runs", "calls", "cost/run", "time", "success")
     rows = []
     for s in est.steps:
@@ -25,5 +41,7 @@ def render(est: Estimate, color: bool = False) -> str:
                "(every retry, the slowest branch, every loop round)")
     if est.critical_path:
         out.append("critical path (*): " + " -> ".join(escape.text(s) for s in est.critical_path))
+    if prov is not None:
+        out += provenance_lines(prov)
     out += budget_lines(est.budgets, color)
     return "\n".join(out)
