@@ -10,7 +10,9 @@ threshold is crossed when reality is worse than the estimate by more than it.
 
 Each step's assumptions (input and output tokens per call, calls per attempt,
 success per call, its cost and time per run) are set beside what was
-measured; the steps furthest off are named, furthest first.
+measured; the steps furthest off are named, furthest first (by the ratio of
+measured to assumed; for a success rate, of the failure rates, and only beyond
+two standard errors of sampling noise).
 """
 
 from __future__ import annotations
@@ -35,13 +37,19 @@ class Assumption:
     unit: str  # "tokens", "usd", "s", "fraction", "calls"
     spec: float
     measured: float
+    #: the observations a success rate rests on (calls)
+    count: int = 0
 
     @property
     def off(self) -> float:
         """How far off the spec is: |ln(measured / spec)|, or for a success rate the
-        same of the failure rates."""
+        same of the failure rates; a success rate within two standard errors of the
+        spec's (sampling noise) is not off at all."""
         a, b = self.spec, self.measured
         if self.unit == "fraction":
+            spread = math.sqrt(max(a * (1.0 - a), 1e-12) / max(1, self.count))
+            if abs(b - a) <= 2.0 * spread:
+                return 0.0
             a, b = 1.0 - a, 1.0 - b
         a, b = max(a, 1e-6), max(b, 1e-6)
         return abs(math.log(b / a))
@@ -109,7 +117,7 @@ def check(wf: Workflow, m: Measured, fail_on: tuple[str, ...] = ()) -> Drift:
                            fig.input_tokens.mean),
                 Assumption("output tokens per call", "tokens", tokens.output,
                            fig.output_tokens.mean),
-                Assumption("success per call", "fraction", p_ok, fig.p_ok or 0.0)]
+                Assumption("success per call", "fraction", p_ok, fig.p_ok or 0.0, fig.calls)]
             if fig.calls_per_attempt is not None:
                 drift.figures.append(Assumption("calls per attempt", "calls", step.calls,
                                                 fig.calls_per_attempt))
