@@ -356,5 +356,6 @@ def report_sized(ctx: Context, message: str, at: tuple[int, int], key: str,
         ctx.report(message, at, key=key)
         return
     shown = "; ".join(notes[:3]) + (f"; and {len(notes) - 3} more" if len(notes) > 3 else "")
-    ctx.report(f"{message} [rests on assumed sizes: {shown}; state them to confirm]", at,
+    what = "figures" if any(n.startswith("success per call") for n in notes) else "sizes"
+    ctx.report(f"{message} [rests on assumed {what}: {shown}; state them to confirm]", at,
                key=key, severity="info")
