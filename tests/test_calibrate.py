@@ -59,6 +59,28 @@ steps:
 """
 
 
+LOOP_SPEC = """\
+agentlint: 1
+name: drafting
+models:
+  small: {input_per_mtok: 0.15, output_per_mtok: 0.6, ttft_s: 0.3, tokens_per_s: 150, p_ok: 0.99}
+steps:
+  - id: draft
+    model: small
+    prompt: "Write the draft."
+    output_tokens: 300
+  - id: review
+    model: small
+    prompt: "Review: {{ steps.draft.output }}"
+    output_tokens: 50
+loops:
+  - id: rounds
+    steps: [draft, review]
+    max_iterations: 4
+    until: "{{ steps.review.output }} starts with OK"
+"""
+
+
 def load(path: Path) -> Workflow:
     wf = load_any(str(path), explicit=True, display=path.name)
     assert wf is not None
@@ -167,6 +189,24 @@ def test_router_shares_are_recovered(tmp_path: Path) -> None:
     assert within(estimate(wf).cost_usd, gen.cost / gen.runs)
 
 
+def test_loop_rounds_are_recovered(tmp_path: Path) -> None:
+    spec = write(tmp_path / "drafting.yaml", LOOP_SPEC)
+    truth = Truth(rounds={"rounds": [(1, 0.1), (2, 0.3), (3, 0.4), (4, 0.2)]})
+    traces, gen = generate(tmp_path, spec, truth, 400, step_attribute=False)
+    m = measure(spec, traces)
+    assert m.ambiguous == 0
+    assert within(m.rounds["rounds"].mean, 2.7)
+    assert m.rounds["rounds"].quantile(1.0) == 4
+    run = run_process("calibrate", str(traces), "--spec", str(spec), "-o", "p.yaml",
+                      cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "loop rounds:" in run.stdout
+    wf = load(spec)
+    overlay_workflow(wf, str(tmp_path / "p.yaml"))
+    assert within(wf.loops[0].expected_iterations, 2.7)
+    assert within(estimate(wf).cost_usd, gen.cost / gen.runs)
+
+
 def test_the_calibrated_estimate_matches_the_traces(fanout: tuple[Path, Path, Generator],
                                                     tmp_path: Path) -> None:
     spec, traces, gen = fanout
@@ -231,3 +271,24 @@ def test_a_thousand_runs_recover_the_figures_and_the_means(tmp_path: Path) -> No
     est = estimate(wf)
     assert within(est.cost_usd, gen.cost / gen.runs)
     assert within(est.latency_s, gen.latency / gen.runs)
+
+
+def test_hostile_span_names_are_escaped_and_missing_files_stop_the_run(tmp_path: Path
+                                                                      ) -> None:
+    spec = tmp_path / "research-fanout.yaml"
+    shutil.copy(FANOUT, spec)
+    line = {"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "run",
+         "startTimeUnixNano": "1", "endTimeUnixNano": "2000000001"},
+        {"traceId": "ab" * 16, "spanId": "ef" * 8, "parentSpanId": "cd" * 8,
+         "name": "\x1b[2J\x1b[31mowned\r\nnext", "startTimeUnixNano": "1",
+         "endTimeUnixNano": "2"}]}]}]}
+    (tmp_path / "t.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    run = run_process("calibrate", "t.jsonl", "--spec", str(spec), "-o", "p.yaml",
+                      cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "\x1b" not in run.stdout and "\r" not in run.stdout
+    assert "1 runs measured" not in run.stdout and "1 run measured" in run.stdout
+    assert "unmatched: t.jsonl:1: span" in run.stdout
+    missing = run_process("calibrate", "nope.jsonl", "--spec", str(spec), cwd=tmp_path)
+    assert "trace export not found" in exit_2_one_line(missing, "nope.jsonl")

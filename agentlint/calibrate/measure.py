@@ -1,12 +1,14 @@
 """The figures a set of traces measures, per step and per run, in bounded memory.
 
-Spans arrive in file order. They are kept per trace until the trace's root
-span arrives: exporters write a span when it ends and a root ends last, so the
-trace is then complete and is mapped (:mod:`~agentlint.calibrate.mapping`),
-folded into the running figures and dropped. A span of a trace already folded
-is counted as late; traces still open at the end (no root seen) are counted,
-not used. Memory follows the traces open at once, not the export's size; each
-figure keeps a bounded sample for its quantiles (:mod:`~agentlint.calibrate.stats`).
+Spans arrive in file order. They are kept per trace until the export request
+(the line) that holds the trace's root span ends: exporters write a span when
+it ends and a root ends last, so the trace is then complete and is mapped
+(:mod:`~agentlint.calibrate.mapping`), folded into the running figures and
+dropped. A span of a trace already folded is counted as late; traces still
+open at the end (no root seen) are counted, not used. Memory follows the
+traces open at once (at most ``MAX_OPEN_SPANS`` spans) and the ids of the last
+``MAX_DONE_TRACES`` traces, not the export's size; each figure keeps a bounded
+sample for its quantiles (:mod:`~agentlint.calibrate.stats`).
 
 A run's cost is priced from its calls' tokens with the spec's prices (the
 model of the step the call belongs to), or taken from the span when the export
@@ -28,6 +30,9 @@ from agentlint.trace.span import Span
 #: the most spans kept for traces whose root has not arrived yet; beyond, the oldest
 #: open trace is dropped and counted
 MAX_OPEN_SPANS = 1_000_000
+#: the most ids of folded traces remembered (to count late spans); beyond, the oldest
+#: are forgotten and a span of theirs arriving later starts a trace without a root
+MAX_DONE_TRACES = 1_000_000
 
 
 @dataclass(slots=True)
@@ -138,7 +143,10 @@ class Calibrator:
         self.out = Measured()
         self.open: dict[str, list[Span]] = {}
         self.open_spans = 0
-        self.done: set[str] = set()
+        self.done: dict[str, None] = {}  # insertion-ordered: the oldest forgotten first
+        #: traces whose root span has arrived, folded when the export request ends
+        self.rooted: dict[str, Span] = {}
+        self.where = ""
         self.progress = progress
         for step in wf.steps:
             self.out.steps[step.id] = StepFigures(step.id)
@@ -155,23 +163,37 @@ class Calibrator:
         out.spans += 1
         if self.progress is not None and out.spans % 100_000 == 0:
             self.progress(out.spans)
+        if span.where != self.where:  # a new export request: its traces are complete
+            self._fold_rooted()
+            self.where = span.where
         if span.trace_id in self.done:
             out.late += 1
             return
         self.open.setdefault(span.trace_id, []).append(span)
         self.open_spans += 1
         if span.parent_id is None:
-            spans = self.open.pop(span.trace_id)
-            self.open_spans -= len(spans)
-            self.done.add(span.trace_id)
-            self.fold(self.mapper.map(span, spans))
+            self.rooted[span.trace_id] = span
         while self.open_spans > MAX_OPEN_SPANS and self.open:
             oldest = next(iter(self.open))
             dropped = self.open.pop(oldest)
             self.open_spans -= len(dropped)
+            self.rooted.pop(oldest, None)
             out.rootless += 1
 
+    def _fold_rooted(self) -> None:
+        for trace_id, root in self.rooted.items():
+            spans = self.open.pop(trace_id, None)
+            if spans is None:  # dropped while open
+                continue
+            self.open_spans -= len(spans)
+            self.done[trace_id] = None
+            if len(self.done) > MAX_DONE_TRACES:
+                del self.done[next(iter(self.done))]
+            self.fold(self.mapper.map(root, spans))
+        self.rooted.clear()
+
     def finish(self) -> Measured:
+        self._fold_rooted()
         self.out.rootless += len(self.open)
         self.open.clear()
         self.open_spans = 0
