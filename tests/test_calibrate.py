@@ -27,8 +27,10 @@ from tests.tracegen import Generator, Truth
 
 ROOT = Path(__file__).resolve().parent.parent
 FANOUT = ROOT / "examples" / "research-fanout.yaml"
-#: research-fanout's truth: twice the spec's input on one step, 93 % success on one model
-DRIFTED = Truth(input_scale={"research_news": 2.0}, p_ok={"claude-sonnet-4-5": 0.93})
+#: research-fanout's truth: twice the spec's input on one step, 93 % success on one model,
+#: the researchers' model a quarter slower than the spec says
+DRIFTED = Truth(input_scale={"research_news": 2.0}, p_ok={"claude-sonnet-4-5": 0.93},
+                speed={"scout": 0.75})
 RUNS = 300
 
 ROUTER_SPEC = """\
@@ -221,7 +223,9 @@ def test_the_calibrated_estimate_matches_the_traces(fanout: tuple[Path, Path, Ge
     data = json.loads(after.stdout)
     cost, latency = gen.cost / gen.runs, gen.latency / gen.runs
     assert not within(before["cost_usd"], cost, 0.05)  # the spec alone is off by more
+    assert not within(before["latency_s"], latency, 0.05)
     assert within(data["cost_usd"], cost) and within(data["latency_s"], latency)
+    assert "scout" in (tmp_path / "calibrated.yaml").read_text(encoding="utf-8")
 
 
 def test_check_fails_on_drift_and_passes_without(tmp_path: Path) -> None:

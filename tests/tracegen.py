@@ -56,6 +56,8 @@ class Truth:
     rounds: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     #: step id -> (share of calls with a prompt-cache hit, cached tokens of such a call)
     cached: dict[str, tuple[float, int]] = field(default_factory=dict)
+    #: model key -> factor on the spec's speed (tokens per second, 1 / seconds per call)
+    speed: dict[str, float] = field(default_factory=dict)
     #: relative spread of token counts and call times
     noise: float = 0.1
 
@@ -222,11 +224,12 @@ class Generator:
         share, size = self.truth.cached.get(step.id, (0.0, 0))
         cached = min(inp, size) if rng.random() < share else 0
         ok = rng.random() < p
+        speed = self.truth.speed.get(step.model or "", 1.0)
         if model.per_call_s is not None:
-            ttft = seconds = model.per_call_s * rng.uniform(1 - noise, 1 + noise)
+            ttft = seconds = model.per_call_s / speed * rng.uniform(1 - noise, 1 + noise)
         else:
             ttft = model.ttft_s * rng.uniform(1 - noise, 1 + noise)
-            seconds = ttft + out / model.tokens_per_s
+            seconds = ttft + out / (model.tokens_per_s * speed)
         name = model.base or model.name
         attrs: dict[str, Any] = {
             "gen_ai.operation.name": "chat", "gen_ai.request.model": name,

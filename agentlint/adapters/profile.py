@@ -404,6 +404,9 @@ def _report_unused(profile: Profile, loops: list[LoopSpec],
 CALIBRATED = "calibrated"
 #: wf.extra key: the profile laid over the spec
 PROFILE_FILE = "profile_file"
+#: the figures of a model a profile lays over a native spec's model of that name
+_MODEL_FIGURES = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "ttft_s",
+                  "tokens_per_s", "per_call_usd", "per_call_s", "p_ok")
 
 
 def overlay_workflow(wf: Workflow, path: str, root: str | None = None) -> Profile:
@@ -445,6 +448,16 @@ def overlay_workflow(wf: Workflow, path: str, root: str | None = None) -> Profil
         if "share" in values:
             _set_share(wf, path, name, float(values["share"]), entry.at)
             mark["share"] = runs
+    for name, fields in profile.models.items():
+        model = wf.models.get(name)
+        if model is None:
+            continue  # a model the spec does not use: nothing to lay it over
+        for key, value in fields.items():
+            if key in _MODEL_FIGURES:
+                setattr(model, key, value)
+        if "ttft_s" in fields or "tokens_per_s" in fields:
+            model.per_call_s = fields.get("per_call_s")
+        marks.setdefault(f"model:{name}", {}).update({k: 0 for k in fields})
     for name, entry in profile.loops.items():
         loop = next((lp for lp in wf.loops if lp.id == name), None)
         if loop is None:

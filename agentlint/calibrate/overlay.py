@@ -77,6 +77,9 @@ def profile_text(wf: Workflow, m: Measured, traces: list[str]) -> str:
         f"  latency_s: {_num(m.latency_mean)}",
         f"  reliability: {_num(m.success, 6)}",
     ]
+    models = _model_lines(wf, m)
+    if models:
+        lines += ["models:", *models]
     shares = _shares(wf, m)
     steps = []
     for step in wf.steps:
@@ -92,6 +95,43 @@ def profile_text(wf: Workflow, m: Measured, traces: list[str]) -> str:
     if loops:
         lines += ["loops:", *loops]
     return "\n".join(lines) + "\n"
+
+
+def model_speed(m: Measured, name: str) -> tuple[float, float] | None:
+    """(seconds to the first token, output tokens per second) of the model ``name``,
+    fitted to its calls' times (a least-squares line of call seconds against output
+    tokens), or None when the calls do not fix one."""
+    fig = m.models.get(name)
+    fit = fig.speed.fit() if fig is not None else None
+    if fit is None or fit[1] <= 0 or fit[0] < 0:
+        return None
+    return fit[0], 1.0 / fit[1]
+
+
+def _model_lines(wf: Workflow, m: Measured) -> list[str]:
+    """Each model the traces called: the spec's prices, the measured speed and success."""
+    out: list[str] = []
+    for name, model in wf.models.items():
+        fig = m.models.get(name)
+        if fig is None or not fig.calls:
+            continue
+        fields: list[tuple[str, float | None]] = [
+            ("per_call_usd", model.per_call_usd), ("input_per_mtok", model.input_per_mtok),
+            ("output_per_mtok", model.output_per_mtok),
+            ("cached_input_per_mtok", model.cached_input_per_mtok)]
+        speed = model_speed(m, name)
+        if model.per_call_s is not None or (speed is None and model.ttft_s is None):
+            calls = [f for sid, f in m.steps.items() if wf.step(sid).model == name and f.calls]
+            seconds = sum(f.call_s.total for f in calls) / max(1, sum(f.calls for f in calls))
+            fields.append(("per_call_s", seconds))
+        elif speed is not None:
+            fields += [("ttft_s", speed[0]), ("tokens_per_s", speed[1])]
+        else:
+            fields += [("ttft_s", model.ttft_s), ("tokens_per_s", model.tokens_per_s)]
+        fields.append(("p_ok", max(0.001, fig.p_ok or 0.0)))
+        body = ", ".join(f"{k}: {_num(v)}" for k, v in fields if v is not None)
+        out.append(f"  {_q(name)}: {{{body}}}  # {fig.calls:,} calls")
+    return out
 
 
 def _shares(wf: Workflow, m: Measured) -> dict[str, tuple[float, int]]:
