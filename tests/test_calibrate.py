@@ -209,6 +209,27 @@ def test_loop_rounds_are_recovered(tmp_path: Path) -> None:
     assert within(estimate(wf).cost_usd, gen.cost / gen.runs)
 
 
+def test_fan_out_widths_are_recovered(tmp_path: Path) -> None:
+    # the review reads no draft here: the generator sizes inputs from the spec, which
+    # would not know of the true number of drafts
+    spec = write(tmp_path / "fan.yaml", LOOP_SPEC.split("loops:")[0].replace(
+        "    output_tokens: 300\n", "    output_tokens: 300\n    fan_out: {count: 2}\n")
+        .replace("{{ steps.draft.output }}", "the drafts"))
+    truth = Truth(widths={"draft": [(3, 0.5), (5, 0.5)]})
+    traces, gen = generate(tmp_path, spec, truth, 200, step_attribute=False)
+    m = measure(spec, traces)
+    fig = m.steps["draft"]
+    assert fig.executions == sum(k * v for k, v in fig.per_run.items())
+    assert within(fig.executions / fig.runs, 4.0)
+    run = run_process("calibrate", str(traces), "--spec", str(spec), "-o", "p.yaml",
+                      cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    wf = load(spec)
+    overlay_workflow(wf, str(tmp_path / "p.yaml"))
+    assert wf.step("draft").fan_out == 4
+    assert within(estimate(wf).cost_usd, gen.cost / gen.runs)
+
+
 def test_the_calibrated_estimate_matches_the_traces(fanout: tuple[Path, Path, Generator],
                                                     tmp_path: Path) -> None:
     spec, traces, gen = fanout

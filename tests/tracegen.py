@@ -56,6 +56,8 @@ class Truth:
     rounds: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     #: step id -> (share of calls with a prompt-cache hit, cached tokens of such a call)
     cached: dict[str, tuple[float, int]] = field(default_factory=dict)
+    #: step id -> (copies, probability) pairs of a fan-out (else the spec's count)
+    widths: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     #: model key -> factor on the spec's speed (tokens per second, 1 / seconds per call)
     speed: dict[str, float] = field(default_factory=dict)
     #: relative spread of token counts and call times
@@ -162,7 +164,10 @@ class Generator:
             t = start + offset * 1_000_000
             for _ in range(rounds.get(loop_of.get(step.id, ""), 1)):
                 widths = []
-                for _copy in range(max(1, step.fan_out)):
+                table = self.truth.widths.get(step.id)
+                width = self.rng.choices([w for w, _ in table], [p for _, p in table])[0] \
+                    if table else max(1, step.fan_out)
+                for _copy in range(width):
                     end, step_ok = self._step(step, t, ctx)
                     widths.append(end)
                     ok = ok and (step_ok or step.optional)

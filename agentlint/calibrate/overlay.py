@@ -154,8 +154,12 @@ def _step_lines(wf: Workflow, step: Step, fig: StepFigures, outputs: dict[str, f
     if share is not None:
         body.append(f"    share: {_num(share[0])}")
     if fig.calls:
-        own = max(0.0, fig.input_tokens.mean - referenced_tokens(wf, step, outputs))
-        body += [f"    input_tokens: {_num(round(own, 1))}",
+        read = referenced_tokens(wf, step, outputs)
+        own = max(0.0, fig.input_tokens.mean - read)
+        note = "" if fig.input_tokens.mean >= read else \
+            f"  # the calls read {fig.input_tokens.mean:.0f} tokens, less than the " \
+            f"{read:.0f} the spec's references add up to"
+        body += [f"    input_tokens: {_num(round(own, 1))}{note}",
                  f"    output_tokens: {_num(round(fig.output_tokens.mean, 1))}",
                  f"    p_ok: {_num(max(0.001, fig.p_ok or 0.0))}",
                  f"    cache_hit: {_num(fig.cache_hit or 0.0)}"]
