@@ -28,9 +28,11 @@ from tests.tracegen import Generator, Truth
 ROOT = Path(__file__).resolve().parent.parent
 FANOUT = ROOT / "examples" / "research-fanout.yaml"
 #: research-fanout's truth: twice the spec's input on one step, 93 % success on one model,
-#: the researchers' model a quarter slower than the spec says
+#: the researchers' model a quarter slower than the spec says, a longer brief, and the
+#: prompt cache serving two researchers' instructions now and then
 DRIFTED = Truth(input_scale={"research_news": 2.0}, p_ok={"claude-sonnet-4-5": 0.93},
-                speed={"scout": 0.75})
+                speed={"scout": 0.75}, output_scale={"synthesise": 1.2},
+                cached={f"research_{s}": (0.6, 1000) for s in ("papers", "filings")})
 RUNS = 300
 
 ROUTER_SPEC = """\
@@ -137,6 +139,8 @@ def test_calibration_recovers_the_true_figures(fanout: tuple[Path, Path, Generat
                   step_tokens(wf, wf.step("research_papers")).input)
     assert within(m.models["claude-sonnet-4-5"].p_ok or 0, 0.93)
     assert within(m.steps["synthesise"].p_ok or 0, 0.93)
+    assert within(m.steps["research_papers"].cache_hit or 0, 0.6)
+    assert m.steps["research_news"].cache_hit == 0
     assert m.steps["research_news"].calls_per_attempt == 4
     assert m.steps["synthesise"].retries_seen == 1
     assert within(m.cost_mean, gen.cost / gen.runs, 1e-9)
@@ -246,6 +250,7 @@ def test_the_calibrated_estimate_matches_the_traces(fanout: tuple[Path, Path, Ge
     assert not within(before["cost_usd"], cost, 0.05)  # the spec alone is off by more
     assert not within(before["latency_s"], latency, 0.05)
     assert within(data["cost_usd"], cost) and within(data["latency_s"], latency)
+    assert within(data["cost_usd"], cost, 0.01)  # cached input priced as cached
     assert "scout" in (tmp_path / "calibrated.yaml").read_text(encoding="utf-8")
 
 

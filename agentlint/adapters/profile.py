@@ -433,6 +433,10 @@ def overlay_workflow(wf: Workflow, path: str, root: str | None = None) -> Profil
             if key in values:
                 setattr(step, key, float(values[key]))
                 mark[key] = runs
+        if "cached_input_tokens" in values:  # graph.estimate.CACHED_INPUT
+            wf.extra.setdefault("cached_input_tokens", {})[name] = \
+                float(values["cached_input_tokens"])
+            mark["cached_input_tokens"] = runs
         for key in ("calls", "retries"):
             if key in values:
                 setattr(step, key, int(values[key]))

@@ -159,6 +159,8 @@ def _step_lines(wf: Workflow, step: Step, fig: StepFigures, outputs: dict[str, f
         note = "" if fig.input_tokens.mean >= read else \
             f"  # the calls read {fig.input_tokens.mean:.0f} tokens, less than the " \
             f"{read:.0f} the spec's references add up to"
+        if fig.cached_tokens.total:
+            body.append(f"    cached_input_tokens: {_num(round(fig.cached_tokens.mean, 1))}")
         body += [f"    input_tokens: {_num(round(own, 1))}{note}",
                  f"    output_tokens: {_num(round(fig.output_tokens.mean, 1))}",
                  f"    p_ok: {_num(max(0.001, fig.p_ok or 0.0))}",
