@@ -1052,6 +1052,9 @@ def calibrate_command(traces: tuple[str, ...], spec_file: str, output: str | Non
     measured = Calibrator(wf, progress).feed(read_spans(list(traces)))
     if progress is not None:
         click.echo("\r\x1b[K", err=True, nl=False)
+    if not measured.runs:
+        raise SpecError(traces[0], 1, 1, f"no run of the workflow in the trace exports "
+                        f"({measured.spans:,} spans, no trace with a root span)")
     profile = profile_text(wf, measured, list(traces))
     if output is not None:
         write_output(profile, output, _inputs(traces, (spec_file,)))

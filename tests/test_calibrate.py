@@ -320,5 +320,9 @@ def test_hostile_span_names_are_escaped_and_missing_files_stop_the_run(tmp_path:
     assert "\x1b" not in run.stdout and "\r" not in run.stdout
     assert "1 runs measured" not in run.stdout and "1 run measured" in run.stdout
     assert "unmatched: t.jsonl:1: span" in run.stdout
+    (tmp_path / "empty.jsonl").write_text("\n", encoding="utf-8")
+    empty = run_process("calibrate", "empty.jsonl", "--spec", str(spec), "--check",
+                        cwd=tmp_path)
+    assert "no run of the workflow" in exit_2_one_line(empty, "empty.jsonl")
     missing = run_process("calibrate", "nope.jsonl", "--spec", str(spec), cwd=tmp_path)
     assert "trace export not found" in exit_2_one_line(missing, "nope.jsonl")
