@@ -32,6 +32,7 @@ from agentlint.errors import SpecError
 from agentlint.paths import MAX_PROFILE_BYTES, read_text
 from agentlint.spec import catalog
 from agentlint.spec.limits import LIMITS
+from agentlint.spec.marks import CALIBRATED
 from agentlint.spec.model import Route, Workflow
 from agentlint.spec.positions import YMap, position_of
 from agentlint.spec.schema import SCHEMAS, normalise, validate
@@ -400,8 +401,6 @@ def _report_unused(profile: Profile, loops: list[LoopSpec],
 
 # -- a profile over a native spec ------------------------------------------------------
 
-#: wf.extra key: step id -> {figure: runs it rests on, 0 for a figure stated by hand}
-CALIBRATED = "calibrated"
 #: wf.extra key: the profile laid over the spec
 PROFILE_FILE = "profile_file"
 #: the figures of a model a profile lays over a native spec's model of that name
@@ -415,7 +414,7 @@ def overlay_workflow(wf: Workflow, path: str, root: str | None = None) -> Profil
     Steps, loops and inputs the spec does not have stop the run at their place in
     the profile. Which figures came from it, and on how many measured runs each
     rests (``runs``; 0 for a figure given by hand), is kept in ``wf.extra`` for
-    :func:`calibrated_runs`.
+    :func:`agentlint.spec.marks.calibrated_runs`.
     """
     if wf.format != "agentlint":
         raise SpecError(wf.file, 1, 1, f"--profile lays figures over agentlint specs and this "
@@ -505,10 +504,3 @@ def _set_share(wf: Workflow, path: str, target: str, share: float,
         return
     raise SpecError(path, *at, f"'{target}' has a share but is no branch of a router "
                     f"in {wf.file}")
-
-
-def calibrated_runs(wf: Workflow, key: str, figure: str) -> int | None:
-    """Runs the figure ``figure`` of ``key`` (a step id, ``loop:ID`` or ``input:NAME``)
-    rests on: None when no profile gave it, 0 when a profile stated it by hand."""
-    marks: dict[str, dict[str, int]] = wf.extra.get(CALIBRATED, {})
-    return marks.get(key, {}).get(figure)

@@ -6,7 +6,6 @@ Nothing here reports a finding; rules ask, and phrase what they are told.
 
 from __future__ import annotations
 
-from agentlint.adapters.profile import calibrated_runs
 from agentlint.graph.build import BranchKey, Graph
 from agentlint.graph.estimate import (
     Tokens,
@@ -16,6 +15,7 @@ from agentlint.graph.estimate import (
 from agentlint.graph.estimate import when_run as run_time
 from agentlint.lint.registry import Context
 from agentlint.record import Record
+from agentlint.spec.marks import calibrated_runs
 from agentlint.spec.model import Model, Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.textpos import locate, text_lines

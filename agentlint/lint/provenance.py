@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentlint.adapters.profile import calibrated_runs
 from agentlint.lint.facts import assumed_input_part, assumed_sizes
+from agentlint.spec.marks import calibrated_runs
 from agentlint.spec.model import Step, Workflow
 
 STATED, CALIBRATED, ASSUMED = "stated", "calibrated", "assumed"
