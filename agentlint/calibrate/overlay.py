@@ -43,6 +43,22 @@ def _figure(stat: Stat) -> str:
             f"p95: {_num(stat.p95)}}}")
 
 
+def _histogram(counts: Counter[int]) -> str:
+    """Mean, median and 95th percentile of whole numbers counted in ``counts`` (exact)."""
+    total = sum(counts.values())
+    mean = sum(k * v for k, v in counts.items()) / total if total else 0.0
+
+    def at(q: float) -> int:
+        seen = 0
+        for k in sorted(counts):
+            seen += counts[k]
+            if seen >= q * total:
+                return k
+        return 0
+
+    return f"{{mean: {_num(mean)}, median: {at(0.5)}, p95: {at(0.95)}}}"
+
+
 def referenced_tokens(wf: Workflow, step: Step, outputs: dict[str, float]) -> float:
     """Tokens a call of ``step`` reads from inputs and step outputs (as the estimate
     counts them), with ``outputs`` as the steps' output sizes."""
@@ -181,12 +197,8 @@ def _step_lines(wf: Workflow, step: Step, fig: StepFigures, outputs: dict[str, f
                  f"      call_s: {_figure(fig.call_s)}"]
         if fig.ttft_s.count:
             body.append(f"      ttft_s: {_figure(fig.ttft_s)}")
-    per_run = Stat()
-    for k, v in sorted(fig.per_run.items()):
-        for _ in range(min(v, 4096)):
-            per_run.add(k)
     body += [f"      duration_s: {_figure(fig.duration_s)}",
-             f"      per_run: {_figure(per_run)}",
+             f"      per_run: {_histogram(fig.per_run)}",
              f"      retries_seen: {fig.retries_seen}"]
     return body
 
