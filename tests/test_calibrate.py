@@ -180,7 +180,7 @@ def test_spans_of_a_shared_agent_that_start_together_are_ambiguous() -> None:
 def test_router_shares_are_recovered(tmp_path: Path) -> None:
     spec = write(tmp_path / "triage.yaml", ROUTER_SPEC)
     truth = Truth(shares={"route": {"easy": 0.6, "hard": 0.4}}, output_scale={"hard": 1.5})
-    traces, gen = generate(tmp_path, spec, truth, 1000)
+    traces, gen = generate(tmp_path, spec, truth, 600)
     m = measure(spec, traces)
     took = m.routes["route"]
     assert within(took["easy"] / m.router_runs["route"], 0.6)
@@ -198,7 +198,7 @@ def test_router_shares_are_recovered(tmp_path: Path) -> None:
 def test_loop_rounds_are_recovered(tmp_path: Path) -> None:
     spec = write(tmp_path / "drafting.yaml", LOOP_SPEC)
     truth = Truth(rounds={"rounds": [(1, 0.1), (2, 0.3), (3, 0.4), (4, 0.2)]})
-    traces, gen = generate(tmp_path, spec, truth, 400, step_attribute=False)
+    traces, gen = generate(tmp_path, spec, truth, 250, step_attribute=False)
     m = measure(spec, traces)
     assert m.ambiguous == 0
     assert within(m.rounds["rounds"].mean, 2.7)

@@ -3,6 +3,8 @@ of ``--check``."""
 
 from __future__ import annotations
 
+import math
+
 from agentlint import escape
 from agentlint.calibrate.measure import Measured
 from agentlint.ci.drift import Assumption, Drift
@@ -79,6 +81,11 @@ def drift(wf: Workflow, m: Measured, d: Drift, color: bool = False) -> str:
         rows.append((metric.label, metric.text(a), metric.text(b),
                      absolute + (f" ({rel})" if rel else "")))
     out += columns(rows, right={1, 2})
+    if d.runs:
+        p = d.measured.reliability
+        spread = math.sqrt(max(p * (1.0 - p), 0.0) / d.runs) * 100
+        out.append(f"measured over {_count(d.runs, 'run')}: success ± {spread:.2f} pp "
+                   "(one standard error)")
     far = [s for s in d.steps if s.worst is not None and s.off > 0.05][:3]
     if far:
         out.append("furthest off:")
