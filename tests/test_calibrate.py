@@ -326,3 +326,40 @@ def test_hostile_span_names_are_escaped_and_missing_files_stop_the_run(tmp_path:
     assert "no run of the workflow" in exit_2_one_line(empty, "empty.jsonl")
     missing = run_process("calibrate", "nope.jsonl", "--spec", str(spec), cwd=tmp_path)
     assert "trace export not found" in exit_2_one_line(missing, "nope.jsonl")
+
+
+def test_progress_goes_to_a_terminal_and_nowhere_else(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    spec = tmp_path / "research-fanout.yaml"
+    shutil.copy(FANOUT, spec)
+    runs = [json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": f"{i:032x}", "spanId": f"{i + 1:016x}", "name": "run",
+         "startTimeUnixNano": "1", "endTimeUnixNano": "1000000001"}]}]}]})
+        for i in range(12_000)]
+    (tmp_path / "t.jsonl").write_text("\n".join(runs) + "\n", encoding="utf-8")
+    args = ["calibrate", "t.jsonl", "--spec", str(spec), "-o", "p.yaml"]
+    plain = run_process(*args, cwd=tmp_path)
+    assert plain.returncode == 0 and "spans read" not in plain.stderr + plain.stdout
+    main, other = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "agentlint", *args], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=other, timeout=120)
+        os.close(other)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(main)
+    assert done.returncode == 0
+    assert b"10,000 spans read" in seen
+    assert b"spans read" not in done.stdout and b"12,000 runs measured" in done.stdout

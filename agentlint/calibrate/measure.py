@@ -30,6 +30,8 @@ from agentlint.trace.span import Span
 #: the most spans kept for traces whose root has not arrived yet; beyond, the oldest
 #: open trace is dropped and counted
 MAX_OPEN_SPANS = 1_000_000
+#: spans between two progress reports (on a terminal)
+PROGRESS_EVERY = 10_000
 #: the most ids of folded traces remembered (to count late spans); beyond, the oldest
 #: are forgotten and a span of theirs arriving later starts a trace without a root
 MAX_DONE_TRACES = 1_000_000
@@ -161,7 +163,7 @@ class Calibrator:
     def add(self, span: Span) -> None:
         out = self.out
         out.spans += 1
-        if self.progress is not None and out.spans % 100_000 == 0:
+        if self.progress is not None and out.spans % PROGRESS_EVERY == 0:
             self.progress(out.spans)
         if span.where != self.where:  # a new export request: its traces are complete
             self._fold_rooted()
