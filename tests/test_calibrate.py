@@ -363,3 +363,23 @@ def test_progress_goes_to_a_terminal_and_nowhere_else(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert b"10,000 spans read" in seen
     assert b"spans read" not in done.stdout and b"12,000 runs measured" in done.stdout
+
+
+@pytest.mark.parametrize("line", [
+    '{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"value":1}]}]}]}]}',
+    '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"abc"}]}]}]}',
+    "[" * 100_000,
+    '{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":'
+    '"gen_ai.usage.input_tokens","value":{"intValue":"x"}}]}]}]}]}',
+    '{"resourceSpans":"abc"}',
+    "[1,2]",
+    '{"resourceSpans": [',
+])
+def test_a_mangled_export_line_is_refused_at_its_line(tmp_path: Path, line: str) -> None:
+    from agentlint.errors import SpecError
+
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"resourceSpans": []}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        list(read_spans([str(path)], str(tmp_path)))
+    assert caught.value.line == 2 and str(caught.value).startswith(f"{path}:2:")

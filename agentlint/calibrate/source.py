@@ -37,7 +37,7 @@ def _line(line: str, shown: str, number: int) -> Iterator[Span]:
                  for raw in scope.get("spans") or ()]
     except json.JSONDecodeError as exc:
         raise SpecError(shown, number, exc.colno, f"not JSON: {exc.msg}") from None
-    except (AttributeError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as exc:
         raise SpecError(shown, number, 1, "not an OTLP JSON trace export line "
                         f"({type(exc).__name__})") from None
     yield from spans
