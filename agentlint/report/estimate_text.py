@@ -16,6 +16,18 @@ def provenance_lines(prov: dict[str, Any]) -> list[str]:
     stated, calibrated, assumed, runs = counts(prov)
     out = [f"figures: {stated} stated, {calibrated} calibrated"
            + (f" (up to {runs:,} runs)" if calibrated else "") + f", {assumed} assumed"]
+    by_runs: dict[int, list[str]] = {}
+    for sid, figures in prov["steps"].items():
+        measured = [m["runs"] for m in figures.values() if m["source"] == "calibrated"]
+        if measured:
+            by_runs.setdefault(min(measured), []).append(sid)
+    if by_runs:
+        groups = [f"{', '.join(escape.text(s) for s in ids[:6])}"
+                  + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+                  + f" ({n:,} run{'s' if n != 1 else ''})"
+                  for n, ids in sorted(by_runs.items(), reverse=True)]
+        out.append("calibrated: " + "; ".join(groups[:4])
+                   + (f"; and {len(groups) - 4} more groups" if len(groups) > 4 else ""))
     names = assumed_list(prov)
     if names:
         shown = ", ".join(escape.text(n) for n in names[:8])
