@@ -7,6 +7,7 @@ import math
 
 from agentlint import escape
 from agentlint.calibrate.measure import Measured
+from agentlint.calibrate.overlay import model_speed
 from agentlint.ci.drift import Assumption, Drift
 from agentlint.metrics import METRICS
 from agentlint.report.table import columns, paint
@@ -48,6 +49,13 @@ def summary(wf: Workflow, m: Measured) -> str:
                      seconds(f.duration_s.median), seconds(f.duration_s.p95)))
     out = head(wf, m)
     out += columns(rows, right={1, 2, 3, 4, 5, 6, 7, 8})
+    for name, fig in m.models.items():
+        if not fig.calls:
+            continue
+        speed = model_speed(m, name)
+        pace = f", {speed[0]:.2f} s to first token, {speed[1]:,.1f} tokens/s" if speed else ""
+        out.append(f"model {escape.text(name)}: {_count(fig.calls, 'call')}, "
+                   f"{percent(fig.p_ok or 0.0)} succeeded{pace}")
     for router, took in m.routes.items():
         runs = m.router_runs[router]
         shares = ", ".join(f"{escape.text(t)} {n / runs * 100:.1f} %" for t, n in took.items())
