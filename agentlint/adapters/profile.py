@@ -411,8 +411,8 @@ _MODEL_FIGURES = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", 
 def overlay_workflow(wf: Workflow, path: str, root: str | None = None) -> Profile:
     """Put the figures of the profile ``path`` into the native spec ``wf`` (``--profile``).
 
-    Steps, loops and inputs the spec does not have stop the run at their place in
-    the profile. Which figures came from it, and on how many measured runs each
+    Steps and loops the spec does not have stop the run at their place in the
+    profile; inputs and models it does not have are left aside. Which figures came from it, and on how many measured runs each
     rests (``runs``; 0 for a figure given by hand), is kept in ``wf.extra`` for
     :func:`agentlint.spec.marks.calibrated_runs`.
     """
