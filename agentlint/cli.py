@@ -23,6 +23,8 @@ from agentlint import __version__, escape, report
 from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
+#: the trace formats ``calibrate --trace-format`` names (agentlint.trace.read.TRACE_FORMATS)
+TRACE_FORMATS = ["auto", "otlp", "otel-sdk", "langfuse", "langsmith", "litellm"]
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
                  "langgraph", "agents-sdk"]
 
@@ -1021,20 +1023,24 @@ def _overlay(workflows: list[Any], profile: str | None) -> None:
 @click.option("--fail-on", multiple=True, metavar="THRESHOLDS",
               help="With --check: exit 1 when the traces are worse than the estimate by more "
                    "than this, as in diff (default: cost+10%,latency+10%,reliability-2pp).")
+@click.option("--trace-format", type=click.Choice(TRACE_FORMATS), default="auto",
+              show_default=True, help="Format of the trace files (found from each file).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @guarded
 def calibrate_command(traces: tuple[str, ...], spec_file: str, output: str | None,
-                      check: bool, fail_on: tuple[str, ...], color: bool | None) -> None:
-    """Measure a workflow's figures from trace exports (OTLP JSON lines) and write them
-    as a profile; with --check, gate the spec's estimate against them.
+                      check: bool, fail_on: tuple[str, ...], trace_format: str,
+                      color: bool | None) -> None:
+    """Measure a workflow's figures from trace exports (OTLP JSON, the OpenTelemetry
+    SDK's JSON, Langfuse, LangSmith, LiteLLM spend logs) and write them as a profile;
+    with --check, gate the spec's estimate against them.
 
     Exits 1 when --check finds drift beyond the thresholds, 2 when the spec or an
     export cannot be read.
     """
     from agentlint.calibrate.measure import Calibrator
     from agentlint.calibrate.overlay import profile_text
-    from agentlint.calibrate.source import read_spans
     from agentlint.report import calibrate_text
+    from agentlint.trace.read import read_spans
 
     if fail_on and not check:
         raise UsageError("--fail-on sets the thresholds of --check; add --check")
@@ -1047,9 +1053,11 @@ def calibrate_command(traces: tuple[str, ...], spec_file: str, output: str | Non
     wf = _load_named((spec_file,), "auto")[0]
     progress = None
     if sys.stderr.isatty():
-        def progress(spans: int) -> None:
-            click.echo(f"\ragentlint: {spans:,} spans read", err=True, nl=False)
-    measured = Calibrator(wf, progress).feed(read_spans(list(traces)))
+        def progress(done: int, total: int) -> None:
+            click.echo(f"\ragentlint: {done / 1e6:,.1f} of {total / 1e6:,.1f} MB of traces "
+                       "read", err=True, nl=False)
+    spans = read_spans(list(traces), input_format=trace_format, progress=progress)
+    measured = Calibrator(wf).feed(spans)
     if progress is not None:
         click.echo("\r\x1b[K", err=True, nl=False)
     if not measured.runs:

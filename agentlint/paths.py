@@ -18,6 +18,8 @@ configuration, baselines and the reports agree:
   :func:`read_stdin`): the one
   guarded way to open a file: regular files only, never from outside the
   repository root (symbolic links resolved), never more than a limit;
+  :func:`open_stream` opens a trace export named on the command line, read in
+  pieces (each record bounded, the file not; it may lie outside the repository);
 - writing (:func:`write_text_atomic`): the one way to write a file: never
   over an input of the run, never over a read-only file, atomically.
 
@@ -33,7 +35,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, named here too
@@ -68,6 +70,9 @@ MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 #: a measured profile beside a spec (agentlint.profile.yaml)
 MAX_PROFILE_BYTES = 16 * 1024 * 1024
+#: one record of a trace export (an OTLP span, a Langfuse observation, a LangSmith run, a
+#: LiteLLM spend-log row, one JSON line): a trace file itself has no limit, it is streamed
+MAX_TRACE_RECORD_BYTES = 16 * 1024 * 1024
 
 
 #: agentlint's own folder: the package data (schemas/, data/) lies beside the modules and
@@ -260,6 +265,36 @@ def _read_upto(fd: int, limit: int) -> bytes:
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
+
+
+def open_stream(path: str, *, what: str = "trace file", shown: str | None = None) -> BinaryIO:
+    """The regular file ``path``, open for reading as a stream, for files read in pieces.
+
+    A trace export is named on the command line and is often a download kept
+    anywhere, so it may lie outside the repository (as a spec named on the
+    command line may); it is opened without following a link in its last part and
+    without blocking, and must be a regular file. It has no size limit: its reader
+    takes it a chunk at a time and bounds each record
+    (:data:`MAX_TRACE_RECORD_BYTES`). Failures are :class:`SpecError` at
+    ``shown:1:1``; the caller closes the stream.
+    """
+    name = shown or path
+    real = os.path.realpath(path)
+    try:
+        fd = os.open(real, _OPEN_FLAGS)
+    except FileNotFoundError:
+        raise SpecError(name, 1, 1, f"{what} not found") from None
+    except OSError as exc:
+        raise SpecError(name, 1, 1, f"cannot read {what}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SpecError(name, 1, 1, f"{what} is {_kind(info.st_mode)}, not a regular "
+                            "file; agentlint reads regular files only")
+        return os.fdopen(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_text(path: str, root: str | None, *, limit: int, what: str = "file",

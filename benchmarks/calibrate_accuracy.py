@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 from agentlint.adapters.profile import overlay_workflow  # noqa: E402
 from agentlint.calibrate.measure import Calibrator  # noqa: E402
 from agentlint.calibrate.overlay import profile_text  # noqa: E402
-from agentlint.calibrate.source import read_spans  # noqa: E402
 from agentlint.graph.estimate import estimate, step_tokens  # noqa: E402
 from agentlint.sources import load_any  # noqa: E402
+from agentlint.trace.read import read_spans  # noqa: E402
 from tests.test_calibrate import DRIFTED, ROUTER_SPEC  # noqa: E402
 from tests.tracegen import Generator, Truth  # noqa: E402
 
@@ -48,7 +48,7 @@ def calibrate(folder: Path, spec: Path, truth: Truth, runs: int):  # type: ignor
     gen.write(str(traces), runs)
     made = time.perf_counter() - started
     started = time.perf_counter()
-    m = Calibrator(load(spec)).feed(read_spans([str(traces)], str(folder)))
+    m = Calibrator(load(spec)).feed(read_spans([str(traces)]))
     read = time.perf_counter() - started
     profile = folder / f"{spec.stem}.profile.yaml"
     profile.write_text(profile_text(load(spec), m, [str(traces)]), encoding="utf-8")

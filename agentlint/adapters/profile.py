@@ -412,8 +412,9 @@ def overlay_workflow(wf: Workflow, path: str, root: str | None = None) -> Profil
     """Put the figures of the profile ``path`` into the native spec ``wf`` (``--profile``).
 
     Steps and loops the spec does not have stop the run at their place in the
-    profile; inputs and models it does not have are left aside. Which figures came from it, and on how many measured runs each
-    rests (``runs``; 0 for a figure given by hand), is kept in ``wf.extra`` for
+    profile; inputs and models it does not have are left aside. Which figures came
+    from it, and on how many measured runs each rests (``runs``; 0 for a figure
+    given by hand), is kept in ``wf.extra`` for
     :func:`agentlint.spec.marks.calibrated_runs`.
     """
     if wf.format != "agentlint":

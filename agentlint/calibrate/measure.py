@@ -19,7 +19,7 @@ did not fail.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from agentlint.calibrate.mapping import Execution, Mapper, TraceMap
@@ -30,8 +30,6 @@ from agentlint.trace.span import Span
 #: the most spans kept for traces whose root has not arrived yet; beyond, the oldest
 #: open trace is dropped and counted
 MAX_OPEN_SPANS = 1_000_000
-#: spans between two progress reports (on a terminal)
-PROGRESS_EVERY = 10_000
 #: the most ids of folded traces remembered (to count late spans); beyond, the oldest
 #: are forgotten and a span of theirs arriving later starts a trace without a root
 MAX_DONE_TRACES = 1_000_000
@@ -139,7 +137,7 @@ class Measured:
 class Calibrator:
     """Folds spans, one at a time, into :class:`Measured` figures for ``wf``."""
 
-    def __init__(self, wf: Workflow, progress: Callable[[int], None] | None = None) -> None:
+    def __init__(self, wf: Workflow) -> None:
         self.wf = wf
         self.mapper = Mapper(wf)
         self.out = Measured()
@@ -149,7 +147,6 @@ class Calibrator:
         #: traces whose root span has arrived, folded when the export request ends
         self.rooted: dict[str, Span] = {}
         self.where = ""
-        self.progress = progress
         for step in wf.steps:
             self.out.steps[step.id] = StepFigures(step.id)
         for loop in wf.loops:
@@ -163,8 +160,6 @@ class Calibrator:
     def add(self, span: Span) -> None:
         out = self.out
         out.spans += 1
-        if self.progress is not None and out.spans % PROGRESS_EVERY == 0:
-            self.progress(out.spans)
         if span.where != self.where:  # a new export request: its traces are complete
             self._fold_rooted()
             self.where = span.where

@@ -1,8 +1,12 @@
 """OTLP JSON, as the OpenTelemetry Collector's file exporter writes it: one
 ``ExportTraceServiceRequest`` per line (``{"resourceSpans": [...]}``).
 
-Each line is decoded on its own, so memory follows the longest line, not the
-file. Attribute names are the GenAI semantic conventions'.
+:func:`read_lines` decodes each line on its own, so memory follows the longest
+line, not the file (a line is refused past
+:data:`~agentlint.paths.MAX_TRACE_RECORD_BYTES`). A whole file, in this shape or
+as one document of any size, gzip'd or not, is read by
+:func:`agentlint.trace.read.read_spans`. Attribute names are the GenAI semantic
+conventions' (:mod:`agentlint.trace.formats`).
 """
 
 from __future__ import annotations
@@ -11,51 +15,38 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from agentlint.trace.span import STEP_ATTRIBUTE, Span
-
-_ERROR = (2, "STATUS_CODE_ERROR")
-
-
-def _value(v: dict[str, Any]) -> object:
-    """The Python value of an OTLP ``AnyValue`` (int64 travels as a string)."""
-    if "stringValue" in v:
-        return v["stringValue"]
-    if "intValue" in v:
-        return int(v["intValue"])
-    if "doubleValue" in v:
-        return float(v["doubleValue"])
-    if "boolValue" in v:
-        return bool(v["boolValue"])
-    return None
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+from agentlint.errors import SpecError
+from agentlint.paths import MAX_TRACE_RECORD_BYTES
+from agentlint.trace.formats import Where, otlp_span
+from agentlint.trace.span import Span
 
 
 def span_of(raw: dict[str, Any], where: str) -> Span:
-    """A :class:`Span` from one OTLP JSON span object."""
-    attrs = {a["key"]: _value(a.get("value") or {}) for a in raw.get("attributes") or ()}
-    status = (raw.get("status") or {}).get("code")
-    response = _str(attrs.get("gen_ai.response.model"))
-    request = _str(attrs.get("gen_ai.request.model"))
-    return Span(
-        trace_id=str(raw.get("traceId", "")), span_id=str(raw.get("spanId", "")),
-        parent_id=raw.get("parentSpanId") or None, name=str(raw.get("name", "")),
-        start_ns=int(raw.get("startTimeUnixNano", 0)), end_ns=int(raw.get("endTimeUnixNano", 0)),
-        ok=status not in _ERROR,
-        operation=_str(attrs.get("gen_ai.operation.name")),
-        model=response or request, request_model=request,
-        input_tokens=_int(attrs.get("gen_ai.usage.input_tokens")),
-        output_tokens=_int(attrs.get("gen_ai.usage.output_tokens")),
-        cached_tokens=_int(attrs.get("gen_ai.usage.cache_read.input_tokens")),
-        agent=_str(attrs.get("gen_ai.agent.name")),
-        step=_str(attrs.get(STEP_ATTRIBUTE)),
-        where=where)
+    """A :class:`Span` from one OTLP JSON span object (``where``: ``file:line``)."""
+    file, _, line = where.rpartition(":")
+    at = Where(file, int(line)) if line.isdigit() and file else Where(where, 1)
+    return next(otlp_span(raw, at))
+
+
+def _spans(request: object, at: Where) -> Iterator[Span]:
+    if not isinstance(request, dict):
+        raise at.error("an OTLP export line must be a JSON object")
+    for resource in _list(request, "resourceSpans", at):
+        for scope in _list(resource, "scopeSpans", at) or _list(
+                resource, "instrumentationLibrarySpans", at):
+            for raw in _list(scope, "spans", at):
+                if not isinstance(raw, dict):
+                    raise at.error("an OTLP span must be a JSON object")
+                yield from otlp_span(raw, at)
+
+
+def _list(owner: object, key: str, at: Where) -> list[Any]:
+    value = owner.get(key) if isinstance(owner, dict) else None
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise at.error(f"{key} is not a list")
+    return value
 
 
 def read_lines(lines: Iterator[str], shown: str) -> Iterator[Span]:
@@ -63,8 +54,13 @@ def read_lines(lines: Iterator[str], shown: str) -> Iterator[Span]:
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        request = json.loads(line)
-        for resource in request.get("resourceSpans") or ():
-            for scope in resource.get("scopeSpans") or ():
-                for raw in scope.get("spans") or ():
-                    yield span_of(raw, f"{shown}:{number}")
+        if len(line) > MAX_TRACE_RECORD_BYTES:
+            raise SpecError(shown, number, 1, f"line is longer than {MAX_TRACE_RECORD_BYTES} "
+                            "bytes; agentlint reads no record longer than that")
+        try:
+            request = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SpecError(shown, number, exc.colno, f"malformed JSON: {exc.msg}") from None
+        except RecursionError:
+            raise SpecError(shown, number, 1, "line is nested too deeply") from None
+        yield from _spans(request, Where(shown, number))
