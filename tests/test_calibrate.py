@@ -363,3 +363,27 @@ def test_progress_goes_to_a_terminal_and_nowhere_else(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert b"MB of traces read" in seen
     assert b"read" not in done.stdout and b"12,000 runs measured" in done.stdout
+
+
+def test_a_trace_is_folded_whole_whatever_the_order_of_its_spans(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentlint.calibrate.measure as measure_module
+
+    monkeypatch.setattr(measure_module, "QUIET_SPANS", 10)
+    wf = load(FANOUT)
+    cal = Calibrator(wf)
+    most = 0
+    for t in range(40):
+        trace = f"{t:032x}"
+        root = Span(trace, "r", None, "run", 0, 10**9)
+        plan = Span(trace, "p", "r", "invoke_agent plan", 1, 2, agent="plan")
+        call = Span(trace, "c", "p", "chat", 1, 2, operation="chat", input_tokens=5,
+                    output_tokens=7)
+        # the root first, its children after it, as some exporters write them
+        for span in (root, plan, call) if t % 2 else (call, plan, root):
+            cal.add(span)
+        most = max(most, cal.open_spans)
+    m = cal.finish()
+    assert m.runs == 40 and m.late == 0 and m.rootless == 0
+    assert m.steps["plan"].calls == 40 and m.steps["plan"].input_tokens.mean == 5
+    assert most <= 10 + 3  # folded as the window passes: memory does not follow the file

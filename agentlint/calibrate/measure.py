@@ -1,14 +1,17 @@
 """The figures a set of traces measures, per step and per run, in bounded memory.
 
-Spans arrive in file order. They are kept per trace until the export request
-(the line) that holds the trace's root span ends: exporters write a span when
-it ends and a root ends last, so the trace is then complete and is mapped
-(:mod:`~agentlint.calibrate.mapping`), folded into the running figures and
-dropped. A span of a trace already folded is counted as late; traces still
-open at the end (no root seen) are counted, not used. Memory follows the
-traces open at once (at most ``MAX_OPEN_SPANS`` spans) and the ids of the last
-``MAX_DONE_TRACES`` traces, not the export's size; each figure keeps a bounded
-sample for its quantiles (:mod:`~agentlint.calibrate.stats`).
+Spans arrive in file order, a trace's spans in any order (exporters write a
+span when it ends, so a root usually comes last; some write it first). They
+are kept per trace; once the trace's root span has arrived and
+``QUIET_SPANS`` spans have followed the trace's last one, the trace is taken
+as complete, mapped (:mod:`~agentlint.calibrate.mapping`), folded into the
+running figures and dropped. A span of a trace already folded is counted as
+late; traces still open at the end (no root seen) are counted, not used.
+Memory follows the spans held (at most ``MAX_OPEN_SPANS``; beyond, the
+quietest rooted trace is folded early, else the oldest rootless one dropped)
+and the ids of the last ``MAX_DONE_TRACES`` traces, not the export's size;
+each figure keeps a bounded sample for its quantiles
+(:mod:`~agentlint.calibrate.stats`).
 
 A run's cost is priced from its calls' tokens with the spec's prices (the
 model of the step the call belongs to), or taken from the span when the export
@@ -29,7 +32,10 @@ from agentlint.trace.span import Span
 
 #: the most spans kept for traces whose root has not arrived yet; beyond, the oldest
 #: open trace is dropped and counted
-MAX_OPEN_SPANS = 1_000_000
+MAX_OPEN_SPANS = 250_000
+#: a trace whose root has arrived is folded once this many spans have followed its last
+#: one (a span of it that comes later still is counted as late)
+QUIET_SPANS = 50_000
 #: the most ids of folded traces remembered (to count late spans); beyond, the oldest
 #: are forgotten and a span of theirs arriving later starts a trace without a root
 MAX_DONE_TRACES = 1_000_000
@@ -144,9 +150,10 @@ class Calibrator:
         self.open: dict[str, list[Span]] = {}
         self.open_spans = 0
         self.done: dict[str, None] = {}  # insertion-ordered: the oldest forgotten first
-        #: traces whose root span has arrived, folded when the export request ends
-        self.rooted: dict[str, Span] = {}
-        self.where = ""
+        #: the root span of each open trace whose root has arrived
+        self.roots: dict[str, Span] = {}
+        #: rooted traces by the span count when each last grew, the quietest first
+        self.quiet: dict[str, int] = {}
         for step in wf.steps:
             self.out.steps[step.id] = StepFigures(step.id)
         for loop in wf.loops:
@@ -160,37 +167,44 @@ class Calibrator:
     def add(self, span: Span) -> None:
         out = self.out
         out.spans += 1
-        if span.where != self.where:  # a new export request: its traces are complete
-            self._fold_rooted()
-            self.where = span.where
-        if span.trace_id in self.done:
+        trace = span.trace_id
+        if trace in self.done:
             out.late += 1
             return
-        self.open.setdefault(span.trace_id, []).append(span)
+        self.open.setdefault(trace, []).append(span)
         self.open_spans += 1
         if span.parent_id is None:
-            self.rooted[span.trace_id] = span
+            self.roots[trace] = span
+        if trace in self.roots:  # moved to the back: it grew last
+            self.quiet.pop(trace, None)
+            self.quiet[trace] = out.spans
+        while self.quiet:
+            oldest = next(iter(self.quiet))
+            if self.quiet[oldest] > out.spans - QUIET_SPANS:
+                break
+            self._fold(oldest)
         while self.open_spans > MAX_OPEN_SPANS and self.open:
-            oldest = next(iter(self.open))
-            dropped = self.open.pop(oldest)
+            if self.quiet:  # the quietest rooted trace is folded early rather than lost
+                self._fold(next(iter(self.quiet)))
+                continue
+            dropped = self.open.pop(next(iter(self.open)))
             self.open_spans -= len(dropped)
-            self.rooted.pop(oldest, None)
             out.rootless += 1
 
-    def _fold_rooted(self) -> None:
-        for trace_id, root in self.rooted.items():
-            spans = self.open.pop(trace_id, None)
-            if spans is None:  # dropped while open
-                continue
-            self.open_spans -= len(spans)
-            self.done[trace_id] = None
-            if len(self.done) > MAX_DONE_TRACES:
-                del self.done[next(iter(self.done))]
-            self.fold(self.mapper.map(root, spans))
-        self.rooted.clear()
+    def _fold(self, trace: str) -> None:
+        """Map and fold the rooted trace ``trace``, then forget its spans."""
+        del self.quiet[trace]
+        root = self.roots.pop(trace)
+        spans = self.open.pop(trace)
+        self.open_spans -= len(spans)
+        self.done[trace] = None
+        if len(self.done) > MAX_DONE_TRACES:
+            del self.done[next(iter(self.done))]
+        self.fold(self.mapper.map(root, spans))
 
     def finish(self) -> Measured:
-        self._fold_rooted()
+        while self.quiet:
+            self._fold(next(iter(self.quiet)))
         self.out.rootless += len(self.open)
         self.open.clear()
         self.open_spans = 0
