@@ -387,3 +387,48 @@ def test_a_trace_is_folded_whole_whatever_the_order_of_its_spans(
     assert m.runs == 40 and m.late == 0 and m.rootless == 0
     assert m.steps["plan"].calls == 40 and m.steps["plan"].input_tokens.mean == 5
     assert most <= 10 + 3  # folded as the window passes: memory does not follow the file
+
+
+REACT_SPEC = """\
+agentlint: 1
+name: react
+models:
+  gpt-4o: {}
+tools:
+  web_search: {effect: read, per_call_s: 1.0}
+agents:
+  assistant: {model: gpt-4o, tools: [web_search]}
+steps:
+  - id: agent
+    agent: assistant
+    prompt: "Answer with the tools you have."
+    output_tokens: 100
+  - id: tools
+    kind: tool
+    tool: web_search
+    prompt: "{{ steps.agent.output }}"
+loops:
+  - id: react
+    steps: [agent, tools]
+    max_iterations: 5
+    until: "{{ steps.agent.output }} has no tool call"
+"""
+
+
+def test_a_real_langfuse_export_of_a_langgraph_agent_is_calibrated(tmp_path: Path) -> None:
+    """Langfuse's own LangGraph trace (tests/fixtures/SOURCES.md): nodes ``agent`` and
+    ``tools``, the agent asked twice, one web search between."""
+    spec = write(tmp_path / "react.yaml", REACT_SPEC)
+    export = ROOT / "tests" / "fixtures" / "traces" / "langfuse-langgraph-2025-08-22.json"
+    m = measure(spec, export)
+    assert (m.runs, m.unmatched, m.ambiguous) == (1, 0, 0)
+    agent = m.steps["agent"]
+    assert (agent.executions, agent.calls, agent.input_tokens.total) == (2, 2, 168)
+    assert m.rounds["react"].mean == 2 and m.steps["tools"].executions == 1
+    run = run_process("calibrate", str(export), "--spec", str(spec), "-o", "p.yaml",
+                      "--trace-format", "langfuse", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    wf = load(spec)
+    overlay_workflow(wf, str(tmp_path / "p.yaml"))
+    assert wf.step("agent").input_tokens == 84 and wf.loops[0].expected_iterations == 2
+    assert wf.step("tools").per_call_s is not None and wf.step("tools").per_call_s < 0.1

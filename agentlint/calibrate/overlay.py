@@ -184,6 +184,8 @@ def _step_lines(wf: Workflow, step: Step, fig: StepFigures, outputs: dict[str, f
         n = fig.calls_per_attempt
         if n is not None and step.uses_model:
             body.append(f"    calls: {n}")
+    if fig.executions and not step.uses_model:  # a tool's or a person's time
+        body.append(f"    per_call_s: {_num(round(fig.duration_s.mean, 4))}")
     if fig.runs and step.fan_out > 1 and step.id not in _loop_steps(wf):
         width = sum(k * v for k, v in fig.per_run.items()) / fig.runs
         body.append(f"    count: {max(1, round(width))}")
