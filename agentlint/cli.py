@@ -26,7 +26,8 @@ from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on fi
 #: the trace formats ``calibrate --trace-format`` names (agentlint.trace.read.TRACE_FORMATS)
 TRACE_FORMATS = ["auto", "otlp", "otel-sdk", "langfuse", "langsmith", "litellm"]
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
-                 "langgraph", "agents-sdk"]
+                 "langgraph", "agents-sdk", "prompty",
+                 "cagent", "crewai-flow"]
 
 
 def fail(message: str) -> NoReturn:
@@ -292,7 +293,11 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
         raise
     if not workflows:
         raise UsageError("no workflow specs found in " + ", ".join(paths))
+    from agentlint.graph.spread import attach
+
     results = [run_estimate(wf) for wf in workflows]
+    for wf, result in zip(workflows, results, strict=True):
+        attach(result, wf)
     from agentlint.lint.provenance import provenance
 
     provs = [provenance(wf) for wf in workflows]
@@ -353,14 +358,15 @@ def models(fmt: str) -> None:
 
 @main.command()
 @click.argument("kind", required=False, default="workflow",
-                type=click.Choice(["workflow", "config", "profile"]))
+                type=click.Choice(["workflow", "config", "profile", "dag"]))
 @click.option("--path", "show_path", is_flag=True, help="Print the schema file's path.")
 @guarded
 def schema(kind: str, show_path: bool) -> None:
     """Print a JSON Schema (for editors and CI).
 
     KIND: workflow (the spec format v1, the default), config (.agentlint.yaml,
-    [tool.agentlint]) or profile (agentlint.profile.yaml).
+    [tool.agentlint]), profile (agentlint.profile.yaml) or dag (the output of
+    export --format dag-json).
     """
     from agentlint.spec.schema import SCHEMAS, load_schema, schema_path
 
@@ -731,6 +737,29 @@ def graph(file: str, fmt: str, output_file: str | None, stdin_filename: str | No
     emit(report.GRAPH[fmt](build_view(workflows[0])), output_file, _inputs((file,)))
 
 
+@main.command("export")
+@click.argument("file", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["dag-json"]), default="dag-json",
+              show_default=True,
+              help="dag-json: steps, dependencies, tokens, slack and shared prompt prefixes, "
+                   "for a serving layer (schema: agentlint schema dag).")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help=OUTPUT_FILE_HELP)
+@click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
+              show_default=True, help="Format of the file (detected by default).")
+@click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
+@guarded
+def export_command(file: str, fmt: str, output_file: str | None, stdin_filename: str | None,
+                   input_format: str, models: str | None) -> None:
+    """Write the workflow (a file, or - for stdin) for the systems that run it."""
+    from agentlint.report.dag_json import render
+
+    workflows = _load_named((file,), input_format, models, stdin_filename)
+    if not workflows:
+        raise UsageError("no workflow specs found in " + file)
+    emit(render(workflows[0]), output_file, _inputs((file,), _read_beside(file)))
+
+
 @main.command("optimize", cls=_OneLineErrors)
 @click.argument("file", type=click.Path())
 @click.option("--objective", type=click.Choice(OBJECTIVES),
@@ -843,6 +872,13 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
             progress.close()
     if adapted is not None:
         _into_source(result, adapted)
+    if fmt == "json":  # its before and after are the estimate's JSON, percentiles too
+        from agentlint.graph.spread import attach
+
+        if result.before.spread is None:
+            attach(result.before, wf)
+        if result.proposal is not None and result.proposal.estimate.spread is None:
+            attach(result.proposal.estimate, result.proposal.workflow)
     if verbose and result.solver_log:
         click.echo(result.solver_log, err=True, nl=not result.solver_log.endswith("\n"))
     if output_file is not None and color is None:

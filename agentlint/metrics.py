@@ -102,6 +102,14 @@ METRICS = (COST, LATENCY, RELIABILITY)
 BY_NAME = {m.name: m for m in METRICS}
 BY_SHORT = {m.short: m for m in METRICS}
 
+#: budgets on a percentile of the run distribution (agentlint.graph.spread); not objectives
+#: nor --fail-on thresholds: only ``budgets`` name them
+LATENCY_P95 = Metric("latency_p95_s", "latency_p95", "p95 latency", False, "s", seconds)
+COST_P95 = Metric("cost_p95_usd", "cost_p95", "p95 cost per run", False, "usd", usd)
+PERCENTILE_METRICS = (LATENCY_P95, COST_P95)
+#: every budget key
+BUDGET_BY_NAME = {**BY_NAME, **{m.name: m for m in PERCENTILE_METRICS}}
+
 
 def metric(name: str) -> Metric:
     """The metric called ``name`` (``cost_usd`` or ``cost``); KeyError if none is."""

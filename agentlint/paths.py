@@ -44,8 +44,8 @@ from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, 
 YAML_SUFFIXES = (".yaml", ".yml")
 #: files a folder walk looks at: YAML, JSON (AutoGen teams, langgraph.json) and Python
 #: (LangGraph modules, OpenAI Agents SDK programs: read only when they import the
-#: framework); each is sniffed, not parsed
-WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json", ".py")
+#: framework) and prompty files; each is sniffed, not parsed
+WALKED_SUFFIXES = (*YAML_SUFFIXES, ".json", ".py", ".prompty")
 #: a JSON file larger than this, or a link, found in a folder is data, not a team: passed over
 MAX_WALKED_JSON_BYTES = 4 * 1024 * 1024
 #: folders never searched: version control, environments, caches, build output

@@ -126,8 +126,21 @@ def setup_worker_critic_first_try(tmp: Path) -> Path:
     return tmp
 
 
+def setup_export_fixed(tmp: Path) -> Path:
+    """docs/export.md: research-fanout with the date line moved to the end of the
+    researchers' system prompt, as AL201 advises."""
+    text = (EXAMPLES / "research-fanout.yaml").read_text(encoding="utf-8")
+    date = "      Today is {{ inputs.date }}.\n\n"
+    last = "        so the senior analyst can use it.\n"
+    text = text.replace(date, "", 1).replace(last, last + "\n" + date.rstrip("\n") + "\n", 1)
+    (tmp / ".git").mkdir()
+    (tmp / "research-fanout.yaml").write_text(text, encoding="utf-8")
+    return tmp
+
+
 SETUPS: dict[str, Callable[[Path], Path]] = {
-    "ci-diff": setup_ci_diff, "worker-critic-first-try": setup_worker_critic_first_try}
+    "ci-diff": setup_ci_diff, "worker-critic-first-try": setup_worker_critic_first_try,
+    "export-fixed": setup_export_fixed}
 
 
 # -- the test ---------------------------------------------------------------------------

@@ -70,6 +70,8 @@ LAZY = {
     "agentlint.lint.registry": "start-up speed: the spec editor loads when a rule builds a fix",
     "agentlint.server": "the optional pygls, and the lint path, load when the server starts",
     "agentlint.lint.engine": "start-up speed: a LiteLLM gateway config loads only with --models",
+    "agentlint.lint.rules.budgets.over_budget":
+        "start-up speed: the run distribution loads only for a percentile budget",
 }
 
 

@@ -40,17 +40,21 @@ def _registered() -> list[Adapter]:
         from agentlint.adapters.adk import AdkAdapter
         from agentlint.adapters.agents_sdk import AgentsSdkAdapter
         from agentlint.adapters.autogen import AutoGenAdapter
+        from agentlint.adapters.cagent import CagentAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
+        from agentlint.adapters.crewai_flow import CrewAIFlowAdapter
         from agentlint.adapters.dify import DifyAdapter
         from agentlint.adapters.langgraph import LangGraphAdapter
         from agentlint.adapters.promptflow import PromptflowAdapter
+        from agentlint.adapters.prompty import PromptyAdapter
 
         known = {a.name for a in ADAPTERS}
         # Most specific markers first: a Dify export says `kind: app`, a flow
         # has `nodes:`, a crew is a pair of named files, an ADK tree starts
         # at root_agent.yaml.
         for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter(),
-                        AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter()):
+                        AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter(), PromptyAdapter(),
+                        CagentAdapter(), CrewAIFlowAdapter()):
             if adapter.name not in known:
                 ADAPTERS.append(adapter)
     return ADAPTERS

@@ -53,6 +53,11 @@ def is_python(path: str | None) -> bool:
     return path is not None and path.lower().endswith(".py")
 
 
+def is_prompty(path: str | None) -> bool:
+    """A prompty file: one model call."""
+    return path is not None and path.lower().endswith(".prompty")
+
+
 def changed_workflows(repo: Repo, commit: str, restrict: list[str] | None = None
                       ) -> list[Change]:
     """Candidate workflow files changed since ``commit`` (repository-relative paths).
@@ -64,7 +69,8 @@ def changed_workflows(repo: Repo, commit: str, restrict: list[str] | None = None
     result: list[Change] = []
     for c in changes:
         if is_yaml(c.path) or is_yaml(c.old_path) or is_json(c.path) or is_json(c.old_path) \
-                or is_python(c.path) or is_python(c.old_path):
+                or is_python(c.path) or is_python(c.old_path) or is_prompty(c.path) \
+                or is_prompty(c.old_path):
             result.append(c)
             by_path[c.name] = c
     for candidate, via in sorted(_readers(repo, changes).items()):

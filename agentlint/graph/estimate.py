@@ -10,13 +10,18 @@ reports.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
-from agentlint.metrics import BY_NAME, Metric
+from agentlint.metrics import BUDGET_BY_NAME, Metric
 from agentlint.record import Record
+from agentlint.spec.deps import topological_order
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Stage, Step, Workflow
 from agentlint.spec.tokens import prefix_tokens, text_tokens
+
+if TYPE_CHECKING:
+    from agentlint.graph.quantiles import Spread
 
 #: Providers cache a prompt prefix only from this length on (OpenAI, Anthropic: 1024).
 CACHE_MIN_TOKENS = 1024
@@ -143,7 +148,7 @@ class BudgetCheck(Record):
 
     @property
     def metric(self) -> Metric:
-        return BY_NAME[self.name]
+        return BUDGET_BY_NAME[self.name]
 
     @property
     def ok(self) -> bool:
@@ -154,9 +159,9 @@ class Estimate(Record):
     """A workflow's expected cost, latency and reliability per run, step by step."""
 
     __slots__ = ("budgets", "calls", "cost_usd", "cost_usd_max", "critical_path", "file",
-                 "latency_s", "latency_s_max", "name", "reliability", "steps")
+                 "latency_s", "latency_s_max", "name", "reliability", "spread", "steps")
     __match_args__ = ("name", "file", "cost_usd", "cost_usd_max", "latency_s", "latency_s_max",
-                      "reliability", "calls", "critical_path", "steps", "budgets")
+                      "reliability", "calls", "critical_path", "steps", "budgets", "spread")
 
     name: str
     file: str
@@ -169,11 +174,14 @@ class Estimate(Record):
     critical_path: list[str]
     steps: list[StepEstimate]
     budgets: list[BudgetCheck]
+    #: the run distribution (percentiles), when computed (agentlint.graph.spread.attach)
+    spread: Spread | None
 
     def __init__(self, name: str, file: str, cost_usd: float, cost_usd_max: float,
                  latency_s: float, latency_s_max: float, reliability: float, calls: float,
                  critical_path: list[str], steps: list[StepEstimate],
-                 budgets: list[BudgetCheck] | None = None) -> None:
+                 budgets: list[BudgetCheck] | None = None, spread: Spread | None = None
+                 ) -> None:
         self.name = name
         self.file = file
         self.cost_usd = cost_usd
@@ -185,6 +193,7 @@ class Estimate(Record):
         self.critical_path = critical_path
         self.steps = steps
         self.budgets = [] if budgets is None else budgets
+        self.spread = spread
 
     @property
     def over_budget(self) -> list[BudgetCheck]:
@@ -207,6 +216,8 @@ class Estimate(Record):
             data["steps"] = [s.to_json() for s in self.steps]
         data["budgets"] = {b.name: {"limit": b.limit, "actual": b.actual, "ok": b.ok}
                            for b in self.budgets}
+        if self.spread is not None:
+            data["percentiles"] = self.spread.to_json()
         return data
 
 
@@ -529,3 +540,161 @@ def worst_case_cost(g: Graph, cmax: list[float]) -> float:
             totals[outer] = totals.get(outer, 0.0) + worst
     return main
 
+
+
+def slack(g: Graph, time: list[float]) -> tuple[float, list[float], list[float]]:
+    """The critical path's length, and each step's earliest start and slack (seconds).
+
+    ``time`` is each step's expected time per run (the estimate's ``latency_s``); like
+    :func:`route_path`, the graph is timed in the runs that run a step (:func:`when_run`)
+    through the slowest route of each router, so the steps of the printed critical
+    path have slack 0. A step's slack is how much longer it could take before the run
+    does: the critical path's length less the longest path through the step. In
+    ``sequential`` mode a step off the slowest routes is timed in the runs that take
+    its route (each router on its way sent down it, the others as before). Slack is
+    never below 0.
+    """
+    full = when_run(g, time)
+    if g.wf.execution == "sequential":
+        return _SequentialSlack(g, full).result()
+    preds = exec_preds(g, expected=False)
+    total = len(preds)
+    order = topological_order(preds)
+    succs: list[list[int]] = [[] for _ in range(total)]
+    for v, ps in enumerate(preds):
+        for u in ps:
+            succs[u].append(v)
+
+    def own(v: int) -> float:
+        return full[v] if v < g.n else 0.0
+
+    start = [0.0] * total
+    for v in order:
+        start[v] = max((start[u] + own(u) for u in preds[v]), default=0.0)
+    tail = [0.0] * total  # the longest path from a node's end to the run's end
+    for v in reversed(order):
+        tail[v] = max((own(w) + tail[w] for w in succs[v]), default=0.0)
+    length = max((start[v] + own(v) for v in range(total)), default=0.0)
+    return length, start[:g.n], [_slack_of(length, start[v] + full[v] + tail[v])
+                                 for v in range(g.n)]
+
+
+def _slack_of(length: float, through: float) -> float:
+    left = length - through
+    return 0.0 if left <= 1e-9 * max(1.0, length) else left
+
+
+class _SequentialSlack:
+    """:func:`slack` in ``sequential`` mode, where the groups run one after another.
+
+    A run's length is the sum over the groups of each group's own longest path (its
+    members and the dependencies between them). A step off the slowest routes is timed
+    with its route taken: only the groups holding steps whose route changes are timed
+    again, so the work is the size of the routes, not of the workflow, per route.
+    """
+
+    def __init__(self, g: Graph, full: list[float]) -> None:
+        self.g = g
+        self.full = full
+        n = g.n
+        preds = exec_preds(g, expected=False)
+        self.group = [0] * n
+        barrier_group: dict[int, int] = {}
+        for b in range(n, len(preds)):
+            barrier_group[b] = b - n + 1
+        for v in range(n):
+            for u in preds[v]:
+                if u >= n:
+                    self.group[v] = barrier_group[u]
+        count = len(preds) - n + 1
+        self.members: list[list[int]] = [[] for _ in range(count)]
+        for v in range(n):
+            self.members[self.group[v]].append(v)
+        self.inner = [[u for u in preds[v] if u < n and self.group[u] == self.group[v]]
+                      for v in range(n)]
+        self.chains = [g.chain(g.branch[v]) for v in range(n)]
+        self.taken = _slowest_routes(g, full)
+        self.duration = [self.on_route(v, self.taken) for v in range(n)]
+
+    def on_route(self, v: int, taken: dict[int, BranchKey]) -> float:
+        return self.full[v] if all(taken.get(k[0]) == k for k in self.chains[v]) else 0.0
+
+    def timed(self, gi: int, duration: list[float] | _Overlay
+              ) -> tuple[float, dict[int, float], dict[int, float]]:
+        """A group's length, and its members' starts and tails inside it."""
+        members = self.members[gi]
+        start: dict[int, float] = {}
+        for v in members:
+            start[v] = max((start[u] + duration[u] for u in self.inner[v] if u in start),
+                           default=0.0)
+        length = max((start[v] + duration[v] for v in members), default=0.0)
+        succs: dict[int, list[int]] = {v: [] for v in members}
+        for v in members:
+            for u in self.inner[v]:
+                if u in succs:
+                    succs[u].append(v)
+        tail: dict[int, float] = {}
+        for v in reversed(members):
+            tail[v] = max((duration[w] + tail[w] for w in succs[v]), default=0.0)
+        return length, start, tail
+
+    def result(self) -> tuple[float, list[float], list[float]]:
+        g, full, n = self.g, self.full, self.g.n
+        timed = [self.timed(gi, self.duration) for gi in range(len(self.members))]
+        lengths = [t[0] for t in timed]
+        before = [0.0] * len(lengths)
+        for gi in range(1, len(lengths)):
+            before[gi] = before[gi - 1] + lengths[gi - 1]
+        total = before[-1] + lengths[-1] if lengths else 0.0
+        start = [0.0] * n
+        through = [0.0] * n
+        for v in range(n):
+            gi = self.group[v]
+            glen, gstart, gtail = timed[gi]
+            start[v] = before[gi] + gstart[v]
+            through[v] = total - glen + gstart[v] + full[v] + gtail[v]
+        off: dict[BranchKey, list[int]] = {}
+        for v in range(n):
+            key = g.branch[v]
+            if key is not None and self.duration[v] != full[v]:
+                off.setdefault(key, []).append(v)
+        members_of: dict[BranchKey, list[int]] = {}
+        if off:
+            for v in range(n):
+                for k in self.chains[v]:
+                    members_of.setdefault(k, []).append(v)
+        for key, steps in off.items():
+            forced = dict(self.taken)
+            changed: set[int] = set()
+            for k in g.chain(key):
+                was = self.taken.get(k[0])
+                forced[k[0]] = k
+                if was != k:
+                    changed.update(members_of.get(k, ()))
+                    if was is not None:
+                        changed.update(members_of.get(was, ()))
+            overlay = {v: self.on_route(v, forced) for v in changed}
+            duration = _Overlay(self.duration, overlay)
+            groups = {self.group[v] for v in changed}
+            again = {gi: self.timed(gi, duration) for gi in groups}
+            length = total + sum(again[gi][0] - lengths[gi] for gi in groups)
+            for v in steps:
+                gi = self.group[v]
+                glen, gstart, gtail = again[gi]
+                through[v] = length - glen + gstart[v] + full[v] + gtail[v]
+                start[v] = before[gi] + gstart[v] + sum(
+                    again[h][0] - lengths[h] for h in groups if h < gi)
+        return total, start, [_slack_of(total, through[v]) for v in range(n)]
+
+
+class _Overlay:
+    """A list of durations with some entries replaced, read by index."""
+
+    __slots__ = ("base", "changed")
+
+    def __init__(self, base: list[float], changed: dict[int, float]) -> None:
+        self.base = base
+        self.changed = changed
+
+    def __getitem__(self, v: int) -> float:
+        return self.changed.get(v, self.base[v])

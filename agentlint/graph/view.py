@@ -16,7 +16,7 @@ from typing import Literal
 
 from agentlint.graph.build import Graph, build_graph
 from agentlint.graph.estimate import Estimate, estimate
-from agentlint.spec.model import Workflow
+from agentlint.spec.model import Step, Workflow
 
 
 @dataclass(slots=True)
@@ -83,7 +83,7 @@ def build_view(wf: Workflow, graph: Graph | None = None, est: Estimate | None = 
     labels = []
     for step in wf.steps:
         model = step.model or (f"tool {step.tool}" if step.tool else step.kind)
-        labels.append(f"{step.id}\n{model}")
+        labels.append(f"{step.id}\n{model}" if not step.cascade else cascade_label(step))
     path = [index[s] for s in e.critical_path]
     critical = set(path)
     critical_edges = set(pairwise(path))
@@ -113,6 +113,15 @@ def build_view(wf: Workflow, graph: Graph | None = None, est: Estimate | None = 
                 edges.append(Edge(u, v, "order"))
     clusters, loose = _clusters(wf, g)
     return View(wf, labels, critical, critical_edges, edges, clusters, loose)
+
+
+def cascade_label(step: Step) -> str:
+    """A cascade step's node: its first tries and the model they escalate to, as
+    ``estimate`` prints the chain, with the share of answers the check accepts at each
+    try (``cascade cheap > strong``, ``60% accepted``)."""
+    chain = " > ".join([*(s.model for s in step.cascade), str(step.model)])
+    accepted = ", ".join(f"{s.accept:.0%}" for s in step.cascade)
+    return f"{step.id}\ncascade {chain}\n{accepted} accepted"
 
 
 def _clusters(wf: Workflow, g: Graph) -> tuple[list[Cluster], list[int]]:

@@ -25,6 +25,7 @@ from typing import Any
 from agentlint.adapters.profile import PROFILE_FILE, overlay_workflow
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import Estimate, estimate
+from agentlint.graph.spread import attach
 from agentlint.interrupt import TimeUp, alarm_at
 from agentlint.metrics import BY_NAME, BY_SHORT, COST, LATENCY, METRICS, RELIABILITY
 from agentlint.optimizer.milp import (
@@ -402,10 +403,12 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
                 progress.stage("building the model")
             shown = time.perf_counter()
             before = estimate(wf)
+            if wf.budgets.percentile_items():
+                attach(before, wf)
             estimated = time.perf_counter() - shown
             # within budget, the default objective changes only what costs no quality
             within = objective == "default" and not pareto and meets_all(
-                dict(wf.budgets.items()))(before)
+                dict(wf.budgets.items()))(before) and not before.over_budget
             run = _Run(wf, path or wf.file, name, time_limit, gap, verbose, started,
                        keep_quality=within)
             run.form.progress = progress
@@ -443,6 +446,10 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
         result.proposal = proposal
         if pareto:
             result.frontier = _frontier(run, limits, result.proposal)
+        elif wf.budgets.percentile_items():
+            # a moved budget's plan would need its own percentile re-checks
+            result.notes.append("no shadow prices: the spec has a percentile budget, "
+                                "which the solver holds only by re-checking each plan")
         else:
             result.shadow_prices = _shadow_prices(run, result, stages, goal)
         result.status = "optimal" if run.proven else "feasible"
@@ -491,10 +498,14 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
 
     The solver's tolerances (and float rounding between plans whose figures
     are mathematically equal) could let a plan a hair over a budget through;
-    such a plan is excluded (a no-good row) and the stages run again.
+    such a plan is excluded (a no-good row) and the stages run again. The
+    percentile budgets (``latency_p95_s``, ``cost_p95_usd``), which no linear row
+    holds, are checked here the same way, on the plan's run distribution: a plan
+    that misses one is excluded and the stages run again (docs/optimizer.md).
     """
     rows = run.budget_rows(limits)
     meets = meets_all(limits)
+    percentiles = bool(run.wf.budgets.percentile_items())
     banned: set[Any] = set()
     outcome: Outcome | None = None
     for _ in range(MAX_RECHECKS):
@@ -505,7 +516,9 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
         objective = "default" if stages[0] == "cuts" else BY_NAME[stages[0]].short
         plan = _polish(run, plan, score_of(objective), meets, banned)
         proposal = run.propose(plan)
-        if meets(proposal.estimate):
+        if percentiles:
+            attach(proposal.estimate, proposal.workflow)
+        if meets(proposal.estimate) and not (percentiles and proposal.estimate.over_budget):
             return outcome, proposal
         for bad in (outcome.plan, plan):
             if bad.key() not in banned:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from agentlint import escape
 from agentlint.graph.estimate import Estimate
+from agentlint.graph.quantiles import Quantity
 from agentlint.lint.provenance import assumed_list, counts
 from agentlint.report.table import budget_lines, columns, paint
 from agentlint.units import percent, seconds, usd
@@ -51,9 +53,48 @@ def render(est: Estimate, color: bool = False, prov: dict[str, Any] | None = Non
     out += columns([header, *rows, total], right={3, 4, 5, 6, 7})
     out.append(f"worst case: {usd(est.cost_usd_max)} per run, {seconds(est.latency_s_max)} "
                "(every retry, the slowest branch, every loop round)")
+    out += spread_lines(est)
     if est.critical_path:
         out.append("critical path (*): " + " -> ".join(escape.text(s) for s in est.critical_path))
     if prov is not None:
         out += provenance_lines(prov)
     out += budget_lines(est.budgets, color)
     return "\n".join(out)
+
+
+def spread_lines(est: Estimate) -> list[str]:
+    """The run distribution: percentiles of latency and cost, and how they were found."""
+    sp = est.spread
+    if sp is None:
+        return []
+    if sp.latency is None or sp.cost is None:
+        return [f"percentiles: not computed ({escape.text(sp.reason or '')})"]
+    lat, cost = sp.latency, sp.cost
+    out = ["percentiles p50 / p95 / p99: latency "
+           + " / ".join(seconds(v) for v in lat.values.values())
+           + ", cost " + " / ".join(usd(v) for v in cost.values.values())]
+    if lat.method == cost.method == "simulation":
+        (lo, hi), (clo, chi) = lat.bound[95], cost.bound[95]
+        out.append(f"  (simulated: {sp.samples} runs, seed {sp.seed}; at 95 % confidence the "
+                   f"p95 latency is within {seconds(lo)} - {seconds(hi)}, the p95 cost within "
+                   f"{usd(clo)} - {usd(chi)})")
+        return out
+    notes = [_method(lat, "latency", seconds, sp.samples, sp.seed),
+             _method(cost, "cost", usd, sp.samples, sp.seed)]
+    if notes[0] == notes[1]:
+        out.append(f"  ({notes[0]})")
+    else:
+        out.append(f"  (latency {notes[0]}; cost {notes[1]})")
+    return out
+
+
+def _method(q: Quantity, name: str, text: Callable[[float], str], samples: int,
+            seed: int) -> str:
+    if q.method == "exact":
+        if q.error == 0:
+            return "exact"
+        return "exact; grid error under " + (f"{q.error:.2g} s" if text is seconds
+                                             else f"${q.error:.2g}")
+    lo, hi = q.bound[95]
+    return (f"simulated: {samples} runs, seed {seed}; at 95 % confidence "
+            f"the p95 {name} is within {text(lo)} - {text(hi)}")

@@ -108,6 +108,8 @@ LIMITS: dict[str, Limit] = {
     "cost_usd": _number(0, 1_000_000_000),
     "latency_s": _number(0, 1_000_000_000),
     "reliability": _number(0, 1, low_open=True),
+    "latency_p95_s": _number(0, 1_000_000_000),
+    "cost_p95_usd": _number(0, 1_000_000_000),
 }
 
 #: numbers adapters read from other formats, by the name the format uses

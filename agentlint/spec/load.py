@@ -132,7 +132,8 @@ class _Builder:
         if "budgets" in doc:
             raw = doc["budgets"]
             wf.budgets = Budgets(raw.get("cost_usd"), raw.get("latency_s"),
-                                 raw.get("reliability"), raw)
+                                 raw.get("reliability"), raw, raw.get("latency_p95_s"),
+                                 raw.get("cost_p95_usd"))
         check_cycles(wf, native=self.check_placeholders)
         return wf
 

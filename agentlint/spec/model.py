@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from agentlint.metrics import METRICS
+from agentlint.metrics import METRICS, PERCENTILE_METRICS
 from agentlint.record import FrozenRecord, Record
 from agentlint.spec.positions import YMap
 
@@ -462,19 +462,26 @@ class Loop(Record):
 class Budgets(Record):
     """The limits a run must stay within (cost, latency, reliability)."""
 
-    __slots__ = ("cost_usd", "latency_s", "raw", "reliability")
+    __slots__ = ("cost_p95_usd", "cost_usd", "latency_p95_s", "latency_s", "raw", "reliability")
 
     cost_usd: float | None
     latency_s: float | None
     reliability: float | None
     raw: YMap | None
+    #: limits on the 95th percentile of a run's latency and cost
+    latency_p95_s: float | None
+    cost_p95_usd: float | None
 
     def __init__(self, cost_usd: float | None = None, latency_s: float | None = None,
-                 reliability: float | None = None, raw: YMap | None = None) -> None:
+                 reliability: float | None = None, raw: YMap | None = None,
+                 latency_p95_s: float | None = None, cost_p95_usd: float | None = None
+                 ) -> None:
         self.cost_usd = cost_usd
         self.latency_s = latency_s
         self.reliability = reliability
         self.raw = raw
+        self.latency_p95_s = latency_p95_s
+        self.cost_p95_usd = cost_p95_usd
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         return _at(self.raw, key)
@@ -482,6 +489,11 @@ class Budgets(Record):
     def items(self) -> list[tuple[str, float]]:
         """(metric name, limit) of each budget given, in the metrics' order."""
         return [(m.name, v) for m in METRICS if (v := getattr(self, m.name)) is not None]
+
+    def percentile_items(self) -> list[tuple[str, float]]:
+        """(budget key, limit) of each percentile budget given (``latency_p95_s``, ...)."""
+        return [(m.name, v) for m in PERCENTILE_METRICS
+                if (v := getattr(self, m.name)) is not None]
 
 
 @dataclass(init=False, repr=False, eq=False)

@@ -37,7 +37,7 @@ from agentlint.spec.positions import YMap, YSeq, position_of
 SCHEMA_FILE = "workflow-v1.schema.json"
 #: the published schemas, by the name ``agentlint schema`` takes
 SCHEMAS = {"workflow": SCHEMA_FILE, "config": "config-v1.schema.json",
-           "profile": "profile-v1.schema.json"}
+           "profile": "profile-v1.schema.json", "dag": "dag-v1.schema.json"}
 _ANNOTATIONS = {"$schema", "$id", "$defs", "title", "description", "markdownDescription",
                 "default", "examples"}
 _KNOWN = _ANNOTATIONS | {

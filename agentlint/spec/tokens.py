@@ -144,6 +144,17 @@ def prefix_tokens(system: str, prompt: str) -> int:
     return _tokens_of(ascii_chars + 1 + more_ascii, non_ascii + more_other)
 
 
+def prefix_text(system: str, prompt: str) -> str:
+    """The text :func:`prefix_tokens` counts: the part of a call's prompt a prefix cache
+    can reuse (what serving layers key their prefix caches on)."""
+    head = stable_prefix(system)
+    if len(head) < len(system):
+        return head
+    if not system:
+        return stable_prefix(prompt)
+    return system + "\n" + stable_prefix(prompt)
+
+
 def _prefix_chars(text: str) -> tuple[int, int, bool]:
     """(ASCII, other) characters of the stable prefix; does a placeholder cut it?"""
     if len(text) >= _KEEP_FROM:

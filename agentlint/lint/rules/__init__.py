@@ -20,6 +20,7 @@ from agentlint.lint.rules.budgets import (
 )
 from agentlint.lint.rules.cost import (
     cache_defeating_prefix,
+    cascade_costs_more,
     context_window_overflow,
     debate_without_early_stop,
     fallback_without_retries,
@@ -78,6 +79,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     orchestration_overhead,  # AL206
     context_window_overflow,  # AL207
     fallback_without_retries,  # AL208
+    cascade_costs_more,  # AL209
     low_reliability,  # AL301
     unbounded_loop,  # AL302
     retry_non_idempotent,  # AL303
