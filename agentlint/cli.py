@@ -27,7 +27,7 @@ from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on fi
 TRACE_FORMATS = ["auto", "otlp", "otel-sdk", "langfuse", "langsmith", "litellm"]
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
                  "langgraph", "agents-sdk", "prompty",
-                 "cagent", "crewai-flow"]
+                 "cagent", "crewai-flow", "agentspec", "agent-framework"]
 
 
 def fail(message: str) -> NoReturn:
@@ -196,14 +196,21 @@ def _read_stdin_text(stdin_filename: str | None) -> str:
 
 
 def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = None,
-                stdin_filename: str | None = None) -> list[Any]:
+                stdin_filename: str | None = None, plan: bool = False) -> list[Any]:
     """Workflows named on the command line (files, or folders searched for specs;
     ``-`` is standard input, named ``stdin_filename``), their gateway aliases resolved
-    by the LiteLLM config ``models`` when one is given."""
+    by the LiteLLM config ``models`` when one is given (``plan``: for the optimizer,
+    see :func:`agentlint.graph.litellm.overlay`)."""
     from agentlint.paths import as_named, discover
-    from agentlint.sources import load_any
+    from agentlint.sources import load_any, read_with_their_tasks
 
-    gateway = _gateway(models)
+    _gateway(models)  # a bad config stops the run before any workflow is read
+
+    def through(wf: Any) -> None:
+        if models is not None:
+            from agentlint.graph.litellm import overlay
+
+            overlay(wf, models, plan=plan)
 
     workflows = []
     seen: set[str] = set()  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
@@ -216,13 +223,17 @@ def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = 
             if wf is None:
                 raise SpecError(shown, 1, 1, "not a workflow spec (no top-level "
                                 "'agentlint:' key and no known format)")
-            _through(gateway, wf)
+            through(wf)
             workflows.append(wf)
             continue
         if not os.path.exists(path) and not os.path.islink(path):
             raise SpecError(path, 1, 1, "no such file or folder")
         explicit = not os.path.isdir(path)
-        for file in discover([path]):
+        found = list(discover([path]))
+        also = read_with_their_tasks(found, input_format)  # a crew once, from its tasks
+        for file in found:
+            if file in also:
+                continue
             wf = load_any(file, input_format=input_format, explicit=explicit,
                           display=as_named(file))
             if wf is None:
@@ -233,17 +244,9 @@ def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = 
             if wf.file in seen:
                 continue
             seen.add(wf.file)
-            _through(gateway, wf)
+            through(wf)
             workflows.append(wf)
     return workflows
-
-
-def _through(gateway: Any, wf: Any) -> None:
-    """Resolve ``wf``'s gateway aliases by the LiteLLM config read (if any)."""
-    if gateway is not None:
-        from agentlint.graph.litellm import apply_gateway
-
-        apply_gateway(wf, gateway)
 
 
 def _gateway(models: str | None) -> Any:
@@ -829,27 +832,28 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
             from agentlint.optimizer.run import optimize as run_optimize
 
             try:
-                wf = _load_named((file,), input_format, models, stdin_filename)[0]
+                wf = _load_named((file,), input_format, models, stdin_filename,
+                                 plan=True)[0]
                 _overlay([wf], profile)
             except SpecError as exc:
                 if fmt == "json" and not show_diff:
                     _json_errors(exc, output_file, _inputs((file,)))
                 raise
-            if models is not None and wf.format == "agentlint":
-                # the gateway's figures are not the spec's: plan on a copy that has them
-                if write_back or show_diff:
-                    raise UsageError("--write and --diff keep the spec's own models; drop "
-                                     "--models, or give its prices under models:")
-                from agentlint.graph.litellm import native_with_gateway
-
-                native_with_gateway(wf)
+            if models is not None and wf.format == "agentlint" and (write_back or show_diff):
+                # the gateway's figures are not the spec's: it is planned on a copy that
+                # has them (agentlint.graph.litellm.overlay), which is no file to edit
+                raise UsageError("--write and --diff keep the spec's own models; drop "
+                                 "--models, or give its prices under models:")
             adapted = wf if wf.extra.get("native") is not None else None
             if adapted is not None:
                 # promptflow, CrewAI, Dify, ADK: plan on the equivalent native spec (the
                 # one `agentlint convert` prints); its changes are reported at the
                 # source's lines, and not written: the source says them in its own format.
-                # an Agents SDK program takes a plan's literal model="..." keywords
-                if show_diff or (write_back and wf.format != "agents-sdk"):
+                # an Agents SDK or LangGraph program and an AutoGen team take a plan's
+                # model changes into their literals (agentlint.adapters.source_write)
+                from agentlint.adapters.source_write import WRITABLE
+
+                if show_diff or (write_back and wf.format not in WRITABLE):
                     raise UsageError(f"--write and --diff edit agentlint specs and {file} "
                                      f"is a {wf.format} file, which agentlint does not "
                                      f"rewrite; run 'agentlint convert {file} -o FILE' and "
@@ -907,19 +911,40 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
 
 
 def _write_program(file: str, adapted: Any, changes: Any) -> None:
-    """The plan's literal ``model="..."`` changes written into an Agents SDK program; the
-    rest stay suggestions (said on standard error)."""
-    from agentlint.adapters.agents_sdk_write import write_models
+    """The plan's model changes written into the literals of an Agents SDK or LangGraph
+    program, an AutoGen team or an Agent Spec file; the rest stay suggestions (said on
+    standard error). Refused when the file changed since it was read (the edit is one of
+    that text)."""
+    from agentlint.adapters.source_write import write_plan
     from agentlint.paths import write_text_atomic
 
-    done = write_models(adapted, changes)
+    done = write_plan(adapted, changes)
+    target = done.path or file  # a LangGraph graph named by its langgraph.json: the module
+    shown = adapted.file if done.path else file
     if done.written:
-        write_text_atomic(file, done.text, what="program")
-    click.echo(f"agentlint: wrote {escape.text(file)} ({len(done.written)} of {len(changes)} "
-               "changes)" if done.written else f"agentlint: {escape.text(file)} not "
-               "changed", err=True)
+        write_text_atomic(target, _unchanged_since_read(target, done.source, done.text),
+                          what={"autogen": "team", "agentspec": "flow"}.get(adapted.format,
+                                                                            "program"))
+    click.echo(f"agentlint: wrote {escape.text(shown)} ({len(done.written)} of "
+               f"{len(changes)} changes)" if done.written else f"agentlint: "
+               f"{escape.text(shown)} not changed", err=True)
     for reason in done.left:
         click.echo(f"agentlint: left as a suggestion: {escape.text(reason)}", err=True)
+
+
+def _unchanged_since_read(name: str, read: str, new: str) -> str:
+    """``new`` as it goes on disk (with the byte-order mark the file had); refused when
+    the file is no longer the text ``read`` (it changed while the plan was made)."""
+    from agentlint.paths import MAX_SPEC_BYTES, decode, read_bytes
+
+    try:
+        data = read_bytes(name, None, limit=MAX_SPEC_BYTES)
+        now = decode(data, name)
+    except SpecError as exc:
+        raise UsageError(f"cannot write {name}: {exc.message}") from None
+    if now != read:
+        raise UsageError(f"cannot write {name}: it changed since it was read; run again")
+    return "\ufeff" + new if data.startswith(b"\xef\xbb\xbf") else new
 
 
 def _into_source(result: Any, adapted: Any) -> None:
@@ -938,10 +963,18 @@ def _into_source(result: Any, adapted: Any) -> None:
     for found in result.problem.opportunities:
         found.line = source_line(adapted, found.step, "model")
         found.note = source_note(adapted, found.step, "model")
-    if result.changes and adapted.format == "agents-sdk":
+    if result.changes and adapted.format == "agentspec":
+        result.notes.append(f"{adapted.file} is an Oracle Agent Spec file: --write sets the "
+                            "model_id values these changes name; make the others by hand")
+    elif result.changes and adapted.format == "agents-sdk":
         result.notes.append(f"{adapted.file} is an OpenAI Agents SDK program: --write sets "
                             "the literal model=\"...\" keywords these changes name; make "
                             "the others by hand")
+    elif result.changes and adapted.format in ("autogen", "langgraph"):
+        what = "an AutoGen team" if adapted.format == "autogen" else "a LangGraph module"
+        result.notes.append(f"{adapted.file} is {what}: --write sets the model literals "
+                            "these changes name where every step that reads one moves "
+                            "alike; make the others by hand")
     elif result.changes:
         result.notes.append(f"{adapted.file} is a workflow in the {adapted.format} format: "
                             "make these changes in it by hand (agentlint rewrites only its "

@@ -78,3 +78,35 @@ def load_any(path: str, *, input_format: str | None = None, text: str | None = N
         adapter = adapters.by_name(input_format)
     return adapter.load(path, text, shown, root)
 
+
+
+def read_with_their_tasks(files: list[str], input_format: str | None = None) -> set[str]:
+    """The CrewAI agents files among ``files`` whose crew is read from a tasks file that is
+    among them too: a crew is one workflow, read from its tasks file with the agents file
+    beside it, so a run that holds both reads the agents file as that crew no second
+    time. Only when both files are the crew's (an ``agents.yaml`` of another format, or
+    beside a ``tasks.yaml`` that is none, is still read as itself)."""
+    names = ("agents.yaml", "agents.yml")  # a first look, before any reader is loaded
+    if input_format not in (None, "auto", "crewai") or not any(
+            os.path.basename(f).lower() in names for f in files):
+        return set()
+    crew = adapters.by_name("crewai")
+
+    def crewai(path: str) -> bool:
+        if input_format == "crewai":
+            return True
+        try:
+            text = decode(read_bytes(path, None, limit=MAX_SPEC_BYTES), path)
+        except SpecError:
+            return False  # read (and reported) as itself
+        found = adapters.detect(path, text)
+        return found is not None and found.name == "crewai"
+
+    listed = {os.path.realpath(f) for f in files}
+    out = set()
+    for file in files:
+        tasks = getattr(crew, "read_from", lambda _: None)(file)
+        if isinstance(tasks, str) and os.path.realpath(tasks) in listed \
+                and crewai(file) and crewai(tasks):
+            out.add(file)
+    return out

@@ -11,10 +11,13 @@ its value as written. Printed per size and solver: the time to price the
 options and build the PuLP model (``build``); then two whole ``optimize``
 runs under ``--time-limit`` (default 60 s, the command's own), each with its
 wall-clock ``total`` and its ``status`` (``optimal``, or ``feasible`` with the
-gap reached when the limit stopped it):
+gap reached when the limit stopped it; above 5,000 steps the default objective
+reports its greedy start, unsolved, with the gap to its lower bounds: see
+docs/optimizer.md, "Large workflows: a greedy start"):
 
 - the default objective (least change: fewest edits, then the lowest cost,
-  then the tie-break): ``plan`` is its total without the shadow prices,
+  then the tie-break; from 500 steps on, each stage improving on a greedy
+  plan that meets the budgets): ``plan`` is its total without the shadow prices,
   ``shadow`` what they took (a re-solve per budget, skipped above 1,000
   steps), ``solves`` how many solves it made;
 - ``--objective cost`` (one stage), with its shadow prices' share.

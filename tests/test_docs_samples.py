@@ -138,9 +138,19 @@ def setup_export_fixed(tmp: Path) -> Path:
     return tmp
 
 
+def setup_autogen_write(tmp: Path) -> Path:
+    """docs/formats.md: a real AutoGen team and a budget its plan must meet."""
+    (tmp / ".git").mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "autogen" / "travel_team.json", tmp)
+    (tmp / "agentlint.profile.yaml").write_text(
+        "candidates: [gpt-4o-mini]\nbudgets:\n  cost_usd: 0.05\n", encoding="utf-8")
+    return tmp
+
+
 SETUPS: dict[str, Callable[[Path], Path]] = {
     "ci-diff": setup_ci_diff, "worker-critic-first-try": setup_worker_critic_first_try,
-    "export-fixed": setup_export_fixed}
+    "export-fixed": setup_export_fixed,
+    "autogen-write": setup_autogen_write}
 
 
 # -- the test ---------------------------------------------------------------------------

@@ -418,12 +418,13 @@ def test_02_context_advice_points_to_agentchat() -> None:
     assert implicit and all("0.2 GroupChat" in f["message"] for f in implicit)
 
 
-def test_optimize_reports_at_the_source_and_refuses_to_write(repo: Path) -> None:
+def test_optimize_reports_at_the_source_and_refuses_a_diff(repo: Path) -> None:
     proc = run_process("optimize", str(AUTOGEN / "groupchat_spec.json"))
     assert proc.returncode in (0, 1), proc.stderr
     assert "groupchat_spec.json:27:" in proc.stdout  # the selector's model, in the file
     path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a")], max_messages(3)))
-    line = exit_2_one_line(run_process("optimize", "--write", str(path)))
+    # --write edits model literals (tests/test_optimize_write_sources.py); --diff is refused
+    line = exit_2_one_line(run_process("optimize", "--diff", str(path)))
     assert "autogen file" in line
 
 

@@ -344,7 +344,7 @@ def test_convert_estimates_to_the_same_figures(repo: Path) -> None:
     assert estimate(native).cost_usd == pytest.approx(estimate(_load(path)).cost_usd)
 
 
-def test_optimize_reports_at_the_source_and_refuses_to_write(repo: Path) -> None:
+def test_optimize_reports_at_the_source_and_refuses_a_diff(repo: Path) -> None:
     path = module(repo, REACT)
     (repo / "agentlint.profile.yaml").write_text(
         "budgets:\n  cost_usd: 0.005\ncandidates: [gpt-4o-mini, gpt-4o]\n", encoding="utf-8")
@@ -352,7 +352,8 @@ def test_optimize_reports_at_the_source_and_refuses_to_write(repo: Path) -> None
     assert proc.returncode == 0, proc.stderr
     # the change is said at the literal that names the model (line 6: ChatOpenAI(model=...))
     assert "graph.py:6: step 'agent': model gpt-4o -> gpt-4o-mini" in proc.stdout
-    line = exit_2_one_line(run_process("optimize", "--write", str(path)))
+    # --write edits model literals (tests/test_optimize_write_sources.py); --diff is refused
+    line = exit_2_one_line(run_process("optimize", "--diff", str(path)))
     assert "langgraph file" in line
     assert path.read_text(encoding="utf-8") == textwrap.dedent(REACT)
 

@@ -7,9 +7,9 @@ in ``ADAPTERS``; detection asks them in order. A Python file (``.py``) is offere
 only to adapters with ``python = True`` (readers of Python modules).
 
 The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, LangGraph, OpenAI
-Agents SDK) are registered on first use. Every one of them builds a native format-v1 document with
-positions in the original files and loads it with the native loader (see
-``agentlint.adapters.lower``); docs/formats.md says what each reads.
+Agents SDK, Oracle Agent Spec, Agent Framework workflows) are registered on first use. Every
+one of them builds a native format-v1 document with positions in the original files and loads
+it with the native loader (see ``agentlint.adapters.lower``); docs/formats.md says what each reads.
 """
 
 from __future__ import annotations
@@ -39,12 +39,14 @@ def _registered() -> list[Adapter]:
         # Imported on first use, for start-up speed: a native spec never loads an adapter.
         from agentlint.adapters.adk import AdkAdapter
         from agentlint.adapters.agents_sdk import AgentsSdkAdapter
+        from agentlint.adapters.agentspec import AgentSpecAdapter
         from agentlint.adapters.autogen import AutoGenAdapter
         from agentlint.adapters.cagent import CagentAdapter
         from agentlint.adapters.crewai import CrewAIAdapter
         from agentlint.adapters.crewai_flow import CrewAIFlowAdapter
         from agentlint.adapters.dify import DifyAdapter
         from agentlint.adapters.langgraph import LangGraphAdapter
+        from agentlint.adapters.maf import MafAdapter
         from agentlint.adapters.promptflow import PromptflowAdapter
         from agentlint.adapters.prompty import PromptyAdapter
 
@@ -54,7 +56,7 @@ def _registered() -> list[Adapter]:
         # at root_agent.yaml.
         for adapter in (DifyAdapter(), PromptflowAdapter(), CrewAIAdapter(), AdkAdapter(),
                         AutoGenAdapter(), LangGraphAdapter(), AgentsSdkAdapter(), PromptyAdapter(),
-                        CagentAdapter(), CrewAIFlowAdapter()):
+                        CagentAdapter(), CrewAIFlowAdapter(), AgentSpecAdapter(), MafAdapter()):
             if adapter.name not in known:
                 ADAPTERS.append(adapter)
     return ADAPTERS

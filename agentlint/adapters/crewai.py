@@ -114,6 +114,13 @@ class CrewAIAdapter:
             return _looks_like_agents(text) and _sibling(path, TASK_NAMES) is not None
         return False
 
+    def read_from(self, path: str) -> str | None:
+        """The file the crew of the agents file ``path`` is read from: the tasks file
+        beside it (None: ``path`` is no agents file, or has none)."""
+        if os.path.basename(path).lower() not in AGENT_NAMES:
+            return None
+        return _sibling(path, TASK_NAMES)
+
     def load(self, path: str, text: str, display: str, root: str) -> Workflow:
         base = os.path.basename(path).lower()
         is_agents = base in AGENT_NAMES or (base not in TASK_NAMES

@@ -493,6 +493,7 @@ class _Builder:
         self.loops(graph, comps, specs, routers, out, limit, module)
         wf = draft.finish()
         wf.extra["wording"] = self.wording
+        wf.extra["source_path"] = draft.path  # the module optimize --write edits
         return wf
 
     def step(self, node: Node, run_input: str) -> StepSpec:
@@ -518,6 +519,10 @@ class _Builder:
         if node.model_at is not None:
             spec.pos["model"] = node.model_at
             self.wording.model_at[spec.id] = node.model_at
+            if node.imported is not None:
+                self.wording.elsewhere.add(spec.id)
+            if node.function is not None:
+                self.wording.functions[spec.id] = node.function
         spec.prompt = f"{{{{ inputs.{run_input} }}}}"
         if node.kind == "react":
             spec.calls, spec.calls_assumed = DEFAULT_TOOL_LOOP_CALLS, True
@@ -837,6 +842,10 @@ class LangGraphWording:
     #: step id -> (node name, where add_node is)
     nodes: dict[str, tuple[str, Pos]] = field(default_factory=dict)
     model_at: dict[str, Pos] = field(default_factory=dict)
+    #: steps whose model_at is in a module the graph's module imports the node from
+    elsewhere: set[str] = field(default_factory=set)
+    #: step id -> the name of its node's function in the module
+    functions: dict[str, str] = field(default_factory=dict)
     loops: dict[str, tuple[list[str], Pos]] = field(default_factory=dict)
     #: (step, before) -> the add_edge that orders them, before's sources, the two names
     orders: dict[tuple[str, str], tuple[Pos, list[str], str, str]] = field(

@@ -549,6 +549,20 @@ NATIVE_FIELDS = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "
                  "tokens_per_s", "per_call_usd", "per_call_s", "p_ok", "context_window", "tier")
 
 
+def overlay(wf: Workflow, models: str, root: str | None = None, *,
+            plan: bool = False) -> list[str]:
+    """The one place a LiteLLM gateway meets a workflow (``lint`` through a
+    configuration's ``models`` key, ``--models`` on ``estimate`` and ``optimize``): the
+    config ``models`` (read once per run; ``root``: the repository it must lie in, by
+    default its own) resolves ``wf``'s aliases. ``plan``: the workflow is to be planned
+    on, so a native spec also gets the native document an adapted workflow carries, with
+    the gateway's figures (:func:`native_with_gateway`). Returns the aliases resolved."""
+    done = apply_gateway(wf, gateway(models, root))
+    if plan:
+        native_with_gateway(wf)
+    return done
+
+
 def native_with_gateway(wf: Workflow) -> None:
     """Give a native spec read with a gateway the native document an adapted workflow
     carries (its own), with the gateway's figures in its models, so that it is planned

@@ -26,7 +26,7 @@ from agentlint.lint.registry import Context, Finding, Registry, Rule
 from agentlint.lint.rules import default_registry
 from agentlint.paths import MAX_SPEC_BYTES, as_named, decode, discover, find_root, read_stdin
 from agentlint.record import Record
-from agentlint.sources import load_any
+from agentlint.sources import load_any, read_with_their_tasks
 
 if TYPE_CHECKING:
     from agentlint.spec.model import Workflow
@@ -224,6 +224,10 @@ def lint_paths(paths: list[str] | tuple[str, ...], overrides: Overrides | None =
                 continue
             plan.append(_Item("file", file, settings, as_named(file),
                               named=not os.path.isdir(path)))
+    # a CrewAI crew is read from its tasks file, not a second time from its agents file
+    also = read_with_their_tasks([item.file for item in plan if item.kind == "file"],
+                                 input_format)
+    plan = [item for item in plan if item.kind != "file" or item.file not in also]
     files = [item for item in plan if item.kind == "file"]
     workers = min(worker_count(jobs), len(files))
     outcomes = iter(_lint_parallel(files, overrides, finder.registry, input_format, workers)) \
@@ -392,12 +396,12 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
             return  # a CrewAI crew is read from agents.yaml and tasks.yaml alike
         if settings.models is not None:
             # loaded only when asked for: a plain lint stays on the lint path's imports
-            from agentlint.graph.litellm import apply_gateway, gateway
+            from agentlint.graph.litellm import overlay
 
             # a configuration file's models key: a file inside that file's repository
             root = find_root(settings.config.base_dir) \
                 if settings.models == settings.config.models else None
-            apply_gateway(wf, gateway(settings.models, root))
+            overlay(wf, settings.models, root)
         if settings.profile is not None:
             from agentlint.adapters.profile import overlay_workflow
 

@@ -233,6 +233,8 @@ class Outcome:
     #: the solver's answer broke a row it was given (or called a model infeasible that
     #: a known plan meets), also with presolve off: ``status`` is then ``unknown``
     rejected: str = ""
+    #: HiGHS's lower bound on the objective when the solve stopped (None: not known)
+    bound: float | None = None
 
 
 def broken_row(rows: list[Any], variables: list[Any]) -> str | None:
@@ -293,6 +295,8 @@ class Formulation:
     rejections: list[str] = field(default_factory=list)
     #: every variable made, for the check (``prob.variables()`` sorts them: slower)
     all_vars: list[Any] = field(default_factory=list)
+    #: HiGHS's lower bound on the objective at the end of the last solve, when finite
+    last_bound: float | None = None
 
     def __post_init__(self) -> None:
         start = time.perf_counter()
@@ -662,6 +666,7 @@ class Formulation:
         if not minimise.terms:
             objective = pulp.LpAffineExpression({self.latency_var: 0.0}, constant=minimise.const)
         prob.setObjective(objective)
+        self.last_bound = None
         status, gap = self._run(prob, time_limit, cutoff, first)
         checked = [*self.constraints, *extra]
         wrong = self._wrong(prob, status, checked, known)
@@ -681,7 +686,8 @@ class Formulation:
         seconds = time.perf_counter() - start
         self.solve_seconds += seconds
         self.solves += 1
-        return Outcome(status, plan, gap, seconds, rejected)
+        return Outcome(status, plan, gap, seconds, rejected,
+                       None if wrong is not None else self.last_bound)
 
     def _wrong(self, prob: Any, status: str, rows: list[Any], known: bool) -> str | None:
         """Why the solver's answer cannot be taken, or None."""
@@ -721,7 +727,10 @@ class Formulation:
                 model = getattr(prob, "solverModel", None)
                 if model is not None:
                     try:
-                        gap = float(model.getInfo().mip_gap)
+                        info = model.getInfo()
+                        gap = float(info.mip_gap)
+                        bound = float(info.mip_dual_bound)
+                        self.last_bound = bound if math.isfinite(bound) else None
                     except Exception:  # pragma: no cover - depends on the highspy build
                         gap = None
                     prob.solverModel = None

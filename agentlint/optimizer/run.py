@@ -53,6 +53,7 @@ from agentlint.optimizer.problem import Problem, build_problem, keep_quality_onl
 from agentlint.optimizer.rewrite import Change, Rewrite
 from agentlint.optimizer.shadow import MAX_STEPS as SHADOW_MAX_STEPS
 from agentlint.optimizer.shadow import ShadowPrice, moved, stage_keys, unit_of
+from agentlint.optimizer.start import edits_lower_bound, start_plan
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Workflow
 
@@ -76,6 +77,14 @@ PARETO_POINTS = 6
 #: plans a hair over a budget (float rounding the solver cannot see) excluded
 #: one by one before giving up
 MAX_RECHECKS = 50
+#: from this many steps on, the default objective's stages start from a greedy plan that
+#: meets the budgets (``agentlint.optimizer.start``) and only improve on it; below, the
+#: solver finds and proves every stage alone (the 200-step benchmark in about a second)
+START_MIN_STEPS = 500
+#: above this many steps the stages are not solved at all: the greedy plan is reported
+#: with its gap to the lower bounds (at 10,000 steps HiGHS finds no better plan for the
+#: edits stage within a minute, and a solve of the model alone costs seconds)
+IMPROVE_MAX_STEPS = 5_000
 #: a solve is not started with less time than this for the solver (seconds)
 MIN_SOLVE_S = 0.05
 #: shadow prices get as long as the plan's own solves took, and at least this (seconds)
@@ -129,6 +138,8 @@ class Result:
     solver_log: str = ""
     #: per budget, what one more unit of it buys (see ``agentlint.optimizer.shadow``)
     shadow_prices: list[ShadowPrice] = field(default_factory=list)
+    #: why a feasible plan is not proven optimal, in words
+    unproven: str = "not proven optimal within the time limit"
 
     @property
     def after(self) -> Estimate:
@@ -202,7 +213,8 @@ class _Run:
 
     def __init__(self, wf: Workflow, path: str, solver: str, time_limit: float | None,
                  gap: float = DEFAULT_GAP, verbose: bool = False,
-                 started: float | None = None, keep_quality: bool = False) -> None:
+                 started: float | None = None, keep_quality: bool = False,
+                 lazy: bool = False) -> None:
         start = time.perf_counter()
         self.wf = wf
         self.path = path
@@ -217,17 +229,18 @@ class _Run:
         self.timings: dict[str, float] = {"problem": time.perf_counter() - start}
         self.check_time("while the model was built")
         self.solver = solver
-        self.form = Formulation(self.problem, solver, gap, verbose=verbose,
-                                deadline=self.deadline)
-        if self.form.timed_out:
-            assert time_limit is not None
-            raise TimeLimitError(wf.file, time_limit, "while the model was built")
-        self.timings["build"] = self.form.build_seconds
+        self._gap = gap
+        self._verbose = verbose
+        #: an ``agentlint.optimizer.progress.Progress`` told each stage, or None
+        self.progress: Any = None
         #: seconds a solve of this model takes outside the solver's own limit (a first
         #: guess, then the most measured): CBC writes and reads files, PuLP copies the
         #: model to HiGHS and the solution back (measured on 3,000 steps: HiGHS about
         #: twice the build, CBC about four times)
-        self.overhead = (4.0 if solver == "cbc" else 2.0) * self.form.build_seconds
+        self.overhead = 0.0
+        self._form: Formulation | None = None
+        if not lazy:  # else built when first needed (``form``)
+            self.form  # noqa: B018
         #: the polish was cut short by the time limit
         self.polish_cut = False
         self.proven = True
@@ -238,6 +251,26 @@ class _Run:
         self.tie_broken = True
         #: solver answers turned down by the check, also with presolve off
         self.rejected: list[str] = []
+        #: per stage, a value no plan that meets the budgets goes below (see ``improve``)
+        self.floors: dict[str, float] = {}
+        #: the edits of the greedy plan the stages started from (``_start``), or None
+        self.started_from: int | None = None
+
+    @property
+    def form(self) -> Formulation:
+        """The MILP, built on first use."""
+        if self._form is None:
+            form = Formulation(self.problem, self.solver, self._gap, verbose=self._verbose,
+                               deadline=self.deadline)
+            if form.timed_out:
+                assert self.time_limit is not None
+                raise TimeLimitError(self.wf.file, self.time_limit,
+                                     "while the model was built")
+            form.progress = self.progress
+            self._form = form
+            self.timings["build"] = form.build_seconds
+            self.overhead = (4.0 if self.solver == "cbc" else 2.0) * form.build_seconds
+        return self._form
 
     def remaining(self) -> float | None:
         """Seconds left for solving and polishing (the reserve for the report kept)."""
@@ -260,10 +293,13 @@ class _Run:
 
     def solve(self, minimise: Lin, rows: list[tuple[Lin, str, float]],
               cutoff: float | None = None, first: bool = False,
-              known: bool = False) -> Outcome:
+              known: bool = False, share: float | None = None) -> Outcome:
         """One solve in the time left; skipped (status ``unknown``) when none is.
-        ``cutoff``, ``first``, ``known``: see ``Formulation.solve``."""
+        ``cutoff``, ``first``, ``known``: see ``Formulation.solve``; ``share``: at most
+        that many seconds of what is left (the solver's own limit)."""
         left = self.remaining()
+        if share is not None:
+            left = share if left is None else min(left, share)
         if left is None:
             out = self.form.solve(minimise, rows, None, cutoff, first, known)
         else:
@@ -312,22 +348,34 @@ class _Run:
         return kept or names[-1:]
 
     def stages(self, names: tuple[str, ...], rows: list[tuple[Lin, str, float]],
-               known: Plan | None = None) -> Outcome:
+               known: Plan | None = None, start: Plan | None = None) -> Outcome:
         """Lexicographic minimisation; the outcome of the last stage that found a plan.
 
         The plan of each stage meets the rows of the next, so its value there is a
         cutoff for that solve (``Formulation.solve``); ``known``, a plan that meets
         ``rows``, gives the first stage's (HiGHS only). A solve with a cutoff that ends
         infeasible, or with a plan above it, is solved again without.
+
+        ``start`` (HiGHS only), a plan that meets ``rows``, makes every stage an
+        improvement on the plan so far (``improve``): the stages then always end
+        with a plan, proven or with its gap.
         """
         rows = list(rows)
         best: Outcome | None = None
         names = self.stage_names(names)
+        if start is not None and self.solver == "highs":
+            best = Outcome("optimal", start, None, 0.0)
         for k, name in enumerate(names):
             lin, factor = self.form.objective(name)
-            if self.form.progress is not None:
-                self.form.progress.stage(f"solving ({_UNITS[name][1]})",
-                                         _UNITS[name][0], factor)
+            if self.progress is not None:
+                self.progress.stage(f"solving ({_UNITS[name][1]})",
+                                    _UNITS[name][0], factor)
+            if start is not None and best is not None:
+                best = self.improve(name, lin, rows, best.plan, len(names) - k)
+                assert best.plan is not None
+                if k + 1 < len(names):
+                    rows.append(self.stage_row(name, best.plan))
+                continue
             plan = known if best is None else best.plan
             bound = None if plan is None or self.solver != "highs" \
                 else self.stage_row(name, plan)[2]
@@ -356,11 +404,67 @@ class _Run:
         assert best is not None
         return best
 
+    def improve(self, name: str, lin: Lin | None, rows: list[tuple[Lin, str, float]],
+                plan: Plan | None, left: int) -> Outcome:
+        """Stage ``name`` from ``plan``, which meets ``rows``: a solve for a plan better
+        than it (the cutoff: a whole unit less for a count, the optimality gap less
+        otherwise) in a share of the time left (``left`` stages to go share it).
+
+        No such plan ("infeasible") proves ``plan`` optimal; none found in time keeps
+        it, feasible, with the gap to the solver's lower bound (the bound is the least
+        of the plan's value and the solver's bound on the plans below the cutoff).
+        A count stage at its floor (``floors``) is proven without a solve; with ``lin``
+        None nothing is solved (the plan and its gap to the floor).
+        """
+        assert plan is not None
+        v = self.value(plan, name)
+        floor = self.floors.get(name, 0.0)
+        if name in COUNTS and v < floor + 0.5:
+            return Outcome("optimal", plan, None, 0.0)
+        if name in COUNTS:
+            cutoff = v - 0.5
+        else:
+            cutoff = v - max(self._gap, LEXICOGRAPHIC_TOLERANCE) * max(1.0, abs(v))
+        remaining = self.remaining()
+        share = None if remaining is None else remaining / max(1, left)
+        if lin is None:
+            out = Outcome("unknown", None, None, 0.0)  # not solved: the plan, its gap
+        else:
+            out = self.solve(lin, rows, cutoff, share=share)
+        if out.plan is not None and self.value(out.plan, name) <= v:
+            if out.status != "optimal":
+                self.proven = False
+                if self.gap is None:
+                    self.gap = out.gap
+            elif out.gap is not None:
+                self.achieved_gap = max(self.achieved_gap, out.gap)
+            return out
+        if out.status == "infeasible" and not out.rejected:
+            if name not in COUNTS:
+                self.achieved_gap = max(self.achieved_gap, self._gap)
+            return Outcome("optimal", plan, None, out.seconds)
+        # the solver's bound covers the plans below the cutoff; the others are >= v
+        low = floor if out.bound is None else max(floor, min(v, out.bound))
+        if name in COUNTS and low > v - 1.0 + 1e-6:
+            return Outcome("optimal", plan, None, out.seconds)  # no whole number between
+        self.proven = False
+        gap = (v - low) / max(abs(v), 1e-12)
+        if self.gap is None:
+            self.gap = gap
+        return Outcome("feasible", plan, gap, out.seconds)
+
+    def unsolved(self, names: tuple[str, ...], plan: Plan) -> Outcome:
+        """``plan`` judged stage by stage against the floors alone, with no solve."""
+        for name in names:
+            if self.improve(name, None, [], plan, 1).status != "optimal":
+                break
+        return Outcome("optimal" if self.proven else "feasible", plan, self.gap, 0.0)
+
     # -- proposals ------------------------------------------------------------------------
 
     def propose(self, plan: Plan) -> Proposal:
-        if self.form.progress is not None:
-            self.form.progress.stage("re-checking the plan")
+        if self.progress is not None:
+            self.progress.stage("re-checking the plan")
         rw = write(self.problem, plan)
         try:
             wf = load_workflow(self.path, display=self.wf.file, text=rw.text)
@@ -409,9 +513,14 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
             # within budget, the default objective changes only what costs no quality
             within = objective == "default" and not pareto and meets_all(
                 dict(wf.budgets.items()))(before) and not before.over_budget
+            # the stages of a large workflow may need no model at all (``_start``)
+            lazy = objective == "default" and not within and not pareto \
+                and name == "highs" and len(wf.steps) > IMPROVE_MAX_STEPS
             run = _Run(wf, path or wf.file, name, time_limit, gap, verbose, started,
-                       keep_quality=within)
-            run.form.progress = progress
+                       keep_quality=within, lazy=lazy)
+            run.progress = progress
+            if run._form is not None:
+                run._form.progress = progress
     except TimeUp:
         assert time_limit is not None
         raise TimeLimitError(wf.file, time_limit, "while the model was built") from None
@@ -456,7 +565,8 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
     result.proven = run.proven
     result.gap = run.achieved_gap if run.proven else run.gap
     result.gap_limit = gap
-    result.solver_log = "".join(run.form.log)
+    form = run._form
+    result.solver_log = "" if form is None else "".join(form.log)
     if run.polish_cut and result.proposal is not None:
         result.notes.append("the time limit cut the polish short: the plan may change "
                             "more than it needs to")
@@ -464,13 +574,25 @@ def optimize(wf: Workflow, *, objective: str = "default", solver: str = "auto",
         result.notes.append("a solver answer the check against the model's own rows "
                             "turned down (also with presolve off) was not used: "
                             + "; ".join(run.rejected[:3]))
+    if run.started_from is not None and not run.proven and result.proposal is not None:
+        unsolved = run.problem.n > IMPROVE_MAX_STEPS
+        if unsolved:
+            result.unproven = f"a greedy plan, not solved above {IMPROVE_MAX_STEPS:,} steps"
+        solved = (f"not solved further above {IMPROVE_MAX_STEPS:,} steps" if unsolved
+                  else "the solver improved on it in the time it had")
+        result.notes.append(
+            f"the plan starts from a greedy one that meets the budgets with "
+            f"{run.started_from} edits ({solved}); every plan that meets them makes at "
+            f"least {run.floors['edits']:.0f} edits: the gap is to that bound"
+            + ("" if unsolved else ", or to the solver's"))
     if not run.tie_broken and result.proposal is not None:
         result.notes.append("the tie-break between equally good plans was skipped (too "
-                            "many steps to settle, or the time limit): another solver may "
+                            "many steps to settle, the time limit, or a plan not proven "
+                            "optimal): another solver may "
                             "return another plan of the same value")
-    run.timings["solve"] = run.form.solve_seconds
+    run.timings["solve"] = 0.0 if form is None else form.solve_seconds
     run.timings["total"] = time.perf_counter() - started
-    run.timings["solves"] = float(run.form.solves)
+    run.timings["solves"] = float(0 if form is None else form.solves)
     result.timings = run.timings
     return result
 
@@ -503,16 +625,33 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
     holds, are checked here the same way, on the plan's run distribution: a plan
     that misses one is excluded and the stages run again (docs/optimizer.md).
     """
-    rows = run.budget_rows(limits)
     meets = meets_all(limits)
     percentiles = bool(run.wf.budgets.percentile_items())
+    outcome: Outcome | None
+    start = _start(run, stages, limits)
+    if start is not None and run.problem.n > IMPROVE_MAX_STEPS:
+        # not solved (the greedy plan, undone where it can be already, with its gap); the
+        # model is built only when the estimate turns the plan down
+        outcome = run.unsolved(stages, start)
+        run.tie_broken = False
+        proposal = run.propose(start)
+        if percentiles:
+            attach(proposal.estimate, proposal.workflow)
+        if meets(proposal.estimate) and not (percentiles and proposal.estimate.over_budget):
+            return outcome, proposal
+        run.proven, run.gap, start = True, None, None
+    rows = run.budget_rows(limits)
     banned: set[Any] = set()
-    outcome: Outcome | None = None
+    outcome = None
     for _ in range(MAX_RECHECKS):
-        outcome = run.stages(stages, rows)
+        outcome = run.stages(stages, rows, start=start)
         if outcome.plan is None:
             return outcome, None
-        plan = tie_break(run, stages, rows, outcome.plan)
+        plan = outcome.plan
+        if run.proven:  # the tie-break chooses among optima: none is proven otherwise
+            plan = tie_break(run, stages, rows, plan)
+        else:
+            run.tie_broken = False
         objective = "default" if stages[0] == "cuts" else BY_NAME[stages[0]].short
         plan = _polish(run, plan, score_of(objective), meets, banned)
         proposal = run.propose(plan)
@@ -525,11 +664,37 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
                 banned.add(bad.key())
                 rows.append(run.form.nogood(bad))
         run.rechecks += 1
+        start = None
         if run.remaining() == 0.0:
             run.proven = False
             return Outcome("unknown", None, None, 0.0), None
     run.proven = False
     return None, None
+
+
+def _start(run: _Run, stages: tuple[str, ...], limits: dict[str, float]) -> Plan | None:
+    """The greedy plan the default objective's stages improve on (``start``), from
+    ``START_MIN_STEPS`` steps on and with HiGHS; None otherwise, or when it finds none."""
+    if stages != STAGES["default"] or run.solver != "highs" \
+            or run.problem.n < START_MIN_STEPS:
+        return None
+    began = time.perf_counter()
+    if run.progress is not None:
+        run.progress.stage("finding a plan that meets the budgets")
+    p = run.problem
+    done: list[bool] = []
+    plan = start_plan(p, limits, run.work_deadline(), done)
+    if plan is not None and not done:
+        run.polish_cut = True
+    if plan is not None:
+        # with no step cut (the start cuts none, so the cuts stage keeps 0), no plan
+        # costs less than every step on its cheapest option
+        run.started_from = plan_edits(p, plan)
+        run.floors = {"edits": float(edits_lower_bound(p, limits)),
+                      COST.name: max(0.0, math.fsum(min(o.cost for o in c.options)
+                                                    for c in p.choices)) * COST_SCALE}
+    run.timings["start"] = time.perf_counter() - began
+    return plan
 
 
 def _shadow_prices(run: _Run, result: Result, stages: tuple[str, ...],
@@ -572,8 +737,8 @@ def _shadow_prices(run: _Run, result: Result, stages: tuple[str, ...],
         if run.remaining() == 0.0:
             out.append(ShadowPrice(name, limit, unit, "skipped", reason=_OUT_OF_TIME))
             continue
-        if run.form.progress is not None:
-            run.form.progress.stage(f"pricing the {name} budget")
+        if run.progress is not None:
+            run.progress.stage(f"pricing the {name} budget")
         looser = {**limits, name: moved(name, limit, unit)}
         run.proven = True
         solved = run.stages(stages, run.budget_rows(looser), known=base)
@@ -655,8 +820,8 @@ def tie_break(run: _Run, names: tuple[str, ...], rows: list[tuple[Lin, str, floa
     if sum(1 for i, c in enumerate(plan.choice) if c != prefs[i][0]) > MAX_TIE_BREAK_STEPS:
         run.tie_broken = False
         return plan
-    if form.progress is not None:
-        form.progress.stage("choosing among equally good plans")
+    if run.progress is not None:
+        run.progress.stage("choosing among equally good plans")
     kept = run.stage_names(names)
     rows = [*rows, *(run.stage_row(name, plan) for name in kept)]
     # Each solve asks whether a plan meets the rows. With HiGHS the last stage's
@@ -827,8 +992,8 @@ def _polish(run: _Run, plan: Plan, score: Callable[[PlanFigures], tuple[float, .
             ok: Callable[[PlanFigures], bool], banned: set[Any] | None = None) -> Plan:
     """``polish`` until the deadline; the plan as far as it got when that passes."""
     done: list[bool] = []
-    if run.form.progress is not None:
-        run.form.progress.stage("undoing the changes the plan does not need")
+    if run.progress is not None:
+        run.progress.stage("undoing the changes the plan does not need")
     out = polish(run.problem, plan, score, ok, banned, deadline=run.work_deadline(),
                  finished=done)
     if not done:

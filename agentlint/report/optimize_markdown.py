@@ -160,7 +160,7 @@ def _summary(result: Result) -> list[str]:
                    f"(solver {result.solver}).")
     elif result.status == "feasible":
         reached = f", {note}" if note else ""
-        out.append(f"**Feasible** plan, not proven optimal within the time limit{reached} "
+        out.append(f"**Feasible** plan, {result.unproven}{reached} "
                    f"(objective: {objective}).")
     else:
         out.append("**No plan meets the budgets.** Binding: "

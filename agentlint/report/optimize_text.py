@@ -116,7 +116,7 @@ def status_line(result: Result) -> str:
         what = f"optimal {note} (proven)" if note else "optimal (proven)"
     elif status == "feasible":
         reached = f", {note}" if note else ""
-        what = f"feasible (not proven optimal within the time limit{reached})"
+        what = f"feasible ({result.unproven}{reached})"
     else:
         what = "infeasible: no plan meets the budgets"
         if result.message:
