@@ -91,7 +91,7 @@ def profile_text(wf: Workflow, m: Measured, traces: list[str]) -> str:
         f"  ambiguous: {m.ambiguous}",
         f"  cost_usd: {_num(m.cost_mean, 6)}",
         f"  latency_s: {_num(m.latency_mean)}",
-        f"  reliability: {_num(m.success, 6)}",
+        f"  success: {_num(m.success, 6)}",
     ]
     models = _model_lines(wf, m)
     if models:
