@@ -23,6 +23,8 @@ from agentlint import __version__, escape, report
 from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
+#: the trace formats ``calibrate --trace-format`` names (agentlint.trace.read.TRACE_FORMATS)
+TRACE_FORMATS = ["auto", "otlp", "otel-sdk", "langfuse", "langsmith", "litellm"]
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
                  "langgraph", "agents-sdk", "prompty",
                  "cagent", "crewai-flow", "agentspec", "agent-framework"]
@@ -272,10 +274,12 @@ STDIN_FILENAME_HELP = "The name of the spec read from standard input ('-')."
               show_default=True, help="Format of the files (detected by default).")
 @click.option("--color/--no-color", default=None, help="Colour the text output.")
 @click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
+@click.option("--profile", type=click.Path(dir_okay=False), help="A profile (docs/profile.md), "
+              "e.g. one `agentlint calibrate` wrote: lay its figures over the native spec.")
 @guarded
 def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
              stdin_filename: str | None, input_format: str, color: bool | None,
-             models: str | None = None) -> None:
+             models: str | None = None, profile: str | None = None) -> None:
     """Estimate cost per run, critical-path latency and reliability (files, folders, or -
     for stdin).
 
@@ -285,6 +289,7 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
 
     try:
         workflows = _load_named(paths, input_format, models, stdin_filename)
+        _overlay(workflows, profile)
     except SpecError as exc:
         if fmt == "json":
             _json_errors(exc, output_file, _inputs(paths))
@@ -296,26 +301,30 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
     results = [run_estimate(wf) for wf in workflows]
     for wf, result in zip(workflows, results, strict=True):
         attach(result, wf)
+    from agentlint.lint.provenance import provenance
+
+    provs = [provenance(wf) for wf in workflows]
     if fmt == "json":
         import io
 
         from agentlint.report import estimate_json
 
         single = len(results) == 1 and len(paths) == 1 and not os.path.isdir(paths[0])
+        after: list[dict[str, object]] = [{"provenance": p} for p in provs]
         if output_file is None:
-            estimate_json.write(results, sys.stdout, as_list=not single)
+            estimate_json.write(results, sys.stdout, as_list=not single, after=after)
         else:
             buffer = io.StringIO()
-            estimate_json.write(results, buffer, as_list=not single)
-            emit(buffer.getvalue(), output_file, _inputs(paths))
+            estimate_json.write(results, buffer, as_list=not single, after=after)
+            emit(buffer.getvalue(), output_file, _inputs(paths, (profile,)))
     else:
         from agentlint.report.estimate_text import render
 
         if output_file is not None and color is None:
             color = False
         use_color = _color(color)
-        emit("\n\n".join(render(r, use_color) for r in results) + "\n", output_file,
-             _inputs(paths), use_color)
+        emit("\n\n".join(render(r, use_color, p) for r, p in zip(results, provs, strict=True))
+             + "\n", output_file, _inputs(paths, (profile,)), use_color)
     if any(r.over_budget for r in results):
         sys.exit(1)
 
@@ -439,6 +448,8 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
               help="Print the fixes as a unified diff instead of writing them "
                    "(exit 1 when there is something to fix).")
 @click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
+@click.option("--profile", type=click.Path(dir_okay=False), help="A profile (docs/profile.md), "
+              "e.g. one `agentlint calibrate` wrote: lay its figures over the native specs.")
 @click.option("--show-settings", is_flag=True,
               help="Print the settings that apply to the first of PATHS and where each "
                    "comes from, and exit.")
@@ -450,7 +461,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
          color: bool | None, changed_since: str | None, baseline_file: str | None,
          write_baseline: str | None, jobs: int, fix: bool = False, unsafe_fixes: bool = False,
          show_diff: bool = False, models: str | None = None,
-         show_settings: bool = False) -> None:
+         show_settings: bool = False, profile: str | None = None) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
@@ -488,7 +499,7 @@ def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tupl
     _gateway(models)  # a bad config stops the run once, not once per workflow
     overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
                           extend_select=_selectors(extend_select), exclude=list(exclude),
-                          config=config_file, strict=strict, models=models)
+                          config=config_file, strict=strict, models=models, profile=profile)
     stdin_data = stdin_error = None
     if STDIN in paths:  # read here, so a spec from stdin that cannot be read is still shown
         from agentlint.paths import MAX_SPEC_BYTES, read_stdin
@@ -786,6 +797,9 @@ def export_command(file: str, fmt: str, output_file: str | None, stdin_filename:
 @click.option("--models", type=click.Path(dir_okay=False), help=MODELS_HELP)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False), help=OUTPUT_FILE_HELP)
 @click.option("--stdin-filename", metavar="PATH", help=STDIN_FILENAME_HELP)
+@click.option("--profile", type=click.Path(dir_okay=False), help="A profile (docs/profile.md), "
+              "e.g. one `agentlint calibrate` wrote: plan with its figures (the spec keeps "
+              "its own).")
 @guarded
 @interruptible
 def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_limit: float,
@@ -793,7 +807,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
                      write_back: bool,
                      color: bool | None, verbose: bool, input_format: str,
                      models: str | None = None, output_file: str | None = None,
-                     stdin_filename: str | None = None) -> None:
+                     stdin_filename: str | None = None, profile: str | None = None) -> None:
     """Propose the best change to a workflow (a file, or - for stdin) that meets its
     budgets (a MILP).
 
@@ -820,6 +834,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
             try:
                 wf = _load_named((file,), input_format, models, stdin_filename,
                                  plan=True)[0]
+                _overlay([wf], profile)
             except SpecError as exc:
                 if fmt == "json" and not show_diff:
                     _json_errors(exc, output_file, _inputs((file,)))
@@ -1054,6 +1069,86 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
     for err in result.errors:
         click.echo(error_line(err), err=True)
     sys.exit(result.exit_code())
+
+
+def _overlay(workflows: list[Any], profile: str | None) -> None:
+    """Lay the profile ``--profile`` over each native spec of ``workflows``."""
+    if profile is None:
+        return
+    from agentlint.adapters.profile import overlay_workflow
+
+    for wf in workflows:
+        overlay_workflow(wf, profile)
+
+
+@main.command("calibrate", cls=_OneLineErrors)
+@click.argument("traces", nargs=-1, required=True, type=click.Path())
+@click.option("--spec", "spec_file", required=True, type=click.Path(dir_okay=False),
+              help="The workflow the traces are runs of.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the profile to this file (without it, it is printed).")
+@click.option("--check", is_flag=True,
+              help="Compare the spec's estimate with the traces; exit 1 past --fail-on.")
+@click.option("--fail-on", multiple=True, metavar="THRESHOLDS",
+              help="With --check: exit 1 when the traces are worse than the estimate by more "
+                   "than this, as in diff (default: cost+10%,latency+10%,reliability-2pp).")
+@click.option("--trace-format", type=click.Choice(TRACE_FORMATS), default="auto",
+              show_default=True, help="Format of the trace files (found from each file).")
+@click.option("--color/--no-color", default=None, help="Colour the text output.")
+@guarded
+def calibrate_command(traces: tuple[str, ...], spec_file: str, output: str | None,
+                      check: bool, fail_on: tuple[str, ...], trace_format: str,
+                      color: bool | None) -> None:
+    """Measure a workflow's figures from trace exports (OTLP JSON, the OpenTelemetry
+    SDK's JSON, Langfuse, LangSmith, LiteLLM spend logs) and write them as a profile;
+    with --check, gate the spec's estimate against them.
+
+    Exits 1 when --check finds drift beyond the thresholds, 2 when the spec or an
+    export cannot be read.
+    """
+    from agentlint.calibrate.measure import Calibrator
+    from agentlint.calibrate.overlay import profile_text
+    from agentlint.report import calibrate_text
+    from agentlint.trace.read import read_spans
+
+    if fail_on and not check:
+        raise UsageError("--fail-on sets the thresholds of --check; add --check")
+    if STDIN in (*traces, spec_file):
+        raise UsageError("calibrate reads files; name the spec and the trace exports")
+    if check:
+        from agentlint.ci.diff import parse_thresholds
+
+        parse_thresholds(fail_on)  # a bad threshold stops the run before the reading
+    wf = _load_named((spec_file,), "auto")[0]
+    progress = None
+    if sys.stderr.isatty():
+        def progress(done: int, total: int) -> None:
+            click.echo(f"\ragentlint: {done / 1e6:,.1f} of {total / 1e6:,.1f} MB of traces "
+                       "read", err=True, nl=False)
+    spans = read_spans(list(traces), input_format=trace_format, progress=progress)
+    measured = Calibrator(wf).feed(spans)
+    if progress is not None:
+        click.echo("\r\x1b[K", err=True, nl=False)
+    if not measured.runs:
+        raise SpecError(traces[0], 1, 1, f"no run of the workflow in the trace exports "
+                        f"({measured.spans:,} spans, no trace with a root span)")
+    profile = profile_text(wf, measured, list(traces))
+    if output is not None:
+        write_output(profile, output, _inputs(traces, (spec_file,)))
+    use_color = _color(color)
+    if check:
+        from agentlint.ci.drift import check as drift_check
+
+        result = drift_check(wf, measured, fail_on)
+        click.echo(calibrate_text.drift(wf, measured, result, use_color), nl=False)
+        if output is not None:
+            click.echo(f"agentlint: wrote {escape.text(output)}", err=True)
+        sys.exit(1 if result.failed else 0)
+    if output is None:
+        click.echo(profile, nl=False)
+        return
+    click.echo(calibrate_text.summary(wf, measured), nl=False)
+    click.echo(f"agentlint: wrote {escape.text(output)}", err=True)
 
 
 @main.command("server", cls=_OneLineErrors)

@@ -15,7 +15,8 @@ lower layer; two packages that share a layer do not import each other.
    none knows the others;
 5. ``sources`` + ``convert``, the ingest layer: any file, native or foreign, to a
    ``Workflow`` (``convert`` writes a foreign workflow as a native spec);
-6. ``lint`` | ``optimizer``: the analyses;
+6. ``lint`` | ``optimizer`` | ``calibrate``: the analyses (``calibrate``: what a
+   workflow's traces measured of its spec's figures);
 7. ``ci``: git-aware comparisons and baselines (the analyses of a change);
 8. ``report``: findings, estimates, plans and diffs rendered;
 9. ``cli``: the command line, and ``server``, the editor server it starts;
@@ -47,7 +48,7 @@ LAYERS: dict[str, int] = {
     "spec": 3,
     "adapters": 4, "graph": 4, "trace": 4,
     "sources": 5, "convert": 5,
-    "lint": 6, "optimizer": 6,
+    "lint": 6, "optimizer": 6, "calibrate": 6,
     "ci": 7,
     "report": 8,
     "cli": 9, "server": 9,

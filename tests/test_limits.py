@@ -22,7 +22,7 @@ from agentlint.cli import main
 from agentlint.errors import SpecError
 from agentlint.graph.estimate import attempt_figures, estimate
 from agentlint.spec import catalog
-from agentlint.spec.limits import FOREIGN, LIMITS, Limit, problem
+from agentlint.spec.limits import FOREIGN, LIMITS, PROFILE, Limit, problem
 from agentlint.spec.load import load_workflow
 from agentlint.spec.schema import load_schema
 from tests.conftest import exit_2_one_line, run_process
@@ -67,7 +67,7 @@ def test_profile_schema_and_table_agree() -> None:
             types = types if isinstance(types, list) else [types]
             if "number" not in types and "integer" not in types:
                 continue
-            limit = LIMITS[name]
+            limit = {**LIMITS, **PROFILE}[name]
             seen.add(name)
             assert ("integer" in types) == limit.whole, (where, name)
             assert sub["maximum"] == limit.high, (where, name)
@@ -78,7 +78,7 @@ def test_profile_schema_and_table_agree() -> None:
 
 
 def test_every_limit_is_finite_and_sane() -> None:
-    for name, limit in {**LIMITS, **FOREIGN}.items():
+    for name, limit in {**LIMITS, **FOREIGN, **PROFILE}.items():
         assert math.isfinite(limit.low) and math.isfinite(limit.high), name
         assert 0 <= limit.low < limit.high, name
 

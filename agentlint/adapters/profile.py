@@ -32,6 +32,8 @@ from agentlint.errors import SpecError
 from agentlint.paths import MAX_PROFILE_BYTES, read_text
 from agentlint.spec import catalog
 from agentlint.spec.limits import LIMITS
+from agentlint.spec.marks import CALIBRATED
+from agentlint.spec.model import Route, Workflow
 from agentlint.spec.positions import YMap, position_of
 from agentlint.spec.schema import SCHEMAS, normalise, validate
 from agentlint.spec.yamlload import load_text
@@ -119,6 +121,12 @@ def load_profile(base_dir: str, display: str, basename: str, root: str) -> Profi
     if path is None:
         return Profile()
     shown = os.path.join(os.path.dirname(display), os.path.basename(path))
+    return read_profile(path, shown, basename, root)
+
+
+def read_profile(path: str, shown: str, basename: str, root: str | None) -> Profile:
+    """The profile in the file ``path`` (shown as ``shown``), with the section under
+    ``files:`` for the workflow file ``basename`` laid over the folder's."""
     doc = load_text(read_text(path, root, limit=MAX_PROFILE_BYTES, what="profile",
                               shown=shown), shown)
     profile = Profile(file=shown)
@@ -205,6 +213,9 @@ def _entry(section: YMap, name: str, value: YMap) -> Entry:
             entry.values[key] = list(field_value)
         elif key == "class":
             entry.values[key] = str(field_value)
+        elif key == "measured":  # for people: kept as written
+            entry.values[key] = {k: dict(v) if isinstance(v, YMap) else v
+                                 for k, v in field_value.items()}
         elif key == "may_cascade":
             entry.values[key] = {k: float(v) for k, v in field_value.items()
                                  if not k.startswith("x-")}
@@ -386,3 +397,111 @@ def _report_unused(profile: Profile, loops: list[LoopSpec],
                     name in (lp.id, *lp.names) for lp in loops)):
                 assume(f"profile:{kind}:{name}", f"{profile.file}:{named.at[0]} names "
                        f"{kind} '{name}', which this workflow does not have", (1, 1))
+
+
+# -- a profile over a native spec ------------------------------------------------------
+
+#: wf.extra key: the profile laid over the spec
+PROFILE_FILE = "profile_file"
+#: the figures of a model a profile lays over a native spec's model of that name
+_MODEL_FIGURES = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "ttft_s",
+                  "tokens_per_s", "per_call_usd", "per_call_s", "p_ok")
+
+
+def overlay_workflow(wf: Workflow, path: str, root: str | None = None) -> Profile:
+    """Put the figures of the profile ``path`` into the native spec ``wf`` (``--profile``).
+
+    Steps and loops the spec does not have stop the run at their place in the
+    profile; inputs and models it does not have are left aside. Which figures came
+    from it, and on how many measured runs each rests (``runs``; 0 for a figure
+    given by hand), is kept in ``wf.extra`` for
+    :func:`agentlint.spec.marks.calibrated_runs`.
+    """
+    if wf.format != "agentlint":
+        raise SpecError(wf.file, 1, 1, f"--profile lays figures over agentlint specs and this "
+                        f"is a {wf.format} file: it reads agentlint.profile.yaml beside it")
+    profile = read_profile(path, path, os.path.basename(wf.file), root)
+    marks: dict[str, dict[str, int]] = {}
+    for name, entry in profile.steps.items():
+        if name not in wf.step_index:
+            raise SpecError(path, *entry.at, f"no step '{name}' in {wf.file}")
+        step = wf.step(name)
+        values = entry.values
+        runs = int(values.get("runs", 0))
+        mark = marks.setdefault(name, {})
+        for key in ("input_tokens", "output_tokens", "p_ok"):
+            if key in values:
+                setattr(step, key, float(values[key]))
+                mark[key] = runs
+        if "cached_input_tokens" in values:  # graph.estimate.CACHED_INPUT
+            wf.extra.setdefault("cached_input_tokens", {})[name] = \
+                float(values["cached_input_tokens"])
+            mark["cached_input_tokens"] = runs
+        for key in ("calls", "retries"):
+            if key in values:
+                setattr(step, key, int(values[key]))
+                mark[key] = runs
+        if "count" in values:
+            step.fan_out = int(values["count"])
+            mark["count"] = runs
+        if "max_concurrency" in values:
+            step.fan_out_concurrency = int(values["max_concurrency"])
+        if "per_call_s" in values and not step.uses_model:
+            step.per_call_s = float(values["per_call_s"])
+            mark["per_call_s"] = runs
+        if "share" in values:
+            _set_share(wf, path, name, float(values["share"]), entry.at)
+            mark["share"] = runs
+    for name, fields in profile.models.items():
+        model = wf.models.get(name)
+        if model is None:
+            continue  # a model the spec does not use: nothing to lay it over
+        for key, value in fields.items():
+            if key in _MODEL_FIGURES:
+                setattr(model, key, value)
+        if "ttft_s" in fields or "tokens_per_s" in fields:
+            model.per_call_s = fields.get("per_call_s")
+        marks.setdefault(f"model:{name}", {}).update({k: 0 for k in fields})
+    for name, entry in profile.loops.items():
+        loop = next((lp for lp in wf.loops if lp.id == name), None)
+        if loop is None:
+            raise SpecError(path, *entry.at, f"no loop '{name}' in {wf.file}")
+        if "expected_iterations" in entry.values:
+            loop.expected_iterations = float(entry.values["expected_iterations"])
+            marks.setdefault(f"loop:{name}", {})["expected_iterations"] = \
+                int(entry.values.get("runs", 0))
+        if "max_iterations" in entry.values:
+            loop.max_iterations = int(entry.values["max_iterations"])
+    for name, size in profile.inputs.items():
+        if name in wf.inputs:
+            wf.inputs[name].tokens = size
+            marks.setdefault(f"input:{name}", {})["tokens"] = 0
+    for key, value in profile.budgets.items():
+        setattr(wf.budgets, key, value)
+    wf.extra[CALIBRATED] = marks
+    wf.extra[PROFILE_FILE] = path
+    return profile
+
+
+def _set_share(wf: Workflow, path: str, target: str, share: float,
+               at: tuple[int, int]) -> None:
+    """Give the branch to ``target`` its share; the branches without a share given
+    split the rest equally."""
+    for router in wf.steps:
+        routes = router.routes
+        idx = next((i for i, r in enumerate(routes) if r.step == target), None)
+        if idx is None:
+            continue
+        old = routes[idx]
+        routes[idx] = Route(old.step, share, True, old.pos)
+        given = sum(r.share for r in routes if r.given)
+        if given > 1.0 + 1e-6:
+            raise SpecError(path, *at, f"shares of the branches of '{router.id}' add up "
+                            f"to {given:g}; they are probabilities and must add up to at most 1")
+        open_ = [i for i, r in enumerate(routes) if not r.given]
+        for i in open_:
+            r = routes[i]
+            routes[i] = Route(r.step, max(0.0, 1.0 - given) / len(open_), False, r.pos)
+        return
+    raise SpecError(path, *at, f"'{target}' has a share but is no branch of a router "
+                    f"in {wf.file}")

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 CACHE_MIN_TOKENS = 1024
 #: A response-cache hit costs nothing, cannot fail and takes this long.
 CACHE_HIT_TIME_S = 0.01
+#: ``wf.extra`` key: step id -> input tokens of a call read from the prompt cache, for a
+#: step whose ``input_tokens`` a profile gives (``agentlint calibrate`` measures them)
+CACHED_INPUT = "cached_input_tokens"
 
 
 class Tokens(Record):
@@ -225,7 +228,8 @@ def step_tokens(wf: Workflow, step: Step) -> Tokens:
     """Input, cacheable-prefix and output tokens of one call of ``step``."""
     if step.input_tokens is not None:
         static = step.input_tokens
-        cached = 0.0
+        # a profile laid over the spec may say how much of it the prompt cache served
+        cached = float(wf.extra.get(CACHED_INPUT, {}).get(step.id, 0.0))
     else:
         static = float(text_tokens(step.system) + text_tokens(step.prompt))
         # the system prompt's stable prefix, and the prompt's when it has no placeholder

@@ -111,9 +111,10 @@ class Config(Record):
 class Overrides(Record):
     """What the command line says; applied after the configuration file."""
 
-    __slots__ = ("config", "exclude", "extend_select", "ignore", "models", "select", "strict")
+    __slots__ = ("config", "exclude", "extend_select", "ignore", "models", "profile", "select",
+                 "strict")
     __match_args__ = ("select", "ignore", "extend_select", "exclude", "config", "strict",
-                      "models")
+                      "models", "profile")
 
     select: list[str] | None
     ignore: list[str]
@@ -122,11 +123,12 @@ class Overrides(Record):
     config: str | None  # use this file for every spec instead of searching
     strict: bool
     models: str | None  # --models: a LiteLLM proxy config for every workflow
+    profile: str | None  # --profile: a profile laid over every native spec
 
     def __init__(self, select: list[str] | None = None, ignore: list[str] | None = None,
                  extend_select: list[str] | None = None, exclude: list[str] | None = None,
                  config: str | None = None, strict: bool = False,
-                 models: str | None = None) -> None:
+                 models: str | None = None, profile: str | None = None) -> None:
         self.select = select
         self.ignore = [] if ignore is None else ignore
         self.extend_select = [] if extend_select is None else extend_select
@@ -134,15 +136,16 @@ class Overrides(Record):
         self.config = config
         self.strict = strict
         self.models = models
+        self.profile = profile
 
 
 class Settings(Record):
     """The effective settings for one configuration: ready for the engine."""
 
-    __slots__ = ("config", "enabled", "exclude", "models", "options", "per_file", "registry",
-                 "rules", "severity", "strict")
+    __slots__ = ("config", "enabled", "exclude", "models", "options", "per_file", "profile",
+                 "registry", "rules", "severity", "strict")
     __match_args__ = ("rules", "severity", "options", "strict", "config", "per_file", "enabled",
-                      "exclude", "registry", "models")
+                      "exclude", "registry", "models", "profile")
 
     rules: list[Rule]  # enabled, in code order
     severity: dict[str, str]  # code -> severity actually reported
@@ -158,13 +161,15 @@ class Settings(Record):
     registry: Registry
     #: the LiteLLM proxy config the workflows' model names go through (a path), if any
     models: str | None
+    #: the profile laid over every native spec (``--profile``), if any
+    profile: str | None
 
     def __init__(self, rules: list[Rule], severity: dict[str, str],
                  options: dict[str, dict[str, Any]], strict: bool, config: Config,
                  per_file: list[tuple[Patterns, frozenset[str]]] | None = None,
                  enabled: frozenset[str] = frozenset(), exclude: Patterns | None = None,
                  registry: Registry | None = None,
-                 models: str | None = None) -> None:
+                 models: str | None = None, profile: str | None = None) -> None:
         self.rules = rules
         self.severity = severity
         self.options = options
@@ -175,6 +180,7 @@ class Settings(Record):
         self.exclude = Patterns((), ".") if exclude is None else exclude
         self.registry = default_registry() if registry is None else registry
         self.models = models
+        self.profile = profile
 
     def for_file(self, path: str) -> Settings:
         """These settings minus the rules ``per-file-ignores`` switches off for ``path``."""
@@ -189,7 +195,7 @@ class Settings(Record):
         rules = [r for r in self.rules if r.code not in off]
         return Settings(rules, self.severity, self.options, self.strict, self.config, [],
                         frozenset(r.code for r in rules), self.exclude, self.registry,
-                        self.models)
+                        self.models, self.profile)
 
     def excluded(self, path: str) -> bool:
         """Does the configuration's ``exclude`` leave ``path`` out?"""
@@ -623,7 +629,8 @@ def resolve(config: Config, overrides: Overrides | None = None,
     exclude = _patterns(config, ("exclude",), config.exclude)
     chosen = [r for r in rules if r.code in enabled]
     return Settings(chosen, severity, options, config.strict or o.strict, config, per_file,
-                    frozenset(enabled), exclude, registry, o.models or config.models)
+                    frozenset(enabled), exclude, registry, o.models or config.models,
+                    o.profile)
 
 
 def _patterns(config: Config, keys: tuple[str, ...], patterns: list[str]) -> Patterns:

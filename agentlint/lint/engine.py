@@ -402,6 +402,10 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
             root = find_root(settings.config.base_dir) \
                 if settings.models == settings.config.models else None
             overlay(wf, settings.models, root)
+        if settings.profile is not None:
+            from agentlint.adapters.profile import overlay_workflow
+
+            overlay_workflow(wf, settings.profile)
         findings = lint_workflow(wf, settings)
     except ConfigError:
         raise

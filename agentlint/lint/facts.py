@@ -15,6 +15,7 @@ from agentlint.graph.estimate import (
 from agentlint.graph.estimate import when_run as run_time
 from agentlint.lint.registry import Context
 from agentlint.record import Record
+from agentlint.spec.marks import calibrated_runs
 from agentlint.spec.model import Model, Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.textpos import locate, text_lines
@@ -279,7 +280,8 @@ def assumed_sizes(wf: Workflow) -> Assumed:
     """Which input and output sizes are assumptions, not figures the spec states.
 
     A native spec states a size with ``tokens`` on an input and ``output_tokens``
-    on a model step; without them an input counts 500 tokens and an output 256.
+    on a model step, or a profile laid over it (``--profile``) gives them; without them
+    an input counts 500 tokens and an output 256.
     A workflow read from another format has its sizes filled by the reader, from
     the profile (``agentlint.profile.yaml``) or by default; the defaults are the
     ones it reports as assumed (rule AL902): inputs still at 500 tokens, model
@@ -291,11 +293,13 @@ def assumed_sizes(wf: Workflow) -> Assumed:
     outputs: dict[str, str] = {}
     if wf.format == "agentlint":
         for name, inp in wf.inputs.items():
-            if inp.raw is None or "tokens" not in inp.raw:
+            if (inp.raw is None or "tokens" not in inp.raw) and \
+                    calibrated_runs(wf, f"input:{name}", "tokens") is None:
                 inputs[name] = f"input `{name}` states no `tokens`, counted as " \
                                f"{tokens(inp.tokens)}"
         for step in wf.steps:
-            if step.uses_model and (step.raw is None or "output_tokens" not in step.raw):
+            if step.uses_model and (step.raw is None or "output_tokens" not in step.raw) \
+                    and calibrated_runs(wf, step.id, "output_tokens") is None:
                 outputs[step.id] = f"`{step.id}` states no `output_tokens`, counted as " \
                                    f"{tokens(step.output_tokens)}"
         return Assumed(inputs, outputs)
@@ -352,5 +356,6 @@ def report_sized(ctx: Context, message: str, at: tuple[int, int], key: str,
         ctx.report(message, at, key=key)
         return
     shown = "; ".join(notes[:3]) + (f"; and {len(notes) - 3} more" if len(notes) > 3 else "")
-    ctx.report(f"{message} [rests on assumed sizes: {shown}; state them to confirm]", at,
+    what = "figures" if any(n.startswith("success per call") for n in notes) else "sizes"
+    ctx.report(f"{message} [rests on assumed {what}: {shown}; state them to confirm]", at,
                key=key, severity="info")

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentlint.adapters.profile import PROFILE_FILE, overlay_workflow
 from agentlint.errors import SpecError, UsageError
 from agentlint.graph.estimate import Estimate, estimate
 from agentlint.graph.spread import attach
@@ -469,6 +470,9 @@ class _Run:
             wf = load_workflow(self.path, display=self.wf.file, text=rw.text)
         except SpecError as exc:  # a bug in the rewriter: never write such a file
             raise RuntimeError(f"the rewritten spec does not load: {exc}") from None
+        profile = self.wf.extra.get(PROFILE_FILE)
+        if profile is not None:  # --profile: the plan is re-checked on the same figures
+            overlay_workflow(wf, profile)
         return Proposal(plan, figures(self.problem, plan), rw, estimate(wf), wf)
 
 

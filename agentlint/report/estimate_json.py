@@ -14,11 +14,13 @@ from typing import TextIO
 from agentlint.graph.estimate import Estimate
 
 
-def chunks(est: Estimate, indent: int = 0) -> Iterator[str]:
+def chunks(est: Estimate, indent: int = 0, after: dict[str, object] | None = None
+           ) -> Iterator[str]:
+    """The object in pieces; ``after``: keys written after the contract keys."""
     pad = " " * indent
     head = est.to_json(include_steps=False)
     yield "{\n"
-    items = list(head.items())
+    items = list(head.items()) + list((after or {}).items())
     for key, value in items:
         if key == "budgets":
             yield f'{pad}  "steps": ['
@@ -31,15 +33,19 @@ def chunks(est: Estimate, indent: int = 0) -> Iterator[str]:
     yield pad + "}"
 
 
-def write(results: list[Estimate], out: TextIO, as_list: bool) -> None:
+def write(results: list[Estimate], out: TextIO, as_list: bool,
+          after: list[dict[str, object]] | None = None) -> None:
+    """The estimates; ``after[i]`` holds the keys written after the contract keys of the
+    i-th (``provenance``)."""
+    extra = after or [{} for _ in results]
     if not as_list:
-        for piece in chunks(results[0]):
+        for piece in chunks(results[0], after=extra[0]):
             out.write(piece)
         out.write("\n")
         return
     out.write("[")
     for i, est in enumerate(results):
         out.write(("," if i else "") + "\n  ")
-        for piece in chunks(est, indent=2):
+        for piece in chunks(est, indent=2, after=extra[i]):
             out.write(piece)
     out.write("\n]\n" if results else "]\n")

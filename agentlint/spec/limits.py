@@ -112,6 +112,21 @@ LIMITS: dict[str, Limit] = {
     "cost_p95_usd": _number(0, 1_000_000_000),
 }
 
+#: numbers only a profile carries: what ``agentlint calibrate`` measured (docs/profile.md)
+PROFILE: dict[str, Limit] = {
+    "runs": _whole(0, 10**12),
+    "spans": _whole(0, 10**12),
+    "unmatched": _whole(0, 10**12),
+    "ambiguous": _whole(0, 10**12),
+    "success": SHARE,
+    "cache_hit": SHARE,
+    "cached_input_tokens": TOKENS,
+    "retries_seen": _whole(0, 1_000_000),
+    "mean": _number(0, 10**12),
+    "median": _number(0, 10**12),
+    "p95": _number(0, 10**12),
+}
+
 #: numbers adapters read from other formats, by the name the format uses
 FOREIGN: dict[str, Limit] = {
     "max_tokens": TOKENS,  # promptflow, Dify completion_params

@@ -88,7 +88,8 @@ steps:
 
 from __future__ import annotations
 
-from agentlint.lint.facts import step_pos, weakest_steps
+from agentlint.lint.facts import report_sized, step_pos, weakest_steps
+from agentlint.lint.provenance import ASSUMED, provenance
 from agentlint.lint.registry import Context
 from agentlint.units import percent
 
@@ -111,7 +112,18 @@ def check(ctx: Context) -> None:
     weakest = min(range(len(rows)), key=lambda i: (rows[i].reliability, i))
     step = wf.steps[weakest]
     detail = weakest_steps(ctx)
-    ctx.report(
-        f"a run succeeds end to end only {percent(est.reliability)} of the time, under the "
-        f"{percent(floor)} floor; {detail}",
-        step_pos(step), key="workflow/reliability")
+    # the success rates the figure rests on that nobody stated or measured (a model's
+    # default): say so, and report at most info, as for assumed sizes
+    marks = provenance(wf)["steps"]
+    notes = [f"success per call of `{s.id}` assumed ({percent(_p_ok(ctx, i))})"
+             for i, s in enumerate(wf.steps)
+             if marks[s.id].get("p_ok", {}).get("source") == ASSUMED]
+    report_sized(ctx, f"a run succeeds end to end only {percent(est.reliability)} of the "
+                 f"time, under the {percent(floor)} floor; {detail}",
+                 step_pos(step), "workflow/reliability", notes)
+
+
+def _p_ok(ctx: Context, i: int) -> float:
+    step = ctx.wf.steps[i]
+    model = ctx.wf.model_of(step)
+    return step.p_ok if step.p_ok is not None else (model.p_ok if model else 1.0)
