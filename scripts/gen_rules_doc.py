@@ -82,11 +82,13 @@ an inline `# agentlint: disable=NAME` comment.
   that take that route, with their share of runs; the critical path named
   is the slowest route one run can take, never two alternatives of a
   router.
-- **Assumed sizes**: a verdict that rests on token counts agentlint assumed
-  (an input without `tokens`, a step without `output_tokens`, a default a
-  reader of another format filled in) is reported as `info` at most, and
-  the message ends with the assumed figures; state them (or calibrate them
-  in `agentlint.profile.yaml`) to confirm it.
+- **Assumed figures**: a verdict that rests on figures agentlint assumed
+  (an input without `tokens`, a step without `output_tokens`, a model's
+  success per call nobody stated, a router's even shares, a loop's assumed
+  rounds, a default a reader of another format filled in) is reported as
+  `info` at most, and the message ends with the assumed figures; state them
+  (or calibrate them from traces, [calibrate.md](calibrate.md)) to confirm
+  it. `agentlint estimate` marks every figure stated, calibrated or assumed.
 - **Other formats**: on a workflow read from promptflow, Dify, Google ADK or
   CrewAI, the fix is said in that format's keys, with the file and line
   where the edit goes: a node's `inputs`, a Dify node's variable selector

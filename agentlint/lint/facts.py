@@ -349,13 +349,14 @@ def assumed_input_part(wf: Workflow, step: Step, assumed: Assumed
 
 
 def report_sized(ctx: Context, message: str, at: tuple[int, int], key: str,
-                 notes: list[str]) -> None:
-    """Report a finding that rests on token counts: when some of them are assumed, at
-    most ``info``, saying which figures were assumed."""
+                 notes: list[str], what: str | None = None) -> None:
+    """Report a finding that rests on token counts (or on the other figures ``what``
+    names): when some of them are assumed, at most ``info``, saying which were assumed."""
     if not notes:
         ctx.report(message, at, key=key)
         return
     shown = "; ".join(notes[:3]) + (f"; and {len(notes) - 3} more" if len(notes) > 3 else "")
-    what = "figures" if any(n.startswith("success per call") for n in notes) else "sizes"
+    if what is None:
+        what = "figures" if any(n.startswith("success per call") for n in notes) else "sizes"
     ctx.report(f"{message} [rests on assumed {what}: {shown}; state them to confirm]", at,
                key=key, severity="info")

@@ -7,7 +7,11 @@ of a run's latency over ``latency_p95_s`` or of its cost over
 ``cost_p95_usd``. One finding per
 budget, at its key, with the figure, the overshoot and where it comes
 from: the costliest steps, the critical path, or the weakest steps and
-what retries would give.
+what retries would give. When the missed figure rests on something nobody
+stated or measured (a step's output size under a per-token price, a
+model's success per call, a router's shares, a loop's rounds), the finding
+names those figures and is ``info``: state them, or calibrate them from
+traces (``agentlint calibrate``), to make it an error again.
 
 Why it costs
 ------------
@@ -74,9 +78,13 @@ budgets:
 
 from __future__ import annotations
 
-from agentlint.lint.facts import weakest_steps
+from typing import Any
+
+from agentlint.lint.facts import report_sized, weakest_steps
+from agentlint.lint.provenance import ASSUMED, provenance
 from agentlint.lint.registry import Context
-from agentlint.metrics import COST, LATENCY, LATENCY_P95, PERCENTILE_METRICS
+from agentlint.metrics import COST, LATENCY, LATENCY_P95, PERCENTILE_METRICS, RELIABILITY, Metric
+from agentlint.spec.model import Workflow
 from agentlint.units import chain, percent, seconds, usd
 
 CODE = "AL501"
@@ -95,6 +103,7 @@ def check(ctx: Context) -> None:
         from agentlint.graph.spread import attach
 
         attach(est, wf)
+    prov: dict[str, Any] | None = None  # where the figures came from, read when needed
     for check in est.over_budget:
         where = wf.budgets.at(check.name)
         if check.metric in PERCENTILE_METRICS:
@@ -132,4 +141,45 @@ def check(ctx: Context) -> None:
             if detail:
                 message += f"; {detail}"
         message += "; `agentlint optimize` proposes changes that meet the budgets"
-        ctx.report(message, where, key=f"budgets/{check.name}")
+        if prov is None:
+            prov = provenance(wf)
+        # a budget missed on figures nobody stated or measured: said, and at most info
+        report_sized(ctx, message, where, f"budgets/{check.name}",
+                     _assumed(wf, prov, check.metric), what="figures")
+
+
+#: the figures each kind of budget rests on: success per call for reliability; calls,
+#: shares and rounds for every budget; a step's sizes where its model prices or times tokens
+_WORDS = {"p_ok": "success per call", "calls": "calls", "share": "share of runs",
+          "input_tokens": "input", "output_tokens": "output"}
+
+
+def _assumed(wf: Workflow, prov: dict[str, Any], metric: Metric) -> list[str]:
+    """The assumed figures a budget's estimate rests on, as ``figure of `step```."""
+    reliability = metric is RELIABILITY
+    latency = metric is LATENCY or metric is LATENCY_P95
+    notes: list[str] = []
+    sized = False
+    for step in wf.steps:
+        marks = prov["steps"].get(step.id, {})
+        model = wf.model_of(step)
+        if reliability:
+            figures: tuple[str, ...] = ("p_ok", "calls", "share")
+        elif model is None:
+            figures = ("calls", "share")
+        elif latency:  # the time a call takes grows with what it writes, not what it reads
+            figures = ("output_tokens", "calls", "share") if model.tokens_per_s \
+                else ("calls", "share")
+        else:
+            priced = (("input_tokens", model.input_per_mtok),
+                      ("output_tokens", model.output_per_mtok))
+            figures = (*(f for f, price in priced if price), "calls", "share")
+            sized = sized or "input_tokens" in figures
+        notes += [f"{_WORDS[fig]} of `{step.id}`" for fig in figures
+                  if marks.get(fig, {}).get("source") == ASSUMED]
+    if sized:
+        notes += [f"input `{name}`" for name, mark in prov["inputs"].items()
+                  if mark["source"] == ASSUMED]
+    notes += [f"rounds of loop `{lid}`" for lid, mark in prov["loops"].items()
+              if mark["source"] == ASSUMED]
+    return notes
