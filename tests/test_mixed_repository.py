@@ -57,6 +57,11 @@ WORKFLOWS = {
     "team.json": "autogen",
     "lg/src/react_agent/graph.py": "langgraph",
     "routing.py": "agents-sdk",
+    "chat.prompty": "prompty",
+    "dev-team.yaml": "cagent",
+    "flows/chat_flow.py": "crewai-flow",
+    "summary_flow.yaml": "agentspec",
+    "Marketing.yaml": "agent-framework",
 }
 
 
@@ -76,6 +81,14 @@ def _mixed(root: Path) -> GitRepo:
     shutil.copy(FIXTURES / "autogen" / "team.json", root)
     shutil.copytree(FIXTURES / "langgraph" / "react-agent", root / "lg")
     shutil.copy(FIXTURES / "agents_sdk" / "routing.py", root)
+    shutil.copy(FIXTURES / "prompty" / "contoso_chat.prompty", root / "chat.prompty")
+    shutil.copy(FIXTURES / "cagent" / "dev-team.yaml", root)
+    (root / "flows").mkdir()
+    shutil.copy(FIXTURES / "crewai_flow" / "agui_agentic_chat.py", root / "flows" / "chat_flow.py")
+    shutil.copy(FIXTURES / "agentspec" / "oracle__agent-spec" / "howto_summary_flow.yaml",
+                root / "summary_flow.yaml")
+    shutil.copy(FIXTURES / "agent_framework" / "microsoft__agent-framework" / "Marketing.yaml",
+                root)
     repo.write("package.json", '{"name": "web", "version": "1.0.0"}\n')
     repo.commit("every format")
     return repo
