@@ -876,13 +876,6 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
             progress.close()
     if adapted is not None:
         _into_source(result, adapted)
-    if fmt == "json":  # its before and after are the estimate's JSON, percentiles too
-        from agentlint.graph.spread import attach
-
-        if result.before.spread is None:
-            attach(result.before, wf)
-        if result.proposal is not None and result.proposal.estimate.spread is None:
-            attach(result.proposal.estimate, result.proposal.workflow)
     if verbose and result.solver_log:
         click.echo(result.solver_log, err=True, nl=not result.solver_log.endswith("\n"))
     if output_file is not None and color is None:
