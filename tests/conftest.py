@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -113,6 +115,16 @@ def run_process(*args: str, cwd: str | Path | None = None, timeout: float = 120,
                           capture_output=True, timeout=timeout, input=data)
     return subprocess.CompletedProcess(done.args, done.returncode,
                                        done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
+def lint_json(path: str | Path, *extra: str, cwd: str | Path | None = None
+              ) -> list[dict[str, Any]]:
+    """``agentlint lint --format json [EXTRA] PATH`` as a real process: its findings (exit
+    0 or 1; anything else fails the test with its standard error)."""
+    proc = run_process("lint", "--format", "json", *extra, str(path), cwd=cwd)
+    assert proc.returncode in (0, 1), proc.stderr
+    found: list[dict[str, Any]] = json.loads(proc.stdout)
+    return found
 
 
 #: an error line that names its place: ``FILE:LINE:COLUMN: message``

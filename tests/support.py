@@ -10,6 +10,9 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+from agentlint.graph.estimate import estimate
+from agentlint.spec.model import Workflow
+
 #: the smallest valid spec most tests need: one model priced per call, two steps, the
 #: second reading the first (step ids on lines 6 and 9; ``"hello"`` at line 8, column 13)
 SPEC = """\
@@ -32,6 +35,12 @@ models:
   big: {input_per_mtok: 2.0, output_per_mtok: 10.0, ttft_s: 0.5, tokens_per_s: 100, p_ok: 0.99}
   small: {input_per_mtok: 0.1, output_per_mtok: 0.4, ttft_s: 0.2, tokens_per_s: 200, p_ok: 0.98}
 """
+
+
+def model_calls(wf: Workflow) -> float:
+    """Model calls per run, from the estimate (free routers, joins, tools and people make
+    none): the figure the format tests pin for each real file."""
+    return sum(row.calls for row in estimate(wf).steps if row.model)
 
 
 def write(path: Path, text: str) -> Path:

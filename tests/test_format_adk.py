@@ -20,7 +20,7 @@ import pytest
 from agentlint.graph.build import build_graph
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
-from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.conftest import FIXTURES, exit_2_one_line, lint_json, run_process
 
 #: SequentialAgent: intake (output_key ticket) -> RouterAgent triage -> custom AuditAgent
 HELP_DESK = FIXTURES / "runtime" / "adk" / "help_desk"
@@ -30,12 +30,6 @@ def _load(path: Path) -> Workflow:
     wf = load_any(str(path))
     assert wf is not None and wf.format == "adk"
     return wf
-
-
-def _lint(path: Path, cwd: Path | None = None) -> list[dict]:
-    proc = run_process("lint", "--format", "json", str(path), cwd=cwd)
-    assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)
 
 
 @pytest.fixture
@@ -195,7 +189,7 @@ def test_router_agent_runs_its_classifier_then_one_route() -> None:
 
 
 def test_a_custom_class_and_a_code_agent_are_warnings_at_their_place() -> None:
-    hits = _lint(HELP_DESK / "root_agent.yaml")
+    hits = lint_json(HELP_DESK / "root_agent.yaml")
     warned = [(h["severity"], h["line"], h["column"], h["message"]) for h in hits
               if "not modelled" in h["message"]]
     assert [w[:3] for w in warned] == [("warning", 8, 18), ("warning", 8, 18)]
@@ -222,7 +216,7 @@ def test_a_custom_class_configured_like_an_llm_agent(repo: Path) -> None:
         """)
     wf = _load(repo / "root_agent.yaml")
     assert wf.step("careful").model == "gemini-2.5-flash"
-    (hit,) = [h for h in _lint(repo / "root_agent.yaml", cwd=repo)
+    (hit,) = [h for h in lint_json(repo / "root_agent.yaml", cwd=repo)
               if "no class ADK configures" in h["message"]]
     assert hit["severity"] == "warning" and (hit["line"], hit["column"]) == (2, 1)
     assert "read as an LlmAgent from its keys" in hit["message"]
@@ -239,7 +233,7 @@ def test_adk_classes_agentlint_does_not_read_are_warnings(repo: Path) -> None:
     write(repo, "base.yaml", "agent_class: BaseAgent\nname: nothing\n")
     write(repo, "graph.yaml", "agent_class: google.adk.agents.langgraph_agent.LangGraphAgent"
           "\nname: graph\ngraph: my_pkg.graph\n")  # a class of its own: extra keys allowed
-    hits = [h for h in _lint(repo / "root_agent.yaml", cwd=repo)
+    hits = [h for h in lint_json(repo / "root_agent.yaml", cwd=repo)
             if "is not modelled" in h["message"]]
     assert [(h["severity"], h["line"], h["message"].split(" is ")[0]) for h in hits] == [
         ("warning", 4, "agent class 'BaseAgent' of 'nothing'"),
@@ -298,7 +292,7 @@ def test_an_agent_tool_reads_the_state_earlier_agents_wrote(repo: Path) -> None:
     assert summarizer.step_refs() == ["fetcher"] and summarizer.needs == []
     assert not summarizer.implicit_context
     assert "{{ steps.fetcher.output }}" in (summarizer.system or "")
-    hits = _lint(repo / "root_agent.yaml", cwd=repo)
+    hits = lint_json(repo / "root_agent.yaml", cwd=repo)
     assert not [h for h in hits if h["rule"] == "serial-but-independent"
                 and "summarizer" in h["message"]]
 
@@ -321,7 +315,7 @@ def test_a_later_reader_of_an_output_key_is_not_independent(repo: Path) -> None:
     wf = _load(repo / "root_agent.yaml")
     write_step = wf.step("write")
     assert set(write_step.step_refs()) == {"research", "style"} and write_step.needs == []
-    hits = [h for h in _lint(repo / "root_agent.yaml", cwd=repo)
+    hits = [h for h in lint_json(repo / "root_agent.yaml", cwd=repo)
             if h["rule"] == "serial-but-independent"]
     # `style` reads nothing of `research`: that one is independent; `write` is not
     assert [h["message"].split("`")[1] for h in hits] == ["style"]
@@ -389,7 +383,7 @@ def test_a_transfer_is_a_short_reply_and_no_implicit_context() -> None:
     wf = _load(SUPPORT / "root_agent.yaml")
     assert wf.step("support_router").output_tokens == 20
     assert _calls(wf)["web_searcher"] == 1
-    hits = _lint(SUPPORT / "root_agent.yaml")
+    hits = lint_json(SUPPORT / "root_agent.yaml")
     found = {(h["rule"], h["line"]) for h in hits if h["severity"] != "info"}
     # billing_agent gets the conversation the router handed over, not a reply of it
     assert ("implicit-context", 10) not in found

@@ -19,7 +19,8 @@ import pytest
 from agentlint.graph.estimate import estimate
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
-from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.conftest import FIXTURES, exit_2_one_line, lint_json, run_process
+from tests.support import model_calls
 
 MAF = FIXTURES / "agent_framework" / "microsoft__agent-framework"
 AZURE = FIXTURES / "agent_framework" / "Azure__azure-sdk-for-python"
@@ -32,17 +33,6 @@ def _load(path: Path) -> Workflow:
     wf = load_any(str(path))
     assert wf is not None and wf.format == "agent-framework"
     return wf
-
-
-def _calls(wf: Workflow) -> float:
-    return sum(row.calls for row in estimate(wf).steps if row.model)
-
-
-def _lint(path: Path) -> list[dict[str, Any]]:
-    proc = run_process("lint", "--format", "json", str(path))
-    assert proc.returncode in (0, 1), proc.stderr
-    found: list[dict[str, Any]] = json.loads(proc.stdout)
-    return found
 
 
 def _codes(found: list[dict[str, Any]]) -> set[str]:
@@ -90,7 +80,7 @@ def test_agents_on_one_conversation_read_each_other(repo: Path) -> None:
     assert [s.id for s in wf.steps] == ["a", "b", "c"]
     assert list(wf.step("c").context) == ["a", "b"] and wf.step("c").implicit_context
     assert not wf.step("b").implicit_context  # only the message it answers
-    found = [f for f in _lint(path) if f["code"] == "AL005"]
+    found = [f for f in lint_json(path) if f["code"] == "AL005"]
     assert len(found) == 1 and "CreateConversation" in found[0]["message"]
 
 
@@ -187,7 +177,7 @@ def test_branches_are_a_router_and_a_missing_else_falls_through(repo: Path) -> N
     assert list(reply.context) == ["triage", "escalate"]
     assert "triage" in wf.step("route").context or "triage" in wf.step("route").needs
     # triage, then half the runs escalate, then reply
-    assert _calls(wf) == pytest.approx(2.5)
+    assert model_calls(wf) == pytest.approx(2.5)
 
 
 def test_external_loop_repeats_the_agent_with_the_user(repo: Path) -> None:
@@ -244,7 +234,7 @@ def test_an_answer_sent_by_send_activity_leaves_the_workflow(repo: Path) -> None
 """)
     wf = _load(path)
     assert wf.step("draft").output_leaves
-    assert "AL001" not in _codes(_lint(path))
+    assert "AL001" not in _codes(lint_json(path))
 
 
 def test_actions_run_in_order_so_no_order_is_droppable(repo: Path) -> None:
@@ -258,7 +248,7 @@ def test_actions_run_in_order_so_no_order_is_droppable(repo: Path) -> None:
       agent: {name: B}
       input: {messages: =UserMessage("two")}
 """)
-    assert "AL101" not in _codes(_lint(path))
+    assert "AL101" not in _codes(lint_json(path))
 
 
 def test_profile_gives_the_agents_model_and_names_steps_by_action(repo: Path) -> None:
@@ -279,7 +269,7 @@ def test_marketing_three_agents_on_one_conversation() -> None:
     """Marketing.yaml: analyst, writer, editor on the workflow's conversation; the editor
     reads both earlier answers."""
     wf = _load(MAF / "Marketing.yaml")
-    assert _calls(wf) == 3
+    assert model_calls(wf) == 3
     assert estimate(wf).critical_path == ["invoke_analyst", "invoke_writer", "invoke_editor"]
     assert wf.step("invoke_editor").implicit_context
 
@@ -290,7 +280,7 @@ def test_math_chat_loop_is_bounded_by_its_counter() -> None:
     wf = _load(MAF / "MathChat.yaml")
     assert [(lp.max_iterations, bool(lp.until)) for lp in wf.loops] == [(4, True)]
     assert any("later rounds read more" in message for message, _, _ in wf.assumptions)
-    assert "AL302" not in _codes(_lint(MAF / "MathChat.yaml"))
+    assert "AL302" not in _codes(lint_json(MAF / "MathChat.yaml"))
 
 
 def test_deep_research_ledger_loop_and_its_conversations() -> None:
@@ -302,14 +292,14 @@ def test_deep_research_ledger_loop_and_its_conversations() -> None:
     path = estimate(wf).critical_path
     assert path[:3] == ["question_UDoMUw", "question_DsBaJU", "question_o3BQkf"]
     assert any("maxTurns 500" in message for message, _, _ in wf.assumptions)
-    assert _codes(_lint(MAF / "DeepResearch.yaml")) <= {"AL005"}
+    assert _codes(lint_json(MAF / "DeepResearch.yaml")) <= {"AL005"}
 
 
 def test_customer_support_forward_jumps_and_external_loops() -> None:
     wf = _load(MAF / "CustomerSupport.yaml")
     assert len([s for s in wf.steps if s.kind == "human"]) == 3  # three externalLoops
     assert len(wf.loops) == 3 and all(lp.max_iterations == 100 for lp in wf.loops)
-    assert not _codes(_lint(MAF / "CustomerSupport.yaml"))
+    assert not _codes(lint_json(MAF / "CustomerSupport.yaml"))
 
 
 def test_foundry_student_teacher_stops_at_four_turns() -> None:
@@ -321,7 +311,7 @@ def test_foundry_student_teacher_stops_at_four_turns() -> None:
     assert list(wf.step("teacher_agent").context) == ["student_agent"]
     assert not wf.step("teacher_agent").implicit_context
     assert estimate(wf).critical_path == ["student_agent", "teacher_agent"]
-    assert not _codes(_lint(AZURE / "student_teacher_workflow.yaml"))
+    assert not _codes(lint_json(AZURE / "student_teacher_workflow.yaml"))
 
 
 def test_agents_naming_neither_conversation_nor_input_share_the_default_one(
@@ -354,12 +344,12 @@ def test_copilot_console_health_check_is_a_chain_on_the_default_conversation() -
     the analysis it builds on."""
     path = CONSOLE / "codebase-health-check.yaml"
     wf = _load(path)
-    assert [s.id for s in wf.steps] == ["scan", "analyze", "report"] and _calls(wf) == 3
+    assert [s.id for s in wf.steps] == ["scan", "analyze", "report"] and model_calls(wf) == 3
     assert estimate(wf).critical_path == ["scan", "analyze", "report"]
     assert list(wf.step("analyze").context) == ["scan"]
     assert not wf.step("analyze").implicit_context
     assert list(wf.step("report").context) == ["scan", "analyze"]
-    found = _lint(path)
+    found = lint_json(path)
     assert _codes(found) == {"AL005"}
     assert [f["line"] for f in found if f["code"] == "AL005"] == [19]  # report's agent
 
@@ -367,10 +357,10 @@ def test_copilot_console_health_check_is_a_chain_on_the_default_conversation() -
 def test_copilot_console_emoji_poem_hands_the_poem_on() -> None:
     path = CONSOLE / "emoji-poem.yaml"
     wf = _load(path)
-    assert [s.id for s in wf.steps] == ["write", "illustrate"] and _calls(wf) == 2
+    assert [s.id for s in wf.steps] == ["write", "illustrate"] and model_calls(wf) == 2
     assert estimate(wf).critical_path == ["write", "illustrate"]
     assert list(wf.step("illustrate").context) == ["write"]
-    assert not _codes(_lint(path))
+    assert not _codes(lint_json(path))
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)

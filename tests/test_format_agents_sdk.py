@@ -21,7 +21,8 @@ from agentlint.graph.estimate import estimate
 from agentlint.paths import discover
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
-from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.conftest import FIXTURES, exit_2_one_line, lint_json, run_process
+from tests.support import model_calls
 
 SDK = FIXTURES / "agents_sdk"
 
@@ -30,18 +31,6 @@ def _load(path: Path) -> Workflow:
     wf = load_any(str(path))
     assert wf is not None and wf.format == "agents-sdk"
     return wf
-
-
-def _calls(wf: Workflow) -> float:
-    """Model calls per run (free routers are no calls)."""
-    return sum(row.calls for row in estimate(wf).steps if row.model)
-
-
-def _lint(path: Path, cwd: Path | None = None) -> list[dict[str, Any]]:
-    proc = run_process("lint", "--format", "json", str(path), cwd=cwd)
-    assert proc.returncode in (0, 1), proc.stderr
-    found: list[dict[str, Any]] = json.loads(proc.stdout)
-    return found
 
 
 def _rules(found: list[dict[str, Any]]) -> set[tuple[str, int]]:
@@ -132,7 +121,7 @@ def test_lint_dot_reads_python_programs_once_and_skips_other_modules(repo: Path)
     assert "crewai" in read.values()
     assert "util.py" not in read
     assert not any(f.endswith(".py") and fmt != "agents-sdk" for f, fmt in read.items())
-    found = _lint(Path("."), cwd=repo)
+    found = lint_json(Path("."), cwd=repo)
     assert "routing.py" in {f["file"] for f in found}
 
 
@@ -168,7 +157,7 @@ def test_input_format_names_the_reader(repo: Path) -> None:
 def test_real_programs_calls_and_critical_path(name: str, calls: float,
                                                path: list[str]) -> None:
     wf = _load(SDK / name)
-    assert _calls(wf) == pytest.approx(calls)
+    assert model_calls(wf) == pytest.approx(calls)
     assert estimate(wf).critical_path == path
 
 
@@ -179,7 +168,7 @@ def test_the_airline_demo_cycle_and_its_premium_triage() -> None:
     loop = wf.loops[0]
     assert loop.max_iterations == 1
     assert {"Triage_Agent", "FAQ_Agent", "Refunds_and_Compensation_Agent"} <= set(loop.steps)
-    found = _lint(SDK / "airline_agents.py")
+    found = lint_json(SDK / "airline_agents.py")
     premium = [f for f in found if f["code"] == "AL202"]
     assert [(f["line"], f["column"]) for f in premium] == [(160, 11)]
     # MODEL = "gpt-5.2" at line 25 is what the six agents read: the fix names it
@@ -189,7 +178,7 @@ def test_the_airline_demo_cycle_and_its_premium_triage() -> None:
 
 
 def test_a_filter_that_drops_the_users_input_is_router_context_transformation() -> None:
-    found = _lint(SDK / "message_filter.py")
+    found = lint_json(SDK / "message_filter.py")
     hits = [f for f in found if f["code"] == "AL006"]
     # at input_filter=spanish_handoff_message_filter, which slices input_history[2:]
     assert [(f["line"], f["column"]) for f in hits] == [(69, 51)]
@@ -200,8 +189,8 @@ def test_a_filter_that_drops_the_users_input_is_router_context_transformation() 
 
 
 def test_real_program_findings_are_few() -> None:
-    assert _rules(_lint(SDK / "routing.py")) == set()
-    assert _rules(_lint(SDK / "customer_service.py")) <= {("AL301", 94)}
+    assert _rules(lint_json(SDK / "routing.py")) == set()
+    assert _rules(lint_json(SDK / "customer_service.py")) <= {("AL301", 94)}
 
 
 # -- the mapping ---------------------------------------------------------------------------
@@ -211,7 +200,7 @@ def test_remove_all_tools_keeps_the_input_and_a_slicing_filter_drops_it(repo: Pa
     kept = _load(triage(repo))
     booking = kept.step("Booking")
     assert "inputs.input" in booking.prompt
-    assert not [f for f in _lint(repo / "app.py") if f["code"] == "AL006"]
+    assert not [f for f in lint_json(repo / "app.py") if f["code"] == "AL006"]
     drop = """
 def last_only(data):
     return data.clone(input_history=data.input_history[-1:])
@@ -219,7 +208,7 @@ def last_only(data):
     path = triage(repo, filt="last_only", extra=drop)
     wf = _load(path)
     assert "inputs.input" not in (wf.step("Booking").prompt or "")
-    hits = [f for f in _lint(path) if f["code"] == "AL006"]
+    hits = [f for f in lint_json(path) if f["code"] == "AL006"]
     assert [(f["line"], f["column"]) for f in hits] == [(8, 61)]  # at the filter
 
 
@@ -235,7 +224,7 @@ def test_the_cycle_is_bounded_by_max_turns(repo: Path) -> None:
 def test_a_bound_that_cannot_be_read_is_unbounded_loop(repo: Path) -> None:
     path = triage(repo, max_turns=", max_turns=settings.turns")
     assert _load(path).loops[0].max_iterations is None
-    hits = [f for f in _lint(path) if f["code"] == "AL302"]
+    hits = [f for f in lint_json(path) if f["code"] == "AL302"]
     assert len(hits) == 1 and "max_turns=" in hits[0]["message"]
     assert "Runner.run" in hits[0]["message"]
 
@@ -296,7 +285,7 @@ def test_guardrails_run_beside_or_before_the_agent(repo: Path) -> None:
     assert "main_homework" not in wf.step("main").needs  # in parallel
     code = wf.step("main_no_secrets")
     assert code.kind == "tool" and code.context == ["main"]
-    assert _calls(wf) == pytest.approx(2.0)
+    assert model_calls(wf) == pytest.approx(2.0)
     wf = _load(program(repo, body.replace("{ARGS}", "(run_in_parallel=False)")))
     assert "main_homework" in wf.step("main").needs
 

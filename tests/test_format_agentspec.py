@@ -19,7 +19,8 @@ import yaml
 from agentlint.graph.estimate import estimate
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
-from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.conftest import FIXTURES, exit_2_one_line, lint_json, run_process
+from tests.support import model_calls
 
 SPEC = FIXTURES / "agentspec" / "oracle__agent-spec"
 WAYFLOW = FIXTURES / "agentspec" / "oracle__wayflow"
@@ -39,17 +40,6 @@ def _load(path: Path) -> Workflow:
     wf = load_any(str(path))
     assert wf is not None and wf.format == "agentspec"
     return wf
-
-
-def _calls(wf: Workflow) -> float:
-    return sum(row.calls for row in estimate(wf).steps if row.model)
-
-
-def _lint(path: Path, *extra: str) -> list[dict[str, Any]]:
-    proc = run_process("lint", "--format", "json", *extra, str(path))
-    assert proc.returncode in (0, 1), proc.stderr
-    found: list[dict[str, Any]] = json.loads(proc.stdout)
-    return found
 
 
 def _codes(found: list[dict[str, Any]]) -> set[str]:
@@ -120,7 +110,7 @@ def test_data_edges_become_references_and_control_edges_order(repo: Path) -> Non
     assert "{{ inputs.article }}" in (wf.step("a").prompt or "")
     assert "{{ steps.a }}" in (wf.step("b").prompt or "")
     assert estimate(wf).critical_path == ["a", "b"]
-    assert _calls(wf) == 2
+    assert model_calls(wf) == 2
 
 
 def test_without_data_edges_inputs_are_matched_by_name(repo: Path) -> None:
@@ -147,7 +137,7 @@ def test_branching_node_is_a_router_with_equal_shares(repo: Path) -> None:
     router = wf.step("route")
     assert router.kind == "router" and {r.step for r in router.routes} == {"yes_path",
                                                                            "other"}
-    assert _calls(wf) == pytest.approx(2.0)  # classify, then one of two answers
+    assert model_calls(wf) == pytest.approx(2.0)  # classify, then one of two answers
 
 
 def test_an_agent_node_with_branches_is_followed_by_a_router(repo: Path) -> None:
@@ -187,7 +177,7 @@ def test_map_node_runs_items_one_after_another_a_parallel_map_at_once(repo: Path
                    [("start", "each"), ("each", "end")],
                    [("start", "items", "each", "iterated_item")], inputs=["items"])
         wf = _load(write(repo, f"{kind}.yaml", doc))
-        assert _calls(wf) == 5  # five items assumed, one call each
+        assert model_calls(wf) == 5  # five items assumed, one call each
         times[kind] = estimate(wf).latency_s
     assert times["MapNode"] == pytest.approx(5 * times["ParallelMapNode"], rel=1e-6)
 
@@ -223,7 +213,7 @@ def test_a_cycle_is_an_unbounded_loop_in_agent_spec_words(repo: Path) -> None:
     assert [(lp.steps, lp.max_iterations) for lp in wf.loops] == [
         (["draft", "review", "ok"], None)]
     assert "ok" in (wf.loops[0].until or "")  # its yes branch leaves the cycle
-    loops = [f for f in _lint(path) if f["code"] == "AL302"]
+    loops = [f for f in lint_json(path) if f["code"] == "AL302"]
     assert len(loops) == 1 and "BranchingNode" in loops[0]["message"]
 
 
@@ -233,7 +223,7 @@ def test_an_agent_file_is_one_tool_loop(repo: Path) -> None:
                                                   "name": "search"}],
              "agentspec_version": "25.4.1"}
     wf = _load(write(repo, "agent.json", json.dumps(agent)))
-    assert [s.id for s in wf.steps] == ["helper"] and _calls(wf) == 3
+    assert [s.id for s in wf.steps] == ["helper"] and model_calls(wf) == 3
     assert wf.agents["helper"].tools == ["search"]
 
 
@@ -243,7 +233,7 @@ def test_an_agent_file_is_one_tool_loop(repo: Path) -> None:
 def test_summary_flow_is_one_call_whose_answer_leaves_the_flow() -> None:
     wf = _load(SPEC / "howto_summary_flow.yaml")
     step = wf.step("summarize_node")
-    assert _calls(wf) == 1 and "{{ inputs.article }}" in (step.prompt or "")
+    assert model_calls(wf) == 1 and "{{ inputs.article }}" in (step.prompt or "")
     assert step.output_leaves and "EndNode" in step.output_leaves
     assert step.at() == (80, 11)  # the LlmNode's name
 
@@ -278,7 +268,7 @@ def test_parallel_flow_node_sample_waits_only_for_the_slowest_lookup() -> None:
     assert all("{{ steps." + s.id + " }}" in prompt for s in tools)
     path = estimate(wf).critical_path
     assert len(path) == 2 and path[-1] == "prepare_marketing_message_node"
-    assert _calls(wf) == 1
+    assert model_calls(wf) == 1
     # the message node's `output` has no DataFlowEdge: the generated text never reaches it
     assert any("input 'output' of node 'output_message_node'" in message
                for message, _, _ in wf.assumptions)
@@ -290,8 +280,8 @@ def test_review_cycle_sample_never_ends_by_itself() -> None:
     wf = _load(SPEC / "howto_flow_with_conditional_branches.yaml")
     assert [lp.max_iterations for lp in wf.loops] == [None]
     assert len(wf.loops[0].steps) == 4
-    assert _calls(wf) == 30  # three model calls a round, ten rounds assumed
-    found = _lint(SPEC / "howto_flow_with_conditional_branches.yaml")
+    assert model_calls(wf) == 30  # three model calls a round, ten rounds assumed
+    found = lint_json(SPEC / "howto_flow_with_conditional_branches.yaml")
     assert {"AL302", "AL903"} <= _codes(found)
 
 
@@ -305,7 +295,7 @@ def test_cybersecurity_sample_agent_reads_the_whole_conversation() -> None:
     assert len(wf.loops) == 1 and wf.loops[0].steps[0] == "get_tenancy_id"
     assert estimate(wf).critical_path[-3:] == ["get_confirmation", "reporting_decision",
                                                "reporting_node"]
-    found = _lint(path)
+    found = lint_json(path)
     assert {"AL302", "AL005", "AL301"} <= _codes(found)
     implicit = [f for f in found if f["code"] == "AL005"]
     assert "ConversationSummarizationTransform" in implicit[0]["message"]
@@ -315,8 +305,8 @@ def test_cybersecurity_sample_agent_reads_the_whole_conversation() -> None:
 def test_flow_executing_an_agent_orders_a_node_that_reads_nothing_from_it() -> None:
     path = SPEC / "example_serialized_flow_executing_agent.yaml"
     wf = _load(path)
-    assert _calls(wf) == 3
-    serial = [f for f in _lint(path) if f["code"] == "AL101"]
+    assert model_calls(wf) == 3
+    serial = [f for f in lint_json(path) if f["code"] == "AL101"]
     assert len(serial) == 1 and "ParallelFlowNode" in serial[0]["message"]
 
 
@@ -326,10 +316,10 @@ def test_wayflow_map_sample_runs_items_side_by_side_up_to_the_pool() -> None:
     thread pool), so the five assumed items take the time of one."""
     path = WAYFLOW / "howto_mapstep.yaml"
     wf = _load(path)
-    assert _calls(wf) == 5
+    assert model_calls(wf) == 5
     step = wf.step("summarize_step")
     assert (step.fan_out, step.fan_out_concurrency) == (5, 20)
-    found = _lint(path)
+    found = lint_json(path)
     assert "AL104" not in _codes(found)
     assert any("max_workers" in f["message"] for f in found if f["code"] == "AL902")
 
@@ -338,20 +328,20 @@ def test_wayflow_agent_in_a_flow_between_two_messages() -> None:
     wf = _load(WAYFLOW / "howto_agents_in_flows.yaml")
     assert [(s.id, s.kind) for s in wf.steps] == [
         ("user_step", "human"), ("agent_step", "llm"), ("send_email_step", "aggregate")]
-    assert _calls(wf) == 3  # the agent's tool loop, assumed
-    assert "AL005" not in _codes(_lint(WAYFLOW / "howto_agents_in_flows.yaml"))
+    assert model_calls(wf) == 3  # the agent's tool loop, assumed
+    assert "AL005" not in _codes(lint_json(WAYFLOW / "howto_agents_in_flows.yaml"))
 
 
 def test_manager_asks_one_worker_as_a_tool() -> None:
     """agent-spec howto_managerworkers.yaml: a manager (a tool loop whose tools are its
     two workers) and one worker per run (equal shares, assumed)."""
     wf = _load(SPEC / "howto_managerworkers.yaml")
-    assert _calls(wf) == pytest.approx(3 + 3)  # manager 3, the worker it asks 3 (tools)
+    assert model_calls(wf) == pytest.approx(3 + 3)  # manager 3, the worker it asks 3 (tools)
     router = wf.step("CustomerServiceManager_turns_to")
     assert {r.step for r in router.routes} == {"RefundSpecialist", "SatisfactionSurveyor"}
     assert set(wf.agents["CustomerServiceManager"].tools) >= {"ask_RefundSpecialist",
                                                               "ask_SatisfactionSurveyor"}
-    assert not {"AL001", "AL005"} & _codes(_lint(SPEC / "howto_managerworkers.yaml"))
+    assert not {"AL001", "AL005"} & _codes(lint_json(SPEC / "howto_managerworkers.yaml"))
 
 
 def test_swarm_hands_the_conversation_on_once() -> None:
@@ -364,7 +354,7 @@ def test_swarm_hands_the_conversation_on_once() -> None:
 
 def test_agent_with_tools_and_toolboxes() -> None:
     wf = _load(FORK / "example_serialized_agent_with_tools_and_toolboxes_26_2_0.yaml")
-    assert _calls(wf) == 3 and len(wf.steps) == 1
+    assert model_calls(wf) == 3 and len(wf.steps) == 1
     assert "my_mcp_tool" in wf.agents["Funny_agent"].tools
 
 
@@ -373,10 +363,10 @@ def test_nemo_agent_toolkit_nim_agent_is_one_call() -> None:
     endpoint, no tools: one call to the model the file names, nothing to report."""
     path = NVIDIA / "nim_agent.yaml"
     wf = _load(path)
-    assert [s.id for s in wf.steps] == ["NIM_Test_Agent"] and _calls(wf) == 1
+    assert [s.id for s in wf.steps] == ["NIM_Test_Agent"] and model_calls(wf) == 1
     assert wf.steps[0].model == "meta/llama-3.1-8b-instruct"
     assert estimate(wf).critical_path == ["NIM_Test_Agent"]
-    assert not _codes(_lint(path))
+    assert not _codes(lint_json(path))
 
 
 def test_nemo_agent_toolkit_weather_agent_is_one_tool_loop() -> None:
@@ -384,10 +374,10 @@ def test_nemo_agent_toolkit_weather_agent_is_one_tool_loop() -> None:
     replies (three calls, assumed)."""
     path = NVIDIA / "weather_agent_with_tool.yaml"
     wf = _load(path)
-    assert [s.id for s in wf.steps] == ["weather_agent"] and _calls(wf) == 3
+    assert [s.id for s in wf.steps] == ["weather_agent"] and model_calls(wf) == 3
     assert wf.agents["weather_agent"].tools == ["get_weather"]
     assert estimate(wf).critical_path == ["weather_agent"]
-    assert not _codes(_lint(path))
+    assert not _codes(lint_json(path))
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
@@ -603,4 +593,4 @@ def test_profile_overlay_names_nodes(repo: Path) -> None:
         """), encoding="utf-8")
     wf = _load(path)
     assert wf.step("summarize_node").output_tokens == 20
-    assert "AL903" not in _codes(_lint(path))
+    assert "AL903" not in _codes(lint_json(path))

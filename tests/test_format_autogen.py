@@ -18,7 +18,8 @@ from agentlint.graph.estimate import estimate
 from agentlint.sources import load_any
 from agentlint.spec import catalog
 from agentlint.spec.model import Workflow
-from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.conftest import FIXTURES, exit_2_one_line, lint_json, run_process
+from tests.support import model_calls
 
 AUTOGEN = FIXTURES / "autogen"
 
@@ -27,18 +28,6 @@ def _load(path: Path) -> Workflow:
     wf = load_any(str(path))
     assert wf is not None and wf.format == "autogen"
     return wf
-
-
-def _calls(wf: Workflow) -> float:
-    """Model calls per run (free routers and joins are no calls)."""
-    return sum(row.calls for row in estimate(wf).steps if row.model)
-
-
-def _lint(path: Path, *extra: str, cwd: Path | None = None) -> list[dict[str, Any]]:
-    proc = run_process("lint", "--format", "json", *extra, str(path), cwd=cwd)
-    assert proc.returncode in (0, 1), proc.stderr
-    found: list[dict[str, Any]] = json.loads(proc.stdout)
-    return found
 
 
 @pytest.fixture
@@ -190,7 +179,7 @@ def test_max_turns_bounds_the_chat(repo: Path) -> None:
 def test_unbounded_chat_is_al302_in_autogen_words(repo: Path) -> None:
     path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a"), agent("b")],
                                          mention("APPROVE")))
-    found = [f for f in _lint(path) if f["code"] == "AL302"]
+    found = [f for f in lint_json(path) if f["code"] == "AL302"]
     assert len(found) == 1
     assert "MaxMessageTermination" in found[0]["message"]
     assert "max_turns" in found[0]["message"]
@@ -215,7 +204,7 @@ def test_studio_round_robin_with_a_tool() -> None:
     """autogen-studio notebooks/team.json: one assistant with a calculator tool; ten
     messages are the task and nine turns, each a tool loop (three calls, assumed)."""
     wf = _load(AUTOGEN / "team.json")
-    assert len(wf.steps) == 9 and _calls(wf) == 27
+    assert len(wf.steps) == 9 and model_calls(wf) == 27
     assert estimate(wf).critical_path == [f"assistant_agent_{k}" for k in range(1, 10)]
 
 
@@ -227,10 +216,10 @@ def test_studio_travel_team_reads_the_whole_thread() -> None:
     assert [s.id for s in wf.steps][:5] == ["planner_agent_1", "local_agent_2",
                                             "language_agent_3", "travel_summary_agent_4",
                                             "planner_agent_5"]
-    assert _calls(wf) == 9
+    assert model_calls(wf) == 9
     rows = estimate(wf).steps
     assert rows[-1].cost_usd > 2.5 * rows[0].cost_usd  # the transcript grows
-    found = _lint(AUTOGEN / "travel_team.json")
+    found = lint_json(AUTOGEN / "travel_team.json")
     implicit = [f for f in found if f["code"] == "AL005"]
     assert {f["message"].split("`")[1] for f in implicit} == {
         "planner_agent_9", "local_agent_6", "language_agent_7", "travel_summary_agent_8"}
@@ -245,12 +234,12 @@ def test_studio_02_groupchat_selector_on_a_premium_model() -> None:
     routers = [s for s in wf.steps if s.kind == "router"]
     assert len(routers) == 9 and all(r.model for r in routers)
     # 9 replies and 9 selector calls (each re-asked on a failed call: p_ok 0.99)
-    assert _calls(wf) == pytest.approx(18.09, abs=0.01)
+    assert model_calls(wf) == pytest.approx(18.09, abs=0.01)
     path = estimate(wf).critical_path
     assert path[:3] == ["Travel_Agent_Group_Chat_Workflow_select_1", "primary_assistant_1",
                         "Travel_Agent_Group_Chat_Workflow_turn_1"]
     assert path[-2:] == ["Travel_Agent_Group_Chat_Workflow_select_9", "primary_assistant_9"]
-    found = _lint(AUTOGEN / "groupchat_spec.json")
+    found = lint_json(AUTOGEN / "groupchat_spec.json")
     premium = [f for f in found if f["code"] == "AL202"]
     assert len(premium) == 1  # one finding for the nine turns of the one selector
     assert "the 8 other turns" in premium[0]["message"]
@@ -267,7 +256,7 @@ def test_studio_02_travel_workflow() -> None:
     assert len([s for s in wf.steps if s.kind == "tool"]) == 99
     # 99 selector calls (re-asked on a failed call: 1.0101 each at p_ok 0.99, two
     # retries) and three quarters of the 99 replies (the user proxy runs code)
-    assert _calls(wf) == pytest.approx(99 * 1.0101 + 99 * 0.75, abs=0.01)
+    assert model_calls(wf) == pytest.approx(99 * 1.0101 + 99 * 0.75, abs=0.01)
     assert estimate(wf).cost_usd > 10  # 99 turns, each re-reading the thread on gpt-4
 
 
@@ -276,7 +265,7 @@ def test_gallery_is_one_team_per_run() -> None:
     start = wf.steps[0]
     assert start.kind == "router" and len(start.routes) == 4
     assert wf.name == "Default Component Gallery"
-    assert _calls(wf) == pytest.approx(38.87, abs=0.01)  # a quarter of each team's calls
+    assert model_calls(wf) == pytest.approx(38.87, abs=0.01)  # a quarter of each team's calls
     # the longest route: the Web Agent team, whose user proxy waits for a person
     path = estimate(wf).critical_path
     assert path[:3] == ["team", "Web_Agent_Team_Operator__select_1", "user_proxy_1"]
@@ -389,14 +378,14 @@ def test_swarm_starts_with_the_first_participant_then_follows_handoffs(repo: Pat
     assert [s.id for s in _load(alone).steps] == ["solo_1", "solo_2", "solo_3"]
     # the handoffs are tools of the agent: one call per turn, no tool loop
     assert wf.step("triage_1").calls == 1
-    assert _calls(wf) == pytest.approx(2)
+    assert model_calls(wf) == pytest.approx(2)
 
 
 def test_a_large_task_read_every_turn_is_repeated_context(repo: Path) -> None:
     path = write(repo, "team.json", team("RoundRobinGroupChat", [agent("a"), agent("b")],
                                          max_messages(5)),
                  profile="inputs:\n  task: 3000\n")
-    found = [f for f in _lint(path) if f["code"] == "AL203"]
+    found = [f for f in lint_json(path) if f["code"] == "AL203"]
     assert len(found) == 1 and "input `task`" in found[0]["message"]
     assert "BufferedChatCompletionContext" in found[0]["message"]
     assert found[0]["severity"] == "warning"  # the size is stated, not assumed
@@ -413,7 +402,7 @@ def test_profile_names_steps_by_participant(repo: Path) -> None:
 
 
 def test_02_context_advice_points_to_agentchat() -> None:
-    found = _lint(AUTOGEN / "groupchat_spec.json")
+    found = lint_json(AUTOGEN / "groupchat_spec.json")
     implicit = [f for f in found if f["code"] == "AL005"]
     assert implicit and all("0.2 GroupChat" in f["message"] for f in implicit)
 
@@ -500,7 +489,7 @@ def test_graphflow_cycle_is_unrolled_to_its_bound(repo: Path) -> None:
     runs = {sid: round(rows[sid].runs, 3) for sid in rows if wf.step(sid).model}
     assert runs == {"writer_1": 1, "reviewer_2": 1, "editor_3": 0.5, "writer_3": 0.5,
                     "reviewer_4": 0.5, "editor_5": 0.25, "writer_5": 0.25, "reviewer_6": 0.25}
-    assert _calls(wf) == pytest.approx(4.25)
+    assert model_calls(wf) == pytest.approx(4.25)
     assert estimate(wf).critical_path == ["writer_1", "reviewer_2", "writer_3", "reviewer_4",
                                           "writer_5", "reviewer_6"]
     # the second reviewer reads the task, writer_1, reviewer_2 and writer_3
@@ -524,7 +513,7 @@ def test_graphflow_cycle_without_a_bound_is_an_unbounded_loop(repo: Path) -> Non
     path = write(repo, "flow.json", team(
         "GraphFlow", [agent("writer"), agent("reviewer"), agent("editor")],
         mention("APPROVE"), graph=graph(REVIEW, start="writer")))
-    found = [f for f in _lint(path) if f["code"] == "AL302"]
+    found = [f for f in lint_json(path) if f["code"] == "AL302"]
     assert len(found) == 1 and "MaxMessageTermination" in found[0]["message"]
 
 

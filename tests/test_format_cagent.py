@@ -17,6 +17,7 @@ from agentlint.graph.estimate import estimate
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
 from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.support import model_calls
 
 CAGENT = FIXTURES / "cagent"
 
@@ -25,10 +26,6 @@ def _load(path: Path) -> Workflow:
     wf = load_any(str(path))
     assert wf is not None and wf.format == "cagent"
     return wf
-
-
-def _calls(wf: Workflow) -> float:
-    return sum(row.calls for row in estimate(wf).steps if row.model)
 
 
 @pytest.fixture
@@ -58,7 +55,7 @@ def repo(tmp_path: Path) -> Path:
 ])
 def test_real_teams(name: str, calls: float, path: list[str]) -> None:
     wf = _load(CAGENT / name)
-    assert _calls(wf) == pytest.approx(calls)
+    assert model_calls(wf) == pytest.approx(calls)
     assert estimate(wf).critical_path == path
 
 
@@ -116,7 +113,7 @@ def test_a_delegation_cycle_is_read_once(repo: Path) -> None:
                     "    instruction: help\n    sub_agents: [root]\n", encoding="utf-8")
     wf = _load(path)
     assert [s.id for s in wf.steps] == ["root", "helper"]
-    assert _calls(wf) == 6
+    assert model_calls(wf) == 6
 
 
 def test_the_profile_names_agents(repo: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
-from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.conftest import FIXTURES, exit_2_one_line, lint_json, run_process
 from tests.support import GitRepo, write
 
 OWN = FIXTURES / "formats" / "crewai" / "own"
@@ -37,12 +37,6 @@ def _load(path: Path) -> Workflow:
 def _estimate(path: Path) -> dict:
     done = run_process("estimate", str(path), "--format", "json")
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def _lint(path: Path, cwd: Path | None = None) -> list[dict]:
-    done = run_process("lint", str(path), "--format", "json", cwd=cwd)
-    assert done.returncode in (0, 1), done.stderr
     return json.loads(done.stdout)
 
 
@@ -212,7 +206,7 @@ def test_hierarchical_crew_assembled_in_main() -> None:
 
 
 def test_orchestration_overhead_of_a_hierarchical_crew_is_reported() -> None:
-    found = _lint(TRIAGE / "config" / "tasks.yaml")
+    found = lint_json(TRIAGE / "config" / "tasks.yaml")
     assert [f["rule"] for f in found if f["severity"] != "info"] == ["orchestration-overhead"]
 
 
@@ -362,7 +356,7 @@ def test_sequential_task_without_agent_is_refused(tmp_path: Path) -> None:
 
 def test_unused_output_spares_output_file_and_final_task() -> None:
     tasks = NEWSROOM / "config" / "tasks.yaml"
-    found = [f for f in _lint(tasks) if f["rule"] == "unused-output"]
+    found = [f for f in lint_json(tasks) if f["rule"] == "unused-output"]
     # write_article is read by no task but written to output/article.md; write_posts is the
     # crew's final task; write_headlines goes nowhere
     assert [(f["line"], f["column"]) for f in found] == [(_line(tasks, "write_headlines:"), 1)]
@@ -414,7 +408,7 @@ def test_unused_output_spares_a_task_with_a_callback(tmp_path: Path) -> None:
         """)
     tasks = tmp_path / "src/team/config/tasks.yaml"
     assert _load(tasks).step("draft").output_leaves == "it is handed to the task's callback"
-    assert not [f for f in _lint(tasks, cwd=tmp_path) if f["rule"] == "unused-output"]
+    assert not [f for f in lint_json(tasks, cwd=tmp_path) if f["rule"] == "unused-output"]
 
 
 def test_unused_output_spares_a_task_whose_agent_sends_it(tmp_path: Path) -> None:
@@ -472,7 +466,7 @@ notifier:
     assert wf.step("draft").calls == 3  # so the writer runs a tool loop
     messages = [m for m, _, _ in wf.assumptions]
     assert any(m.startswith("tool send_push_notification is assumed to send") for m in messages)
-    assert not [f for f in _lint(tasks, cwd=tmp_path) if f["rule"] == "unused-output"]
+    assert not [f for f in lint_json(tasks, cwd=tmp_path) if f["rule"] == "unused-output"]
 
 
 # -- 5. advice in CrewAI's words --------------------------------------------------------------
@@ -480,7 +474,7 @@ notifier:
 
 def test_unused_output_advice_names_crewai_keys() -> None:
     tasks = NEWSROOM / "config" / "tasks.yaml"
-    (finding,) = [f for f in _lint(tasks) if f["rule"] == "unused-output"]
+    (finding,) = [f for f in lint_json(tasks) if f["rule"] == "unused-output"]
     where = f"{tasks}:{_line(tasks, 'write_headlines:')}:1"
     assert finding["message"].endswith(
         "list `write_headlines` in the `context` of the task that needs it, or set "
@@ -581,7 +575,7 @@ def test_promptflow_flow_output_is_not_unused(tmp_path: Path) -> None:
     wf = load_any(str(tmp_path / "qa/flow.dag.yaml"))
     assert wf is not None
     assert wf.step("classify").output_leaves == "it is the flow output 'label'"
-    found = _lint(tmp_path / "qa/flow.dag.yaml", cwd=tmp_path)
+    found = lint_json(tmp_path / "qa/flow.dag.yaml", cwd=tmp_path)
     assert "serial-but-independent" not in {f["rule"] for f in found}  # the gate is data
     assert "unused-output" not in {f["rule"] for f in found}
 
@@ -630,7 +624,7 @@ def test_only_the_tasks_given_to_the_crew_run(tmp_path: Path) -> None:
     data = _estimate(tasks)
     assert data["calls"] == 1
     assert data["critical_path"] == ["complete_travel_package_task"]
-    found = {f["rule"] for f in _lint(tasks)}
+    found = {f["rule"] for f in lint_json(tasks)}
     assert not found & {"unused-output", "serial-but-independent"}
 
 
@@ -672,7 +666,7 @@ def test_implicit_context_the_task_asks_for_is_not_reported() -> None:
     assert debate.step("decide").step_refs() == ["propose", "oppose"]  # still handed both
     # oppose argues against the motion: it never asks for the proposal it is handed
     assert debate.step("oppose").implicit_context
-    hits = [f for f in _lint(DEBATE_CONFIG / "tasks.yaml") if f["rule"] == "implicit-context"]
+    hits = [f for f in lint_json(DEBATE_CONFIG / "tasks.yaml") if f["rule"] == "implicit-context"]
     assert [h["line"] for h in hits] == [_line(DEBATE_CONFIG / "tasks.yaml", "oppose:")]
 
 
@@ -685,7 +679,7 @@ def test_implicit_context_of_the_previous_and_prior_tasks(tmp_path: Path) -> Non
     assert not wf.step("finalize_postmortem_task").implicit_context
     assert wf.step("finalize_postmortem_task").step_refs() == [
         "summarize_incident_task", "analyze_root_cause_task"]
-    assert not [f for f in _lint(tasks) if f["rule"] == "implicit-context"]
+    assert not [f for f in lint_json(tasks) if f["rule"] == "implicit-context"]
 
 
 def test_the_previous_task_is_not_every_earlier_task(tmp_path: Path) -> None:
@@ -733,7 +727,7 @@ def test_tasks_that_write_files_through_their_tools(tmp_path: Path) -> None:
     assert any("sandbox_tools is assumed to write files" in m for m, _, _ in wf.assumptions)
     # every agent holds tools: 4 tasks x 3 calls
     assert _estimate(tasks)["calls"] == 12
-    found = {f["rule"] for f in _lint(tasks)}
+    found = {f["rule"] for f in lint_json(tasks)}
     assert not found & {"unused-output", "serial-but-independent"}
 
 
@@ -743,7 +737,7 @@ def test_web_search_results_reaching_a_push_notification_tool(tmp_path: Path) ->
     wf = _load(tasks)
     assert wf.tools["SerperDevTool"].untrusted and wf.tools["SerperDevTool"].effect == "read"
     assert wf.tools["send_push_notification"].effect == "send"
-    hits = [f for f in _lint(tasks) if f["rule"] == "untrusted-to-privileged-tool"]
+    hits = [f for f in lint_json(tasks) if f["rule"] == "untrusted-to-privileged-tool"]
     assert [(h["line"], h["severity"]) for h in hits] == [
         (_line(tasks, "  agent: stock_picker"), "error")]
     assert "SerperDevTool" in hits[0]["message"]

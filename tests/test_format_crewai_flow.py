@@ -18,6 +18,7 @@ from agentlint.graph.estimate import estimate
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
 from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.support import model_calls
 
 FLOWS = FIXTURES / "crewai_flow"
 
@@ -26,10 +27,6 @@ def _load(path: Path) -> Workflow:
     wf = load_any(str(path))
     assert wf is not None and wf.format == "crewai-flow"
     return wf
-
-
-def _calls(wf: Workflow) -> float:
-    return sum(row.calls for row in estimate(wf).steps if row.model)
 
 
 def _findings(path: Path) -> list[dict[str, Any]]:
@@ -70,7 +67,7 @@ LLM = "completion(model='gpt-4o-mini', messages=[])"
 ])
 def test_real_flows(name: str, calls: float, path: list[str]) -> None:
     wf = _load(FLOWS / name)
-    assert _calls(wf) == pytest.approx(calls)
+    assert model_calls(wf) == pytest.approx(calls)
     assert estimate(wf).critical_path == path
 
 
@@ -103,7 +100,7 @@ def test_listeners_of_one_method_run_side_by_side_and_and_waits(tmp_path: Path) 
         """)
     wf = _load(path)
     result = estimate(wf)
-    assert _calls(wf) == 4
+    assert model_calls(wf) == 4
     by = {row.id: row for row in result.steps}
     # b and c run at once: the run takes a, the slower of b and c, and d
     assert result.latency_s == pytest.approx(by["a"].latency_s + max(

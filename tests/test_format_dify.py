@@ -18,7 +18,7 @@ import pytest
 from agentlint.graph.build import build_graph
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
-from tests.conftest import FIXTURES, run_process
+from tests.conftest import FIXTURES, lint_json, run_process
 
 RUNTIME = FIXTURES / "runtime" / "dify"
 #: langgenius/dify api/tests/fixtures/workflow: a loop that adds 1 until num >= 5
@@ -31,12 +31,6 @@ def _load(path: Path) -> Workflow:
     wf = load_any(str(path))
     assert wf is not None and wf.format == "dify"
     return wf
-
-
-def _lint(path: Path, cwd: Path | None = None) -> list[dict]:
-    proc = run_process("lint", "--format", "json", str(path), cwd=cwd)
-    assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)
 
 
 def test_a_loop_reading_its_own_variables_is_read() -> None:
@@ -107,7 +101,7 @@ def test_human_wait_is_in_the_estimate_and_findings(tmp_path: Path) -> None:
     by_id = {s["id"]: s for s in data["steps"]}
     assert by_id["approve"]["latency_s"] == 600.0 and by_id["approve"]["cost_usd"] == 0
     assert "approve" in data["critical_path"] and data["latency_s"] > 600
-    hits = _lint(REVIEW)
+    hits = lint_json(REVIEW)
     rules = [(h["rule"], h["line"]) for h in hits]
     assert ("assumed-value", 107) in rules  # the wait, at the node's title
     # neither the loop nor the approval is a self-dependency or a needless wait

@@ -18,7 +18,8 @@ import pytest
 from agentlint.graph.estimate import estimate
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
-from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.conftest import FIXTURES, exit_2_one_line, lint_json, run_process
+from tests.support import model_calls
 
 LG = FIXTURES / "langgraph"
 
@@ -27,18 +28,6 @@ def _load(path: Path, fmt: str | None = None) -> Workflow:
     wf = load_any(str(path), input_format=fmt)
     assert wf is not None and wf.format == "langgraph"
     return wf
-
-
-def _calls(wf: Workflow) -> float:
-    """Model calls per run (free routers, tools and people are no calls)."""
-    return sum(row.calls for row in estimate(wf).steps if row.model)
-
-
-def _lint(path: Path, *extra: str, cwd: Path | None = None) -> list[dict[str, Any]]:
-    proc = run_process("lint", "--format", "json", *extra, str(path), cwd=cwd)
-    assert proc.returncode in (0, 1), proc.stderr
-    found: list[dict[str, Any]] = json.loads(proc.stdout)
-    return found
 
 
 @pytest.fixture
@@ -92,9 +81,9 @@ def test_react_agent_template_is_an_agent_tools_cycle_bounded_by_the_default_lim
     assert estimate(wf).cost_usd == estimate(manifest).cost_usd
     [loop] = wf.loops
     assert loop.steps == ["call_model", "tools"] and loop.max_iterations == 12
-    assert _calls(wf) == pytest.approx(6.0)
+    assert model_calls(wf) == pytest.approx(6.0)
     assert estimate(wf).critical_path == ["call_model", "tools"]
-    found = _lint(LG / "react-agent" / "langgraph.json", "--input-format", "langgraph")
+    found = lint_json(LG / "react-agent" / "langgraph.json", "--input-format", "langgraph")
     bound = [f for f in found if "default recursion_limit" in f["message"]]
     assert len(bound) == 1 and bound[0]["code"] == "AL902" and bound[0]["severity"] == "info"
     assert bound[0]["file"].endswith("graph.py") and bound[0]["line"] == 113  # add_edge back
@@ -110,9 +99,9 @@ def test_data_enrichment_agent_reads_the_whole_transcript() -> None:
     [loop] = wf.loops
     assert set(loop.steps) == {"call_agent_model", "call_agent_model_route", "reflect", "tools"}
     assert loop.max_iterations == 25
-    assert _calls(wf) == pytest.approx(19.5)  # 13 expected rounds, reflect on half of them
+    assert model_calls(wf) == pytest.approx(19.5)  # 13 expected rounds, reflect on half of them
     assert estimate(wf).critical_path == ["call_agent_model", "reflect"]
-    found = _lint(LG / "data-enrichment" / "src" / "enrichment_agent" / "graph.py")
+    found = lint_json(LG / "data-enrichment" / "src" / "enrichment_agent" / "graph.py")
     [ctx] = [f for f in found if f["code"] == "AL005"]
     assert ctx["line"] == 221 and "`reflect`" in ctx["message"]
     assert "whole `messages` list" in ctx["message"] and "trim_messages" in ctx["message"]
@@ -131,7 +120,7 @@ def test_executive_assistant_follows_imported_node_functions() -> None:
     assert loop.max_iterations == 8  # human_node -> draft_response -> send_message: 3 steps
     assert estimate(wf).critical_path == ["triage_input", "notify", "human_node",
                                           "draft_response", "rewrite", "send_email_draft"]
-    assert _calls(wf) == pytest.approx(2.778, abs=1e-3)
+    assert model_calls(wf) == pytest.approx(2.778, abs=1e-3)
     assert any("'cron'" in n and "not" in n for n in wf.extra["notes"])
 
 
@@ -146,7 +135,7 @@ def test_reflection_graph_fans_out_with_send_to_a_subgraph() -> None:
     assert wf.model_of(reflect).name == "o1"  # the subgraph's node model
     # the last assignment to reflection_model is the one invoked
     assert wf.model_of(wf.step("determine_what_to_update")).name == "claude-3-5-sonnet-latest"
-    found = _lint(LG / "eaia" / "eaia" / "reflection_graphs.py")
+    found = lint_json(LG / "eaia" / "eaia" / "reflection_graphs.py")
     send = [f for f in found if "Send('reflection'" in f["message"]]
     assert send and send[0]["line"] == 176
     assert any(f["code"] == "AL104" for f in found)
@@ -158,7 +147,7 @@ def test_langgraph_101_graphs() -> None:
     email = _load(LG / "langgraph-101" / "agents" / "email_agent" / "graph.py", "langgraph")
     assert [s.id for s in email.steps] == ["triage_router", "response_agent"]
     assert email.step("response_agent").calls == 3  # a compiled agent <-> tools subgraph
-    assert _calls(email) == pytest.approx(4.0)
+    assert model_calls(email) == pytest.approx(4.0)
     invoice = _load(LG / "langgraph-101" / "agents" / "music_store" / "invoice_agent.py",
                     "langgraph")
     assert [s.id for s in invoice.steps] == ["agent", "tools"]
@@ -177,7 +166,7 @@ def test_openai_client_node_and_a_round_counter() -> None:
     wf = _load(path)
     assert wf.model_of(wf.step("reason")).name == "gpt-4o"
     assert wf.step("reason").pos.get("model") if hasattr(wf.step("reason"), "pos") else True
-    found = _lint(path)
+    found = lint_json(path)
     cycle = [f for f in found if "cycle reason" in f["message"]]
     assert cycle and "compares a count" in cycle[0]["message"]
     assert not any("default recursion_limit" in f["message"] for f in found)
@@ -190,7 +179,7 @@ def test_mermaid_and_json_exports_carry_topology_only() -> None:
     assert wf.loops[0].max_iterations == 8
     assert any("topology only" in m for m, _, _ in wf.assumptions)
     export = _load(LG / "remote_graph_export.json")
-    assert [s.id for s in export.steps] == ["agent"] and _calls(export) == 1
+    assert [s.id for s in export.steps] == ["agent"] and model_calls(export) == 1
 
 
 # -- constructs -----------------------------------------------------------------------
@@ -210,7 +199,7 @@ def test_recursion_limit_literal_sets_the_bound(repo: Path) -> None:
     path = module(repo, REACT + 'graph = graph.with_config(recursion_limit=50)\n')
     wf = _load(path)
     assert wf.loops[0].max_iterations == 25
-    found = _lint(path)
+    found = lint_json(path)
     assert not any("default recursion_limit" in f["message"] for f in found)
     assert any("recursion_limit 50" in f["message"] for f in found)
 
@@ -248,7 +237,7 @@ g.add_edge(START, "a")
 g.add_edge("a", "b")
 g.add_edge("b", END)
 """)
-    found = _lint(path)
+    found = lint_json(path)
     [serial] = [f for f in found if f["code"] == "AL101"]
     assert serial["line"] == 15 and "`b`" in serial["message"]  # at add_edge("a", "b")
     assert 'with add_edge(START, "b")' in serial["message"]  # in LangGraph's words
@@ -283,7 +272,7 @@ g.add_node("c", a)
 g.add_edge(START, "a")
 g.add_conditional_edges("a", pick)
 """, "unknown.py")
-    found = _lint(unknown)
+    found = lint_json(unknown)
     assert any("where they lead is unknown" in f["message"] and f["line"] == 16
                for f in found)
 
@@ -306,7 +295,7 @@ g.add_edge(START, "triage")
 """)
     wf = _load(path)
     assert [r.step for r in wf.step("triage_route").routes] == ["billing", "tech"]
-    assert _calls(wf) == pytest.approx(2.0)
+    assert model_calls(wf) == pytest.approx(2.0)
 
 
 def test_prebuilt_react_agent(repo: Path) -> None:
@@ -331,7 +320,7 @@ def test_profile_beside_the_module(repo: Path) -> None:
     wf = _load(path)
     assert wf.step("agent").output_tokens == 1000
     assert estimate(wf).cost_usd != before
-    assert _calls(wf) == pytest.approx(2.0)
+    assert model_calls(wf) == pytest.approx(2.0)
 
 
 def test_convert_estimates_to_the_same_figures(repo: Path) -> None:
@@ -379,7 +368,7 @@ def test_lint_dot_reads_each_graph_once(repo: Path) -> None:
             read[rel] = wf.format
     assert read == {"react/src/react_agent/graph.py": "langgraph",
                     "solo/graph.py": "langgraph"}
-    found = _lint(repo, cwd=repo)
+    found = lint_json(repo, cwd=repo)
     assert {Path(f["file"]).relative_to(repo).as_posix() for f in found} == {
         "react/src/react_agent/graph.py", "solo/graph.py"}
 

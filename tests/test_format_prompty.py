@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from agentlint.graph.estimate import estimate
 from agentlint.sources import load_any
 from agentlint.spec.model import Workflow
-from tests.conftest import FIXTURES, exit_2_one_line, run_process
+from tests.conftest import FIXTURES, exit_2_one_line, lint_json, run_process
 
 PROMPTY = FIXTURES / "prompty"
 REAL = sorted(p.name for p in PROMPTY.glob("*.prompty"))
@@ -26,13 +25,6 @@ def _load(path: Path) -> Workflow:
     wf = load_any(str(path))
     assert wf is not None and wf.format == "prompty"
     return wf
-
-
-def _lint(path: Path, *extra: str, cwd: Path | None = None) -> list[dict[str, Any]]:
-    proc = run_process("lint", "--format", "json", *extra, str(path), cwd=cwd)
-    assert proc.returncode in (0, 1), proc.stderr
-    found: list[dict[str, Any]] = json.loads(proc.stdout)
-    return found
 
 
 @pytest.fixture
@@ -82,7 +74,7 @@ def test_user_text_in_the_system_section_is_reported_where_the_template_starts()
                 ("context", 18), "creative_editor.prompty": ("feedback", 26),
                 "creative_researcher.prompty": ("feedback", 20),
                 "creative_writer.prompty": ("researchContext", 22)}
-    every = _lint(PROMPTY)  # one process for the folder
+    every = lint_json(PROMPTY)  # one process for the folder
     for name in REAL:
         found = [f for f in every if f["severity"] in ("warning", "error")
                  and Path(f["file"]).name == name]
@@ -98,7 +90,7 @@ def test_user_text_in_the_system_section_is_reported_where_the_template_starts()
 def test_a_folder_walk_finds_prompty_files_and_input_format_names_them(repo: Path) -> None:
     shutil.copy(PROMPTY / "promptflow_basic.prompty", repo / "basic.prompty")
     (repo / "notes.prompty").write_text("no front matter here\n", encoding="utf-8")
-    found = _lint(repo)
+    found = lint_json(repo)
     assert {Path(f["file"]).name for f in found} == {"basic.prompty"}
     shutil.copy(PROMPTY / "promptflow_basic.prompty", repo / "basic.txt")
     proc = run_process("estimate", "--format", "json", "--input-format", "prompty",
