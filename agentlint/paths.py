@@ -226,17 +226,8 @@ def read_bytes(path: str, root: str | None, *, limit: int, what: str = "file",
             raise SpecError(name, 1, 1, f"{what} is {len(hit[1])} bytes; agentlint reads at "
                             f"most {limit} bytes of it")
         return hit[1]
+    fd, info = _open_regular(real, name, what)
     try:
-        fd = os.open(real, _OPEN_FLAGS)
-    except FileNotFoundError:
-        raise SpecError(name, 1, 1, f"{what} not found") from None
-    except OSError as exc:
-        raise SpecError(name, 1, 1, f"cannot read {what}: {exc.strerror or exc}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise SpecError(name, 1, 1, f"{what} is {_kind(info.st_mode)}, not a regular "
-                            "file; agentlint reads regular files only")
         if info.st_size > limit:
             raise SpecError(name, 1, 1, f"{what} is {info.st_size} bytes; agentlint reads at "
                             f"most {limit} bytes of it")
@@ -278,8 +269,18 @@ def open_stream(path: str, *, what: str = "trace file", shown: str | None = None
     (:data:`MAX_TRACE_RECORD_BYTES`). Failures are :class:`SpecError` at
     ``shown:1:1``; the caller closes the stream.
     """
-    name = shown or path
-    real = os.path.realpath(path)
+    fd, _ = _open_regular(os.path.realpath(path), shown or path, what)
+    try:
+        return os.fdopen(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_regular(real: str, name: str, what: str) -> tuple[int, os.stat_result]:
+    """``real`` opened without following a link in its last part and without blocking,
+    with its status; refused (closed again) unless it is a regular file. The one place
+    agentlint opens a file to read it."""
     try:
         fd = os.open(real, _OPEN_FLAGS)
     except FileNotFoundError:
@@ -288,13 +289,14 @@ def open_stream(path: str, *, what: str = "trace file", shown: str | None = None
         raise SpecError(name, 1, 1, f"cannot read {what}: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise SpecError(name, 1, 1, f"{what} is {_kind(info.st_mode)}, not a regular "
-                            "file; agentlint reads regular files only")
-        return os.fdopen(fd, "rb", buffering=0)
-    except BaseException:
+    except OSError as exc:
         os.close(fd)
-        raise
+        raise SpecError(name, 1, 1, f"cannot read {what}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise SpecError(name, 1, 1, f"{what} is {_kind(info.st_mode)}, not a regular "
+                        "file; agentlint reads regular files only")
+    return fd, info
 
 
 def read_text(path: str, root: str | None, *, limit: int, what: str = "file",
