@@ -18,7 +18,14 @@ from agentlint.spec.model import Workflow
 
 @dataclass(slots=True)
 class Written:
+    """A plan written into a framework's file (every writer returns one:
+    :mod:`agentlint.adapters.source_write` dispatches between them)."""
+
+    #: the file's new text ("" when nothing could be written), the text it was made from,
+    #: and the file to write (None: the file optimize was given)
     text: str
+    source: str = ""
+    path: str | None = None
     #: the changes written, and those left as suggestions (``step: reason``)
     written: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)

@@ -23,10 +23,9 @@ import ast
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from agentlint.adapters.agents_sdk_write import write_models
+from agentlint.adapters.agents_sdk_write import Written, write_models
 from agentlint.adapters.agentspec_write import write_models as write_agentspec
 from agentlint.errors import SpecError
 from agentlint.spec.catalog import entry
@@ -39,28 +38,17 @@ WRITABLE = ("agents-sdk", "agentspec", "autogen", "langgraph")
 Span = tuple[int, int]  # start and end offsets in the text
 
 
-@dataclass(slots=True)
-class Written:
-    #: the file's new text ("" when nothing could be written), the text it was made from,
-    #: and the file to write (None: the file optimize was given)
-    text: str
-    source: str = ""
-    path: str | None = None
-    #: the changes written, and those left as suggestions (``step: reason``)
-    written: list[str] = field(default_factory=list)
-    left: list[str] = field(default_factory=list)
-
 
 def write_plan(wf: Workflow, changes: Sequence[Any]) -> Written:
     """``wf``'s source with the plan's ``changes`` written where they can be."""
     if wf.format == "agents-sdk":
         done = write_models(wf, changes)
-        words = wf.extra.get("wording")
-        source = getattr(words, "text", "") or wf.text
-        return Written(done.text, source, None, done.written, done.left)
+        done.source = getattr(wf.extra.get("wording"), "text", "") or wf.text
+        return done
     if wf.format == "agentspec":  # the model_id values of its llm_configs
         done = write_agentspec(wf, changes)
-        return Written(done.text, wf.text, None, done.written, done.left)
+        done.source = wf.text
+        return done
     if wf.format == "autogen":
         return _write(wf, changes, _json_sites(wf), _doc_check(wf.text), "the AutoGen file")
     if wf.format == "langgraph":
