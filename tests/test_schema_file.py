@@ -13,6 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
+from agentlint.spec.schema import SCHEMAS
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "agentlint" / "schemas" / "workflow-v1.schema.json"
 SCHEMA_ID = (
@@ -85,6 +87,24 @@ def test_schema_is_valid_draft_2020_12(schema):
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] == SCHEMA_ID
     assert schema["title"] and schema["description"]
+
+
+def test_the_checker_reads_exactly_the_allowed_keywords():
+    from agentlint.spec.schema import _KNOWN
+
+    assert _KNOWN == ALLOWED_KEYWORDS
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_every_published_schema_uses_only_keywords_the_checker_reads(name):
+    """agentlint's own checker validates against these files at run time and reads no other
+    keyword; a schema using one would be checked short of what it says."""
+    published = json.loads((ROOT / "agentlint" / "schemas" / SCHEMAS[name]).read_text(
+        encoding="utf-8"))
+    for path, sub in walk(published):
+        if isinstance(sub, dict):
+            unknown = set(sub) - ALLOWED_KEYWORDS
+            assert not unknown, f"{SCHEMAS[name]} {path}: unsupported keywords {sorted(unknown)}"
 
 
 def test_schema_uses_only_supported_keywords(schema):
