@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from agentlint.errors import SpecError
-from agentlint.trace.otlp import read_lines
 from agentlint.trace.read import TRACE_FORMATS, read_spans
 from agentlint.trace.span import Span
 
@@ -90,11 +89,13 @@ def test_one_document_and_lines_read_alike(tmp_path: Path) -> None:
     assert read[0].where.endswith(":1")
 
 
-def test_read_lines_keeps_its_meaning() -> None:
+def test_an_empty_line_before_a_request_is_passed_over(tmp_path: Path) -> None:
     text = COLLECTOR.read_text(encoding="utf-8")
-    read = list(read_lines(iter(["", text]), "export.jsonl"))
+    export = tmp_path / "export.jsonl"
+    export.write_text("\n" + text, encoding="utf-8")
+    read = spans(export)
     assert [figures(s) for s in read] == [figures(s) for s in spans(COLLECTOR)]
-    assert read[0].where == "export.jsonl:2"
+    assert read[0].where == f"{export}:2"
 
 
 def test_gzip_is_found_by_its_bytes_not_its_name(tmp_path: Path) -> None:
