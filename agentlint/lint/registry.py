@@ -18,7 +18,6 @@ AL4xx security, AL5xx budgets, AL9xx agentlint itself (suppressions, assumptions
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
@@ -157,6 +156,8 @@ def cleandoc(doc: str) -> str:
     """
     text = doc.expandtabs()
     if re.search(_AT_MARGIN, text) is None:
+        import inspect  # with ast, dis and tokenize: 20M instructions a lint does not need
+
         return inspect.cleandoc(doc)  # an indented text: its margin is taken off
     lines = text.split("\n")
     lines[0] = lines[0].lstrip()
