@@ -14,12 +14,25 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
-from typing import Any, NoReturn
+from collections.abc import Iterable
+from typing import Any
 
 import click
 
 from agentlint import __version__, escape, report
+from agentlint.command import (
+    STDIN,
+    color_for,
+    emit,
+    error_line,
+    gateway_config,
+    guarded,
+    inputs_of,
+    interruptible,
+    run_lint,
+    stdin_path,
+    write_output,
+)
 from agentlint.errors import SpecError, UsageError
 from agentlint.optimizer import OBJECTIVES  # names only: the solver loads on first use
 
@@ -28,69 +41,6 @@ TRACE_FORMATS = ["auto", "otlp", "otel-sdk", "langfuse", "langsmith", "litellm"]
 INPUT_FORMATS = ["auto", "agentlint", "promptflow", "crewai", "dify", "adk", "autogen",
                  "langgraph", "agents-sdk", "prompty",
                  "cagent", "crewai-flow", "agentspec", "agent-framework"]
-
-
-def fail(message: str) -> NoReturn:
-    click.echo(escape.line(message), err=True)
-    sys.exit(2)
-
-
-def error_line(err: SpecError) -> str:
-    """``file:line:col: reason`` with the file name and the reason escaped: one line,
-    never a workflow command (a spec's name and text are a stranger's in CI)."""
-    return f"{escape.path(err.file)}:{err.line}:{err.col}: {escape.text(err.message)}"
-
-
-def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn every error into one line on stderr and exit 2, never a traceback."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SpecError as exc:
-            fail(error_line(exc))
-        except UsageError as exc:
-            fail(f"agentlint: {exc}")
-        except BrokenPipeError:
-            sys.exit(2)
-        except (KeyboardInterrupt, SystemExit) as exc:  # a signal: one line, 128 + signal
-            if isinstance(exc, SystemExit) and getattr(exc, "signum", None) is None:
-                raise
-            from agentlint.interrupt import leave
-
-            leave(exc)
-        except MemoryError:
-            fail("agentlint: out of memory")
-        except OSError as exc:  # the output cannot be written (a full disk, a closed pipe)
-            if os.environ.get("AGENTLINT_DEBUG"):
-                raise
-            if exc.filename:
-                fail(f"agentlint: {escape.path(str(exc.filename))}: {exc.strerror or exc}")
-            fail(f"agentlint: cannot write the output: {exc.strerror or exc}")
-        except Exception as exc:  # a bug in agentlint: still one line, exit 2
-            if os.environ.get("AGENTLINT_DEBUG"):
-                raise
-            fail(f"agentlint: internal error: {type(exc).__name__}: {exc} "
-                 "(set AGENTLINT_DEBUG=1 for details)")
-
-    return wrapper
-
-
-def interruptible(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """SIGINT and SIGTERM end the command cleanly (``agentlint.interrupt``): its solver
-    ended, its temporary files removed; ``guarded`` reports it and exits 130 / 143."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from agentlint.interrupt import handled
-
-        with handled():
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,47 +68,12 @@ def entry() -> None:
     main()
 
 
-def write_output(text: str, path: str, inputs: Iterable[str] = ()) -> None:
-    """Write a command's output to the file ``path`` (--output-file, --output), never over
-    one of ``inputs``, the files the command read."""
-    from agentlint.paths import write_text_atomic
-
-    write_text_atomic(path, text, inputs=inputs)
-
-
-def emit(text: str, output_file: str | None, inputs: Iterable[str] = (),
-         color: bool = False) -> None:
-    """A report on standard output, or with ``-o/--output-file`` into that file (atomically,
-    never over one of ``inputs``)."""
-    if output_file is not None:
-        write_output(text, output_file, inputs)
-    elif text:
-        click.echo(text, nl=False, color=color)
-
-
 def _json_errors(err: SpecError, output_file: str | None, inputs: Iterable[str]) -> None:
     """``--format json`` for a spec that cannot be read: ``{"errors": [<AL000 finding>]}``,
     the element ``lint --format json`` prints for it (the one line on stderr follows)."""
     from agentlint.report.json_report import errors_document
 
     emit(errors_document([err]), output_file, inputs)
-
-
-def _inputs(*groups: Iterable[str | None] | str | None) -> list[str]:
-    """The files a run read (named, discovered, configuration, baseline), for a write to
-    refuse to replace; names that are not files are left to the write to skip."""
-    from agentlint.paths import discover
-
-    found: list[str] = []
-    for group in groups:
-        if group is None:
-            continue
-        for item in (group,) if isinstance(group, str) else group:
-            if item and os.path.isfile(item):
-                found.append(item)
-            elif item and os.path.isdir(item):
-                found.extend(discover([item]))
-    return found
 
 
 def _read_beside(file: str) -> list[str]:
@@ -170,22 +85,6 @@ def _read_beside(file: str) -> list[str]:
     names = (*TASK_NAMES, *AGENT_NAMES, "crew.py", *PROFILE_NAMES)
     return [os.path.join(folder, n) for n in names] + [
         os.path.join(folder, "config", n) for n in names]
-
-
-def _color(flag: bool | None) -> bool:
-    if flag is not None:
-        return flag
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-STDIN = "-"
-
-
-def _stdin_path(stdin_filename: str | None) -> str:
-    """The path a spec read from standard input is resolved against (its folder holds
-    the files it names and its configuration): ``--stdin-filename``, else
-    ``stdin.yaml`` in the working directory, as ``lint`` does."""
-    return stdin_filename or os.path.join(os.getcwd(), "stdin.yaml")
 
 
 def _read_stdin_text(stdin_filename: str | None) -> str:
@@ -204,7 +103,7 @@ def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = 
     from agentlint.paths import as_named, discover
     from agentlint.sources import load_any, read_with_their_tasks
 
-    _gateway(models)  # a bad config stops the run before any workflow is read
+    gateway_config(models)  # a bad config stops the run before any workflow is read
 
     def through(wf: Any) -> None:
         if models is not None:
@@ -217,7 +116,7 @@ def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = 
     for path in paths:
         if path == STDIN:
             shown = stdin_filename or "<stdin>"
-            wf = load_any(_stdin_path(stdin_filename), input_format=input_format,
+            wf = load_any(stdin_path(stdin_filename), input_format=input_format,
                           text=_read_stdin_text(stdin_filename), display=shown,
                           explicit=True)
             if wf is None:
@@ -247,15 +146,6 @@ def _load_named(paths: tuple[str, ...], input_format: str, models: str | None = 
             through(wf)
             workflows.append(wf)
     return workflows
-
-
-def _gateway(models: str | None) -> Any:
-    """The LiteLLM proxy config named by ``--models``, read (None without one)."""
-    if models is None:
-        return None
-    from agentlint.graph.litellm import gateway
-
-    return gateway(models)
 
 
 MODELS_HELP = ("A LiteLLM proxy config.yaml: resolve the gateway aliases the workflows call "
@@ -292,7 +182,7 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
         _overlay(workflows, profile)
     except SpecError as exc:
         if fmt == "json":
-            _json_errors(exc, output_file, _inputs(paths))
+            _json_errors(exc, output_file, inputs_of(paths))
         raise
     if not workflows:
         raise UsageError("no workflow specs found in " + ", ".join(paths))
@@ -316,15 +206,15 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
         else:
             buffer = io.StringIO()
             estimate_json.write(results, buffer, as_list=not single, after=after)
-            emit(buffer.getvalue(), output_file, _inputs(paths, (profile,)))
+            emit(buffer.getvalue(), output_file, inputs_of(paths, (profile,)))
     else:
         from agentlint.report.estimate_text import render
 
         if output_file is not None and color is None:
             color = False
-        use_color = _color(color)
+        use_color = color_for(color)
         emit("\n\n".join(render(r, use_color, p) for r, p in zip(results, provs, strict=True))
-             + "\n", output_file, _inputs(paths, (profile,)), use_color)
+             + "\n", output_file, inputs_of(paths, (profile,)), use_color)
     if any(r.over_budget for r in results):
         sys.exit(1)
 
@@ -402,11 +292,6 @@ class _OneLineErrors(click.Command):
             raise shown from None
 
 
-def _selectors(values: tuple[str, ...]) -> list[str]:
-    """``--select AL1,AL2 --select cost`` -> ["AL1", "AL2", "cost"]."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-
 @main.command(cls=_OneLineErrors)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text",
@@ -453,194 +338,14 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("--show-settings", is_flag=True,
               help="Print the settings that apply to the first of PATHS and where each "
                    "comes from, and exit.")
-@guarded
-def lint(paths: tuple[str, ...], fmt: str, output_file: str | None, select: tuple[str, ...],
-         extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
-         config_file: str | None, stdin_filename: str | None, input_format: str,
-         statistics: bool, exit_zero: bool, strict: bool, quiet: bool,
-         color: bool | None, changed_since: str | None, baseline_file: str | None,
-         write_baseline: str | None, jobs: int, fix: bool = False, unsafe_fixes: bool = False,
-         show_diff: bool = False, models: str | None = None,
-         show_settings: bool = False, profile: str | None = None) -> None:
+def lint(**options: Any) -> None:
     """Report anti-patterns in workflow specs (files, folders, or - for stdin).
 
     YAML files that are not workflows are skipped silently. Exits 1 when a
     finding is an error (or a warning with --strict), 2 when a spec or the
     configuration cannot be read.
     """
-    from agentlint.lint.config import Overrides
-    from agentlint.lint.engine import lint_paths
-
-    if statistics and fmt not in report.LINT_STATISTICS:
-        raise UsageError("--statistics works with --format "
-                         + ", ".join(list(report.LINT_STATISTICS)[:-1]) + " or "
-                         + list(report.LINT_STATISTICS)[-1])
-    if show_settings:
-        overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
-                              extend_select=_selectors(extend_select), exclude=list(exclude),
-                              config=config_file, strict=strict)
-        target = paths[0] if paths else "."
-        _show_settings(overrides, _stdin_path(stdin_filename) if target == STDIN else target)
-        return
-    if not paths and changed_since is None:
-        raise UsageError("missing PATHS: name the files or folders to lint "
-                         "(or - for standard input, or --changed-since REF)")
-    if changed_since is not None:
-        from agentlint.ci.changes import changed_paths
-
-        if "-" in paths:
-            raise UsageError("--changed-since reads the files from git; drop '-'")
-        paths = tuple(changed_paths(changed_since, paths))
-    baseline = None
-    if baseline_file is not None and write_baseline is None:
-        from agentlint.ci.baseline import read as read_baseline
-
-        baseline = read_baseline(baseline_file)
-    _gateway(models)  # a bad config stops the run once, not once per workflow
-    overrides = Overrides(select=_selectors(select) or None, ignore=_selectors(ignore),
-                          extend_select=_selectors(extend_select), exclude=list(exclude),
-                          config=config_file, strict=strict, models=models, profile=profile)
-    stdin_data = stdin_error = None
-    if STDIN in paths:  # read here, so a spec from stdin that cannot be read is still shown
-        from agentlint.paths import MAX_SPEC_BYTES, read_stdin
-
-        try:
-            stdin_data = read_stdin(MAX_SPEC_BYTES, stdin_filename or "<stdin>")
-        except SpecError as exc:  # too large: reported, and nothing of it is linted
-            if (fix or unsafe_fixes) and not show_diff:
-                fail(error_line(exc))  # a fixer's output would replace the input: none
-            stdin_error, stdin_data = exc, b""
-    result = lint_paths(paths, overrides, input_format=input_format, stdin=stdin_data,
-                        stdin_filename=stdin_filename, jobs=jobs, registry=_registry())
-    if stdin_error is not None:
-        result.errors.append(stdin_error)
-    elif stdin_data is not None:
-        _stdin_source(result, stdin_data, stdin_filename or "<stdin>")
-    if write_baseline is not None:
-        from agentlint.ci.baseline import write as write_baseline_file
-
-        count = write_baseline_file(write_baseline, result.findings,
-                                    _inputs(paths, result.files, config_file, baseline_file))
-        click.echo(f"agentlint: recorded {count} finding{'s' if count != 1 else ''} in "
-                   f"{escape.text(write_baseline)}", err=True)
-        for err in result.errors:
-            click.echo(error_line(err), err=True)
-        sys.exit(2 if result.errors else 0)
-    report_err = False  # --fix of standard input: stdout holds the fixed text
-    if fix or unsafe_fixes or show_diff:
-        report_err = _apply_fixes(result, overrides, paths, input_format, unsafe_fixes,
-                                  show_diff, output_file,
-                                  (stdin_filename or "<stdin>") if "-" in paths else None,
-                                  stdin_data)
-    if baseline is not None:
-        result.findings, _, stale = baseline.apply(result.findings, result.files)
-        if stale and fmt in ("text", "concise") and not quiet:
-            click.echo(f"agentlint: {stale} finding{'s' if stale != 1 else ''} recorded in "
-                       f"{escape.text(str(baseline_file))} no longer occur; refresh it with "
-                       "--write-baseline",
-                       err=True)
-    from agentlint.report import load_error
-
-    # a spec that could not be read is a finding (AL000) in every format, and exit 2
-    shown = load_error.merged([f for f in result.findings
-                               if not (quiet and f.severity == "info")], result.errors)
-    if output_file is not None and color is None:
-        color = False
-    use_color = _color(color)
-    if statistics:
-        text = report.LINT_STATISTICS[fmt](shown)
-    else:
-        text = report.LINT[fmt](shown, result, use_color, not quiet)
-    if output_file is not None:
-        write_output(text, output_file, _inputs(paths, result.files, config_file, baseline_file))
-    elif text:
-        click.echo(text, nl=False, color=use_color, err=report_err)
-    for err in result.errors:
-        click.echo(error_line(err), err=True)
-    sys.exit(result.exit_code(strict=strict, exit_zero=exit_zero))
-
-
-def _apply_fixes(result: Any, overrides: Any, paths: tuple[str, ...], input_format: str,
-                 unsafe: bool, show_diff: bool, output_file: str | None,
-                 stdin_name: str | None, stdin_data: bytes | None) -> bool:
-    """``lint --fix`` / ``--unsafe-fixes`` / ``--diff``. Writes the fixed files (or prints
-    the diff, or the fixed text of standard input, named ``stdin_name``) and says how
-    many findings were fixed; ``--diff`` exits here. True when standard output now holds
-    a fixed text (the report goes to standard error)."""
-    from agentlint.lint.autofix import fix_result
-    from agentlint.paths import write_text_atomic
-    from agentlint.report.fix_diff import render as render_diff
-
-    fixed = fix_result(result, overrides, unsafe=unsafe, input_format=input_format,
-                       registry=result.registry)
-    for file, reason in fixed.broken.items():
-        click.echo(f"agentlint: {escape.text(file)}: a fix was left out: the fixed spec "
-                   f"would not load ({escape.text(reason)})", err=True)
-    more = f" ({fixed.unsafe_left} more with --unsafe-fixes)" if fixed.unsafe_left else ""
-    if show_diff:
-        text = "".join(render_diff(name, old, new) for name, (old, new) in fixed.files.items())
-        if output_file is not None:
-            write_output(text, output_file, _inputs(paths, result.files))
-        elif text:
-            click.echo(text, nl=False)
-        click.echo(f"agentlint: would fix {fixed.count}{more}", err=True)
-        for err in result.errors:
-            click.echo(error_line(err), err=True)
-        sys.exit(2 if result.errors else 1 if fixed.files else 0)
-    printed = False
-    for name, (old, new) in fixed.files.items():
-        if name == stdin_name:
-            click.echo(new, nl=False)  # standard input: its fixed text, nothing written
-            printed = True
-        else:
-            write_text_atomic(name, _as_on_disk(name, old, new))
-    if stdin_data is not None and not printed:
-        # nothing to fix, not a workflow, or unreadable: the input as it came, byte for byte
-        click.echo(stdin_data, nl=False)
-        printed = True
-    click.echo(f"agentlint: {fixed.count} fixed{more}", err=True)
-    return printed
-
-
-def _as_on_disk(name: str, linted: str, new: str) -> str:
-    """The fixed text to write over ``name``: with the byte-order mark the file had;
-    refused when the file changed since it was linted (a fix is an edit of that text)."""
-    from agentlint.paths import MAX_SPEC_BYTES, decode, read_bytes
-
-    try:
-        data = read_bytes(name, None, limit=MAX_SPEC_BYTES)
-        now = decode(data, name)
-    except SpecError as exc:
-        raise UsageError(f"cannot fix {name}: {exc.message}") from None
-    if now != linted:
-        raise UsageError(f"cannot fix {name}: it changed while it was being linted; "
-                         "run again")
-    return "\ufeff" + new if data.startswith(b"\xef\xbb\xbf") else new
-
-
-def _show_settings(overrides: Any, path: str) -> None:
-    """``lint --show-settings``: one line per setting, ``key = value  # source``."""
-    from agentlint.lint.config import ConfigFinder, show_settings
-
-    config, rows = show_settings(ConfigFinder(overrides, _registry()), path)
-    lines = [f"# settings for {escape.path(path)}; configuration file: {escape.text(config)}"]
-    width = min(48, max(len(f"{r.key} = {r.value}") for r in rows))
-    lines += [f"{escape.text(f'{r.key} = {r.value}'):<{width}}  # {escape.text(r.source)}"
-              for r in rows]
-    click.echo("\n".join(lines))
-
-
-def _stdin_source(result: Any, data: bytes, shown: str) -> None:
-    """The text of a spec from standard input that could not be read, for the text
-    report to show the line of its AL000 finding (it is not on disk to read again)."""
-    if shown in result.sources or not any(e.file == shown for e in result.errors):
-        return
-    from agentlint.paths import decode
-
-    try:
-        result.sources[shown] = decode(data, shown)
-    except SpecError:
-        return
+    run_lint(registry=_registry(), **options)
 
 
 def _registry() -> Any:
@@ -737,7 +442,7 @@ def graph(file: str, fmt: str, output_file: str | None, stdin_filename: str | No
     from agentlint.graph.view import build_view
 
     workflows = _load_named((file,), input_format, stdin_filename=stdin_filename)
-    emit(report.GRAPH[fmt](build_view(workflows[0])), output_file, _inputs((file,)))
+    emit(report.GRAPH[fmt](build_view(workflows[0])), output_file, inputs_of((file,)))
 
 
 @main.command("export")
@@ -760,7 +465,7 @@ def export_command(file: str, fmt: str, output_file: str | None, stdin_filename:
     workflows = _load_named((file,), input_format, models, stdin_filename)
     if not workflows:
         raise UsageError("no workflow specs found in " + file)
-    emit(render(workflows[0]), output_file, _inputs((file,), _read_beside(file)))
+    emit(render(workflows[0]), output_file, inputs_of((file,), _read_beside(file)))
 
 
 @main.command("optimize", cls=_OneLineErrors)
@@ -826,7 +531,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
     if write_back and file == STDIN:
         raise UsageError("--write edits a file and the spec comes from standard input; "
                          "print the change with --diff instead")
-    source = _stdin_path(stdin_filename) if file == STDIN else file
+    source = stdin_path(stdin_filename) if file == STDIN else file
     try:
         with alarm_at(started + time_limit):  # loading the optimizer and the spec count too
             from agentlint.optimizer.run import optimize as run_optimize
@@ -837,7 +542,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
                 _overlay([wf], profile)
             except SpecError as exc:
                 if fmt == "json" and not show_diff:
-                    _json_errors(exc, output_file, _inputs((file,)))
+                    _json_errors(exc, output_file, inputs_of((file,)))
                 raise
             if models is not None and wf.format == "agentlint" and (write_back or show_diff):
                 # the gateway's figures are not the spec's: it is planned on a copy that
@@ -889,8 +594,8 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
 
         text = optimize_markdown.render(result, limit=max_chars)
     else:
-        text = report.OPTIMIZE[fmt](result, _color(color))
-    emit(text, output_file, _inputs((file,)), _color(color))
+        text = report.OPTIMIZE[fmt](result, color_for(color))
+    emit(text, output_file, inputs_of((file,)), color_for(color))
     if result.status == "infeasible":
         sys.exit(1)
     if write_back and result.changes and adapted is not None:
@@ -1008,7 +713,7 @@ def convert(file: str, output: str | None, stdin_filename: str | None,
         return
     if os.path.exists(output) and os.path.realpath(output) == os.path.realpath(file):
         raise UsageError("--output would overwrite the source file; name another file")
-    write_output(text, output, _inputs((file,), _read_beside(file)))
+    write_output(text, output, inputs_of((file,), _read_beside(file)))
     click.echo(f"agentlint: wrote {escape.text(output)}", err=True)
 
 
@@ -1056,7 +761,7 @@ def diff_command(base_ref: str | None, paths: tuple[str, ...], fail_on: tuple[st
                       pictures=fmt == "markdown")
     text = report.DIFF[fmt](result)
     if output_file is not None:
-        write_output(text, output_file, _inputs(result.read, paths, config_file))
+        write_output(text, output_file, inputs_of(result.read, paths, config_file))
     else:
         click.echo(text, nl=False)
     for err in result.errors:
@@ -1127,8 +832,8 @@ def calibrate_command(traces: tuple[str, ...], spec_file: str, output: str | Non
                         f"({measured.spans:,} spans, no trace with a root span)")
     profile = profile_text(wf, measured, list(traces))
     if output is not None:
-        write_output(profile, output, _inputs(traces, (spec_file,)))
-    use_color = _color(color)
+        write_output(profile, output, inputs_of(traces, (spec_file,)))
+    use_color = color_for(color)
     if check:
         from agentlint.ci.drift import check as drift_check
 

@@ -159,7 +159,7 @@ def test_fix_keeps_a_byte_order_mark_and_crlf_line_ends(tmp_path: Path) -> None:
 
 
 def test_a_file_changed_since_it_was_linted_is_not_overwritten(tmp_path: Path) -> None:
-    from agentlint.cli import _as_on_disk
+    from agentlint.command import _as_on_disk
     from agentlint.errors import UsageError
 
     spec = tmp_path / "loop.yaml"

@@ -19,8 +19,10 @@ lower layer; two packages that share a layer do not import each other.
    workflow's traces measured of its spec's figures);
 7. ``ci``: git-aware comparisons and baselines (the analyses of a change);
 8. ``report``: findings, estimates, plans and diffs rendered;
-9. ``cli``: the command line, and ``server``, the editor server it starts;
-10. ``__main__``: ``python -m agentlint``.
+9. ``command``: what a command does once its arguments are parsed (``lint``'s
+   body, which runs without click for a hook's plain call; one-line errors);
+10. ``cli``: the command line, and ``server``, the editor server it starts;
+11. ``__main__``: ``python -m agentlint``.
 
 Every import counts, at module level (``TYPE_CHECKING`` blocks included) and
 inside functions: a lazy import is a dependency all the same, and one used to
@@ -51,8 +53,9 @@ LAYERS: dict[str, int] = {
     "lint": 6, "optimizer": 6, "calibrate": 6,
     "ci": 7,
     "report": 8,
-    "cli": 9, "server": 9,
-    "__main__": 10,
+    "command": 9,
+    "cli": 10, "server": 10,
+    "__main__": 11,
 }
 
 #: packages in one layer that may import each other (the ingest layer is one job in two modules)
@@ -63,6 +66,7 @@ PARTNERS = {frozenset({"sources", "convert"}),
 #: import of the package's own code is an ordinary one at the top of the module
 LAZY = {
     "agentlint.cli": "start-up speed: a command loads only what it uses",
+    "agentlint.command": "start-up speed: lint loads its fixes, baseline and git reads on use",
     "agentlint.adapters": "start-up speed: the built-in adapters load on first foreign file",
     "agentlint.optimizer": "start-up speed: the solver modules load when a solve starts",
     "agentlint.__main__": "start-up speed: the collector is off before the CLI is imported",
