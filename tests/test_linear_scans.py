@@ -174,15 +174,15 @@ def test_directive_blocks_are_the_line_walk_s(lines: list[str]) -> None:
         assert blocks.after(line) == _old_block_after(lines, line)
 
 
-def _seconds_of(scan: Callable[[str], object], text: str) -> float:
-    """The processor time of the scan (the best of two): other processes on a shared
+def _seconds_of(scan: Callable[[str], object], text: str, runs: int = 2) -> float:
+    """The processor time of the scan (the best of ``runs``): other processes on a shared
     machine slow the clock on the wall, not this. The cyclic garbage collector is off,
     as in the ``agentlint`` command (its passes over many live objects are superlinear)."""
     best = float("inf")
     gc.collect()
     gc.disable()
     try:
-        for _ in range(2):
+        for _ in range(runs):
             start = time.process_time()
             scan(text)
             best = min(best, time.process_time() - start)
@@ -193,17 +193,17 @@ def _seconds_of(scan: Callable[[str], object], text: str) -> float:
 
 def assert_linear(scan: Callable[[str], object], unit: str, chars: int,
                   head: str = "") -> None:
-    """``head`` then ``unit`` repeated: up a ladder to ``chars`` characters (each rung
-    under a second: a quadratic scan fails here within seconds), then doubling the
-    text must not double the time twice over (a quadratic scan takes four times as
-    long). The sizes are past the processor's caches, where the time per character
-    settles; a busy machine gets three tries."""
+    """``head`` then ``unit`` repeated: up a ladder towards ``chars`` characters (each
+    rung run once and under a second: a quadratic scan fails here within seconds),
+    then doubling the text from ``chars`` must not double the time twice over (a
+    quadratic scan takes four times as long). The sizes are past the processor's
+    caches, where the time per character settles; a busy machine gets three tries."""
     def text(size: int) -> str:
         return head + unit * (size // len(unit)) + "x"
 
     size = chars // 8
-    while size <= chars:
-        once = _seconds_of(scan, text(size))
+    while size < chars:  # the top, ``chars``, is the doubling's first size
+        once = _seconds_of(scan, text(size), runs=1)
         assert once < 1.0, (unit, size, once)
         size *= 2
     ratios = []
