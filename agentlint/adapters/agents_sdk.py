@@ -37,6 +37,7 @@ from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, LoopSpec, Pos, StepSp
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_CREW_PY_BYTES
+from agentlint.spec.digraph import condensation, strongly_connected
 from agentlint.spec.model import Workflow
 
 #: the SDK's default model (``get_default_model()``) when neither ``model=`` nor the
@@ -745,73 +746,17 @@ class _Reader:
             seen.add(i)
             reach.append(i)
             queue.extend(h.target for h in self.agents[i].handoffs)
-        comp = self._components(reach)
-        # groups in order of first appearance, then sorted so that every edge between
-        # groups goes forward (Kahn's algorithm, ties by first appearance)
-        groups: list[int] = list(dict.fromkeys(comp[i] for i in reach))
-        preds: dict[int, set[int]] = {g: set() for g in groups}
-        for i in reach:
-            for h in self.agents[i].handoffs:
-                if h.target in comp and comp[h.target] != comp[i]:
-                    preds[comp[h.target]].add(comp[i])
-        done: list[int] = []
-        left = list(groups)
-        while left:
-            g = next(g for g in left if preds[g] <= set(done))
-            done.append(g)
-            left.remove(g)
-        members: dict[int, list[int]] = {}
-        for i in reach:
-            members.setdefault(comp[i], []).append(i)
-        return [i for g in done for i in members[g]]
+        return [i for comp in condensation(reach, self._handoffs(reach)) for i in comp]
 
-    def _components(self, nodes: list[int]) -> dict[int, int]:
-        """Strongly connected components (iterative Tarjan): node -> component id."""
-        allowed = set(nodes)
-        index: dict[int, int] = {}
-        low: dict[int, int] = {}
-        comp: dict[int, int] = {}
-        stack: list[int] = []
-        on: set[int] = set()
-        counter = 0
-        for start in nodes:
-            if start in index:
-                continue
-            work = [(start, 0)]
-            while work:
-                v, pos = work.pop()
-                if pos == 0:
-                    index[v] = low[v] = counter
-                    counter += 1
-                    stack.append(v)
-                    on.add(v)
-                succ = [h.target for h in self.agents[v].handoffs if h.target in allowed]
-                if pos < len(succ):
-                    work.append((v, pos + 1))
-                    w = succ[pos]
-                    if w not in index:
-                        work.append((w, 0))
-                    elif w in on:
-                        low[v] = min(low[v], index[w])
-                    continue
-                if low[v] == index[v]:
-                    while True:
-                        w = stack.pop()
-                        on.discard(w)
-                        comp[w] = v
-                        if w == v:
-                            break
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[v])
-        return comp
+    def _handoffs(self, nodes: list[int]) -> dict[int, list[int]]:
+        """Agent (of ``nodes``) -> the agents it hands off to, in the order written."""
+        return {i: [h.target for h in self.agents[i].handoffs] for i in nodes}
 
     def cycles(self, order: list[int]) -> list[list[int]]:
-        comp = self._components(order)
-        groups: dict[int, list[int]] = {}
-        for i in order:
-            groups.setdefault(comp[i], []).append(i)
-        return [g for g in groups.values() if len(g) > 1 or any(
+        rank = {v: k for k, v in enumerate(order)}
+        groups = sorted(strongly_connected(order, self._handoffs(order)),
+                        key=lambda g: rank[g[0]])
+        return [g for g in groups if len(g) > 1 or any(
             h.target == g[0] for h in self.agents[g[0]].handoffs)]
 
     def loops(self, order: list[int], sccs: list[list[int]], step_of: dict[int, str],

@@ -44,6 +44,7 @@ from agentlint.adapters.ir import (
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_SPEC_BYTES, read_text
+from agentlint.spec.digraph import depth_first
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
@@ -614,29 +615,12 @@ def _order(starts: list[str], methods: dict[str, _Method],
     for n, found in triggers.items():
         for t, _ in found:
             listeners[t].append(n)
-    back: set[tuple[str, str]] = set()
-    state: dict[str, int] = {}
-    for s in starts:
-        stack: list[tuple[str, int]] = [(s, 0)]
-        if s in state:
-            continue
-        state[s] = 1
-        while stack:
-            node, i = stack.pop()
-            if i < len(listeners[node]):
-                stack.append((node, i + 1))
-                nxt = listeners[node][i]
-                if state.get(nxt) == 1:
-                    back.add((node, nxt))
-                elif nxt not in state:
-                    state[nxt] = 1
-                    stack.append((nxt, 0))
-            else:
-                state[node] = 2
+    post, back = depth_first(starts, listeners)
+    seen = set(post)
     if len(back) > MAX_CYCLES:
         raise SpecError(file, *at, f"more than {MAX_CYCLES} ways back to an earlier method "
                         "in one flow")
-    reached = [n for n in methods if n in state]
+    reached = [n for n in methods if n in seen]
     # the methods of each cycle are listed one after another (a loop repeats a run of them)
     group: dict[str, int] = {}
     for k, (tail, head) in enumerate(sorted(back)):
@@ -647,7 +631,7 @@ def _order(starts: list[str], methods: dict[str, _Method],
     pending = list(reached)
     while pending:
         ready = [n for n in pending if all(
-            t in placed for t, _ in triggers[n] if (t, n) not in back and t in state)]
+            t in placed for t, _ in triggers[n] if (t, n) not in back and t in seen)]
         if not ready:  # an or_ waiting on itself: place the rest as listed
             done.extend(pending)
             break

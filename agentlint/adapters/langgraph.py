@@ -58,6 +58,7 @@ from agentlint.paths import (
     read_named,
     shown_beside,
 )
+from agentlint.spec.digraph import condensation
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
@@ -716,36 +717,17 @@ def _order(names: list[str], out: _Out) -> tuple[list[str], list[list[str]]]:
     and the cycles (strongly connected components with more than one node or a self-edge)."""
     succ = {n: [t for t, _, _ in out.succ.get(n, ()) if t in out.succ or t in names]
             for n in names}
-    comps = _scc(names, succ)
-    comp_of = {n: i for i, c in enumerate(comps) for n in c}
-    # the condensation in topological order, ties by definition order
-    first = {i: min(names.index(n) for n in c) for i, c in enumerate(comps)}
-    indeg = {i: 0 for i in range(len(comps))}
-    edges: dict[int, set[int]] = {i: set() for i in range(len(comps))}
-    for n in names:
-        for t in succ[n]:
-            a, b = comp_of[n], comp_of[t]
-            if a != b and b not in edges[a]:
-                edges[a].add(b)
-                indeg[b] += 1
-    ready = sorted((i for i in indeg if indeg[i] == 0), key=lambda i: first[i])
     order: list[str] = []
     cycles: list[list[str]] = []
     entries = {t for t, _ in out.entry}
-    while ready:
-        i = ready.pop(0)
-        comp = comps[i]
+    # the condensation in topological order, ties by definition order
+    for comp in condensation(names, succ):
         if len(comp) > 1 or any(n in succ[n] for n in comp):
             inside = _inner_order(comp, succ, entries, names)
             cycles.append(inside)
             order.extend(inside)
         else:
             order.extend(comp)
-        for j in sorted(edges[i], key=lambda j: first[j]):
-            indeg[j] -= 1
-            if indeg[j] == 0:
-                ready.append(j)
-        ready.sort(key=lambda j: first[j])
     return order, cycles
 
 
@@ -782,54 +764,6 @@ def _inner_order(comp: list[str], succ: dict[str, list[str]], entries: set[str],
                 seen.append(t)
                 queue.append(t)
     return seen + [n for n in sorted(comp, key=names.index) if n not in seen]
-
-
-def _scc(names: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, without recursion."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    comps: list[list[str]] = []
-    counter = 0
-    for root in names:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            v, i = work.pop()
-            if i == 0:
-                index[v] = low[v] = counter
-                counter += 1
-                stack.append(v)
-                on.add(v)
-            recurse = False
-            targets = succ.get(v, [])
-            while i < len(targets):
-                w = targets[i]
-                i += 1
-                if w not in index:
-                    work.append((v, i))
-                    work.append((w, 0))
-                    recurse = True
-                    break
-                if w in on:
-                    low[v] = min(low[v], index[w])
-            if recurse:
-                continue
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                comps.append(sorted(comp, key=names.index))
-            if work:
-                u = work[-1][0]
-                low[u] = min(low[u], low[v])
-    return comps
 
 
 # -- fixes in LangGraph's words -----------------------------------------------------------
