@@ -37,6 +37,7 @@ from agentlint.adapters.crewai import CrewAIAdapter
 from agentlint.adapters.ir import (
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
+    FileWording,
     LoopSpec,
     Pos,
     StepSpec,
@@ -99,15 +100,11 @@ class _Method:
 
 
 @dataclass(slots=True)
-class CrewAIFlowWording:
-    file: str
+class CrewAIFlowWording(FileWording):
     format: str = "crewai-flow"
     method_at: dict[str, Pos] = field(default_factory=dict)
     model_at: dict[str, Pos] = field(default_factory=dict)
     loops: dict[str, tuple[str, Pos]] = field(default_factory=dict)
-
-    def _at(self, at: Pos) -> str:
-        return f"{self.file}:{at[0]}:{at[1]}"
 
     def model(self, step: str, model: str) -> str | None:
         at = self.model_at.get(step)

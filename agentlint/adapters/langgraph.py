@@ -35,6 +35,7 @@ from agentlint.adapters.ir import (
     DEFAULT_HUMAN_WAIT_S,
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
+    FileWording,
     LoopSpec,
     Pos,
     StepSpec,
@@ -770,8 +771,7 @@ def _inner_order(comp: list[str], succ: dict[str, list[str]], entries: set[str],
 
 
 @dataclass(slots=True)
-class LangGraphWording:
-    file: str
+class LangGraphWording(FileWording):
     format: str = "langgraph"
     #: step id -> (node name, where add_node is)
     nodes: dict[str, tuple[str, Pos]] = field(default_factory=dict)
@@ -784,9 +784,6 @@ class LangGraphWording:
     #: (step, before) -> the add_edge that orders them, before's sources, the two names
     orders: dict[tuple[str, str], tuple[Pos, list[str], str, str]] = field(
         default_factory=dict)
-
-    def _at(self, at: Pos) -> str:
-        return f"{self.file}:{at[0]}:{at[1]}"
 
     def _node(self, step: str) -> str | None:
         hit = self.nodes.get(step)
