@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from agentlint.adapters.agents_sdk_words import AgentsSdkWording
-from agentlint.adapters.crewai_code import ModelNames, _pos
+from agentlint.adapters.crewai_code import ModelNames, _pos, read_python_module
 from agentlint.adapters.crewai_code import _kwargs as _kw
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, LoopSpec, Pos, StepSpec
 from agentlint.adapters.lower import Draft
@@ -205,22 +205,8 @@ class _Reader:
 
     # -- the syntax tree -----------------------------------------------------------------
 
-    def parse(self) -> ast.Module:
-        try:
-            return ast.parse(self.text, filename=self.file)
-        except SyntaxError as exc:
-            raise SpecError(self.file, exc.lineno or 1, exc.offset or 1,
-                            f"not valid Python: {exc.msg}") from None
-        except (ValueError, RecursionError, MemoryError):
-            raise SpecError(self.file, 1, 1, "not valid Python (null bytes, or nested too "
-                            "deeply to read)") from None
-
     def read(self) -> Workflow:
-        tree = self.parse()
-        try:
-            return self._read(tree)
-        except RecursionError:
-            raise SpecError(self.file, 1, 1, "expressions nested too deeply to read") from None
+        return read_python_module(self.text, self.file, self._read)
 
     def _read(self, tree: ast.Module) -> Workflow:
         for node in ast.walk(tree):

@@ -34,6 +34,7 @@ from typing import Any
 
 from agentlint.adapters.common import at_of, key_pos, listed, mapping, val_pos
 from agentlint.adapters.crewai import CrewAIAdapter
+from agentlint.adapters.crewai_code import read_python_module
 from agentlint.adapters.ir import (
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
@@ -187,18 +188,7 @@ class _Reader:
     # -- Python ----------------------------------------------------------------------------
 
     def read_python(self) -> Workflow:
-        try:
-            tree = ast.parse(self.text, filename=self.file)
-        except SyntaxError as exc:
-            raise SpecError(self.file, exc.lineno or 1, exc.offset or 1,
-                            f"not valid Python: {exc.msg}") from None
-        except (ValueError, RecursionError, MemoryError):
-            raise SpecError(self.file, 1, 1, "not valid Python (null bytes, or nested too "
-                            "deeply to read)") from None
-        try:
-            return self._python(tree)
-        except RecursionError:
-            raise SpecError(self.file, 1, 1, "expressions nested too deeply to read") from None
+        return read_python_module(self.text, self.file, self._python)
 
     def _python(self, tree: ast.Module) -> Workflow:
         for node in ast.walk(tree):
