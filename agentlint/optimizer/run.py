@@ -390,12 +390,7 @@ class _Run:
                     return out
                 self.proven = False
                 break
-            if out.status != "optimal":
-                self.proven = False
-                if self.gap is None:
-                    self.gap = out.gap
-            elif out.gap is not None:
-                self.achieved_gap = max(self.achieved_gap, out.gap)
+            self.note(out)
             best = out
             if k + 1 < len(names):
                 rows.append(self.stage_row(name, out.plan))
@@ -403,6 +398,17 @@ class _Run:
                 break
         assert best is not None
         return best
+
+    def note(self, out: Outcome) -> None:
+        """What a stage's solve proves: an answer not proven optimal leaves the plan
+        unproven, its gap the first one known; a proven one may have been proven within
+        a gap, the largest kept."""
+        if out.status != "optimal":
+            self.proven = False
+            if self.gap is None:
+                self.gap = out.gap
+        elif out.gap is not None:
+            self.achieved_gap = max(self.achieved_gap, out.gap)
 
     def improve(self, name: str, lin: Lin | None, rows: list[tuple[Lin, str, float]],
                 plan: Plan | None, left: int) -> Outcome:
@@ -432,12 +438,7 @@ class _Run:
         else:
             out = self.solve(lin, rows, cutoff, share=share)
         if out.plan is not None and self.value(out.plan, name) <= v:
-            if out.status != "optimal":
-                self.proven = False
-                if self.gap is None:
-                    self.gap = out.gap
-            elif out.gap is not None:
-                self.achieved_gap = max(self.achieved_gap, out.gap)
+            self.note(out)
             return out
         if out.status == "infeasible" and not out.rejected:
             if name not in COUNTS:
