@@ -87,12 +87,6 @@ class CagentWording(FileWording):
                 f"{', '.join(f'`{a}`' for a in agents)} with `run_background_agent` side by "
                 "side; `transfer_task` runs one sub-agent at a time")
 
-    def context(self, step: str, reads: Sequence[str]) -> str | None:
-        return None
-
-    def keep_output(self, step: str) -> str | None:
-        return None
-
 
 def _split_model(raw: str) -> str:
     """``provider/model`` written inline: the model name."""

@@ -121,11 +121,6 @@ class CrewAIFlowWording(FileWording):
                 "(`@listen(...)`): the Flow runs a method's listeners side by side, and a "
                 "later one can wait for all of them with `@listen(and_(...))`")
 
-    def context(self, step: str, reads: Sequence[str]) -> str | None:
-        return None
-
-    def keep_output(self, step: str) -> str | None:
-        return None
 
     def bound(self, loop: str) -> str | None:
         found = self.loops.get(loop)

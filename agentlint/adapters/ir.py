@@ -110,12 +110,25 @@ def where(file: str, at: Pos) -> str:
 
 @dataclass(slots=True)
 class FileWording:
-    """The base of a :class:`Wording` whose edits all go in one file (its shown name)."""
+    """The base of a :class:`Wording` whose edits all go in one file (its shown name):
+    a kind of fix the format has no words for is None (said in agentlint's keys)."""
 
     file: str
 
     def _at(self, at: Pos) -> str:
         return where(self.file, at)
+
+    def parallel(self, steps: Sequence[str]) -> str | None:
+        return None
+
+    def context(self, step: str, reads: Sequence[str]) -> str | None:
+        return None
+
+    def model(self, step: str, model: str) -> str | None:
+        return None
+
+    def keep_output(self, step: str) -> str | None:
+        return None
 
 
 class Wording(Protocol):

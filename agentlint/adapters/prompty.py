@@ -27,7 +27,6 @@ How it is read (docs/formats.md says more):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agentlint.adapters.common import at_of, figure, key_pos, mapping, val_pos
@@ -76,15 +75,6 @@ class PromptyWording(FileWording):
                     f"({self._at(self.model_at)}) at a deployment of `{model}`")
         return (f"set `model.configuration.{self.model_key}: {model}` "
                 f"({self._at(self.model_at)})")
-
-    def parallel(self, steps: Sequence[str]) -> str | None:
-        return None
-
-    def context(self, step: str, reads: Sequence[str]) -> str | None:
-        return None
-
-    def keep_output(self, step: str) -> str | None:
-        return None
 
 
 def front_matter(text: str, file: str) -> tuple[str, int]:
