@@ -316,7 +316,8 @@ class _Reader:
             calls = float(sum(s.calls for s in crew.steps if s.model))
             models = [crew.models[s.model].name for s in crew.steps if s.model]
             self.draft.sources.append(shown)
-            model = max(set(models), key=models.count) if models else None
+            # the model most of its steps run on; of several, the one the crew runs first
+            model = max(dict.fromkeys(models), key=models.count) if models else None
             return calls, model, f"crew {cls} ({shown}: {int(calls)} model calls)"
         self.draft.assume(f"flow:crew:{cls}", f"crew {cls} is not in this project (no "
                           f"config/tasks.yaml found for it); assumed to make "
