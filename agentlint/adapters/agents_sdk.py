@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from agentlint.adapters.agents_sdk_words import AgentsSdkWording
-from agentlint.adapters.crewai_code import ModelNames, _pos, read_python_module
+from agentlint.adapters.crewai_code import ModelNames, _pos, last_name, read_python_module
 from agentlint.adapters.crewai_code import _kwargs as _kw
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, LoopSpec, Pos, StepSpec
 from agentlint.adapters.lower import Draft
@@ -160,11 +160,7 @@ class _Agent:
 def _func_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Subscript):  # Agent[Context](...)
         node = node.value
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
+    return last_name(node)
 
 
 def _text(node: ast.AST | None, consts: dict[str, list[ast.expr]], depth: int = 0) -> str:

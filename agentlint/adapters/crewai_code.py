@@ -126,14 +126,20 @@ class CrewCode:
         return self.crew.manager_llm if self.crew else None
 
 
-def _name_of(node: ast.AST) -> str | None:
+def last_name(node: ast.AST) -> str | None:
+    """The name a reference ends in: ``x`` of ``x`` and of ``a.b.x``; None for anything
+    else (a call, a subscript, a literal)."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
         return node.attr
+    return None
+
+
+def _name_of(node: ast.AST) -> str | None:
     if isinstance(node, ast.Call):
         return _name_of(node.func)
-    return None
+    return last_name(node)
 
 
 def _self_method(node: ast.AST) -> str | None:

@@ -34,7 +34,7 @@ from typing import Any
 
 from agentlint.adapters.common import at_of, key_pos, listed, mapping, val_pos
 from agentlint.adapters.crewai import CrewAIAdapter
-from agentlint.adapters.crewai_code import read_python_module
+from agentlint.adapters.crewai_code import last_name, read_python_module
 from agentlint.adapters.ir import (
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
@@ -133,30 +133,22 @@ class CrewAIFlowWording(FileWording):
                 "method)")
 
 
-def _name(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def _cond(node: ast.AST, depth: int = 0) -> tuple[str, list[Any]] | None:
     if depth > 20:
         return None
     if isinstance(node, (ast.Name, ast.Attribute)):
-        name = _name(node)
+        name = last_name(node)
         return ("or", [name]) if name else None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return ("or", [node.value])
-    if isinstance(node, ast.Call) and _name(node.func) in ("or_", "and_"):
+    if isinstance(node, ast.Call) and last_name(node.func) in ("or_", "and_"):
         items: list[Any] = []
         for arg in node.args:
             inner = _cond(arg, depth + 1)
             if inner is None:
                 continue
             items.append(inner[1][0] if len(inner[1]) == 1 and inner[0] == "or" else inner)
-        return ("and" if _name(node.func) == "and_" else "or", items)
+        return ("and" if last_name(node.func) == "and_" else "or", items)
     return None
 
 
@@ -191,7 +183,7 @@ class _Reader:
                 for alias in node.names:
                     self.imports[alias.asname or alias.name] = (node.module, node.level)
         flows = [c for c in tree.body if isinstance(c, ast.ClassDef) and any(
-            _name(b.value if isinstance(b, ast.Subscript) else b) == "Flow" for b in c.bases)]
+            last_name(b.value if isinstance(b, ast.Subscript) else b) == "Flow" for b in c.bases)]
         if not flows:
             raise SpecError(self.file, 1, 1, "no CrewAI Flow found: a flow is a class that "
                             "subclasses Flow with @start() methods")
@@ -211,7 +203,7 @@ class _Reader:
         m: _Method | None = None
         for deco in fn.decorator_list:
             call = deco if isinstance(deco, ast.Call) else None
-            kind = _name(call.func if call else deco)
+            kind = last_name(call.func if call else deco)
             if kind not in _DECORATORS:
                 continue
             if m is None:
@@ -236,7 +228,7 @@ class _Reader:
                 if isinstance(value, ast.Constant) and isinstance(value.value, str):
                     m.labels.append(value.value)
                 elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
-                        and _name(value.func.value) == "self":
+                        and last_name(value.func.value) == "self":
                     m.label_from.append(value.func.attr)
         self.body(m, fn)
 
@@ -254,7 +246,7 @@ class _Reader:
                                   f"is assumed to run {DEFAULT_ITERATION_ITEMS} times",
                                   (node.lineno, node.col_offset + 1))
             func = node.func
-            fname = _name(func)
+            fname = last_name(func)
             if fname == "kickoff" and isinstance(func, ast.Attribute):
                 self.kickoff(m, func.value, node, times)
             elif fname in _LLM_FUNCS or (fname == "call" and isinstance(func, ast.Attribute)
@@ -274,9 +266,9 @@ class _Reader:
         at = (call.lineno, call.col_offset + 1)
         # SomeCrew().crew().kickoff(...), Crew(...).kickoff(...), agent.kickoff(...)
         inner = target.func if isinstance(target, ast.Call) else None
-        if inner is not None and _name(inner) == "crew" and isinstance(inner, ast.Attribute) \
+        if inner is not None and last_name(inner) == "crew" and isinstance(inner, ast.Attribute) \
                 and isinstance(inner.value, ast.Call):
-            cls = _name(inner.value.func)
+            cls = last_name(inner.value.func)
             calls, model, note = self.crew_calls(cls, at)
             m.kind, m.note = "crew", note
             m.calls += calls * times
@@ -285,7 +277,7 @@ class _Reader:
                 m.model = model
             m.model_at = m.model_at or at
             return
-        if isinstance(target, ast.Call) and _name(target.func) == "Crew":
+        if isinstance(target, ast.Call) and last_name(target.func) == "Crew":
             m.kind = "crew"
             m.calls += DEFAULT_TOOL_LOOP_CALLS * times
             m.calls_assumed = True
@@ -584,8 +576,8 @@ def _first_str(call: ast.Call) -> tuple[str, Pos] | None:
 def _mentions_llm(node: ast.AST) -> bool:
     """``self._llm``, ``llm``, ``LLM(...)``: the receiver of a ``.call(...)``."""
     if isinstance(node, ast.Call):
-        return _name(node.func) == "LLM"
-    name = _name(node)
+        return last_name(node.func) == "LLM"
+    name = last_name(node)
     return name is not None and "llm" in name.lower()
 
 
