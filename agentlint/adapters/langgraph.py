@@ -309,15 +309,20 @@ def _json_graph(text: str, display: str) -> Graph:
         src, dst = item.get("source"), item.get("target")
         if not isinstance(src, str) or not isinstance(dst, str):
             raise SpecError(display, *val_pos(edges, i), "an edge needs `source` and `target`")
-        at = val_pos(edges, i)
-        if item.get("conditional") is True:
-            branch = branches.setdefault(src, Branch(src, at, [], None))
-            assert branch.targets is not None
-            branch.targets.append(dst)
-        else:
-            graph.edges.append(([src], dst, at))
+        _edge(graph, branches, src, dst, val_pos(edges, i), item.get("conditional") is True)
     graph.branches.extend(branches.values())
     return graph
+
+
+def _edge(graph: Graph, branches: dict[str, Branch], src: str, dst: str, at: Pos,
+          conditional: bool) -> None:
+    """An edge of a drawn graph: a conditional one is a target of ``src``'s branch."""
+    if conditional:
+        branch = branches.setdefault(src, Branch(src, at, [], None))
+        assert branch.targets is not None
+        branch.targets.append(dst)
+    else:
+        graph.edges.append(([src], dst, at))
 
 
 def _mermaid_graph(text: str, display: str) -> Graph:
@@ -333,12 +338,7 @@ def _mermaid_graph(text: str, display: str) -> Graph:
                 if name not in (START, END) and name not in graph.nodes:
                     graph.nodes[name] = Node(name, at, kind="tool" if name == "tools"
                                              else "llm")
-            if arrow.startswith("-."):
-                branch = branches.setdefault(src, Branch(src, at, [], None))
-                assert branch.targets is not None
-                branch.targets.append(dst)
-            else:
-                graph.edges.append(([src], dst, at))
+            _edge(graph, branches, src, dst, at, arrow.startswith("-."))
             continue
         found = decl.match(line)
         if found and found.group(1) not in (START, END, "classDef", "graph", "flowchart") \
