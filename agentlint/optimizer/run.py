@@ -635,10 +635,8 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
         # model is built only when the estimate turns the plan down
         outcome = run.unsolved(stages, start)
         run.tie_broken = False
-        proposal = run.propose(start)
-        if percentiles:
-            attach(proposal.estimate, proposal.workflow)
-        if meets(proposal.estimate) and not (percentiles and proposal.estimate.over_budget):
+        proposal, ok = _proposed(run, start, meets, percentiles)
+        if ok:
             return outcome, proposal
         run.proven, run.gap, start = True, None, None
     rows = run.budget_rows(limits)
@@ -655,10 +653,8 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
             run.tie_broken = False
         objective = "default" if stages[0] == "cuts" else BY_NAME[stages[0]].short
         plan = _polish(run, plan, score_of(objective), meets, banned)
-        proposal = run.propose(plan)
-        if percentiles:
-            attach(proposal.estimate, proposal.workflow)
-        if meets(proposal.estimate) and not (percentiles and proposal.estimate.over_budget):
+        proposal, ok = _proposed(run, plan, meets, percentiles)
+        if ok:
             return outcome, proposal
         for bad in (outcome.plan, plan):
             if bad.key() not in banned:
@@ -671,6 +667,17 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
             return Outcome("unknown", None, None, 0.0), None
     run.proven = False
     return None, None
+
+
+def _proposed(run: _Run, plan: Plan, meets: Callable[[PlanFigures | Estimate], bool],
+              percentiles: bool) -> tuple[Proposal, bool]:
+    """The proposal of ``plan`` (with its run distribution when a budget names a
+    percentile) and whether its estimate is within every budget."""
+    proposal = run.propose(plan)
+    if percentiles:
+        attach(proposal.estimate, proposal.workflow)
+    return proposal, meets(proposal.estimate) and not (
+        percentiles and bool(proposal.estimate.over_budget))
 
 
 def _start(run: _Run, stages: tuple[str, ...], limits: dict[str, float]) -> Plan | None:
