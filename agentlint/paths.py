@@ -441,9 +441,7 @@ def write_text_atomic(path: str, text: str, *, inputs: Iterable[str] = (),
 
             fd, tmp = tempfile.mkstemp(prefix=".agentlint-", suffix=".tmp", dir=folder)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+                _write_all(fd, data)
                 if hasattr(os, "fchmod"):
                     os.fchmod(fd, mode)
                 os.fsync(fd)
@@ -479,13 +477,18 @@ def _write_device(path: str, target: str, data: bytes) -> None:
     try:
         fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_all(fd, data)
         finally:
             os.close(fd)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` to ``fd`` (a write may take less than it is given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _umask() -> int:
