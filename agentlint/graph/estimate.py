@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
 from agentlint.metrics import BUDGET_BY_NAME, Metric
 from agentlint.record import Record
-from agentlint.spec.deps import topological_order
+from agentlint.spec.deps import successors, topological_order
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Stage, Step, Workflow
 from agentlint.spec.tokens import prefix_tokens, text_tokens
@@ -560,10 +560,7 @@ def slack(g: Graph, time: list[float]) -> tuple[float, list[float], list[float]]
     preds = exec_preds(g, expected=False)
     total = len(preds)
     order = topological_order(preds)
-    succs: list[list[int]] = [[] for _ in range(total)]
-    for v, ps in enumerate(preds):
-        for u in ps:
-            succs[u].append(v)
+    succs = successors(preds)
 
     def own(v: int) -> float:
         return full[v] if v < g.n else 0.0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from agentlint.optimizer.problem import Problem, Segment
 from agentlint.optimizer.rewrite import Rewrite, rewrite
+from agentlint.spec.deps import successors
 from agentlint.spec.model import Stage
 
 
@@ -109,10 +110,7 @@ def start_and_tail(p: Problem, plan: Plan) -> tuple[list[float], list[float]]:
     for v in p.graph.topo:
         start[v] = max((finish[u] for u in p.preds[v] if not cut[u]), default=0.0)
         finish[v] = start[v] + d[v] if not cut[v] else 0.0
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for v in range(n):
-        for u in p.preds[v]:
-            succs[u].append(v)
+    succs = successors(p.preds)
     tail = [0.0] * n
     for v in reversed(p.graph.topo):
         tail[v] = max((d[w] + tail[w] for w in succs[v] if not cut[w]), default=0.0)

@@ -30,6 +30,7 @@ from agentlint.optimizer.plan import (
     start_and_tail,
 )
 from agentlint.optimizer.problem import Problem, Segment
+from agentlint.spec.deps import successors
 
 Score = tuple[float, ...]
 
@@ -160,10 +161,7 @@ class _State:
             self.order = [0] * n
             for k, v in enumerate(p.graph.topo):
                 self.order[v] = k
-            self.succs: list[list[int]] = [[] for _ in range(n)]
-            for v in range(n):
-                for u in p.preds[v]:
-                    self.succs[u].append(v)
+            self.succs = successors(p.preds)
             self.finish = [0.0 if self.cut[v] else self.start[v] + self.d[v]
                            for v in range(n)]
             #: steps whose start (``ahead``) or tail (``behind``) waits to be recomputed

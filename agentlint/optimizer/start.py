@@ -44,6 +44,7 @@ from agentlint.metrics import COST, LATENCY, RELIABILITY
 from agentlint.optimizer.plan import Plan, PlanFigures, current_plan, figures
 from agentlint.optimizer.polish import polish
 from agentlint.optimizer.problem import Problem
+from agentlint.spec.deps import successors
 
 #: relative margin kept under each budget by the greedy passes (float rounding)
 MARGIN = 1e-9
@@ -90,13 +91,9 @@ class _Greedy:
         self.p = p
         self.deadline = deadline
         self.choice: list[int | None] = list(current_plan(p).choice)
-        n = p.n
         self.d = [p.choices[i].options[c].time if c is not None else 0.0
                   for i, c in enumerate(self.choice)]
-        self.succs: list[list[int]] = [[] for _ in range(n)]
-        for v in range(n):
-            for u in p.preds[v]:
-                self.succs[u].append(v)
+        self.succs = successors(p.preds)
         self.topo = p.graph.topo
         inf = math.inf
         lat = limits.get(LATENCY.name, inf)
