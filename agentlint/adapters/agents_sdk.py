@@ -618,11 +618,7 @@ class _Reader:
                                               "tools": [draft.tool(t, a.at) for t in tools]})
                 spec.agent = sid
             draft.steps.append(spec)
-            self.words.step_agent[sid] = a.name
-            self.words.agent_at[a.name] = a.at
-            self.words.model_at[a.name] = a.model_at
-            self.words.model_literal[a.name] = a.model_literal
-            self.words.step_span[sid] = a.model_span
+            self.word_agent(sid, a)
             if a.model_const is not None:
                 self.words.model_const[a.name] = a.model_const
             for inner, tool, at in a.nested:
@@ -675,13 +671,17 @@ class _Reader:
                                      self.sdk_default(ga), ga.model_at)
             spec.pos["model"] = ga.model_at
             spec.system = ga.system or None
-            self.words.step_agent[spec.id] = ga.name
-            self.words.agent_at[ga.name] = ga.at
-            self.words.model_at[ga.name] = ga.model_at
-            self.words.model_literal[ga.name] = ga.model_literal
-            self.words.step_span[spec.id] = ga.model_span
+            self.word_agent(spec.id, ga)
         draft.steps.append(spec)
         return spec.id
+
+    def word_agent(self, sid: str, a: _Agent) -> None:
+        """Step ``sid`` is worded as agent ``a``: its ``Agent(...)`` call and its model."""
+        self.words.step_agent[sid] = a.name
+        self.words.agent_at[a.name] = a.at
+        self.words.model_at[a.name] = a.model_at
+        self.words.model_literal[a.name] = a.model_literal
+        self.words.step_span[sid] = a.model_span
 
     def as_agent(self, spec: StepSpec, a: _Agent) -> None:
         """Give ``spec`` the agent's model (the SDK's default when it names none), its
@@ -709,11 +709,7 @@ class _Reader:
             spec.calls = 1 if t.one_call else DEFAULT_TOOL_LOOP_CALLS
             spec.calls_assumed = not t.one_call
         draft.steps.append(spec)
-        self.words.step_agent[spec.id] = t.name
-        self.words.agent_at[t.name] = t.at
-        self.words.model_at[t.name] = t.model_at
-        self.words.model_literal[t.name] = t.model_literal
-        self.words.step_span[spec.id] = t.model_span
+        self.word_agent(spec.id, t)
 
     def order(self, entries: list[int]) -> list[int]:
         """The agents a run reaches through handoffs, each strongly connected group of
