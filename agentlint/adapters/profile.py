@@ -52,6 +52,17 @@ class Entry:
     used: bool = False
 
 
+def _used(entries: dict[str, Entry], names: tuple[str, ...]) -> Entry | None:
+    """The entry of the first of ``names`` (an id, then the names the source gives) that
+    has one, marked used."""
+    for name in names:
+        entry = entries.get(name)
+        if entry is not None:
+            entry.used = True
+            return entry
+    return None
+
+
 @dataclass(slots=True)
 class Profile:
     file: str | None = None
@@ -66,20 +77,11 @@ class Profile:
     candidates_at: Pos = (1, 1)
 
     def step_entry(self, spec: StepSpec) -> Entry | None:
-        for name in (spec.id, *spec.names):
-            entry = self.steps.get(name)
-            if entry is not None:
-                entry.used = True
-                return entry
-        return None
+        return _used(self.steps, (spec.id, *spec.names))
 
     def loop_iterations(self, loop: LoopSpec) -> float | None:
-        for name in (loop.id, *loop.names):
-            entry = self.loops.get(name)
-            if entry is not None:
-                entry.used = True
-                return entry.values.get("expected_iterations")
-        return None
+        entry = _used(self.loops, (loop.id, *loop.names))
+        return None if entry is None else entry.values.get("expected_iterations")
 
     def loop_bound(self, loop: LoopSpec) -> int | None:
         for name in (loop.id, *loop.names):
