@@ -95,18 +95,24 @@ def find_root(start: str) -> str:
     ``start`` itself: prompt files are never read from above that point.
     """
     start = os.path.realpath(start)
-    here = start
-    while True:
+    for here in folders_up(start):
         if os.path.exists(os.path.join(here, ".git")):
             return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            break
-        here = parent
     cwd = os.path.realpath(os.getcwd())
     if start == cwd or start.startswith(cwd + os.sep):
         return cwd
     return start
+
+
+def folders_up(folder: str, top: str | None = None) -> Iterator[str]:
+    """``folder``, then each folder above it, up to the file system's root, or with
+    ``top`` up to ``top`` while they are inside it (as written: no link is resolved)."""
+    while True:
+        yield folder
+        parent = os.path.dirname(folder)
+        if parent == folder or (top is not None and not is_inside(parent, top)):
+            return
+        folder = parent
 
 
 def is_inside(path: str, folder: str) -> bool:

@@ -54,6 +54,7 @@ from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.paths import (
     MAX_PROMPT_FILE_BYTES,
+    folders_up,
     is_inside,
     read_bytes,
     read_named,
@@ -151,8 +152,7 @@ def _named_by_manifest(path: str, root: str) -> tuple[str, str, list[str]] | Non
     that names it: (manifest, graph id, variables it names in this module, first first)."""
     real = os.path.realpath(path)
     top = os.path.realpath(root)
-    folder = os.path.dirname(real)
-    while True:
+    for folder in folders_up(os.path.dirname(real), top):
         manifest = os.path.join(folder, MANIFEST)
         try:
             stamp = os.stat(manifest).st_mtime
@@ -163,10 +163,7 @@ def _named_by_manifest(path: str, root: str) -> tuple[str, str, list[str]] | Non
                      if module == real]
             if named:
                 return manifest, named[0][0], [var for _, var in named]
-        parent = os.path.dirname(folder)
-        if parent == folder or not is_inside(parent, top):
-            return None
-        folder = parent
+    return None
 
 
 def _manifest(path: str, text: str, display: str, root: str) -> Workflow:
@@ -248,8 +245,7 @@ class _Imports:
                                                           "langchain_core", "typing"):
             return None
         rel = name.replace(".", "/")
-        folder = os.path.dirname(self.path)
-        while True:
+        for folder in folders_up(os.path.dirname(self.path), self.root):
             for candidate in (f"{rel}.py", f"{rel}/__init__.py"):
                 full = os.path.join(folder, candidate)
                 if os.path.isfile(full) and is_inside(os.path.realpath(full), self.root):
@@ -263,10 +259,7 @@ class _Imports:
                         return None
                     self.seen[name] = tree
                     return tree
-            parent = os.path.dirname(folder)
-            if parent == folder or not is_inside(parent, self.root):
-                return None
-            folder = parent
+        return None
 
 
 def _pick(module: Module, var: str | None, display: str) -> Graph:
