@@ -115,6 +115,15 @@ def folders_up(folder: str, top: str | None = None) -> Iterator[str]:
         folder = parent
 
 
+def first_file(folder: str, names: Iterable[str]) -> str | None:
+    """The first of ``names`` that is a file in ``folder`` (its path), or None."""
+    for name in names:
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
 def is_inside(path: str, folder: str) -> bool:
     """Is ``path`` the folder itself or under it? (Both as written: no link is resolved.)"""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

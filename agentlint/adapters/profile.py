@@ -29,7 +29,7 @@ from agentlint.adapters.ir import (
     StepSpec,
 )
 from agentlint.errors import SpecError
-from agentlint.paths import MAX_PROFILE_BYTES, read_text
+from agentlint.paths import MAX_PROFILE_BYTES, first_file, read_text
 from agentlint.spec import catalog
 from agentlint.spec.limits import LIMITS
 from agentlint.spec.marks import CALIBRATED
@@ -110,11 +110,7 @@ class Profile:
 
 def find_profile(base_dir: str) -> str | None:
     """The profile file in ``base_dir``, if there is one."""
-    for name in PROFILE_NAMES:
-        path = os.path.join(base_dir, name)
-        if os.path.isfile(path):
-            return path
-    return None
+    return first_file(base_dir, PROFILE_NAMES)
 
 
 def load_profile(base_dir: str, display: str, basename: str, root: str) -> Profile:
