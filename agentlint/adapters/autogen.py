@@ -566,18 +566,15 @@ class _Reader:
         return chat
 
     def model02(self, llm: YMap, agent: YMap | None, at: Pos) -> tuple[str | None, Pos]:
-        configs = listed(llm.get("config_list"))
-        if configs:
-            first = mapping(configs[0])
-            value = first.get("model")
-            if isinstance(value, str) and value.strip():
-                return value.strip(), val_pos(first, "model", at)
-        models = listed(agent.get("models")) if agent is not None else []
-        if models:
-            first = mapping(models[0])
-            value = first.get("model")
-            if isinstance(value, str) and value.strip():
-                return value.strip(), val_pos(first, "model", at)
+        # the first entry of the llm_config's config_list, else of the agent's models
+        for listing in (llm.get("config_list"),
+                        agent.get("models") if agent is not None else None):
+            configs = listed(listing)
+            if configs:
+                first = mapping(configs[0])
+                value = first.get("model")
+                if isinstance(value, str) and value.strip():
+                    return value.strip(), val_pos(first, "model", at)
         return None, at
 
     def member02(self, agent: YMap, at: Pos) -> _Member:
