@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agentlint.optimizer.problem import Problem, Segment
@@ -254,6 +255,19 @@ def plan_json(p: Problem, plan: Plan) -> dict[str, dict[str, object]]:
 def stage_json(stage: Stage) -> dict[str, object]:
     return {"model": stage.model, "accept": stage.accept, "check_usd": stage.check_usd,
             "check_s": stage.check_s}
+
+
+def compare(pairs: Iterable[tuple[float, float, float]]) -> int:
+    """Lexicographic comparison of two scores given as ``(a, b, tolerance)`` per place,
+    most important first: -1 when ``a`` is smaller at the first place where the two
+    differ by more than the tolerance, 1 when it is larger, 0 when no place does (the
+    pairs are read only as far as that first place)."""
+    for a, b, tol in pairs:
+        if a < b - tol:
+            return -1
+        if a > b + tol:
+            return 1
+    return 0
 
 
 def plan_loss(p: Problem, plan: Plan) -> int:

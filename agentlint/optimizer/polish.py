@@ -22,6 +22,7 @@ from collections.abc import Callable
 from agentlint.optimizer.plan import (
     Plan,
     PlanFigures,
+    compare,
     cut_of,
     durations,
     figures,
@@ -380,13 +381,7 @@ def _alternatives(p: Problem, i: int, c: int | None) -> list[int | None]:
 
 
 def _not_worse(a: Score, b: Score) -> bool:
-    for x, y in zip(a, b, strict=True):
-        slack = 1e-12 * max(abs(x), abs(y))
-        if x < y - slack:
-            return True
-        if x > y + slack:
-            return False
-    return True
+    return compare((x, y, 1e-12 * max(abs(x), abs(y))) for x, y in zip(a, b, strict=True)) <= 0
 
 
 def valid_groups(p: Problem, plan: Plan) -> bool:

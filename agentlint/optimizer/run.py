@@ -41,6 +41,7 @@ from agentlint.optimizer.milp import (
 from agentlint.optimizer.plan import (
     Plan,
     PlanFigures,
+    compare,
     current_plan,
     figures,
     plan_edits,
@@ -773,15 +774,13 @@ _OUT_OF_TIME = ("not proven optimal in the time shadow prices get (as long as th
 def _better(run: _Run, names: tuple[str, ...], plan: Plan, base: Plan) -> bool:
     """Is ``plan`` better than ``base`` on the stages, lexicographically, by more than
     the optimality gap both were solved to (counts: by a whole unit)?"""
-    for name in names:
+    def place(name: str) -> tuple[float, float, float]:
         a, b = run.value(plan, name), run.value(base, name)
         tol = 0.5 if name in COUNTS else max(run.form.gap, LEXICOGRAPHIC_TOLERANCE) * max(
             abs(a), abs(b), 1.0)
-        if a < b - tol:
-            return True
-        if a > b + tol:
-            return False
-    return False
+        return a, b, tol
+
+    return compare(map(place, names)) < 0
 
 
 def _delta(run: _Run, plan: Plan, base: Plan) -> dict[str, float]:
