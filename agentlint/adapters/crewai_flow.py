@@ -121,7 +121,6 @@ class CrewAIFlowWording(FileWording):
                 "(`@listen(...)`): the Flow runs a method's listeners side by side, and a "
                 "later one can wait for all of them with `@listen(and_(...))`")
 
-
     def bound(self, loop: str) -> str | None:
         found = self.loops.get(loop)
         if found is None:

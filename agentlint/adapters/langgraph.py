@@ -821,7 +821,6 @@ class LangGraphWording(FileWording):
             return f"set `model=\"{model}\"` at {self._at(self.model_at[step])} ({node})"
         return f"{node} builds its model at run time: give it `{model}` where it does"
 
-
     def bound(self, loop: str) -> str | None:
         hit = self.loops.get(loop)
         if hit is None:
