@@ -95,18 +95,33 @@ def find_root(start: str) -> str:
     ``start`` itself: prompt files are never read from above that point.
     """
     start = os.path.realpath(start)
-    here = start
-    while True:
+    for here in folders_up(start):
         if os.path.exists(os.path.join(here, ".git")):
             return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            break
-        here = parent
     cwd = os.path.realpath(os.getcwd())
     if start == cwd or start.startswith(cwd + os.sep):
         return cwd
     return start
+
+
+def folders_up(folder: str, top: str | None = None) -> Iterator[str]:
+    """``folder``, then each folder above it, up to the file system's root, or with
+    ``top`` up to ``top`` while they are inside it (as written: no link is resolved)."""
+    while True:
+        yield folder
+        parent = os.path.dirname(folder)
+        if parent == folder or (top is not None and not is_inside(parent, top)):
+            return
+        folder = parent
+
+
+def first_file(folder: str, names: Iterable[str]) -> str | None:
+    """The first of ``names`` that is a file in ``folder`` (its path), or None."""
+    for name in names:
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            return candidate
+    return None
 
 
 def is_inside(path: str, folder: str) -> bool:
@@ -441,9 +456,7 @@ def write_text_atomic(path: str, text: str, *, inputs: Iterable[str] = (),
 
             fd, tmp = tempfile.mkstemp(prefix=".agentlint-", suffix=".tmp", dir=folder)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+                _write_all(fd, data)
                 if hasattr(os, "fchmod"):
                     os.fchmod(fd, mode)
                 os.fsync(fd)
@@ -479,13 +492,18 @@ def _write_device(path: str, target: str, data: bytes) -> None:
     try:
         fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_all(fd, data)
         finally:
             os.close(fd)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` to ``fd`` (a write may take less than it is given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _umask() -> int:

@@ -31,12 +31,13 @@ import re
 from dataclasses import dataclass, field
 
 from agentlint.adapters.agents_sdk_words import AgentsSdkWording
-from agentlint.adapters.crewai_code import ModelNames, _pos
+from agentlint.adapters.crewai_code import ModelNames, _pos, last_name, read_python_module
 from agentlint.adapters.crewai_code import _kwargs as _kw
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, LoopSpec, Pos, StepSpec
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_CREW_PY_BYTES
+from agentlint.spec.digraph import condensation, strongly_connected
 from agentlint.spec.model import Workflow
 
 #: the SDK's default model (``get_default_model()``) when neither ``model=`` nor the
@@ -159,11 +160,7 @@ class _Agent:
 def _func_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Subscript):  # Agent[Context](...)
         node = node.value
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
+    return last_name(node)
 
 
 def _text(node: ast.AST | None, consts: dict[str, list[ast.expr]], depth: int = 0) -> str:
@@ -204,22 +201,8 @@ class _Reader:
 
     # -- the syntax tree -----------------------------------------------------------------
 
-    def parse(self) -> ast.Module:
-        try:
-            return ast.parse(self.text, filename=self.file)
-        except SyntaxError as exc:
-            raise SpecError(self.file, exc.lineno or 1, exc.offset or 1,
-                            f"not valid Python: {exc.msg}") from None
-        except (ValueError, RecursionError, MemoryError):
-            raise SpecError(self.file, 1, 1, "not valid Python (null bytes, or nested too "
-                            "deeply to read)") from None
-
     def read(self) -> Workflow:
-        tree = self.parse()
-        try:
-            return self._read(tree)
-        except RecursionError:
-            raise SpecError(self.file, 1, 1, "expressions nested too deeply to read") from None
+        return read_python_module(self.text, self.file, self._read)
 
     def _read(self, tree: ast.Module) -> Workflow:
         for node in ast.walk(tree):
@@ -635,11 +618,7 @@ class _Reader:
                                               "tools": [draft.tool(t, a.at) for t in tools]})
                 spec.agent = sid
             draft.steps.append(spec)
-            self.words.step_agent[sid] = a.name
-            self.words.agent_at[a.name] = a.at
-            self.words.model_at[a.name] = a.model_at
-            self.words.model_literal[a.name] = a.model_literal
-            self.words.step_span[sid] = a.model_span
+            self.word_agent(sid, a)
             if a.model_const is not None:
                 self.words.model_const[a.name] = a.model_const
             for inner, tool, at in a.nested:
@@ -692,13 +671,17 @@ class _Reader:
                                      self.sdk_default(ga), ga.model_at)
             spec.pos["model"] = ga.model_at
             spec.system = ga.system or None
-            self.words.step_agent[spec.id] = ga.name
-            self.words.agent_at[ga.name] = ga.at
-            self.words.model_at[ga.name] = ga.model_at
-            self.words.model_literal[ga.name] = ga.model_literal
-            self.words.step_span[spec.id] = ga.model_span
+            self.word_agent(spec.id, ga)
         draft.steps.append(spec)
         return spec.id
+
+    def word_agent(self, sid: str, a: _Agent) -> None:
+        """Step ``sid`` is worded as agent ``a``: its ``Agent(...)`` call and its model."""
+        self.words.step_agent[sid] = a.name
+        self.words.agent_at[a.name] = a.at
+        self.words.model_at[a.name] = a.model_at
+        self.words.model_literal[a.name] = a.model_literal
+        self.words.step_span[sid] = a.model_span
 
     def as_agent(self, spec: StepSpec, a: _Agent) -> None:
         """Give ``spec`` the agent's model (the SDK's default when it names none), its
@@ -726,11 +709,7 @@ class _Reader:
             spec.calls = 1 if t.one_call else DEFAULT_TOOL_LOOP_CALLS
             spec.calls_assumed = not t.one_call
         draft.steps.append(spec)
-        self.words.step_agent[spec.id] = t.name
-        self.words.agent_at[t.name] = t.at
-        self.words.model_at[t.name] = t.model_at
-        self.words.model_literal[t.name] = t.model_literal
-        self.words.step_span[spec.id] = t.model_span
+        self.word_agent(spec.id, t)
 
     def order(self, entries: list[int]) -> list[int]:
         """The agents a run reaches through handoffs, each strongly connected group of
@@ -745,73 +724,17 @@ class _Reader:
             seen.add(i)
             reach.append(i)
             queue.extend(h.target for h in self.agents[i].handoffs)
-        comp = self._components(reach)
-        # groups in order of first appearance, then sorted so that every edge between
-        # groups goes forward (Kahn's algorithm, ties by first appearance)
-        groups: list[int] = list(dict.fromkeys(comp[i] for i in reach))
-        preds: dict[int, set[int]] = {g: set() for g in groups}
-        for i in reach:
-            for h in self.agents[i].handoffs:
-                if h.target in comp and comp[h.target] != comp[i]:
-                    preds[comp[h.target]].add(comp[i])
-        done: list[int] = []
-        left = list(groups)
-        while left:
-            g = next(g for g in left if preds[g] <= set(done))
-            done.append(g)
-            left.remove(g)
-        members: dict[int, list[int]] = {}
-        for i in reach:
-            members.setdefault(comp[i], []).append(i)
-        return [i for g in done for i in members[g]]
+        return [i for comp in condensation(reach, self._handoffs(reach)) for i in comp]
 
-    def _components(self, nodes: list[int]) -> dict[int, int]:
-        """Strongly connected components (iterative Tarjan): node -> component id."""
-        allowed = set(nodes)
-        index: dict[int, int] = {}
-        low: dict[int, int] = {}
-        comp: dict[int, int] = {}
-        stack: list[int] = []
-        on: set[int] = set()
-        counter = 0
-        for start in nodes:
-            if start in index:
-                continue
-            work = [(start, 0)]
-            while work:
-                v, pos = work.pop()
-                if pos == 0:
-                    index[v] = low[v] = counter
-                    counter += 1
-                    stack.append(v)
-                    on.add(v)
-                succ = [h.target for h in self.agents[v].handoffs if h.target in allowed]
-                if pos < len(succ):
-                    work.append((v, pos + 1))
-                    w = succ[pos]
-                    if w not in index:
-                        work.append((w, 0))
-                    elif w in on:
-                        low[v] = min(low[v], index[w])
-                    continue
-                if low[v] == index[v]:
-                    while True:
-                        w = stack.pop()
-                        on.discard(w)
-                        comp[w] = v
-                        if w == v:
-                            break
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[v])
-        return comp
+    def _handoffs(self, nodes: list[int]) -> dict[int, list[int]]:
+        """Agent (of ``nodes``) -> the agents it hands off to, in the order written."""
+        return {i: [h.target for h in self.agents[i].handoffs] for i in nodes}
 
     def cycles(self, order: list[int]) -> list[list[int]]:
-        comp = self._components(order)
-        groups: dict[int, list[int]] = {}
-        for i in order:
-            groups.setdefault(comp[i], []).append(i)
-        return [g for g in groups.values() if len(g) > 1 or any(
+        rank = {v: k for k, v in enumerate(order)}
+        groups = sorted(strongly_connected(order, self._handoffs(order)),
+                        key=lambda g: rank[g[0]])
+        return [g for g in groups if len(g) > 1 or any(
             h.target == g[0] for h in self.agents[g[0]].handoffs)]
 
     def loops(self, order: list[int], sccs: list[list[int]], step_of: dict[int, str],

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agentlint.adapters.ir import Pos
+from agentlint.adapters.ir import FileWording, Pos
 
 
 @dataclass(slots=True)
-class AgentsSdkWording:
-    file: str
+class AgentsSdkWording(FileWording):
     format: str = "agents-sdk"
     #: step id -> the agent's name, where its Agent(...) call and its model are written,
     #: and whether that model is a literal string
@@ -39,9 +38,6 @@ class AgentsSdkWording:
     run_model_at: Pos | None = None
     #: loop id -> where the Runner call is (None: no Runner call in the file)
     loops: dict[str, Pos | None] = field(default_factory=dict)
-
-    def _at(self, at: Pos) -> str:
-        return f"{self.file}:{at[0]}:{at[1]}"
 
     def model(self, step: str, model: str) -> str | None:
         agent = self.step_agent.get(step)

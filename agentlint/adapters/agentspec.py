@@ -48,6 +48,7 @@ from agentlint.adapters.ir import (
 )
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
+from agentlint.spec.digraph import depth_first, strongly_connected
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
@@ -442,32 +443,12 @@ class _Reader:
               ) -> tuple[list[int], set[tuple[int, int]]]:
         """The nodes reachable from ``start`` in an order control edges keep, and the
         edges that go back (close a cycle)."""
-        back: set[tuple[int, int]] = set()
-        state: dict[int, int] = {}  # 1 on the path, 2 done
-        post: list[int] = []
-        stack: list[tuple[int, int]] = [(start, 0)]
-        state[start] = 1
-        while stack:
-            key, i = stack.pop()
-            edges = succ.get(key, [])
-            if i < len(edges):
-                stack.append((key, i + 1))
-                dst = edges[i][0]
-                if state.get(dst) == 1:
-                    back.add((key, dst))
-                elif dst not in state:
-                    state[dst] = 1
-                    stack.append((dst, 0))
-            else:
-                state[key] = 2
-                post.append(key)
+        targets = _targets(succ)
+        post, back = depth_first([start], targets)
         rpo = list(reversed(post))
-        rank = {k: i for i, k in enumerate(rpo)}
         # a cycle's nodes one after another (a loop repeats a contiguous run of steps):
         # the components in topological order, each in the order of the walk
-        grouped: list[int] = []
-        for comp in reversed(_components(rpo, succ)):
-            grouped.extend(sorted(comp, key=rank.__getitem__))
+        grouped = [k for comp in reversed(strongly_connected(rpo, targets)) for k in comp]
         return grouped, back
 
     def route(self, node: _Node, edges: list[tuple[int, str, Pos]], nodes: dict[int, _Node],
@@ -786,53 +767,12 @@ def _base(kind: str) -> str:
     return kind
 
 
+def _targets(succ: dict[int, list[tuple[int, str, Pos]]]) -> dict[int, list[int]]:
+    """Node -> the nodes its control edges go to, in order."""
+    return {key: [d for d, _, _ in edges] for key, edges in succ.items()}
+
+
 def _cycles(order: list[int], succ: dict[int, list[tuple[int, str, Pos]]]) -> list[set[int]]:
     """Strongly connected components of more than one node (or with a self-edge)."""
-    return [comp for comp in _components(order, succ)
+    return [set(comp) for comp in strongly_connected(order, _targets(succ))
             if len(comp) > 1 or any(d in comp for v in comp for d, _, _ in succ.get(v, []))]
-
-
-def _components(order: list[int], succ: dict[int, list[tuple[int, str, Pos]]],
-                ) -> list[set[int]]:
-    """Strongly connected components of the nodes in ``order`` (Tarjan: each after every
-    component it reaches)."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on: set[int] = set()
-    stack: list[int] = []
-    out: list[set[int]] = []
-    counter = 0
-    members = set(order)
-    for root in order:
-        if root in index:
-            continue
-        work: list[tuple[int, int]] = [(root, 0)]
-        while work:
-            v, i = work.pop()
-            if i == 0:
-                index[v] = low[v] = counter
-                counter += 1
-                stack.append(v)
-                on.add(v)
-            edges = [d for d, _, _ in succ.get(v, []) if d in members]
-            if i < len(edges):
-                work.append((v, i + 1))
-                w = edges[i]
-                if w not in index:
-                    work.append((w, 0))
-                elif w in on:
-                    low[v] = min(low[v], index[w])
-                continue
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[v])
-            if low[v] == index[v]:
-                comp: set[int] = set()
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.add(w)
-                    if w == v:
-                        break
-                out.append(comp)
-    return out

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agentlint.adapters.ir import Pos
+from agentlint.adapters.ir import FileWording, Pos
 
 
 @dataclass(slots=True)
-class AgentSpecWording:
-    file: str
+class AgentSpecWording(FileWording):
     format: str = "agentspec"
     #: the file's text, and whether it is JSON (for writing a plan's models back)
     text: str = ""
@@ -35,9 +34,6 @@ class AgentSpecWording:
     agents: dict[str, tuple[str, Pos]] = field(default_factory=dict)
     #: loop id -> the nodes of the cycle, where the cycle closes
     loops: dict[str, tuple[list[str], Pos]] = field(default_factory=dict)
-
-    def _at(self, at: Pos) -> str:
-        return f"{self.file}:{at[0]}:{at[1]}"
 
     def _name(self, step: str) -> str:
         return self.node.get(step, step)

@@ -15,6 +15,7 @@ from agentlint.adapters.agents_sdk_write import Written
 from agentlint.adapters.agentspec_words import AgentSpecWording
 from agentlint.adapters.ir import Pos
 from agentlint.errors import SpecError
+from agentlint.spec.edit import scalar_end
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
@@ -26,26 +27,8 @@ _UNSAFE = ("'", '"', "\\", "\n", "#", ":", "{", "}", "[", "]", ",", "&", "*", "!
 def _span(line: str, col: int) -> tuple[int, int] | None:
     """Start and end (0-based, in characters) of the one-line scalar at ``col``."""
     start = col - 1
-    if start >= len(line):
-        return None
-    quote = line[start]
-    if quote in ("'", '"'):
-        i = start + 1
-        while i < len(line):
-            if quote == '"' and line[i] == "\\":
-                i += 2
-                continue
-            if line[i] == quote:
-                if quote == "'" and line[i + 1:i + 2] == "'":
-                    i += 2
-                    continue
-                return start, i + 1
-            i += 1
-        return None  # the scalar goes on past the line
-    end = line.find(" #", start)
-    end = len(line) if end < 0 else end
-    text = line[start:end].rstrip()
-    return (start, start + len(text)) if text else None
+    end = scalar_end(line, start)
+    return (start, end) if end is not None and end > start else None
 
 
 def _value_at(doc: Any, at: Pos) -> Any:

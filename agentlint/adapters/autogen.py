@@ -49,6 +49,7 @@ from agentlint.adapters.ir import (
 )
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
+from agentlint.spec.digraph import depth_first
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
@@ -334,27 +335,9 @@ class _Reader:
 
     @staticmethod
     def cycles(edges: dict[str, list[tuple[str, str | None, Pos]]]) -> bool:
-        """Whether the graph has a cycle (an iterative depth-first search)."""
-        state: dict[str, int] = {}
-        for root in edges:
-            if root in state:
-                continue
-            stack = [(root, iter(edges[root]))]
-            state[root] = 1
-            while stack:
-                node, it = stack[-1]
-                nxt = next(it, None)
-                if nxt is None:
-                    state[node] = 2
-                    stack.pop()
-                    continue
-                target = nxt[0]
-                if state.get(target) == 1:
-                    return True
-                if target not in state:
-                    state[target] = 1
-                    stack.append((target, iter(edges[target])))
-        return False
+        """Whether the graph has a cycle (a depth-first search finds an edge back)."""
+        _, back = depth_first(edges, {n: [t for t, _, _ in e] for n, e in edges.items()})
+        return bool(back)
 
     def members04(self, config: YMap, at: Pos) -> list[_Member]:
         members: list[_Member] = []
@@ -583,18 +566,15 @@ class _Reader:
         return chat
 
     def model02(self, llm: YMap, agent: YMap | None, at: Pos) -> tuple[str | None, Pos]:
-        configs = listed(llm.get("config_list"))
-        if configs:
-            first = mapping(configs[0])
-            value = first.get("model")
-            if isinstance(value, str) and value.strip():
-                return value.strip(), val_pos(first, "model", at)
-        models = listed(agent.get("models")) if agent is not None else []
-        if models:
-            first = mapping(models[0])
-            value = first.get("model")
-            if isinstance(value, str) and value.strip():
-                return value.strip(), val_pos(first, "model", at)
+        # the first entry of the llm_config's config_list, else of the agent's models
+        for listing in (llm.get("config_list"),
+                        agent.get("models") if agent is not None else None):
+            configs = listed(listing)
+            if configs:
+                first = mapping(configs[0])
+                value = first.get("model")
+                if isinstance(value, str) and value.strip():
+                    return value.strip(), val_pos(first, "model", at)
         return None, at
 
     def member02(self, agent: YMap, at: Pos) -> _Member:

@@ -16,15 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agentlint.adapters.common import safe_id
-from agentlint.adapters.ir import Pos
+from agentlint.adapters.ir import FileWording, Pos
 
 BUFFERED = "autogen_core.model_context.BufferedChatCompletionContext"
 MAX_MESSAGES = "autogen_agentchat.conditions.MaxMessageTermination"
 
 
 @dataclass(slots=True)
-class AutoGenWording:
-    file: str
+class AutoGenWording(FileWording):
     format: str = "autogen"
     v02: bool = False
     #: participant name -> where its name, model and model_context are written
@@ -41,9 +40,6 @@ class AutoGenWording:
     version: dict[str, str] = field(default_factory=dict)
     #: loop id -> the team an unbounded chat belongs to
     loops: dict[str, str] = field(default_factory=dict)
-
-    def _at(self, at: Pos) -> str:
-        return f"{self.file}:{at[0]}:{at[1]}"
 
     def context(self, step: str, reads: Sequence[str]) -> str | None:
         agent = self.step_agent.get(step)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agentlint.adapters.common import at_of, figure, key_pos, listed, mapping, val_pos
-from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, Pos, StepSpec
+from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, FileWording, Pos, StepSpec
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.spec.model import Workflow
@@ -58,19 +58,15 @@ class CagentAdapter:
 
 
 @dataclass(slots=True)
-class CagentWording:
+class CagentWording(FileWording):
     """How a fix is said to a cagent team: its agents' keys."""
 
-    file: str
     format: str = "cagent"
     step_agent: dict[str, str] = field(default_factory=dict)
     agent_at: dict[str, Pos] = field(default_factory=dict)
     model_at: dict[str, Pos] = field(default_factory=dict)
     #: agent -> the alias under models: its model comes from (None: written inline)
     alias: dict[str, str | None] = field(default_factory=dict)
-
-    def _at(self, at: Pos) -> str:
-        return f"{self.file}:{at[0]}:{at[1]}"
 
     def model(self, step: str, model: str) -> str | None:
         agent = self.step_agent.get(step)
@@ -90,12 +86,6 @@ class CagentWording:
         return ("give the parent agent the `background_agents` toolset so it starts "
                 f"{', '.join(f'`{a}`' for a in agents)} with `run_background_agent` side by "
                 "side; `transfer_task` runs one sub-agent at a time")
-
-    def context(self, step: str, reads: Sequence[str]) -> str | None:
-        return None
-
-    def keep_output(self, step: str) -> str | None:
-        return None
 
 
 def _split_model(raw: str) -> str:

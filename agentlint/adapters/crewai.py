@@ -66,6 +66,7 @@ from agentlint.errors import SpecError, excerpt
 from agentlint.paths import (
     MAX_CREW_PY_BYTES,
     MAX_SPEC_BYTES,
+    first_file,
     is_inside,
     read_text,
     shown_beside,
@@ -81,12 +82,7 @@ AGENT_NAMES = ("agents.yaml", "agents.yml")
 
 
 def _sibling(path: str, names: tuple[str, ...]) -> str | None:
-    folder = os.path.dirname(os.path.abspath(path))
-    for name in names:
-        candidate = os.path.join(folder, name)
-        if os.path.isfile(candidate):
-            return candidate
-    return None
+    return first_file(os.path.dirname(os.path.abspath(path)), names)
 
 
 def _looks_like_tasks(text: str) -> bool:

@@ -19,13 +19,36 @@ from __future__ import annotations
 
 import ast
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from agentlint.adapters.ir import Pos
+from agentlint.errors import SpecError
 
 #: the task/agent fields CrewAI's pydantic models require (``Task``, ``BaseAgent``)
 TASK_REQUIRED = ("description", "expected_output")
 AGENT_REQUIRED = ("role", "goal", "backstory")
+
+T = TypeVar("T")
+
+
+def read_python_module(text: str, file: str, read: Callable[[ast.Module], T]) -> T:
+    """``read`` of the syntax tree of the Python module ``text``, shown as ``file``: a
+    syntax error is said where it is; null bytes, or nesting too deep for the parser or
+    for ``read``'s walk of the tree, at 1:1."""
+    try:
+        tree = ast.parse(text, filename=file)
+    except SyntaxError as exc:
+        raise SpecError(file, exc.lineno or 1, exc.offset or 1,
+                        f"not valid Python: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise SpecError(file, 1, 1, "not valid Python (null bytes, or nested too "
+                        "deeply to read)") from None
+    try:
+        return read(tree)
+    except RecursionError:
+        raise SpecError(file, 1, 1, "expressions nested too deeply to read") from None
 
 
 @dataclass(slots=True)
@@ -103,14 +126,20 @@ class CrewCode:
         return self.crew.manager_llm if self.crew else None
 
 
-def _name_of(node: ast.AST) -> str | None:
+def last_name(node: ast.AST) -> str | None:
+    """The name a reference ends in: ``x`` of ``x`` and of ``a.b.x``; None for anything
+    else (a call, a subscript, a literal)."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
         return node.attr
+    return None
+
+
+def _name_of(node: ast.AST) -> str | None:
     if isinstance(node, ast.Call):
         return _name_of(node.func)
-    return None
+    return last_name(node)
 
 
 def _self_method(node: ast.AST) -> str | None:

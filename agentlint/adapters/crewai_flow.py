@@ -34,9 +34,11 @@ from typing import Any
 
 from agentlint.adapters.common import at_of, key_pos, listed, mapping, val_pos
 from agentlint.adapters.crewai import CrewAIAdapter
+from agentlint.adapters.crewai_code import last_name, read_python_module
 from agentlint.adapters.ir import (
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
+    FileWording,
     LoopSpec,
     Pos,
     StepSpec,
@@ -44,6 +46,7 @@ from agentlint.adapters.ir import (
 from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_SPEC_BYTES, read_text
+from agentlint.spec.digraph import depth_first
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
@@ -98,15 +101,11 @@ class _Method:
 
 
 @dataclass(slots=True)
-class CrewAIFlowWording:
-    file: str
+class CrewAIFlowWording(FileWording):
     format: str = "crewai-flow"
     method_at: dict[str, Pos] = field(default_factory=dict)
     model_at: dict[str, Pos] = field(default_factory=dict)
     loops: dict[str, tuple[str, Pos]] = field(default_factory=dict)
-
-    def _at(self, at: Pos) -> str:
-        return f"{self.file}:{at[0]}:{at[1]}"
 
     def model(self, step: str, model: str) -> str | None:
         at = self.model_at.get(step)
@@ -122,12 +121,6 @@ class CrewAIFlowWording:
                 "(`@listen(...)`): the Flow runs a method's listeners side by side, and a "
                 "later one can wait for all of them with `@listen(and_(...))`")
 
-    def context(self, step: str, reads: Sequence[str]) -> str | None:
-        return None
-
-    def keep_output(self, step: str) -> str | None:
-        return None
-
     def bound(self, loop: str) -> str | None:
         found = self.loops.get(loop)
         if found is None:
@@ -139,30 +132,22 @@ class CrewAIFlowWording:
                 "method)")
 
 
-def _name(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def _cond(node: ast.AST, depth: int = 0) -> tuple[str, list[Any]] | None:
     if depth > 20:
         return None
     if isinstance(node, (ast.Name, ast.Attribute)):
-        name = _name(node)
+        name = last_name(node)
         return ("or", [name]) if name else None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return ("or", [node.value])
-    if isinstance(node, ast.Call) and _name(node.func) in ("or_", "and_"):
+    if isinstance(node, ast.Call) and last_name(node.func) in ("or_", "and_"):
         items: list[Any] = []
         for arg in node.args:
             inner = _cond(arg, depth + 1)
             if inner is None:
                 continue
             items.append(inner[1][0] if len(inner[1]) == 1 and inner[0] == "or" else inner)
-        return ("and" if _name(node.func) == "and_" else "or", items)
+        return ("and" if last_name(node.func) == "and_" else "or", items)
     return None
 
 
@@ -189,18 +174,7 @@ class _Reader:
     # -- Python ----------------------------------------------------------------------------
 
     def read_python(self) -> Workflow:
-        try:
-            tree = ast.parse(self.text, filename=self.file)
-        except SyntaxError as exc:
-            raise SpecError(self.file, exc.lineno or 1, exc.offset or 1,
-                            f"not valid Python: {exc.msg}") from None
-        except (ValueError, RecursionError, MemoryError):
-            raise SpecError(self.file, 1, 1, "not valid Python (null bytes, or nested too "
-                            "deeply to read)") from None
-        try:
-            return self._python(tree)
-        except RecursionError:
-            raise SpecError(self.file, 1, 1, "expressions nested too deeply to read") from None
+        return read_python_module(self.text, self.file, self._python)
 
     def _python(self, tree: ast.Module) -> Workflow:
         for node in ast.walk(tree):
@@ -208,7 +182,7 @@ class _Reader:
                 for alias in node.names:
                     self.imports[alias.asname or alias.name] = (node.module, node.level)
         flows = [c for c in tree.body if isinstance(c, ast.ClassDef) and any(
-            _name(b.value if isinstance(b, ast.Subscript) else b) == "Flow" for b in c.bases)]
+            last_name(b.value if isinstance(b, ast.Subscript) else b) == "Flow" for b in c.bases)]
         if not flows:
             raise SpecError(self.file, 1, 1, "no CrewAI Flow found: a flow is a class that "
                             "subclasses Flow with @start() methods")
@@ -228,7 +202,7 @@ class _Reader:
         m: _Method | None = None
         for deco in fn.decorator_list:
             call = deco if isinstance(deco, ast.Call) else None
-            kind = _name(call.func if call else deco)
+            kind = last_name(call.func if call else deco)
             if kind not in _DECORATORS:
                 continue
             if m is None:
@@ -253,7 +227,7 @@ class _Reader:
                 if isinstance(value, ast.Constant) and isinstance(value.value, str):
                     m.labels.append(value.value)
                 elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
-                        and _name(value.func.value) == "self":
+                        and last_name(value.func.value) == "self":
                     m.label_from.append(value.func.attr)
         self.body(m, fn)
 
@@ -271,7 +245,7 @@ class _Reader:
                                   f"is assumed to run {DEFAULT_ITERATION_ITEMS} times",
                                   (node.lineno, node.col_offset + 1))
             func = node.func
-            fname = _name(func)
+            fname = last_name(func)
             if fname == "kickoff" and isinstance(func, ast.Attribute):
                 self.kickoff(m, func.value, node, times)
             elif fname in _LLM_FUNCS or (fname == "call" and isinstance(func, ast.Attribute)
@@ -291,9 +265,9 @@ class _Reader:
         at = (call.lineno, call.col_offset + 1)
         # SomeCrew().crew().kickoff(...), Crew(...).kickoff(...), agent.kickoff(...)
         inner = target.func if isinstance(target, ast.Call) else None
-        if inner is not None and _name(inner) == "crew" and isinstance(inner, ast.Attribute) \
+        if inner is not None and last_name(inner) == "crew" and isinstance(inner, ast.Attribute) \
                 and isinstance(inner.value, ast.Call):
-            cls = _name(inner.value.func)
+            cls = last_name(inner.value.func)
             calls, model, note = self.crew_calls(cls, at)
             m.kind, m.note = "crew", note
             m.calls += calls * times
@@ -302,7 +276,7 @@ class _Reader:
                 m.model = model
             m.model_at = m.model_at or at
             return
-        if isinstance(target, ast.Call) and _name(target.func) == "Crew":
+        if isinstance(target, ast.Call) and last_name(target.func) == "Crew":
             m.kind = "crew"
             m.calls += DEFAULT_TOOL_LOOP_CALLS * times
             m.calls_assumed = True
@@ -333,7 +307,8 @@ class _Reader:
             calls = float(sum(s.calls for s in crew.steps if s.model))
             models = [crew.models[s.model].name for s in crew.steps if s.model]
             self.draft.sources.append(shown)
-            model = max(set(models), key=models.count) if models else None
+            # the model most of its steps run on; of several, the one the crew runs first
+            model = max(dict.fromkeys(models), key=models.count) if models else None
             return calls, model, f"crew {cls} ({shown}: {int(calls)} model calls)"
         self.draft.assume(f"flow:crew:{cls}", f"crew {cls} is not in this project (no "
                           f"config/tasks.yaml found for it); assumed to make "
@@ -600,8 +575,8 @@ def _first_str(call: ast.Call) -> tuple[str, Pos] | None:
 def _mentions_llm(node: ast.AST) -> bool:
     """``self._llm``, ``llm``, ``LLM(...)``: the receiver of a ``.call(...)``."""
     if isinstance(node, ast.Call):
-        return _name(node.func) == "LLM"
-    name = _name(node)
+        return last_name(node.func) == "LLM"
+    name = last_name(node)
     return name is not None and "llm" in name.lower()
 
 
@@ -614,29 +589,12 @@ def _order(starts: list[str], methods: dict[str, _Method],
     for n, found in triggers.items():
         for t, _ in found:
             listeners[t].append(n)
-    back: set[tuple[str, str]] = set()
-    state: dict[str, int] = {}
-    for s in starts:
-        stack: list[tuple[str, int]] = [(s, 0)]
-        if s in state:
-            continue
-        state[s] = 1
-        while stack:
-            node, i = stack.pop()
-            if i < len(listeners[node]):
-                stack.append((node, i + 1))
-                nxt = listeners[node][i]
-                if state.get(nxt) == 1:
-                    back.add((node, nxt))
-                elif nxt not in state:
-                    state[nxt] = 1
-                    stack.append((nxt, 0))
-            else:
-                state[node] = 2
+    post, back = depth_first(starts, listeners)
+    seen = set(post)
     if len(back) > MAX_CYCLES:
         raise SpecError(file, *at, f"more than {MAX_CYCLES} ways back to an earlier method "
                         "in one flow")
-    reached = [n for n in methods if n in state]
+    reached = [n for n in methods if n in seen]
     # the methods of each cycle are listed one after another (a loop repeats a run of them)
     group: dict[str, int] = {}
     for k, (tail, head) in enumerate(sorted(back)):
@@ -647,7 +605,7 @@ def _order(starts: list[str], methods: dict[str, _Method],
     pending = list(reached)
     while pending:
         ready = [n for n in pending if all(
-            t in placed for t, _ in triggers[n] if (t, n) not in back and t in state)]
+            t in placed for t, _ in triggers[n] if (t, n) not in back and t in seen)]
         if not ready:  # an or_ waiting on itself: place the rest as listed
             done.extend(pending)
             break

@@ -19,11 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agentlint.adapters.ir import Pos
-
-
-def where(file: str, at: Pos) -> str:
-    return f"{file}:{at[0]}:{at[1]}"
+from agentlint.adapters.ir import Pos, where
 
 
 @dataclass(slots=True)

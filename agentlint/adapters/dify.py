@@ -383,6 +383,16 @@ class _Reader:
             return self.ref(list(value), data.value_at(key), reader)
         return None
 
+    def instructed(self, node: _Node, spec: StepSpec, instruction: str, listing: str,
+                   query_key: str) -> None:
+        """A node that asks its model about the one variable ``query_key`` selects, with
+        its instruction (and ``listing``: its classes or parameters) as the system prompt."""
+        data = node.data
+        spec.system = self.text_refs(instruction, val_pos(data, "instruction", node.at),
+                                     node) + listing
+        query = self.selector(data, query_key, node)
+        spec.prompt = "{{ " + query + " }}" if query else ""
+
     # -- nodes ---------------------------------------------------------------------------
 
     def step(self, node: _Node) -> StepSpec:
@@ -403,22 +413,16 @@ class _Reader:
             self.model(node, spec, data.get("model"), "model")
             names = [str(mapping(c).get("name") or "") for c in data.get("classes") or []]
             instruction = str(data.get("instruction") or data.get("instructions") or "")
-            spec.system = self.text_refs(instruction, val_pos(data, "instruction", node.at),
-                                         node) + ("\nClasses: " + ", ".join(names)
-                                                  if names else "")
-            query = self.selector(data, "query_variable_selector", node)
-            spec.prompt = "{{ " + query + " }}" if query else ""
+            self.instructed(node, spec, instruction,
+                            "\nClasses: " + ", ".join(names) if names else "",
+                            "query_variable_selector")
             spec.output_cap = CLASSIFIER_OUTPUT_CAP
         elif kind == "parameter-extractor":
             self.model(node, spec, data.get("model"), "model")
             params = [f"{mapping(p).get('name')}: {mapping(p).get('description') or ''}"
                       for p in data.get("parameters") or []]
-            instruction = str(data.get("instruction") or "")
-            spec.system = self.text_refs(instruction, val_pos(data, "instruction", node.at),
-                                         node) + ("\nParameters:\n" + "\n".join(params)
-                                                  if params else "")
-            query = self.selector(data, "query", node)
-            spec.prompt = "{{ " + query + " }}" if query else ""
+            self.instructed(node, spec, str(data.get("instruction") or ""),
+                            "\nParameters:\n" + "\n".join(params) if params else "", "query")
         elif kind == "agent":
             self.agent(node, spec)
         elif kind in TOOL_TYPES:

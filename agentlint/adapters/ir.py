@@ -103,6 +103,34 @@ class LoopSpec:
     names: tuple[str, ...] = ()
 
 
+def where(file: str, at: Pos) -> str:
+    """``file:line:col``, as a fix in a format's own words says where its edit goes."""
+    return f"{file}:{at[0]}:{at[1]}"
+
+
+@dataclass(slots=True)
+class FileWording:
+    """The base of a :class:`Wording` whose edits all go in one file (its shown name):
+    a kind of fix the format has no words for is None (said in agentlint's keys)."""
+
+    file: str
+
+    def _at(self, at: Pos) -> str:
+        return where(self.file, at)
+
+    def parallel(self, steps: Sequence[str]) -> str | None:
+        return None
+
+    def context(self, step: str, reads: Sequence[str]) -> str | None:
+        return None
+
+    def model(self, step: str, model: str) -> str | None:
+        return None
+
+    def keep_output(self, step: str) -> str | None:
+        return None
+
+
 class Wording(Protocol):
     """How a fix is said in a source format's own keys, with the ``file:line:col`` where
     the edit goes. An adapter leaves one in ``Workflow.extra["wording"]``; a rule that

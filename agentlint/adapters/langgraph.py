@@ -35,6 +35,7 @@ from agentlint.adapters.ir import (
     DEFAULT_HUMAN_WAIT_S,
     DEFAULT_ITERATION_ITEMS,
     DEFAULT_TOOL_LOOP_CALLS,
+    FileWording,
     LoopSpec,
     Pos,
     StepSpec,
@@ -53,11 +54,13 @@ from agentlint.adapters.lower import Draft
 from agentlint.errors import SpecError
 from agentlint.paths import (
     MAX_PROMPT_FILE_BYTES,
+    folders_up,
     is_inside,
     read_bytes,
     read_named,
     shown_beside,
 )
+from agentlint.spec.digraph import condensation
 from agentlint.spec.model import Workflow
 from agentlint.spec.positions import YMap
 from agentlint.spec.yamlload import load_text
@@ -149,8 +152,7 @@ def _named_by_manifest(path: str, root: str) -> tuple[str, str, list[str]] | Non
     that names it: (manifest, graph id, variables it names in this module, first first)."""
     real = os.path.realpath(path)
     top = os.path.realpath(root)
-    folder = os.path.dirname(real)
-    while True:
+    for folder in folders_up(os.path.dirname(real), top):
         manifest = os.path.join(folder, MANIFEST)
         try:
             stamp = os.stat(manifest).st_mtime
@@ -161,10 +163,7 @@ def _named_by_manifest(path: str, root: str) -> tuple[str, str, list[str]] | Non
                      if module == real]
             if named:
                 return manifest, named[0][0], [var for _, var in named]
-        parent = os.path.dirname(folder)
-        if parent == folder or not is_inside(parent, top):
-            return None
-        folder = parent
+    return None
 
 
 def _manifest(path: str, text: str, display: str, root: str) -> Workflow:
@@ -246,8 +245,7 @@ class _Imports:
                                                           "langchain_core", "typing"):
             return None
         rel = name.replace(".", "/")
-        folder = os.path.dirname(self.path)
-        while True:
+        for folder in folders_up(os.path.dirname(self.path), self.root):
             for candidate in (f"{rel}.py", f"{rel}/__init__.py"):
                 full = os.path.join(folder, candidate)
                 if os.path.isfile(full) and is_inside(os.path.realpath(full), self.root):
@@ -261,10 +259,7 @@ class _Imports:
                         return None
                     self.seen[name] = tree
                     return tree
-            parent = os.path.dirname(folder)
-            if parent == folder or not is_inside(parent, self.root):
-                return None
-            folder = parent
+        return None
 
 
 def _pick(module: Module, var: str | None, display: str) -> Graph:
@@ -307,15 +302,20 @@ def _json_graph(text: str, display: str) -> Graph:
         src, dst = item.get("source"), item.get("target")
         if not isinstance(src, str) or not isinstance(dst, str):
             raise SpecError(display, *val_pos(edges, i), "an edge needs `source` and `target`")
-        at = val_pos(edges, i)
-        if item.get("conditional") is True:
-            branch = branches.setdefault(src, Branch(src, at, [], None))
-            assert branch.targets is not None
-            branch.targets.append(dst)
-        else:
-            graph.edges.append(([src], dst, at))
+        _edge(graph, branches, src, dst, val_pos(edges, i), item.get("conditional") is True)
     graph.branches.extend(branches.values())
     return graph
+
+
+def _edge(graph: Graph, branches: dict[str, Branch], src: str, dst: str, at: Pos,
+          conditional: bool) -> None:
+    """An edge of a drawn graph: a conditional one is a target of ``src``'s branch."""
+    if conditional:
+        branch = branches.setdefault(src, Branch(src, at, [], None))
+        assert branch.targets is not None
+        branch.targets.append(dst)
+    else:
+        graph.edges.append(([src], dst, at))
 
 
 def _mermaid_graph(text: str, display: str) -> Graph:
@@ -331,12 +331,7 @@ def _mermaid_graph(text: str, display: str) -> Graph:
                 if name not in (START, END) and name not in graph.nodes:
                     graph.nodes[name] = Node(name, at, kind="tool" if name == "tools"
                                              else "llm")
-            if arrow.startswith("-."):
-                branch = branches.setdefault(src, Branch(src, at, [], None))
-                assert branch.targets is not None
-                branch.targets.append(dst)
-            else:
-                graph.edges.append(([src], dst, at))
+            _edge(graph, branches, src, dst, at, arrow.startswith("-."))
             continue
         found = decl.match(line)
         if found and found.group(1) not in (START, END, "classDef", "graph", "flowchart") \
@@ -716,36 +711,17 @@ def _order(names: list[str], out: _Out) -> tuple[list[str], list[list[str]]]:
     and the cycles (strongly connected components with more than one node or a self-edge)."""
     succ = {n: [t for t, _, _ in out.succ.get(n, ()) if t in out.succ or t in names]
             for n in names}
-    comps = _scc(names, succ)
-    comp_of = {n: i for i, c in enumerate(comps) for n in c}
-    # the condensation in topological order, ties by definition order
-    first = {i: min(names.index(n) for n in c) for i, c in enumerate(comps)}
-    indeg = {i: 0 for i in range(len(comps))}
-    edges: dict[int, set[int]] = {i: set() for i in range(len(comps))}
-    for n in names:
-        for t in succ[n]:
-            a, b = comp_of[n], comp_of[t]
-            if a != b and b not in edges[a]:
-                edges[a].add(b)
-                indeg[b] += 1
-    ready = sorted((i for i in indeg if indeg[i] == 0), key=lambda i: first[i])
     order: list[str] = []
     cycles: list[list[str]] = []
     entries = {t for t, _ in out.entry}
-    while ready:
-        i = ready.pop(0)
-        comp = comps[i]
+    # the condensation in topological order, ties by definition order
+    for comp in condensation(names, succ):
         if len(comp) > 1 or any(n in succ[n] for n in comp):
             inside = _inner_order(comp, succ, entries, names)
             cycles.append(inside)
             order.extend(inside)
         else:
             order.extend(comp)
-        for j in sorted(edges[i], key=lambda j: first[j]):
-            indeg[j] -= 1
-            if indeg[j] == 0:
-                ready.append(j)
-        ready.sort(key=lambda j: first[j])
     return order, cycles
 
 
@@ -784,60 +760,11 @@ def _inner_order(comp: list[str], succ: dict[str, list[str]], entries: set[str],
     return seen + [n for n in sorted(comp, key=names.index) if n not in seen]
 
 
-def _scc(names: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, without recursion."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    comps: list[list[str]] = []
-    counter = 0
-    for root in names:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            v, i = work.pop()
-            if i == 0:
-                index[v] = low[v] = counter
-                counter += 1
-                stack.append(v)
-                on.add(v)
-            recurse = False
-            targets = succ.get(v, [])
-            while i < len(targets):
-                w = targets[i]
-                i += 1
-                if w not in index:
-                    work.append((v, i))
-                    work.append((w, 0))
-                    recurse = True
-                    break
-                if w in on:
-                    low[v] = min(low[v], index[w])
-            if recurse:
-                continue
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                comps.append(sorted(comp, key=names.index))
-            if work:
-                u = work[-1][0]
-                low[u] = min(low[u], low[v])
-    return comps
-
-
 # -- fixes in LangGraph's words -----------------------------------------------------------
 
 
 @dataclass(slots=True)
-class LangGraphWording:
-    file: str
+class LangGraphWording(FileWording):
     format: str = "langgraph"
     #: step id -> (node name, where add_node is)
     nodes: dict[str, tuple[str, Pos]] = field(default_factory=dict)
@@ -850,9 +777,6 @@ class LangGraphWording:
     #: (step, before) -> the add_edge that orders them, before's sources, the two names
     orders: dict[tuple[str, str], tuple[Pos, list[str], str, str]] = field(
         default_factory=dict)
-
-    def _at(self, at: Pos) -> str:
-        return f"{self.file}:{at[0]}:{at[1]}"
 
     def _node(self, step: str) -> str | None:
         hit = self.nodes.get(step)
@@ -896,9 +820,6 @@ class LangGraphWording:
         if step in self.model_at:
             return f"set `model=\"{model}\"` at {self._at(self.model_at[step])} ({node})"
         return f"{node} builds its model at run time: give it `{model}` where it does"
-
-    def keep_output(self, step: str) -> str | None:
-        return None
 
     def bound(self, loop: str) -> str | None:
         hit = self.loops.get(loop)

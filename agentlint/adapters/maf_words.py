@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agentlint.adapters.ir import Pos
+from agentlint.adapters.ir import FileWording, Pos
 
 
 @dataclass(slots=True)
-class MafWording:
-    file: str
+class MafWording(FileWording):
     format: str = "agent-framework"
     #: step id -> the action it stands for (its id) and where it is written
     node: dict[str, str] = field(default_factory=dict)
@@ -28,9 +27,6 @@ class MafWording:
     agents: dict[str, tuple[str, Pos]] = field(default_factory=dict)
     #: loop id -> the actions of the loop, where it jumps back
     loops: dict[str, tuple[list[str], Pos]] = field(default_factory=dict)
-
-    def _at(self, at: Pos) -> str:
-        return f"{self.file}:{at[0]}:{at[1]}"
 
     def context(self, step: str, reads: Sequence[str]) -> str | None:
         found = self.agents.get(step)

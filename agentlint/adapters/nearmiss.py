@@ -13,6 +13,7 @@ a folder's files keep their silent skip.
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 import re
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from agentlint.adapters.adk import ROOT_NAMES
 from agentlint.adapters.crewai import AGENT_NAMES, TASK_NAMES
 from agentlint.errors import SpecError
+from agentlint.paths import folders_up
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.yamlload import load_text
 
@@ -61,15 +63,9 @@ def _mapping_values(doc: Any) -> list[tuple[Any, Any]]:
 
 def _within_adk_tree(path: str) -> bool:
     """An ADK sub-agent file: a root_agent.yaml in its folder or one above (up to three)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    for _ in range(4):
-        if any(os.path.isfile(os.path.join(folder, n)) for n in ROOT_NAMES):
-            return True
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    return False
+    up = folders_up(os.path.dirname(os.path.abspath(path)))
+    return any(any(os.path.isfile(os.path.join(folder, n)) for n in ROOT_NAMES)
+               for folder in itertools.islice(up, 4))
 
 
 def near_miss(path: str, text: str, shown: str) -> SpecError | None:

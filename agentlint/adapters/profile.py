@@ -29,7 +29,7 @@ from agentlint.adapters.ir import (
     StepSpec,
 )
 from agentlint.errors import SpecError
-from agentlint.paths import MAX_PROFILE_BYTES, read_text
+from agentlint.paths import MAX_PROFILE_BYTES, first_file, read_text
 from agentlint.spec import catalog
 from agentlint.spec.limits import LIMITS
 from agentlint.spec.marks import CALIBRATED
@@ -52,6 +52,17 @@ class Entry:
     used: bool = False
 
 
+def _used(entries: dict[str, Entry], names: tuple[str, ...]) -> Entry | None:
+    """The entry of the first of ``names`` (an id, then the names the source gives) that
+    has one, marked used."""
+    for name in names:
+        entry = entries.get(name)
+        if entry is not None:
+            entry.used = True
+            return entry
+    return None
+
+
 @dataclass(slots=True)
 class Profile:
     file: str | None = None
@@ -66,20 +77,11 @@ class Profile:
     candidates_at: Pos = (1, 1)
 
     def step_entry(self, spec: StepSpec) -> Entry | None:
-        for name in (spec.id, *spec.names):
-            entry = self.steps.get(name)
-            if entry is not None:
-                entry.used = True
-                return entry
-        return None
+        return _used(self.steps, (spec.id, *spec.names))
 
     def loop_iterations(self, loop: LoopSpec) -> float | None:
-        for name in (loop.id, *loop.names):
-            entry = self.loops.get(name)
-            if entry is not None:
-                entry.used = True
-                return entry.values.get("expected_iterations")
-        return None
+        entry = _used(self.loops, (loop.id, *loop.names))
+        return None if entry is None else entry.values.get("expected_iterations")
 
     def loop_bound(self, loop: LoopSpec) -> int | None:
         for name in (loop.id, *loop.names):
@@ -108,11 +110,7 @@ class Profile:
 
 def find_profile(base_dir: str) -> str | None:
     """The profile file in ``base_dir``, if there is one."""
-    for name in PROFILE_NAMES:
-        path = os.path.join(base_dir, name)
-        if os.path.isfile(path):
-            return path
-    return None
+    return first_file(base_dir, PROFILE_NAMES)
 
 
 def load_profile(base_dir: str, display: str, basename: str, root: str) -> Profile:

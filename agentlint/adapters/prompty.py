@@ -27,11 +27,10 @@ How it is read (docs/formats.md says more):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agentlint.adapters.common import at_of, figure, key_pos, mapping, val_pos
-from agentlint.adapters.ir import Pos, StepSpec
+from agentlint.adapters.ir import FileWording, Pos, StepSpec
 from agentlint.adapters.lower import Draft
 from agentlint.adapters.templates import jinja_tags, rewrite_jinja, split_roles
 from agentlint.errors import SpecError
@@ -60,10 +59,9 @@ class PromptyAdapter:
 
 
 @dataclass(slots=True)
-class PromptyWording:
+class PromptyWording(FileWording):
     """How a fix is said to a prompty file: the keys of its front matter."""
 
-    file: str
     step: str
     model_key: str
     model_at: Pos
@@ -74,19 +72,9 @@ class PromptyWording:
             return None
         if self.model_key in ("azure_deployment", "deployment_name"):
             return (f"point `model.configuration.{self.model_key}` "
-                    f"({self.file}:{self.model_at[0]}:{self.model_at[1]}) at a deployment "
-                    f"of `{model}`")
+                    f"({self._at(self.model_at)}) at a deployment of `{model}`")
         return (f"set `model.configuration.{self.model_key}: {model}` "
-                f"({self.file}:{self.model_at[0]}:{self.model_at[1]})")
-
-    def parallel(self, steps: Sequence[str]) -> str | None:
-        return None
-
-    def context(self, step: str, reads: Sequence[str]) -> str | None:
-        return None
-
-    def keep_output(self, step: str) -> str | None:
-        return None
+                f"({self._at(self.model_at)})")
 
 
 def front_matter(text: str, file: str) -> tuple[str, int]:

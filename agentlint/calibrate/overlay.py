@@ -24,6 +24,7 @@ from collections import Counter
 
 from agentlint.calibrate.measure import Measured, StepFigures
 from agentlint.calibrate.stats import Stat
+from agentlint.graph.estimate import referenced_tokens
 from agentlint.spec.model import Step, Workflow
 
 
@@ -57,23 +58,6 @@ def _histogram(counts: Counter[int]) -> str:
         return 0
 
     return f"{{mean: {_num(mean)}, median: {at(0.5)}, p95: {at(0.95)}}}"
-
-
-def referenced_tokens(wf: Workflow, step: Step, outputs: dict[str, float]) -> float:
-    """Tokens a call of ``step`` reads from inputs and step outputs (as the estimate
-    counts them), with ``outputs`` as the steps' output sizes."""
-    total = 0.0
-    seen: set[str] = set()
-    for ref in step.refs:
-        if ref.kind == "inputs":
-            total += wf.inputs[ref.name].tokens
-            continue
-        if ref.field == "context" and ref.name in seen:
-            continue
-        seen.add(ref.name)
-        src = wf.step(ref.name)
-        total += outputs.get(ref.name, src.output_tokens) * src.fan_out
-    return total
 
 
 def profile_text(wf: Workflow, m: Measured, traces: list[str]) -> str:

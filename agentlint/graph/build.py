@@ -16,7 +16,7 @@ Three relations are kept apart because rules ask different questions:
 from __future__ import annotations
 
 from agentlint.record import Record
-from agentlint.spec.deps import dep_lists, topological_order
+from agentlint.spec.deps import dep_lists, successors, topological_order
 from agentlint.spec.model import Step, Workflow
 
 BranchKey = tuple[int, int]  # (router index, route index)
@@ -86,10 +86,7 @@ class Graph(Record):
 def build_graph(wf: Workflow) -> Graph:
     data, deps = dep_lists(wf)
     n = len(wf.steps)
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for v, ps in enumerate(deps):
-        for u in ps:
-            succs[u].append(v)
+    succs = successors(deps)
     topo = list(range(n)) if wf.execution == "sequential" else topological_order(deps)
     g = Graph(wf, data, deps, succs, topo)
     _groups(g)

@@ -10,12 +10,13 @@ reports.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
 from agentlint.metrics import BUDGET_BY_NAME, Metric
 from agentlint.record import Record
-from agentlint.spec.deps import topological_order
+from agentlint.spec.deps import successors, topological_order
 from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Stage, Step, Workflow
 from agentlint.spec.tokens import prefix_tokens, text_tokens
@@ -235,6 +236,15 @@ def step_tokens(wf: Workflow, step: Step) -> Tokens:
         # the system prompt's stable prefix, and the prompt's when it has no placeholder
         reusable = prefix_tokens(step.system, step.prompt)
         cached = float(reusable) if reusable >= CACHE_MIN_TOKENS else 0.0
+    referenced = referenced_tokens(wf, step)
+    return Tokens(static + referenced, min(cached, static), step.output_tokens)
+
+
+def referenced_tokens(wf: Workflow, step: Step, outputs: Mapping[str, float] | None = None
+                      ) -> float:
+    """Tokens a call of ``step`` reads from run inputs and step outputs (all copies of a
+    fanned-out step; a step named twice as context, once), each step's output of the
+    size ``outputs`` gives (calibrate's measures), else the spec's."""
     referenced = 0.0
     seen_steps: set[str] = set()
     for ref in step.refs:
@@ -245,8 +255,10 @@ def step_tokens(wf: Workflow, step: Step) -> Tokens:
                 continue
             seen_steps.add(ref.name)
             src = wf.steps[wf.step_index[ref.name]]
-            referenced += src.output_tokens * src.fan_out
-    return Tokens(static + referenced, min(cached, static), step.output_tokens)
+            size = src.output_tokens if outputs is None else outputs.get(ref.name,
+                                                                          src.output_tokens)
+            referenced += size * src.fan_out
+    return referenced
 
 
 def call_figures(wf: Workflow, step: Step, model: Model | None, tokens: Tokens
@@ -560,10 +572,7 @@ def slack(g: Graph, time: list[float]) -> tuple[float, list[float], list[float]]
     preds = exec_preds(g, expected=False)
     total = len(preds)
     order = topological_order(preds)
-    succs: list[list[int]] = [[] for _ in range(total)]
-    for v, ps in enumerate(preds):
-        for u in ps:
-            succs[u].append(v)
+    succs = successors(preds)
 
     def own(v: int) -> float:
         return full[v] if v < g.n else 0.0

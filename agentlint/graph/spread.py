@@ -127,7 +127,12 @@ def outcomes(pairs: Sequence[tuple[float, float]], unit: float) -> Dist:
 def _capped(d: Dist) -> Dist:
     if len(d.keys) <= GRID:
         return d
-    factor = -(-(d.keys[-1] - d.keys[0]) // (GRID - 1)) or 1
+    return _coarser(d, -(-(d.keys[-1] - d.keys[0]) // (GRID - 1)) or 1)
+
+
+def _coarser(d: Dist, factor: int) -> Dist:
+    """``d`` on the multiples of ``factor``: each point to the nearest, the error grown
+    by half a step."""
     points: dict[int, float] = {}
     for k, p in zip(d.keys, d.probs, strict=True):
         c = round(k / factor) * factor
@@ -157,7 +162,7 @@ def convolve(a: Dist, b: Dist) -> Dist:
     if len(b.keys) == 1 and b.keys[0] == 0:
         return Dist(a.keys, a.probs, a.err + b.err)
     while len(a.keys) * len(b.keys) > 400_000:
-        a, b = (Dist(*_halve(a)), b) if len(a.keys) >= len(b.keys) else (a, Dist(*_halve(b)))
+        a, b = (_halve(a), b) if len(a.keys) >= len(b.keys) else (a, _halve(b))
     _spend(len(a.keys) * len(b.keys))
     points: dict[int, float] = {}
     for ka, pa in zip(a.keys, a.probs, strict=True):
@@ -167,15 +172,9 @@ def convolve(a: Dist, b: Dist) -> Dist:
     return Dist.of(points, a.err + b.err)
 
 
-def _halve(d: Dist) -> tuple[list[int], list[float], float]:
+def _halve(d: Dist) -> Dist:
     """``d`` on a grid coarse enough to keep half its points."""
-    factor = max(1, -(-(d.keys[-1] - d.keys[0]) // max(1, len(d.keys) // 2)))
-    points: dict[int, float] = {}
-    for k, p in zip(d.keys, d.probs, strict=True):
-        c = round(k / factor) * factor
-        points[c] = points.get(c, 0.0) + p
-    keys = sorted(points)
-    return keys, [points[k] for k in keys], d.err + factor / 2
+    return _coarser(d, max(1, -(-(d.keys[-1] - d.keys[0]) // max(1, len(d.keys) // 2))))
 
 
 def maximum(a: Dist, b: Dist, power_a: int = 1, power_b: int = 1) -> Dist:

@@ -35,6 +35,7 @@ from agentlint.paths import (
     Patterns,
     excerpt,
     find_root,
+    folders_up,
     is_inside,
     read_bytes,
 )
@@ -472,11 +473,13 @@ class ConfigFinder:
     def config_for(self, path: str) -> Config:
         if self._explicit is not None:
             return self._explicit
-        here = os.path.dirname(os.path.abspath(path))
-        root = find_root(here)
+        start = os.path.dirname(os.path.abspath(path))
+        root = find_root(start)
         visited = []
         found: Config | None = None
-        while True:
+        # this folder, then each above it up to the repository's root (this one alone
+        # when it lies outside the root)
+        for here in folders_up(start, root if is_inside(start, root) else start):
             if here in self._dirs:
                 found = self._dirs[here]
                 break
@@ -484,10 +487,6 @@ class ConfigFinder:
             found = self._read_dir(here)
             if found is not None:
                 break
-            parent = os.path.dirname(here)
-            if here == root or parent == here or not is_inside(here, root):
-                break
-            here = parent
         for d in visited:
             self._dirs[d] = found
         return found or self._default

@@ -29,6 +29,8 @@ from agentlint.record import Record
 from agentlint.sources import load_any, read_with_their_tasks
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from agentlint.spec.model import Workflow
 
 STDIN = "-"
@@ -357,13 +359,20 @@ def _merge(result: LintResult, item: _Item, enabled: dict[str, Rule], out: _Outc
     if out.file is None or out.file in result.sources:
         return  # not a workflow, or one already read through another of its files
     assert item.settings is not None
-    for r in item.settings.rules:
+    _add(result, enabled, item.settings.rules, out.file, out.text, out.strict, out.findings)
+
+
+def _add(result: LintResult, enabled: dict[str, Rule], rules: Iterable[Rule], file: str,
+         text: str, strict: bool, findings: Iterable[Finding]) -> None:
+    """A workflow linted: its file, text and findings in ``result``, the rules it ran
+    among those ``enabled``."""
+    for r in rules:
         enabled.setdefault(r.code, r)
-    result.files.append(out.file)
-    result.sources[out.file] = out.text
-    if out.strict:
-        result.strict_files.add(out.file)
-    result.findings.extend(out.findings)
+    result.files.append(file)
+    result.sources[file] = text
+    if strict:
+        result.strict_files.add(file)
+    result.findings.extend(findings)
 
 
 def _lint_stdin(result: LintResult, finder: ConfigFinder, enabled: dict[str, Rule],
@@ -415,13 +424,7 @@ def _lint_one(result: LintResult, settings: Settings, enabled: dict[str, Rule], 
     except RuleCrash as exc:
         result.errors.append(SpecError(display or file, 1, 1, str(exc)))
         return
-    for r in settings.rules:
-        enabled.setdefault(r.code, r)
-    result.files.append(wf.file)
-    result.sources[wf.file] = wf.text
-    if settings.strict:
-        result.strict_files.add(wf.file)
-    result.findings.extend(findings)
+    _add(result, enabled, settings.rules, wf.file, wf.text, settings.strict, findings)
 
 
 _RANK = {"info": 1, "warning": 2, "error": 3}

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agentlint.optimizer.problem import Problem, Segment
 from agentlint.optimizer.rewrite import Rewrite, rewrite
+from agentlint.spec.deps import successors
 from agentlint.spec.model import Stage
 
 
@@ -109,10 +111,7 @@ def start_and_tail(p: Problem, plan: Plan) -> tuple[list[float], list[float]]:
     for v in p.graph.topo:
         start[v] = max((finish[u] for u in p.preds[v] if not cut[u]), default=0.0)
         finish[v] = start[v] + d[v] if not cut[v] else 0.0
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for v in range(n):
-        for u in p.preds[v]:
-            succs[u].append(v)
+    succs = successors(p.preds)
     tail = [0.0] * n
     for v in reversed(p.graph.topo):
         tail[v] = max((d[w] + tail[w] for w in succs[v] if not cut[w]), default=0.0)
@@ -256,6 +255,19 @@ def plan_json(p: Problem, plan: Plan) -> dict[str, dict[str, object]]:
 def stage_json(stage: Stage) -> dict[str, object]:
     return {"model": stage.model, "accept": stage.accept, "check_usd": stage.check_usd,
             "check_s": stage.check_s}
+
+
+def compare(pairs: Iterable[tuple[float, float, float]]) -> int:
+    """Lexicographic comparison of two scores given as ``(a, b, tolerance)`` per place,
+    most important first: -1 when ``a`` is smaller at the first place where the two
+    differ by more than the tolerance, 1 when it is larger, 0 when no place does (the
+    pairs are read only as far as that first place)."""
+    for a, b, tol in pairs:
+        if a < b - tol:
+            return -1
+        if a > b + tol:
+            return 1
+    return 0
 
 
 def plan_loss(p: Problem, plan: Plan) -> int:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from agentlint.optimizer.plan import (
     Plan,
     PlanFigures,
+    compare,
     cut_of,
     durations,
     figures,
@@ -30,6 +31,7 @@ from agentlint.optimizer.plan import (
     start_and_tail,
 )
 from agentlint.optimizer.problem import Problem, Segment
+from agentlint.spec.deps import successors
 
 Score = tuple[float, ...]
 
@@ -160,10 +162,7 @@ class _State:
             self.order = [0] * n
             for k, v in enumerate(p.graph.topo):
                 self.order[v] = k
-            self.succs: list[list[int]] = [[] for _ in range(n)]
-            for v in range(n):
-                for u in p.preds[v]:
-                    self.succs[u].append(v)
+            self.succs = successors(p.preds)
             self.finish = [0.0 if self.cut[v] else self.start[v] + self.d[v]
                            for v in range(n)]
             #: steps whose start (``ahead``) or tail (``behind``) waits to be recomputed
@@ -382,13 +381,7 @@ def _alternatives(p: Problem, i: int, c: int | None) -> list[int | None]:
 
 
 def _not_worse(a: Score, b: Score) -> bool:
-    for x, y in zip(a, b, strict=True):
-        slack = 1e-12 * max(abs(x), abs(y))
-        if x < y - slack:
-            return True
-        if x > y + slack:
-            return False
-    return True
+    return compare((x, y, 1e-12 * max(abs(x), abs(y))) for x, y in zip(a, b, strict=True)) <= 0
 
 
 def valid_groups(p: Problem, plan: Plan) -> bool:

@@ -41,6 +41,7 @@ from agentlint.optimizer.milp import (
 from agentlint.optimizer.plan import (
     Plan,
     PlanFigures,
+    compare,
     current_plan,
     figures,
     plan_edits,
@@ -390,12 +391,7 @@ class _Run:
                     return out
                 self.proven = False
                 break
-            if out.status != "optimal":
-                self.proven = False
-                if self.gap is None:
-                    self.gap = out.gap
-            elif out.gap is not None:
-                self.achieved_gap = max(self.achieved_gap, out.gap)
+            self.note(out)
             best = out
             if k + 1 < len(names):
                 rows.append(self.stage_row(name, out.plan))
@@ -403,6 +399,17 @@ class _Run:
                 break
         assert best is not None
         return best
+
+    def note(self, out: Outcome) -> None:
+        """What a stage's solve proves: an answer not proven optimal leaves the plan
+        unproven, its gap the first one known; a proven one may have been proven within
+        a gap, the largest kept."""
+        if out.status != "optimal":
+            self.proven = False
+            if self.gap is None:
+                self.gap = out.gap
+        elif out.gap is not None:
+            self.achieved_gap = max(self.achieved_gap, out.gap)
 
     def improve(self, name: str, lin: Lin | None, rows: list[tuple[Lin, str, float]],
                 plan: Plan | None, left: int) -> Outcome:
@@ -432,12 +439,7 @@ class _Run:
         else:
             out = self.solve(lin, rows, cutoff, share=share)
         if out.plan is not None and self.value(out.plan, name) <= v:
-            if out.status != "optimal":
-                self.proven = False
-                if self.gap is None:
-                    self.gap = out.gap
-            elif out.gap is not None:
-                self.achieved_gap = max(self.achieved_gap, out.gap)
+            self.note(out)
             return out
         if out.status == "infeasible" and not out.rejected:
             if name not in COUNTS:
@@ -634,10 +636,8 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
         # model is built only when the estimate turns the plan down
         outcome = run.unsolved(stages, start)
         run.tie_broken = False
-        proposal = run.propose(start)
-        if percentiles:
-            attach(proposal.estimate, proposal.workflow)
-        if meets(proposal.estimate) and not (percentiles and proposal.estimate.over_budget):
+        proposal, ok = _proposed(run, start, meets, percentiles)
+        if ok:
             return outcome, proposal
         run.proven, run.gap, start = True, None, None
     rows = run.budget_rows(limits)
@@ -654,10 +654,8 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
             run.tie_broken = False
         objective = "default" if stages[0] == "cuts" else BY_NAME[stages[0]].short
         plan = _polish(run, plan, score_of(objective), meets, banned)
-        proposal = run.propose(plan)
-        if percentiles:
-            attach(proposal.estimate, proposal.workflow)
-        if meets(proposal.estimate) and not (percentiles and proposal.estimate.over_budget):
+        proposal, ok = _proposed(run, plan, meets, percentiles)
+        if ok:
             return outcome, proposal
         for bad in (outcome.plan, plan):
             if bad.key() not in banned:
@@ -670,6 +668,17 @@ def _solve_checked(run: _Run, stages: tuple[str, ...], limits: dict[str, float]
             return Outcome("unknown", None, None, 0.0), None
     run.proven = False
     return None, None
+
+
+def _proposed(run: _Run, plan: Plan, meets: Callable[[PlanFigures | Estimate], bool],
+              percentiles: bool) -> tuple[Proposal, bool]:
+    """The proposal of ``plan`` (with its run distribution when a budget names a
+    percentile) and whether its estimate is within every budget."""
+    proposal = run.propose(plan)
+    if percentiles:
+        attach(proposal.estimate, proposal.workflow)
+    return proposal, meets(proposal.estimate) and not (
+        percentiles and bool(proposal.estimate.over_budget))
 
 
 def _start(run: _Run, stages: tuple[str, ...], limits: dict[str, float]) -> Plan | None:
@@ -765,15 +774,13 @@ _OUT_OF_TIME = ("not proven optimal in the time shadow prices get (as long as th
 def _better(run: _Run, names: tuple[str, ...], plan: Plan, base: Plan) -> bool:
     """Is ``plan`` better than ``base`` on the stages, lexicographically, by more than
     the optimality gap both were solved to (counts: by a whole unit)?"""
-    for name in names:
+    def place(name: str) -> tuple[float, float, float]:
         a, b = run.value(plan, name), run.value(base, name)
         tol = 0.5 if name in COUNTS else max(run.form.gap, LEXICOGRAPHIC_TOLERANCE) * max(
             abs(a), abs(b), 1.0)
-        if a < b - tol:
-            return True
-        if a > b + tol:
-            return False
-    return False
+        return a, b, tol
+
+    return compare(map(place, names)) < 0
 
 
 def _delta(run: _Run, plan: Plan, base: Plan) -> dict[str, float]:

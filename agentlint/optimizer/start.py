@@ -34,19 +34,25 @@ budgets: the solver then runs as before.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from agentlint.metrics import COST, LATENCY, RELIABILITY
 from agentlint.optimizer.plan import Plan, PlanFigures, current_plan, figures
 from agentlint.optimizer.polish import polish
 from agentlint.optimizer.problem import Problem
+from agentlint.spec.deps import successors
 
 #: relative margin kept under each budget by the greedy passes (float rounding)
 MARGIN = 1e-9
 #: the greedy passes stop after this many longest-path or start/tail recomputations
 MAX_PASSES = 10_000
+
+#: a move's sort key (ties broken by step and option)
+K = TypeVar("K", bound=tuple[float | int, ...])
 
 
 def start_plan(p: Problem, limits: dict[str, float], deadline: float | None = None,
@@ -85,13 +91,9 @@ class _Greedy:
         self.p = p
         self.deadline = deadline
         self.choice: list[int | None] = list(current_plan(p).choice)
-        n = p.n
         self.d = [p.choices[i].options[c].time if c is not None else 0.0
                   for i, c in enumerate(self.choice)]
-        self.succs: list[list[int]] = [[] for _ in range(n)]
-        for v in range(n):
-            for u in p.preds[v]:
-                self.succs[u].append(v)
+        self.succs = successors(p.preds)
         self.topo = p.graph.topo
         inf = math.inf
         lat = limits.get(LATENCY.name, inf)
@@ -186,34 +188,54 @@ class _Greedy:
                     break
                 path.append(v)
             crowd = self._crowd(path, start, tail)
-            moves: list[tuple[float, float, int, int]] = []
-            for i in path:
-                c = self.choice[i]
-                assert c is not None
-                now = self._edits(i, c)
-                best: tuple[float, float, int, int] | None = None
-                for j in self._allowed(i):
-                    o = p.choices[i].options[j]
-                    saved = d[i] - o.time
-                    if saved <= 0:
-                        continue
-                    extra = max(1, self._edits(i, j) - now)
-                    lost = max(0.0, p.choices[i].options[c].log_success - o.log_success)
-                    weight = extra + lost * self.per_log
-                    key = (-saved / weight / math.sqrt(crowd.get(i, 1)), -o.log_success, i, j)
-                    if best is None or key < best:
-                        best = key
-                if best is not None:
-                    moves.append(best)
+            moves = self._moves(path, functools.partial(self._saving, crowd))
             if not moves:
                 return False
-            moves.sort()
             for _, _, i, j in moves:
                 excess -= d[i] - p.choices[i].options[j].time
                 self._set(i, j)
                 if excess <= 0:
                     break
         return False
+
+    def _moves(self, steps: Iterable[int], key: Callable[[int, int], K | None]) -> list[K]:
+        """A greedy pass's moves, best first: for each of ``steps`` (by index), the option
+        with the least key among those it may take (an option whose key is None is no
+        move)."""
+        moves: list[K] = []
+        for i in steps:
+            keys = [k for j in self._allowed(i) if (k := key(i, j)) is not None]
+            if keys:
+                moves.append(min(keys))
+        moves.sort()
+        return moves
+
+    def _saving(self, crowd: dict[int, int], i: int, j: int
+                ) -> tuple[float, float, int, int] | None:
+        """Option ``j`` of step ``i`` as a move of the latency pass: the time it saves per
+        edit (and per log-success lost), shared among the steps over budget at once."""
+        p, c = self.p, self.choice[i]
+        assert c is not None
+        o = p.choices[i].options[j]
+        saved = self.d[i] - o.time
+        if saved <= 0:
+            return None
+        extra = max(1, self._edits(i, j) - self._edits(i, c))
+        lost = max(0.0, p.choices[i].options[c].log_success - o.log_success)
+        weight = extra + lost * self.per_log
+        return (-saved / weight / math.sqrt(crowd.get(i, 1)), -o.log_success, i, j)
+
+    def _gain(self, start: list[float], tail: list[float], i: int, j: int
+              ) -> tuple[float, int, int] | None:
+        """Option ``j`` of step ``i`` as a move of the reliability pass: the log-success it
+        gains per edit, if its longest path stays within the latency budget."""
+        p, c = self.p, self.choice[i]
+        assert c is not None
+        o = p.choices[i].options[j]
+        gain = o.log_success - p.choices[i].options[c].log_success
+        if gain <= 0 or start[i] + o.time + tail[i] > self.lat_cap:
+            return None
+        return (-gain / max(1, self._edits(i, j) - self._edits(i, c)), i, j)
 
     def _crowd(self, path: list[int], start: list[float], tail: list[float]
                ) -> dict[int, int]:
@@ -246,26 +268,9 @@ class _Greedy:
             return True
         while self.passes < MAX_PASSES:
             start, tail = self._times()
-            moves: list[tuple[float, int, int]] = []
-            for i, c in enumerate(self.choice):
-                assert c is not None
-                now = self._edits(i, c)
-                oc = p.choices[i].options[c]
-                best: tuple[float, int, int] | None = None
-                for j in self._allowed(i):
-                    o = p.choices[i].options[j]
-                    gain = o.log_success - oc.log_success
-                    if gain <= 0 or start[i] + o.time + tail[i] > self.lat_cap:
-                        continue
-                    extra = max(1, self._edits(i, j) - now)
-                    key = (-gain / extra, i, j)
-                    if best is None or key < best:
-                        best = key
-                if best is not None:
-                    moves.append(best)
+            moves = self._moves(range(len(self.choice)), functools.partial(self._gain, start, tail))
             if not moves:
                 return False
-            moves.sort()
             grown = 0.0  # time added since the starts and tails were computed
             took = False
             for _, i, j in moves:

@@ -149,6 +149,15 @@ def _gate(result: DiffResult) -> list[str]:
     return out
 
 
+def _findings(which: str, items: list[str], total: int, rest: str = "") -> list[str]:
+    """The block of ``which`` (New, Fixed) findings: the first ``MAX_FINDINGS`` items of
+    ``total``, and a line for the rest (``rest`` says where they are); none: nothing."""
+    if not total:
+        return []
+    more = [f"- … {total - MAX_FINDINGS:,} more{rest}"] if total > MAX_FINDINGS else []
+    return [f"**{which} findings ({total})**", "", *items, *more, ""]
+
+
 def _details(wd: WorkflowDiff, picture: bool = True) -> list[str]:
     out = ["", f"#### {_code(wd.file)} ({escape.md(wd.name)})", ""]
     if wd.after_error is not None:
@@ -168,26 +177,14 @@ def _details(wd: WorkflowDiff, picture: bool = True) -> list[str]:
         if len(wd.steps) > 20:
             out.append(f"| … {len(wd.steps) - 20} more | | | | |")
         out.append("")
-    if wd.new_findings:
-        out.append(f"**New findings ({len(wd.new_findings)})**")
-        out.append("")
-        for f in wd.new_findings[:MAX_FINDINGS]:
-            out.append(f"- {_ICON.get(f.severity, '')} {_code(f'{f.file}:{f.line}')} "
-                       f"**{escape.md(f.code)}** {escape.md(f.rule)}: {escape.md(f.message)}")
-        if len(wd.new_findings) > MAX_FINDINGS:
-            out.append(f"- … {len(wd.new_findings) - MAX_FINDINGS:,} more: "
-                       + escape.code(f"agentlint lint -- {shlex.quote(wd.file)}")
-                       + " lists them all")
-        out.append("")
-    if wd.fixed_findings:
-        out.append(f"**Fixed findings ({len(wd.fixed_findings)})**")
-        out.append("")
-        for f in wd.fixed_findings[:MAX_FINDINGS]:
-            out.append(f"- ✅ **{escape.md(f.code)}** {escape.md(f.rule)}: "
-                       f"{escape.md(f.message)}")
-        if len(wd.fixed_findings) > MAX_FINDINGS:
-            out.append(f"- … {len(wd.fixed_findings) - MAX_FINDINGS:,} more")
-        out.append("")
+    out += _findings("New", [
+        f"- {_ICON.get(f.severity, '')} {_code(f'{f.file}:{f.line}')} "
+        f"**{escape.md(f.code)}** {escape.md(f.rule)}: {escape.md(f.message)}"
+        for f in wd.new_findings[:MAX_FINDINGS]], len(wd.new_findings),
+        ": " + escape.code(f"agentlint lint -- {shlex.quote(wd.file)}") + " lists them all")
+    out += _findings("Fixed", [
+        f"- ✅ **{escape.md(f.code)}** {escape.md(f.rule)}: {escape.md(f.message)}"
+        for f in wd.fixed_findings[:MAX_FINDINGS]], len(wd.fixed_findings))
     if not (wd.steps or wd.new_findings or wd.fixed_findings or wd.after_error
             or wd.before_error):
         out.append("No change in figures or findings.")

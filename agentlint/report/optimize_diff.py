@@ -12,16 +12,18 @@ if TYPE_CHECKING:
 def render(result: Result) -> str:
     if result.proposal is None or result.status == "infeasible":
         return ""
-    old = result.problem.wf.text
-    new = result.proposal.rewrite.text
-    name = result.before.file
+    return file_diff(result.before.file, result.problem.wf.text, result.proposal.rewrite.text)
+
+
+def file_diff(name: str, old: str, new: str) -> str:
+    """The change of the file ``name`` from ``old`` to ``new``, as ``git diff`` writes it
+    (``a/`` and ``b/`` names, a last line without a newline said so)."""
     while name.startswith("./"):  # only that prefix: a name may start with a dot
         name = name[2:]
     diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
                                 fromfile=git_name(f"a/{name}"), tofile=git_name(f"b/{name}"))
-    text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in diff)
-    return text
 
 
 def git_name(name: str) -> str:

@@ -125,14 +125,20 @@ def _ref_pos(wf: Workflow, step: Step, target: str) -> tuple[int, int]:
     return step.at()
 
 
+def successors(preds: list[list[int]]) -> list[list[int]]:
+    """Per node, by index, the nodes that list it among their predecessors (in index order)."""
+    succs: list[list[int]] = [[] for _ in preds]
+    for v, ps in enumerate(preds):
+        for u in ps:
+            succs[u].append(v)
+    return succs
+
+
 def topological_order(preds: list[list[int]]) -> list[int]:
     """Kahn's algorithm, ties broken by listing order, so output is stable."""
     n = len(preds)
     indeg = [len(p) for p in preds]
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for v, ps in enumerate(preds):
-        for u in ps:
-            succs[u].append(v)
+    succs = successors(preds)
     heap = [v for v in range(n) if indeg[v] == 0]
     heapq.heapify(heap)
     order: list[int] = []

@@ -391,7 +391,8 @@ class SpecText:
         if key in raw:
             line, col = raw.value_at(key)
             text = edits.line(line)
-            end = _scalar_end(text, col - 1)
+            end = scalar_end(text, col - 1)
+            end = len(text) if end is None else end
             edits.set(line, text[:col - 1] + value + text[end:])
             return line
         anchor = self.anchor_line(step, _ANCHORS[key])
@@ -580,8 +581,10 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _scalar_end(text: str, start: int) -> int:
-    """End (exclusive) of the scalar that starts at ``text[start]``."""
+def scalar_end(text: str, start: int) -> int | None:
+    """End (exclusive) of the scalar that starts at ``text[start]``, a line: after the
+    closing quote of a quoted one (None when it goes on past the line), before the
+    comment and the blanks that follow a plain one (``start`` when there is none)."""
     if start >= len(text):
         return start
     quote = text[start]
@@ -598,7 +601,7 @@ def _scalar_end(text: str, start: int) -> int:
                     continue
                 return i + 1
             i += 1
-        return len(text)
+        return None
     cut = len(text)
     hash_at = text.find(" #", start)
     if hash_at >= 0:
