@@ -22,6 +22,7 @@ import click
 from agentlint import __version__, escape, report
 from agentlint.command import (
     STDIN,
+    as_on_disk,
     color_for,
     emit,
     error_line,
@@ -620,7 +621,7 @@ def _write_program(file: str, adapted: Any, changes: Any) -> None:
     target = done.path or file  # a LangGraph graph named by its langgraph.json: the module
     shown = adapted.file if done.path else file
     if done.written:
-        write_text_atomic(target, _unchanged_since_read(target, done.source, done.text),
+        write_text_atomic(target, as_on_disk(target, done.source, done.text, "write"),
                           what={"autogen": "team", "agentspec": "flow"}.get(adapted.format,
                                                                             "program"))
     click.echo(f"agentlint: wrote {escape.text(shown)} ({len(done.written)} of "
@@ -628,21 +629,6 @@ def _write_program(file: str, adapted: Any, changes: Any) -> None:
                f"{escape.text(shown)} not changed", err=True)
     for reason in done.left:
         click.echo(f"agentlint: left as a suggestion: {escape.text(reason)}", err=True)
-
-
-def _unchanged_since_read(name: str, read: str, new: str) -> str:
-    """``new`` as it goes on disk (with the byte-order mark the file had); refused when
-    the file is no longer the text ``read`` (it changed while the plan was made)."""
-    from agentlint.paths import MAX_SPEC_BYTES, decode, read_bytes
-
-    try:
-        data = read_bytes(name, None, limit=MAX_SPEC_BYTES)
-        now = decode(data, name)
-    except SpecError as exc:
-        raise UsageError(f"cannot write {name}: {exc.message}") from None
-    if now != read:
-        raise UsageError(f"cannot write {name}: it changed since it was read; run again")
-    return "\ufeff" + new if data.startswith(b"\xef\xbb\xbf") else new
 
 
 def _into_source(result: Any, adapted: Any) -> None:

@@ -313,7 +313,7 @@ def _apply_fixes(result: Any, overrides: Any, paths: tuple[str, ...], input_form
             out(new)  # standard input: its fixed text, nothing written
             printed = True
         else:
-            write_text_atomic(name, _as_on_disk(name, old, new))
+            write_text_atomic(name, as_on_disk(name, old, new))
     if stdin_data is not None and not printed:
         # nothing to fix, not a workflow, or unreadable: the input as it came, byte for byte
         out(stdin_data)
@@ -322,19 +322,19 @@ def _apply_fixes(result: Any, overrides: Any, paths: tuple[str, ...], input_form
     return printed
 
 
-def _as_on_disk(name: str, linted: str, new: str) -> str:
-    """The fixed text to write over ``name``: with the byte-order mark the file had;
-    refused when the file changed since it was linted (a fix is an edit of that text)."""
+def as_on_disk(name: str, read: str, new: str, doing: str = "fix") -> str:
+    """``new`` as it goes over ``name`` on disk, with the byte-order mark the file had;
+    refused (``cannot DOING NAME: ...``) when the file is no longer the text ``read``:
+    a fix, or a plan written back, is an edit of that text."""
     from agentlint.paths import MAX_SPEC_BYTES, decode, read_bytes
 
     try:
         data = read_bytes(name, None, limit=MAX_SPEC_BYTES)
         now = decode(data, name)
     except SpecError as exc:
-        raise UsageError(f"cannot fix {name}: {exc.message}") from None
-    if now != linted:
-        raise UsageError(f"cannot fix {name}: it changed while it was being linted; "
-                         "run again")
+        raise UsageError(f"cannot {doing} {name}: {exc.message}") from None
+    if now != read:
+        raise UsageError(f"cannot {doing} {name}: it changed since it was read; run again")
     return "\ufeff" + new if data.startswith(b"\xef\xbb\xbf") else new
 
 

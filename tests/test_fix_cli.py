@@ -159,11 +159,11 @@ def test_fix_keeps_a_byte_order_mark_and_crlf_line_ends(tmp_path: Path) -> None:
 
 
 def test_a_file_changed_since_it_was_linted_is_not_overwritten(tmp_path: Path) -> None:
-    from agentlint.command import _as_on_disk
+    from agentlint.command import as_on_disk
     from agentlint.errors import UsageError
 
     spec = tmp_path / "loop.yaml"
     spec.write_text(LOOP + "# edited meanwhile\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="changed while it was being linted"):
-        _as_on_disk(str(spec), LOOP, LOOP + "    max_iterations: 10\n")
-    assert _as_on_disk(str(spec), LOOP + "# edited meanwhile\n", "new\n") == "new\n"
+    with pytest.raises(UsageError, match=r"cannot fix .*: it changed since it was read"):
+        as_on_disk(str(spec), LOOP, LOOP + "    max_iterations: 10\n")
+    assert as_on_disk(str(spec), LOOP + "# edited meanwhile\n", "new\n") == "new\n"

@@ -272,17 +272,17 @@ def test_langgraph_hostile_models_are_suggestions(repo: Path) -> None:
 
 
 def test_a_file_changed_since_it_was_read_is_not_written(repo: Path) -> None:
-    from agentlint.cli import _unchanged_since_read
+    from agentlint.command import as_on_disk
 
     path = write(repo / "graph.py", SHARED)
     with read_once():
         wf = load_any(str(path))
         assert wf is not None
         done = write_plan(wf, [_change("polish", "gpt-4o-mini")])
-        assert _unchanged_since_read(str(path), done.source, done.text) == done.text
+        assert as_on_disk(str(path), done.source, done.text, "write") == done.text
         path.write_text(SHARED + "# edited meanwhile\n", encoding="utf-8")
         with pytest.raises(UsageError, match="changed since it was read"):
-            _unchanged_since_read(str(path), done.source, done.text)
+            as_on_disk(str(path), done.source, done.text, "write")
 
 
 YAML_TEAM = """\
@@ -346,9 +346,9 @@ def test_autogen_file_with_a_byte_order_mark_keeps_it(repo: Path) -> None:
     steps = [s.id for s in wf.steps if s.model]
     done = write_plan(wf, [_change(s, "gpt-4o") for s in steps])
     assert sorted(done.written) == sorted(steps)
-    from agentlint.cli import _unchanged_since_read
+    from agentlint.command import as_on_disk
 
-    on_disk = _unchanged_since_read(str(path), done.source, done.text)
+    on_disk = as_on_disk(str(path), done.source, done.text, "write")
     assert on_disk.startswith("\ufeff") and json.loads(on_disk[1:])
 
 
