@@ -118,24 +118,29 @@ class Watch:
         return None
 sys.meta_path.insert(0, Watch)
 from agentlint.cli import entry
-atexit.register(lambda: sys.stderr.write(json.dumps([sorted(sys.modules), first_importer])))
+atexit.register(lambda: sys.stderr.write("\\n" + json.dumps([sorted(sys.modules), first_importer])))
 sys.argv = ["agentlint", "lint", *sys.argv[1:]]
 entry()
 """
 
 
-@pytest.mark.parametrize("example", ["research-fanout.yaml", "long-chain.yaml"])
-def test_lint_imports_neither_dataclasses_nor_inspect(tmp_path: Path, example: str) -> None:
+@pytest.mark.parametrize(("example", "options", "seen"), [
+    ("research-fanout.yaml", [], "agentlint.lint.engine"),  # findings with fixes
+    ("long-chain.yaml", [], "agentlint.lint.engine"),
+    ("research-fanout.yaml", ["--diff"], "agentlint.lint.autofix"),  # the fixes applied
+], ids=["fixes", "plain", "diff"])
+def test_lint_imports_neither_dataclasses_nor_inspect(tmp_path: Path, example: str,
+                                                      options: list[str], seen: str) -> None:
     """No module of agentlint imports them; click's core imports ``inspect`` (and with it
     the others but ``dataclasses``), so that one comes with the command line alone."""
     (tmp_path / ".git").mkdir()
     spec = tmp_path / "flow.yaml"
     shutil.copyfile(EXAMPLES / example, spec)
-    done = subprocess.run([sys.executable, "-c", WATCHED, ",".join(COSTLY), str(spec)],
+    done = subprocess.run([sys.executable, "-c", WATCHED, ",".join(COSTLY), *options, str(spec)],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode in (0, 1), done.stderr
-    modules, first_importer = json.loads(done.stderr)
-    assert "agentlint.lint.engine" in modules  # the probe saw the run
+    modules, first_importer = json.loads(done.stderr.rpartition("\n")[2])
+    assert seen in modules  # the probe saw the run
     assert "dataclasses" not in modules
     assert {m for m in COSTLY if m in modules} == set(first_importer)  # the watch saw them
     from_outside = {m: by for m, by in first_importer.items() if by not in COSTLY}
