@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from agentlint.lint.registry import cleandoc
 from agentlint.lint.rules import RULE_MODULES
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, FIXTURES
 
 #: packages and modules the lint path must not import (the optimizer package itself only
 #: names the objectives for the command line; its modules are what cost)
@@ -128,7 +128,10 @@ entry()
     ("research-fanout.yaml", [], "agentlint.lint.engine"),  # findings with fixes
     ("long-chain.yaml", [], "agentlint.lint.engine"),
     ("research-fanout.yaml", ["--diff"], "agentlint.lint.autofix"),  # the fixes applied
-], ids=["fixes", "plain", "diff"])
+    ("research-fanout.yaml", ["--write-baseline", "b.json"], "agentlint.ci.baseline"),
+    ("research-fanout.yaml", ["--models", str(FIXTURES / "litellm" / "gateway_crew"
+                                              / "litellm_config.yaml")], "agentlint.graph.litellm"),
+], ids=["fixes", "plain", "diff", "baseline", "gateway"])
 def test_lint_imports_neither_dataclasses_nor_inspect(tmp_path: Path, example: str,
                                                       options: list[str], seen: str) -> None:
     """No module of agentlint imports them; click's core imports ``inspect`` (and with it
