@@ -69,9 +69,10 @@ the lint path has gained fixes on findings and cascades since (about 4M):
   (``agentlint.record.replace`` is ``dataclasses.replace`` for records), so a
   lint no longer imports ``dataclasses``: -6M on this spec (373M to 367M in a
   regular install), -6M on ``examples/research-fanout.yaml`` (416M to 411M),
-  and with the two records of ``agentlint.lint.autofix`` -11M on a ``--diff``
-  of it (513M to 503M); ``inspect``, ``ast``, ``dis`` and ``tokenize`` still
-  come with click, whose core imports ``inspect``.
+  and, with the classes of the modules the options load made records too,
+  -11M on a ``--diff`` of it (513M to 503M), -8M with ``--baseline`` (416M to
+  408M), -16M with ``--models`` (432M to 416M); ``inspect``, ``ast``, ``dis``
+  and ``tokenize`` still come with click, whose core imports ``inspect``.
 
 A spec whose findings carry fixes costs more: ``examples/research-fanout.yaml``
 (long prompts, three fixes) takes 421M against yamllint's 559M (0.75). It took
