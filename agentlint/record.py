@@ -21,10 +21,10 @@ dataclass it replaces; a field whose dataclass default was a factory takes
 A new field is written four times: its annotation (no default), its name in
 ``__slots__`` and in ``__match_args__``, and its parameter in ``__init__``
 (where its default goes); tests/test_startup_records.py checks that they agree.
-A class a lint creates is a record, not a dataclass, and a lint does not
-import ``dataclasses`` at all (with it come ``inspect``, ``ast``, ``dis`` and
-``tokenize``: tests/test_startup.py checks both). :func:`replace` is
-``dataclasses.replace`` for records.
+A class a lint creates is a record, not a dataclass, and no module a lint of a
+native spec imports uses ``dataclasses`` (which imports ``inspect``, and that
+``ast``, ``dis`` and ``tokenize``): tests/test_startup.py checks it.
+:func:`replace` is ``dataclasses.replace`` for records.
 """
 
 from __future__ import annotations

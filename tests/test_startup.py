@@ -6,7 +6,7 @@ other report formats cost start-up time and are not needed to lint a native
 spec. Nor are the standard modules only a write (tempfile, and the signal
 handling that guards it), a TOML configuration (tomllib) or a "did you mean"
 hint (difflib) needs, nor ``dataclasses`` (the classes a lint creates are
-records, ``agentlint.record``) and the ``inspect`` it imports.
+records, ``agentlint.record``); ``inspect`` comes with click alone.
 ``benchmarks/lint_speed.py`` measures the time itself.
 """
 
