@@ -6,7 +6,8 @@ other report formats cost start-up time and are not needed to lint a native
 spec. Nor are the standard modules only a write (tempfile, and the signal
 handling that guards it), a TOML configuration (tomllib) or a "did you mean"
 hint (difflib) needs, nor ``dataclasses`` (the classes a lint creates are
-records, ``agentlint.record``); ``inspect`` comes with click alone.
+records, ``agentlint.record``) and the ``inspect`` behind it; with an option
+the full command line imports click, whose core imports ``inspect``.
 ``benchmarks/lint_speed.py`` measures the time itself.
 """
 
@@ -117,25 +118,27 @@ class Watch:
             first_importer[name] = frame.f_globals.get("__name__")
         return None
 sys.meta_path.insert(0, Watch)
-from agentlint.cli import entry
+from agentlint.__main__ import run
 atexit.register(lambda: sys.stderr.write("\\n" + json.dumps([sorted(sys.modules), first_importer])))
 sys.argv = ["agentlint", "lint", *sys.argv[1:]]
-entry()
+run()
 """
 
 
 @pytest.mark.parametrize(("example", "options", "seen"), [
     ("research-fanout.yaml", [], "agentlint.lint.engine"),  # findings with fixes
     ("long-chain.yaml", [], "agentlint.lint.engine"),
+    ("research-fanout.yaml", ["--strict"], "click"),  # an option: the full command line
     ("research-fanout.yaml", ["--diff"], "agentlint.lint.autofix"),  # the fixes applied
     ("research-fanout.yaml", ["--write-baseline", "b.json"], "agentlint.ci.baseline"),
     ("research-fanout.yaml", ["--models", str(FIXTURES / "litellm" / "gateway_crew"
                                               / "litellm_config.yaml")], "agentlint.graph.litellm"),
-], ids=["fixes", "plain", "diff", "baseline", "gateway"])
+], ids=["fixes", "plain", "strict", "diff", "baseline", "gateway"])
 def test_lint_imports_neither_dataclasses_nor_inspect(tmp_path: Path, example: str,
                                                       options: list[str], seen: str) -> None:
-    """No module of agentlint imports them; click's core imports ``inspect`` (and with it
-    the others but ``dataclasses``), so that one comes with the command line alone."""
+    """The ``agentlint`` command as a hook runs it (file names alone) imports none of
+    them; with an option, click's core imports ``inspect`` (and with it the others but
+    ``dataclasses``): no module of agentlint imports any of them."""
     (tmp_path / ".git").mkdir()
     spec = tmp_path / "flow.yaml"
     shutil.copyfile(EXAMPLES / example, spec)
@@ -144,8 +147,10 @@ def test_lint_imports_neither_dataclasses_nor_inspect(tmp_path: Path, example: s
     assert done.returncode in (0, 1), done.stderr
     modules, first_importer = json.loads(done.stderr.rpartition("\n")[2])
     assert seen in modules  # the probe saw the run
-    assert "dataclasses" not in modules
     assert {m for m in COSTLY if m in modules} == set(first_importer)  # the watch saw them
+    if not options:
+        assert first_importer == {}
+    assert "dataclasses" not in modules
     from_outside = {m: by for m, by in first_importer.items() if by not in COSTLY}
     assert all(by.startswith("click.") for by in from_outside.values()), from_outside
 
