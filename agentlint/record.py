@@ -21,14 +21,16 @@ dataclass it replaces; a field whose dataclass default was a factory takes
 A new field is written four times: its annotation (no default), its name in
 ``__slots__`` and in ``__match_args__``, and its parameter in ``__init__``
 (where its default goes); tests/test_startup_records.py checks that they agree.
-A class a lint creates is a record, not a dataclass (tests/test_startup.py
-names the three dataclasses left, on which ``dataclasses.replace`` is used).
+A class a lint creates is a record, not a dataclass, and no module a lint of a
+native spec imports uses ``dataclasses`` (which imports ``inspect``, and that
+``ast``, ``dis`` and ``tokenize``): tests/test_startup.py checks it.
+:func:`replace` is ``dataclasses.replace`` for records.
 """
 
 from __future__ import annotations
 
 from reprlib import recursive_repr
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 
 class Record:
@@ -47,6 +49,22 @@ class Record:
             return NotImplemented
         names = self.__match_args__
         return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+
+R = TypeVar("R", bound=Record)
+
+
+def replace(record: R, /, **changes: Any) -> R:
+    """A new record of ``record``'s class, built through its ``__init__`` from every
+    field in ``__match_args__``: those named in ``changes`` take the given value, the
+    others ``record``'s (``dataclasses.replace`` for a record). A name that is not an
+    argument of the class's ``__init__`` raises ``TypeError``, as there."""
+    cls: Any = type(record)
+    for name in cls.__match_args__:
+        if name not in changes:
+            changes[name] = getattr(record, name)
+    made: R = cls(**changes)
+    return made
 
 
 class FrozenRecord(Record):

@@ -20,7 +20,6 @@ step with a ``cascade`` keeps it in front of whichever model it ends with.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import os
@@ -36,6 +35,7 @@ from agentlint.graph.estimate import estimate
 from agentlint.optimizer.milp import DEFAULT_GAP
 from agentlint.optimizer.problem import retry_range
 from agentlint.optimizer.run import optimize
+from agentlint.record import replace
 from agentlint.spec.load import load_workflow
 from agentlint.spec.model import Stage, Workflow
 
@@ -250,13 +250,13 @@ def _variant(wf: Workflow, models: list[Any], retries: list[int], cut: list[bool
                                           strict=True):
         if c:
             continue
-        steps.append(dataclasses.replace(
+        steps.append(replace(
             step, index=len(steps), model=m, retries=k, parallel=label, cascade=casc,
             refs=[r for r in step.refs if not (r.kind == "steps" and r.name in gone)],
             context=[x for x in step.context if x not in gone],
             needs=[x for x in step.needs if x not in gone]))
-    return dataclasses.replace(wf, steps=steps,
-                               step_index={s.id: i for i, s in enumerate(steps)})
+    return replace(wf, steps=steps,
+                   step_index={s.id: i for i, s in enumerate(steps)})
 
 
 def _groupings(wf: Workflow, cut: list[bool]) -> list[list[str | None]]:
@@ -474,8 +474,8 @@ def _check_relaxations(wf: Workflow, path: str, rows: list[Any], budgets: dict[s
             assert _close(value, max(r[idx] for r in possible))
         else:
             assert _close(value, min(r[idx] for r in possible))
-        relaxed = dataclasses.replace(wf.budgets, **{name: value})
-        again = optimize(dataclasses.replace(wf, budgets=relaxed), objective="cost",
+        relaxed = replace(wf.budgets, **{name: value})
+        again = optimize(replace(wf, budgets=relaxed), objective="cost",
                          time_limit=30, path=path, gap=1e-9, solver=solver)
         assert again.status != "infeasible", (name, value)
 

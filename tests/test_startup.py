@@ -5,16 +5,14 @@ PuLP and HiGHS behind it), the readers of other formats, the CI modules and the
 other report formats cost start-up time and are not needed to lint a native
 spec. Nor are the standard modules only a write (tempfile, and the signal
 handling that guards it), a TOML configuration (tomllib) or a "did you mean"
-hint (difflib) needs. A dataclass
-created on this path has a docstring of its own: without one, the class's
-``__doc__`` is built from ``inspect.signature`` at every start.
+hint (difflib) needs, nor ``dataclasses`` (the classes a lint creates are
+records, ``agentlint.record``) and the ``inspect`` behind it; with an option
+the full command line imports click, whose core imports ``inspect``.
 ``benchmarks/lint_speed.py`` measures the time itself.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import inspect
 import json
 import shutil
@@ -23,12 +21,13 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from agentlint.lint.registry import cleandoc
 from agentlint.lint.rules import RULE_MODULES
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, FIXTURES
 
 #: packages and modules the lint path must not import (the optimizer package itself only
 #: names the objectives for the command line; its modules are what cost)
@@ -102,43 +101,59 @@ def test_a_toml_configuration_still_loads_its_reader(tmp_path: Path) -> None:
     assert "tomllib" in imported_by(str(spec), cwd=tmp_path)
 
 
-def test_dataclasses_on_the_lint_path_have_docstrings(tmp_path: Path) -> None:
-    modules = imported_by(str(_alone(tmp_path)), cwd=tmp_path)
-    undocumented = []
-    for name in sorted(m for m in modules if m.startswith("agentlint")):
-        module = importlib.import_module(name)
-        for value in vars(module).values():
-            if (isinstance(value, type) and dataclasses.is_dataclass(value)
-                    and value.__module__ == name
-                    and (value.__doc__ or "").startswith(value.__name__ + "(")):
-                undocumented.append(f"{name}.{value.__name__}")
-    assert undocumented == []
+#: standard modules a lint does not need: ``dataclasses`` imports ``inspect``, which imports
+#: the other four (about 47M instructions in all, more than the lint of a file)
+COSTLY = ("dataclasses", "inspect", "ast", "dis", "tokenize", "linecache")
+
+WATCHED = """\
+import atexit, json, sys
+watched, first_importer = sys.argv.pop(1).split(","), {}
+class Watch:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name in watched and name not in first_importer:
+            frame = sys._getframe(1)
+            while frame.f_globals.get("__name__", "").startswith("importlib"):
+                frame = frame.f_back
+            first_importer[name] = frame.f_globals.get("__name__")
+        return None
+sys.meta_path.insert(0, Watch)
+from agentlint.__main__ import run
+atexit.register(lambda: sys.stderr.write("\\n" + json.dumps([sorted(sys.modules), first_importer])))
+sys.argv = ["agentlint", "lint", *sys.argv[1:]]
+run()
+"""
 
 
+@pytest.mark.parametrize(("example", "options", "seen"), [
+    ("research-fanout.yaml", [], "agentlint.lint.engine"),  # findings with fixes
+    ("long-chain.yaml", [], "agentlint.lint.engine"),
+    ("research-fanout.yaml", ["--strict"], "click"),  # an option: the full command line
+    ("research-fanout.yaml", ["--diff"], "agentlint.lint.autofix"),  # the fixes applied
+    ("research-fanout.yaml", ["--write-baseline", "b.json"], "agentlint.ci.baseline"),
+    ("research-fanout.yaml", ["--models", str(FIXTURES / "litellm" / "gateway_crew"
+                                              / "litellm_config.yaml")], "agentlint.graph.litellm"),
+], ids=["fixes", "plain", "strict", "diff", "baseline", "gateway"])
+def test_lint_imports_neither_dataclasses_nor_inspect(tmp_path: Path, example: str,
+                                                      options: list[str], seen: str) -> None:
+    """The ``agentlint`` command as a hook runs it (file names alone) imports none of
+    them; with an option, click's core imports ``inspect`` (and with it the others but
+    ``dataclasses``): no module of agentlint imports any of them."""
+    (tmp_path / ".git").mkdir()
+    spec = tmp_path / "flow.yaml"
+    shutil.copyfile(EXAMPLES / example, spec)
+    done = subprocess.run([sys.executable, "-c", WATCHED, ",".join(COSTLY), *options, str(spec)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    modules, first_importer = json.loads(done.stderr.rpartition("\n")[2])
+    assert seen in modules  # the probe saw the run
+    assert {m for m in COSTLY if m in modules} == set(first_importer)  # the watch saw them
+    if not options:
+        assert first_importer == {}
+    assert "dataclasses" not in modules
+    from_outside = {m: by for m, by in first_importer.items() if by not in COSTLY}
+    assert all(by.startswith("click.") for by in from_outside.values()), from_outside
 
-#: the dataclasses a lint may create at import: ``dataclasses.replace`` is used on these
-#: (they generate no methods); every other class on the path is an ``agentlint.record``
-DATACLASSES_ALLOWED = {"agentlint.spec.model.Step", "agentlint.spec.model.Workflow",
-                       "agentlint.spec.model.Budgets"}
-
-
-def test_the_lint_path_creates_no_dataclass_but_the_spec_model_s_three(tmp_path: Path) -> None:
-    """Each dataclass compiles generated methods at every start (about 3M instructions
-    for a small one): a class a lint creates is a record instead (see agentlint.record)."""
-    modules = imported_by(str(_alone(tmp_path)), cwd=tmp_path)
-    found = set()
-    for name in sorted(m for m in modules if m.startswith("agentlint")):
-        module = importlib.import_module(name)
-        for value in vars(module).values():
-            if (isinstance(value, type) and dataclasses.is_dataclass(value)
-                    and value.__module__ == name):
-                found.add(f"{name}.{value.__qualname__}")
-    assert found == DATACLASSES_ALLOWED
-    for allowed in DATACLASSES_ALLOWED:  # and they generate no __init__, __repr__, __eq__
-        module, _, cls_name = allowed.rpartition(".")
-        cls = getattr(importlib.import_module(module), cls_name)
-        params = cls.__dataclass_params__
-        assert (params.init, params.repr, params.eq) == (False, False, False)
 
 @given(st.text(alphabet=" \t\n\r\x0b\u2003ab", max_size=40))
 def test_the_rule_tables_cleandoc_is_inspects(doc: str) -> None:

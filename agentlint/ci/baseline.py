@@ -30,7 +30,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from agentlint import escape
@@ -43,6 +42,7 @@ from agentlint.paths import (
     relative_to,
     write_text_atomic,
 )
+from agentlint.record import Record
 
 if TYPE_CHECKING:
     from agentlint.lint.registry import Finding
@@ -66,11 +66,20 @@ def entry_id(f: Finding, root: str) -> EntryId:
     return (file, f.code, "", f.message)
 
 
-@dataclass(slots=True)
-class Baseline:
+class Baseline(Record):
+    """A baseline file: how many times each finding it records occurred."""
+
+    __slots__ = ("counts", "path", "root")
+    __match_args__ = ("path", "root", "counts")
+
     path: str
     root: str
-    counts: Counter[EntryId] = field(default_factory=Counter)
+    counts: Counter[EntryId]
+
+    def __init__(self, path: str, root: str, counts: Counter[EntryId] | None = None) -> None:
+        self.path = path
+        self.root = root
+        self.counts = Counter() if counts is None else counts
 
     def apply(self, findings: list[Finding], linted: list[str] | None = None
               ) -> tuple[list[Finding], int, int]:

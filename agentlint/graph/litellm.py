@@ -20,13 +20,13 @@ whole policy is one model whose prices are the expected ones.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from agentlint.errors import SpecError
 from agentlint.graph.estimate import Figures, attempt_figures, chain_figures, step_tokens
 from agentlint.paths import MAX_PROFILE_BYTES, find_root, read_text
+from agentlint.record import Record
 from agentlint.spec import catalog
 from agentlint.spec.model import Model, Stage, Workflow
 from agentlint.spec.positions import YMap, YSeq, position_of
@@ -47,39 +47,76 @@ PRICE_KEYS = {"input_cost_per_token": "input_per_mtok",
 ROUTER_PREFIX = "auto_router/"
 
 
-@dataclass(slots=True)
-class Deployment:
+class Deployment(Record):
     """One ``model_list`` entry: the real model and the prices the config gives it."""
+
+    __slots__ = ("at", "model", "prices", "weight")
+    __match_args__ = ("model", "at", "prices", "weight")
 
     model: str
     at: Pos
-    prices: dict[str, float] = field(default_factory=dict)
-    weight: float = 1.0
+    prices: dict[str, float]
+    weight: float
+
+    def __init__(self, model: str, at: Pos, prices: dict[str, float] | None = None,
+                 weight: float = 1.0) -> None:
+        self.model = model
+        self.at = at
+        self.prices = {} if prices is None else prices
+        self.weight = weight
 
 
-@dataclass(slots=True)
-class Group:
+class Group(Record):
     """A model group: every entry sharing one ``model_name``."""
+
+    __slots__ = ("at", "deployments", "name", "routes")
+    __match_args__ = ("name", "at", "deployments", "routes")
 
     name: str
     at: Pos
-    deployments: list[Deployment] = field(default_factory=list)
+    deployments: list[Deployment]
     #: an auto / adaptive / complexity router: the groups it chooses among
-    routes: list[str] = field(default_factory=list)
+    routes: list[str]
+
+    def __init__(self, name: str, at: Pos, deployments: list[Deployment] | None = None,
+                 routes: list[str] | None = None) -> None:
+        self.name = name
+        self.at = at
+        self.deployments = [] if deployments is None else deployments
+        self.routes = [] if routes is None else routes
 
 
-@dataclass(slots=True)
-class Gateway:
+class Gateway(Record):
     """A proxy config as read: its model groups and the call policy over them."""
 
+    __slots__ = ("aliases", "context_window_fallbacks", "fallbacks", "file", "groups",
+                 "num_retries", "retries_given", "strategy")
+    __match_args__ = ("file", "groups", "aliases", "num_retries", "retries_given", "fallbacks",
+                      "context_window_fallbacks", "strategy")
+
     file: str
-    groups: dict[str, Group] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)  # model_group_alias
-    num_retries: int = DEFAULT_NUM_RETRIES
-    retries_given: bool = False
-    fallbacks: dict[str, list[str]] = field(default_factory=dict)
-    context_window_fallbacks: dict[str, list[str]] = field(default_factory=dict)
-    strategy: str = "simple-shuffle"
+    groups: dict[str, Group]
+    aliases: dict[str, str]  # model_group_alias
+    num_retries: int
+    retries_given: bool
+    fallbacks: dict[str, list[str]]
+    context_window_fallbacks: dict[str, list[str]]
+    strategy: str
+
+    def __init__(self, file: str, groups: dict[str, Group] | None = None,
+                 aliases: dict[str, str] | None = None, num_retries: int = DEFAULT_NUM_RETRIES,
+                 retries_given: bool = False, fallbacks: dict[str, list[str]] | None = None,
+                 context_window_fallbacks: dict[str, list[str]] | None = None,
+                 strategy: str = "simple-shuffle") -> None:
+        self.file = file
+        self.groups = {} if groups is None else groups
+        self.aliases = {} if aliases is None else aliases
+        self.num_retries = num_retries
+        self.retries_given = retries_given
+        self.fallbacks = {} if fallbacks is None else fallbacks
+        self.context_window_fallbacks = {} if context_window_fallbacks is None \
+            else context_window_fallbacks
+        self.strategy = strategy
 
     def group_of(self, name: str) -> str | None:
         """The model group a workflow's model name reaches, or None."""
@@ -316,15 +353,24 @@ def _check_references(gw: Gateway, doc: YMap, shown: str) -> None:
 # -- the gateway as one model -----------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Resolved:
+class Resolved(Record):
     """An alias as one model, and what had to be assumed to make it one."""
+
+    __slots__ = ("assumed", "chain", "model", "tries")
+    __match_args__ = ("model", "chain", "assumed", "tries")
 
     model: Model
     chain: list[str]
-    assumed: list[str] = field(default_factory=list)
+    assumed: list[str]
     #: one try on each group of the chain, in order (no retries)
-    tries: list[Model] = field(default_factory=list)
+    tries: list[Model]
+
+    def __init__(self, model: Model, chain: list[str], assumed: list[str] | None = None,
+                 tries: list[Model] | None = None) -> None:
+        self.model = model
+        self.chain = chain
+        self.assumed = [] if assumed is None else assumed
+        self.tries = [] if tries is None else tries
 
 
 def _mix(parts: list[tuple[float, Model]], name: str, p_ok: float) -> Model:

@@ -10,13 +10,13 @@ caller writes the new texts (atomically) or prints them as a diff.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.lint.config import Overrides
 from agentlint.lint.engine import STDIN, LintResult, lint_paths
 from agentlint.lint.fix import Fix, apply
 from agentlint.lint.registry import Finding, Registry
+from agentlint.record import Record
 
 #: passes of fix, lint again, fix: as many as ruff allows itself
 MAX_PASSES = 100
@@ -24,18 +24,27 @@ MAX_PASSES = 100
 STDIN_SHOWN = "<stdin>"
 
 
-@dataclass(slots=True)
-class Fixed:
+class Fixed(Record):
     """The fixed files of a run, and what is left to fix."""
 
+    __slots__ = ("broken", "count", "files", "unsafe_left")
+    __match_args__ = ("files", "count", "unsafe_left", "broken")
+
     #: display name -> (text as linted, fixed text), for files that changed
-    files: dict[str, tuple[str, str]] = field(default_factory=dict)
+    files: dict[str, tuple[str, str]]
     #: fixes applied (over every pass)
-    count: int = 0
+    count: int
     #: findings left with a fix this run did not apply (unsafe ones without --unsafe-fixes)
-    unsafe_left: int = 0
+    unsafe_left: int
     #: files where a pass of fixes would have broken the spec, with the reason
-    broken: dict[str, str] = field(default_factory=dict)
+    broken: dict[str, str]
+
+    def __init__(self, files: dict[str, tuple[str, str]] | None = None, count: int = 0,
+                 unsafe_left: int = 0, broken: dict[str, str] | None = None) -> None:
+        self.files = {} if files is None else files
+        self.count = count
+        self.unsafe_left = unsafe_left
+        self.broken = {} if broken is None else broken
 
 
 def fix_result(result: LintResult, overrides: Overrides, *, unsafe: bool,
@@ -78,9 +87,11 @@ def fix_result(result: LintResult, overrides: Overrides, *, unsafe: bool,
     return out
 
 
-@dataclass(slots=True)
-class Outcome:
+class Outcome(Record):
     """What :func:`fix_loop` did to one file."""
+
+    __slots__ = ("broken", "findings", "fixed", "text")
+    __match_args__ = ("text", "fixed", "findings", "broken")
 
     text: str
     #: fixes applied, over every pass
@@ -88,7 +99,13 @@ class Outcome:
     #: the findings of the final text (the original ones when nothing was applied)
     findings: list[Any]
     #: a pass whose result would not load was dropped (its reason)
-    broken: str = ""
+    broken: str
+
+    def __init__(self, text: str, fixed: int, findings: list[Any], broken: str = "") -> None:
+        self.text = text
+        self.fixed = fixed
+        self.findings = findings
+        self.broken = broken
 
 
 def wanted(finding: Any, unsafe: bool) -> bool:

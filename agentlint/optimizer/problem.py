@@ -11,7 +11,6 @@ so a plan's figures are the estimate of the rewritten spec.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -19,6 +18,7 @@ from itertools import combinations
 from agentlint.graph.build import Graph, build_graph, exec_preds
 from agentlint.graph.downgrade import PREMIUM_OUTPUT_PER_MTOK, alternatives, trivial
 from agentlint.graph.estimate import Tokens, multipliers, step_figures, step_tokens
+from agentlint.record import replace
 from agentlint.spec.edit import SpecText
 from agentlint.spec.model import Ref, Stage, Step, Workflow
 from agentlint.spec.positions import YMap
@@ -650,8 +650,7 @@ def _tokens_without(wf: Workflow, text: SpecText, reader: Step, ids: set[str]
     for name in reader.context:
         if name not in ids:
             refs.append(Ref("steps", name, "context", -1))
-    changed = dataclasses.replace(reader, prompt=new_text["prompt"],
-                                  system=new_text["system"], refs=refs)
+    changed = replace(reader, prompt=new_text["prompt"], system=new_text["system"], refs=refs)
     return step_tokens(wf, changed)
 
 

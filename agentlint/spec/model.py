@@ -7,7 +7,6 @@ without the model layer having to anticipate every question.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Final
 
 from agentlint.metrics import METRICS, PERCENTILE_METRICS
@@ -284,7 +283,6 @@ class CascadeAllowed(FrozenRecord):
         self.models = models
 
 
-@dataclass(init=False, repr=False, eq=False)
 class Step(Record):
     """One step of the workflow, as read from the spec (or converted by an adapter)."""
 
@@ -295,6 +293,13 @@ class Step(Record):
                  "parallel", "per_call_s", "per_call_usd", "prompt", "raw", "refs", "retries",
                  "routes", "step_class", "system", "system_from", "terminal", "timeout_s", "tool",
                  "tools")
+    __match_args__ = ("id", "index", "kind", "agent", "model", "system", "system_from",
+                      "prompt", "tool", "tools", "output_tokens", "input_tokens", "context",
+                      "needs", "parallel", "routes", "retries", "calls", "cache_hit_rate",
+                      "timeout_s", "fan_out", "fan_out_concurrency", "terminal", "optional",
+                      "candidates", "min_tier", "step_class", "cascade", "may_cascade",
+                      "max_retries", "per_call_usd", "per_call_s", "p_ok", "refs",
+                      "implicit_context", "origin", "output_leaves", "raw")
 
     id: str
     index: int
@@ -458,11 +463,12 @@ class Loop(Record):
         return _at(self.raw, key)
 
 
-@dataclass(init=False, repr=False, eq=False)
 class Budgets(Record):
     """The limits a run must stay within (cost, latency, reliability)."""
 
     __slots__ = ("cost_p95_usd", "cost_usd", "latency_p95_s", "latency_s", "raw", "reliability")
+    __match_args__ = ("cost_usd", "latency_s", "reliability", "raw", "latency_p95_s",
+                      "cost_p95_usd")
 
     cost_usd: float | None
     latency_s: float | None
@@ -496,13 +502,15 @@ class Budgets(Record):
                 if (v := getattr(self, m.name)) is not None]
 
 
-@dataclass(init=False, repr=False, eq=False)
 class Workflow(Record):
     """A whole workflow spec, read and checked, ready for the graph and the rules."""
 
     __slots__ = ("agents", "assumptions", "budgets", "execution", "extra", "file", "format",
                  "inputs", "loops", "max_concurrency", "models", "name", "raw", "step_index",
                  "steps", "text", "tools")
+    __match_args__ = ("name", "file", "execution", "max_concurrency", "models", "tools",
+                      "inputs", "agents", "steps", "loops", "budgets", "raw", "text", "format",
+                      "assumptions", "step_index", "extra")
 
     name: str
     file: str
