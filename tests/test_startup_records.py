@@ -35,7 +35,8 @@ def _records() -> list[type[Record]]:
         module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, Record)
-                    and value not in (Record, FrozenRecord) and value.__module__ == info.name):
+                    and value not in (Record, FrozenRecord) and value.__module__ == info.name
+                    and value.__dict__.get("__slots__") != ()):  # not a base (spec's Placed)
                 found[f"{info.name}.{value.__qualname__}"] = value
     return [found[name] for name in sorted(found)]
 

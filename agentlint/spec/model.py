@@ -7,11 +7,13 @@ without the model layer having to anticipate every question.
 
 from __future__ import annotations
 
-from typing import Any, Final
-
 from agentlint.metrics import METRICS, PERCENTILE_METRICS
 from agentlint.record import FrozenRecord, Record
 from agentlint.spec.positions import YMap
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 #: kinds that cannot run without a model; a router may be plain code (an if-else)
 MODEL_KINDS = frozenset({"llm", "validator", "orchestrator"})
@@ -25,13 +27,24 @@ def _at(raw: YMap | None, key: str | None) -> tuple[int, int]:
     return raw.at()
 
 
+class Placed(Record):
+    """A record read from a mapping of the spec (``raw``, None when built in code):
+    :meth:`at` is where one of its keys' values stands, else the mapping itself."""
+
+    __slots__ = ()
+    raw: YMap | None
+
+    def at(self, key: str | None = None) -> tuple[int, int]:
+        return _at(self.raw, key)
+
+
 def _key_at(raw: YMap | None, key: str) -> tuple[int, int]:
     if raw is None:
         return (1, 1)
     return raw.key_at(key) if key in raw else raw.at()
 
 
-class Model(Record):
+class Model(Placed):
     """A priced model: the spec's own entry merged over the built-in catalog."""
 
     __slots__ = ("base", "cached_input_per_mtok", "context_window", "declared", "from_catalog",
@@ -85,9 +98,6 @@ class Model(Record):
         self.from_catalog = from_catalog
         self.raw = raw
 
-    def at(self, key: str | None = None) -> tuple[int, int]:
-        return _at(self.raw, key)
-
     @property
     def lacks(self) -> str | None:
         """``"price"`` or ``"speed"`` when the model cannot be priced or timed, else None."""
@@ -106,7 +116,7 @@ class Model(Record):
         return (self.per_call_usd or 0.0) * 1000.0
 
 
-class Tool(Record):
+class Tool(Placed):
     """A tool a step calls: its effect, trust and price per call."""
 
     __slots__ = ("effect", "idempotent", "name", "p_ok", "per_call_s", "per_call_usd", "raw",
@@ -136,11 +146,8 @@ class Tool(Record):
         self.p_ok = p_ok
         self.raw = raw
 
-    def at(self, key: str | None = None) -> tuple[int, int]:
-        return _at(self.raw, key)
 
-
-class Input(Record):
+class Input(Placed):
     """A run input, with its expected size in tokens."""
 
     __slots__ = ("name", "raw", "tokens", "untrusted")
@@ -158,11 +165,8 @@ class Input(Record):
         self.untrusted = untrusted
         self.raw = raw
 
-    def at(self, key: str | None = None) -> tuple[int, int]:
-        return _at(self.raw, key)
 
-
-class Agent(Record):
+class Agent(Placed):
     """An agent: the model, system prompt and tools its steps inherit."""
 
     __slots__ = ("model", "name", "raw", "system", "system_file", "tools")
@@ -184,9 +188,6 @@ class Agent(Record):
         self.system_file = system_file
         self.tools = [] if tools is None else tools
         self.raw = raw
-
-    def at(self, key: str | None = None) -> tuple[int, int]:
-        return _at(self.raw, key)
 
 
 class Route(Record):
@@ -283,7 +284,7 @@ class CascadeAllowed(FrozenRecord):
         self.models = models
 
 
-class Step(Record):
+class Step(Placed):
     """One step of the workflow, as read from the spec (or converted by an adapter)."""
 
     __slots__ = ("agent", "cache_hit_rate", "calls", "candidates", "cascade", "context",
@@ -404,9 +405,6 @@ class Step(Record):
         self.output_leaves = output_leaves
         self.raw = raw
 
-    def at(self, key: str | None = None) -> tuple[int, int]:
-        return _at(self.raw, key)
-
     def key_at(self, key: str) -> tuple[int, int]:
         return _key_at(self.raw, key)
 
@@ -437,7 +435,7 @@ class Step(Record):
         return list(seen)
 
 
-class Loop(Record):
+class Loop(Placed):
     """Steps repeated until a condition holds, at most ``max_iterations`` times."""
 
     __slots__ = ("expected_iterations", "id", "max_iterations", "raw", "steps", "until")
@@ -459,11 +457,8 @@ class Loop(Record):
         self.until = until
         self.raw = raw
 
-    def at(self, key: str | None = None) -> tuple[int, int]:
-        return _at(self.raw, key)
 
-
-class Budgets(Record):
+class Budgets(Placed):
     """The limits a run must stay within (cost, latency, reliability)."""
 
     __slots__ = ("cost_p95_usd", "cost_usd", "latency_p95_s", "latency_s", "raw", "reliability")
@@ -488,9 +483,6 @@ class Budgets(Record):
         self.raw = raw
         self.latency_p95_s = latency_p95_s
         self.cost_p95_usd = cost_p95_usd
-
-    def at(self, key: str | None = None) -> tuple[int, int]:
-        return _at(self.raw, key)
 
     def items(self) -> list[tuple[str, float]]:
         """(metric name, limit) of each budget given, in the metrics' order."""
