@@ -20,10 +20,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, NoReturn
 
 from agentlint import escape, report
 from agentlint.errors import SpecError, UsageError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 
 def out(text: str | bytes, err: bool = False) -> None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Final
 
 from agentlint.record import FrozenRecord
 from agentlint.units import percent, points, relative, seconds, usd
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Final
 
 
 class Metric(FrozenRecord):

@@ -35,10 +35,13 @@ import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.errors import excerpt as excerpt  # the cut of errors.SpecError, named here too
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 #: the files a folder is searched for (a file named on the command line is always taken)
 YAML_SUFFIXES = (".yaml", ".yml")

@@ -30,7 +30,10 @@ native spec imports uses ``dataclasses`` (which imports ``inspect``, and that
 from __future__ import annotations
 
 from reprlib import recursive_repr
-from typing import Any, ClassVar, TypeVar
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
 
 
 class Record:
@@ -51,7 +54,8 @@ class Record:
         return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
 
 
-R = TypeVar("R", bound=Record)
+if TYPE_CHECKING:
+    R = TypeVar("R", bound=Record)
 
 
 def replace(record: R, /, **changes: Any) -> R:

@@ -150,6 +150,7 @@ def test_lint_imports_neither_dataclasses_nor_inspect(tmp_path: Path, example: s
     assert {m for m in COSTLY if m in modules} == set(first_importer)  # the watch saw them
     if not options:
         assert first_importer == {}
+        assert "typing" not in modules  # see agentlint/__init__.py
     assert "dataclasses" not in modules
     from_outside = {m: by for m, by in first_importer.items() if by not in COSTLY}
     assert all(by.startswith("click.") for by in from_outside.values()), from_outside

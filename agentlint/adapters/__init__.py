@@ -14,18 +14,23 @@ it with the native loader (see ``agentlint.adapters.lower``); docs/formats.md sa
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from agentlint.errors import SpecError, UsageError
-from agentlint.spec.model import Workflow
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Protocol
 
-class Adapter(Protocol):
-    name: str
+    from agentlint.spec.model import Workflow
 
-    def sniff(self, path: str, text: str) -> bool: ...
+    class Adapter(Protocol):
+        """What detection and loading ask of an adapter (a type only: nothing checks it
+        at run time)."""
 
-    def load(self, path: str, text: str, display: str, root: str) -> Workflow: ...
+        name: str
+
+        def sniff(self, path: str, text: str) -> bool: ...
+
+        def load(self, path: str, text: str, display: str, root: str) -> Workflow: ...
 
 
 ADAPTERS: list[Adapter] = []

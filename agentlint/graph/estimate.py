@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from agentlint.graph.build import BranchKey, Graph, build_graph, exec_preds, longest_path
 from agentlint.metrics import BUDGET_BY_NAME, Metric
@@ -21,6 +20,7 @@ from agentlint.spec.load import DEFAULT_TOOL_P_OK, DEFAULT_TOOL_TIME_S
 from agentlint.spec.model import Model, Stage, Step, Workflow
 from agentlint.spec.tokens import prefix_tokens, text_tokens
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
     from agentlint.graph.quantiles import Spread
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from agentlint.errors import SpecError, UsageError
 from agentlint.lint.registry import FAMILIES, Registry, Rule
@@ -43,6 +42,10 @@ from agentlint.record import Record
 from agentlint.spec.positions import YMap, YSeq, pack
 from agentlint.spec.schema import SCHEMAS, normalise, validate
 from agentlint.spec.yamlload import load_text
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_FILES = (".agentlint.yaml", ".agentlint.yml", "pyproject.toml")
 CONFIG_SCHEMA = SCHEMAS["config"]

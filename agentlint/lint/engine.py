@@ -17,7 +17,6 @@ Only the spec loader and the rules are imported here; the heavy libraries
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
 
 from agentlint.errors import SpecError
 from agentlint.lint import suppressions as sup
@@ -28,8 +27,10 @@ from agentlint.paths import MAX_SPEC_BYTES, as_named, decode, discover, find_roo
 from agentlint.record import Record
 from agentlint.sources import load_any, read_with_their_tasks
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
 
     from agentlint.spec.model import Workflow
 

@@ -24,11 +24,13 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from agentlint.record import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:  # the spec editor loads when a rule builds a fix, not on every lint
+    from typing import Any
+
     from agentlint.spec.edit import Edits, TextEdit
 
 SAFE = "safe"

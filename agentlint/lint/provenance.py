@@ -13,11 +13,13 @@ so an estimate and a finding never disagree on what was assumed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from agentlint.lint.facts import assumed_input_part, assumed_sizes
 from agentlint.spec.marks import calibrated_runs
 from agentlint.spec.model import Step, Workflow
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 STATED, CALIBRATED, ASSUMED = "stated", "calibrated", "assumed"
 

@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
 
 from agentlint.graph.build import Graph, build_graph
 from agentlint.graph.estimate import Estimate, estimate
@@ -30,7 +29,10 @@ from agentlint.lint.fix import Fix
 from agentlint.record import Record
 from agentlint.spec.model import Workflow
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from agentlint.spec.edit import SpecText
 
 SEVERITIES = ("error", "warning", "info")

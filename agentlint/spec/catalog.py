@@ -13,10 +13,13 @@ import json
 import re
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
 
 from agentlint.paths import package_file
 from agentlint.spec.model import Model
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 PRICE_FIELDS = ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "ttft_s",
                 "tokens_per_s", "per_call_usd", "per_call_s", "p_ok", "context_window")

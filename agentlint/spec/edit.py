@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Final, TypeGuard
 
 import yaml
 
@@ -26,6 +25,10 @@ from agentlint.record import FrozenRecord, Record
 from agentlint.spec.model import Step, Workflow
 from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.tokens import find_refs, placeholders
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeGuard
 
 _WORD = re.compile(r"[\w-]+")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/@-]*")

@@ -16,10 +16,13 @@ from other formats, under the names those formats give them.
 from __future__ import annotations
 
 import math
-from typing import Any, Final, TypeGuard
 
 from agentlint.errors import excerpt
 from agentlint.record import FrozenRecord
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeGuard
 
 
 class Limit(FrozenRecord):

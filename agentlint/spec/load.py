@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
 
 from agentlint.errors import SpecError
 from agentlint.paths import (
@@ -41,6 +40,10 @@ from agentlint.spec.schema import normalise, validate
 from agentlint.spec.textpos import locate_ref
 from agentlint.spec.tokens import find_misspelt, find_refs
 from agentlint.spec.yamlload import load_text
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT_VERSION = 1
 UNBOUNDED_LOOP_ITERATIONS = 10

@@ -9,7 +9,9 @@ item. Positions are packed into one int (``line << 16 | col``) because a
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 _COL_BITS = 16
 _COL_MASK = (1 << _COL_BITS) - 1
@@ -24,7 +26,7 @@ def unpack(pos: int) -> tuple[int, int]:
     return pos >> _COL_BITS, pos & _COL_MASK
 
 
-class YMap(dict[Any, Any]):
+class YMap(dict["Any", "Any"]):  # quoted: Any is not imported at run time
     """A mapping with the position of itself, of each key and of each value.
 
     ``raw`` holds, for values written as plain scalars that YAML 1.1 resolved
@@ -57,7 +59,7 @@ class YMap(dict[Any, Any]):
         return self.get(key)
 
 
-class YSeq(list[Any]):
+class YSeq(list["Any"]):  # quoted, as above
     """A sequence with the position of itself and of each item."""
 
     __slots__ = ("ipos", "pos", "raw")

@@ -27,12 +27,15 @@ import json
 import math
 import re
 from functools import cache
-from typing import Any
 
 from agentlint.errors import SpecError
 from agentlint.paths import package_file
 from agentlint.spec.limits import LIMITS, problem
 from agentlint.spec.positions import YMap, YSeq, position_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_FILE = "workflow-v1.schema.json"
 #: the published schemas, by the name ``agentlint schema`` takes

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 from sys import intern
-from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -31,6 +30,10 @@ from yaml.nodes import ScalarNode
 
 from agentlint.errors import SpecError
 from agentlint.spec.positions import YMap, YSeq, pack
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 try:  # the C loader is several times faster; fall back when PyYAML lacks it
     from yaml import CSafeLoader as _Loader

@@ -78,14 +78,16 @@ budgets:
 
 from __future__ import annotations
 
-from typing import Any
-
 from agentlint.lint.facts import report_sized, weakest_steps
 from agentlint.lint.provenance import ASSUMED, provenance
 from agentlint.lint.registry import Context
 from agentlint.metrics import COST, LATENCY, LATENCY_P95, PERCENTILE_METRICS, RELIABILITY, Metric
 from agentlint.spec.model import Workflow
 from agentlint.units import chain, percent, seconds, usd
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 CODE = "AL501"
 NAME = "over-budget"

@@ -54,11 +54,11 @@ were used; it is reported only for rules that ran.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from agentlint.lint.fix import SAFE, Fix, from_edits
 from agentlint.lint.registry import Context
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:
     from agentlint.lint.suppressions import Problem
 

@@ -58,8 +58,6 @@ steps:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from agentlint.graph.build import BranchKey, Graph
 from agentlint.lint.facts import code, side_effect_tools, step_pos, tokens
 from agentlint.lint.fix import UNSAFE, Fix, from_edits
@@ -67,6 +65,7 @@ from agentlint.lint.registry import Context
 from agentlint.spec.tokens import find_refs
 from agentlint.units import seconds, usd
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
 if TYPE_CHECKING:  # the lint path of a native spec imports no adapter
     from agentlint.adapters.ir import Wording
     from agentlint.spec.model import Step
