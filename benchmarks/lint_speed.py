@@ -19,43 +19,45 @@ Targets: (1) at most 0.6x yamllint, (2) at most 0.2x, (3) under 3 s for
 
 Part 1 measures both tools as a pre-commit hook runs them: installed the
 regular way (not editable) in a new virtual environment the script makes
-(``regular_install``). An editable install, as a development checkout has,
-loads its finder in every process of its environment: about 50M instructions
-in ``python -c pass`` alone (88M against 38M), which pulls every ratio towards
-1 (the same spec in an editable environment: agentlint 386M, yamllint 637M,
-0.606). On 2026-11-30, regular installs: agentlint 369M, yamllint 623M,
-``python -c pass`` 38M, ratio 0.593; CPU time 0.71 (a busy machine).
+(``regular_install``), and called as the hook calls them, ``agentlint lint``
+and the file names. An editable install, as a development checkout has, loads
+its finder in every process of its environment: about 50M instructions in
+``python -c pass`` alone (88M against 38M), which pulls every ratio towards 1.
 
 The package's bytecode is compiled first, as ``pip install`` does: with
 ``PYTHONDONTWRITEBYTECODE`` set and an editable install, every run would
 otherwise compile agentlint's sources again (about 400M instructions, most of
 the time measured).
 
-Part 1 (earlier, in an editable environment) on a 2-core AMD EPYC, Python 3.11,
-click 8.3, PyYAML 6.0 with libyaml, yamllint 1.38, in instructions (callgrind;
-the 0.6 target is 382M):
+On 2026-11-30 (2-core AMD EPYC, Python 3.11, click 8.3, PyYAML 6.0 with
+libyaml, yamllint 1.38), an idle machine:
 
-    agentlint                  379M     yamllint                         636M
-      interpreter start         87M       interpreter start               88M
-      click                     93M       argparse                         9M
-      PyYAML                    91M       PyYAML                          99M
-      agentlint's 73 modules    90M       pathspec                       104M
-      lint one file, exit       18M       yamllint's modules              32M
-                                          lint one file (pure Python)    304M
+    1 spec (30 steps), fresh process, CPU: agentlint 52 ms, yamllint 102 ms, ratio 0.50
+    1 spec (30 steps), fresh process, CPU: agentlint 51 ms, python -c pass 11 ms
+    1 spec (30 steps), with an option (lint --strict), CPU: agentlint 70 ms, ratio 0.71
+    instructions: agentlint 267M, yamllint 623M, python -c pass 38M, ratio 0.429;
+      with an option 368M, ratio 0.590
 
-Ratio 0.596; in CPU time (21 pairs) agentlint 72 ms, yamllint 101 ms,
-``python -c pass`` 22 ms: ratio 0.71, higher than the ratio of instructions,
-as the import machinery runs fewer instructions per cycle than yamllint's
-scanner. The same run took 489M (0.77; CPU 0.85) before the cuts below, and
-the lint path has gained fixes on findings and cascades since (about 4M):
+(wall time, 40 pairs side by side: 52 ms against 105 ms, ratio 0.50).
+``examples/research-fanout.yaml`` (long prompts, three findings with fixes):
+310M against yamllint's 544M (0.57; wall 0.61).
 
+How the one-file lint went from 489M (0.77 of yamllint; CPU 0.85) to 267M:
+
+* ``agentlint lint PATH...`` with no option runs without click
+  (``agentlint.command.lint_plain``, called by ``agentlint.__main__``): click's
+  import and the nine commands' construction were 59M (374M to 315M); an
+  option, ``--help`` or ``-`` takes the full command line, which gives the
+  same output (tests/test_plain_lint.py);
 * the classes a lint creates at import stopped being dataclasses that compile
   their ``__init__``, ``__repr__`` and ``__eq__`` from generated source at every
   start (``agentlint.record``: slots and ``__init__`` written by hand): -76M,
-  and -7M for the two frozen ones; ``Step``, ``Workflow`` and ``Budgets`` stay
-  dataclasses (``dataclasses.replace`` is used on them), without generated
-  methods and with slots of their own: -1M; the two named tuples of
-  ``agentlint.spec.tokens`` are records too: -2M;
+  and -7M for the two frozen ones; then ``Step``, ``Workflow`` and ``Budgets``
+  too (``agentlint.record.replace`` is ``dataclasses.replace`` for records), so
+  a lint imports neither ``dataclasses`` nor the ``inspect``, ``ast``, ``dis``
+  and ``tokenize`` behind it: -38M (315M to 277M);
+* the lint path does not import ``typing`` (see ``agentlint/__init__.py``):
+  -10M (277M to 267M);
 * cache-defeating-prefix compiles its long pattern of volatile literals once,
   not twice: -9M;
 * patterns only some runs use are compiled on first use (the escape of
@@ -63,35 +65,18 @@ the lint path has gained fixes on findings and cascades since (about 4M):
   catalog's tier words; the cues of a trivial step, read only for some steps
   on a premium model; a long quote in an error; an adapted step's source; a
   rule page's margin): -14M;
-* a rule's documentation page is cleaned when first read: -2M;
+* a rule's documentation page is cleaned when first read, and ``inspect``
+  imported only for an indented one: -2M;
 * the signal handling of a write is imported with the write: -4M.
-* ``Step``, ``Workflow`` and ``Budgets`` became records too
-  (``agentlint.record.replace`` is ``dataclasses.replace`` for records), so a
-  lint no longer imports ``dataclasses``, nor the ``inspect``, ``ast``, ``dis``
-  and ``tokenize`` behind it when it runs without click (a hook's call): -38M
-  on this spec (315M to 277M in a regular install, ratio 0.505 to 0.445 against
-  yamllint's 623M), -37M on ``examples/research-fanout.yaml`` (358M to 321M).
-  With an option, click's core imports ``inspect`` anyway: -6M with
-  ``--strict`` (417M to 411M), and, the classes of the modules the options load
-  made records too, -10M with ``--diff`` (514M to 503M), -8M with
-  ``--baseline`` (416M to 408M), -16M with ``--models`` (432M to 416M).
 
-A spec whose findings carry fixes costs more: ``examples/research-fanout.yaml``
-(long prompts, three fixes) takes 421M against yamllint's 559M (0.75). It took
-464M while the cache-defeating-prefix fix read its moved block back with
-PyYAML's pure-Python loader (now libyaml's), and 428M while the spec editor's
-three classes were dataclasses.
-
-What is left is mostly not agentlint's: 57M of PyYAML's import is the pattern
+What is left is mostly not agentlint's: the interpreter's start (38M) and
+PyYAML's import (about 124M with ``re``), 57M of which is the pattern
 ``yaml.reader`` compiles at import (``NON_PRINTABLE``, a class of wide Unicode
 ranges), though libyaml's parser never uses it; the C extension ``yaml._yaml``
 imports ``yaml`` and reads ``yaml.reader.ReaderError`` when it loads, so there
 is no loader without it short of changing PyYAML's module for every user in
-the process. click's import (93M) includes ``inspect``, ``typing``, ``uuid``
-(and ``platform``) and ``datetime``; building all nine commands costs 7.7M, of
-which a group that builds only the command that runs would save at most 4M,
-not worth moving every command body out of ``agentlint/cli.py``. Each of the
-73 modules costs about 0.3M to find and load before its own code runs.
+the process. With an option, click's import costs what it did (about 90M with
+``inspect``, ``uuid`` and ``datetime``).
 """
 
 from __future__ import annotations
