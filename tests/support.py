@@ -6,7 +6,9 @@ in one place; tests/conftest.py holds the fixtures built on them.
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -41,6 +43,26 @@ def model_calls(wf: Workflow) -> float:
     """Model calls per run, from the estimate (free routers, joins, tools and people make
     none): the figure the format tests pin for each real file."""
     return sum(row.calls for row in estimate(wf).steps if row.model)
+
+
+#: ``agentlint ARGS`` through the console script's own entry (``agentlint.__main__.run``),
+#: printing the names of the modules the run imported as JSON on the last line of stderr
+_MODULES_PROBE = """\
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write("\\n" + json.dumps(sorted(sys.modules))))
+from agentlint.__main__ import run
+sys.argv = ["agentlint", *sys.argv[1:]]
+run()
+"""
+
+
+def modules_after(*args: str, cwd: Path) -> tuple[int, set[str]]:
+    """``agentlint ARGS`` as the console script runs it, a real process in ``cwd``: its exit
+    code and every module it imported."""
+    done = subprocess.run([sys.executable, "-c", _MODULES_PROBE, *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+    modules: set[str] = set(json.loads(done.stderr.rpartition("\n")[2]))
+    return done.returncode, modules
 
 
 def write(path: Path, text: str) -> Path:

@@ -11,16 +11,13 @@ reader and none of the others.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from agentlint import adapters
+from tests.support import modules_after
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -100,15 +97,7 @@ def test_linting_a_crew_imports_its_reader_only(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     crew = FIXTURES / "formats" / "crewai" / "own" / "launch_crew" / "src" / "launch_crew"
     shutil.copytree(crew / "config", tmp_path / "config")
-    probe = ("import atexit, json, sys\n"
-             "atexit.register(lambda: sys.stderr.write('\\n' + json.dumps(sorted(sys.modules))))\n"
-             "from agentlint.__main__ import run\n"
-             "sys.argv = ['agentlint', *sys.argv[1:]]\n"
-             "run()\n")
-    done = subprocess.run([sys.executable, "-c", probe, "lint", "config/tasks.yaml"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONHASHSEED": "0"})
-    assert done.returncode in (0, 1), done.stderr
-    modules = set(json.loads(done.stderr.rpartition("\n")[2]))
+    code, modules = modules_after("lint", "config/tasks.yaml", cwd=tmp_path)
+    assert code in (0, 1)
     readers = {b.module for b in adapters._BUILTIN}
     assert sorted(readers & modules) == ["agentlint.adapters.crewai"]

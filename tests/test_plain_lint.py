@@ -12,7 +12,6 @@ compared byte for byte; click's defaults for every lint option compared with
 from __future__ import annotations
 
 import inspect
-import json
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 from agentlint.__main__ import plain_lint
 from agentlint.cli import lint
 from agentlint.command import run_lint
+from tests.support import modules_after
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -123,15 +123,8 @@ def test_an_unprintable_file_name_is_escaped_the_same(tmp_path: Path) -> None:
 
 def test_the_plain_way_imports_no_click(tmp_path: Path) -> None:
     repo = _repository(tmp_path)
-    probe = ("import atexit, json, sys\n"
-             "atexit.register(lambda: sys.stderr.write(json.dumps(sorted(sys.modules))))\n"
-             "from agentlint.__main__ import run\n"
-             "sys.argv = ['agentlint', *sys.argv[1:]]\n"
-             "run()\n")
-    done = subprocess.run([sys.executable, "-c", probe, "lint", "research-fanout.yaml"],
-                          cwd=repo, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1, done.stderr
-    modules = set(json.loads(done.stderr[done.stderr.rindex("["):]))
+    code, modules = modules_after("lint", "research-fanout.yaml", cwd=repo)
+    assert code == 1
     assert "agentlint.lint.engine" in modules  # the probe saw the run
     assert sorted(m for m in modules if m == "click" or m.startswith(("click.", "agentlint.cli"))
                   ) == []
