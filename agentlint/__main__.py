@@ -8,7 +8,7 @@ the collector: a program that imports agentlint keeps its own.
 
 ``agentlint lint PATH...`` with no option, a pre-commit hook's call, runs
 without click (:func:`agentlint.command.lint_plain`): the parser's import and
-the command line's construction were a quarter of a one-file lint. Any option,
+the command line's construction were a sixth of a one-file lint. Any option,
 ``--help``, ``-`` (standard input) or an empty argument takes the full command
 line, as does Windows, where click expands wildcards in the arguments.
 

@@ -79,8 +79,8 @@ def _json_errors(err: SpecError, output_file: str | None, inputs: Iterable[str])
 
 def _read_beside(file: str) -> list[str]:
     """Files an adapter reads beside ``file`` (CrewAI's pair and crew.py, a profile)."""
-    from agentlint.adapters.crewai import AGENT_NAMES, TASK_NAMES
     from agentlint.adapters.ir import PROFILE_NAMES
+    from agentlint.adapters.names import AGENT_NAMES, TASK_NAMES
 
     folder = os.path.dirname(os.path.abspath(file))
     names = (*TASK_NAMES, *AGENT_NAMES, "crew.py", *PROFILE_NAMES)
@@ -215,7 +215,7 @@ def estimate(paths: tuple[str, ...], fmt: str, output_file: str | None,
             color = False
         use_color = color_for(color)
         emit("\n\n".join(render(r, use_color, p) for r, p in zip(results, provs, strict=True))
-             + "\n", output_file, inputs_of(paths, (profile,)), use_color)
+             + "\n", output_file, inputs_of(paths, (profile,)))
     if any(r.over_budget for r in results):
         sys.exit(1)
 
@@ -596,7 +596,7 @@ def optimize_command(file: str, objective: str, pareto: bool, solver: str, time_
         text = optimize_markdown.render(result, limit=max_chars)
     else:
         text = report.OPTIMIZE[fmt](result, color_for(color))
-    emit(text, output_file, inputs_of((file,)), color_for(color))
+    emit(text, output_file, inputs_of((file,)))
     if result.status == "infeasible":
         sys.exit(1)
     if write_back and result.changes and adapted is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 
 from agentlint import adapters
+from agentlint.adapters.names import AGENT_NAMES
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_SPEC_BYTES, YAML_SUFFIXES, decode, find_root, read_bytes
 from agentlint.spec.load import is_workflow_text, load_workflow
@@ -86,9 +87,8 @@ def read_with_their_tasks(files: list[str], input_format: str | None = None) -> 
     beside it, so a run that holds both reads the agents file as that crew no second
     time. Only when both files are the crew's (an ``agents.yaml`` of another format, or
     beside a ``tasks.yaml`` that is none, is still read as itself)."""
-    names = ("agents.yaml", "agents.yml")  # a first look, before any reader is loaded
-    if input_format not in (None, "auto", "crewai") or not any(
-            os.path.basename(f).lower() in names for f in files):
+    if input_format not in (None, "auto", "crewai") or not any(  # before any reader loads
+            os.path.basename(f).lower() in AGENT_NAMES for f in files):
         return set()
     crew = adapters.by_name("crewai")
 

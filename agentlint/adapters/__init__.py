@@ -2,14 +2,16 @@
 
 Each adapter module defines an object with ``name``, ``sniff(path, text)``
 (a cheap test on the path and raw text, no parsing) and
-``load(path, text, display, root) -> Workflow``. Adapters register themselves
-in ``ADAPTERS``; detection asks them in order. A Python file (``.py``) is offered
+``load(path, text, display, root) -> Workflow``. Detection asks them in order
+(readers a host program put in ``ADAPTERS`` first). A Python file (``.py``) is offered
 only to adapters with ``python = True`` (readers of Python modules).
 
-The built-in adapters (promptflow, CrewAI, Dify, Google ADK, AutoGen, LangGraph, OpenAI
-Agents SDK, Oracle Agent Spec, Agent Framework workflows) are registered on first use. Every
-one of them builds a native format-v1 document with positions in the original files and loads
-it with the native loader (see ``agentlint.adapters.lower``); docs/formats.md says what each reads.
+The built-in adapters (``_BUILTIN``: Dify, promptflow, CrewAI, Google ADK, AutoGen,
+LangGraph, OpenAI Agents SDK, prompty, Docker cagent, CrewAI Flows, Oracle Agent Spec,
+Agent Framework workflows) are imported one by one, when a file passes the pre-test of
+one of them; ``by_name`` imports the one it names. Every one of them builds a native
+format-v1 document with positions in the original files and loads it with the native
+loader (see ``agentlint.adapters.lower``); docs/formats.md says what each reads.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from agentlint.adapters.names import AGENT_NAMES, ROOT_NAMES, TASK_NAMES
 from agentlint.errors import SpecError, UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
@@ -80,10 +83,9 @@ _BUILTIN = (
     _Builtin("promptflow", "agentlint.adapters.promptflow", "PromptflowAdapter", False,
              lambda base, text: base.startswith("flow.dag.") or "nodes:" in text),
     _Builtin("crewai", "agentlint.adapters.crewai", "CrewAIAdapter", False,
-             lambda base, text: base in ("tasks.yaml", "tasks.yml", "agents.yaml",
-                                         "agents.yml")),
+             lambda base, text: base in TASK_NAMES or base in AGENT_NAMES),
     _Builtin("adk", "agentlint.adapters.adk", "AdkAdapter", False,
-             lambda base, text: base in ("root_agent.yaml", "root_agent.yml")),
+             lambda base, text: base in ROOT_NAMES),
     _Builtin("autogen", "agentlint.adapters.autogen", "AutoGenAdapter", False,
              lambda base, text: "component_type" in text or "max_round" in text),
     _Builtin("langgraph", "agentlint.adapters.langgraph", "LangGraphAdapter", True,
@@ -108,8 +110,8 @@ _BUILTIN = (
 
 def _registered() -> list[Adapter]:
     """Every reader, agentlint's imported now (a run that asks for them all)."""
-    return [*ADAPTERS, *(b.adapter() for b in _BUILTIN if b.name not in
-                         {a.name for a in ADAPTERS})]
+    own = {a.name for a in ADAPTERS}
+    return [*ADAPTERS, *(b.adapter() for b in _BUILTIN if b.name not in own)]
 
 
 def detect(path: str, text: str) -> Adapter | None:

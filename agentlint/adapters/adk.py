@@ -50,6 +50,7 @@ from agentlint.adapters.ir import (
     StepSpec,
 )
 from agentlint.adapters.lower import Draft
+from agentlint.adapters.names import ROOT_NAMES
 from agentlint.adapters.templates import brace_runs
 from agentlint.errors import SpecError
 from agentlint.paths import MAX_SPEC_BYTES, shown_beside
@@ -60,7 +61,6 @@ from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.tokens import find_refs
 from agentlint.spec.yamlload import load_text
 
-ROOT_NAMES = ("root_agent.yaml", "root_agent.yml")
 LLM_CLASSES = ("LlmAgent", "Agent", "")
 CONTAINER_CLASSES = ("SequentialAgent", "ParallelAgent", "LoopAgent", "RouterAgent")
 MAX_DEPTH = 32

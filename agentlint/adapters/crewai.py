@@ -62,6 +62,7 @@ from agentlint.adapters.crewai_code import (
 from agentlint.adapters.crewai_words import CrewAIWording
 from agentlint.adapters.ir import DEFAULT_TOOL_LOOP_CALLS, Pos, StepSpec
 from agentlint.adapters.lower import Draft, put
+from agentlint.adapters.names import AGENT_NAMES, TASK_NAMES
 from agentlint.errors import SpecError, excerpt
 from agentlint.paths import (
     MAX_CREW_PY_BYTES,
@@ -77,8 +78,6 @@ from agentlint.spec.positions import YMap, YSeq
 from agentlint.spec.yamlload import load_text
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
-TASK_NAMES = ("tasks.yaml", "tasks.yml")
-AGENT_NAMES = ("agents.yaml", "agents.yml")
 
 
 def _sibling(path: str, names: tuple[str, ...]) -> str | None:

@@ -18,8 +18,7 @@ import os
 import re
 from typing import Any
 
-from agentlint.adapters.adk import ROOT_NAMES
-from agentlint.adapters.crewai import AGENT_NAMES, TASK_NAMES
+from agentlint.adapters.names import AGENT_NAMES, ROOT_NAMES, TASK_NAMES
 from agentlint.errors import SpecError
 from agentlint.paths import folders_up
 from agentlint.spec.positions import YMap, YSeq

@@ -19,13 +19,12 @@ import os
 import posixpath
 
 from agentlint.adapters.crewai import (
-    AGENT_NAMES,
     MAX_PACKAGE_DEPTH,
-    TASK_NAMES,
     crew_folder,
     package_folders,
 )
 from agentlint.adapters.ir import PROFILE_NAMES
+from agentlint.adapters.names import AGENT_NAMES, TASK_NAMES
 from agentlint.ci.git import Change, Repo
 from agentlint.errors import SpecError, UsageError
 from agentlint.paths import MAX_SPEC_BYTES, read_bytes, relative_to

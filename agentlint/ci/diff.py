@@ -32,12 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentlint.adapters.crewai import (
-    AGENT_NAMES,
-    TASK_NAMES,
     crew_folder,
     module_names,
     package_folders,
 )
+from agentlint.adapters.names import AGENT_NAMES, TASK_NAMES
 from agentlint.ci.changes import changed_workflows, is_yaml, restrict_to
 from agentlint.ci.git import Base, Change, Repo
 from agentlint.errors import SpecError, UsageError
